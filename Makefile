@@ -1,0 +1,107 @@
+# spoolboard: one binary, built from lib/, runner/, runner/train/, render/.
+#
+#   make            build build/spoolboard
+#   make test       install missing packages, build, run every test
+#   make check      the same under -fsanitize=address,undefined
+#   make bench      print benchmark figures
+#   make run        install missing packages, build, start the runner on ./spool
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man page, templates)
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/spoolboard
+VERSION := 0.1.0
+
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+           -Wwrite-strings -Wformat-security
+PKGS    := libarchive libpcre2-8 jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SAN     ?=
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(WERROR) -fopenmp \
+           -Ilib -Irunner -Irunner/train -Irender $(PKG_CFLAGS) $(SAN) \
+           -DSPOOLBOARD_VERSION='"$(VERSION)"' \
+           -DSPOOLBOARD_DATADIR='"$(DATADIR)"' $(CFLAGS)
+ALL_LDFLAGS = -fopenmp $(SAN) $(LDFLAGS)
+LIBS    = $(PKG_LIBS) -lcsv -lm
+
+SRC     := $(wildcard lib/*.c runner/*.c runner/train/*.c render/*.c)
+OBJ     := $(SRC:%.c=$(BUILD)/%.o)
+TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
+# The numerical sources, also compiled with real = double for the gradient
+# checks (tests/unit/test-grad-*.c link these instead of the float ones).
+NN_SRC  := $(wildcard $(addprefix runner/train/,kernels.c layers.c lstm.c \
+           gru.c model.c loss.c))
+NN_DOBJ := $(NN_SRC:%.c=$(BUILD)/double/%.o)
+BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+BIN     := $(BUILD)/spoolboard
+
+.PHONY: all deps test check bench run install clean unit-tests
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libspoolboard.a: $(OBJ)
+	rm -f $@ && ar rcs $@ $(OBJ)
+
+$(BIN): $(BUILD)/main.o $(BUILD)/libspoolboard.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/double/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DNN_DOUBLE -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/test-grad-%: tests/unit/test-grad-%.c $(NN_DOBJ) \
+		$(BUILD)/libspoolboard.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DNN_DOUBLE -Itests/unit $(ALL_LDFLAGS) -o $@ $< \
+		$(NN_DOBJ) $(BUILD)/libspoolboard.a $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libspoolboard.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< \
+		$(BUILD)/libspoolboard.a $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libspoolboard.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libspoolboard.a $(LIBS)
+
+unit-tests: $(TESTS)
+
+deps:
+	@sh scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all unit-tests
+	@BUILD=$(BUILD) sh tests/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build-san OPT='-O1 -g' \
+		SAN='-fsanitize=address,undefined -fno-omit-frame-pointer' \
+		all unit-tests
+	@BUILD=build-san ASAN_OPTIONS=detect_leaks=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		sh tests/run.sh
+
+bench: deps all $(BENCHES)
+	@BUILD=$(BUILD) sh bench/run.sh
+
+run: deps all
+	@sh scripts/run.sh $(BIN)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/templates
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/spoolboard
+	install -m 644 docs/spoolboard.1 $(DESTDIR)$(MANDIR)/man1/spoolboard.1
+	if [ -n "$$(ls templates)" ]; then cp -R templates/. $(DESTDIR)$(DATADIR)/templates/; fi
+
+clean:
+	rm -rf build build-san
+
+-include $(OBJ:.o=.d) $(NN_DOBJ:.o=.d) $(BUILD)/main.d

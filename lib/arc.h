@@ -1,0 +1,49 @@
+/*
+ * arc.h - archives and compressed files, through libarchive.
+ *
+ * This module is the only one that includes <archive.h>. It writes
+ * tar.zst archives of in-memory members atomically (temporary file,
+ * fsync, rename), reads them back whole, and decompresses single .gz,
+ * .zst and .xz files (for CSV data).
+ */
+#ifndef SPOOLBOARD_ARC_H
+#define SPOOLBOARD_ARC_H
+
+#include <stddef.h>
+
+struct arc_member {
+	char *name;		/* path inside the archive */
+	void *data;
+	size_t size;
+};
+
+/*
+ * Write members[0..n) as a zstd-compressed POSIX tar at path, replacing
+ * it atomically. Member data is borrowed. 0, or -1 after error() (the old
+ * file, if any, is untouched).
+ */
+int arc_write(const char *path, const struct arc_member *members, size_t n);
+
+/*
+ * Read every regular file of the archive at path (any format and filter
+ * libarchive knows) into a new array *out of *n members; each member and
+ * the array belong to the caller (arc_members_free). Members larger than
+ * max bytes in total are refused (0: no limit). 0 or -1 after error().
+ */
+int arc_read(const char *path, struct arc_member **out, size_t *n, size_t max);
+
+void arc_members_free(struct arc_member *m, size_t n);
+
+/* Find a member by name; NULL if absent. */
+const struct arc_member *arc_find(const struct arc_member *m, size_t n,
+				  const char *name);
+
+/*
+ * Read a whole file, decompressing it if it is gzip, zstd or xz (by
+ * content, not name); a plain file is returned as is. The result is
+ * NUL-terminated (the caller frees it); *len is its size. At most max
+ * bytes after decompression (0: no limit). NULL after error().
+ */
+char *arc_read_file(const char *path, size_t *len, size_t max);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * error.h - reporting errors, and allocation that cannot fail.
+ *
+ * Every failure is reported once, where it is detected, with error():
+ * "spoolboard: what failed: why" on stderr. The most recent message is also
+ * kept so that the trainer can copy it into state.json. Functions return
+ * 0/-1 or pointer/NULL; only main() exits, except on out-of-memory, which
+ * is reported and aborts the process (a job cannot go on without memory and
+ * the runner sees the child die).
+ */
+#ifndef SPOOLBOARD_ERROR_H
+#define SPOOLBOARD_ERROR_H
+
+#include <stddef.h>
+#include <stdnoreturn.h>
+
+/* Print "spoolboard: MESSAGE" to stderr and remember MESSAGE. Returns -1. */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print "spoolboard: warning: MESSAGE" to stderr. */
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The message of the most recent error(), or "" when there was none. */
+const char *error_last(void);
+
+/* Forget the last message (error_last() returns "" afterwards). */
+void error_clear(void);
+
+/* When quiet, error() only records the message and prints nothing. */
+void error_set_quiet(int quiet);
+
+noreturn void die_oom(void);
+
+/* Allocation wrappers: never return NULL (die_oom instead). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Like xrealloc for an array of n items of size bytes, checking overflow. */
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+/* A new string formatted like printf; the caller frees it. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * fileio.c - whole-file reads and atomic writes; see fileio.h.
+ */
+#include "fileio.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *
+file_read(const char *path, size_t *len, size_t max)
+{
+	size_t cap = 8192, n = 0;
+	char *buf;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		error("cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t r;
+
+		if (n + 1 >= cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			error("cannot read '%s': %s", path, strerror(errno));
+			goto err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (max && n > max) {
+			error("'%s' is larger than %zu bytes", path, max);
+			goto err;
+		}
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+err:
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static int
+write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+fsync_parent(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd, rc = 0;
+
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		rc = error("cannot sync the directory of '%s': %s", path,
+			   strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return rc;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t n)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd, saved;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		error("cannot create '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (write_all(fd, data, n) < 0 || fsync(fd) < 0) {
+		saved = errno;
+		close(fd);
+		goto err;
+	}
+	if (close(fd) < 0) {
+		saved = errno;
+		goto err;
+	}
+	if (rename(tmp, path) < 0) {
+		saved = errno;
+		goto err;
+	}
+	free(tmp);
+	return fsync_parent(path);
+err:
+	unlink(tmp);
+	free(tmp);
+	return error("cannot write '%s': %s", path, strerror(saved));
+}
+
+int
+file_update(const char *path, const void *data, size_t n)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (size_t)st.st_size == n) {
+		size_t len;
+		char *old;
+		int same;
+
+		error_set_quiet(1);
+		old = file_read(path, &len, 0);
+		error_set_quiet(0);
+		same = old && len == n && memcmp(old, data, n) == 0;
+		free(old);
+		if (same)
+			return 1;
+	}
+	return file_write_atomic(path, data, n);
+}
+
+int
+file_append(const char *path, const void *data, size_t n)
+{
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return error("cannot open '%s': %s", path, strerror(errno));
+	if (write_all(fd, data, n) < 0)
+		rc = error("cannot write '%s': %s", path, strerror(errno));
+	if (close(fd) < 0 && rc == 0)
+		rc = error("cannot write '%s': %s", path, strerror(errno));
+	return rc;
+}
+
+int
+mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+	char *s;
+
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			int e = errno;
+
+			error("cannot create directory '%s': %s", p,
+			      strerror(e));
+			free(p);
+			return -1;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return 0;
+}
+
+char *
+path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	if (n && dir[n - 1] == '/')
+		return xasprintf("%s%s", dir, name);
+	return xasprintf("%s/%s", dir, name);
+}

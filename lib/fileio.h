@@ -1,0 +1,43 @@
+/*
+ * fileio.h - whole-file reads, atomic replacement, appends.
+ *
+ * Every snapshot a reader may look at (state.json, archives, pages) is
+ * written with file_write_atomic: a temporary file in the same directory,
+ * write, fsync, rename over the target, fsync of the directory. A reader
+ * sees the old file or the new one, never half of either. On failure the
+ * old file is untouched and the temporary file removed.
+ */
+#ifndef SPOOLBOARD_FILEIO_H
+#define SPOOLBOARD_FILEIO_H
+
+#include <stddef.h>
+
+/*
+ * Read a whole file into a new NUL-terminated buffer (the caller frees it);
+ * *len gets its size when len is not NULL. Files larger than max bytes are
+ * refused (max 0: no limit). Returns NULL after error().
+ */
+char *file_read(const char *path, size_t *len, size_t max);
+
+/* Atomically replace path with n bytes of data, mode 0644. 0 or -1. */
+int file_write_atomic(const char *path, const void *data, size_t n);
+
+/*
+ * Like file_write_atomic, but leaves the file alone (and returns 1) when
+ * its bytes already equal data, so its mtime stays. 0 written, -1 error.
+ */
+int file_update(const char *path, const void *data, size_t n);
+
+/* Append n bytes to path (created 0644) with one write(2). 0 or -1. */
+int file_append(const char *path, const void *data, size_t n);
+
+/* fsync the directory that holds path. 0 or -1. */
+int fsync_parent(const char *path);
+
+/* mkdir -p with mode 0755. 0 or -1. */
+int mkdir_p(const char *path);
+
+/* Join dir and name with one '/'; the caller frees the result. */
+char *path_join(const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * json.h - the project's JSON values (jansson) and the helpers around them.
+ *
+ * This header is the one place that includes <jansson.h>; other modules
+ * include "json.h" and use json_t and jansson's API through it.
+ *
+ * Ownership (jansson's rule, written once for the whole project):
+ *   - a function that returns a "new reference" (json_object(),
+ *     json_load_path(), json_pack(), ...) gives the caller one reference,
+ *     which the caller must json_decref() or hand on;
+ *   - json_object_get(), json_array_get() and friends return a "borrowed"
+ *     reference that lives only as long as the container;
+ *   - json_object_set_new() and json_array_append_new() steal the value's
+ *     reference; the plain _set/_append variants add one of their own.
+ */
+#ifndef SPOOLBOARD_JSON_H
+#define SPOOLBOARD_JSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/*
+ * Parse the file at path (at most max bytes; 0: no limit). On success a
+ * new reference. On failure NULL, with "PATH:LINE:COL: message" in err
+ * (jansson's position of the syntax error), nothing printed.
+ */
+json_t *json_load_path(const char *path, size_t max, char *err, size_t n);
+
+/* Parse a buffer; errors as json_load_path with name in place of PATH. */
+json_t *json_load_buf(const char *name, const char *buf, size_t len,
+		      char *err, size_t n);
+
+/*
+ * Serialize v (indented, keys in insertion order, trailing newline) and
+ * replace path atomically. 0 or -1 after error().
+ */
+int json_write_atomic(const char *path, const json_t *v);
+
+/* Serialize v on one line plus '\n' and append it to path. 0 or -1. */
+int json_append_line(const char *path, const json_t *v);
+
+/* Serialize v (indented) into a new string; the caller frees it. */
+char *json_to_string(const json_t *v);
+
+/* A JSON number for x, or null when x is NaN or infinite. New reference. */
+json_t *json_num(double x);
+
+/* Borrowed string member, or def when missing or not a string. */
+const char *json_str(const json_t *obj, const char *key, const char *def);
+
+/* Number member (integer or real), or def when missing or not a number. */
+double json_dbl(const json_t *obj, const char *key, double def);
+
+#endif

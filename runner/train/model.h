@@ -1,0 +1,91 @@
+/*
+ * model.h - a network built from the config: linear, mlp, lstm or gru.
+ *
+ *   linear: x -> dense(outputs)
+ *   mlp:    x -> [dense(h) -> activation -> dropout]* -> dense(outputs)
+ *   lstm/gru: x (B, T, I) -> rnn layers (dropout between them) -> h at the
+ *           last step (B, H) -> [dense(h) -> activation]* (head) -> dense(outputs)
+ *
+ * Flat models read an input of `inputs` values per sample; with steps > 1
+ * (a window) an mlp/linear model reads the window flattened (T*I values).
+ *
+ * All parameters live in one contiguous block (model_params), and so do
+ * their gradients (model_grads), in the order of model_tensor(): the
+ * optimizer is one loop over the block and a checkpoint a few writes.
+ */
+#ifndef SPOOLBOARD_MODEL_H
+#define SPOOLBOARD_MODEL_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "nn.h"
+#include "rng.h"
+#include "strbuf.h"
+
+struct model_spec {
+	enum model_type type;
+	int inputs;		/* I: features per step */
+	int steps;		/* T: steps per sample (1 without a window) */
+	int outputs;		/* width of the output layer (see loss.h) */
+	int hidden[CONFIG_MAX_LAYERS];	/* mlp sizes; rnn: hidden[0] */
+	int nhidden;
+	int layers;		/* rnn layers */
+	int head[CONFIG_MAX_LAYERS];
+	int nhead;
+	enum activation activation;
+	double dropout;
+	int max_batch;		/* largest B passed to forward */
+};
+
+/* One named tensor inside the parameter block. */
+struct tensor_info {
+	const char *name;	/* e.g. "lstm.0.weight_ih", "head.1.bias" */
+	int ndim;
+	int shape[4];
+	size_t offset;		/* in elements from model_params() */
+	size_t count;
+};
+
+/* Fill a spec from the config and the data's shape. */
+void model_spec_from_config(struct model_spec *spec, const struct config *cfg,
+			    int inputs, int steps, int outputs, int max_batch);
+
+/* Build a model with workspace for max_batch; NULL after error(). */
+struct model *model_new(const struct model_spec *spec);
+void model_free(struct model *m);
+
+/* Initialise the weights (He/Xavier-style by layer, biases 0, LSTM forget
+ * gate bias 1) drawing from r in a fixed order. */
+void model_init_weights(struct model *m, struct rng *r);
+
+size_t model_nparams(const struct model *m);
+real *model_params(struct model *m);
+real *model_grads(struct model *m);
+size_t model_ntensors(const struct model *m);
+const struct tensor_info *model_tensor(const struct model *m, size_t i);
+
+/*
+ * Forward pass of B <= max_batch samples. x is (B, steps, inputs). When
+ * training, dropout masks are drawn from r (sequentially); otherwise r may
+ * be NULL. Returns the output (B, outputs), owned by the model and valid
+ * until the next forward.
+ */
+const real *model_forward(struct model *m, const real *x, int B,
+			  int training, struct rng *r);
+
+/*
+ * Backward pass for the last forward (which must have been training):
+ * dout is (B, outputs), the gradient of the loss by the output. Overwrites
+ * model_grads() with the gradient of the loss by every parameter.
+ */
+void model_backward(struct model *m, const real *dout);
+
+/* Floating-point operations of one forward+backward sample (for GFLOP/s). */
+double model_flops_per_sample(const struct model *m);
+
+/* Append a human summary: one line per layer with shapes, then the total
+ * parameter count. */
+void model_summary(const struct model *m, struct strbuf *out);
+
+#endif

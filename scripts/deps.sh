@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages spoolboard builds against, but only those that
+# pkg-config (or, for libcsv, the header) cannot find. Does nothing when all
+# are present. Uses sudo when not root.
+set -e
+missing=""
+need() { missing="$missing $1"; }
+command -v pkg-config >/dev/null 2>&1 || need pkg-config
+command -v cc >/dev/null 2>&1 || need gcc
+command -v make >/dev/null 2>&1 || need make
+pc() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$1"; }
+pc libarchive || need libarchive-dev
+pc libpcre2-8 || need libpcre2-dev
+pc jansson || need libjansson-dev
+pc libzstd || need libzstd-dev
+[ -f /usr/include/csv.h ] || need libcsv-dev
+command -v zstd >/dev/null 2>&1 || need zstd
+command -v python3 >/dev/null 2>&1 || need python3
+[ -z "$missing" ] && exit 0
+
+echo "spoolboard: installing missing packages:$missing" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing
