@@ -48,3 +48,39 @@ test_done() {
 	echo "1..$test_count"
 	[ "$test_failures" -eq 0 ]
 }
+
+# json_get FILE EXPR: print a value of a JSON file, EXPR being a Python
+# expression over `j` (e.g. 'j["test"]["metrics"]["rmse"]').
+json_get() {
+	python3 -c 'import json,sys
+j = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(json.dumps(v) if isinstance(v, (dict, list)) or v is None else v)' "$1" "$2"
+}
+
+# json_check FILE EXPR: succeed when the Python expression over `j` is true.
+json_check() {
+	python3 -c 'import json,sys
+j = json.load(open(sys.argv[1]))
+ok = eval(sys.argv[2])
+if not ok:
+    print("json_check failed:", sys.argv[2], file=sys.stderr)
+sys.exit(0 if ok else 1)' "$1" "$2"
+}
+
+# copy_example NAME: the example config and its data into the trash dir.
+copy_example() {
+	mkdir -p data &&
+	cp "$SRCDIR/examples/$1.json" . &&
+	cp "$SRCDIR"/examples/data/*.csv data/
+}
+
+# test_expect_code CODE CMD...: run CMD, succeed when it exits with CODE.
+test_expect_code() {
+	want=$1; shift
+	"$@"; got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "exit status $got, want $want: $*" >&2
+		return 1
+	fi
+}

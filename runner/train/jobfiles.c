@@ -1,0 +1,202 @@
+/*
+ * jobfiles.c - log, events, metrics and state of a job; see jobfiles.h.
+ */
+#include "jobfiles.h"
+#include "error.h"
+#include "fileio.h"
+#include "strbuf.h"
+#include "timeutil.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Is stderr the same file as path (as when the runner redirects it)? */
+static int
+stderr_is(const char *path)
+{
+	struct stat a, b;
+
+	if (fstat(STDERR_FILENO, &a) < 0 || stat(path, &b) < 0)
+		return 0;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int
+jobfiles_open(struct jobfiles *jf, const char *dir, int progress)
+{
+	char err[512];
+
+	memset(jf, 0, sizeof(*jf));
+	if (mkdir_p(dir) < 0)
+		return -1;
+	jf->dir = xstrdup(dir);
+	jf->log_path = path_join(dir, "log.txt");
+	jf->events_path = path_join(dir, "events.jsonl");
+	jf->metrics_path = path_join(dir, "metrics.csv");
+	jf->state_path = path_join(dir, "state.json");
+	jf->echo = !stderr_is(jf->log_path);
+	jf->bar = progress < 0 ? isatty(STDERR_FILENO) : progress;
+	if (access(jf->state_path, F_OK) == 0) {
+		jf->old_state = json_load_path(jf->state_path, 0, err,
+					       sizeof(err));
+		if (!json_is_object(jf->old_state)) {
+			warning("ignoring damaged state: %s", err);
+			json_decref(jf->old_state);
+			jf->old_state = NULL;
+		}
+	}
+	jf->state = json_object();
+	return 0;
+}
+
+void
+jobfiles_close(struct jobfiles *jf)
+{
+	jobfiles_progress_done(jf);
+	free(jf->dir);
+	free(jf->log_path);
+	free(jf->events_path);
+	free(jf->metrics_path);
+	free(jf->state_path);
+	json_decref(jf->state);
+	json_decref(jf->old_state);
+	memset(jf, 0, sizeof(*jf));
+}
+
+void
+jobfiles_log(struct jobfiles *jf, const char *fmt, ...)
+{
+	struct strbuf line = STRBUF_INIT;
+	char ts[32];
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		die_oom();
+	va_end(ap);
+	time_iso8601(time_now(), ts, sizeof(ts));
+	sb_addf(&line, "%s %s\n", ts, msg);
+	file_append(jf->log_path, line.buf, line.len);
+	if (jf->echo) {
+		if (jf->bar_shown)
+			fputs("\r\033[K", stderr);
+		jf->bar_shown = 0;
+		fputs(msg, stderr);
+		fputc('\n', stderr);
+	}
+	free(msg);
+	sb_release(&line);
+}
+
+void
+jobfiles_set_time(json_t *obj, const char *key, double t)
+{
+	char ts[32];
+
+	time_iso8601(t, ts, sizeof(ts));
+	json_object_set_new(obj, key, json_string(ts));
+}
+
+int
+jobfiles_event(struct jobfiles *jf, const char *event, json_t *fields)
+{
+	json_t *ev = json_object();
+	const char *k;
+	json_t *v;
+	int rc;
+
+	jobfiles_set_time(ev, "time", time_now());
+	json_object_set_new(ev, "event", json_string(event));
+	if (fields)
+		json_object_foreach(fields, k, v)
+			json_object_set(ev, k, v);
+	rc = json_append_line(jf->events_path, ev);
+	json_decref(ev);
+	json_decref(fields);
+	return rc;
+}
+
+int
+jobfiles_state_write(struct jobfiles *jf)
+{
+	jobfiles_set_time(jf->state, "updated", time_now());
+	return json_write_atomic(jf->state_path, jf->state);
+}
+
+int
+jobfiles_metrics_header(struct jobfiles *jf, const char *line)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	sb_addf(&sb, "%s\n", line);
+	rc = file_write_atomic(jf->metrics_path, sb.buf, sb.len);
+	sb_release(&sb);
+	return rc;
+}
+
+int
+jobfiles_metrics_row(struct jobfiles *jf, const char *line)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	sb_addf(&sb, "%s\n", line);
+	rc = file_append(jf->metrics_path, sb.buf, sb.len);
+	sb_release(&sb);
+	return rc;
+}
+
+static void
+fmt_num(char *buf, size_t n, double x)
+{
+	if (isfinite(x))
+		snprintf(buf, n, "%.4g", x);
+	else
+		snprintf(buf, n, "-");
+}
+
+void
+jobfiles_progress(struct jobfiles *jf, double frac, int epoch, int epochs,
+		  double loss, double val, double eta, int force)
+{
+	char l[32], v[32], e[32], bar[31];
+	double now = time_mono();
+	int fill;
+
+	if (!jf->bar || (!force && now - jf->bar_last < 0.1))
+		return;
+	jf->bar_last = now;
+	if (frac < 0)
+		frac = 0;
+	if (frac > 1)
+		frac = 1;
+	fill = (int)(frac * 30);
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[30] = '\0';
+	fmt_num(l, sizeof(l), loss);
+	fmt_num(v, sizeof(v), val);
+	if (eta >= 0)
+		time_duration(eta, e, sizeof(e));
+	else
+		snprintf(e, sizeof(e), "-");
+	fprintf(stderr, "\r\033[K[%s] %3d%%  epoch %d/%d  loss %s  val %s  "
+		"ETA %s", bar, (int)(frac * 100), epoch, epochs, l, v, e);
+	fflush(stderr);
+	jf->bar_shown = 1;
+}
+
+void
+jobfiles_progress_done(struct jobfiles *jf)
+{
+	if (jf->bar_shown)
+		fputs("\r\033[K", stderr);
+	jf->bar_shown = 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * train.h - one training run from a config to a finished job directory.
+ *
+ * train_run() goes through the stages load (read the data), prepare
+ * (build and initialise the model), train (epochs of mini-batch steps,
+ * validation, early stopping), test (metrics and predictions on the test
+ * split with the best weights) and save (model.tar.zst), writing every
+ * file of the job directory as it goes (docs/formats.md): config.json,
+ * state.json at every stage change and epoch, events.jsonl, metrics.csv,
+ * log.txt, predictions.csv and model.tar.zst.
+ *
+ * SIGTERM and SIGINT stop the run at the next batch: the state becomes
+ * cancelled and the files stay consistent.
+ */
+#ifndef SPOOLBOARD_TRAIN_H
+#define SPOOLBOARD_TRAIN_H
+
+/* Exit statuses of `spoolboard train`. */
+enum {
+	TRAIN_COMPLETED = 0,
+	TRAIN_FAILED = 1,
+	TRAIN_USAGE = 2,
+	TRAIN_CANCELLED = 3
+};
+
+struct train_opts {
+	const char *config;	/* a config file, or NULL: jobdir/config.json */
+	const char *jobdir;	/* the job directory (created if missing) */
+	const char *data_root;	/* NULL: the config file's directory */
+	int threads;		/* 0: the config's, else all cores */
+	int progress;		/* 1 bar, 0 none, -1 when stderr is a TTY */
+};
+
+/* Run the job; returns one of the exit statuses above. */
+int train_run(const struct train_opts *opts);
+
+#endif

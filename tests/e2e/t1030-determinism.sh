@@ -1,0 +1,40 @@
+#!/bin/sh
+# The same seed gives bit-identical weights with 1, 2 or 3 threads.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p data && cp "$SRCDIR"/examples/data/*.csv data/
+
+weights() { # JOBDIR -> JOBDIR.safetensors
+	mkdir -p "$1.x" && tar --zstd -xf "$1/model.tar.zst" -C "$1.x" &&
+	cp "$1.x/model.safetensors" "$1.safetensors"
+}
+
+for model in mlp lstm gru; do
+	case $model in
+	mlp) m='{"type": "mlp", "hidden": [48, 24], "dropout": 0.2}'
+	     d='"path": "data/housing.csv", "targets": ["price"], "split": {"train": 0.7, "val": 0.15, "test": 0.15, "shuffle": true}' ;;
+	*) m="{\"type\": \"$model\", \"hidden\": 20, \"layers\": 2, \"dropout\": 0.1, \"head\": [8]}"
+	   d='"path": "data/sine.csv", "targets": ["value"], "window": {"lookback": 12}' ;;
+	esac
+	cat >$model.json <<JSON
+{"data": {$d}, "model": $m,
+ "train": {"epochs": 3, "batch_size": 50, "seed": 123, "clip_grad": 0.5}}
+JSON
+	test_expect_success "$model: 1, 2 and 3 threads give identical weights" "
+		spoolboard train $model.json --out $model-1 --threads 1 &&
+		spoolboard train $model.json --out $model-2 --threads 2 &&
+		spoolboard train $model.json --out $model-3 --threads 3 &&
+		weights $model-1 && weights $model-2 && weights $model-3 &&
+		cmp $model-1.safetensors $model-2.safetensors &&
+		cmp $model-1.safetensors $model-3.safetensors &&
+		cmp $model-1/predictions.csv $model-2/predictions.csv
+	"
+done
+
+test_expect_success 'a different seed gives different weights' '
+	sed "s/\"seed\": 123/\"seed\": 124/" mlp.json >mlp-s.json &&
+	spoolboard train mlp-s.json --out mlp-s --threads 1 &&
+	weights mlp-s && ! cmp -s mlp-1.safetensors mlp-s.safetensors
+'
+
+test_done
