@@ -57,7 +57,8 @@ $(BUILD)/double/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DNN_DOUBLE -MMD -MP -c $< -o $@
 
-$(BUILD)/tests/test-grad-%: tests/unit/test-grad-%.c $(NN_DOBJ) \
+GRAD_TESTS := $(filter $(BUILD)/tests/test-grad-%,$(TESTS))
+$(GRAD_TESTS): $(BUILD)/tests/test-grad-%: tests/unit/test-grad-%.c $(NN_DOBJ) \
 		$(BUILD)/libspoolboard.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DNN_DOUBLE -Itests/unit $(ALL_LDFLAGS) -o $@ $< \
