@@ -150,4 +150,18 @@ const char *optim_type_name(enum optim_type t);
  */
 int config_path_is_safe(const char *path);
 
+/*
+ * The edit distance between a and b (optimal string alignment: insert,
+ * delete, substitute, swap two neighbours; ASCII letters compared without
+ * case).
+ */
+size_t config_edit_distance(const char *a, const char *b);
+
+/*
+ * The name in the NULL-terminated list known nearest to key, when it is
+ * close enough to be what was meant (distance below half its length);
+ * NULL otherwise. Borrowed from known.
+ */
+const char *config_suggest(const char *key, const char *const *known);
+
 #endif
