@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #define PATHLEN 96		/* longest field path we build, plus room */
-#define SHOW_CHARS 40		/* a value in a message is cut after this */
+#define SHOW_CHARS 40		/* values in messages are cut after this */
 #define NAME_MAX_CHARS 200
 #define TAG_MAX_CHARS 64
 #define DATA_PATH_MAX 4096
@@ -469,7 +469,6 @@ obj_enter(struct obj *p, const char *key, const char *const *known,
 	field_path(p, key, path, sizeof path);
 	if (v && !json_is_object(v)) {
 		bad(p->c, path, v, "must be an object");
-		v = NULL;
 		obj_init(o, p->c, path, NULL, out, known);
 		return -1;
 	}
@@ -510,13 +509,16 @@ check_int(struct check *c, const char *path, const json_t *v, long long lo,
 	if (json_is_integer(v)) {
 		*x = json_integer_value(v);
 	} else if (json_is_real(v)) {
-		/* 1e3 or 10.0 are integers too */
+		/* 1e3 or 10.0 are integers too; 1e300 is out of any range */
 		d = json_real_value(v);
-		if (d != floor(d) || fabs(d) > 9007199254740992.0) {
+		if (d != floor(d)) {
 			bad(c, path, v, "must be an integer");
 			return -1;
 		}
-		*x = (long long)d;
+		if (fabs(d) < 9007199254740992.0)
+			*x = (long long)d;
+		else
+			*x = d > 0 ? LLONG_MAX : LLONG_MIN;
 	} else {
 		bad(c, path, v, "must be an integer");
 		return -1;
@@ -981,8 +983,9 @@ read_window(struct obj *d, struct config *t, int mtype)
 		return;
 	}
 	if (v && !json_is_object(v)) {
-		if (rnn && json_is_null(v))
-			bad(d->c, path, v, "must be an object for lstm and gru");
+		if (rnn)
+			bad(d->c, path, v,
+			    "must be an object for lstm and gru");
 		else if (!json_is_null(v))
 			bad(d->c, path, v, "must be an object or null");
 		put(d->out, "window", json_null());
@@ -1128,7 +1131,8 @@ read_quantiles(struct obj *l, struct config *t)
 		/* the order is only checked once every value is valid */
 		for (size_t i = 1; !fails && i < len; i++) {
 			if (!(q[i] > q[i - 1])) {
-				bad(l->c, path, v, "must be strictly ascending");
+				bad(l->c, path, v,
+				    "must be strictly ascending");
 				fails++;
 			}
 		}

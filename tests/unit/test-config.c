@@ -206,7 +206,8 @@ test_hash(void)
 	static const char *a = "{\"name\": \"h\", \"data\": {\"path\": "
 		"\"d.csv\", \"targets\": [\"y\"], \"split\": {\"train\": 0.8, "
 		"\"val\": 0.1, \"test\": 0.1}}, \"train\": {\"lr\": 0.01, "
-		"\"epochs\": 5}, \"model\": {\"type\": \"mlp\", \"hidden\": 32}}";
+		"\"epochs\": 5}, \"model\": {\"type\": \"mlp\", "
+		"\"hidden\": 32}}";
 	/* the same config: keys in another order, other spellings */
 	static const char *b = "{\"model\": {\"hidden\": [32]}, \"train\": "
 		"{\"epochs\": 5.0, \"lr\": 1e-2}, \"data\": {\"split\": "
@@ -217,7 +218,8 @@ test_hash(void)
 	static const char *c = "{\"name\": \"h\", \"data\": {\"path\": "
 		"\"d.csv\", \"targets\": [\"y\"], \"split\": {\"train\": 0.8, "
 		"\"val\": 0.1, \"test\": 0.1}}, \"train\": {\"lr\": 0.01, "
-		"\"epochs\": 6}, \"model\": {\"type\": \"mlp\", \"hidden\": 32}}";
+		"\"epochs\": 6}, \"model\": {\"type\": \"mlp\", "
+		"\"hidden\": 32}}";
 	struct strbuf p = STRBUF_INIT;
 	struct config ca, cb, cc;
 	char *sa, *sb;
@@ -287,13 +289,15 @@ test_struct(void)
 	static const char *text = "{\"tags\": [\"a\", \"b\"], \"priority\": -3,"
 		" \"threads\": 4, \"retries\": 2, \"data\": {\"path\": "
 		"\"d/s.csv\", \"features\": {\"match\": \"^x\"}, \"targets\": "
-		"[\"y1\", \"y2\"], \"delimiter\": \";\", \"split\": {\"train\": "
-		"0.6, \"val\": 0.2, \"test\": 0.2, \"shuffle\": true}, "
+		"[\"y1\", \"y2\"], \"delimiter\": \";\", \"split\": "
+		"{\"train\": 0.6, \"val\": 0.2, \"test\": 0.2, "
+		"\"shuffle\": true}, "
 		"\"normalize\": \"none\", \"missing\": \"drop\"}, \"model\": "
 		"{\"type\": \"gru\", \"hidden\": 48, \"layers\": 2, \"head\": "
 		"[16, 8], \"activation\": \"tanh\", \"dropout\": 0.25}, "
-		"\"loss\": {\"type\": \"quantile\", \"quantiles\": [0.05, 0.95]},"
-		" \"train\": {\"optimizer\": \"sgd\", \"momentum\": 0.5, "
+		"\"loss\": {\"type\": \"quantile\", \"quantiles\": "
+		"[0.05, 0.95]}, \"train\": {\"optimizer\": \"sgd\", "
+		"\"momentum\": 0.5, "
 		"\"nesterov\": true, \"schedule\": {\"type\": \"step\", "
 		"\"step_size\": 3, \"gamma\": 0.5, \"warmup\": 2}, "
 		"\"early_stopping\": false, \"seed\": 9007199254740992}, "
