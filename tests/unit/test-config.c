@@ -362,6 +362,61 @@ test_struct(void)
 	sb_release(&p);
 }
 
+/* Write a minimal valid config to dir/name and load it; its name. */
+static char *
+name_from_file(const char *dir, const char *name)
+{
+	static const char text[] = "{\"data\": {\"path\": \"x.csv\", "
+		"\"targets\": \"y\"}}";
+	struct strbuf p = STRBUF_INIT;
+	char *path = xasprintf("%s/%s", dir, name), *got = NULL;
+	struct config cfg;
+
+	if (file_write_atomic(path, text, sizeof text - 1) == 0 &&
+	    config_load(&cfg, path, &p) == 0) {
+		got = xstrdup(cfg.name);
+		config_release(&cfg);
+	}
+	unlink(path);
+	free(path);
+	sb_release(&p);
+	return got;
+}
+
+/* The default name is the file's stem, made safe. */
+static void
+test_default_name(void)
+{
+	char dir[] = "/tmp/test-config-name.XXXXXX";
+	char longname[240], *want, *got;
+
+	if (!ok(mkdtemp(dir) != NULL, "temporary directory"))
+		return;
+	got = name_from_file(dir, "sales.json");
+	is_str(got, "sales", "stem of sales.json");
+	free(got);
+	got = name_from_file(dir, "a.b.json");
+	is_str(got, "a.b", "only the last extension goes");
+	free(got);
+	got = name_from_file(dir, "noext");
+	is_str(got, "noext", "no extension");
+	free(got);
+	got = name_from_file(dir, ".hidden");
+	is_str(got, ".hidden", "a leading dot is not an extension");
+	free(got);
+	got = name_from_file(dir, "tab\there\xff.json");
+	is_str(got, "tab_here_", "control and invalid bytes replaced");
+	free(got);
+	memset(longname, 'n', 230);
+	strcpy(longname + 230, ".json");
+	got = name_from_file(dir, longname);
+	want = xasprintf("%.200s", longname);
+	is_str(got, want, "a long stem is cut to 200 characters");
+	free(want);
+	free(got);
+	rmdir(dir);
+}
+
 /* A failing load leaves cfg alone; files that cannot be read. */
 static void
 test_files(void)
@@ -420,6 +475,7 @@ main(int argc, char **argv)
 	test_hash();
 	test_paths();
 	test_struct();
+	test_default_name();
 	test_files();
 	return tap_done();
 }
