@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "error.h"
+#include "strbuf.h"
 
 #define EXIT_USAGE 2
 
@@ -40,7 +42,57 @@ cmd_version(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * validate FILE...: each file's problems on stderr, or "FILE: ok" on
+ * stdout. 1 when any file had a problem.
+ */
+static int
+cmd_validate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *self = find_command("validate");
+	int c, status = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return print_usage(self, stdout);
+		if (optopt)
+			error("validate: unknown option '-%c'", optopt);
+		else
+			error("validate: unknown option '%s'",
+			      argv[optind - 1]);
+		return print_usage(self, stderr);
+	}
+	if (optind == argc) {
+		error("validate: no config file given");
+		return print_usage(self, stderr);
+	}
+	for (int i = optind; i < argc; i++) {
+		struct strbuf problems = STRBUF_INIT;
+		struct config cfg;
+
+		if (config_load(&cfg, argv[i], &problems) == 0) {
+			printf("%s: ok\n", argv[i]);
+			config_release(&cfg);
+		} else {
+			fflush(stdout);
+			fputs(sb_str(&problems), stderr);
+			status = 1;
+		}
+		sb_release(&problems);
+	}
+	return status;
+}
+
 static const struct command commands[] = {
+	{ "validate", cmd_validate,
+	  "Check job configs and report every problem in each.",
+	  "spoolboard validate FILE..." },
 	{ "version", cmd_version, "Print the version.", "spoolboard version" },
 };
 

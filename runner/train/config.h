@@ -1,7 +1,7 @@
 /*
  * config.h - a job's configuration: parsed, validated, defaults filled in.
  *
- * The config is JSON (docs/formats.md, "config.json"). config_load() reads
+ * The config is JSON (docs/config.md is the reference). config_load() reads
  * it with jansson, checks every field (type, range, allowed values), fills
  * in the defaults and keeps the completed document in cfg->json, which is
  * what the job directory's config.json holds. Every problem found is
@@ -146,8 +146,24 @@ const char *optim_type_name(enum optim_type t);
 
 /*
  * Is data.path acceptable as a path below the data root? Relative, no
- * ".." component that climbs out, no NUL. 1 yes, 0 no.
+ * ".." component that climbs out, no NUL, and naming something below the
+ * root rather than the root itself ("", ".", "a/.." are refused). 1 yes,
+ * 0 no. Symlinks are the data loader's to check.
  */
 int config_path_is_safe(const char *path);
+
+/*
+ * The edit distance between a and b (optimal string alignment: insert,
+ * delete, substitute, swap two neighbours; ASCII letters compared without
+ * case).
+ */
+size_t config_edit_distance(const char *a, const char *b);
+
+/*
+ * The name in the NULL-terminated list known nearest to key, when it is
+ * close enough to be what was meant (distance below half its length);
+ * NULL otherwise. Borrowed from known.
+ */
+const char *config_suggest(const char *key, const char *const *known);
 
 #endif
