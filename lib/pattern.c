@@ -6,9 +6,9 @@
  * POSIX classes follow Unicode, so \w matches "é") and
  * PCRE2_MATCH_INVALID_UTF: the pattern itself must be valid UTF-8, while a
  * subject that is not (a CSV header in Latin-1, say) is matched as far as
- * it is valid instead of failing. Each match runs under a match and depth limit, so a pattern
- * that backtracks catastrophically ends as "no match" rather than hanging
- * a job.
+ * it is valid instead of failing. Each match runs under a match and depth
+ * limit, so a pattern that backtracks catastrophically ends as "no match"
+ * rather than hanging a job.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
