@@ -308,23 +308,37 @@ choose_columns(struct dataset *ds, struct load *ld, const struct config *cfg)
 			     "column (the class label), got %zu", nt);
 	if (is_default(&cfg->data.features)) {
 		ld->fcol = xreallocarray(NULL, t->ncols, sizeof(size_t));
-		for (size_t c = 0; c < t->ncols; c++) {
-			int target = 0;
-
-			for (size_t j = 0; j < nt; j++)
-				if (ld->tcol[j] == c)
-					target = 1;
-			/* Past targets are inputs of a window, except class
-			 * labels, which are not numbers. */
-			if (!target || (cfg->data.lookback > 0 && !ce))
-				ld->fcol[nf++] = c;
-		}
-		if (nf == 0)
-			return error("data.features: no feature column: every "
-				     "column of '%s' is a target", t->name);
+		for (size_t c = 0; c < t->ncols; c++)
+			ld->fcol[nf++] = c;
 	} else if (pick_columns(t, &cfg->data.features, "data.features",
 				&ld->fcol, &nf) < 0) {
 		return -1;
+	}
+	/*
+	 * The default and a pattern leave the targets out: a target among
+	 * the inputs of its own row is a leak. Past targets are inputs of a
+	 * window, except class labels, which are not numbers. Names listed
+	 * one by one are taken as given.
+	 */
+	if (!cfg->data.features.nnames) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < nf; i++) {
+			int target = 0;
+
+			for (size_t j = 0; j < nt; j++)
+				if (ld->tcol[j] == ld->fcol[i])
+					target = 1;
+			if (!target || (cfg->data.lookback > 0 && !ce))
+				ld->fcol[k++] = ld->fcol[i];
+		}
+		if (k == 0 && cfg->data.features.pattern)
+			return error("data.features: the pattern matches only "
+				     "target columns of '%s'", t->name);
+		if (k == 0)
+			return error("data.features: no feature column: every "
+				     "column of '%s' is a target", t->name);
+		nf = k;
 	}
 	if (nf > INT_MAX || nt > INT_MAX)
 		return error("%s: too many columns", t->name);
@@ -738,6 +752,11 @@ data_load(struct dataset *ds, const struct config *cfg,
 	memset(ds, 0, sizeof(*ds));
 	memset(&ld, 0, sizeof(ld));
 	ds->name = xstrdup(cfg->data.path ? cfg->data.path : "");
+	if (delim == '"' || delim == '\n' || delim == '\r') {
+		error("data.delimiter: a quote or a line end cannot be the "
+		      "delimiter");
+		goto err;
+	}
 	if (cfg->data.lookback < 0 || cfg->data.horizon < 0) {
 		error("data.window: lookback and horizon must be >= 0");
 		goto err;

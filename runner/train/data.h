@@ -28,7 +28,9 @@
  * matching columns, in header order). Features left to the default are
  * every column that is not a target; with a window, every column (past
  * targets are inputs too) except a cross_entropy target (labels are not
- * numbers). Duplicate header names are an error.
+ * numbers). Features given by a pattern leave out the targets the same
+ * way; features listed by name are taken as listed. Duplicate header
+ * names are an error.
  *
  * Cells. Numbers are read with strtod (surrounding spaces allowed); a cell
  * that is empty or one of NA, N/A, NaN, null, None (any case) or ? is

@@ -581,6 +581,18 @@ test_columns(void)
 	ok(load() == 0 && ds.nfeat == 3 && ds.ntarg == 1,
 	   "pattern x picks x1, x2, ax; target by pattern");
 	data_release(&ds);
+	pattern(&cfg.data.features, ".");
+	ok(load() == 0 && ds.nfeat == 4 && strcmp(ds.feat_names[3], "ax") == 0,
+	   "a pattern leaves the target out without a window");
+	data_release(&ds);
+	cfg.data.lookback = 1;
+	ok(load() == 0 && ds.nfeat == 5 && strcmp(ds.feat_names[4], "y") == 0,
+	   "a pattern keeps the target with a window");
+	data_release(&ds);
+	cfg.data.lookback = 0;
+	pattern(&cfg.data.features, "^y");
+	is_str(load_fails(), "data.features: the pattern matches only target "
+	       "columns of 'p.csv'", "a pattern matching only the target");
 	pattern(&cfg.data.features, "^z");
 	is_str(load_fails(), "p.csv: data.features: the pattern '^z' matches "
 	       "no column; the header has: 'date', 'x1', 'x2', 'ax', 'y'",
@@ -601,6 +613,10 @@ test_columns(void)
 	is_str(load_fails(), "p.csv: data.targets: unknown column 'Y'; the "
 	       "header has: 'date', 'x1', 'x2', 'ax', 'y'",
 	       "names are case-sensitive");
+	cfg.data.delimiter = '"';
+	is_str(load_fails(), "data.delimiter: a quote or a line end cannot be "
+	       "the delimiter", "a quote as the delimiter");
+	cfg.data.delimiter = ',';
 	free_colspec(&cfg.data.targets);
 	is_str(load_fails(), "data.targets: no target column given; the "
 	       "header has 5 columns", "no targets");
