@@ -17,9 +17,9 @@
  * the samples that are shuffled (with the seed) before cutting.
  *
  * Split sizes. Of n items (rows in order, samples when shuffled), val gets
- * round(n * val / sum) and test round(n * test / sum), where sum is the sum
- * of the three fractions; train gets the rest, so every item lands in
- * exactly one split. Shuffling uses rng_seed(train.seed ^ DATA_SEED_SALT)
+ * round(n * val / sum) and test round(n * test / sum) (halves rounded up),
+ * where sum is the sum of the three fractions; train gets the rest, so
+ * every item lands in exactly one split. Shuffling uses rng_seed(train.seed ^ DATA_SEED_SALT)
  * and rng_shuffle over the sample ids, which are then cut train | val |
  * test and each split sorted by id (so a split's samples are in file
  * order). A train split with no sample is an error giving the rows needed.
@@ -46,11 +46,15 @@
  * normalized (y_mean 0, y_std 1).
  *
  * Normalization. The z-score statistics (mean, population std; a constant
- * column gets std 1) come from the train rows: the
- * rows covered by the train samples' inputs and targets (without a window,
- * the train rows themselves; in order with a window, every row before the
- * first val target). They apply to the features and, for regression
- * losses, the targets. With normalize "none", mean 0 and std 1.
+ * column gets std 1) come from the train rows: the rows covered by the
+ * train samples' inputs and targets (without a window, the train rows
+ * themselves; in order with a window, every row before the first val
+ * target). They apply to the features and, for regression losses, the
+ * targets. With normalize "none", mean 0 and std 1.
+ *
+ * The file. A header row is required: an empty file, or a first row of
+ * numbers only, is refused, as is a file with a header and no rows. See
+ * lib/csvfile.h for the CSV dialect and its errors.
  *
  * Errors name the file (data.path as configured) and the line in it:
  * "data.csv:12: column 'temp': not a number: 'abc'", and list the header
