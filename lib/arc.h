@@ -26,9 +26,15 @@ int arc_write(const char *path, const struct arc_member *members, size_t n);
 
 /*
  * Read every regular file of the archive at path (any format and filter
- * libarchive knows) into a new array *out of *n members; each member and
- * the array belong to the caller (arc_members_free). Members larger than
- * max bytes in total are refused (0: no limit). 0 or -1 after error().
+ * libarchive knows, except mtree, whose entries point at files on disk)
+ * into a new array *out of *n members; each member and the array belong
+ * to the caller (arc_members_free). Members larger than max bytes in
+ * total are refused (0: no limit). A truncated or damaged archive, an
+ * empty file, or one that is no archive is an error naming the file.
+ * Member contents carry no checksum (libarchive's zstd frames have
+ * none): a flipped byte in compressed data may read back as different
+ * bytes; callers that need integrity checksum their members. 0 or -1
+ * after error().
  */
 int arc_read(const char *path, struct arc_member **out, size_t *n, size_t max);
 

@@ -18,7 +18,10 @@ struct pattern;
  */
 struct pattern *pattern_new(const char *re, char *err, size_t n);
 
-/* Does s contain a match? 1 yes, 0 no. */
+/*
+ * Does s contain a match? 1 yes, 0 no. A match that fails (the match
+ * limit reached by a pattern that backtracks too much) counts as no.
+ */
 int pattern_match(const struct pattern *p, const char *s);
 
 void pattern_free(struct pattern *p);
