@@ -19,6 +19,7 @@
  * numbers its first run saw.
  */
 #include "config.h"
+#include "pattern.h"
 #include "error.h"
 
 #include <ctype.h>
@@ -718,6 +719,22 @@ read_names(struct check *c, const char *path, const json_t *v,
 	return out;
 }
 
+/* Does re compile? If not, report PCRE2's reason at path. */
+static int
+pattern_ok(struct check *c, const char *path, const char *re)
+{
+	struct pattern *p;
+	char err[256];
+
+	p = pattern_new(re, err, sizeof(err));
+	if (!p) {
+		problem(c, path, "not a valid PCRE2 pattern: %s", err);
+		return 0;
+	}
+	pattern_free(p);
+	return 1;
+}
+
 /* {"match": PATTERN} into cs; its completed copy returned. */
 static json_t *
 read_match(struct check *c, const char *path, const json_t *v,
@@ -735,6 +752,8 @@ read_match(struct check *c, const char *path, const json_t *v,
 		bad(c, mp, m, "must be a string (a PCRE2 pattern)");
 	else if (!json_string_value(m)[0])
 		problem(c, mp, "must not be empty");
+	else if (!pattern_ok(c, mp, json_string_value(m)))
+		;
 	else
 		cs->pattern = xstrdup(json_string_value(m));
 	put(o.out, "match", json_string(cs->pattern ? cs->pattern : ""));
