@@ -12,6 +12,20 @@
  * All parameters live in one contiguous block (model_params), and so do
  * their gradients (model_grads), in the order of model_tensor(): the
  * optimizer is one loop over the block and a checkpoint a few writes.
+ *
+ * Tensors, in block order (L: rnn layer, K: mlp/head layer, I: inputs per
+ * step or T*I for a flat model, H: hidden size, O: outputs):
+ *
+ *   lstm.L.weight_ih (I, 4H)  lstm.L.weight_hh (H, 4H)  lstm.L.bias (4H)
+ *   gru.L.weight_ih (I, 3H)   gru.L.weight_hh (H, 3H)
+ *   gru.L.bias_ih (3H)        gru.L.bias_hh (3H)
+ *   mlp.K.weight / head.K.weight (in, out)   mlp.K.bias / head.K.bias (out)
+ *   out.weight (in, O)        out.bias (O)
+ *
+ * Weights are stored (in, out): the transpose of PyTorch's (out, in).
+ * Gate blocks follow PyTorch's order (lstm i f g o, gru r z n). The LSTM
+ * has one bias where PyTorch has two (bias_ih + bias_hh), so it has 4H
+ * fewer parameters per layer than nn.LSTM.
  */
 #ifndef SPOOLBOARD_MODEL_H
 #define SPOOLBOARD_MODEL_H
@@ -51,25 +65,37 @@ struct tensor_info {
 void model_spec_from_config(struct model_spec *spec, const struct config *cfg,
 			    int inputs, int steps, int outputs, int max_batch);
 
-/* Build a model with workspace for max_batch; NULL after error(). */
+/*
+ * Build a model with workspace for max_batch; NULL after error() when the
+ * spec is invalid (sizes < 1, dropout outside [0, 1), ...). The weights
+ * are zero until model_init_weights. Free with model_free.
+ */
 struct model *model_new(const struct model_spec *spec);
 void model_free(struct model *m);
 
-/* Initialise the weights (He/Xavier-style by layer, biases 0, LSTM forget
- * gate bias 1) drawing from r in a fixed order. */
+/*
+ * Initialise the weights drawing from r in tensor order, each tensor in
+ * storage order: dense weights uniform +-sqrt(6/in) (He) before relu and
+ * gelu, else +-sqrt(6/(in+out)) (Xavier; the output layer too); LSTM/GRU
+ * weights uniform +-1/sqrt(H) as in PyTorch; biases 0 except the LSTM
+ * forget gate's, 1.
+ */
 void model_init_weights(struct model *m, struct rng *r);
 
 size_t model_nparams(const struct model *m);
 real *model_params(struct model *m);
 real *model_grads(struct model *m);
 size_t model_ntensors(const struct model *m);
+/* Tensor i (owned by the model), or NULL when i >= model_ntensors(). */
 const struct tensor_info *model_tensor(const struct model *m, size_t i);
 
 /*
- * Forward pass of B <= max_batch samples. x is (B, steps, inputs). When
- * training, dropout masks are drawn from r (sequentially); otherwise r may
- * be NULL. Returns the output (B, outputs), owned by the model and valid
- * until the next forward.
+ * Forward pass of 1 <= B <= max_batch samples. x is (B, steps, inputs);
+ * it is copied, so it need not outlive the call. When training with
+ * dropout, masks are drawn from r (sequentially); otherwise r may be NULL
+ * (a training forward without dropout draws nothing). Returns the output
+ * (B, outputs), owned by the model and valid until the next forward.
+ * Allocates nothing.
  */
 const real *model_forward(struct model *m, const real *x, int B,
 			  int training, struct rng *r);
@@ -77,11 +103,18 @@ const real *model_forward(struct model *m, const real *x, int B,
 /*
  * Backward pass for the last forward (which must have been training):
  * dout is (B, outputs), the gradient of the loss by the output. Overwrites
- * model_grads() with the gradient of the loss by every parameter.
+ * model_grads() with the gradient of the loss by every parameter. It uses
+ * up what the forward saved (recurrent layers overwrite their saved gates
+ * with gradients), so it runs at most once per forward (asserted).
+ * Results are bit-identical for any number of OpenMP threads.
  */
 void model_backward(struct model *m, const real *dout);
 
-/* Floating-point operations of one forward+backward sample (for GFLOP/s). */
+/*
+ * Floating-point operations of one forward+backward sample (for GFLOP/s):
+ * the matrix products only, as done (the first layer computes no input
+ * gradient).
+ */
 double model_flops_per_sample(const struct model *m);
 
 /* Append a human summary: one line per layer with shapes, then the total

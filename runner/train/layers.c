@@ -1,0 +1,318 @@
+/*
+ * layers.c - dense layer, activations, inverted dropout.
+ *
+ * The GEMMs come from kernels.c; what is here are the element-wise passes
+ * around them: bias + activation after the forward GEMM, activation
+ * derivative + bias sums before the backward GEMMs. Each pass works on a
+ * range of columns for all rows, so threads split by column and every
+ * bias sum runs over the rows in order whatever the thread count. A pass
+ * only goes parallel when it is large enough to pay for waking threads.
+ * See layers.h and nnmath.h.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "kernels.h"
+#include "layers.h"
+#include "nnmath.h"
+
+#define SQRT1_2 0.70710678118654752440
+#define INV_SQRT_2PI 0.39894228040143267794
+
+/*
+ * Rough cost of one element of an activation pass, in units of a plain
+ * add; a pass goes parallel from NN_PAR_MIN units (nnmath.h).
+ */
+static long
+act_cost(enum activation a)
+{
+	switch (a) {
+	case ACT_TANH:
+	case ACT_SIGMOID:
+		return 8;
+	case ACT_GELU:
+		return 24;
+	default:
+		return 1;
+	}
+}
+
+static inline real
+gelu_value(real z)
+{
+#ifdef NN_DOUBLE
+	return 0.5 * z * (1 + erf(z * SQRT1_2));
+#else
+	return 0.5f * z * (1 + erff(z * (float)SQRT1_2));
+#endif
+}
+
+/* d/dz of z * Phi(z) = Phi(z) + z * phi(z) */
+static inline real
+gelu_grad(real z)
+{
+#ifdef NN_DOUBLE
+	return 0.5 * (1 + erf(z * SQRT1_2)) +
+	       z * exp(-0.5 * z * z) * INV_SQRT_2PI;
+#else
+	return 0.5f * (1 + erff(z * (float)SQRT1_2)) +
+	       z * nn_exp(-0.5f * z * z) * (float)INV_SQRT_2PI;
+#endif
+}
+
+real *
+nn_alloc(size_t n)
+{
+	size_t bytes;
+	real *p;
+
+	if (n > (SIZE_MAX - 64) / sizeof(real))
+		die_oom();
+	bytes = (n * sizeof(real) + 63) / 64 * 64;
+	if (!bytes)
+		bytes = 64;
+	p = aligned_alloc(64, bytes);
+	if (!p)
+		die_oom();
+	memset(p, 0, bytes);
+	return p;
+}
+
+/*
+ * y = act(y + bias) on columns [j0, j1) of the (B, n) matrix y; z (B, n)
+ * keeps y + bias for gelu unless it is NULL. bias may be NULL (no bias).
+ */
+static NN_CLONES void
+bias_act_cols(real *restrict y, real *restrict z, const real *restrict bias,
+	      int B, int n, int j0, int j1, enum activation a)
+{
+	for (int i = 0; i < B; i++) {
+		real *restrict yr = y + (size_t)i * n;
+
+		if (bias) {
+			#pragma omp simd
+			for (int j = j0; j < j1; j++)
+				yr[j] += bias[j];
+		}
+		switch (a) {
+		case ACT_RELU:
+			#pragma omp simd
+			for (int j = j0; j < j1; j++)
+				yr[j] = nn_sel(yr[j] < 0, 0, yr[j]);
+			break;
+		case ACT_TANH:
+			#pragma omp simd
+			for (int j = j0; j < j1; j++)
+				yr[j] = nn_tanh(yr[j]);
+			break;
+		case ACT_SIGMOID:
+			#pragma omp simd
+			for (int j = j0; j < j1; j++)
+				yr[j] = nn_sigmoid(yr[j]);
+			break;
+		case ACT_GELU:
+			if (z)
+				memcpy(z + (size_t)i * n + j0, yr + j0,
+				       (size_t)(j1 - j0) * sizeof(*z));
+			for (int j = j0; j < j1; j++)
+				yr[j] = gelu_value(yr[j]);
+			break;
+		case ACT_NONE:
+			break;
+		}
+	}
+}
+
+/*
+ * dz = dy * act'(.) on columns [j0, j1) of (B, n) matrices, and when db
+ * is not NULL db[j] = sum over rows of dz[., j], rows in order. For none
+ * dz is not used (the gradient is dy itself). dz may be dy. z is the
+ * pre-activation, read for gelu only.
+ */
+static NN_CLONES void
+act_grad_cols(const real *dy, real *dz, const real *restrict y,
+	      const real *restrict z, real *restrict db, int B, int n, int j0,
+	      int j1, enum activation a)
+{
+	if (db)
+		for (int j = j0; j < j1; j++)
+			db[j] = 0;
+	for (int i = 0; i < B; i++) {
+		size_t o = (size_t)i * n;
+		const real *dyr = dy + o;
+		const real *restrict yr;
+		real *dzr;
+
+		if (a == ACT_NONE) {
+			if (db) {
+				#pragma omp simd
+				for (int j = j0; j < j1; j++)
+					db[j] += dyr[j];
+			}
+			continue;
+		}
+		yr = y + o;
+		dzr = dz + o;
+		switch (a) {
+		case ACT_RELU:
+			#pragma omp simd
+			for (int j = j0; j < j1; j++)
+				dzr[j] = nn_sel(yr[j] > 0, dyr[j], 0);
+			break;
+		case ACT_TANH:
+			#pragma omp simd
+			for (int j = j0; j < j1; j++)
+				dzr[j] = dyr[j] * (1 - yr[j] * yr[j]);
+			break;
+		case ACT_SIGMOID:
+			#pragma omp simd
+			for (int j = j0; j < j1; j++)
+				dzr[j] = dyr[j] * (yr[j] * (1 - yr[j]));
+			break;
+		case ACT_GELU:
+			for (int j = j0; j < j1; j++)
+				dzr[j] = dyr[j] * gelu_grad(z[o + j]);
+			break;
+		case ACT_NONE:
+			break;
+		}
+		if (db) {
+			#pragma omp simd
+			for (int j = j0; j < j1; j++)
+				db[j] += dzr[j];
+		}
+	}
+}
+
+void
+act_forward(enum activation a, const real *x, real *y, size_t n)
+{
+	if (y != x)
+		memmove(y, x, n * sizeof(*y));
+	/* one row of n elements, split by column */
+	#pragma omp parallel if ((long)n * act_cost(a) >= NN_PAR_MIN)
+	{
+		int lo, hi;
+
+		nn_split((int)n, &lo, &hi);
+		if (lo < hi)
+			bias_act_cols(y, NULL, NULL, 1, (int)n, lo, hi, a);
+	}
+}
+
+void
+act_backward(enum activation a, const real *x, const real *y, const real *dy,
+	     real *dx, size_t n)
+{
+	if (a == ACT_NONE) {
+		if (dx != dy)
+			memmove(dx, dy, n * sizeof(*dx));
+		return;
+	}
+	#pragma omp parallel if ((long)n * act_cost(a) >= NN_PAR_MIN)
+	{
+		int lo, hi;
+
+		nn_split((int)n, &lo, &hi);
+		if (lo < hi)
+			act_grad_cols(dy, dx, y, x, NULL, 1, (int)n, lo, hi,
+				      a);
+	}
+}
+
+void
+dense_init(struct dense *d, int in, int out, enum activation act,
+	   real *params, real *grads)
+{
+	d->in = in;
+	d->out = out;
+	d->act = act;
+	d->W = params;
+	d->b = params + (size_t)in * out;
+	d->dW = grads;
+	d->db = grads + (size_t)in * out;
+}
+
+size_t
+dense_nparams(int in, int out)
+{
+	return (size_t)in * out + (size_t)out;
+}
+
+void
+dense_init_weights(struct dense *d, struct rng *r)
+{
+	size_t n = (size_t)d->in * d->out;
+	double bound;
+
+	if (d->act == ACT_RELU || d->act == ACT_GELU)
+		bound = sqrt(6.0 / d->in);
+	else
+		bound = sqrt(6.0 / (d->in + d->out));
+	for (size_t k = 0; k < n; k++)
+		d->W[k] = (real)((2 * rng_uniform(r) - 1) * bound);
+	memset(d->b, 0, (size_t)d->out * sizeof(*d->b));
+}
+
+void
+dense_forward(const struct dense *d, const real *x, int B, real *y, real *z)
+{
+	int n = d->out;
+
+	gemm_nn(B, n, d->in, x, d->in, d->W, n, y, n, 0);
+	#pragma omp parallel if ((long)B * n * act_cost(d->act) >= NN_PAR_MIN)
+	{
+		int lo, hi;
+
+		nn_split(n, &lo, &hi);
+		if (lo < hi)
+			bias_act_cols(y, z, d->b, B, n, lo, hi, d->act);
+	}
+}
+
+void
+dense_backward(const struct dense *d, const real *x, const real *y,
+	       const real *z, const real *dy, real *dz, int B, real *dx)
+{
+	int n = d->out;
+	const real *g = d->act == ACT_NONE ? dy : dz;
+
+	#pragma omp parallel if ((long)B * n * act_cost(d->act) >= NN_PAR_MIN)
+	{
+		int lo, hi;
+
+		nn_split(n, &lo, &hi);
+		if (lo < hi)
+			act_grad_cols(dy, d->act == ACT_NONE ? NULL : dz, y, z,
+				      d->db, B, n, lo, hi, d->act);
+	}
+	gemm_tn(d->in, n, B, x, d->in, g, n, d->dW, n, 0);
+	if (dx)
+		gemm_nt(B, d->in, n, g, n, d->W, n, dx, d->in, 0);
+}
+
+double
+dense_flops(int in, int out, int with_dx)
+{
+	return 2.0 * in * out * (with_dx ? 3 : 2);
+}
+
+void
+dropout_mask(real *mask, size_t n, double p, struct rng *r)
+{
+	real keep = (real)(1 / (1 - p));
+
+	for (size_t i = 0; i < n; i++)
+		mask[i] = rng_uniform(r) < p ? 0 : keep;
+}
+
+void
+dropout_apply(const real *x, const real *mask, real *y, size_t n)
+{
+	#pragma omp parallel for simd schedule(static) if (n >= NN_PAR_MIN)
+	for (size_t i = 0; i < n; i++)
+		y[i] = x[i] * mask[i];
+}

@@ -1,0 +1,181 @@
+/*
+ * nnmath.h - element-wise math shared by the layers (private to layers.c,
+ * lstm.c, gru.c): exp, sigmoid and tanh written so that GCC vectorizes
+ * loops calling them, and the helpers those loops use.
+ *
+ * libm's expf/tanhf are function calls that stop vectorization (GCC only
+ * uses vector math under -ffast-math, which we do not use). In the float
+ * build we therefore use our own:
+ *
+ *   exp(x):  x = k ln2 + r with |r| <= ln2/2 (k rounded to nearest with
+ *            the 1.5*2^23 trick, ln2 split in two so k*LN2_HI is exact),
+ *            e^r by its Taylor polynomial to degree 7 (truncation < 1e-8),
+ *            2^k built in the exponent bits. x is clamped to [-87, 88]
+ *            so 2^k stays a normal number; NaN stays NaN.
+ *   sigmoid: 1 / (1 + exp(-x)).
+ *   tanh:    |x| < 0.35: Taylor polynomial to x^13 (no cancellation);
+ *            otherwise sign(x) * (1 - 2 / (exp(2|x|) + 1)).
+ *
+ * Each is within a few ulp of the correctly rounded value (tests/unit/
+ * test-nnmath.c measures it). Only IEEE +, -, *, / and bit operations are
+ * used and the build does not contract into FMA (-std=c11 implies
+ * -ffp-contract=off), so a vector lane and the scalar tail give the same
+ * bits: results do not depend on how a loop is split between threads.
+ *
+ * The double build (-DNN_DOUBLE, gradient checks) uses libm instead, so
+ * finite differences see smooth, exact functions.
+ */
+#ifndef SPOOLBOARD_NNMATH_H
+#define SPOOLBOARD_NNMATH_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "nn.h"
+
+/*
+ * Hot element-wise loops are compiled for AVX-512, AVX2 and plain x86-64
+ * and picked at load time (ifunc), so one binary uses the machine's widest
+ * vectors. Not in the double build: it only serves the tests.
+ */
+#if !defined(NN_DOUBLE) && defined(__x86_64__) && defined(__GNUC__) && \
+	!defined(__clang__)
+#define NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NN_CLONES
+#endif
+
+/*
+ * Element-wise passes go parallel from this much work (elements times a
+ * rough cost per element, 1 for an add): below it, waking a thread costs
+ * more than it saves.
+ */
+#define NN_PAR_MIN 32768L
+
+/* Vector width in elements that thread splits keep chunks a multiple of. */
+#define NN_LANES 16
+
+/*
+ * c ? a : b without a branch. GCC does not if-convert a floating-point
+ * ternary under the default -ftrapping-math (the comparison may trap), so
+ * a loop holding one would not vectorize; a bit mask blend does. Written
+ * so that a NaN operand is kept (callers test "x < c", false for NaN).
+ */
+#ifdef NN_DOUBLE
+
+static inline real
+nn_sel(int c, real a, real b)
+{
+	return c ? a : b;
+}
+
+static inline real
+nn_exp(real x)
+{
+	return exp(x);
+}
+
+static inline real
+nn_sigmoid(real x)
+{
+	return 1 / (1 + exp(-x));
+}
+
+static inline real
+nn_tanh(real x)
+{
+	return tanh(x);
+}
+
+#else
+
+static inline float
+nn_sel(int c, float a, float b)
+{
+	uint32_t ua, ub, m = -(uint32_t)c, r;
+	float f;
+
+	memcpy(&ua, &a, sizeof(ua));
+	memcpy(&ub, &b, sizeof(ub));
+	r = (ua & m) | (ub & ~m);
+	memcpy(&f, &r, sizeof(f));
+	return f;
+}
+
+static inline float
+nn_exp(float x)
+{
+	const float log2e = 1.44269504088896341f;
+	const float ln2_hi = 0.693145751953125f;	/* 15 bits: k * ln2_hi is exact */
+	const float ln2_lo = 1.42860682030941723e-6f;	/* ln2 - ln2_hi */
+	const float round = 12582912.0f;		/* 1.5 * 2^23 */
+	float k, r, p, s;
+	int32_t n;
+	uint32_t bits;
+
+	x = nn_sel(x < -87.0f, -87.0f, x);
+	x = nn_sel(x > 88.0f, 88.0f, x);
+	k = (x * log2e + round) - round;
+	r = (x - k * ln2_hi) - k * ln2_lo;
+	p = 1.0f / 5040;
+	p = p * r + 1.0f / 720;
+	p = p * r + 1.0f / 120;
+	p = p * r + 1.0f / 24;
+	p = p * r + 1.0f / 6;
+	p = p * r + 0.5f;
+	p = p * r + 1.0f;
+	p = p * r + 1.0f;
+	n = (int32_t)k;
+	bits = (uint32_t)(n + 127) << 23;
+	memcpy(&s, &bits, sizeof(s));
+	return p * s;
+}
+
+static inline float
+nn_sigmoid(float x)
+{
+	return 1.0f / (1.0f + nn_exp(-x));
+}
+
+static inline float
+nn_tanh(float x)
+{
+	float a = nn_sel(x < 0, -x, x);
+	float x2 = x * x;
+	float p, big;
+
+	/* tanh x = x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - ... */
+	p = 21844.0f / 6081075;
+	p = p * x2 - 1382.0f / 155925;
+	p = p * x2 + 62.0f / 2835;
+	p = p * x2 - 17.0f / 315;
+	p = p * x2 + 2.0f / 15;
+	p = p * x2 - 1.0f / 3;
+	p = x + x * x2 * p;
+	big = 1.0f - 2.0f / (nn_exp(2 * a) + 1.0f);
+	big = nn_sel(x < 0, -big, big);
+	return nn_sel(a < 0.35f, p, big);
+}
+
+#endif
+
+/*
+ * Inside a parallel region: this thread's share [*lo, *hi) of [0, n),
+ * in chunks that are a multiple of NN_LANES (the last may be shorter,
+ * some may be empty).
+ */
+static inline void
+nn_split(int n, int *lo, int *hi)
+{
+	int nt = omp_get_num_threads(), t = omp_get_thread_num();
+	int chunk = (n + nt - 1) / nt;
+
+	chunk = (chunk + NN_LANES - 1) / NN_LANES * NN_LANES;
+	*lo = t * chunk < n ? t * chunk : n;
+	*hi = *lo + chunk < n ? *lo + chunk : n;
+}
+
+#endif
