@@ -153,7 +153,7 @@ schedule_lr(const struct sched_spec *s, double base_lr, double epoch,
 			return base_lr;
 		return base_lr * pow(s->gamma, floor(u / s->step_size));
 	case SCHED_COSINE:
-		span = epochs - 1 - w;
+		span = epochs - w;
 		if (span <= 0)
 			return base_lr;
 		p = u / span < 1 ? u / span : 1;

@@ -71,7 +71,7 @@ double clip_grad_norm(real *grads, size_t n, double max_norm);
  * The learning rate at a point of training: epoch (0-based) plus the
  * fraction done of it, out of epochs. Linear warm-up over the first
  * `warmup` epochs, then constant, step (times gamma every step_size
- * epochs) or cosine from base_lr down to min_lr at the last epoch.
+ * epochs) or cosine from base_lr down to min_lr at the end of training.
  *
  * Exactly, with t = max(epoch, 0) (fractional: 2.5 is half-way through
  * the third epoch), w = warmup, E = epochs:
@@ -82,10 +82,10 @@ double clip_grad_norm(real *grads, size_t n, double max_norm);
  *   step:      base_lr * gamma^floor(u / step_size) (step_size <= 0:
  *              base_lr), so the rate drops at whole epochs;
  *   cosine:    min_lr + (base_lr - min_lr) * (1 + cos(pi * p)) / 2 with
- *              p = min(u / (E - 1 - w), 1): base_lr when the warm-up ends,
- *              min_lr from the start of the last epoch (t = E - 1) on.
- *              When E - 1 - w <= 0 (e.g. epochs 1) there is no room to
- *              decay and the rate stays base_lr.
+ *              p = min(u / (E - w), 1): base_lr when the warm-up ends,
+ *              min_lr at the end of the last epoch (t = E), so the last
+ *              step still learns. When E - w <= 0 (the warm-up takes all
+ *              of training) the rate stays base_lr.
  * Called once per epoch with a whole epoch, or per step with a fraction.
  */
 double schedule_lr(const struct sched_spec *s, double base_lr, double epoch,

@@ -260,26 +260,30 @@ test_schedule(void)
 	s.step_size = 0;
 	is_near(schedule_lr(&s, 1, 9, 10), 1, 0, "step_size 0: constant");
 
-	/* cosine from 1 to 0.1 over epochs 0..10 */
+	/* cosine from 1 at t = 0 to 0.1 at the end of epoch 10 (t = 10) */
 	s.type = SCHED_COSINE;
 	s.warmup = 0;
 	s.min_lr = 0.1;
-	is_near(schedule_lr(&s, 1, 0, 11), 1, 1e-15, "cosine start");
-	is_near(schedule_lr(&s, 1, 2.5, 11),
+	is_near(schedule_lr(&s, 1, 0, 10), 1, 1e-15, "cosine start");
+	is_near(schedule_lr(&s, 1, 2.5, 10),
 		0.1 + 0.45 * (1 + sqrt(0.5)), 1e-15, "cosine quarter");
-	is_near(schedule_lr(&s, 1, 5, 11), 0.55, 1e-15, "cosine half");
-	is_near(schedule_lr(&s, 1, 10, 11), 0.1, 1e-15, "cosine last");
-	is_near(schedule_lr(&s, 1, 10.5, 11), 0.1, 1e-15, "cosine after");
-	/* warm-up 2, epochs 12: the cosine runs over t = 2..11 */
+	is_near(schedule_lr(&s, 1, 5, 10), 0.55, 1e-15, "cosine half");
+	ok(schedule_lr(&s, 1, 9.99, 10) > 0.1, "cosine: the last step still learns");
+	is_near(schedule_lr(&s, 1, 10, 10), 0.1, 1e-15, "cosine end");
+	is_near(schedule_lr(&s, 1, 10.5, 10), 0.1, 1e-15, "cosine after");
+	/* warm-up 2, epochs 11: the cosine runs over t = 2..11 */
 	s.warmup = 2;
-	is_near(schedule_lr(&s, 1, 1, 12), 0.75, 1e-15, "cosine warm-up");
-	is_near(schedule_lr(&s, 1, 2, 12), 1, 1e-15, "cosine peak");
-	is_near(schedule_lr(&s, 1, 6.5, 12), 0.55, 1e-15, "cosine middle");
-	is_near(schedule_lr(&s, 1, 11, 12), 0.1, 1e-15, "cosine end");
-	/* one epoch: no room to decay */
+	is_near(schedule_lr(&s, 1, 1, 11), 0.75, 1e-15, "cosine warm-up");
+	is_near(schedule_lr(&s, 1, 2, 11), 1, 1e-15, "cosine peak");
+	is_near(schedule_lr(&s, 1, 6.5, 11), 0.55, 1e-15, "cosine middle");
+	is_near(schedule_lr(&s, 1, 11, 11), 0.1, 1e-15, "cosine end");
+	/* one epoch: the cosine runs within it */
 	s.warmup = 0;
 	is_near(schedule_lr(&s, 1, 0, 1), 1, 0, "cosine, epochs 1");
-	is_near(schedule_lr(&s, 1, 0.5, 1), 1, 0, "cosine, epochs 1, 0.5");
+	is_near(schedule_lr(&s, 1, 0.5, 1), 0.55, 1e-15, "cosine, epochs 1, 0.5");
+	/* warm-up as long as training: no room to decay */
+	s.warmup = 3;
+	is_near(schedule_lr(&s, 1, 3, 3), 1, 0, "cosine, warm-up = epochs");
 }
 
 int
