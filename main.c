@@ -12,6 +12,10 @@
 #include "config.h"
 #include "error.h"
 #include "strbuf.h"
+#include "train.h"
+
+#include <libgen.h>
+#include <sys/stat.h>
 
 #define EXIT_USAGE 2
 
@@ -89,7 +93,95 @@ cmd_validate(int argc, char **argv)
 	return status;
 }
 
+static int
+cmd_train(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "data-root", required_argument, NULL, 'd' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "no-progress", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *self = find_command("train");
+	struct train_opts o = { .progress = -1 };
+	char *out = NULL, *end;
+	struct stat st;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "o:d:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.jobdir = optarg;
+			break;
+		case 'd':
+			o.data_root = optarg;
+			break;
+		case 't':
+			o.threads = (int)strtol(optarg, &end, 10);
+			if (*end || o.threads < 1 || o.threads > 1024) {
+				error("--threads: must be an integer from 1 "
+				      "to 1024, got '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			o.progress = 1;
+			break;
+		case 'P':
+			o.progress = 0;
+			break;
+		case 'h':
+			return print_usage(self, stdout);
+		default:
+			return print_usage(self, stderr);
+		}
+	}
+	if (optind != argc - 1)
+		return print_usage(self, stderr);
+	if (stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (o.jobdir) {
+			error("--out is for a config file; '%s' is a job "
+			      "directory", argv[optind]);
+			return EXIT_USAGE;
+		}
+		o.jobdir = argv[optind];
+	} else {
+		o.config = argv[optind];
+		if (!o.jobdir) {
+			/* runs/STEM, STEM being the config's name less .json */
+			char *copy = xstrdup(o.config);
+			char *stem = basename(copy);
+			char *dot = strrchr(stem, '.');
+
+			if (dot && dot != stem)
+				*dot = '\0';
+			out = xasprintf("runs/%s", stem);
+			free(copy);
+			o.jobdir = out;
+		}
+	}
+	rc = train_run(&o);
+	free(out);
+	return rc;
+}
+
 static const struct command commands[] = {
+	{ "train", cmd_train, "Train one job in the foreground.",
+	  "spoolboard train CONFIG [--out JOBDIR] [--data-root DIR] "
+	  "[--threads N]\n"
+	  "                        [--progress | --no-progress]\n"
+	  "       spoolboard train JOBDIR [OPTIONS]\n\n"
+	  "  --out JOBDIR      the job directory to write (default runs/STEM)\n"
+	  "  --data-root DIR   data.path is relative to DIR (default: the\n"
+	  "                    config's directory)\n"
+	  "  --threads N       OpenMP threads (default: the config's, else\n"
+	  "                    all cores)\n"
+	  "  --progress        draw a progress bar (default: on a terminal)\n"
+	  "  --no-progress     never draw one\n\n"
+	  "Exit status: 0 completed, 1 failed, 2 usage, 3 cancelled." },
 	{ "validate", cmd_validate,
 	  "Check job configs and report every problem in each.",
 	  "spoolboard validate FILE..." },

@@ -877,7 +877,7 @@ data_denormalize_y(const struct dataset *ds, float *v, size_t n)
 void
 data_summary(const struct dataset *ds, struct strbuf *out)
 {
-	sb_addf(out, "data: %s (%s)\n", ds->name, ds->path);
+	sb_addf(out, "file: %s (%s)\n", ds->name, ds->path);
 	sb_addf(out, "rows: %zu read, %zu dropped for missing values, %zu "
 		"used\n", ds->nrows_read, ds->ndropped, ds->nrows);
 	sb_addf(out, "features (%d): ", ds->nfeat);

@@ -112,6 +112,17 @@ assert h[\"__metadata__\"][\"format\"] == \"spoolboard-model\"
 "
 '
 
+if command -v script >/dev/null 2>&1; then
+	test_expect_success 'a progress bar with epoch, loss and ETA on a TTY' '
+		script -qec "$SPOOLBOARD train job.json --out tty --threads 1" \
+			/dev/null >tty.out </dev/null &&
+		grep -q "$(printf "\r")" tty.out &&
+		grep -q "epoch [0-9]/4  loss [0-9.e-]*  val [0-9.e-]*  ETA" tty.out
+	'
+else
+	test_skip 'a progress bar on a TTY' 'script(1) is not installed'
+fi
+
 test_expect_success 'train JOBDIR reruns from the job directory' '
 	spoolboard train job --threads 1 --data-root . &&
 	json_check job/state.json "j[\"status\"] == \"completed\""

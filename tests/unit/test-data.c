@@ -169,7 +169,7 @@ test_basic(void)
 	data_batch(&ds, ids, 3, x, y, NULL);
 
 	data_summary(&ds, &sb);
-	ok(strstr(sb_str(&sb), "data: data.csv (") &&
+	ok(strstr(sb_str(&sb), "file: data.csv (") &&
 	   strstr(sb_str(&sb), "rows: 10 read, 0 dropped") &&
 	   strstr(sb_str(&sb), "features (2): 'a', 'b'\n") &&
 	   strstr(sb_str(&sb), "targets (1): 'y'\n") &&
