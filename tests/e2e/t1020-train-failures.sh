@@ -42,12 +42,18 @@ test_expect_success 'a missing data file names the file' '
 test_expect_success 'SIGTERM cancels at the next batch, exit 3' '
 	sed "s/\"epochs\": 3/\"epochs\": 100000/" base.json >long.json &&
 	{ "$SPOOLBOARD" train long.json --out long --threads 1 & pid=$!; } &&
-	i=0 && while ! grep -q "epoch 1/" long/log.txt 2>/dev/null; do
-		i=$((i + 1)); test $i -lt 600 || exit 1; sleep 0.1; done &&
+	i=0 && while ! grep -q "epoch 2/" long/log.txt 2>/dev/null; do
+		i=$((i + 1))
+		test $i -lt 600 || { kill -KILL $pid; exit 1; }
+		sleep 0.1
+	done &&
 	kill -TERM $pid && { wait $pid; rc=$?; } ; test "$rc" -eq 3 &&
 	json_check long/state.json "j[\"status\"] == \"cancelled\"" &&
 	json_check long/state.json "j[\"stages\"][2][\"status\"] == \"cancelled\"" &&
-	tail -1 long/events.jsonl | grep -q "\"status\": *\"cancelled\""
+	json_check long/state.json "j[\"pid\"] is None and j[\"ended\"]" &&
+	tail -1 long/events.jsonl | grep -q "\"status\": *\"cancelled\"" &&
+	grep -q "cancelled by SIGTERM" long/log.txt &&
+	python3 -c "import csv; rows = list(csv.reader(open(\"long/metrics.csv\"))); assert len(rows) >= 3 and all(len(r) == len(rows[0]) for r in rows)"
 '
 
 test_expect_success 'usage errors exit 2' '
