@@ -39,28 +39,6 @@ struct load {
 	double *xd, *yd;	/* (nrows, nfeat), (nrows, ntarg) */
 };
 
-/* Does the relative path p climb above its start with ".."? */
-static int
-climbs_out(const char *p)
-{
-	long depth = 0;
-
-	while (*p) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (--depth < 0)
-				return 1;
-		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
-			depth++;
-		}
-		p += n;
-		while (*p == '/')
-			p++;
-	}
-	return 0;
-}
-
 /* The real path of rel under root, checked to stay inside; or NULL. */
 static char *
 resolve(const char *root, const char *rel)
@@ -78,7 +56,7 @@ resolve(const char *root, const char *rel)
 		      "relative to the data root '%s'", rel, root);
 		return NULL;
 	}
-	if (climbs_out(rel)) {
+	if (!config_path_is_safe(rel)) {
 		error("data.path: '%s' leads outside the data root '%s' "
 		      "(through '..')", rel, root);
 		return NULL;

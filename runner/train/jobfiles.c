@@ -130,25 +130,16 @@ jobfiles_state_write(struct jobfiles *jf)
 }
 
 int
-jobfiles_metrics_header(struct jobfiles *jf, const char *line)
+jobfiles_metrics_line(struct jobfiles *jf, const char *line, int header)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int rc;
 
 	sb_addf(&sb, "%s\n", line);
-	rc = file_write_atomic(jf->metrics_path, sb.buf, sb.len);
-	sb_release(&sb);
-	return rc;
-}
-
-int
-jobfiles_metrics_row(struct jobfiles *jf, const char *line)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int rc;
-
-	sb_addf(&sb, "%s\n", line);
-	rc = file_append(jf->metrics_path, sb.buf, sb.len);
+	if (header)
+		rc = file_write_atomic(jf->metrics_path, sb.buf, sb.len);
+	else
+		rc = file_append(jf->metrics_path, sb.buf, sb.len);
 	sb_release(&sb);
 	return rc;
 }

@@ -49,9 +49,11 @@ int jobfiles_event(struct jobfiles *jf, const char *event, json_t *fields);
 /* Stamp state.updated and replace state.json. 0 or -1. */
 int jobfiles_state_write(struct jobfiles *jf);
 
-/* Write metrics.csv's header (replacing the file) or append a row. */
-int jobfiles_metrics_header(struct jobfiles *jf, const char *line);
-int jobfiles_metrics_row(struct jobfiles *jf, const char *line);
+/*
+ * Add a line to metrics.csv: the header (replacing the file atomically)
+ * when header is 1, else a row (appended). 0 or -1.
+ */
+int jobfiles_metrics_line(struct jobfiles *jf, const char *line, int header);
 
 /*
  * Draw the progress bar (when enabled) at most every 100 ms unless force:

@@ -629,7 +629,7 @@ metrics_header(struct run *r)
 	else
 		sb_adds(&sb, ",val_accuracy,val_f1");
 	sb_adds(&sb, ",cpu_pct,rss_mb");
-	jobfiles_metrics_header(&r->jf, sb.buf);
+	jobfiles_metrics_line(&r->jf, sb.buf, 1);
 	sb_release(&sb);
 }
 
@@ -661,7 +661,7 @@ metrics_row(struct run *r, double lr, const struct metrics *m)
 	}
 	sb_addf(&sb, ",%.1f,%.1f", json_dbl(res, "cpu_pct", 0),
 		json_dbl(res, "rss_mb", 0));
-	jobfiles_metrics_row(&r->jf, sb.buf);
+	jobfiles_metrics_line(&r->jf, sb.buf, 0);
 	sb_release(&sb);
 }
 
