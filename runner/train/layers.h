@@ -89,8 +89,9 @@ double dense_flops(int in, int out, int with_dx);
 
 /*
  * Draw an inverted-dropout mask (n): each element is 0 with probability
- * p, else 1/(1-p). One uniform is drawn from r per element, in order.
- * 0 <= p < 1.
+ * p (to within 2^-32), else 1/(1-p). Element i compares 32 random bits
+ * against p: the low half of the (i/2)-th rng_next() for even i, the high
+ * half for odd i; ceil(n/2) draws in all, in order. 0 <= p < 1.
  */
 void dropout_mask(real *mask, size_t n, double p, struct rng *r);
 

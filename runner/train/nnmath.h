@@ -8,7 +8,7 @@
  * build we therefore use our own:
  *
  *   exp(x):  x = k ln2 + r with |r| <= ln2/2 (k rounded to nearest with
- *            the 1.5*2^23 trick, ln2 split in two so k*LN2_HI is exact),
+ *            the 1.5*2^23 trick, ln2 split in two so k*ln2_hi is exact),
  *            e^r by its Taylor polynomial to degree 7 (truncation < 1e-8),
  *            2^k built in the exponent bits. x is clamped to [-87, 88]
  *            so 2^k stays a normal number; NaN stays NaN.
@@ -20,7 +20,9 @@
  * test-nnmath.c measures it). Only IEEE +, -, *, / and bit operations are
  * used and the build does not contract into FMA (-std=c11 implies
  * -ffp-contract=off), so a vector lane and the scalar tail give the same
- * bits: results do not depend on how a loop is split between threads.
+ * bits. Besides, threads split loops in chunks that are a multiple of
+ * NN_LANES, so the elements left to a scalar tail are the same whatever
+ * the thread count: results do not depend on how a loop is split.
  *
  * The double build (-DNN_DOUBLE, gradient checks) uses libm instead, so
  * finite differences see smooth, exact functions.
@@ -55,7 +57,7 @@
  */
 #define NN_PAR_MIN 32768L
 
-/* Vector width in elements that thread splits keep chunks a multiple of. */
+/* Widest vector in floats: thread splits keep chunks a multiple of it. */
 #define NN_LANES 16
 
 /*
@@ -108,8 +110,9 @@ nn_sel(int c, float a, float b)
 static inline float
 nn_exp(float x)
 {
+	/* ln2_hi has 15 significant bits, so k * ln2_hi is exact */
 	const float log2e = 1.44269504088896341f;
-	const float ln2_hi = 0.693145751953125f;	/* 15 bits: k * ln2_hi is exact */
+	const float ln2_hi = 0.693145751953125f;
 	const float ln2_lo = 1.42860682030941723e-6f;	/* ln2 - ln2_hi */
 	const float round = 12582912.0f;		/* 1.5 * 2^23 */
 	float k, r, p, s;

@@ -291,6 +291,22 @@ test_dropout(void)
 	}
 	ok(bad == 0, "dropout mask values are 0 or 1/(1-p)");
 	is_near((double)zeros / big, 0.3, 0.01, "dropout drops a fraction p");
+
+	{
+		/* an odd length takes ceil(n/2) draws */
+		struct rng a = R, b = R;
+		real odd[777];
+
+		dropout_mask(odd, 777, 0.5, &a);
+		for (int i = 0; i < 389; i++)
+			rng_next(&b);
+		ok(memcmp(&a, &b, sizeof(a)) == 0,
+		   "dropout mask of 777 draws 389 numbers");
+		bad = 0;
+		for (int i = 0; i < 777; i++)
+			bad += odd[i] != 0 && odd[i] != 2;
+		ok(bad == 0, "odd-length mask values");
+	}
 	free(m);
 	free(c.x);
 	free(c.mask);
