@@ -56,6 +56,7 @@ gru_init(struct gru *l, int I, int H, int T, int max_batch, real *params,
 	l->h = nn_alloc(seq);
 	l->dh = nn_alloc((size_t)max_batch * H);
 	l->zero = nn_alloc((size_t)max_batch * H);
+	l->whT = nn_alloc((size_t)3 * H * H);
 }
 
 void
@@ -66,6 +67,7 @@ gru_release(struct gru *l)
 	free(l->h);
 	free(l->dh);
 	free(l->zero);
+	free(l->whT);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -227,16 +229,19 @@ gru_backward(struct gru *l, const real *dy, const real *dylast, real *dx)
 	memset(l->db_ih, 0, 3 * (size_t)H * sizeof(*l->db_ih));
 	memset(l->db_hh, 0, 3 * (size_t)H * sizeof(*l->db_hh));
 	/*
-	 * Units [lo, hi) per thread as in forward. After the barrier the gate
-	 * gradients of step t are complete, and each thread adds to its own
-	 * columns of dh (gradient by h_{t-1}); the next update reads only
-	 * those, so one barrier per step suffices.
+	 * Units [lo, hi) per thread as in forward. Each thread first
+	 * transposes the rows of W_hh of its units, all that its GEMMs read
+	 * (W_hh^T read in place needs no packing per step). After the barrier
+	 * the gate gradients of step t are complete, and each thread adds to
+	 * its own columns of dh (gradient by h_{t-1}); the next update reads
+	 * only those, so one barrier per step suffices.
 	 */
 	#pragma omp parallel if (time_loop_parallel(B, H))
 	{
 		int lo, hi;
 
 		nn_split(H, &lo, &hi);
+		nn_transpose(l->W_hh, l->whT, H, 3 * H, lo, hi);
 		for (int t = T - 1; t >= 0; t--) {
 			real *gx = l->gx + t * b3, *gh = l->gh + t * b3;
 			const real *hp = t ? l->h + (t - 1) * bh : l->zero;
@@ -247,9 +252,8 @@ gru_backward(struct gru *l, const real *dy, const real *dylast, real *dx)
 					      l->dh, l->db_ih, l->db_hh);
 			#pragma omp barrier
 			if (t && lo < hi)
-				gemm_nt(B, hi - lo, 3 * H, gh, 3 * H,
-					l->W_hh + (size_t)lo * 3 * H, 3 * H,
-					l->dh + lo, H, 1);
+				gemm_nn(B, hi - lo, 3 * H, gh, 3 * H,
+					l->whT + lo, H, l->dh + lo, H, 1);
 		}
 	}
 	gemm_tn(I, 3 * H, T * B, l->x, I, l->gx, 3 * H, l->dW_ih, 3 * H, 0);

@@ -81,6 +81,14 @@ nn_alloc(size_t n)
 	return p;
 }
 
+void
+nn_transpose(const real *a, real *at, int m, int n, int r0, int r1)
+{
+	for (int k = 0; k < n; k++)
+		for (int i = r0; i < r1; i++)
+			at[(size_t)k * m + i] = a[(size_t)i * n + k];
+}
+
 /*
  * y = act(y + bias) on columns [j0, j1) of the (B, n) matrix y; z (B, n)
  * keeps y + bias for gelu unless it is NULL. bias may be NULL (no bias).

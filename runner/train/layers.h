@@ -43,6 +43,12 @@ struct dense {
  */
 real *nn_alloc(size_t n);
 
+/*
+ * Rows [r0, r1) of a (m, n) transposed into columns [r0, r1) of at
+ * (n, m): at[k][i] = a[i][k]. Threads may fill disjoint row ranges.
+ */
+void nn_transpose(const real *a, real *at, int m, int n, int r0, int r1);
+
 /* y (n) = act(x (n)); y may be x. */
 void act_forward(enum activation a, const real *x, real *y, size_t n);
 

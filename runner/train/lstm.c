@@ -55,6 +55,7 @@ lstm_init(struct lstm *l, int I, int H, int T, int max_batch, real *params,
 	l->dh = nn_alloc((size_t)max_batch * H);
 	l->dc = nn_alloc((size_t)max_batch * H);
 	l->zero = nn_alloc((size_t)max_batch * H);
+	l->whT = nn_alloc((size_t)4 * H * H);
 }
 
 void
@@ -67,6 +68,7 @@ lstm_release(struct lstm *l)
 	free(l->dh);
 	free(l->dc);
 	free(l->zero);
+	free(l->whT);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -233,9 +235,11 @@ lstm_backward(struct lstm *l, const real *dy, const real *dylast, real *dx)
 	memset(l->dc, 0, bh * sizeof(*l->dc));
 	memset(l->dbias, 0, 4 * (size_t)H * sizeof(*l->dbias));
 	/*
-	 * Units [lo, hi) per thread as in forward. After the barrier the gate
-	 * gradients of step t are complete, and each thread computes the
-	 * columns of dh (gradient by h_{t-1}) for its own units: the next
+	 * Units [lo, hi) per thread as in forward. Each thread first
+	 * transposes the rows of W_hh of its units, all that its GEMMs read
+	 * (W_hh^T read in place needs no packing per step). After the barrier
+	 * the gate gradients of step t are complete, and each thread computes
+	 * the columns of dh (gradient by h_{t-1}) for its own units: the next
 	 * cell update reads only those, so one barrier per step suffices.
 	 */
 	#pragma omp parallel if (time_loop_parallel(B, H))
@@ -243,6 +247,7 @@ lstm_backward(struct lstm *l, const real *dy, const real *dylast, real *dx)
 		int lo, hi;
 
 		nn_split(H, &lo, &hi);
+		nn_transpose(l->W_hh, l->whT, H, 4 * H, lo, hi);
 		for (int t = T - 1; t >= 0; t--) {
 			real *g = l->gates + t * bg;
 			const real *cp = t ? l->c + (t - 1) * bh : l->zero;
@@ -254,9 +259,8 @@ lstm_backward(struct lstm *l, const real *dy, const real *dylast, real *dx)
 					      l->dc, l->dbias);
 			#pragma omp barrier
 			if (t && lo < hi)
-				gemm_nt(B, hi - lo, 4 * H, g, 4 * H,
-					l->W_hh + (size_t)lo * 4 * H, 4 * H,
-					l->dh + lo, H, 0);
+				gemm_nn(B, hi - lo, 4 * H, g, 4 * H,
+					l->whT + lo, H, l->dh + lo, H, 0);
 		}
 	}
 	gemm_tn(I, 4 * H, T * B, l->x, I, l->gates, 4 * H, l->dW_ih, 4 * H,
