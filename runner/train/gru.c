@@ -23,7 +23,7 @@
 #include "layers.h"
 #include "nnmath.h"
 
-/* Rough cost of one unit\'s cell update, in adds (see NN_PAR_MIN). */
+/* Rough cost of one unit's cell update, in adds (see NN_PAR_MIN). */
 #define CELL_COST 28
 
 size_t

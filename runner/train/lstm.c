@@ -22,7 +22,7 @@
 #include "lstm.h"
 #include "nnmath.h"
 
-/* Rough cost of one unit\'s cell update, in adds (see NN_PAR_MIN). */
+/* Rough cost of one unit's cell update, in adds (see NN_PAR_MIN). */
 #define CELL_COST 40
 
 size_t
