@@ -9,8 +9,10 @@
  * gh (h W_hh, with b_hn added in the n block). Backward turns them into
  * the gradients by the input part and by the hidden part of each gate.
  *
- * Threads split the H units, each owning the same units of every gate
- * for all samples, so bias gradients are summed in a fixed order.
+ * As in lstm.c, the time loop is one parallel region with one barrier
+ * per step; threads split the H units, each computing its units' columns
+ * of the recurrent GEMM and their updates, and summing their bias
+ * gradients in a fixed order.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -21,9 +23,8 @@
 #include "layers.h"
 #include "nnmath.h"
 
-/* Rough per-unit cost of the element-wise passes (see NN_PAR_MIN). */
-#define FWD_COST 28
-#define BWD_COST 12
+/* Rough cost of one unit's cell update, in adds (see NN_PAR_MIN). */
+#define CELL_COST 28
 
 size_t
 gru_nparams(int I, int H)
@@ -55,6 +56,7 @@ gru_init(struct gru *l, int I, int H, int T, int max_batch, real *params,
 	l->h = nn_alloc(seq);
 	l->dh = nn_alloc((size_t)max_batch * H);
 	l->zero = nn_alloc((size_t)max_batch * H);
+	l->whT = nn_alloc((size_t)3 * H * H);
 }
 
 void
@@ -65,6 +67,7 @@ gru_release(struct gru *l)
 	free(l->h);
 	free(l->dh);
 	free(l->zero);
+	free(l->whT);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -160,6 +163,16 @@ cell_backward(int B, int H, int j0, int j1, real *restrict gx,
 	}
 }
 
+/*
+ * Worth running the time loop on several threads? Each step does a
+ * (B, H) x (H, 3H) GEMM and B*H cell updates between two barriers.
+ */
+static int
+time_loop_parallel(int B, int H)
+{
+	return (long)B * H * (H + CELL_COST) >= 4 * NN_PAR_MIN;
+}
+
 const real *
 gru_forward(struct gru *l, const real *x, int B)
 {
@@ -170,23 +183,34 @@ gru_forward(struct gru *l, const real *x, int B)
 	l->B = B;
 	gemm_nn(T * B, 3 * H, l->I, x, l->I, l->W_ih, 3 * H, l->gx, 3 * H,
 		0);
-	for (int t = 0; t < T; t++) {
-		real *gx = l->gx + t * b3, *gh = l->gh + t * b3;
-		const real *hp = t ? l->h + (t - 1) * bh : l->zero;
+	memset(l->gh, 0, b3 * sizeof(*l->gh));	/* h_{-1} W_hh = 0 */
+	/*
+	 * Each thread owns units [lo, hi): it computes the hidden projection
+	 * of their three gate columns (its own GEMMs, which run on one thread
+	 * inside this region) and their update. h_t is complete for everyone
+	 * after the barrier.
+	 */
+	#pragma omp parallel if (time_loop_parallel(B, H))
+	{
+		int lo, hi;
 
-		if (t)
-			gemm_nn(B, 3 * H, H, hp, H, l->W_hh, 3 * H, gh, 3 * H,
-				0);
-		else
-			memset(gh, 0, b3 * sizeof(*gh));
-		#pragma omp parallel if ((long)bh * FWD_COST >= NN_PAR_MIN)
-		{
-			int lo, hi;
+		nn_split(H, &lo, &hi);
+		for (int t = 0; t < T; t++) {
+			real *gx = l->gx + t * b3, *gh = l->gh + t * b3;
+			const real *hp = t ? l->h + (t - 1) * bh : l->zero;
 
-			nn_split(H, &lo, &hi);
+			if (t && lo == 0 && hi == H)
+				gemm_nn(B, 3 * H, H, hp, H, l->W_hh, 3 * H, gh,
+					3 * H, 0);
+			else if (t && lo < hi)
+				for (int q = 0; q < 3; q++)
+					gemm_nn(B, hi - lo, H, hp, H,
+						l->W_hh + q * H + lo, 3 * H,
+						gh + q * H + lo, 3 * H, 0);
 			if (lo < hi)
 				cell_forward(B, H, lo, hi, gx, gh, l->b_ih,
 					     l->b_hh, hp, l->h + t * bh);
+			#pragma omp barrier
 		}
 	}
 	return l->h;
@@ -204,23 +228,33 @@ gru_backward(struct gru *l, const real *dy, const real *dylast, real *dx)
 		memset(l->dh, 0, bh * sizeof(*l->dh));
 	memset(l->db_ih, 0, 3 * (size_t)H * sizeof(*l->db_ih));
 	memset(l->db_hh, 0, 3 * (size_t)H * sizeof(*l->db_hh));
-	for (int t = T - 1; t >= 0; t--) {
-		real *gx = l->gx + t * b3, *gh = l->gh + t * b3;
-		const real *hp = t ? l->h + (t - 1) * bh : l->zero;
-		const real *dyt = dy ? dy + t * bh : l->zero;
+	/*
+	 * Units [lo, hi) per thread as in forward. Each thread first
+	 * transposes the rows of W_hh of its units, all that its GEMMs read
+	 * (W_hh^T read in place needs no packing per step). After the barrier
+	 * the gate gradients of step t are complete, and each thread adds to
+	 * its own columns of dh (gradient by h_{t-1}); the next update reads
+	 * only those, so one barrier per step suffices.
+	 */
+	#pragma omp parallel if (time_loop_parallel(B, H))
+	{
+		int lo, hi;
 
-		#pragma omp parallel if ((long)bh * BWD_COST >= NN_PAR_MIN)
-		{
-			int lo, hi;
+		nn_split(H, &lo, &hi);
+		nn_transpose(l->W_hh, l->whT, H, 3 * H, lo, hi);
+		for (int t = T - 1; t >= 0; t--) {
+			real *gx = l->gx + t * b3, *gh = l->gh + t * b3;
+			const real *hp = t ? l->h + (t - 1) * bh : l->zero;
+			const real *dyt = dy ? dy + t * bh : l->zero;
 
-			nn_split(H, &lo, &hi);
 			if (lo < hi)
 				cell_backward(B, H, lo, hi, gx, gh, hp, dyt,
 					      l->dh, l->db_ih, l->db_hh);
+			#pragma omp barrier
+			if (t && lo < hi)
+				gemm_nn(B, hi - lo, 3 * H, gh, 3 * H,
+					l->whT + lo, H, l->dh + lo, H, 1);
 		}
-		if (t)
-			gemm_nt(B, H, 3 * H, gh, 3 * H, l->W_hh, 3 * H, l->dh,
-				H, 1);
 	}
 	gemm_tn(I, 3 * H, T * B, l->x, I, l->gx, 3 * H, l->dW_ih, 3 * H, 0);
 	if (T > 1)

@@ -37,6 +37,7 @@ struct gru {
 	real *h;	/* (T, B, H) output */
 	real *dh;	/* (B, H) gradient by h_t flowing back in time */
 	real *zero;	/* (B, H) zeros: h_{-1}, missing dy */
+	real *whT;	/* (3H, H) W_hh transposed, for backward */
 
 	const real *x;	/* input of the last forward, (T, B, I), borrowed */
 	int B;		/* batch of the last forward */

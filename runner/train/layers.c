@@ -81,6 +81,14 @@ nn_alloc(size_t n)
 	return p;
 }
 
+void
+nn_transpose(const real *a, real *at, int m, int n, int r0, int r1)
+{
+	for (int k = 0; k < n; k++)
+		for (int i = r0; i < r1; i++)
+			at[(size_t)k * m + i] = a[(size_t)i * n + k];
+}
+
 /*
  * y = act(y + bias) on columns [j0, j1) of the (B, n) matrix y; z (B, n)
  * keeps y + bias for gelu unless it is NULL. bias may be NULL (no bias).
@@ -303,10 +311,25 @@ dense_flops(int in, int out, int with_dx)
 void
 dropout_mask(real *mask, size_t n, double p, struct rng *r)
 {
+	/* P(drop) = thr / 2^32, within 2^-32 below p */
+	uint32_t thr = (uint32_t)ldexp(p, 32);
 	real keep = (real)(1 / (1 - p));
+	uint32_t bits[256];
 
-	for (size_t i = 0; i < n; i++)
-		mask[i] = rng_uniform(r) < p ? 0 : keep;
+	for (size_t i = 0; i < n; i += 256) {
+		size_t m = n - i < 256 ? n - i : 256;
+
+		/* draws first, then a branch-free pass over them */
+		for (size_t j = 0; j < m; j += 2) {
+			uint64_t v = rng_next(r);
+
+			bits[j] = (uint32_t)v;
+			bits[j + 1] = (uint32_t)(v >> 32);
+		}
+		#pragma omp simd
+		for (size_t j = 0; j < m; j++)
+			mask[i + j] = nn_sel(bits[j] < thr, 0, keep);
+	}
 }
 
 void

@@ -43,6 +43,12 @@ struct dense {
  */
 real *nn_alloc(size_t n);
 
+/*
+ * Rows [r0, r1) of a (m, n) transposed into columns [r0, r1) of at
+ * (n, m): at[k][i] = a[i][k]. Threads may fill disjoint row ranges.
+ */
+void nn_transpose(const real *a, real *at, int m, int n, int r0, int r1);
+
 /* y (n) = act(x (n)); y may be x. */
 void act_forward(enum activation a, const real *x, real *y, size_t n);
 
@@ -89,8 +95,9 @@ double dense_flops(int in, int out, int with_dx);
 
 /*
  * Draw an inverted-dropout mask (n): each element is 0 with probability
- * p, else 1/(1-p). One uniform is drawn from r per element, in order.
- * 0 <= p < 1.
+ * p (to within 2^-32), else 1/(1-p). Element i compares 32 random bits
+ * against p: the low half of the (i/2)-th rng_next() for even i, the high
+ * half for odd i; ceil(n/2) draws in all, in order. 0 <= p < 1.
  */
 void dropout_mask(real *mask, size_t n, double p, struct rng *r);
 

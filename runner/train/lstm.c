@@ -4,10 +4,14 @@
  * that stacks the gate gradients of every step so the weight and input
  * gradients are single GEMMs after the loop. See lstm.h.
  *
- * The element-wise passes split the H units between threads (columns),
- * so each thread owns the same units of every gate for all samples and
- * sums its bias gradients over steps (descending) and samples (ascending)
- * in a fixed order: results do not depend on the thread count.
+ * The time loop runs inside one parallel region with one barrier per
+ * step: the H units are split between threads, and each thread computes
+ * the recurrent GEMM columns of its units' gates (GEMMs called inside the
+ * region run on the calling thread) and their cell updates. A thread thus
+ * owns the same units of every gate for all samples and sums their bias
+ * gradients over steps (descending) and samples (ascending) in a fixed
+ * order; every GEMM element is one chain over k whatever the split
+ * (kernels.h). Results do not depend on the thread count.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -18,9 +22,8 @@
 #include "lstm.h"
 #include "nnmath.h"
 
-/* Rough per-unit cost of the element-wise passes (see NN_PAR_MIN). */
-#define FWD_COST 40
-#define BWD_COST 12
+/* Rough cost of one unit's cell update, in adds (see NN_PAR_MIN). */
+#define CELL_COST 40
 
 size_t
 lstm_nparams(int I, int H)
@@ -52,6 +55,7 @@ lstm_init(struct lstm *l, int I, int H, int T, int max_batch, real *params,
 	l->dh = nn_alloc((size_t)max_batch * H);
 	l->dc = nn_alloc((size_t)max_batch * H);
 	l->zero = nn_alloc((size_t)max_batch * H);
+	l->whT = nn_alloc((size_t)4 * H * H);
 }
 
 void
@@ -64,6 +68,7 @@ lstm_release(struct lstm *l)
 	free(l->dh);
 	free(l->dc);
 	free(l->zero);
+	free(l->whT);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -163,6 +168,16 @@ cell_backward(int B, int H, int j0, int j1, real *restrict g,
 	}
 }
 
+/*
+ * Worth running the time loop on several threads? Each step does a
+ * (B, H) x (H, 4H) GEMM and B*H cell updates between two barriers.
+ */
+static int
+time_loop_parallel(int B, int H)
+{
+	return (long)B * H * (H + CELL_COST) >= 4 * NN_PAR_MIN;
+}
+
 const real *
 lstm_forward(struct lstm *l, const real *x, int B)
 {
@@ -173,22 +188,35 @@ lstm_forward(struct lstm *l, const real *x, int B)
 	l->B = B;
 	gemm_nn(T * B, 4 * H, l->I, x, l->I, l->W_ih, 4 * H, l->gates, 4 * H,
 		0);
-	for (int t = 0; t < T; t++) {
-		real *g = l->gates + t * bg;
-		const real *cp = t ? l->c + (t - 1) * bh : l->zero;
+	/*
+	 * Each thread owns units [lo, hi): it computes the recurrent part
+	 * of their four gate columns (its own GEMMs, which run on one thread
+	 * inside this region) and their cell update. h_t is complete for
+	 * everyone after the barrier.
+	 */
+	#pragma omp parallel if (time_loop_parallel(B, H))
+	{
+		int lo, hi;
 
-		if (t)
-			gemm_nn(B, 4 * H, H, l->h + (t - 1) * bh, H, l->W_hh,
-				4 * H, g, 4 * H, 1);
-		#pragma omp parallel if ((long)bh * FWD_COST >= NN_PAR_MIN)
-		{
-			int lo, hi;
+		nn_split(H, &lo, &hi);
+		for (int t = 0; t < T; t++) {
+			real *g = l->gates + t * bg;
+			const real *hp = t ? l->h + (t - 1) * bh : l->zero;
+			const real *cp = t ? l->c + (t - 1) * bh : l->zero;
 
-			nn_split(H, &lo, &hi);
+			if (t && lo == 0 && hi == H)
+				gemm_nn(B, 4 * H, H, hp, H, l->W_hh, 4 * H, g,
+					4 * H, 1);
+			else if (t && lo < hi)
+				for (int q = 0; q < 4; q++)
+					gemm_nn(B, hi - lo, H, hp, H,
+						l->W_hh + q * H + lo, 4 * H,
+						g + q * H + lo, 4 * H, 1);
 			if (lo < hi)
 				cell_forward(B, H, lo, hi, g, l->bias, cp,
 					     l->c + t * bh, l->tc + t * bh,
 					     l->h + t * bh);
+			#pragma omp barrier
 		}
 	}
 	return l->h;
@@ -206,24 +234,34 @@ lstm_backward(struct lstm *l, const real *dy, const real *dylast, real *dx)
 		memset(l->dh, 0, bh * sizeof(*l->dh));
 	memset(l->dc, 0, bh * sizeof(*l->dc));
 	memset(l->dbias, 0, 4 * (size_t)H * sizeof(*l->dbias));
-	for (int t = T - 1; t >= 0; t--) {
-		real *g = l->gates + t * bg;
-		const real *cp = t ? l->c + (t - 1) * bh : l->zero;
-		const real *dyt = dy ? dy + t * bh : l->zero;
+	/*
+	 * Units [lo, hi) per thread as in forward. Each thread first
+	 * transposes the rows of W_hh of its units, all that its GEMMs read
+	 * (W_hh^T read in place needs no packing per step). After the barrier
+	 * the gate gradients of step t are complete, and each thread computes
+	 * the columns of dh (gradient by h_{t-1}) for its own units: the next
+	 * cell update reads only those, so one barrier per step suffices.
+	 */
+	#pragma omp parallel if (time_loop_parallel(B, H))
+	{
+		int lo, hi;
 
-		#pragma omp parallel if ((long)bh * BWD_COST >= NN_PAR_MIN)
-		{
-			int lo, hi;
+		nn_split(H, &lo, &hi);
+		nn_transpose(l->W_hh, l->whT, H, 4 * H, lo, hi);
+		for (int t = T - 1; t >= 0; t--) {
+			real *g = l->gates + t * bg;
+			const real *cp = t ? l->c + (t - 1) * bh : l->zero;
+			const real *dyt = dy ? dy + t * bh : l->zero;
 
-			nn_split(H, &lo, &hi);
 			if (lo < hi)
 				cell_backward(B, H, lo, hi, g, cp,
 					      l->tc + t * bh, dyt, l->dh,
 					      l->dc, l->dbias);
+			#pragma omp barrier
+			if (t && lo < hi)
+				gemm_nn(B, hi - lo, 4 * H, g, 4 * H,
+					l->whT + lo, H, l->dh + lo, H, 0);
 		}
-		if (t)
-			gemm_nt(B, H, 4 * H, g, 4 * H, l->W_hh, 4 * H, l->dh,
-				H, 0);
 	}
 	gemm_tn(I, 4 * H, T * B, l->x, I, l->gates, 4 * H, l->dW_ih, 4 * H,
 		0);

@@ -43,6 +43,7 @@ struct lstm {
 	real *dh;	/* (B, H) gradient by h_t flowing back in time */
 	real *dc;	/* (B, H) gradient by c_t flowing back in time */
 	real *zero;	/* (B, H) zeros: h_{-1}, c_{-1}, missing dy */
+	real *whT;	/* (4H, H) W_hh transposed, for backward */
 
 	const real *x;	/* input of the last forward, (T, B, I), borrowed */
 	int B;		/* batch of the last forward */

@@ -8,19 +8,23 @@
  * build we therefore use our own:
  *
  *   exp(x):  x = k ln2 + r with |r| <= ln2/2 (k rounded to nearest with
- *            the 1.5*2^23 trick, ln2 split in two so k*LN2_HI is exact),
+ *            the 1.5*2^23 trick, ln2 split in two so k*ln2_hi is exact),
  *            e^r by its Taylor polynomial to degree 7 (truncation < 1e-8),
  *            2^k built in the exponent bits. x is clamped to [-87, 88]
  *            so 2^k stays a normal number; NaN stays NaN.
  *   sigmoid: 1 / (1 + exp(-x)).
- *   tanh:    |x| < 0.35: Taylor polynomial to x^13 (no cancellation);
- *            otherwise sign(x) * (1 - 2 / (exp(2|x|) + 1)).
+ *   tanh:    sign(x) * -m / (2 + m) with m = expm1(-2|x|), |x| clamped
+ *            to 10; expm1(y) = 2^k (e^r - 1) + (2^k - 1) with e^r - 1
+ *            from the same Taylor polynomial without its constant term,
+ *            so there is no cancellation near 0 and one path for all x.
  *
  * Each is within a few ulp of the correctly rounded value (tests/unit/
  * test-nnmath.c measures it). Only IEEE +, -, *, / and bit operations are
  * used and the build does not contract into FMA (-std=c11 implies
  * -ffp-contract=off), so a vector lane and the scalar tail give the same
- * bits: results do not depend on how a loop is split between threads.
+ * bits. Besides, threads split loops in chunks that are a multiple of
+ * NN_LANES, so the elements left to a scalar tail are the same whatever
+ * the thread count: results do not depend on how a loop is split.
  *
  * The double build (-DNN_DOUBLE, gradient checks) uses libm instead, so
  * finite differences see smooth, exact functions.
@@ -55,7 +59,7 @@
  */
 #define NN_PAR_MIN 32768L
 
-/* Vector width in elements that thread splits keep chunks a multiple of. */
+/* Widest vector in floats: thread splits keep chunks a multiple of it. */
 #define NN_LANES 16
 
 /*
@@ -108,8 +112,9 @@ nn_sel(int c, float a, float b)
 static inline float
 nn_exp(float x)
 {
+	/* ln2_hi has 15 significant bits, so k * ln2_hi is exact */
 	const float log2e = 1.44269504088896341f;
-	const float ln2_hi = 0.693145751953125f;	/* 15 bits: k * ln2_hi is exact */
+	const float ln2_hi = 0.693145751953125f;
 	const float ln2_lo = 1.42860682030941723e-6f;	/* ln2 - ln2_hi */
 	const float round = 12582912.0f;		/* 1.5 * 2^23 */
 	float k, r, p, s;
@@ -143,21 +148,32 @@ nn_sigmoid(float x)
 static inline float
 nn_tanh(float x)
 {
+	const float log2e = 1.44269504088896341f;
+	const float ln2_hi = 0.693145751953125f;
+	const float ln2_lo = 1.42860682030941723e-6f;
+	const float round = 12582912.0f;
 	float a = nn_sel(x < 0, -x, x);
-	float x2 = x * x;
-	float p, big;
+	float y, k, r, q, s, em, t;
+	int32_t n;
+	uint32_t bits;
 
-	/* tanh x = x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - ... */
-	p = 21844.0f / 6081075;
-	p = p * x2 - 1382.0f / 155925;
-	p = p * x2 + 62.0f / 2835;
-	p = p * x2 - 17.0f / 315;
-	p = p * x2 + 2.0f / 15;
-	p = p * x2 - 1.0f / 3;
-	p = x + x * x2 * p;
-	big = 1.0f - 2.0f / (nn_exp(2 * a) + 1.0f);
-	big = nn_sel(x < 0, -big, big);
-	return nn_sel(a < 0.35f, p, big);
+	a = nn_sel(a > 10.0f, 10.0f, a);	/* tanh 10 rounds to 1 */
+	y = -2 * a;
+	k = (y * log2e + round) - round;
+	r = (y - k * ln2_hi) - k * ln2_lo;
+	q = 1.0f / 5040;
+	q = q * r + 1.0f / 720;
+	q = q * r + 1.0f / 120;
+	q = q * r + 1.0f / 24;
+	q = q * r + 1.0f / 6;
+	q = q * r + 0.5f;
+	q = r + r * r * q;			/* e^r - 1 */
+	n = (int32_t)k;
+	bits = (uint32_t)(n + 127) << 23;
+	memcpy(&s, &bits, sizeof(s));
+	em = s * q + (s - 1);			/* e^y - 1, 2^k - 1 exact */
+	t = -em / (2 + em);
+	return nn_sel(x < 0, -t, t);
 }
 
 #endif

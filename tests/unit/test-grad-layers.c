@@ -5,10 +5,12 @@
  * Every check uses the loss L = sum(out * w) for fixed random w, so the
  * gradient by out is w. For each parameter tensor (and the input where a
  * layer exposes it) the worst relative error |a - n| / max(|a| + |n|,
- * 1e-4) over all elements must be below 1e-6. A gradient off by 1e-4
- * relative is shown to fail the same check.
+ * 1e-4) over all elements (a sample of them for the large layers) must
+ * be below 1e-6. A gradient off by 1e-4 relative is shown to fail the
+ * same check.
  */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +22,14 @@
 #include "rng.h"
 #include "tap.h"
 
-#define EPS 1e-5
 #define TOL 1e-6
+
+/*
+ * Central difference step: small enough for the truncation error, large
+ * enough for rounding; the large layers' loss sums many more terms, so
+ * they use a larger step.
+ */
+static double eps = 1e-5;
 
 static struct rng R;
 
@@ -49,6 +57,9 @@ struct problem {
 	void *ctx;
 };
 
+/* Check every element, or every `stride`-th one for large tensors. */
+static size_t stride = 1;
+
 /*
  * Worst relative error between the analytic gradient ga (n) of the
  * values p (n) and central differences of the loss.
@@ -58,16 +69,16 @@ fd_check(const struct problem *pb, real *p, const real *ga, size_t n)
 {
 	double worst = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i += stride) {
 		real save = p[i];
 		double lp, lm, num, err;
 
-		p[i] = save + EPS;
+		p[i] = save + eps;
 		lp = pb->loss(pb->ctx);
-		p[i] = save - EPS;
+		p[i] = save - eps;
 		lm = pb->loss(pb->ctx);
 		p[i] = save;
-		num = (lp - lm) / (2 * EPS);
+		num = (lp - lm) / (2 * eps);
 		err = fabs(num - ga[i]) / fmax(fabs(num) + fabs(ga[i]), 1e-4);
 		if (err > worst)
 			worst = err;
@@ -280,6 +291,22 @@ test_dropout(void)
 	}
 	ok(bad == 0, "dropout mask values are 0 or 1/(1-p)");
 	is_near((double)zeros / big, 0.3, 0.01, "dropout drops a fraction p");
+
+	{
+		/* an odd length takes ceil(n/2) draws */
+		struct rng a = R, b = R;
+		real odd[777];
+
+		dropout_mask(odd, 777, 0.5, &a);
+		for (int i = 0; i < 389; i++)
+			rng_next(&b);
+		ok(memcmp(&a, &b, sizeof(a)) == 0,
+		   "dropout mask of 777 draws 389 numbers");
+		bad = 0;
+		for (int i = 0; i < 777; i++)
+			bad += odd[i] != 0 && odd[i] != 2;
+		ok(bad == 0, "odd-length mask values");
+	}
 	free(m);
 	free(c.x);
 	free(c.mask);
@@ -339,7 +366,7 @@ rnn_grad(void *p)
 }
 
 static void
-test_rnn(int gru, int nl)
+test_rnn(int gru, int nl, int T, int B, int I, int H)
 {
 	struct rnn_ctx c;
 	struct problem pb = { rnn_loss, rnn_grad, &c };
@@ -350,10 +377,10 @@ test_rnn(int gru, int nl)
 	memset(&c, 0, sizeof(c));
 	c.gru = gru;
 	c.nl = nl;
-	c.T = 5;
-	c.B = 3;
-	c.I = 3;
-	c.H = 4;
+	c.T = T;
+	c.B = B;
+	c.I = I;
+	c.H = H;
 	for (int l = 0; l < nl; l++) {
 		int in = l ? c.H : c.I;
 
@@ -362,7 +389,7 @@ test_rnn(int gru, int nl)
 	}
 	c.params = nn_alloc(np);
 	c.grads = nn_alloc(np);
-	fill(c.params, np, 0.5);
+	fill(c.params, np, sqrt(1.0 / H));	/* 0.5 for H = 4 */
 	for (int l = 0; l < nl; l++) {
 		int in = l ? c.H : c.I;
 
@@ -389,23 +416,24 @@ test_rnn(int gru, int nl)
 		size_t nb = (size_t)(gru ? 3 : 4) * c.H;
 		real *p = c.params + off[l], *g = c.grads + off[l];
 
-		snprintf(what, sizeof(what), "%s %d layers: %d.weight_ih",
-			 kind, nl, l);
+		snprintf(what, sizeof(what), "%s %d layers H %d: %d.weight_ih",
+			 kind, nl, c.H, l);
 		report(check(&pb, p, g, nih), what);
-		snprintf(what, sizeof(what), "%s %d layers: %d.weight_hh",
-			 kind, nl, l);
+		snprintf(what, sizeof(what), "%s %d layers H %d: %d.weight_hh",
+			 kind, nl, c.H, l);
 		report(check(&pb, p + nih, g + nih, nhh), what);
-		snprintf(what, sizeof(what), "%s %d layers: %d.bias%s", kind,
-			 nl, l, gru ? "_ih" : "");
+		snprintf(what, sizeof(what), "%s %d layers H %d: %d.bias%s",
+			 kind, nl, c.H, l, gru ? "_ih" : "");
 		report(check(&pb, p + nih + nhh, g + nih + nhh, nb), what);
 		if (gru) {
 			snprintf(what, sizeof(what),
-				 "%s %d layers: %d.bias_hh", kind, nl, l);
+				 "%s %d layers H %d: %d.bias_hh", kind, nl,
+				 c.H, l);
 			report(check(&pb, p + nih + nhh + nb,
 				     g + nih + nhh + nb, nb), what);
 		}
 	}
-	snprintf(what, sizeof(what), "%s %d layers: x", kind, nl);
+	snprintf(what, sizeof(what), "%s %d layers H %d: x", kind, nl, c.H);
 	report(check(&pb, c.x, c.dx, (size_t)c.T * c.B * c.I), what);
 
 	for (int l = 0; l < nl; l++) {
@@ -546,15 +574,32 @@ main(void)
 {
 	static const int h2[] = { 5, 4 }, h1[] = { 4 }, head[] = { 3 };
 
+	/* the tolerances need double: say so rather than fail everywhere */
+	if (!ok(sizeof(real) == sizeof(double),
+		"built with real = double (-DNN_DOUBLE)"))
+		return tap_done();
 	rng_seed(&R, 12345);
 	test_activations();
 	test_dense();
 	test_dropout();
-	test_rnn(0, 1);
-	test_rnn(0, 2);
-	test_rnn(1, 1);
-	test_rnn(1, 2);
+	test_rnn(0, 1, 5, 3, 3, 4);
+	test_rnn(0, 2, 5, 3, 3, 4);
+	test_rnn(1, 1, 5, 3, 3, 4);
+	test_rnn(1, 2, 5, 3, 3, 4);
 	test_rnn_one_step();
+
+	/*
+	 * Large enough for the time loop to split the units between three
+	 * threads (the last with a partial vector); a sample of elements.
+	 */
+	omp_set_num_threads(3);
+	stride = 97;
+	eps = 1e-4;
+	test_rnn(0, 2, 2, 17, 5, 72);
+	test_rnn(1, 2, 2, 17, 5, 72);
+	stride = 1;
+	eps = 1e-5;
+	omp_set_num_threads(1);
 
 	test_model("linear", MODEL_LINEAR, 4, 1, 2, h1, 0, 0, NULL, 0,
 		   ACT_RELU, 0);
