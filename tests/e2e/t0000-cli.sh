@@ -36,4 +36,13 @@ test_expect_success 'an unknown option is a usage error' '
 	grep -q "^usage: spoolboard train" err
 '
 
+test_expect_success 'make install puts the binary and man page under DESTDIR' '
+	make -C "$SRCDIR" --no-print-directory -s install BUILD="$BUILD" \
+		DESTDIR="$TRASH/dest" PREFIX=/usr >/dev/null &&
+	test -x dest/usr/bin/spoolboard &&
+	test -f dest/usr/share/man/man1/spoolboard.1 &&
+	test -d dest/usr/share/spoolboard/templates &&
+	dest/usr/bin/spoolboard version
+'
+
 test_done
