@@ -10,6 +10,14 @@
  *
  * The float build picks an AVX-512, AVX2+FMA or portable micro-kernel at
  * run time (cpuid); the NN_DOUBLE build (tests only) uses the portable one.
+ * The AVX-512 and AVX2 kernels compute every element as the same chain of
+ * fused multiply-adds (starting from 0, or from C when beta is 1), so they
+ * also give bit-identical results to each other; the portable kernel uses
+ * a separate multiply and add.
+ *
+ * The functions use no heap and may be called from any thread, but not
+ * from inside an OpenMP parallel region that expects them to split work
+ * (nested regions run on one thread).
  */
 #ifndef SPOOLBOARD_KERNELS_H
 #define SPOOLBOARD_KERNELS_H
@@ -30,6 +38,28 @@ void gemm_tn(int M, int N, int K, const real *A, int lda, const real *B,
 
 /* The micro-kernel in use: "avx512", "avx2" or "portable". */
 const char *kernels_isa(void);
+
+/*
+ * Use the named micro-kernel ("avx512", "avx2", "portable"), or the best
+ * one the CPU has when name is NULL. For tests and benchmarks; not to be
+ * called while a product runs. Returns 0, or -1 (with error()) when the
+ * name is unknown or the CPU (or the NN_DOUBLE build) cannot run it.
+ */
+int kernels_set_isa(const char *name);
+
+/*
+ * The core clock in GHz, measured by timing a chain of dependent integer
+ * additions (one per cycle) for about 10 ms; on other CPUs than x86-64,
+ * the "cpu MHz" of /proc/cpuinfo. 0 when it cannot be told.
+ */
+double kernels_clock_ghz(void);
+
+/*
+ * How many vector fused multiply-adds of the kernel's width one core
+ * starts per cycle (its FMA units), measured once with independent FMA
+ * chains against the integer chain above; 1 for the portable kernel.
+ */
+int kernels_fma_units(void);
 
 /*
  * Peak single-precision GFLOP/s of one core for the kernel in use at the
