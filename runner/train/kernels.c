@@ -40,20 +40,11 @@
 #include <immintrin.h>
 #endif
 
-#ifndef XKC
-#define XKC 256
-#endif
-#ifndef XTM
-#define XTM 64
-#endif
-#ifndef XTN
-#define XTN 256
-#endif
 enum {
-	KC = XKC,	/* k block: a 32-wide panel of B is 32 KiB (L1) */
+	KC = 256,	/* k block: a 32-wide panel of B is 32 KiB (L1) */
 	NR_MAX = 32,	/* the widest panel of any kernel */
-	TASK_M = XTM,	/* rows of C in a task, at most */
-	TASK_N = XTN,	/* columns of C in a task, at most */
+	TASK_M = 256,	/* rows of C in a task, at most */
+	TASK_N = 256,	/* columns of C in a task, at most */
 	TASKS_MIN = 4	/* halve tasks (N first) until there are this many */
 };
 
@@ -108,7 +99,7 @@ struct gemm {
 	int beta;
 	unsigned long call;	/* this product's number, from 1 */
 	int tm, tn;		/* rows and columns of C in a task */
-	int ntn, ntask;		/* tasks across N, tasks in all */
+	int ntm, ntask;		/* tasks down M, tasks in all */
 };
 
 /*
@@ -564,8 +555,8 @@ gemm_grid(struct gemm *g)
 	}
 	g->tm = tpm * mr;
 	g->tn = tpn * nr;
-	g->ntn = (pn + tpn - 1) / tpn;
-	g->ntask = (pm + tpm - 1) / tpm * g->ntn;
+	g->ntm = (pm + tpm - 1) / tpm;
+	g->ntask = g->ntm * ((pn + tpn - 1) / tpn);
 }
 
 /* The packed panel (kc, NR) of op(B) at row p0, column j. */
@@ -590,7 +581,8 @@ static void
 gemm_task(const struct gemm *g, int t)
 {
 	const struct ukernel *uk = g->uk;
-	int i0 = t / g->ntn * g->tm, j0 = t % g->ntn * g->tn;
+	/* down M first: a thread's next task often needs the same panels */
+	int i0 = t % g->ntm * g->tm, j0 = t / g->ntm * g->tn;
 	int m = imin(g->tm, g->M - i0), n = imin(g->tn, g->N - j0);
 
 	for (int p0 = 0; p0 < g->K; p0 += KC) {
