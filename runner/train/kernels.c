@@ -24,6 +24,7 @@
 #include "kernels.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,9 @@ struct gemm {
 	long lda, ldb, ldc;
 	int beta;
 	unsigned long call;	/* this product's number, from 1 */
-	int tm, tn;		/* rows and columns of C in a task */
+	int off;		/* columns of C start at off in the panel grid */
+	int pn;			/* panels of NR columns */
+	int tm, tpn;		/* rows, panels of C in a task */
 	int ntm, ntask;		/* tasks down M, tasks in all */
 };
 
@@ -532,17 +535,31 @@ isa_get(void)
 	return isa_cur;
 }
 
-/* The task grid: a function of the shape and the kernel only. */
+/*
+ * The task grid: a function of the shape, the kernel and where C lies,
+ * never of the number of threads. Panels of NR columns start at column
+ * -off, so that when every row of C has the same alignment, panels start
+ * on a 64-byte line of C: no two threads then write the same line (false
+ * sharing costs more than the whole product on small shapes), and the
+ * stores are aligned. The first panel is then narrower.
+ */
 static void
 gemm_grid(struct gemm *g)
 {
 	int mr = g->uk->mr, nr = g->uk->nr;
-	int pm = (g->M + mr - 1) / mr, pn = (g->N + nr - 1) / nr;
-	int tpm = imin(pm, TASK_M > mr ? TASK_M / mr : 1);
-	int tpn = imin(pn, TASK_N / nr);
+	int pm = (g->M + mr - 1) / mr;
+	int tpm = imin(pm, TASK_M > mr ? TASK_M / mr : 1), tpn;
+	size_t line = 64 / sizeof(real);
+	size_t mis = (uintptr_t)g->C / sizeof(real) % line;
 
+	g->off = 0;
+	if (g->N > nr && g->ldc % line == 0 && (uintptr_t)g->C %
+	    sizeof(real) == 0 && mis)
+		g->off = (int)(mis % nr);
+	g->pn = (g->off + g->N + nr - 1) / nr;
+	tpn = imin(g->pn, TASK_N / nr);
 	for (;;) {
-		int n = (pm + tpm - 1) / tpm * ((pn + tpn - 1) / tpn);
+		int n = (pm + tpm - 1) / tpm * ((g->pn + tpn - 1) / tpn);
 
 		if (n >= TASKS_MIN)
 			break;
@@ -554,9 +571,9 @@ gemm_grid(struct gemm *g)
 			break;
 	}
 	g->tm = tpm * mr;
-	g->tn = tpn * nr;
+	g->tpn = tpn;
 	g->ntm = (pm + tpm - 1) / tpm;
-	g->ntask = g->ntm * ((pn + tpn - 1) / tpn);
+	g->ntask = g->ntm * ((g->pn + tpn - 1) / tpn);
 }
 
 /* The packed panel (kc, NR) of op(B) at row p0, column j. */
@@ -582,18 +599,23 @@ gemm_task(const struct gemm *g, int t)
 {
 	const struct ukernel *uk = g->uk;
 	/* down M first: a thread's next task often needs the same panels */
-	int i0 = t % g->ntm * g->tm, j0 = t / g->ntm * g->tn;
-	int m = imin(g->tm, g->M - i0), n = imin(g->tn, g->N - j0);
+	int i0 = t % g->ntm * g->tm, p1 = t / g->ntm * g->tpn;
+	int m = imin(g->tm, g->M - i0), p2 = imin(p1 + g->tpn, g->pn);
 
 	for (int p0 = 0; p0 < g->K; p0 += KC) {
 		int kc = imin(KC, g->K - p0);
 		int load_c = g->beta || p0 > 0;
 
-		for (int jr = 0; jr < n; jr += uk->nr) {
-			int nr = imin(uk->nr, n - jr), j = j0 + jr;
+		for (int p = p1; p < p2; p++) {
+			int j = p * uk->nr - g->off, nr = uk->nr;
 			const real *b;
 			long bks = uk->nr;
 
+			if (j < 0) {
+				nr += j;
+				j = 0;
+			}
+			nr = imin(nr, g->N - j);
 			if (!g->tb && nr < uk->nr && g->isa->b_in_place) {
 				/* an edge: the kernel masks B */
 				b = g->B + p0 * g->ldb + j;
@@ -659,9 +681,19 @@ gemm_run(int ta, int tb, int M, int N, int K, const real *A, int lda,
 	      !omp_in_parallel() && omp_get_max_threads() > 1;
 #endif
 	if (par) {
-		#pragma omp parallel for schedule(static)
-		for (int t = 0; t < g.ntask; t++)
-			gemm_task(&g, t);
+		/*
+		 * Each thread works from its own copy of g: the caller's
+		 * stack lines that hold g are written by the caller (frames
+		 * below it) while other threads would read them.
+		 */
+		#pragma omp parallel
+		{
+			struct gemm mine = g;
+
+			#pragma omp for schedule(static)
+			for (int t = 0; t < mine.ntask; t++)
+				gemm_task(&mine, t);
+		}
 	} else {
 		for (int t = 0; t < g.ntask; t++)
 			gemm_task(&g, t);

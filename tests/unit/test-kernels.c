@@ -349,6 +349,68 @@ test_tiles(const char *isa)
 	}
 }
 
+/*
+ * C at every offset from a 64-byte line, ldc a multiple of 16 (so the
+ * column grid shifts to line up with C): the same bits as C on a line
+ * with one thread, nothing written outside C, the padding untouched.
+ */
+/* What C starts with, the same at any offset o of C in the buffer. */
+#define FILLER(i, o) ((real)(((i) + 16 - (o)) % 7) - 3)
+
+static void
+test_alignment(const char *isa)
+{
+	enum { M = 70, N = 100, K = 100, LDC = 112, GUARD = 16 };
+	static const int offs[] = { 0, 1, 4, 5, 8, 12, 15 };
+	size_t n = (size_t)M * LDC + 2 * GUARD + 16;
+
+	for (int op = NN; op <= TN; op++) {
+		for (int beta = 0; beta <= 1; beta++) {
+			struct prod p;
+			real *want = aligned_alloc(64, n * sizeof *want);
+			real *buf = aligned_alloc(64, n * sizeof *buf);
+			int good = 1;
+
+			prod_init(&p, op, M, N, K, 0, beta);
+			p.ldc = LDC;
+			for (size_t i = 0; i < n; i++)
+				want[i] = FILLER(i, 0);
+			omp_set_num_threads(1);
+			prod_run(&p, want + GUARD);
+			for (int o = 0; o < 7; o++) {
+				for (size_t i = 0; i < n; i++)
+					buf[i] = FILLER(i, offs[o]);
+				omp_set_num_threads(2);
+				prod_run(&p, buf + GUARD + offs[o]);
+				for (int i = 0; i < M; i++) {
+					size_t at = GUARD + (size_t)i * LDC;
+
+					if (!same_bits(buf + at + offs[o],
+						       want + at, N))
+						good = 0;
+				}
+				/* no write past the elements of C */
+				for (size_t i = 0; i < n; i++) {
+					size_t r = (i - GUARD - offs[o]) / LDC;
+					size_t c = (i - GUARD - offs[o]) % LDC;
+					int in = i >= (size_t)(GUARD + offs[o])
+						 && r < M && c < N;
+
+					if (!in && buf[i] != FILLER(i, offs[o]))
+						good = 0;
+				}
+			}
+			omp_set_num_threads(2);
+			ok(good, "%s %s beta %d: C at offsets 0..15 from a "
+			   "line: same bits, nothing else written", isa,
+			   op_name[op], beta);
+			free(want);
+			free(buf);
+			prod_release(&p);
+		}
+	}
+}
+
 /* The two vector kernels give the same bits (both chain FMAs). */
 static void
 test_avx2_equals_avx512(void)
@@ -407,6 +469,7 @@ main(void)
 		test_against_reference(isa_names[i]);
 		test_threads(isa_names[i]);
 		test_tiles(isa_names[i]);
+		test_alignment(isa_names[i]);
 	}
 	kernels_set_isa(NULL);
 	test_k_zero();
