@@ -2,15 +2,17 @@
  * bench-gemm.c - GFLOP/s of the matrix products against the machine's
  * peak, for square sizes and the shapes training runs (batch 64).
  *
- *	make build/bench/bench-gemm && build/bench/bench-gemm [-q] [WORD]
+ *	make build/bench/bench-gemm
+ *	build/bench/bench-gemm [-q] [-i ISA] [WORD]
  *
  * The peak is FMA units x lanes x 2 flops x clock per core: the clock is
  * measured (a chain of dependent integer additions, one per cycle) on one
  * core alone and on every core at once, the FMA units by timing
  * independent FMA chains against that chain. Each figure is the best of
  * several timed rounds, as other work on the machine only slows a round
- * down. -q: fewer rounds; WORD: only the products whose line has WORD
- * (e.g. "nt", "128x128x128", "lstm"). Benchmarks print figures and never fail on them.
+ * down. -q: fewer rounds; -i: use the avx2 or portable kernel instead of
+ * the best one; WORD: only the products whose line has WORD (e.g. "nt",
+ * "128x128x128", "lstm"). Benchmarks print figures and never fail on them.
  */
 #include <omp.h>
 #include <stdio.h>
@@ -79,13 +81,25 @@ run(int op, int M, int N, int K, const real *A, const real *B, real *C)
 	}
 }
 
+/* n reals on a 64-byte line, as the trainer allocates its tensors. */
+static real *
+alloc_line(size_t n)
+{
+	size_t bytes = (n * sizeof(real) + 63) / 64 * 64;
+	real *p = aligned_alloc(64, bytes ? bytes : 64);
+
+	if (!p)
+		die_oom();
+	return p;
+}
+
 /* Best GFLOP/s over rounds of about 20 ms each. */
 static double
 measure(const struct shape *s, int threads, double *us)
 {
 	size_t na = (size_t)s->M * s->K, nb = (size_t)s->K * s->N;
-	real *A = xmalloc(na * sizeof *A), *B = xmalloc(nb * sizeof *B);
-	real *C = xmalloc((size_t)s->M * s->N * sizeof *C);
+	real *A = alloc_line(na), *B = alloc_line(nb);
+	real *C = alloc_line((size_t)s->M * s->N);
 	double flops = 2.0 * s->M * s->N * s->K, best = 0;
 	struct rng rng;
 	long reps = 1;
@@ -146,14 +160,19 @@ int
 main(int argc, char **argv)
 {
 	int cores = omp_get_num_procs(), units;
+	const char *isa = NULL;
 	double ghz1, ghz_all = 0, peak1, peak_all;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-q") == 0)
 			quick = 1;
+		else if (strcmp(argv[i], "-i") == 0 && i + 1 < argc)
+			isa = argv[++i];
 		else
 			only = argv[i];
 	}
+	if (isa && kernels_set_isa(isa) < 0)
+		return 1;
 	if (cores > 2)
 		cores = 2;
 	ghz1 = kernels_clock_ghz();

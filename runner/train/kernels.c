@@ -1,18 +1,18 @@
 /*
  * kernels.c - matrix products C = beta*C + op(A) op(B) (see kernels.h).
  *
- * How: C is cut into tasks of at most TASK_M x TASK_N elements, a grid
- * that depends only on the shape and the micro-kernel, never on the
- * number of threads; OpenMP threads share the tasks when the product is
- * large enough to pay for a parallel region. A task walks k in blocks of
- * KC. For each block it takes panels of NR columns of op(B): a panel is
- * copied into a thread-local buffer (transposed for gemm_nt), or read in
- * place when B is already row-major along N and the kernel can mask the
- * columns past N. Each panel meets the rows of A, MR at a time, in the
- * micro-kernel: an MR x NR tile of C held in vector registers, one
- * broadcast of A and NR/lanes loads of B per k, MR*NR/lanes fused
- * multiply-adds. A is read in place; in a tile cut short by M, the missing
- * rows repeat the last row of A and are not stored.
+ * How: C is cut into tasks of at most TASK_M rows by TASK_N columns, a
+ * grid that depends on the shape, the micro-kernel and where C lies, never
+ * on the number of threads; OpenMP threads share the tasks (a static
+ * split, one barrier) when the product has at least PAR_FLOPS flops. A
+ * task walks k in blocks of KC. For each block it takes panels of NR
+ * columns of op(B), copied into a thread-local buffer (transposed, 16 x 16
+ * at a time, for gemm_nt), which stays in L1 while it meets the rows of A,
+ * MR at a time, in the micro-kernel: an MR x NR tile of C held in vector
+ * registers, per k one broadcast of A per row, NR/lanes loads of B and
+ * MR*NR/lanes fused multiply-adds. A is read in place; in a tile cut short
+ * by M, the missing rows repeat the last row of A and are not stored; a
+ * tile cut short by N masks its columns, so its B is read in place too.
  *
  * Why results do not depend on threads, tiles or the vector kernel: every
  * element of C is the chain acc = fma(a_ik, b_kj, acc) over k = 0, 1, ...,
@@ -20,6 +20,13 @@
  * into C and the next block starts from it, which is the same chain.
  * Padding lanes feed only elements that are never stored. The portable
  * kernel computes the same chain with a rounded multiply and add.
+ *
+ * Small products matter most (batch 64): no allocation per call (the
+ * buffers are static and thread-local), a parallel region only above
+ * PAR_FLOPS, full tiles with plain loads (a masked load costs an FMA
+ * slot), column panels lined up with C's cache lines so that two threads
+ * never write one line, and a thread reuses the last panel it packed when
+ * its next task (tasks run down M first) needs it again.
  */
 #include "kernels.h"
 
@@ -50,7 +57,7 @@ enum {
 };
 
 /* Products of fewer flops than this run on the calling thread alone. */
-#define PAR_FLOPS 300000.0
+#define PAR_FLOPS 600000.0
 
 /*
  * A micro-kernel: C (mr, nr) = [C +] A (mr, kc) * B (kc, nr), where
@@ -99,7 +106,7 @@ struct gemm {
 	long lda, ldb, ldc;
 	int beta;
 	unsigned long call;	/* this product's number, from 1 */
-	int off;		/* columns of C start at off in the panel grid */
+	int off;		/* column 0 of C is column off of the panels */
 	int pn;			/* panels of NR columns */
 	int tm, tpn;		/* rows, panels of C in a task */
 	int ntm, ntask;		/* tasks down M, tasks in all */
@@ -475,7 +482,8 @@ pack_cols_avx2(int kc, int nr, const real *b, long ldb, real *bp, int nrp)
 			for (int i = 0; i < 8; i++)
 				r[i] = c0 + i >= nr ? _mm256_setzero_ps() :
 				       kb == 8 ?
-				       _mm256_loadu_ps(b + (c0 + i) * ldb + k0) :
+				       _mm256_loadu_ps(b + (c0 + i) * ldb +
+						       k0) :
 				       _mm256_maskload_ps(
 					   b + (c0 + i) * ldb + k0, km);
 			transpose8(r);
@@ -690,7 +698,8 @@ gemm_run(int ta, int tb, int M, int N, int K, const real *A, int lda,
 		{
 			struct gemm mine = g;
 
-			#pragma omp for schedule(static)
+			/* nowait: the end of the region is the one barrier */
+			#pragma omp for schedule(static) nowait
 			for (int t = 0; t < mine.ntask; t++)
 				gemm_task(&mine, t);
 		}
@@ -899,7 +908,8 @@ kernels_fma_units(void)
 		/* the best of a few tries: other work only slows one down */
 		for (int i = 0; i < 5; i++) {
 			double x = add_rate(100000);
-			double f = isa == &isa_avx512 ? fma_rate_avx512(100000) :
+			double f = isa == &isa_avx512 ?
+				   fma_rate_avx512(100000) :
 				   fma_rate_avx2(100000);
 
 			adds = x > adds ? x : adds;

@@ -15,9 +15,11 @@
  * also give bit-identical results to each other; the portable kernel uses
  * a separate multiply and add.
  *
- * The functions use no heap and may be called from any thread, but not
- * from inside an OpenMP parallel region that expects them to split work
- * (nested regions run on one thread).
+ * The functions use no heap and may be called from any thread; called
+ * inside an OpenMP parallel region they run on the calling thread alone.
+ * For speed, give C on a 64-byte boundary with ldc a multiple of 16 (or
+ * at least ldc a multiple of 16: the column tiles then line up with C's
+ * cache lines, so threads never share a line of C).
  */
 #ifndef SPOOLBOARD_KERNELS_H
 #define SPOOLBOARD_KERNELS_H

@@ -1,8 +1,9 @@
 /*
  * test-grad-kernels.c - the matrix products of the NN_DOUBLE build (real
  * is double), which the gradient checks are built on: the portable kernel
- * only, exact to a few ulps against a long-double reference, the same
- * bits for any number of threads.
+ * only, within (K + 2) double epsilons (relative to the sum of the terms'
+ * magnitudes) of a long-double reference, the same bits for any number
+ * of threads.
  *
  * Named test-grad-* so the Makefile links it against the double objects.
  */
@@ -43,7 +44,8 @@ static void
 check(int op, int M, int N, int K, int beta)
 {
 	int lda = op == TN ? M : K, ldb = op == NT ? K : N;
-	real *A = random_matrix((size_t)M * K), *B = random_matrix((size_t)K * N);
+	real *A = random_matrix((size_t)M * K);
+	real *B = random_matrix((size_t)K * N);
 	real *C = random_matrix((size_t)M * N);
 	real *C0 = xmalloc(((size_t)M * N + 1) * sizeof *C0);
 	int bad = 0;
@@ -56,9 +58,11 @@ check(int op, int M, int N, int K, int beta)
 			long double mag = fabsl(s);
 
 			for (int k = 0; k < K; k++) {
-				long double a = op == TN ? A[(size_t)k * lda + i] :
+				long double a = op == TN ?
+						A[(size_t)k * lda + i] :
 						A[(size_t)i * lda + k];
-				long double b = op == NT ? B[(size_t)j * ldb + k] :
+				long double b = op == NT ?
+						B[(size_t)j * ldb + k] :
 						B[(size_t)k * ldb + j];
 
 				s += a * b;
@@ -81,7 +85,8 @@ static void
 check_threads(int op, int M, int N, int K)
 {
 	int lda = op == TN ? M : K, ldb = op == NT ? K : N;
-	real *A = random_matrix((size_t)M * K), *B = random_matrix((size_t)K * N);
+	real *A = random_matrix((size_t)M * K);
+	real *B = random_matrix((size_t)K * N);
 	real *C1 = xcalloc((size_t)M * N, sizeof *C1);
 	real *C = xcalloc((size_t)M * N, sizeof *C);
 	int same = 1;

@@ -288,9 +288,9 @@ test_threads(const char *isa)
 					}
 				}
 				omp_set_num_threads(2);
-				ok(good, "%s %s %dx%dx%d beta %d: same bits with "
-				   "1, 2, 3, 5 threads", isa, op_name[op], p.M,
-				   p.N, p.K, beta);
+				ok(good, "%s %s %dx%dx%d beta %d: same bits "
+				   "with 1, 2, 3, 5 threads", isa, op_name[op],
+				   p.M, p.N, p.K, beta);
 				free(one);
 				prod_release(&p);
 			}
