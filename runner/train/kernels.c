@@ -56,6 +56,9 @@ enum {
 	TASKS_MIN = 4	/* halve tasks (N first) until there are this many */
 };
 
+/* Products at most this wide take the isa's skinny path, if it has one. */
+#define SKINNY_N 4
+
 /* Products of fewer flops than this run on the calling thread alone. */
 #define PAR_FLOPS 600000.0
 
@@ -78,6 +81,8 @@ typedef void ukernel_fn(int kc, const real *a, long ars, long aks, int mr,
 typedef void pack_fn(int kc, int nr, const real *b, long ldb, real *bp,
 		     int nrp);
 
+struct gemm;
+
 struct ukernel {
 	int mr, nr;
 	ukernel_fn *run;	/* a full MR x NR tile */
@@ -93,6 +98,8 @@ struct isa {
 	struct ukernel narrow;	/* for N <= narrow.nr */
 	pack_fn *pack_rows;	/* element (k, j) is b[k*ldb + j] */
 	pack_fn *pack_cols;	/* element (k, j) is b[j*ldb + k] */
+	/* the whole product when N <= SKINNY_N, or NULL */
+	void (*skinny)(const struct gemm *g);
 };
 
 /* One product, as the tasks see it. */
@@ -188,7 +195,7 @@ static const struct isa isa_portable = {
 	"portable", 0, 1, 0,
 	{ PMR, PNR, kernel_portable, kernel_portable },
 	{ PMR, PNR, kernel_portable, kernel_portable },
-	pack_rows, pack_cols
+	pack_rows, pack_cols, NULL
 };
 
 #ifdef KERNELS_X86
@@ -369,6 +376,123 @@ pack_rows_avx512(int kc, int nr, const real *b, long ldb, real *bp, int nrp)
 			_mm512_store_ps(bp + c, _mm512_loadu_ps(b + c));
 }
 
+/* Rows 0..n-1 of a column of C (stride ldc) as a vector, zeros after. */
+static INLINE AVX512 __m512
+column_load(const float *c, long ldc, int n)
+{
+	_Alignas(64) float t[16];
+
+	for (int r = 0; r < 16; r++)
+		t[r] = r < n ? c[r * ldc] : 0;
+	return _mm512_load_ps(t);
+}
+
+static INLINE AVX512 void
+column_store(float *c, long ldc, int n, __m512 x)
+{
+	_Alignas(64) float t[16];
+
+	_mm512_store_ps(t, x);
+	for (int r = 0; r < n; r++)
+		c[r * ldc] = t[r];
+}
+
+/*
+ * A product with NC <= 4 columns: a tile of C would waste most of its
+ * lanes, so here the lanes run down the rows of C instead. 64 rows at a
+ * time, as four vectors of 16 (four independent chains per column hide
+ * the FMA latency); per k, a vector of op(A) for each 16 rows (for A^T
+ * a load, else 16 x 16 transposes of A) meets each element of B. Every
+ * element of C is the same chain of FMAs as in a tile.
+ */
+static INLINE AVX512 void
+skinny512(const int NC, const struct gemm *g)
+{
+	const float *A = g->A, *B = g->B;
+	long lda = g->lda, ldb = g->ldb, ldc = g->ldc;
+
+	for (int i0 = 0; i0 < g->M; i0 += 64) {
+		__m512 acc[4][4], a[4][16];
+		int n[4];
+
+#pragma GCC unroll 4
+		for (int v = 0; v < 4; v++) {
+			float *c = g->C + (i0 + 16 * v) * ldc;
+
+			n[v] = g->M - i0 - 16 * v;
+			n[v] = n[v] < 0 ? 0 : n[v] > 16 ? 16 : n[v];
+#pragma GCC unroll 4
+			for (int j = 0; j < NC; j++)
+				acc[v][j] = g->beta && n[v] ?
+					    column_load(c + j, ldc, n[v]) :
+					    _mm512_setzero_ps();
+		}
+		for (int k0 = 0; k0 < g->K; k0 += 16) {
+			int kb = imin(16, g->K - k0);
+
+			for (int v = 0; v < 4; v++) {
+				long i = i0 + 16 * v;
+				__mmask16 km = mask16(kb), mm = mask16(n[v]);
+
+				if (g->ta) {
+					for (int t = 0; t < kb; t++)
+						a[v][t] = _mm512_maskz_loadu_ps(
+						    mm, A + (k0 + t) * lda + i);
+					continue;
+				}
+#pragma GCC unroll 16
+				for (int r = 0; r < 16; r++)
+					a[v][r] = _mm512_maskz_loadu_ps(
+					    r < n[v] ? km : 0,
+					    A + (i + r) * lda + k0);
+				transpose16(a[v]);
+			}
+			for (int t = 0; t < kb; t++) {
+				long k = k0 + t;
+
+#pragma GCC unroll 4
+				for (int j = 0; j < NC; j++) {
+					float bkj = g->tb ? B[j * ldb + k] :
+						    B[k * ldb + j];
+					__m512 b = _mm512_set1_ps(bkj);
+
+#pragma GCC unroll 4
+					for (int v = 0; v < 4; v++)
+						acc[v][j] = _mm512_fmadd_ps(
+						    a[v][t], b, acc[v][j]);
+				}
+			}
+		}
+#pragma GCC unroll 4
+		for (int v = 0; v < 4; v++)
+#pragma GCC unroll 4
+			for (int j = 0; j < NC; j++)
+				if (n[v])
+					column_store(g->C + (i0 + 16 * v) *
+						     ldc + j, ldc, n[v],
+						     acc[v][j]);
+	}
+}
+
+static AVX512 void
+skinny_avx512(const struct gemm *g)
+{
+	switch (g->N) {
+	case 1:
+		skinny512(1, g);
+		break;
+	case 2:
+		skinny512(2, g);
+		break;
+	case 3:
+		skinny512(3, g);
+		break;
+	default:
+		skinny512(4, g);
+		break;
+	}
+}
+
 /*
  * The AVX2 kernel with MR rows and NV vectors of 8 columns. B is always
  * packed (zero padded); a tile cut short by M or N goes through a copy.
@@ -500,14 +624,14 @@ static const struct isa isa_avx512 = {
 	"avx512", 2, 16, 1,
 	{ 8, 32, kernel_avx512_8x32, kernel_avx512_8x32_edge },
 	{ 16, 16, kernel_avx512_16x16, kernel_avx512_16x16_edge },
-	pack_rows_avx512, pack_cols_avx512
+	pack_rows_avx512, pack_cols_avx512, skinny_avx512
 };
 
 static const struct isa isa_avx2 = {
 	"avx2", 1, 8, 0,
 	{ 6, 16, kernel_avx2_6x16, kernel_avx2_6x16 },
 	{ 12, 8, kernel_avx2_12x8, kernel_avx2_12x8 },
-	pack_rows, pack_cols_avx2
+	pack_rows, pack_cols_avx2, NULL
 };
 
 #endif /* KERNELS_X86 */
@@ -682,6 +806,10 @@ gemm_run(int ta, int tb, int M, int N, int K, const real *A, int lda,
 	g.ldb = ldb;
 	g.ldc = ldc;
 	g.beta = beta;
+	if (N <= SKINNY_N && g.isa->skinny) {
+		g.isa->skinny(&g);
+		return;
+	}
 	g.call = atomic_fetch_add_explicit(&calls, 1, memory_order_relaxed) + 1;
 	gemm_grid(&g);
 #ifdef _OPENMP

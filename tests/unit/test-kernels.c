@@ -177,7 +177,8 @@ static const int shapes[][3] = {
 	{ 3, 40, 17 }, { 16, 16, 16 }, { 17, 15, 9 }, { 64, 1, 128 },
 	{ 128, 1, 64 }, { 1, 128, 64 }, { 8, 33, 300 }, { 100, 70, 513 },
 	{ 33, 16, 31 }, { 2048, 256, 8 }, { 64, 192, 64 }, { 9, 47, 1 },
-	{ 128, 128, 128 }, { 31, 100, 257 },
+	{ 128, 128, 128 }, { 31, 100, 257 }, { 70, 3, 33 }, { 5, 4, 17 },
+	{ 129, 2, 40 }, { 200, 1, 300 },
 };
 
 enum { NSHAPES = sizeof shapes / sizeof shapes[0] };
@@ -307,7 +308,8 @@ test_tiles(const char *isa)
 {
 	static const int blocks[][4] = {	/* i0, m, j0, n */
 		{ 5, 7, 17, 24 }, { 0, 65, 3, 10 }, { 33, 1, 0, 129 },
-		{ 1, 64, 1, 128 },
+		{ 1, 64, 1, 128 }, { 0, 65, 7, 1 }, { 2, 50, 100, 3 },
+		{ 60, 5, 0, 4 }, { 0, 65, 127, 2 },
 	};
 
 	for (int op = NN; op <= TN; op++) {
@@ -317,7 +319,7 @@ test_tiles(const char *isa)
 
 			prod_init(&p, op, 65, 129, 300, 2, beta);
 			prod_run(&p, p.C);
-			for (int b = 0; b < 4; b++) {
+			for (int b = 0; b < 8; b++) {
 				int i0 = blocks[b][0], m = blocks[b][1];
 				int j0 = blocks[b][2], n = blocks[b][3];
 				const real *A = p.op == TN ? p.A + i0 :
