@@ -13,6 +13,8 @@
  * MR*NR/lanes fused multiply-adds. A is read in place; in a tile cut short
  * by M, the missing rows repeat the last row of A and are not stored; a
  * tile cut short by N masks its columns, so its B is read in place too.
+ * Products at most SKINNY_N columns wide (a regression head) would waste
+ * most lanes of a tile: with AVX-512 their lanes run down C's rows.
  *
  * Why results do not depend on threads, tiles or the vector kernel: every
  * element of C is the chain acc = fma(a_ik, b_kj, acc) over k = 0, 1, ...,
