@@ -50,22 +50,25 @@ const char *kernels_isa(void);
 int kernels_set_isa(const char *name);
 
 /*
- * The core clock in GHz, measured by timing a chain of dependent integer
- * additions (one per cycle) for about 10 ms; on other CPUs than x86-64,
- * the "cpu MHz" of /proc/cpuinfo. 0 when it cannot be told.
+ * The core clock in GHz, measured by timing chains of dependent integer
+ * additions (one per cycle; the best of five tries of 0.5 ms, as other
+ * work only slows a try down); on other CPUs than x86-64, the "cpu MHz"
+ * of /proc/cpuinfo. 0 when it cannot be told.
  */
 double kernels_clock_ghz(void);
 
 /*
  * How many vector fused multiply-adds of the kernel's width one core
- * starts per cycle (its FMA units), measured once with independent FMA
- * chains against the integer chain above; 1 for the portable kernel.
+ * starts per cycle (its FMA units), measured on the first call (a few
+ * ms) by timing independent FMA chains against the integer chain above,
+ * rounded; 1 for the portable kernel.
  */
 int kernels_fma_units(void);
 
 /*
- * Peak single-precision GFLOP/s of one core for the kernel in use at the
- * given clock (GHz): FMA units x lanes x 2. For reporting only.
+ * Peak GFLOP/s of one core for the kernel in use at the given clock
+ * (GHz): FMA units x lanes (16 for avx512, 8 for avx2, 1 for portable)
+ * x 2. For reporting only.
  */
 double kernels_peak_gflops(double ghz);
 
