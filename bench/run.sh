@@ -21,8 +21,11 @@ if $py -c 'import torch' 2>/dev/null; then
 	echo "== PyTorch $($py -c 'import torch; print(torch.__version__)'), same workloads"
 	$py bench/torch_train.py "$THREADS" | tee "$theirs"
 	echo "== spoolboard / PyTorch"
-	join -j 2 -o 1.2,1.8,2.8 "$ours" "$theirs" |
-	awk '{ printf "%-18s %10.0f %10.0f   %.2fx\n", $1, $2, $3, $2 / $3 }'
+	printf '%-18s %12s %12s %8s\n' workload spoolboard pytorch ratio
+	awk 'NR == FNR { ours[$2] = $7; next }
+	     ($2 in ours) && $7 > 0 {
+		printf "%-18s %12.0f %12.0f %7.1fx\n", $2, ours[$2], $7, ours[$2] / $7 }' \
+		"$ours" "$theirs"
 else
 	echo "PyTorch is not importable ($py): no comparison (Debian: apt-get install python3-torch)"
 fi
