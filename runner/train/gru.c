@@ -77,10 +77,8 @@ gru_init_weights(struct gru *l, struct rng *r)
 	size_t nih = (size_t)l->I * 3 * l->H, nhh = (size_t)l->H * 3 * l->H;
 	double bound = 1 / sqrt((double)l->H);
 
-	for (size_t k = 0; k < nih; k++)
-		l->W_ih[k] = (real)((2 * rng_uniform(r) - 1) * bound);
-	for (size_t k = 0; k < nhh; k++)
-		l->W_hh[k] = (real)((2 * rng_uniform(r) - 1) * bound);
+	nn_fill_uniform(l->W_ih, nih, bound, r);
+	nn_fill_uniform(l->W_hh, nhh, bound, r);
 	memset(l->b_ih, 0, 3 * (size_t)l->H * sizeof(*l->b_ih));
 	memset(l->b_hh, 0, 3 * (size_t)l->H * sizeof(*l->b_hh));
 }

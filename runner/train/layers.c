@@ -82,6 +82,13 @@ nn_alloc(size_t n)
 }
 
 void
+nn_fill_uniform(real *w, size_t n, double bound, struct rng *r)
+{
+	for (size_t k = 0; k < n; k++)
+		w[k] = (real)((2 * rng_uniform(r) - 1) * bound);
+}
+
+void
 nn_transpose(const real *a, real *at, int m, int n, int r0, int r1)
 {
 	for (int k = 0; k < n; k++)
@@ -260,8 +267,7 @@ dense_init_weights(struct dense *d, struct rng *r)
 		bound = sqrt(6.0 / d->in);
 	else
 		bound = sqrt(6.0 / (d->in + d->out));
-	for (size_t k = 0; k < n; k++)
-		d->W[k] = (real)((2 * rng_uniform(r) - 1) * bound);
+	nn_fill_uniform(d->W, n, bound, r);
 	memset(d->b, 0, (size_t)d->out * sizeof(*d->b));
 }
 

@@ -43,6 +43,9 @@ struct dense {
  */
 real *nn_alloc(size_t n);
 
+/* Fill w (n) with draws uniform in [-bound, bound), in order, from r. */
+void nn_fill_uniform(real *w, size_t n, double bound, struct rng *r);
+
 /*
  * Rows [r0, r1) of a (m, n) transposed into columns [r0, r1) of at
  * (n, m): at[k][i] = a[i][k]. Threads may fill disjoint row ranges.

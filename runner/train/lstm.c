@@ -78,10 +78,8 @@ lstm_init_weights(struct lstm *l, struct rng *r)
 	size_t nih = (size_t)l->I * 4 * l->H, nhh = (size_t)l->H * 4 * l->H;
 	double bound = 1 / sqrt((double)l->H);
 
-	for (size_t k = 0; k < nih; k++)
-		l->W_ih[k] = (real)((2 * rng_uniform(r) - 1) * bound);
-	for (size_t k = 0; k < nhh; k++)
-		l->W_hh[k] = (real)((2 * rng_uniform(r) - 1) * bound);
+	nn_fill_uniform(l->W_ih, nih, bound, r);
+	nn_fill_uniform(l->W_hh, nhh, bound, r);
 	for (int j = 0; j < 4 * l->H; j++)
 		l->bias[j] = j >= l->H && j < 2 * l->H ? 1 : 0;
 }
