@@ -336,7 +336,10 @@ read_optim(const char *path, const struct arc_member *m,
 	return rc;
 }
 
-/* Check state.json's identity and checksums; 0 or -1 after error(). */
+/*
+ * Check state.json's identity and checksums; 0, or after error() -2 for
+ * another config, -1 otherwise.
+ */
 static int
 check_state(const char *path, json_t *s, const struct arc_member *m,
 	    const struct checkpoint *ck)
@@ -354,9 +357,11 @@ check_state(const char *path, json_t *s, const struct arc_member *m,
 		return error("%s: format_version %s, this spoolboard reads %d",
 			     path, json_is_integer(ver) ? "is not 1" :
 			     "missing", CHECKPOINT_VERSION);
-	if (!hash || strcmp(hash, ck->config_hash) != 0)
-		return error("%s: written for config %s, this is %s", path,
-			     hash ? hash : "(none)", ck->config_hash);
+	if (!hash || strcmp(hash, ck->config_hash) != 0) {
+		error("%s: written for config %s, this is %s", path,
+		      hash ? hash : "(none)", ck->config_hash);
+		return -2;
+	}
 	for (int i = 0; i < M_STATE; i++) {
 		uint64_t want;
 
@@ -449,8 +454,11 @@ checkpoint_read(const char *path, struct checkpoint *ck)
 		      err);
 		goto out;
 	}
-	if (check_state(path, state, mm, ck) < 0 ||
-	    read_counters(path, state, &tmp) < 0 ||
+	rc = check_state(path, state, mm, ck);
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	if (read_counters(path, state, &tmp) < 0 ||
 	    read_weights(path, m[M_MODEL], ck, params) < 0 ||
 	    read_weights(path, m[M_BEST], ck, best) < 0 ||
 	    read_optim(path, m[M_OPTIM], ck, om, ov) < 0)

@@ -90,9 +90,10 @@ int checkpoint_write(const char *path, const struct checkpoint *ck,
  * safetensors member's checksum matches, every tensor is there with its
  * expected size, the optimizer is ck->optimizer, and the normalization
  * statistics equal ck's. Nothing in ck changes unless every check
- * passes. 0, or -1 after error() "PATH: REASON" (e.g. "PATH: checksum
- * mismatch in model.safetensors", "PATH: written for config a1b2...,
- * this is c3d4...").
+ * passes. 0, or after error() "PATH: REASON" (e.g. "PATH: checksum
+ * mismatch in model.safetensors"): -2 when the checkpoint is of another
+ * config (its hash differs: "PATH: written for config a1b2..., this is
+ * c3d4..."), -1 for any other failure.
  */
 int checkpoint_read(const char *path, struct checkpoint *ck);
 
