@@ -894,16 +894,26 @@ ckpt_publish(struct run *r)
 	json_object_set(r->jf.state, "checkpoints", r->ckpts);
 }
 
-/* Delete all but the newest checkpoint.keep ckpt-*.tar.zst files. */
+/*
+ * Delete all but the newest checkpoint.keep ckpt-*.tar.zst files of this
+ * run's epochs. Files of later epochs than the run's are stale (damaged,
+ * or of another config: this run went on from an earlier point and would
+ * overwrite them) and go too, so they never crowd out the new ones.
+ */
 static void
 ckpt_prune(struct run *r)
 {
-	size_t n;
+	size_t n, kept = 0;
 	int *ep = ckpt_epochs(r, &n);
 
-	for (size_t i = (size_t)r->cfg.checkpoint.keep; i < n; i++) {
-		char *name = ckpt_name(ep[i]);
-		char *path = path_join(r->ckpt_dir, name);
+	for (size_t i = 0; i < n; i++) {
+		char *name, *path;
+
+		if (ep[i] <= r->epoch &&
+		    kept++ < (size_t)r->cfg.checkpoint.keep)
+			continue;
+		name = ckpt_name(ep[i]);
+		path = path_join(r->ckpt_dir, name);
 
 		if (unlink(path) < 0 && errno != ENOENT)
 			jobfiles_log(&r->jf, "warning: cannot remove '%s': %s",
