@@ -881,8 +881,19 @@ ckpt_publish(struct run *r)
 		char *name = ckpt_name(ep[i]);
 		json_t *rec = ckpt_record(r, name);
 
-		if (rec)
+		if (rec) {
 			json_array_append(sorted, rec);
+		} else {
+			/* a file no state.json told us about */
+			char *path = path_join(r->ckpt_dir, name);
+			struct stat sb;
+
+			json_array_append_new(sorted, json_pack(
+				"{s:s,s:i,s:I,s:n}", "file", name, "epoch",
+				ep[i], "bytes", stat(path, &sb) == 0 ?
+				(json_int_t)sb.st_size : 0, "val_loss"));
+			free(path);
+		}
 		free(name);
 	}
 	best = ckpt_record(r, "best.tar.zst");
@@ -1045,7 +1056,7 @@ ckpt_list_init(struct run *r)
 			json_array_append(r->ckpts, v);
 		free(path);
 	}
-	json_object_set(r->jf.state, "checkpoints", r->ckpts);
+	ckpt_publish(r);
 }
 
 /* Keep the rows of epochs <= r->epoch in metrics.csv (atomically). */
@@ -1135,6 +1146,15 @@ resume(struct run *r)
 					    json_integer(r->epoch));
 			json_object_set_new(r->jf.state, "step",
 					    json_integer(r->step));
+			json_object_set_new(r->jf.state, "train_loss",
+					    json_num(r->train_loss));
+			json_object_set_new(r->jf.state, "val_loss",
+					    json_num(r->val_loss));
+			if (r->best_epoch > 0)
+				json_object_set_new(r->jf.state, "best",
+					json_pack("{s:i,s:o}", "epoch",
+						  r->best_epoch, "val_loss",
+						  json_num(r->best_val)));
 			json_object_set_new(r->jf.state, "progress", json_real(
 				(double)r->epoch / r->cfg.train.epochs));
 			jobfiles_state_write(&r->jf);
