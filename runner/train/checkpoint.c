@@ -14,12 +14,12 @@
 #include "json.h"
 #include "safetensors.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { M_MODEL, M_OPTIM, M_BEST, M_STATE, NMEMBERS };
 
@@ -208,13 +208,9 @@ checkpoint_write(const char *path, const struct checkpoint *ck,
 	for (int i = 0; i < NMEMBERS; i++)
 		free(m[i].data);
 	if (rc == 0 && bytes) {
-		FILE *fp = fopen(path, "rb");
+		struct stat sb;
 
-		*bytes = 0;
-		if (fp && fseek(fp, 0, SEEK_END) == 0)
-			*bytes = (size_t)ftell(fp);
-		if (fp)
-			fclose(fp);
+		*bytes = stat(path, &sb) == 0 ? (size_t)sb.st_size : 0;
 	}
 	return rc;
 }
@@ -231,7 +227,6 @@ get_dbl(json_t *o, const char *key, int *bad)
 		*bad = 1;
 		return 0;
 	}
-	errno = 0;
 	x = strtod(s, &end);
 	if (end == s || *end)
 		*bad = 1;

@@ -44,7 +44,7 @@
 struct checkpoint {
 	/* what the run is */
 	const char *config_hash;		/* 16 hex digits */
-	const struct tensor_info *tensors;	/* (ntensors), as in model.h */
+	const struct tensor_info *tensors;	/* (ntensors), see model.h */
 	size_t ntensors;
 	size_t nparams;
 	const char *optimizer;		/* optimizer type name */
@@ -59,7 +59,7 @@ struct checkpoint {
 
 	/* where the run is */
 	int epoch;		/* epochs completed */
-	long cursor;		/* batches done in epoch+1; 0 at a boundary */
+	long cursor;		/* batches done in epoch+1; 0: boundary */
 	long step;		/* optimizer steps taken by the run */
 	long opt_step;		/* the optimizer's own step count */
 	double loss_sum;	/* sum of loss*batch over the cursor batches */

@@ -66,11 +66,11 @@ struct run {
 
 	int epoch;		/* epochs completed */
 	long step;
-	long cursor;		/* batches done in epoch+1 (0 at a boundary) */
+	long cursor;		/* batches done in epoch+1; 0: boundary */
 	double loss_sum;	/* sum of loss*batch over those batches */
 	double lr;		/* the last learning rate used */
 	struct rng rng_epoch;	/* the rng before this epoch's shuffle */
-	int epoch0;		/* epochs completed when this process began */
+	int epoch0;		/* epochs completed when this run began */
 	int resumed;		/* state restored from a checkpoint */
 	char *ckpt_dir;		/* JOBDIR/checkpoints */
 	json_t *ckpts;		/* state.json "checkpoints" (owned) */
@@ -1194,7 +1194,8 @@ stage_train(struct run *r)
 		double t_epoch = time_mono();
 		size_t b0 = (size_t)r->cursor;
 
-		memcpy(r->order, r->ds.samples[SPLIT_TRAIN], n * sizeof(size_t));
+		memcpy(r->order, r->ds.samples[SPLIT_TRAIN],
+		       n * sizeof(size_t));
 		if (r->cursor > 0) {
 			/* resumed mid-epoch: the same order, then go on */
 			struct rng now = r->rng;

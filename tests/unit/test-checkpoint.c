@@ -268,7 +268,8 @@ main(void)
 		ck_base(&r, p2, b2, m2, v2);
 		r.optimizer = "sgd";
 		r.v = NULL;
-		ok(checkpoint_read(path, &r) == -1, "another optimizer refused");
+		ok(checkpoint_read(path, &r) == -1,
+		   "another optimizer refused");
 	}
 
 	/* sgd: no v */
