@@ -203,6 +203,15 @@ test_expect_success '--fresh deletes the checkpoints and starts over' '
 	same lstm-straight lstm-fresh
 '
 
+test_expect_success 'a checkpoint that cannot be written is a warning' '
+	mkdir lstm-nockpt && : >lstm-nockpt/checkpoints &&
+	spoolboard train lstm.json --out lstm-nockpt 2>err &&
+	grep -q "warning: checkpoint not written: " lstm-nockpt/log.txt &&
+	json_check lstm-nockpt/state.json "(j[\"status\"] == \"completed\"
+		and j[\"checkpoints\"] == [])" &&
+	same lstm-straight lstm-nockpt
+'
+
 test_expect_success 'a job being trained is locked' '
 	"$SPOOLBOARD" train mlp.json --out mlp-lock --threads 1 2>/dev/null &
 	pid=$! &&
