@@ -994,10 +994,13 @@ save_checkpoint(struct run *r)
 	ckpt_prune(r);
 	rc = 0;
 	if (r->cursor == 0 && r->epoch > 0 && r->best_epoch == r->epoch) {
-		if (ckpt_copy_best(r, path, &bytes) < 0)
-			rc = -1;
-		else
+		if (ckpt_copy_best(r, path, &bytes) < 0) {
+			jobfiles_log(&r->jf, "warning: best.tar.zst not "
+				     "written: %s", error_last());
+			error_clear();
+		} else {
 			ckpt_record_set(r, "best.tar.zst", r->epoch, bytes);
+		}
 	}
 out:
 	if (rc < 0) {
