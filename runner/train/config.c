@@ -1369,12 +1369,23 @@ check_across(struct check *c, const json_t *root, struct config *t,
 		    "must be one column when loss is cross_entropy");
 }
 
+/*
+ * The hash of what decides the trained weights: the data, model, loss
+ * and train sections. Name, tags, priority, threads, retries, checkpoint
+ * and limits can change without making a checkpoint another job's.
+ */
 static char *
 hash_json(const json_t *v)
 {
-	char *s = json_dumps(v, CANON_FLAGS);
+	static const char *const keys[] = { "data", "model", "loss", "train" };
+	json_t *part = json_object();
 	uint64_t h = 0xcbf29ce484222325ULL;
+	char *s;
 
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_set(part, keys[i], json_object_get(v, keys[i]));
+	s = json_dumps(part, CANON_FLAGS);
+	json_decref(part);
 	if (!s)
 		die_oom();
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

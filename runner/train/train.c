@@ -1552,6 +1552,7 @@ train_run(const struct train_opts *opts)
 	r.lock_fd = -1;
 	r.opts = opts;
 	r.t0 = time_mono();
+	r.train_loss = r.val_loss = NAN;
 	install_signals();
 	if (load_config(&r) < 0)
 		return TRAIN_FAILED;
