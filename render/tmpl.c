@@ -704,19 +704,39 @@ lookup(const struct rs *rs, const struct node *n)
 	return v;
 }
 
-/* The shortest %g form of x that reads back as x. */
+/*
+ * The shortest %g form of x that reads back as x. Any decimal of 15
+ * digits or fewer survives a trip through a double, so when 15 digits read
+ * back, %g's trimming of zeros has already made the shortest form.
+ */
 static void
 add_real(struct strbuf *out, double x)
 {
 	char buf[64];
 	int prec;
 
-	for (prec = 1; prec <= 17; prec++) {
+	for (prec = 15; prec <= 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*g", prec, x);
 		if (strtod(buf, NULL) == x)
 			break;
 	}
 	sb_adds(out, buf);
+}
+
+static void
+add_int(struct strbuf *out, json_int_t i)
+{
+	char buf[32], *p = buf + sizeof(buf);
+	unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i :
+		(unsigned long long)i;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (i < 0)
+		*--p = '-';
+	sb_add(out, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 static void
@@ -741,8 +761,7 @@ put_value(struct rs *rs, const json_t *v, int escape, size_t ilen)
 			sb_add(rs->out, s, json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		sb_addf(rs->out, "%" JSON_INTEGER_FORMAT,
-			json_integer_value(v));
+		add_int(rs->out, json_integer_value(v));
 		break;
 	case JSON_REAL:
 		add_real(rs->out, json_real_value(v));
