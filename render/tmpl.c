@@ -542,7 +542,9 @@ parse(struct parser *p)
 		{
 			const char *nl = memchr(p->src + pos, '\n',
 						p->len - pos);
-			const char *tg = find(p->src + pos, p->len - pos,
+			size_t lim = nl ? (size_t)(nl - p->src) + 1 : p->len;
+			/* only this line: the parse stays linear */
+			const char *tg = find(p->src + pos, lim - pos,
 					      p->otag, p->olen);
 			size_t stop = p->len;
 			int newline = 0;

@@ -8,6 +8,7 @@
  * spec the program prints one skipped test.
  */
 #include "tmpl.h"
+#include "error.h"
 #include "tap.h"
 
 #include <dirent.h>
@@ -56,10 +57,9 @@ run_case(const char *file, const json_t *test)
 	struct tmpl_set *set = tmpl_set_new(load_partial, partials);
 	struct strbuf out = STRBUF_INIT;
 	struct tmpl *t;
-	char label[256];
+	char *label = xasprintf("%s: %s", file, name);
 	int r = -1;
 
-	snprintf(label, sizeof(label), "%s: %s", file, name);
 	t = tmpl_new(label, src, strlen(src));
 	if (t)
 		r = tmpl_render(t, set, json_object_get(test, "data"), &out);
@@ -75,22 +75,25 @@ run_case(const char *file, const json_t *test)
 	sb_release(&out);
 	tmpl_free(t);
 	tmpl_set_free(set);
+	free(label);
 }
 
 static void
 run_file(const char *dir, const char *file)
 {
-	char path[4096], err[256], stem[256];
+	char *path = xasprintf("%s/%s", dir, file);
+	char *stem = xstrdup(file);
+	char err[512];
 	json_t *spec, *tests;
 	size_t i;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	snprintf(stem, sizeof(stem), "%s", file);
-	stem[strlen(stem) - 5] = '\0';
+	stem[strlen(stem) - 5] = '\0';	/* drop ".json" */
 	spec = json_load_path(path, 0, err, sizeof(err));
+	free(path);
 	if (!spec) {
 		ok(0, "%s: parse", file);
 		diag("%s", err);
+		free(stem);
 		return;
 	}
 	tests = json_object_get(spec, "tests");
@@ -99,6 +102,7 @@ run_file(const char *dir, const char *file)
 	for (i = 0; i < json_array_size(tests); i++)
 		run_case(stem, json_array_get(tests, i));
 	json_decref(spec);
+	free(stem);
 }
 
 int

@@ -275,6 +275,14 @@ test_limits(void)
 	ok(strcmp(got, want.buf) == 0, "a 20,000-line template (%zu bytes)",
 	   src.len);
 	free(got);
+	/* 100,000 lines without a tag (a stylesheet) */
+	sb_reset(&src);
+	for (i = 0; i < 100000; i++)
+		sb_adds(&src, "body { margin: 0 } /* {no tags} */\n");
+	got = render(src.buf, "{}");
+	ok(strcmp(got, src.buf) == 0, "100,000 lines without tags (%zu bytes)",
+	   src.len);
+	free(got);
 	sb_release(&src);
 	sb_release(&want);
 }
