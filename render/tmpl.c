@@ -64,6 +64,7 @@ struct set_entry {
 	char *name;
 	struct tmpl *t;		/* NULL: missing or broken */
 	int broken;
+	int loaded;		/* the loader was asked, or tmpl_set_add */
 };
 
 struct tmpl_set {
@@ -142,6 +143,12 @@ is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 static const char *
 find(const char *hay, size_t n, const char *needle, size_t m)
 {
@@ -193,10 +200,9 @@ scan_tag(const struct parser *p, size_t pos, size_t olen,
 	b = i;
 	e = (size_t)(end - p->src);
 	t->end = e + closelen;
-	while (b < e && is_blank(p->src[b]))
+	while (b < e && is_space(p->src[b]))
 		b++;
-	while (e > b && (is_blank(p->src[e - 1]) || p->src[e - 1] == '\n' ||
-			 p->src[e - 1] == '\r'))
+	while (e > b && is_space(p->src[e - 1]))
 		e--;
 	t->name = b;
 	t->namelen = e - b;
@@ -214,16 +220,16 @@ parse_delims(const struct parser *p, const struct tag *t, const char **o,
 	const char *s = p->src + t->name, *e = s + t->namelen, *q;
 
 	q = s;
-	while (q < e && !is_blank(*q) && *q != '=')
+	while (q < e && !is_space(*q) && *q != '=')
 		q++;
 	if (q == s || q == e || *q == '=')
 		return -1;
 	*o = s;
 	*olen = (size_t)(q - s);
-	while (q < e && is_blank(*q))
+	while (q < e && is_space(*q))
 		q++;
 	s = q;
-	while (q < e && !is_blank(*q) && *q != '=')
+	while (q < e && !is_space(*q) && *q != '=')
 		q++;
 	if (q == s || q != e)
 		return -1;
@@ -412,9 +418,9 @@ do_tag(struct parser *p, const struct tag *t, int standalone,
 		o = &p->stack[++p->depth];
 		memset(o, 0, sizeof(*o));
 		o->type = type;
-		o->name = split_name(nm, t->namelen, &o->nseg);
-		if (type == N_PARENT || type == N_BLOCK) {
-			free(o->name);
+		if (type == N_SECTION || type == N_INVERTED) {
+			o->name = split_name(nm, t->namelen, &o->nseg);
+		} else {
 			o->name = xmalloc(t->namelen + 1);
 			memcpy(o->name, nm, t->namelen);
 			o->name[t->namelen] = '\0';
@@ -968,25 +974,15 @@ tmpl_set_free(struct tmpl_set *set)
 	free(set);
 }
 
-/* 0 with *t (NULL when missing), or -1 when it does not parse. */
-static int
-lookup_set(struct tmpl_set *set, const char *name, const struct tmpl **t)
+static struct set_entry *
+set_entry(struct tmpl_set *set, const char *name)
 {
 	struct set_entry *e;
-	size_t i, len = 0;
-	char *src;
+	size_t i;
 
-	*t = NULL;
-	if (!set)
-		return 0;
-	for (i = 0; i < set->n; i++) {
-		if (strcmp(set->ent[i].name, name) != 0)
-			continue;
-		*t = set->ent[i].t;
-		if (set->ent[i].broken)
-			return error("template '%s' does not parse", name);
-		return 0;
-	}
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->ent[i].name, name) == 0)
+			return &set->ent[i];
 	if (set->n == set->cap) {
 		set->cap = set->cap ? 2 * set->cap : 8;
 		set->ent = xreallocarray(set->ent, set->cap, sizeof(*set->ent));
@@ -995,6 +991,46 @@ lookup_set(struct tmpl_set *set, const char *name, const struct tmpl **t)
 	e->name = xstrdup(name);
 	e->t = NULL;
 	e->broken = 0;
+	e->loaded = 0;
+	return e;
+}
+
+struct tmpl *
+tmpl_set_add(struct tmpl_set *set, const char *name, const char *src,
+	     size_t len)
+{
+	struct tmpl *t = tmpl_new(name, src, len);
+	struct set_entry *e;
+
+	if (!t)
+		return NULL;
+	e = set_entry(set, name);
+	tmpl_free(e->t);
+	e->t = t;
+	e->broken = 0;
+	e->loaded = 1;
+	return t;
+}
+
+/* 0 with *t (NULL when missing), or -1 when it does not parse. */
+static int
+lookup_set(struct tmpl_set *set, const char *name, const struct tmpl **t)
+{
+	struct set_entry *e;
+	size_t len = 0;
+	char *src;
+
+	*t = NULL;
+	if (!set)
+		return 0;
+	e = set_entry(set, name);
+	if (e->loaded) {
+		*t = e->t;
+		if (e->broken)
+			return error("template '%s' does not parse", name);
+		return 0;
+	}
+	e->loaded = 1;
 	src = set->load ? set->load(set->arg, name, &len) : NULL;
 	if (!src)
 		return 0;

@@ -76,6 +76,7 @@ void tmpl_escape_html(struct strbuf *out, const char *s, size_t n);
  * A loader returns the source of the template called name as a new
  * malloc'd buffer (the caller frees it) and its length in *len, or NULL
  * when there is no such template (not an error: nothing is printed).
+ * load may be NULL: only templates given to tmpl_set_add exist.
  */
 struct tmpl_set *tmpl_set_new(char *(*load)(void *arg, const char *name,
 					    size_t *len),
@@ -91,5 +92,14 @@ void tmpl_set_free(struct tmpl_set *set);
  * The set owns the result.
  */
 struct tmpl *tmpl_set_get(struct tmpl_set *set, const char *name);
+
+/*
+ * Parse src (len bytes) as the template called name and keep it in the
+ * set, in place of the loader's and of any earlier one of that name
+ * (pointers to which become invalid). The set owns the result; NULL after
+ * error() when src does not parse (the set is then unchanged).
+ */
+struct tmpl *tmpl_set_add(struct tmpl_set *set, const char *name,
+			  const char *src, size_t len);
 
 #endif

@@ -108,6 +108,9 @@ test_errors(void)
 			"unclosed tag: no ']' after it");
 	is_syntax_error("{{=[ ]=}}\n\n  [#a]x", "page.mustache:3:3: "
 			"unclosed section 'a'");
+	is_syntax_error("{{=<% %>=}}<%#a\n%>\n<%/ a %>\n<%/a%>",
+			"page.mustache:4:1: closing tag 'a' without an "
+			"opening tag");
 	is_syntax_error("x {{ }} y", "page.mustache:1:3: empty tag: want a "
 			"name");
 	is_syntax_error("{{{name}}", "page.mustache:1:1: unclosed tag: no "
@@ -166,6 +169,8 @@ test_values(void)
 		  "{\"job\": {\"model\": {\"type\": \"lstm\", \"layers\": 2}}}",
 		  "lstm/2", "dotted names");
 	is_render("{{a}}", "[1, 2]", "", "a non-object root");
+	is_render("{{=<%\n%>=}}<%x%>{{x}}", "{\"x\": 1}", "1{{x}}",
+		  "a newline separates new delimiters");
 	is_render("{{a}} {{b}} {{c}}", "{\"a\": 0.30000000000000004, "
 		  "\"b\": 1e-7, \"c\": 2.5e-300}",
 		  "0.30000000000000004 1e-07 2.5e-300",
@@ -224,6 +229,21 @@ test_partials(void)
 	ok(strcmp(tmpl_name(tmpl_set_get(set, "row")), "row") == 0,
 	   "tmpl_name");
 	ok(tmpl_render(t, NULL, v, &out) == 0, "no set: partials are empty");
+	tmpl_free(t);
+	tmpl_set_free(set);
+
+	set = tmpl_set_new(NULL, NULL);
+	ok(tmpl_set_add(set, "row", "<{{x}}>", 7) != NULL &&
+	   tmpl_set_add(set, "row", "[{{x}}]", 7) != NULL,
+	   "tmpl_set_add, twice under one name");
+	ok(tmpl_set_add(set, "bad", "{{x", 3) == NULL &&
+	   strcmp(error_last(), "bad:1:1: unclosed tag: no '}}' after it") == 0,
+	   "tmpl_set_add of a broken template");
+	t = tmpl_new("t", "{{>row}}{{>bad}}", 16);
+	sb_reset(&out);
+	json_object_set_new(v, "x", json_integer(5));
+	ok(tmpl_render(t, set, v, &out) == 0, "rendering from added templates");
+	is_str(sb_str(&out), "[5]", "  uses the latest, no loader needed");
 	json_decref(v);
 	tmpl_free(t);
 	tmpl_set_free(set);
