@@ -385,6 +385,32 @@ sigil_what(int type)
 }
 
 /*
+ * The indentation of a block's body where it was written: the whitespace
+ * that begins its first line when the opening tag stands alone on its
+ * line, else none. The block expands at that indentation when it has a
+ * default body on lines of its own, else at the whitespace before it.
+ */
+static void
+block_indents(struct node *n, const struct open *o)
+{
+	const struct node *first = o->n ? &o->kids[0] : NULL;
+	size_t e = 0;
+
+	n->bind = "";
+	n->bindlen = 0;
+	if (o->standalone && first && first->type == N_TEXT && first->bol) {
+		while (e < first->len && is_blank(first->text[e]))
+			e++;
+		n->bind = first->text;
+		n->bindlen = e;
+	}
+	if (o->standalone && o->n) {
+		n->ind = n->bind;
+		n->indlen = n->bindlen;
+	}
+}
+
+/*
  * Handle the tag t. standalone: it is on a standalone line, whose dropped
  * indentation is ind/indlen; otherwise ind is the whitespace before it
  * when only whitespace precedes it on its line.
@@ -457,26 +483,8 @@ do_tag(struct parser *p, const struct tag *t, int standalone,
 		n->nkids = o->n;
 		n->ind = o->ind;
 		n->indlen = o->indlen;
-		if (o->type == N_BLOCK) {
-			/* where the body was written: its first line */
-			size_t e;
-
-			n->bind = "";
-			n->bindlen = 0;
-			if (o->standalone && o->n && o->kids[0].type == N_TEXT &&
-			    o->kids[0].bol) {
-				n->bind = o->kids[0].text;
-				e = 0;
-				while (e < o->kids[0].len &&
-				       is_blank(n->bind[e]))
-					e++;
-				n->bindlen = e;
-			}
-			if (o->standalone && o->n) {
-				n->ind = n->bind;
-				n->indlen = n->bindlen;
-			}
-		}
+		if (o->type == N_BLOCK)
+			block_indents(n, o);
 		return 0;
 	}
 	n = add_node(p, t->sigil == '>' ? N_PARTIAL :

@@ -204,7 +204,8 @@ test_partials(void)
 	ok(loads == 1, "the partial was loaded once for two uses (%d)",
 	   loads);
 	is_render("{{<layout}}{{$title}}job {{id}}{{/title}}\n"
-		  "{{$body}}\n<p>{{id}}</p>\n<p>x</p>\n{{/body}}\n{{/layout}}\n",
+		  "{{$body}}\n<p>{{id}}</p>\n<p>x</p>\n{{/body}}\n"
+		  "{{/layout}}\n",
 		  "{\"id\": 7}",
 		  "<html>\n<title>job 7</title>\n<body>\n  <p>7</p>\n"
 		  "  <p>x</p>\n</body>\n", "a page extends a layout");
