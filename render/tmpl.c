@@ -508,6 +508,7 @@ parse(struct parser *p)
 {
 	size_t pos = 0, end, ls = 0, i;
 	int bol = 1, first;
+	const char *nlnext = NULL;	/* the next newline, cached */
 	struct tag t;
 
 	while (pos < p->len) {
@@ -524,7 +525,9 @@ parse(struct parser *p)
 					break;
 				if (scan_tag(p, pos, p->olen, p->ctag,
 					     p->clen, &t) < 0)
-					return perr(p, pos, "unclosed tag");
+					return perr(p, pos, "unclosed tag: "
+						    "no '%.*s' after it",
+						    (int)p->clen, p->ctag);
 				if (do_tag(p, &t, 1, p->src + ws,
 					   first ? t.pos - ws : 0) < 0)
 					return -1;
@@ -553,9 +556,13 @@ parse(struct parser *p)
 			continue;
 		}
 		/* text up to the next tag or through the next newline */
+		if (!nlnext || nlnext < p->src + pos)
+			nlnext = memchr(p->src + pos, '\n', p->len - pos);
+		if (!nlnext)
+			nlnext = p->src + p->len;	/* none left */
 		{
-			const char *nl = memchr(p->src + pos, '\n',
-						p->len - pos);
+			const char *nl = nlnext < p->src + p->len ? nlnext :
+				NULL;
 			size_t lim = nl ? (size_t)(nl - p->src) + 1 : p->len;
 			/* only this line: the parse stays linear */
 			const char *tg = find(p->src + pos, lim - pos,

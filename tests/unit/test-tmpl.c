@@ -296,6 +296,16 @@ test_limits(void)
 	ok(strcmp(got, want.buf) == 0, "a 20,000-line template (%zu bytes)",
 	   src.len);
 	free(got);
+	/* one line of 100,000 tags (a minified page) */
+	sb_reset(&src);
+	sb_reset(&want);
+	for (i = 0; i < 100000; i++) {
+		sb_adds(&src, "<i>{{v}}</i>");
+		sb_adds(&want, "<i>&lt;&gt;</i>");
+	}
+	got = render(src.buf, "{\"v\": \"<>\"}");
+	ok(strcmp(got, want.buf) == 0, "one line of 100,000 tags");
+	free(got);
 	/* 100,000 lines without a tag (a stylesheet) */
 	sb_reset(&src);
 	for (i = 0; i < 100000; i++)
