@@ -517,42 +517,85 @@ draw_x_axis(struct strbuf *sb, const struct frame *f, int target)
 	sb_adds(sb, "</g>");
 }
 
-/* The y axis, linear or log; f->y0 and f->y1 lie on ticks already. */
-static void
-draw_y_axis(struct strbuf *sb, const struct frame *f, int log_y, int target)
-{
-	double t[MAX_TICKS], step = 1, amax = 0;
-	int i, n, minor = 0;
-	char lab[48];
+/* The y ticks and their labels, made before the layout needs their width. */
+struct yticks {
+	double t[MAX_TICKS];	/* log10 of the value on a log scale */
+	char lab[MAX_TICKS][32];
+	int n;
+	int minor;		/* minor grid lines at 2..9 x 10^k */
+	size_t width;		/* characters of the longest label */
+};
 
+/* Ticks for [f->y0, f->y1], which lie on ticks already. */
+static void
+yticks_make(struct yticks *yt, const struct frame *f, int log_y, int target)
+{
+	double step = 1, amax = 0;
+	int i, expo = 0;
+
+	yt->minor = 0;
+	yt->width = 1;
 	if (log_y) {
 		int dec = (int)(f->y1 - f->y0);
 
 		step = dec > target ? ceil((double)dec / target) : 1;
-		n = 0;
-		for (double k = f->y0; k <= f->y1 + 1e-9 && n < MAX_TICKS;
+		yt->n = 0;
+		for (double k = f->y0; k <= f->y1 + 1e-9 && yt->n < MAX_TICKS;
 		     k += step)
-			t[n++] = k;
-		minor = step == 1 && dec <= 6;
+			yt->t[yt->n++] = k;
+		yt->minor = step == 1 && dec <= 6;
+		/* 0.001 to 1000 read best written out, unless the axis
+		   goes further: then 1e-5, 1e-4, ... throughout */
+		for (i = 0; i < yt->n; i++)
+			expo |= fabs(yt->t[i]) > 3.5;
 	} else {
-		n = chart_ticks(f->y0, f->y1, target, t, MAX_TICKS, &step);
-		for (i = 0; i < n; i++)
-			amax = fmax(amax, fabs(t[i]));
+		yt->n = chart_ticks(f->y0, f->y1, target, yt->t, MAX_TICKS,
+				    &step);
+		for (i = 0; i < yt->n; i++)
+			amax = fmax(amax, fabs(yt->t[i]));
 	}
+	for (i = 0; i < yt->n; i++) {
+		char *lab = yt->lab[i];
+		size_t len;
+
+		if (log_y) {
+			int e = (int)lround(yt->t[i]);
+
+			if (expo && e != 0)
+				snprintf(lab, sizeof(yt->lab[i]), "1e%d", e);
+			else
+				chart_format(pow(10, e), 1, lab,
+					     sizeof(yt->lab[i]));
+		} else {
+			chart_format(yt->t[i], tick_sig(amax, step), lab,
+				     sizeof(yt->lab[i]));
+		}
+		len = strlen(lab);
+		if (len > yt->width)
+			yt->width = len;
+	}
+}
+
+/* The y axis: grid lines (and minor ones) and the tick labels. */
+static void
+draw_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
+{
+	int i, m;
+
 	sb_adds(sb, "<g class=\"grid\" stroke=\"currentColor\" "
 		"stroke-opacity=\"0.12\">");
-	for (i = 0; i < n; i++) {
-		double py = map_y(f, t[i]);
+	for (i = 0; i < yt->n; i++) {
+		double py = map_y(f, yt->t[i]);
 
 		add_line(sb, f->px0, py, f->px1, py);
 	}
 	sb_adds(sb, "</g>");
-	if (minor) {
+	if (yt->minor) {
 		sb_adds(sb, "<g class=\"grid minor\" stroke=\"currentColor\" "
 			"stroke-opacity=\"0.06\">");
-		for (i = 0; i + 1 < n; i++) {
-			for (int m = 2; m <= 9; m++) {
-				double py = map_y(f, t[i] + log10(m));
+		for (i = 0; i + 1 < yt->n; i++) {
+			for (m = 2; m <= 9; m++) {
+				double py = map_y(f, yt->t[i] + log10(m));
 
 				add_line(sb, f->px0, py, f->px1, py);
 			}
@@ -560,22 +603,9 @@ draw_y_axis(struct strbuf *sb, const struct frame *f, int log_y, int target)
 		sb_adds(sb, "</g>");
 	}
 	sb_adds(sb, "<g class=\"tick\" text-anchor=\"end\">");
-	for (i = 0; i < n; i++) {
-		if (log_y) {
-			int e = (int)lround(t[i]);
-
-			/* 0.001 to 1000 read best written out */
-			if (e >= -3 && e <= 3)
-				chart_format(pow(10, e), 1, lab, sizeof(lab));
-			else
-				snprintf(lab, sizeof(lab), "1e%d", e);
-		} else {
-			chart_format(t[i], tick_sig(amax, step), lab,
-				     sizeof(lab));
-		}
-		add_text(sb, "tick", f->px0 - 5, map_y(f, t[i]) + 3.5, NULL,
-			 lab);
-	}
+	for (i = 0; i < yt->n; i++)
+		add_text(sb, "tick", f->px0 - 5, map_y(f, yt->t[i]) + 3.5,
+			 NULL, yt->lab[i]);
 	sb_adds(sb, "</g>");
 }
 
@@ -658,6 +688,7 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	size_t i, j, dropped = 0, total = 0;
 	struct prep *p;
 	struct frame f;
+	struct yticks yt;
 	char note[96];
 
 	if (check_chart(c) < 0)
@@ -692,7 +723,7 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 
 	f.px0 = 58;
 	f.px1 = w - 14;
-	f.py0 = c->nseries ? 44 : 26;
+	f.py0 = c->nseries ? 50 : 28;
 	f.py1 = h - 34;
 	if (f.px1 < f.px0 + 10)
 		f.px1 = f.px0 + 10;
@@ -722,6 +753,9 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		return 0;
 	}
 
+	/* epochs 1..N and seconds read better from 0 */
+	if (xlo > 0 && xlo <= (xhi - xlo) * 0.05)
+		xlo = 0;
 	widen(&xlo, &xhi, 0);
 	widen(&ylo, &yhi, c->log_y);
 	f.x0 = xlo;
@@ -745,7 +779,12 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		}
 	}
 
-	draw_y_axis(sb, &f, c->log_y, (int)((f.py1 - f.py0) / 40) + 1);
+	yticks_make(&yt, &f, c->log_y, (int)((f.py1 - f.py0) / 40) + 1);
+	/* room for the y label and the widest tick label */
+	f.px0 = 24 + CHAR_W * (double)yt.width + 6;
+	if (f.px1 < f.px0 + 10)
+		f.px1 = f.px0 + 10;
+	draw_y_axis(sb, &f, &yt);
 	draw_x_axis(sb, &f, (int)((f.px1 - f.px0) / 90) + 1);
 	sb_adds(sb, "<path class=\"axis\" fill=\"none\" stroke=\"currentColor\" "
 		"stroke-opacity=\"0.45\" d=\"M");
