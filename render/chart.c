@@ -641,13 +641,14 @@ draw_series(struct strbuf *sb, const struct frame *f,
 	}
 	sb_adds(sb, "\"/>");
 	every = (p->n + CHART_HOVER_POINTS - 1) / CHART_HOVER_POINTS;
+	sb_adds(sb, "<g class=\"pts\" fill-opacity=\"0\">");
 	for (i = 0; i < p->n; i++) {
 		if (i % every && i + 1 != p->n)
 			continue;
 		chart_format(p->x[i], 6, xs, sizeof(xs));
 		chart_format(log_y ? pow(10, p->y[i]) : p->y[i], 4, ys,
 			     sizeof(ys));
-		sb_adds(sb, "<circle class=\"pt\" fill-opacity=\"0\" cx=\"");
+		sb_adds(sb, "<circle class=\"pt\" cx=\"");
 		add_num1(sb, map_x(f, p->x[i]));
 		sb_adds(sb, "\" cy=\"");
 		add_num1(sb, map_y(f, p->y[i]));
@@ -655,7 +656,7 @@ draw_series(struct strbuf *sb, const struct frame *f,
 		chart_escape(sb, s->name);
 		sb_addf(sb, ": %s at %s</title></circle>", ys, xs);
 	}
-	sb_adds(sb, "</g>");
+	sb_adds(sb, "</g></g>");
 }
 
 /* The legend, one row under the title; returns its height. */

@@ -15,8 +15,9 @@
  * <g class="CSS_CLASS"> with stroke="currentColor", so the stylesheet only
  * sets `color` on .s1, .s2, ... (and may change it for dark mode). Other
  * classes for the stylesheet: svg.chart, .chart-title, .grid, .axis,
- * .tick, .label, .legend, .note, .pt (hover points, drawn with
- * fill-opacity="0": e.g. `.chart .pt:hover { fill-opacity: 1 }`).
+ * .minor, .tick, .label, .legend, .note, .pt (hover points, in a
+ * <g class="pts" fill-opacity="0">: e.g. `.chart .pt:hover
+ * { fill-opacity: 1 }`).
  *
  * Points with a non-finite x or y are gaps (the line breaks there); on a
  * log scale, values <= 0 are dropped and the chart says how many. Series
