@@ -65,7 +65,8 @@ main(void)
 		{ "train", "s1", ep, tr, E }, { "val", "s2", ep, va, E },
 	};
 	struct chart_series use = { "cpu %", "s3", sec, cpu, N };
-	struct chart lin = { "loss", "Loss", "epoch", "loss", 0, 0, 0, loss, 2 };
+	struct chart lin = { "loss", "Loss", "epoch", "loss", 0, 0, 0,
+			     loss, 2 };
 	struct chart lg = { "loss-log", "Loss", "epoch", "loss", 1, 0, 0,
 			    loss, 2 };
 	struct chart big = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &use, 1 };

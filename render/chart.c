@@ -17,6 +17,7 @@
 #include "chart.h"
 #include "error.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,14 +408,13 @@ add_id(struct strbuf *sb, const char *id)
 
 	if (!id || !*id)
 		id = "chart";
-	if (!((*id >= 'A' && *id <= 'Z') || (*id >= 'a' && *id <= 'z')))
+	if (!isalpha((unsigned char)*id) || (*id & 0x80))
 		sb_addc(sb, 'c');
 	for (p = id; *p; p++) {
 		char ch = *p;
-		int okc = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-			  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+		int okc = isalnum((unsigned char)ch) || ch == '_' || ch == '-';
 
-		sb_addc(sb, okc ? ch : '-');
+		sb_addc(sb, okc && !(ch & 0x80) ? ch : '-');
 	}
 }
 
@@ -538,6 +538,9 @@ yticks_make(struct yticks *yt, const struct frame *f, int log_y, int target)
 	if (log_y) {
 		int dec = (int)(f->y1 - f->y0);
 
+		/* decade labels are short: a few more of them fit */
+		if (target < 7)
+			target = 7;
 		step = dec > target ? ceil((double)dec / target) : 1;
 		yt->n = 0;
 		for (double k = f->y0; k <= f->y1 + 1e-9 && yt->n < MAX_TICKS;
@@ -787,8 +790,8 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		f.px1 = f.px0 + 10;
 	draw_y_axis(sb, &f, &yt);
 	draw_x_axis(sb, &f, (int)((f.px1 - f.px0) / 90) + 1);
-	sb_adds(sb, "<path class=\"axis\" fill=\"none\" stroke=\"currentColor\" "
-		"stroke-opacity=\"0.45\" d=\"M");
+	sb_adds(sb, "<path class=\"axis\" fill=\"none\" "
+		"stroke=\"currentColor\" stroke-opacity=\"0.45\" d=\"M");
 	add_num1(sb, f.px0);
 	sb_addc(sb, ' ');
 	add_num1(sb, f.py0);

@@ -250,8 +250,8 @@ test_hostile(void)
 	   "one svg element");
 	ok(!strstr(sb.buf, "<script"), "no raw <script in the svg");
 	ok(!strstr(sb.buf, "<b>"), "no raw <b> in the svg");
-	ok(strstr(sb.buf, "<title id=\"loss---script--t\">&lt;script&gt;alert(1)"
-		  "&lt;/script&gt; &amp; &quot;quotes&quot;</title>") != NULL,
+	ok(!!strstr(sb.buf, "<title id=\"loss---script--t\">&lt;script&gt;"
+		  "alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;</title>"),
 	   "escaped title with the sanitised id");
 	ok(strstr(sb.buf, "aria-labelledby=\"loss---script--t\"") != NULL,
 	   "aria-labelledby names the title");
@@ -402,6 +402,53 @@ test_edges(void)
 	sb_release(&sb);
 }
 
+/* Log labels: written out within 0.001..1000, else 1eN throughout. */
+static void
+test_log_labels(void)
+{
+	double x[3] = { 1, 2, 3 }, y[3] = { 2e-6, 3e-4, 8e-4 };
+	double y2[3] = { 0.002, 0.5, 40 };
+	struct chart_series s = { "lr", "s1", x, y, 3 };
+	struct chart c = { "lr", "LR", "epoch", "lr", 1, 0, 0, &s, 1 };
+	struct strbuf sb = STRBUF_INIT;
+
+	chart_svg(&sb, &c);
+	ok(strstr(sb.buf, ">1e-6</text>") && strstr(sb.buf, ">1e-3</text>") &&
+	   !strstr(sb.buf, ">0.001</text>"), "log labels 1e-6 .. 1e-3");
+	ok(strstr(sb.buf, "<title>lr: 2e-6 at 1</title>") != NULL,
+	   "log hover value is the value, not its log");
+	sb_reset(&sb);
+	s.y = y2;
+	chart_svg(&sb, &c);
+	ok(strstr(sb.buf, ">0.001</text>") && strstr(sb.buf, ">100</text>") &&
+	   !strstr(sb.buf, ">1e"), "log labels 0.001 .. 100");
+	sb_release(&sb);
+}
+
+/* Series with different x: one row per x, empty cells elsewhere. */
+static void
+test_table_merge(void)
+{
+	double xa[3] = { 1, 2, 3 }, ya[3] = { 10, 20, 30 };
+	double xb[2] = { 2, 4 }, yb[2] = { 0.5, 0.25 };
+	struct chart_series s[2] = {
+		{ "a", "s1", xa, ya, 3 }, { "b & c", "s2", xb, yb, 2 },
+	};
+	struct chart c = { "m", "T", NULL, "", 0, 0, 0, s, 2 };
+	struct strbuf sb = STRBUF_INIT;
+
+	chart_table(&sb, &c);
+	is_str(sb.buf, "<table class=\"chart-data\"><caption>T</caption>"
+	       "<thead><tr><th scope=\"col\">x</th><th scope=\"col\">a</th>"
+	       "<th scope=\"col\">b &amp; c</th></tr></thead><tbody>"
+	       "<tr><th scope=\"row\">1</th><td>10</td><td></td></tr>"
+	       "<tr><th scope=\"row\">2</th><td>20</td><td>0.5</td></tr>"
+	       "<tr><th scope=\"row\">3</th><td>30</td><td></td></tr>"
+	       "<tr><th scope=\"row\">4</th><td></td><td>0.25</td></tr>"
+	       "</tbody></table>", "table merges x across series");
+	sb_release(&sb);
+}
+
 static void
 test_long(void)
 {
@@ -502,6 +549,8 @@ main(void)
 	test_hostile();
 	test_small();
 	test_edges();
+	test_log_labels();
+	test_table_merge();
 	test_long();
 	diag_timing();
 	return tap_done();
