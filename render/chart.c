@@ -205,9 +205,14 @@ chart_ticks(double lo, double hi, int target, double *ticks, int cap,
 	}
 	s = nice_ceil((hi - lo) / target);
 	for (;;) {
+		/* a range too tiny for a double step, or the step overflowed */
+		if (!(s > 0) || !isfinite(s)) {
+			*step = 0;
+			return 0;
+		}
 		k0 = ceil(lo / s - 1e-9);
 		k1 = floor(hi / s + 1e-9);
-		if (k1 - k0 + 1 <= cap || !isfinite(s))
+		if (!(k1 - k0 + 1 > cap))
 			break;
 		s = nice_next(s);
 	}
@@ -662,26 +667,44 @@ draw_series(struct strbuf *sb, const struct frame *f,
 	sb_adds(sb, "</g></g>");
 }
 
-/* The legend, one row under the title; returns its height. */
-static void
-draw_legend(struct strbuf *sb, const struct chart *c, double x, double y)
+/*
+ * The legend under the title, wrapped into rows that fit the width w; the
+ * first row's baseline is at y. Draws it when sb is not NULL; returns the
+ * number of rows either way.
+ */
+static int
+legend(struct strbuf *sb, const struct chart *c, double w, double y)
 {
+	double x = 8;
+	int rows = 1;
 	size_t i;
 
-	sb_adds(sb, "<g class=\"legend\">");
+	if (sb)
+		sb_adds(sb, "<g class=\"legend\">");
 	for (i = 0; i < c->nseries; i++) {
 		const struct chart_series *s = &c->series[i];
 		size_t len = s->name ? strlen(s->name) : 0;
+		double item = 18 + CHAR_W * (double)len;
 
-		sb_adds(sb, "<g class=\"");
-		chart_escape(sb, s->css_class ? s->css_class : "s1");
-		sb_adds(sb, "\" stroke=\"currentColor\" stroke-width=\"2.5\">");
-		add_line(sb, x, y - 3.5, x + 14, y - 3.5);
-		sb_adds(sb, "</g>");
-		add_text(sb, "label", x + 18, y, NULL, s->name);
-		x += 18 + CHAR_W * (double)(len < 40 ? len : 40) + 14;
+		if (x > 8 && x + item > w - 8) {
+			x = 8;
+			y += 15;
+			rows++;
+		}
+		if (sb) {
+			sb_adds(sb, "<g class=\"");
+			chart_escape(sb, s->css_class ? s->css_class : "s1");
+			sb_adds(sb, "\" stroke=\"currentColor\" "
+				"stroke-width=\"2.5\">");
+			add_line(sb, x, y - 3.5, x + 14, y - 3.5);
+			sb_adds(sb, "</g>");
+			add_text(sb, "label", x + 18, y, NULL, s->name);
+		}
+		x += item + 14;
 	}
-	sb_adds(sb, "</g>");
+	if (sb)
+		sb_adds(sb, "</g>");
+	return rows;
 }
 
 int
@@ -727,14 +750,14 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 
 	f.px0 = 58;
 	f.px1 = w - 14;
-	f.py0 = c->nseries ? 50 : 28;
+	f.py0 = c->nseries ? 35 + 15 * legend(NULL, c, w, 34) : 28;
 	f.py1 = h - 34;
 	if (f.px1 < f.px0 + 10)
 		f.px1 = f.px0 + 10;
 	if (f.py1 < f.py0 + 10)
 		f.py1 = f.py0 + 10;
 	if (c->nseries)
-		draw_legend(sb, c, 8, 34);
+		legend(sb, c, w, 34);
 
 	if (total == 0) {
 		snprintf(note, sizeof(note), "%s",

@@ -181,6 +181,10 @@ test_ticks(void)
 	check_ticks(1e9, 4.2e9, 4, 1e9, g, 4);
 	check_ticks(0, 0.3, 3, 0.1, h, 4);
 	ok(chart_ticks(1, 1, 5, t, 4, &step) == 0, "no ticks for lo == hi");
+	ok(chart_ticks(0, 1e-321, 5, t, 4, &step) <= 4,
+	   "a denormal range ends (step %g)", step);
+	ok(chart_ticks(-1.7e308, 1.7e308, 5, t, 4, &step) == 0,
+	   "an overflowing range has no ticks");
 	ok(chart_ticks(0, 1000, 1000, t, 4, &step) <= 4 && step >= 250,
 	   "ticks respect the cap (step %g)", step);
 }
@@ -449,6 +453,31 @@ test_table_merge(void)
 	sb_release(&sb);
 }
 
+/* Many series wrap the legend into rows and push the plot down. */
+static void
+test_legend_wrap(void)
+{
+	static const double x[2] = { 1, 2 }, y[2] = { 1, 2 };
+	struct chart_series s[8];
+	struct chart c = { "w", "Wrap", "x", "y", 0, 300, 200, s, 8 };
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		s[i].name = "a metric name";
+		s[i].css_class = "s1";
+		s[i].x = x;
+		s[i].y = y;
+		s[i].n = 2;
+	}
+	chart_svg(&sb, &c);
+	ok(well_formed(sb.buf), "8 series in 300 units: well-formed");
+	ok(strstr(sb.buf, "y=\"79\">a metric name</text>") != NULL,
+	   "legend wraps to a fourth row");
+	ok(!strstr(sb.buf, "x=\"3"), "no legend item past the width");
+	sb_release(&sb);
+}
+
 static void
 test_long(void)
 {
@@ -551,6 +580,7 @@ main(void)
 	test_edges();
 	test_log_labels();
 	test_table_merge();
+	test_legend_wrap();
 	test_long();
 	diag_timing();
 	return tap_done();
