@@ -497,13 +497,21 @@ add_line(struct strbuf *sb, double x1, double y1, double x2, double y2)
 	sb_adds(sb, "\"/>");
 }
 
-/* The x axis: grid lines and labels at nice ticks inside [x0, x1]. */
+/*
+ * The x axis: grid lines and labels at nice ticks inside [x0, x1]; whole
+ * steps when every x is a whole number (epochs).
+ */
 static void
-draw_x_axis(struct strbuf *sb, const struct frame *f, int target)
+draw_x_axis(struct strbuf *sb, const struct frame *f, int target,
+	    int int_x)
 {
 	double t[MAX_TICKS], step, amax = 0;
-	int i, n = chart_ticks(f->x0, f->x1, target, t, MAX_TICKS, &step);
+	int i, n;
 	char lab[48];
+
+	if (int_x && f->x1 - f->x0 < target)
+		target = (int)ceil(f->x1 - f->x0);
+	n = chart_ticks(f->x0, f->x1, target, t, MAX_TICKS, &step);
 
 	for (i = 0; i < n; i++)
 		amax = fmax(amax, fabs(t[i]));
@@ -713,6 +721,7 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	double w, h, xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY;
 	double yhi = -INFINITY, step;
 	size_t i, j, dropped = 0, total = 0;
+	int int_x = 1;
 	struct prep *p;
 	struct frame f;
 	struct yticks yt;
@@ -727,6 +736,8 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		dropped += p[i].dropped;
 		total += p[i].n;
 		for (j = 0; j < p[i].n; j++) {
+			int_x &= p[i].x[j] == floor(p[i].x[j]) &&
+				 fabs(p[i].x[j]) < 1e15;
 			xlo = fmin(xlo, fmax(p[i].x[j], -BIG));
 			xhi = fmax(xhi, fmin(p[i].x[j], BIG));
 			ylo = fmin(ylo, fmax(p[i].y[j], -BIG));
@@ -812,7 +823,7 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	if (f.px1 < f.px0 + 10)
 		f.px1 = f.px0 + 10;
 	draw_y_axis(sb, &f, &yt);
-	draw_x_axis(sb, &f, (int)((f.px1 - f.px0) / 90) + 1);
+	draw_x_axis(sb, &f, (int)((f.px1 - f.px0) / 90) + 1, int_x);
 	sb_adds(sb, "<path class=\"axis\" fill=\"none\" "
 		"stroke=\"currentColor\" stroke-opacity=\"0.45\" d=\"M");
 	add_num1(sb, f.px0);

@@ -383,6 +383,14 @@ test_edges(void)
 	s.n = 4;
 	s.x = xs;
 	render_ok(&c, "all x equal", "1e12");
+	s.x = x;
+	s.y = same;
+	sb_reset(&sb);
+	chart_svg(&sb, &c);
+	ok(strstr(sb.buf, ">1</text>") && strstr(sb.buf, ">4</text>") &&
+	   !strstr(sb.buf, ">1.5</text>") && !strstr(sb.buf, ">0.5</text>"),
+	   "epochs 1..4: whole ticks only");
+	sb_reset(&sb);
 	s.x = bad;
 	render_ok(&c, "x all NaN", ">no data<");
 	c.nseries = 0;
