@@ -1,0 +1,932 @@
+/*
+ * chart.c - inline SVG line charts; see chart.h.
+ *
+ * A chart is drawn in three steps. Each series is first reduced to the
+ * points that can be drawn (finite, and positive on a log scale), each
+ * remembering whether a gap preceded it, then downsampled with LTTB when it
+ * is long. The axes come next: the data range is widened to whole nice
+ * steps on y (powers of ten on a log scale), then the grid, tick labels,
+ * axis labels and legend are written. Last, each series becomes one <path>
+ * whose subpaths break at the gaps, with a few hover points carrying a
+ * native <title> tooltip. Coordinates are written with one decimal by hand
+ * (no printf in the per-point loop) to keep pages small and rendering fast.
+ *
+ * The XML escaper here is a stand-in until the renderer's HTML escaper
+ * (render/tmpl.c) can serve both.
+ */
+#include "chart.h"
+#include "error.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_W 640.0
+#define DEFAULT_H 240.0
+#define MAX_TICKS 64
+#define CHAR_W 6.2		/* rough width of a character at 11 units */
+#define BIG 1e300		/* values are clamped to +-BIG for the range */
+
+/* A series reduced to its drawable points. */
+struct prep {
+	double *x, *y;		/* n points; y is log10(value) on a log scale */
+	unsigned char *gap;	/* gap[i]: a gap lies before point i */
+	size_t n;
+	size_t dropped;		/* values <= 0 left out of a log scale */
+};
+
+/* The plot area and the data range it shows. */
+struct frame {
+	double px0, px1, py0, py1;	/* plot area in viewBox units */
+	double x0, x1, y0, y1;		/* data range (log10 on a log scale) */
+};
+
+void
+chart_escape(struct strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *run;
+
+	if (!s)
+		return;
+	while (*p) {
+		size_t len = 0;
+		unsigned c = *p;
+
+		run = p;
+		while (*p >= 0x20 && *p < 0x80 && *p != '&' && *p != '<' &&
+		       *p != '>' && *p != '"' && *p != '\'')
+			p++;
+		if (p > run)
+			sb_add(sb, run, p - run);
+		c = *p;
+		if (!c)
+			break;
+		switch (c) {
+		case '&': sb_adds(sb, "&amp;"); p++; continue;
+		case '<': sb_adds(sb, "&lt;"); p++; continue;
+		case '>': sb_adds(sb, "&gt;"); p++; continue;
+		case '"': sb_adds(sb, "&quot;"); p++; continue;
+		case '\'': sb_adds(sb, "&#39;"); p++; continue;
+		}
+		if (c < 0x20) {
+			sb_addc(sb, c == '\t' || c == '\n' ? (char)c : ' ');
+			p++;
+			continue;
+		}
+		/* a UTF-8 sequence: copy it when valid, else U+FFFD */
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4;
+		if (len) {
+			size_t i;
+			unsigned cp = c & (0x7f >> len);
+
+			for (i = 1; i < len; i++) {
+				if ((p[i] & 0xc0) != 0x80)
+					break;
+				cp = cp << 6 | (p[i] & 0x3f);
+			}
+			if (i == len && !(len == 3 && cp < 0x800) &&
+			    !(len == 4 && (cp < 0x10000 || cp > 0x10ffff)) &&
+			    !(cp >= 0xd800 && cp <= 0xdfff) &&
+			    cp != 0xfffe && cp != 0xffff) {
+				sb_add(sb, p, len);
+				p += len;
+				continue;
+			}
+		}
+		sb_adds(sb, "\xef\xbf\xbd");
+		p++;
+	}
+}
+
+/* Drop trailing zeros after a decimal point in s (up to end). */
+static void
+trim_zeros(char *s, char *end)
+{
+	char *dot = memchr(s, '.', end - s);
+	char *q = end;
+
+	if (!dot)
+		return;
+	while (q > dot + 1 && q[-1] == '0')
+		q--;
+	if (q == dot + 1)
+		q = dot;
+	memmove(q, end, strlen(end) + 1);
+}
+
+void
+chart_format(double v, int sig, char *buf, size_t n)
+{
+	double a = fabs(v);
+	char tmp[64];
+	char *e;
+	int ex;
+
+	if (n == 0)
+		return;
+	if (isnan(v)) {
+		snprintf(buf, n, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(buf, n, v < 0 ? "-Inf" : "Inf");
+		return;
+	}
+	if (sig < 1)
+		sig = 1;
+	if (sig > 17)
+		sig = 17;
+	if (a == 0) {
+		snprintf(buf, n, "0");
+		return;
+	}
+	/* the exponent after rounding to sig digits */
+	snprintf(tmp, sizeof(tmp), "%.*e", sig - 1, v);
+	e = strchr(tmp, 'e');
+	ex = e ? atoi(e + 1) : 0;
+	if (ex >= -4 && ex < 6) {
+		int dec = sig - 1 - ex;
+
+		snprintf(tmp, sizeof(tmp), "%.*f", dec > 0 ? dec : 0, v);
+		trim_zeros(tmp, tmp + strlen(tmp));
+	} else {
+		trim_zeros(tmp, e);
+		e = strchr(tmp, 'e');
+		snprintf(e, sizeof(tmp) - (size_t)(e - tmp), "e%d", ex);
+	}
+	if (strcmp(tmp, "-0") == 0)
+		snprintf(tmp, sizeof(tmp), "0");
+	snprintf(buf, n, "%s", tmp);
+}
+
+/* The smallest 1, 2 or 5 x 10^k that is >= r (r > 0). */
+static double
+nice_ceil(double r)
+{
+	double p = pow(10, floor(log10(r)));
+	double f = r / p;
+
+	if (f <= 1 + 1e-9)
+		return p;
+	if (f <= 2 + 1e-9)
+		return 2 * p;
+	if (f <= 5 + 1e-9)
+		return 5 * p;
+	return 10 * p;
+}
+
+/* The next nice step above step. */
+static double
+nice_next(double step)
+{
+	return nice_ceil(step * 1.5);
+}
+
+int
+chart_ticks(double lo, double hi, int target, double *ticks, int cap,
+	    double *step)
+{
+	double s, k0, k1, k;
+	int n = 0;
+
+	if (target < 1)
+		target = 1;
+	if (!(hi > lo) || !isfinite(hi - lo)) {
+		*step = 0;
+		return 0;
+	}
+	s = nice_ceil((hi - lo) / target);
+	for (;;) {
+		/* a range too tiny for a double step, or the step overflowed */
+		if (!(s > 0) || !isfinite(s)) {
+			*step = 0;
+			return 0;
+		}
+		k0 = ceil(lo / s - 1e-9);
+		k1 = floor(hi / s + 1e-9);
+		if (!(k1 - k0 + 1 > cap))
+			break;
+		s = nice_next(s);
+	}
+	*step = s;
+	for (k = k0; k <= k1 && n < cap; k++) {
+		double v = k * s;
+
+		/* k * s can be 0.30000000000000004: round to the step */
+		if (fabs(v) < s * 1e-9)
+			v = 0;
+		ticks[n++] = v;
+	}
+	return n;
+}
+
+size_t
+chart_lttb(const double *x, const double *y, size_t n, size_t m,
+	   size_t *idx)
+{
+	size_t i, j, a = 0, out = 0;
+
+	if (m >= n) {
+		for (i = 0; i < n; i++)
+			idx[i] = i;
+		return n;
+	}
+	if (m == 0)
+		return 0;
+	idx[out++] = 0;
+	if (m == 1)
+		return out;
+	/*
+	 * n - 2 inner points in m - 2 buckets; bucket b spans
+	 * [1 + b (n-2) / (m-2), 1 + (b+1) (n-2) / (m-2)), never empty as n > m.
+	 */
+	for (i = 0; i + 2 < m; i++) {
+		size_t s0 = 1 + i * (n - 2) / (m - 2);
+		size_t s1 = 1 + (i + 1) * (n - 2) / (m - 2);
+		size_t t0 = s1, t1;
+		double ax = x[a], ay = y[a], cx = 0, cy = 0, best = -1;
+		size_t pick = s0;
+
+		t1 = i + 3 < m ? 1 + (i + 2) * (n - 2) / (m - 2) : n;
+		if (i + 3 >= m)
+			t0 = n - 1;
+		for (j = t0; j < t1; j++) {
+			cx += x[j];
+			cy += y[j];
+		}
+		cx /= (double)(t1 - t0);
+		cy /= (double)(t1 - t0);
+		for (j = s0; j < s1; j++) {
+			double area = fabs((ax - cx) * (y[j] - ay) -
+					   (ax - x[j]) * (cy - ay));
+
+			if (area > best) {
+				best = area;
+				pick = j;
+			}
+		}
+		idx[out++] = pick;
+		a = pick;
+	}
+	idx[out++] = n - 1;
+	return out;
+}
+
+static void
+prep_release(struct prep *p)
+{
+	free(p->x);
+	free(p->y);
+	free(p->gap);
+}
+
+/* Reduce s to its drawable points, downsampled; see struct prep. */
+static void
+prep_series(struct prep *p, const struct chart_series *s, int log_y)
+{
+	size_t i, n = 0;
+	int gap = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (!s->n)
+		return;
+	p->x = xreallocarray(NULL, s->n, sizeof(double));
+	p->y = xreallocarray(NULL, s->n, sizeof(double));
+	p->gap = xmalloc(s->n);
+	for (i = 0; i < s->n; i++) {
+		double x = s->x[i], y = s->y[i];
+
+		if (!isfinite(x) || !isfinite(y) || (log_y && y <= 0)) {
+			if (log_y && isfinite(x) && isfinite(y))
+				p->dropped++;
+			gap = n > 0;
+			continue;
+		}
+		p->x[n] = x;
+		p->y[n] = log_y ? log10(y) : y;
+		p->gap[n++] = gap;
+		gap = 0;
+	}
+	p->n = n;
+	if (n > CHART_MAX_POINTS) {
+		size_t idx[CHART_MAX_POINTS];
+		size_t m = chart_lttb(p->x, p->y, n, CHART_MAX_POINTS, idx);
+		size_t prev = 0, k;
+
+		for (i = 0; i < m; i++) {
+			unsigned char g = p->gap[idx[i]];
+
+			/* a gap anywhere since the last kept point */
+			for (k = prev + 1; i > 0 && k < idx[i]; k++)
+				g |= p->gap[k];
+			p->x[i] = p->x[idx[i]];
+			p->y[i] = p->y[idx[i]];
+			p->gap[i] = g;
+			prev = idx[i];
+		}
+		p->n = m;
+	}
+}
+
+static int
+check_chart(const struct chart *c)
+{
+	size_t i;
+
+	if (!c)
+		return error("cannot draw chart: no chart");
+	if (c->nseries && !c->series)
+		return error("cannot draw chart '%s': no series array",
+			     c->title ? c->title : "");
+	for (i = 0; i < c->nseries; i++)
+		if (c->series[i].n && (!c->series[i].x || !c->series[i].y))
+			return error("cannot draw chart '%s': series %zu has "
+				     "no x or y values",
+				     c->title ? c->title : "", i);
+	return 0;
+}
+
+static struct prep *
+prep_all(const struct chart *c)
+{
+	struct prep *p = xcalloc(c->nseries ? c->nseries : 1, sizeof(*p));
+	size_t i;
+
+	for (i = 0; i < c->nseries; i++)
+		prep_series(&p[i], &c->series[i], c->log_y);
+	return p;
+}
+
+static void
+prep_free(struct prep *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		prep_release(&p[i]);
+	free(p);
+}
+
+/* Append v with one decimal, without printf. */
+static void
+add_num1(struct strbuf *sb, double v)
+{
+	char buf[32], *q = buf + sizeof(buf);
+	long long t;
+	int neg;
+
+	if (!(fabs(v) < 1e15))
+		v = v < 0 ? -1e15 : 1e15;
+	t = llround(v * 10);
+	neg = t < 0;
+	if (neg)
+		t = -t;
+	*--q = (char)('0' + t % 10);
+	t /= 10;
+	*--q = '.';
+	do {
+		*--q = (char)('0' + t % 10);
+		t /= 10;
+	} while (t);
+	if (neg)
+		*--q = '-';
+	/* drop ".0" */
+	if (buf[sizeof(buf) - 1] == '0')
+		sb_add(sb, q, buf + sizeof(buf) - 2 - q);
+	else
+		sb_add(sb, q, buf + sizeof(buf) - q);
+}
+
+/* Append the sanitised id of c. */
+static void
+add_id(struct strbuf *sb, const char *id)
+{
+	const char *p;
+
+	if (!id || !*id)
+		id = "chart";
+	if (!isalpha((unsigned char)*id) || (*id & 0x80))
+		sb_addc(sb, 'c');
+	for (p = id; *p; p++) {
+		char ch = *p;
+		int okc = isalnum((unsigned char)ch) || ch == '_' || ch == '-';
+
+		sb_addc(sb, okc && !(ch & 0x80) ? ch : '-');
+	}
+}
+
+/* Widen [*lo, *hi] when it is empty or too narrow to tick. */
+static void
+widen(double *lo, double *hi, int log_y)
+{
+	double mid = (*lo + *hi) / 2, span = *hi - *lo;
+
+	if (span > fabs(mid) * 1e-12 && span > 1e-290)
+		return;
+	if (log_y) {
+		*lo = floor(mid) - 1;
+		*hi = ceil(mid) + 1;
+	} else if (fabs(mid) < 1e-290) {
+		*lo = -1;
+		*hi = 1;
+	} else {
+		*lo = mid - fabs(mid) * 0.1;
+		*hi = mid + fabs(mid) * 0.1;
+	}
+}
+
+static double
+map_x(const struct frame *f, double x)
+{
+	return f->px0 + (x - f->x0) / (f->x1 - f->x0) * (f->px1 - f->px0);
+}
+
+static double
+map_y(const struct frame *f, double y)
+{
+	return f->py1 - (y - f->y0) / (f->y1 - f->y0) * (f->py1 - f->py0);
+}
+
+/* Significant digits to print multiples of step up to |v| = amax. */
+static int
+tick_sig(double amax, double step)
+{
+	int sig;
+
+	if (amax <= 0 || step <= 0)
+		return 1;
+	sig = (int)floor(log10(amax)) - (int)floor(log10(step) + 1e-9) + 1;
+	return sig < 1 ? 1 : sig > 15 ? 15 : sig;
+}
+
+static void
+add_text(struct strbuf *sb, const char *cls, double x, double y,
+	 const char *anchor, const char *text)
+{
+	sb_addf(sb, "<text class=\"%s\" x=\"", cls);
+	add_num1(sb, x);
+	sb_adds(sb, "\" y=\"");
+	add_num1(sb, y);
+	sb_adds(sb, "\"");
+	if (anchor)
+		sb_addf(sb, " text-anchor=\"%s\"", anchor);
+	sb_adds(sb, ">");
+	chart_escape(sb, text);
+	sb_adds(sb, "</text>");
+}
+
+static void
+add_line(struct strbuf *sb, double x1, double y1, double x2, double y2)
+{
+	sb_adds(sb, "<line x1=\"");
+	add_num1(sb, x1);
+	sb_adds(sb, "\" y1=\"");
+	add_num1(sb, y1);
+	sb_adds(sb, "\" x2=\"");
+	add_num1(sb, x2);
+	sb_adds(sb, "\" y2=\"");
+	add_num1(sb, y2);
+	sb_adds(sb, "\"/>");
+}
+
+/*
+ * The x axis: grid lines and labels at nice ticks inside [x0, x1]; whole
+ * steps when every x is a whole number (epochs).
+ */
+static void
+draw_x_axis(struct strbuf *sb, const struct frame *f, int target,
+	    int int_x)
+{
+	double t[MAX_TICKS], step, amax = 0;
+	int i, n;
+	char lab[48];
+
+	if (int_x && f->x1 - f->x0 < target)
+		target = (int)ceil(f->x1 - f->x0);
+	n = chart_ticks(f->x0, f->x1, target, t, MAX_TICKS, &step);
+
+	for (i = 0; i < n; i++)
+		amax = fmax(amax, fabs(t[i]));
+	sb_adds(sb, "<g class=\"grid\" stroke=\"currentColor\" "
+		"stroke-opacity=\"0.12\">");
+	for (i = 0; i < n; i++) {
+		double px = map_x(f, t[i]);
+
+		add_line(sb, px, f->py0, px, f->py1);
+	}
+	sb_adds(sb, "</g><g class=\"tick\" text-anchor=\"middle\">");
+	for (i = 0; i < n; i++) {
+		chart_format(t[i], tick_sig(amax, step), lab, sizeof(lab));
+		add_text(sb, "tick", map_x(f, t[i]), f->py1 + 14, NULL, lab);
+	}
+	sb_adds(sb, "</g>");
+}
+
+/* The y ticks and their labels, made before the layout needs their width. */
+struct yticks {
+	double t[MAX_TICKS];	/* log10 of the value on a log scale */
+	char lab[MAX_TICKS][32];
+	int n;
+	int minor;		/* minor grid lines at 2..9 x 10^k */
+	size_t width;		/* characters of the longest label */
+};
+
+/* Ticks for [f->y0, f->y1], which lie on ticks already. */
+static void
+yticks_make(struct yticks *yt, const struct frame *f, int log_y, int target)
+{
+	double step = 1, amax = 0;
+	int i, expo = 0;
+
+	yt->minor = 0;
+	yt->width = 1;
+	if (log_y) {
+		int dec = (int)(f->y1 - f->y0);
+
+		/* decade labels are short: a few more of them fit */
+		if (target < 7)
+			target = 7;
+		step = dec > target ? ceil((double)dec / target) : 1;
+		yt->n = 0;
+		for (double k = f->y0; k <= f->y1 + 1e-9 && yt->n < MAX_TICKS;
+		     k += step)
+			yt->t[yt->n++] = k;
+		yt->minor = step == 1 && dec <= 6;
+		/* 0.001 to 1000 read best written out, unless the axis
+		   goes further: then 1e-5, 1e-4, ... throughout */
+		for (i = 0; i < yt->n; i++)
+			expo |= fabs(yt->t[i]) > 3.5;
+	} else {
+		yt->n = chart_ticks(f->y0, f->y1, target, yt->t, MAX_TICKS,
+				    &step);
+		for (i = 0; i < yt->n; i++)
+			amax = fmax(amax, fabs(yt->t[i]));
+	}
+	for (i = 0; i < yt->n; i++) {
+		char *lab = yt->lab[i];
+		size_t len;
+
+		if (log_y) {
+			int e = (int)lround(yt->t[i]);
+
+			if (expo && e != 0)
+				snprintf(lab, sizeof(yt->lab[i]), "1e%d", e);
+			else
+				chart_format(pow(10, e), 1, lab,
+					     sizeof(yt->lab[i]));
+		} else {
+			chart_format(yt->t[i], tick_sig(amax, step), lab,
+				     sizeof(yt->lab[i]));
+		}
+		len = strlen(lab);
+		if (len > yt->width)
+			yt->width = len;
+	}
+}
+
+/* The y axis: grid lines (and minor ones) and the tick labels. */
+static void
+draw_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
+{
+	int i, m;
+
+	sb_adds(sb, "<g class=\"grid\" stroke=\"currentColor\" "
+		"stroke-opacity=\"0.12\">");
+	for (i = 0; i < yt->n; i++) {
+		double py = map_y(f, yt->t[i]);
+
+		add_line(sb, f->px0, py, f->px1, py);
+	}
+	sb_adds(sb, "</g>");
+	if (yt->minor) {
+		sb_adds(sb, "<g class=\"grid minor\" stroke=\"currentColor\" "
+			"stroke-opacity=\"0.06\">");
+		for (i = 0; i + 1 < yt->n; i++) {
+			for (m = 2; m <= 9; m++) {
+				double py = map_y(f, yt->t[i] + log10(m));
+
+				add_line(sb, f->px0, py, f->px1, py);
+			}
+		}
+		sb_adds(sb, "</g>");
+	}
+	sb_adds(sb, "<g class=\"tick\" text-anchor=\"end\">");
+	for (i = 0; i < yt->n; i++)
+		add_text(sb, "tick", f->px0 - 5, map_y(f, yt->t[i]) + 3.5,
+			 NULL, yt->lab[i]);
+	sb_adds(sb, "</g>");
+}
+
+/* One series: its path, then a few hover points with a <title>. */
+static void
+draw_series(struct strbuf *sb, const struct frame *f,
+	    const struct chart_series *s, const struct prep *p, int log_y)
+{
+	size_t i, every;
+	char xs[48], ys[48];
+
+	sb_adds(sb, "<g class=\"");
+	chart_escape(sb, s->css_class ? s->css_class : "s1");
+	sb_adds(sb, "\">");
+	if (p->n == 0) {
+		sb_adds(sb, "</g>");
+		return;
+	}
+	sb_adds(sb, "<path fill=\"none\" stroke=\"currentColor\" "
+		"stroke-width=\"1.75\" stroke-linejoin=\"round\" "
+		"stroke-linecap=\"round\" d=\"");
+	for (i = 0; i < p->n; i++) {
+		int start = i == 0 || p->gap[i];
+		int alone = start && (i + 1 == p->n || p->gap[i + 1]);
+
+		sb_addc(sb, start ? 'M' : 'L');
+		add_num1(sb, map_x(f, p->x[i]));
+		sb_addc(sb, ' ');
+		add_num1(sb, map_y(f, p->y[i]));
+		/* a point between two gaps shows as a dot */
+		if (alone)
+			sb_adds(sb, "h0");
+	}
+	sb_adds(sb, "\"/>");
+	every = (p->n + CHART_HOVER_POINTS - 1) / CHART_HOVER_POINTS;
+	sb_adds(sb, "<g class=\"pts\" fill-opacity=\"0\">");
+	for (i = 0; i < p->n; i++) {
+		if (i % every && i + 1 != p->n)
+			continue;
+		chart_format(p->x[i], 6, xs, sizeof(xs));
+		chart_format(log_y ? pow(10, p->y[i]) : p->y[i], 4, ys,
+			     sizeof(ys));
+		sb_adds(sb, "<circle class=\"pt\" cx=\"");
+		add_num1(sb, map_x(f, p->x[i]));
+		sb_adds(sb, "\" cy=\"");
+		add_num1(sb, map_y(f, p->y[i]));
+		sb_adds(sb, "\" r=\"3\"><title>");
+		chart_escape(sb, s->name);
+		sb_addf(sb, ": %s at %s</title></circle>", ys, xs);
+	}
+	sb_adds(sb, "</g></g>");
+}
+
+/*
+ * The legend under the title, wrapped into rows that fit the width w; the
+ * first row's baseline is at y. Draws it when sb is not NULL; returns the
+ * number of rows either way.
+ */
+static int
+legend(struct strbuf *sb, const struct chart *c, double w, double y)
+{
+	double x = 8;
+	int rows = 1;
+	size_t i;
+
+	if (sb)
+		sb_adds(sb, "<g class=\"legend\">");
+	for (i = 0; i < c->nseries; i++) {
+		const struct chart_series *s = &c->series[i];
+		size_t len = s->name ? strlen(s->name) : 0;
+		double item = 18 + CHAR_W * (double)len;
+
+		if (x > 8 && x + item > w - 8) {
+			x = 8;
+			y += 15;
+			rows++;
+		}
+		if (sb) {
+			sb_adds(sb, "<g class=\"");
+			chart_escape(sb, s->css_class ? s->css_class : "s1");
+			sb_adds(sb, "\" stroke=\"currentColor\" "
+				"stroke-width=\"2.5\">");
+			add_line(sb, x, y - 3.5, x + 14, y - 3.5);
+			sb_adds(sb, "</g>");
+			add_text(sb, "label", x + 18, y, NULL, s->name);
+		}
+		x += item + 14;
+	}
+	if (sb)
+		sb_adds(sb, "</g>");
+	return rows;
+}
+
+int
+chart_svg(struct strbuf *sb, const struct chart *c)
+{
+	double w, h, xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY;
+	double yhi = -INFINITY, step;
+	size_t i, j, dropped = 0, total = 0;
+	int int_x = 1;
+	struct prep *p;
+	struct frame f;
+	struct yticks yt;
+	char note[96];
+
+	if (check_chart(c) < 0)
+		return -1;
+	w = c->width > 0 && c->width < 1e6 ? c->width : DEFAULT_W;
+	h = c->height > 0 && c->height < 1e6 ? c->height : DEFAULT_H;
+	p = prep_all(c);
+	for (i = 0; i < c->nseries; i++) {
+		dropped += p[i].dropped;
+		total += p[i].n;
+		for (j = 0; j < p[i].n; j++) {
+			int_x &= p[i].x[j] == floor(p[i].x[j]) &&
+				 fabs(p[i].x[j]) < 1e15;
+			xlo = fmin(xlo, fmax(p[i].x[j], -BIG));
+			xhi = fmax(xhi, fmin(p[i].x[j], BIG));
+			ylo = fmin(ylo, fmax(p[i].y[j], -BIG));
+			yhi = fmax(yhi, fmin(p[i].y[j], BIG));
+		}
+	}
+
+	sb_adds(sb, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" "
+		"role=\"img\" aria-labelledby=\"");
+	add_id(sb, c->id);
+	sb_adds(sb, "-t\" viewBox=\"0 0 ");
+	add_num1(sb, w);
+	sb_addc(sb, ' ');
+	add_num1(sb, h);
+	sb_adds(sb, "\" font-size=\"11\" fill=\"currentColor\"><title id=\"");
+	add_id(sb, c->id);
+	sb_adds(sb, "-t\">");
+	chart_escape(sb, c->title);
+	sb_adds(sb, "</title>");
+	add_text(sb, "chart-title", 8, 15, NULL, c->title);
+
+	f.px0 = 58;
+	f.px1 = w - 14;
+	f.py0 = c->nseries ? 35 + 15 * legend(NULL, c, w, 34) : 28;
+	f.py1 = h - 34;
+	if (f.px1 < f.px0 + 10)
+		f.px1 = f.px0 + 10;
+	if (f.py1 < f.py0 + 10)
+		f.py1 = f.py0 + 10;
+	if (c->nseries)
+		legend(sb, c, w, 34);
+
+	if (total == 0) {
+		snprintf(note, sizeof(note), "%s",
+			 dropped ? "no values > 0 to show on a log scale"
+			 : "no data");
+		sb_adds(sb, "<rect class=\"axis\" fill=\"none\" "
+			"stroke=\"currentColor\" stroke-opacity=\"0.3\" x=\"");
+		add_num1(sb, f.px0);
+		sb_adds(sb, "\" y=\"");
+		add_num1(sb, f.py0);
+		sb_adds(sb, "\" width=\"");
+		add_num1(sb, f.px1 - f.px0);
+		sb_adds(sb, "\" height=\"");
+		add_num1(sb, f.py1 - f.py0);
+		sb_adds(sb, "\"/>");
+		add_text(sb, "note", (f.px0 + f.px1) / 2, (f.py0 + f.py1) / 2,
+			 "middle", note);
+		sb_adds(sb, "</svg>");
+		prep_free(p, c->nseries);
+		return 0;
+	}
+
+	/* epochs 1..N and seconds read better from 0 */
+	if (xlo > 0 && xlo <= (xhi - xlo) * 0.05)
+		xlo = 0;
+	widen(&xlo, &xhi, 0);
+	widen(&ylo, &yhi, c->log_y);
+	f.x0 = xlo;
+	f.x1 = xhi;
+	if (c->log_y) {
+		f.y0 = floor(ylo);
+		f.y1 = ceil(yhi);
+		if (f.y1 <= f.y0)
+			f.y1 = f.y0 + 1;
+	} else {
+		/* widen y to whole steps, as the ticks would */
+		double t[MAX_TICKS];
+		int target = (int)((f.py1 - f.py0) / 40) + 1;
+
+		chart_ticks(ylo, yhi, target, t, MAX_TICKS, &step);
+		f.y0 = fmax(floor(ylo / step) * step, -BIG);
+		f.y1 = fmin(ceil(yhi / step) * step, BIG);
+		if (!(f.y1 > f.y0)) {
+			f.y0 = ylo;
+			f.y1 = yhi;
+		}
+	}
+
+	yticks_make(&yt, &f, c->log_y, (int)((f.py1 - f.py0) / 40) + 1);
+	/* room for the y label and the widest tick label */
+	f.px0 = 24 + CHAR_W * (double)yt.width + 6;
+	if (f.px1 < f.px0 + 10)
+		f.px1 = f.px0 + 10;
+	draw_y_axis(sb, &f, &yt);
+	draw_x_axis(sb, &f, (int)((f.px1 - f.px0) / 90) + 1, int_x);
+	sb_adds(sb, "<path class=\"axis\" fill=\"none\" "
+		"stroke=\"currentColor\" stroke-opacity=\"0.45\" d=\"M");
+	add_num1(sb, f.px0);
+	sb_addc(sb, ' ');
+	add_num1(sb, f.py0);
+	sb_addc(sb, 'V');
+	add_num1(sb, f.py1);
+	sb_addc(sb, 'H');
+	add_num1(sb, f.px1);
+	sb_adds(sb, "\"/>");
+	if (c->xlabel && *c->xlabel)
+		add_text(sb, "label", (f.px0 + f.px1) / 2, h - 6, "middle",
+			 c->xlabel);
+	if (c->ylabel && *c->ylabel) {
+		sb_adds(sb, "<text class=\"label\" text-anchor=\"middle\" "
+			"transform=\"translate(13 ");
+		add_num1(sb, (f.py0 + f.py1) / 2);
+		sb_adds(sb, ") rotate(-90)\">");
+		chart_escape(sb, c->ylabel);
+		sb_adds(sb, "</text>");
+	}
+	for (i = 0; i < c->nseries; i++)
+		draw_series(sb, &f, &c->series[i], &p[i], c->log_y);
+	if (dropped) {
+		snprintf(note, sizeof(note), "%zu value%s <= 0 not shown on "
+			 "a log scale", dropped, dropped == 1 ? "" : "s");
+		add_text(sb, "note", f.px1, 15, "end", note);
+	}
+	sb_adds(sb, "</svg>");
+	prep_free(p, c->nseries);
+	return 0;
+}
+
+/* One point of the table: x, y, and the column of its series. */
+struct cell {
+	double x, y;
+	size_t col;
+};
+
+static int
+cell_cmp(const void *a, const void *b)
+{
+	const struct cell *p = a, *q = b;
+
+	if (p->x != q->x)
+		return p->x < q->x ? -1 : 1;
+	return p->col < q->col ? -1 : p->col > q->col;
+}
+
+int
+chart_table(struct strbuf *sb, const struct chart *c)
+{
+	struct prep *p;
+	struct cell *cells;
+	size_t i, j, n = 0, col;
+	char buf[48];
+
+	if (check_chart(c) < 0)
+		return -1;
+	p = prep_all(c);
+	for (i = 0; i < c->nseries; i++)
+		n += p[i].n;
+	cells = xreallocarray(NULL, n ? n : 1, sizeof(*cells));
+	n = 0;
+	for (i = 0; i < c->nseries; i++)
+		for (j = 0; j < p[i].n; j++) {
+			cells[n].x = p[i].x[j];
+			cells[n].y = c->log_y ? pow(10, p[i].y[j]) : p[i].y[j];
+			cells[n++].col = i;
+		}
+	qsort(cells, n, sizeof(*cells), cell_cmp);
+
+	sb_adds(sb, "<table class=\"chart-data\"><caption>");
+	chart_escape(sb, c->title);
+	sb_adds(sb, "</caption><thead><tr><th scope=\"col\">");
+	chart_escape(sb, c->xlabel && *c->xlabel ? c->xlabel : "x");
+	sb_adds(sb, "</th>");
+	for (i = 0; i < c->nseries; i++) {
+		sb_adds(sb, "<th scope=\"col\">");
+		chart_escape(sb, c->series[i].name);
+		sb_adds(sb, "</th>");
+	}
+	sb_adds(sb, "</tr></thead><tbody>");
+	for (i = 0; i < n; i = j) {
+		chart_format(cells[i].x, 6, buf, sizeof(buf));
+		sb_addf(sb, "<tr><th scope=\"row\">%s</th>", buf);
+		col = 0;
+		for (j = i; j < n && cells[j].x == cells[i].x; j++) {
+			/* a repeated x in one series: its first value */
+			if (cells[j].col < col)
+				continue;
+			for (; col < cells[j].col; col++)
+				sb_adds(sb, "<td></td>");
+			chart_format(cells[j].y, 6, buf, sizeof(buf));
+			sb_addf(sb, "<td>%s</td>", buf);
+			col++;
+		}
+		for (; col < c->nseries; col++)
+			sb_adds(sb, "<td></td>");
+		sb_adds(sb, "</tr>");
+	}
+	sb_adds(sb, "</tbody></table>");
+	free(cells);
+	prep_free(p, c->nseries);
+	return 0;
+}

@@ -1,0 +1,113 @@
+/*
+ * chart.h - inline SVG line charts for the job pages, and their data as an
+ * HTML table.
+ *
+ *	struct chart_series s[2] = {
+ *		{ "train", "s1", epoch, train_loss, n },
+ *		{ "val", "s2", epoch, val_loss, n },
+ *	};
+ *	struct chart c = { "loss", "Loss", "epoch", "loss", 0, 0, 0, s, 2 };
+ *	chart_svg(&sb, &c);	(one <svg> element)
+ *	chart_table(&sb, &c);	(one <table>, for a <details> under it)
+ *
+ * Colours are never written into the SVG: the root has fill="currentColor"
+ * (text takes the page's colour), each series is drawn inside
+ * <g class="CSS_CLASS"> with stroke="currentColor", so the stylesheet only
+ * sets `color` on .s1, .s2, ... (and may change it for dark mode). Other
+ * classes for the stylesheet: svg.chart, .chart-title, .grid, .axis,
+ * .minor, .tick, .label, .legend, .note, .pt (hover points, in a
+ * <g class="pts" fill-opacity="0">: e.g. `.chart .pt:hover
+ * { fill-opacity: 1 }`).
+ *
+ * Points with a non-finite x or y are gaps (the line breaks there); on a
+ * log scale, values <= 0 are dropped and the chart says how many. Series
+ * longer than CHART_MAX_POINTS are downsampled with LTTB before drawing;
+ * the table shows the same downsampled points. Every string is
+ * XML-escaped.
+ */
+#ifndef SPOOLBOARD_CHART_H
+#define SPOOLBOARD_CHART_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+/* Longer series are downsampled to this many points. */
+#define CHART_MAX_POINTS 500
+/* At most this many points per series carry a hover <title>. */
+#define CHART_HOVER_POINTS 50
+
+struct chart_series {
+	const char *name;	/* legend and hover text; NULL is "" */
+	const char *css_class;	/* e.g. "s1"; NULL is "s1" */
+	const double *x;	/* n values (epoch, seconds, ...) */
+	const double *y;	/* n values; NaN or Inf is a gap */
+	size_t n;
+};
+
+struct chart {
+	const char *id;		/* unique on the page, for aria-labelledby;
+				   characters other than [A-Za-z0-9_-] become
+				   '-'; NULL is "chart" */
+	const char *title;
+	const char *xlabel;
+	const char *ylabel;
+	int log_y;		/* 1: logarithmic y axis */
+	double width, height;	/* viewBox units; 0 (or invalid) is 640x240 */
+	const struct chart_series *series;	/* nseries of them */
+	size_t nseries;
+};
+
+/*
+ * Append the chart as one <svg> element to sb: role="img", a <title> that
+ * aria-labelledby points at, a viewBox and no fixed size, so it scales to
+ * its container. Empty series, single points, constant values and
+ * non-finite values all give a valid SVG ("no data" when nothing can be
+ * drawn). Returns 0, or -1 (with error()) when c is NULL or a series with
+ * points has a NULL x or y; nothing is appended then.
+ */
+int chart_svg(struct strbuf *sb, const struct chart *c);
+
+/*
+ * Append the series of c as an HTML <table> (caption = title, one row per
+ * distinct x, one column per series, empty cells where a series has no
+ * point at that x), using the same points the SVG draws. Returns 0, or -1
+ * as chart_svg.
+ */
+int chart_table(struct strbuf *sb, const struct chart *c);
+
+/*
+ * Largest-triangle-three-buckets downsampling of the n points (x[i], y[i])
+ * (all finite) to m points: writes the indices of the points kept, in
+ * increasing order, to idx (room for min(n, m)) and returns their number.
+ * The first and last points are always kept; n <= m keeps every point;
+ * m == 1 keeps the first point only, m == 0 none.
+ */
+size_t chart_lttb(const double *x, const double *y, size_t n, size_t m,
+		  size_t *idx);
+
+/*
+ * Nice ticks for the range [lo, hi] (lo < hi, both finite): the step is
+ * 1, 2 or 5 x 10^k, the smallest such that (hi - lo) / step <= target.
+ * Writes the multiples of the step inside [lo, hi] to ticks (at most cap)
+ * and the step to *step; returns their number.
+ */
+int chart_ticks(double lo, double hi, int target, double *ticks, int cap,
+		double *step);
+
+/*
+ * Format v compactly into buf (size n) with sig significant digits: fixed
+ * notation for 1e-4 <= |v| < 1e6 ("0.001", "250000"), otherwise "1.5e-7",
+ * "2e9"; trailing zeros dropped; "NaN", "Inf", "-Inf".
+ */
+void chart_format(double v, int sig, char *buf, size_t n);
+
+/*
+ * Append s XML-escaped (& < > " ' as entities) to sb, usable in text and
+ * in attribute values. Control characters other than tab and newline
+ * become spaces and invalid UTF-8 bytes U+FFFD, so the result is always
+ * well-formed XML. NULL is "".
+ */
+void chart_escape(struct strbuf *sb, const char *s);
+
+#endif
