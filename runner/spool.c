@@ -214,6 +214,17 @@ data_path_inside(const struct spool *sp, const char *rel,
 	return ok;
 }
 
+/* Is the file whole JSON (whatever its fields say)? */
+static int
+parses(const char *path)
+{
+	char err[256];
+	json_t *v = json_load_path(path, CONFIG_MAX_BYTES, err, sizeof(err));
+
+	json_decref(v);
+	return v != NULL;
+}
+
 int
 spool_claim(struct spool *sp, const char *name, double now, char **id)
 {
@@ -269,7 +280,8 @@ spool_claim(struct spool *sp, const char *name, double now, char **id)
 			     CLAIM_QUEUED;
 			goto out;
 		}
-	} else if (now - (double)st.st_mtime < SPOOL_QUIET_SECONDS) {
+	} else if (now - (double)st.st_mtime < SPOOL_QUIET_SECONDS &&
+		   !parses(path)) {
 		/* maybe still being written: wait until it is quiet */
 		rc = CLAIM_WAIT;
 		goto out;

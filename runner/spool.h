@@ -76,8 +76,9 @@ enum {
 
 /*
  * Validate incoming/NAME and claim or reject it. *id gets the new job's
- * ID (the caller frees it) on CLAIM_QUEUED, else NULL. now is the time in
- * seconds since the epoch, compared with the file's mtime for CLAIM_WAIT.
+ * ID (the caller frees it) on CLAIM_QUEUED, else NULL. A file that is not
+ * whole JSON and was modified less than SPOOL_QUIET_SECONDS before now
+ * (seconds since the epoch) gives CLAIM_WAIT: it may still be arriving.
  */
 int spool_claim(struct spool *sp, const char *name, double now, char **id);
 
