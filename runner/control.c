@@ -169,7 +169,8 @@ control_apply(const struct spool *sp, const char *id, enum control_action a,
 		if (strcmp(status, "queued") == 0 ||
 		    (strcmp(status, "running") == 0 &&
 		     !spool_job_busy(sp, id, st))) {
-			rc = spool_state_set(sp, id, "cancelled", NULL);
+			rc = spool_state_set(sp, id, "cancelled", NULL,
+					     NULL);
 			if (rc == 0)
 				rc = spool_event(sp, id, "finished",
 					json_pack("{s:s,s:s}", "status",

@@ -153,7 +153,7 @@ requeue_interrupted(struct daemon *d, const char *id, const char *reason)
 {
 	json_t *st;
 
-	if (spool_state_set(&d->sp, id, "queued", NULL) < 0)
+	if (spool_state_set(&d->sp, id, "queued", NULL, NULL) < 0)
 		return;
 	spool_event(&d->sp, id, "requeued", json_pack("{s:s}", "reason",
 		    reason));
@@ -521,9 +521,10 @@ maybe_retry(struct daemon *d, const char *id)
 
 /* The runner ends the job as failed itself: the child could not. */
 static void
-fail_job(struct daemon *d, const char *id, const char *msg, int sig)
+fail_job(struct daemon *d, const char *id, const char *msg,
+	 const char *hint, int sig)
 {
-	spool_state_set(&d->sp, id, "failed", msg);
+	spool_state_set(&d->sp, id, "failed", msg, hint);
 	spool_event(&d->sp, id, "finished", sig ? json_pack("{s:s,s:i}",
 		    "status", "failed", "signal", sig) :
 		    json_pack("{s:s}", "status", "failed"));
@@ -543,27 +544,29 @@ child_exited(struct daemon *d, struct child *k, int status)
 	} else if (k->stop == STOP_TIME && code != 0) {
 		snprintf(msg, sizeof(msg), "time limit: ran longer than %g "
 			 "seconds (limits.max_seconds)", k->max_seconds);
-		fail_job(d, k->id, msg, sig);
+		fail_job(d, k->id, msg, "raise limits.max_seconds or train "
+			 "for fewer epochs", sig);
 	} else if (k->stop == STOP_CANCEL && sig) {
-		spool_state_set(&d->sp, k->id, "cancelled", NULL);
+		spool_state_set(&d->sp, k->id, "cancelled", NULL, NULL);
 		spool_event(&d->sp, k->id, "finished", json_pack("{s:s,s:i}",
 			    "status", "cancelled", "signal", sig));
 	} else if (abnormal && k->max_memory_mb > 0) {
 		snprintf(msg, sizeof(msg), "memory limit of %g MB was hit "
 			 "(limits.max_memory_mb)", k->max_memory_mb);
-		fail_job(d, k->id, msg, sig);
+		fail_job(d, k->id, msg, "raise limits.max_memory_mb, or use a "
+			 "smaller batch_size or model", sig);
 		maybe_retry(d, k->id);
 	} else if (sig) {
 		snprintf(msg, sizeof(msg), "killed by signal %d (%s)", sig,
 			 strsignal(sig));
-		fail_job(d, k->id, msg, sig);
+		fail_job(d, k->id, msg, NULL, sig);
 		maybe_retry(d, k->id);
 	} else if (code == 1) {
 		maybe_retry(d, k->id);
 	} else if (abnormal) {
 		snprintf(msg, sizeof(msg), "spoolboard train exited with "
 			 "status %d", code);
-		fail_job(d, k->id, msg, 0);
+		fail_job(d, k->id, msg, "see the job's log.txt", 0);
 	}
 	info("%s: process %ld ended (%s %d)", k->id, (long)k->pid,
 	     sig ? "signal" : "exit", sig ? sig : code);

@@ -460,7 +460,7 @@ spool_event(const struct spool *sp, const char *id, const char *event,
 
 int
 spool_state_set(const struct spool *sp, const char *id, const char *status,
-		const char *message)
+		const char *message, const char *hint)
 {
 	json_t *st = spool_state_read(sp, id), *stages, *s;
 	const char *stage;
@@ -480,9 +480,10 @@ spool_state_set(const struct spool *sp, const char *id, const char *status,
 		json_object_set_new(st, "retry_at", json_null());
 		if (message)
 			json_object_set_new(st, "error", json_pack(
-				"{s:s,s:o,s:n}", "message", message, "stage",
+				"{s:s,s:o,s:o}", "message", message, "stage",
 				json_incref(json_object_get(st, "stage")),
-				"hint"));
+				"hint", hint ? json_string(hint) :
+				json_null()));
 	}
 	stage = json_str(st, "stage", NULL);
 	stages = json_object_get(st, "stages");

@@ -109,11 +109,12 @@ int spool_event(const struct spool *sp, const char *id, const char *event,
 /*
  * Set a job's status the runner's way: "queued" (clears pid, ended and
  * error), or a final status with ended set, pid cleared and, when message
- * is not NULL, error {message, stage, hint: null}. The running stage is
- * marked with the same status. 0 or -1.
+ * is not NULL, error {message, stage, hint} (hint may be NULL). The
+ * running stage is marked with the same status. 0 or -1.
  */
 int spool_state_set(const struct spool *sp, const char *id,
-		    const char *status, const char *message);
+		    const char *status, const char *message,
+		    const char *hint);
 
 /*
  * Is someone running the job: its jobs/ID/.lock flock'ed by a process,
