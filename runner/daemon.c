@@ -38,6 +38,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +73,11 @@ struct daemon {
 	char exe[PATH_MAX];
 	char **foreign;		/* jobs running under another process */
 	size_t nforeign;
+	struct unrecorded {	/* failures not yet written (disk full) */
+		char id[SPOOL_ID_MAX + 1];
+		char msg[160];
+	} *unrec;
+	size_t nunrec;
 	double next_scan;	/* monotonic */
 };
 
@@ -520,15 +526,79 @@ maybe_retry(struct daemon *d, const char *id)
 }
 
 /* The runner ends the job as failed itself: the child could not. */
-static void
+static int
 fail_job(struct daemon *d, const char *id, const char *msg,
 	 const char *hint, int sig)
 {
-	spool_state_set(&d->sp, id, "failed", msg, hint);
+	if (spool_state_set(&d->sp, id, "failed", msg, hint) < 0)
+		return -1;
 	spool_event(&d->sp, id, "finished", sig ? json_pack("{s:s,s:i}",
 		    "status", "failed", "signal", sig) :
 		    json_pack("{s:s}", "status", "failed"));
 	info("%s: failed: %s", id, msg);
+	return 0;
+}
+
+/* Has the job's state.json a final status? */
+static int
+state_final(struct daemon *d, const char *id)
+{
+	json_t *st = spool_state_read(&d->sp, id);
+	const char *s = json_str(st, "status", "");
+	int final = strcmp(s, "completed") == 0 ||
+		    strcmp(s, "failed") == 0 || strcmp(s, "cancelled") == 0;
+
+	json_decref(st);
+	return final;
+}
+
+/*
+ * The child failed without recording it, as when the disk is full: say
+ * why in its state, now or, when that cannot be written either, at each
+ * rescan until it can.
+ */
+static void
+record_failure(struct daemon *d, const char *id)
+{
+	char *dir = path_join(d->sp.jobs, id);
+	struct unrecorded *u;
+	struct statvfs vfs;
+	int full;
+
+	full = statvfs(dir, &vfs) == 0 &&
+	       (double)vfs.f_bavail * (double)vfs.f_frsize < 65536;
+	free(dir);
+	d->unrec = xreallocarray(d->unrec, d->nunrec + 1, sizeof(*d->unrec));
+	u = &d->unrec[d->nunrec];
+	snprintf(u->id, sizeof(u->id), "%s", id);
+	snprintf(u->msg, sizeof(u->msg), "%s", full ?
+		 "No space left on device: the job could not write its files" :
+		 "spoolboard train exited with status 1 without recording "
+		 "why; see log.txt");
+	if (fail_job(d, id, u->msg, full ? "free space on the spool's "
+		     "filesystem, then retry the job" : NULL, 0) < 0) {
+		d->nunrec++;
+		warning("%s: cannot record its failure yet; will try again",
+			id);
+	}
+}
+
+static void
+retry_unrecorded(struct daemon *d)
+{
+	size_t i = 0;
+
+	while (i < d->nunrec) {
+		struct unrecorded *u = &d->unrec[i];
+
+		error_set_quiet(1);
+		if (fail_job(d, u->id, u->msg, "free space on the spool's "
+			     "filesystem, then retry the job", 0) == 0)
+			*u = d->unrec[--d->nunrec];
+		else
+			i++;
+		error_set_quiet(0);
+	}
 }
 
 static void
@@ -562,6 +632,8 @@ child_exited(struct daemon *d, struct child *k, int status)
 		fail_job(d, k->id, msg, NULL, sig);
 		maybe_retry(d, k->id);
 	} else if (code == 1) {
+		if (!state_final(d, k->id))
+			record_failure(d, k->id);
 		maybe_retry(d, k->id);
 	} else if (abnormal) {
 		snprintf(msg, sizeof(msg), "spoolboard train exited with "
@@ -686,7 +758,8 @@ watch(struct daemon *d)
 static int
 drained(struct daemon *d)
 {
-	return d->scanned && d->nkids == 0 && d->pending == 0 && d->nforeign == 0 &&
+	return d->scanned && d->nkids == 0 && d->pending == 0 &&
+	       d->nforeign == 0 &&
 	       (d->q.n == 0 || d->slots == 0);
 }
 
@@ -737,6 +810,7 @@ loop(struct daemon *d, const sigset_t *old)
 			scan_incoming(d);
 			scan_control(d);
 			check_foreign(d);
+			retry_unrecorded(d);
 			d->scanned = 1;
 			d->next_scan = time_mono() +
 				       (d->pending ? 0.25 : rescan);
@@ -793,6 +867,7 @@ daemon_run(const struct daemon_opts *o)
 	for (size_t i = 0; i < d.nforeign; i++)
 		free(d.foreign[i]);
 	free(d.foreign);
+	free(d.unrec);
 	free(d.kids);
 	queue_release(&d.q);
 	if (d.ifd >= 0)

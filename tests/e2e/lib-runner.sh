@@ -54,11 +54,12 @@ status_is() {
 	json_check "${3:-spool}/jobs/$1/state.json" "j[\"status\"] == \"$2\""
 }
 
-# start_runner [OPTIONS...]: the runner on ./spool in the background, its
-# pid in runner.pid and its stderr in runner.log; waits until it serves.
+# start_runner [OPTIONS...]: the runner on ./spool (or $SPOOL) in the
+# background, its pid in runner.pid and its stderr in runner.log; waits
+# until it serves.
 start_runner() {
 	: >runner.log
-	"$SPOOLBOARD" run --spool spool --data-root . --no-render "$@" \
+	"$SPOOLBOARD" run --spool "${SPOOL:-spool}" --data-root . --no-render "$@" \
 		2>>runner.log &
 	echo $! >runner.pid
 	wait_until 'grep -q "serving spool" runner.log' 10
