@@ -311,7 +311,8 @@ list_dir(const char *path, size_t *n)
 		e[(*n)++].name = xstrdup(de->d_name);
 	}
 	closedir(dir);
-	qsort(e, *n, sizeof(*e), entry_cmp);
+	if (*n > 1)
+		qsort(e, *n, sizeof(*e), entry_cmp);
 	return e;
 }
 
