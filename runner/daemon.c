@@ -170,6 +170,28 @@ requeue_interrupted(struct daemon *d, const char *id, const char *reason)
 	info("%s: queued again (%s)", id, reason);
 }
 
+/*
+ * Was the claim of a job completed? Not when its state.json is missing or
+ * unreadable before it ever ran (no log.txt): a crash came before the
+ * batch of claims was synced.
+ */
+static int
+claim_done(struct daemon *d, const char *id, const char *state)
+{
+	char *log = spool_job_path(&d->sp, id, "log.txt");
+	char err[256];
+	json_t *st;
+	int done = 1;
+
+	if (access(log, F_OK) < 0) {
+		st = json_load_path(state, 0, err, sizeof(err));
+		done = json_is_object(st);
+		json_decref(st);
+	}
+	free(log);
+	return done;
+}
+
 static void
 recover_one(struct daemon *d, const char *id)
 {
@@ -178,7 +200,7 @@ recover_one(struct daemon *d, const char *id)
 	const char *status, *retry_at;
 	json_t *st;
 
-	if (access(state, F_OK) < 0 && access(sub, F_OK) == 0 &&
+	if (access(sub, F_OK) == 0 && !claim_done(d, id, state) &&
 	    spool_claim_finish(&d->sp, id) < 0)
 		goto out;
 	st = spool_state_read(&d->sp, id);
@@ -251,11 +273,11 @@ static void
 claim(struct daemon *d, const char *name)
 {
 	char *id = NULL;
-	int rc = spool_claim(&d->sp, name, time_now(), &id);
+	int prio = 0;
+	int rc = spool_claim(&d->sp, name, time_now(), &id, &prio);
 
 	if (rc == CLAIM_QUEUED) {
-		queue_push(&d->q, id, (int)config_num(d, id, NULL, "priority",
-			   0), time_now(), 0);
+		queue_push(&d->q, id, prio, time_now(), 0);
 		info("%s: queued (from incoming/%s)", id, name);
 	} else if (rc == CLAIM_REJECTED) {
 		info("incoming/%s: rejected (see rejected/)", name);
@@ -806,12 +828,14 @@ loop(struct daemon *d, const sigset_t *old)
 		read_signals(d);
 		if (d->ifd >= 0)
 			read_inotify(d);
+		spool_sync(&d->sp);
 		check_limits(d);
 		if (time_mono() >= d->next_scan) {
 			scan_incoming(d);
 			scan_control(d);
 			check_foreign(d);
 			retry_unrecorded(d);
+			spool_sync(&d->sp);
 			d->scanned = 1;
 			d->next_scan = time_mono() +
 				       (d->pending ? 0.25 : rescan);
@@ -847,6 +871,7 @@ daemon_run(const struct daemon_opts *o)
 	}
 	if (spool_open(&d.sp, o->spool, o->www, o->data_root) < 0)
 		return 1;
+	d.sp.batch = 1;
 	if (take_lock(&d) < 0) {
 		spool_release(&d.sp);
 		return 1;

@@ -225,8 +225,12 @@ parses(const char *path)
 	return v != NULL;
 }
 
+static int finish(struct spool *sp, const char *id,
+		  const struct config *cfg);
+
 int
-spool_claim(struct spool *sp, const char *name, double now, char **id)
+spool_claim(struct spool *sp, const char *name, double now, char **id,
+	    int *priority)
 {
 	struct strbuf why = STRBUF_INIT;
 	char base[SPOOL_ID_MAX + 1];
@@ -258,10 +262,10 @@ spool_claim(struct spool *sp, const char *name, double now, char **id)
 		if (!data_path_inside(sp, cfg.data.path, &why, shown)) {
 			config_release(&cfg);
 		} else {
-			config_release(&cfg);
 			spool_id_reduce(name, base, SPOOL_ID_MAX);
 			*id = spool_id_reserve(sp, base);
 			if (!*id) {
+				config_release(&cfg);
 				rc = CLAIM_ERROR;
 				goto out;
 			}
@@ -274,10 +278,14 @@ spool_claim(struct spool *sp, const char *name, double now, char **id)
 				rmdir(dir);
 				free(*id);
 				*id = NULL;
+				config_release(&cfg);
 				goto out;
 			}
-			rc = spool_claim_finish(sp, *id) < 0 ? CLAIM_ERROR :
+			if (priority)
+				*priority = cfg.priority;
+			rc = finish(sp, *id, &cfg) < 0 ? CLAIM_ERROR :
 			     CLAIM_QUEUED;
+			config_release(&cfg);
 			goto out;
 		}
 	} else if (now - (double)st.st_mtime < SPOOL_QUIET_SECONDS &&
@@ -349,6 +357,62 @@ state_new(const char *id, const struct config *cfg)
 	return st;
 }
 
+/* Like json_write_atomic, without the fsyncs when the spool batches. */
+static int
+write_json(struct spool *sp, const char *path, const json_t *v)
+{
+	char *s, *tmp;
+	size_t n, off = 0;
+	ssize_t w;
+	int fd, rc = 0;
+
+	if (!sp->batch)
+		return json_write_atomic(path, v);
+	s = json_to_string(v);
+	n = strlen(s);
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = error("cannot create '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (rc == 0 && off < n + 1) {
+		w = off < n ? write(fd, s + off, n - off) : write(fd, "\n", 1);
+		if (w < 0 && errno != EINTR)
+			rc = error("cannot write '%s': %s", tmp,
+				   strerror(errno));
+		else if (w > 0)
+			off += (size_t)w;
+	}
+	if (close(fd) < 0 && rc == 0)
+		rc = error("cannot write '%s': %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = error("cannot write '%s': %s", path, strerror(errno));
+	if (rc < 0)
+		unlink(tmp);
+	sp->dirty = 1;
+out:
+	free(tmp);
+	free(s);
+	return rc;
+}
+
+int
+spool_sync(struct spool *sp)
+{
+	int fd, rc = 0;
+
+	if (!sp->dirty)
+		return 0;
+	fd = open(sp->jobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) < 0)
+		rc = error("cannot sync '%s': %s", sp->jobs, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	sp->dirty = 0;
+	return rc;
+}
+
 static void
 set_time(json_t *obj, const char *key, double t)
 {
@@ -363,10 +427,8 @@ spool_claim_finish(struct spool *sp, const char *id)
 {
 	struct strbuf problems = STRBUF_INIT;
 	char *sub = spool_job_path(sp, id, "submitted.json");
-	char *cpath = spool_job_path(sp, id, "config.json");
-	char *stem = xstrdup(id);
 	struct config cfg;
-	json_t *root, *st;
+	json_t *root;
 	char err[512];
 	int rc = -1;
 
@@ -382,20 +444,33 @@ spool_claim_finish(struct spool *sp, const char *id)
 		goto out;
 	}
 	json_decref(root);
-	st = state_new(id, &cfg);
-	set_time(st, "created", time_now());
-	if (json_write_atomic(cpath, cfg.json) == 0 &&
-	    spool_state_write(sp, id, st) == 0 &&
-	    spool_event(sp, id, "queued", json_pack("{s:i}", "priority",
-		cfg.priority)) == 0)
-		rc = 0;
-	json_decref(st);
+	rc = finish(sp, id, &cfg);
 	config_release(&cfg);
 out:
 	sb_release(&problems);
 	free(sub);
+	return rc;
+}
+
+/* config.json, state.json and the event of a job just claimed. */
+static int
+finish(struct spool *sp, const char *id, const struct config *cfg)
+{
+	char *cpath = spool_job_path(sp, id, "config.json");
+	char *spath = spool_job_path(sp, id, "state.json");
+	json_t *st = state_new(id, cfg);
+	int rc = -1;
+
+	set_time(st, "created", time_now());
+	set_time(st, "updated", time_now());
+	if (write_json(sp, cpath, cfg->json) == 0 &&
+	    write_json(sp, spath, st) == 0 &&
+	    spool_event(sp, id, "queued", json_pack("{s:i}", "priority",
+		cfg->priority)) == 0)
+		rc = 0;
+	json_decref(st);
 	free(cpath);
-	free(stem);
+	free(spath);
 	return rc;
 }
 

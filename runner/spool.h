@@ -29,6 +29,8 @@ struct spool {
 	char *root;
 	char *incoming, *rejected, *control, *jobs, *www;
 	char *data_root;	/* data.path is checked against it */
+	int batch;		/* claims skip fsync; spool_sync() after */
+	int dirty;		/* claims written since the last spool_sync */
 };
 
 /*
@@ -76,11 +78,13 @@ enum {
 
 /*
  * Validate incoming/NAME and claim or reject it. *id gets the new job's
- * ID (the caller frees it) on CLAIM_QUEUED, else NULL. A file that is not
+ * ID (the caller frees it) on CLAIM_QUEUED, else NULL, and *priority
+ * (when not NULL) its config's priority. A file that is not
  * whole JSON and was modified less than SPOOL_QUIET_SECONDS before now
  * (seconds since the epoch) gives CLAIM_WAIT: it may still be arriving.
  */
-int spool_claim(struct spool *sp, const char *name, double now, char **id);
+int spool_claim(struct spool *sp, const char *name, double now, char **id,
+		int *priority);
 
 /*
  * Write config.json, state.json (queued) and the "queued" event of a job
@@ -88,6 +92,17 @@ int spool_claim(struct spool *sp, const char *name, double now, char **id);
  * then marked failed when possible).
  */
 int spool_claim_finish(struct spool *sp, const char *id);
+
+/*
+ * With sp->batch set, a claim writes config.json and state.json atomically
+ * (temporary file, rename) but without fsync, and the caller makes a
+ * whole batch of claims durable at once with spool_sync() (syncfs(2)):
+ * one journal commit for a burst of configs instead of several per
+ * config. A crash before the sync may leave a claimed job whose
+ * state.json is empty or missing; the runner completes such a claim
+ * again from submitted.json at its next start. 0 or -1 after error().
+ */
+int spool_sync(struct spool *sp);
 
 /* jobs/ID/NAME; the caller frees it. */
 char *spool_job_path(const struct spool *sp, const char *id,

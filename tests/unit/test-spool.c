@@ -103,7 +103,7 @@ test_claim(void)
 	free(tf_write(sp.incoming, "j.json",
 		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
 		      "[\"y\"]}, \"priority\": 3}"));
-	ok(spool_claim(&sp, "j.json", time(NULL), &id) == CLAIM_QUEUED,
+	ok(spool_claim(&sp, "j.json", time(NULL), &id, NULL) == CLAIM_QUEUED,
 	   "valid config claimed");
 	is_str(id, "j", "its id");
 	st = spool_state_read(&sp, "j");
@@ -121,14 +121,14 @@ test_claim(void)
 	free(tf_write(sp.incoming, "j.json",
 		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
 		      "[\"y\"]}}"));
-	ok(spool_claim(&sp, "j.json", time(NULL), &id) == CLAIM_QUEUED &&
+	ok(spool_claim(&sp, "j.json", time(NULL), &id, NULL) == CLAIM_QUEUED &&
 	   strcmp(id, "j-2") == 0, "same name again becomes j-2");
 	free(id);
 
 	free(tf_write(sp.incoming, "half.json", "{\"data\": {"));
-	ok(spool_claim(&sp, "half.json", time(NULL), &id) == CLAIM_WAIT,
+	ok(spool_claim(&sp, "half.json", time(NULL), &id, NULL) == CLAIM_WAIT,
 	   "a fresh unparsable file waits");
-	ok(spool_claim(&sp, "half.json", time(NULL) + 60, &id) ==
+	ok(spool_claim(&sp, "half.json", time(NULL) + 60, &id, NULL) ==
 	   CLAIM_REJECTED, "and is rejected once quiet");
 	p = path_join(sp.rejected, "half.error");
 	ok(access(p, F_OK) == 0, "with half.error");
@@ -137,16 +137,16 @@ test_claim(void)
 	free(tf_write(sp.incoming, "up.json",
 		      "{\"data\": {\"path\": \"../x.csv\", \"targets\": "
 		      "[\"y\"]}}"));
-	ok(spool_claim(&sp, "up.json", time(NULL), &id) == CLAIM_REJECTED,
+	ok(spool_claim(&sp, "up.json", time(NULL), &id, NULL) == CLAIM_REJECTED,
 	   "data path outside the root rejected");
 	p = path_join(sp.incoming, "ln.json");
 	ok(symlink("/etc/passwd", p) == 0, "symlink made");
-	ok(spool_claim(&sp, "ln.json", time(NULL), &id) == CLAIM_REJECTED,
+	ok(spool_claim(&sp, "ln.json", time(NULL), &id, NULL) == CLAIM_REJECTED,
 	   "symlink rejected");
 	free(p);
-	ok(spool_claim(&sp, "gone.json", time(NULL), &id) == CLAIM_GONE,
+	ok(spool_claim(&sp, "gone.json", time(NULL), &id, NULL) == CLAIM_GONE,
 	   "missing file is gone");
-	ok(spool_claim(&sp, ".x.json", time(NULL), &id) == CLAIM_GONE,
+	ok(spool_claim(&sp, ".x.json", time(NULL), &id, NULL) == CLAIM_GONE,
 	   "hidden name ignored");
 	spool_release(&sp);
 	tf_cleanup(dir);
