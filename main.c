@@ -104,6 +104,7 @@ cmd_train(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "fresh", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -134,6 +135,9 @@ cmd_train(int argc, char **argv)
 			break;
 		case 'P':
 			o.progress = 0;
+			break;
+		case 'F':
+			o.fresh = 1;
 			break;
 		case 'h':
 			return print_usage(self, stdout);
@@ -425,7 +429,7 @@ static const struct command commands[] = {
 	{ "train", cmd_train, "Train one job in the foreground.",
 	  "spoolboard train CONFIG [--out JOBDIR] [--data-root DIR] "
 	  "[--threads N]\n"
-	  "                        [--progress | --no-progress]\n"
+	  "                        [--progress | --no-progress] [--fresh]\n"
 	  "       spoolboard train JOBDIR [OPTIONS]\n\n"
 	  "  --out JOBDIR      the job directory to write (default runs/STEM)\n"
 	  "  --data-root DIR   data.path is relative to DIR (default: the\n"
@@ -433,7 +437,9 @@ static const struct command commands[] = {
 	  "  --threads N       OpenMP threads (default: the config's, else\n"
 	  "                    all cores)\n"
 	  "  --progress        draw a progress bar (default: on a terminal)\n"
-	  "  --no-progress     never draw one\n\n"
+	  "  --no-progress     never draw one\n"
+	  "  --fresh           delete the job's checkpoints and start over\n"
+	  "                    (default: resume from the newest one)\n\n"
 	  "Exit status: 0 completed, 1 failed, 2 usage, 3 cancelled." },
 	{ "validate", cmd_validate,
 	  "Check job configs and report every problem in each.",

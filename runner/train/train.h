@@ -11,6 +11,14 @@
  *
  * SIGTERM and SIGINT stop the run at the next batch: the state becomes
  * cancelled and the files stay consistent.
+ *
+ * Checkpoints (checkpoint.h) are written into JOBDIR/checkpoints every
+ * checkpoint.every epochs and when the run is stopped (signal, time
+ * limit); a run resumes from the newest sound checkpoint of the same
+ * config unless opts->fresh, and gives the same bytes as a run that was
+ * never stopped. The run holds an exclusive flock on JOBDIR/.lock for its
+ * whole life; when another process holds it, train_run fails at once
+ * without touching the job's files.
  */
 #ifndef SPOOLBOARD_TRAIN_H
 #define SPOOLBOARD_TRAIN_H
@@ -29,6 +37,7 @@ struct train_opts {
 	const char *data_root;	/* NULL: the config file's directory */
 	int threads;		/* 0: the config's, else all cores */
 	int progress;		/* 1 bar, 0 none, -1 when stderr is a TTY */
+	int fresh;		/* remove old checkpoints, do not resume */
 };
 
 /* Run the job; returns one of the exit statuses above. */
