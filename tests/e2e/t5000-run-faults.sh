@@ -17,6 +17,12 @@ training() {
 	test "$(grep -c "epoch 20/" spool/jobs/$1/log.txt)" -ge "${2:-1}"
 }
 
+# resumed ID: the last run went on from a checkpoint, not from scratch
+resumed() {
+	grep -q "\"event\":\"resumed\"" spool/jobs/$1/events.jsonl &&
+	json_check spool/jobs/$1/state.json "j[\"resumed_from\"]"
+}
+
 # the undisturbed run every interrupted one is compared with
 EPOCHS=300 long_config job.json "\"name\": \"same\", \"retries\": 1"
 test_expect_success 'an undisturbed run for reference' '
@@ -33,6 +39,7 @@ test_expect_success 'SIGKILL of a training child mid-epoch: retried, same model'
 	wait_until "status_is kchild completed" 60 &&
 	stop_runner &&
 	json_check spool/jobs/kchild/state.json "j[\"attempt\"] == 2" &&
+	resumed kchild &&
 	weights spool/jobs/kchild && cmp ref.safetensors spool/jobs/kchild.safetensors
 '
 
@@ -48,6 +55,7 @@ test_expect_success 'SIGKILL of the runner with a job running, then restart' '
 	wait_until "status_is krunner completed" 60 &&
 	stop_runner &&
 	grep -q "\"reason\":\"interrupted\"" spool/jobs/krunner/events.jsonl &&
+	resumed krunner &&
 	weights spool/jobs/krunner && cmp ref.safetensors spool/jobs/krunner.safetensors
 '
 
@@ -59,7 +67,7 @@ test_expect_success 'SIGTERM shutdown puts the running job back, restart finishe
 	status_is shut queued &&
 	grep -q "\"reason\":\"runner stopped\"" spool/jobs/shut/events.jsonl &&
 	spoolboard run --spool spool --data-root . --threads 1 --once --no-render 2>log &&
-	status_is shut completed &&
+	status_is shut completed && resumed shut &&
 	weights spool/jobs/shut && cmp ref.safetensors spool/jobs/shut.safetensors
 '
 
