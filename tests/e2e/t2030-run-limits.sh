@@ -26,11 +26,16 @@ test_expect_success 'a memory limit that is hit fails the job and says so' '
 	tail -1 spool/jobs/mem/events.jsonl | grep -q "\"event\":\"finished\",\"status\":\"failed\""
 '
 
-test_expect_success 'a generous memory limit lets the job run' '
-	config spool/incoming/memok.json "\"limits\": {\"max_memory_mb\": 4096}" &&
-	spoolboard run --spool spool --data-root . --once --no-render 2>log &&
-	status_is memok completed
-'
+# AddressSanitizer reserves terabytes of address space: no RLIMIT_AS fits
+if grep -q __asan_init "$SPOOLBOARD"; then
+	test_skip 'a generous memory limit lets the job run' 'built with ASan'
+else
+	test_expect_success 'a generous memory limit lets the job run' '
+		config spool/incoming/memok.json "\"limits\": {\"max_memory_mb\": 4096}" &&
+		spoolboard run --spool spool --data-root . --once --no-render 2>log &&
+		status_is memok completed
+	'
+fi
 
 test_expect_success 'the time limit ends a job as failed' '
 	EPOCHS=1000000 long_config spool/incoming/slow.json "\"limits\": {\"max_seconds\": 0.5}" &&
