@@ -64,7 +64,10 @@ import shutil
 for i in range(1000):
     shutil.copy(\"job.json\", \"stage/m%04d.json\" % i)" &&
 	start_runner --slots 0 &&
-	mv stage/*.json spool/incoming/ &&
+	python3 -c "
+import os
+for n in sorted(os.listdir(\"stage\")):
+    os.rename(\"stage/\" + n, \"spool/incoming/\" + n)" &&
 	wait_until "test \$(ls spool/jobs | wc -l) -ge 1000 && test -z \"\$(ls spool/incoming)\"" &&
 	stop_runner &&
 	test $(ls spool/jobs | wc -l) -eq 1000 &&
