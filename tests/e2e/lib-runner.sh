@@ -62,6 +62,7 @@ start_runner() {
 	"$SPOOLBOARD" run --spool "${SPOOL:-spool}" --data-root . --no-render "$@" \
 		2>>runner.log &
 	echo $! >runner.pid
+	echo $! >>"$TRASH/runner.pids"
 	wait_until 'grep -q "serving spool" runner.log' 10
 }
 
@@ -73,8 +74,18 @@ stop_runner() {
 	{ wait "$_pid" 2>/dev/null; true; }
 }
 
-# A runner left behind by a failed test is killed (its jobs die with it).
-trap '[ -f "$TRASH/runner.pid" ] && kill -KILL "$(cat "$TRASH/runner.pid")" 2>/dev/null; rm -rf "$TRASH"' EXIT
+# Runners left behind by a failed test are killed (their jobs die with
+# them), and a tmpfs a test mounted is unmounted.
+cleanup_runners() {
+	if [ -f "$TRASH/runner.pids" ]; then
+		for _p in $(cat "$TRASH/runner.pids"); do
+			kill -KILL "$_p" 2>/dev/null
+		done
+	fi
+	if [ -d "$TRASH/tfs" ]; then umount -l "$TRASH/tfs" 2>/dev/null; fi
+	cd / && rm -rf "$TRASH"
+}
+trap cleanup_runners EXIT
 
 # weights JOBDIR: JOBDIR.safetensors from its model.tar.zst
 weights() {

@@ -79,6 +79,7 @@ test_expect_success 'a job found running whose process is alive is left alone' '
 	wait_until "training busy" &&
 	{ "$SPOOLBOARD" run --spool spool --data-root . --slots 0 --no-render \
 		2>runner.log & rpid=$!; } &&
+	echo $pid $rpid >>"$TRASH/runner.pids" &&
 	wait_until "grep -q \"busy: running in another process\" runner.log" &&
 	status_is busy running &&
 	kill -KILL $pid; wait $pid; wait_until "grep -q \"busy: queued again\" runner.log" &&
