@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "error.h"
+#include "jobcmd.h"
 #include "strbuf.h"
 #include "train.h"
 
@@ -172,7 +174,258 @@ cmd_train(int argc, char **argv)
 	return rc;
 }
 
+/* An integer option from lo to hi; -1 after error() when it is not one. */
+static int
+int_arg(const char *opt, const char *s, int lo, int hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < lo || v > hi) {
+		error("%s: must be an integer from %d to %d, got '%s'", opt,
+		      lo, hi, s);
+		return -1;
+	}
+	return (int)v;
+}
+
+/* An unknown option or a missing argument: say which. */
+static int
+bad_option(const struct command *self, int argc, char **argv)
+{
+	if (optopt)
+		error("%s: unknown option or missing argument '-%c'",
+		      self->name, optopt);
+	else if (optind > 0 && optind <= argc)
+		error("%s: unknown option or missing argument '%s'",
+		      self->name, argv[optind - 1]);
+	return print_usage(self, stderr);
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "spool", required_argument, NULL, 's' },
+		{ "www", required_argument, NULL, 'w' },
+		{ "slots", required_argument, NULL, 'n' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "data-root", required_argument, NULL, 'd' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "no-render", no_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *self = find_command("run");
+	struct daemon_opts o = { .spool = "spool", .slots = 1, .render = 1 };
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o.spool = optarg;
+			break;
+		case 'w':
+			o.www = optarg;
+			break;
+		case 'n':
+			o.slots = int_arg("--slots", optarg, 0, 256);
+			if (o.slots < 0)
+				return EXIT_USAGE;
+			break;
+		case 't':
+			o.threads = int_arg("--threads", optarg, 1, 1024);
+			if (o.threads < 0)
+				return EXIT_USAGE;
+			break;
+		case 'd':
+			o.data_root = optarg;
+			break;
+		case 'o':
+			o.once = 1;
+			break;
+		case 'R':
+			o.render = 0;
+			break;
+		case 'h':
+			return print_usage(self, stdout);
+		default:
+			return bad_option(self, argc, argv);
+		}
+	}
+	if (optind != argc) {
+		error("run: unexpected argument '%s'", argv[optind]);
+		return print_usage(self, stderr);
+	}
+	return daemon_run(&o);
+}
+
+/*
+ * The commands that take [--spool DIR] and operands: parse the options,
+ * leave the operands in argv[optind..argc). Returns -1 to go on, else the
+ * exit status.
+ */
+static int
+spool_options(const struct command *self, int argc, char **argv,
+	      const char **spool, int *json, int *fresh, const char **out)
+{
+	static const struct option opts[] = {
+		{ "spool", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "fresh", no_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*spool = "spool";
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		if (c == 'h')
+			return print_usage(self, stdout);
+		if ((c == 's') ||
+		    (c == 'j' && json) || (c == 'f' && fresh) ||
+		    (c == 'o' && out)) {
+			if (c == 's')
+				*spool = optarg;
+			else if (c == 'j')
+				*json = 1;
+			else if (c == 'f')
+				*fresh = 1;
+			else
+				*out = optarg;
+			continue;
+		}
+		return bad_option(self, argc, argv);
+	}
+	return -1;
+}
+
+static int
+cmd_submit(int argc, char **argv)
+{
+	const struct command *self = find_command("submit");
+	const char *spool;
+	int rc = spool_options(self, argc, argv, &spool, NULL, NULL, NULL);
+
+	if (rc >= 0)
+		return rc;
+	if (optind == argc) {
+		error("submit: no config file given");
+		return print_usage(self, stderr);
+	}
+	return jobcmd_submit(spool, argv + optind, argc - optind);
+}
+
+static int
+cmd_ls(int argc, char **argv)
+{
+	const struct command *self = find_command("ls");
+	const char *spool;
+	int json = 0;
+	int rc = spool_options(self, argc, argv, &spool, &json, NULL, NULL);
+
+	if (rc >= 0)
+		return rc;
+	if (optind != argc) {
+		error("ls: unexpected argument '%s'", argv[optind]);
+		return print_usage(self, stderr);
+	}
+	return jobcmd_ls(spool, json);
+}
+
+/* cancel, retry and rm: IDs after the options. */
+static int
+control_command(const char *name, int argc, char **argv,
+		enum control_action a)
+{
+	const struct command *self = find_command(name);
+	const char *spool;
+	int fresh = 0;
+	int rc = spool_options(self, argc, argv, &spool, NULL,
+			       a == CONTROL_RETRY ? &fresh : NULL, NULL);
+
+	if (rc >= 0)
+		return rc;
+	if (optind == argc) {
+		error("%s: no job ID given", name);
+		return print_usage(self, stderr);
+	}
+	return jobcmd_control(spool, argv + optind, argc - optind,
+			      fresh ? CONTROL_RETRY_FRESH : a);
+}
+
+static int
+cmd_cancel(int argc, char **argv)
+{
+	return control_command("cancel", argc, argv, CONTROL_CANCEL);
+}
+
+static int
+cmd_retry(int argc, char **argv)
+{
+	return control_command("retry", argc, argv, CONTROL_RETRY);
+}
+
+static int
+cmd_rm(int argc, char **argv)
+{
+	return control_command("rm", argc, argv, CONTROL_RM);
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	const struct command *self = find_command("export");
+	const char *spool, *out = NULL;
+	int rc = spool_options(self, argc, argv, &spool, NULL, NULL, &out);
+
+	if (rc >= 0)
+		return rc;
+	if (optind != argc - 1) {
+		error("export: give one job ID");
+		return print_usage(self, stderr);
+	}
+	return jobcmd_export(spool, argv[optind], out);
+}
+
 static const struct command commands[] = {
+	{ "run", cmd_run, "Serve a spool: claim configs, run the jobs.",
+	  "spoolboard run [--spool DIR] [--www DIR] [--slots N] "
+	  "[--threads N]\n"
+	  "                      [--data-root DIR] [--once] [--no-render]\n\n"
+	  "  --spool DIR       the spool (default ./spool, created when "
+	  "missing)\n"
+	  "  --www DIR         where the site goes (default SPOOL/www)\n"
+	  "  --slots N         jobs at once (default 1; 0 claims, runs none)\n"
+	  "  --threads N       threads per job whose config sets none\n"
+	  "                    (default: cores / slots)\n"
+	  "  --data-root DIR   data.path is relative to DIR and must stay in "
+	  "it\n"
+	  "                    (default: the working directory)\n"
+	  "  --once            run what is queued, wait for it, exit\n"
+	  "  --no-render       do not render the site" },
+	{ "submit", cmd_submit,
+	  "Validate configs and copy them into the spool's incoming/.",
+	  "spoolboard submit [--spool DIR] FILE..." },
+	{ "ls", cmd_ls, "List the jobs of a spool.",
+	  "spoolboard ls [--spool DIR] [--json]" },
+	{ "cancel", cmd_cancel,
+	  "Cancel jobs (a running one checkpoints and stops).",
+	  "spoolboard cancel [--spool DIR] ID..." },
+	{ "retry", cmd_retry,
+	  "Queue finished jobs again, resuming from their newest checkpoint.",
+	  "spoolboard retry [--spool DIR] [--fresh] ID...\n\n"
+	  "  --fresh   start over: the job's checkpoints are removed" },
+	{ "rm", cmd_rm, "Remove finished jobs.",
+	  "spoolboard rm [--spool DIR] ID..." },
+	{ "export", cmd_export, "Write one tar.zst archive of a job.",
+	  "spoolboard export [--spool DIR] ID [-o FILE]\n\n"
+	  "  -o, --output FILE   the archive (default ID.tar.zst)" },
 	{ "train", cmd_train, "Train one job in the foreground.",
 	  "spoolboard train CONFIG [--out JOBDIR] [--data-root DIR] "
 	  "[--threads N]\n"

@@ -1,23 +1,21 @@
 #!/bin/sh
 # scripts/run.sh BIN - what `make run` does after building: create ./spool
-# with its layout, put the example configs in, and train them.
+# with its layout, put the example configs into incoming/ when the spool
+# has no jobs yet, and start the runner on it (Ctrl-C stops it; running
+# jobs checkpoint and are queued again, and resume at the next start).
 #
-# Until the runner (`spoolboard run`) lands, each example is trained in
-# turn with `spoolboard train` into spool/jobs/ID/, the layout the runner
-# will use.
+# The examples' data paths are relative to examples/, the data root.
 set -e
 bin=${1:-build/spoolboard}
 spool=${SPOOL:-spool}
 mkdir -p "$spool/incoming" "$spool/jobs" "$spool/rejected" "$spool/control" \
 	"$spool/www"
-for f in examples/*.json; do
-	id=$(basename "$f" .json)
-	if [ -f "$spool/jobs/$id/state.json" ] &&
-	   grep -q '"status": "completed"' "$spool/jobs/$id/state.json"; then
-		echo "$id: already completed (rm -r $spool/jobs/$id to run it again)"
-		continue
-	fi
-	echo "== $id"
-	"$bin" train "$f" --out "$spool/jobs/$id" --data-root examples
-done
-echo "done: the jobs are in $spool/jobs/ (state.json, metrics.csv, log.txt, model.tar.zst)"
+if [ -z "$(ls -A "$spool/incoming")" ] && [ -z "$(ls -A "$spool/jobs")" ]; then
+	for f in examples/*.json; do
+		cp "$f" "$spool/incoming/.$(basename "$f").tmp"
+		mv "$spool/incoming/.$(basename "$f").tmp" "$spool/incoming/$(basename "$f")"
+	done
+	echo "copied the example configs into $spool/incoming/"
+fi
+echo "starting the runner on $spool (Ctrl-C to stop; '$bin ls' in another terminal lists the jobs)"
+exec "$bin" run --spool "$spool" --data-root examples

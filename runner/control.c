@@ -1,0 +1,209 @@
+/*
+ * control.c - control files: parse, write, act; see control.h.
+ *
+ * control_apply() is shared by the runner (for jobs it is not running)
+ * and by the commands when no runner holds the spool, so a request means
+ * the same whoever carries it out.
+ */
+#include "control.h"
+#include "error.h"
+#include "fileio.h"
+#include "timeutil.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct {
+	const char *suffix;
+	enum control_action action;
+} suffixes[] = {
+	{ ".cancel", CONTROL_CANCEL },
+	{ ".retry-fresh", CONTROL_RETRY_FRESH },
+	{ ".retry", CONTROL_RETRY },
+	{ ".rm", CONTROL_RM },
+};
+
+enum control_action
+control_parse(const char *name, const char *content, char *id)
+{
+	size_t n = strlen(name);
+
+	id[0] = '\0';
+	if (name[0] == '.' || name[0] == '~')
+		return CONTROL_NONE;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t k = strlen(suffixes[i].suffix);
+		enum control_action a = suffixes[i].action;
+
+		if (n <= k || strcmp(name + n - k, suffixes[i].suffix) != 0)
+			continue;
+		if (n - k > SPOOL_ID_MAX)
+			return CONTROL_BAD;
+		memcpy(id, name, n - k);
+		id[n - k] = '\0';
+		if (!spool_id_valid(id)) {
+			id[0] = '\0';
+			return CONTROL_BAD;
+		}
+		if (a == CONTROL_RETRY && content &&
+		    strncmp(content + strspn(content, " \t\r\n"), "fresh",
+			    5) == 0)
+			a = CONTROL_RETRY_FRESH;
+		return a;
+	}
+	/* other names (temporaries such as ID.cancel.tmp.PID) are not ours */
+	return CONTROL_NONE;
+}
+
+const char *
+control_action_name(enum control_action a)
+{
+	switch (a) {
+	case CONTROL_CANCEL:
+		return "cancel";
+	case CONTROL_RETRY:
+	case CONTROL_RETRY_FRESH:
+		return "retry";
+	case CONTROL_RM:
+		return "rm";
+	default:
+		return "?";
+	}
+}
+
+int
+control_write(const struct spool *sp, const char *id, enum control_action a)
+{
+	char *name = xasprintf("%s.%s", id, control_action_name(a));
+	char *path = path_join(sp->control, name);
+	const char *body = a == CONTROL_RETRY_FRESH ? "fresh\n" : "";
+	int rc = file_write_atomic(path, body, strlen(body));
+
+	free(name);
+	free(path);
+	return rc;
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag,
+	     struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0)
+		return error("cannot remove '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+/* rm -r of a directory inside the spool (symlinks are not followed). */
+static int
+remove_tree(const char *dir)
+{
+	return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+static int
+is_finished(const char *status)
+{
+	return strcmp(status, "completed") == 0 ||
+	       strcmp(status, "failed") == 0 ||
+	       strcmp(status, "cancelled") == 0;
+}
+
+static int
+requeue(const struct spool *sp, const char *id, json_t *st, int fresh)
+{
+	json_int_t attempt = json_integer_value(json_object_get(st,
+							        "attempt"));
+	char *dir;
+	int rc;
+
+	if (fresh) {
+		dir = spool_job_path(sp, id, "checkpoints");
+		if (access(dir, F_OK) == 0 && remove_tree(dir) < 0) {
+			free(dir);
+			return -1;
+		}
+		free(dir);
+	}
+	json_object_set_new(st, "status", json_string("queued"));
+	json_object_set_new(st, "attempt", json_integer(attempt + 1));
+	json_object_set_new(st, "ended", json_null());
+	json_object_set_new(st, "error", json_null());
+	json_object_set_new(st, "pid", json_null());
+	json_object_set_new(st, "retry_at", json_null());
+	rc = spool_state_write(sp, id, st);
+	if (rc == 0)
+		rc = spool_event(sp, id, "queued", json_pack("{s:s,s:b}",
+				 "by", "retry", "fresh", fresh));
+	return rc;
+}
+
+int
+control_apply(const struct spool *sp, const char *id, enum control_action a,
+	      int *requeued)
+{
+	json_t *st;
+	const char *status;
+	char *dir;
+	int rc = -1;
+
+	*requeued = 0;
+	dir = path_join(sp->jobs, id);
+	if (!spool_id_valid(id) || access(dir, F_OK) < 0) {
+		free(dir);
+		return error("%s: no such job", id);
+	}
+	st = spool_state_read(sp, id);
+	if (!st) {
+		free(dir);
+		return -1;
+	}
+	status = json_str(st, "status", "");
+	switch (a) {
+	case CONTROL_CANCEL:
+		if (strcmp(status, "queued") == 0 ||
+		    (strcmp(status, "running") == 0 &&
+		     !spool_job_busy(sp, id, st))) {
+			rc = spool_state_set(sp, id, "cancelled", NULL,
+					     NULL);
+			if (rc == 0)
+				rc = spool_event(sp, id, "finished",
+					json_pack("{s:s,s:s}", "status",
+						  "cancelled", "by", "cancel"));
+		} else if (strcmp(status, "running") == 0) {
+			rc = error("%s: running in another process", id);
+		} else {
+			rc = error("%s: already %s", id, status);
+		}
+		break;
+	case CONTROL_RETRY:
+	case CONTROL_RETRY_FRESH:
+		if (!is_finished(status)) {
+			rc = error("%s: is %s; only a finished job can be "
+				   "retried", id, status);
+			break;
+		}
+		rc = requeue(sp, id, st, a == CONTROL_RETRY_FRESH);
+		*requeued = rc == 0;
+		break;
+	case CONTROL_RM:
+		if (!is_finished(status)) {
+			rc = error("%s: is %s; cancel it first, only a "
+				   "finished job can be removed", id, status);
+			break;
+		}
+		rc = remove_tree(dir);
+		break;
+	default:
+		rc = error("%s: unknown request", id);
+		break;
+	}
+	json_decref(st);
+	free(dir);
+	return rc;
+}

@@ -1,0 +1,906 @@
+/*
+ * daemon.c - the runner's loop; see daemon.h and docs/runner.md.
+ *
+ * One thread, one poll(2) over an inotify descriptor (incoming/ and
+ * control/) and a signalfd (SIGCHLD, SIGTERM, SIGINT), with a timeout
+ * that is the nearest of: the safety rescan, a retry's backoff, a child's
+ * time limit. Signals are blocked and read from the signalfd, so no
+ * handler runs between a fork and the bookkeeping of its child.
+ *
+ * Children: fork, then in the child its own process group, SIGKILL when
+ * the runner dies (PR_SET_PDEATHSIG: a runner killed with SIGKILL leaves
+ * no orphan training; the job is found "running" with a free lock at the
+ * next start and queued again), stdout and stderr appended to log.txt,
+ * RLIMIT_AS from limits.max_memory_mb, and exec of our own binary, so
+ * OpenMP starts fresh in each job and never in the runner.
+ */
+#include "daemon.h"
+#include "control.h"
+#include "error.h"
+#include "fileio.h"
+#include "queue.h"
+#include "spool.h"
+#include "timeutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TIME_GRACE 5.0		/* seconds past max_seconds before SIGTERM */
+#define KILL_GRACE 10.0		/* seconds from SIGTERM to SIGKILL */
+#define RETRY_BASE 1.0		/* backoff: RETRY_BASE * 2^(attempt-1) s */
+#define RETRY_MAX 300.0
+
+enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_SHUTDOWN, STOP_TIME };
+
+struct child {
+	pid_t pid;		/* 0: a free slot */
+	char id[SPOOL_ID_MAX + 1];
+	double started;		/* monotonic */
+	double max_seconds, max_memory_mb;
+	enum stop_reason stop;
+	double term_at;		/* monotonic time of the SIGTERM; 0 none */
+	int killed;		/* SIGKILL sent */
+};
+
+struct daemon {
+	const struct daemon_opts *o;
+	struct spool sp;
+	struct queue q;
+	struct child *kids;
+	int nkids, slots, threads;
+	int lockfd, ifd, sfd;
+	int wd_in, wd_ctl;
+	int pending;		/* incoming files waiting to be quiet */
+	int stopping;
+	int scanned;		/* the first scan is done */
+	char exe[PATH_MAX];
+	char **foreign;		/* jobs running under another process */
+	size_t nforeign;
+	struct unrecorded {	/* failures not yet written (disk full) */
+		char id[SPOOL_ID_MAX + 1];
+		char msg[160];
+	} *unrec;
+	size_t nunrec;
+	double next_scan;	/* monotonic */
+};
+
+static void
+info(const char *fmt, ...)
+{
+	char ts[32];
+	va_list ap;
+
+	time_iso8601(time_now(), ts, sizeof(ts));
+	fprintf(stderr, "%s ", ts);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int
+take_lock(struct daemon *d)
+{
+	char *path = path_join(d->sp.root, "runner.lock");
+	char buf[32] = "";
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0) {
+		error("cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		error("spool '%s' is served by another runner (process %s, "
+		      "holding '%s')", d->sp.root, *buf ? buf : "unknown",
+		      path);
+		close(fd);
+		free(path);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		warning("cannot write the pid into '%s'", path);
+	free(path);
+	d->lockfd = fd;
+	return 0;
+}
+
+/* A job's number from config.json (NULL path: top level). */
+static double
+config_num(struct daemon *d, const char *id, const char *obj,
+	   const char *key, double def)
+{
+	char *path = spool_job_path(&d->sp, id, "config.json");
+	char err[256];
+	json_t *c = json_load_path(path, 0, err, sizeof(err));
+	json_t *o = obj ? json_object_get(c, obj) : c;
+	double v = json_dbl(o, key, def);
+
+	json_decref(c);
+	free(path);
+	return v;
+}
+
+static void
+push(struct daemon *d, const char *id, const json_t *st, double not_before)
+{
+	double created = time_parse_iso8601(json_str(st, "created", ""));
+	int prio = (int)config_num(d, id, NULL, "priority", 0);
+
+	queue_push(&d->q, id, prio, created < 0 ? time_now() : created,
+		   not_before);
+}
+
+/* A job left running by a process that is gone: queue it again. */
+static void
+requeue_interrupted(struct daemon *d, const char *id, const char *reason)
+{
+	json_t *st;
+
+	if (spool_state_set(&d->sp, id, "queued", NULL, NULL) < 0)
+		return;
+	spool_event(&d->sp, id, "requeued", json_pack("{s:s}", "reason",
+		    reason));
+	st = spool_state_read(&d->sp, id);
+	if (st)
+		push(d, id, st, 0);
+	json_decref(st);
+	info("%s: queued again (%s)", id, reason);
+}
+
+/*
+ * Was the claim of a job completed? Not when its state.json is missing or
+ * unreadable before it ever ran (no log.txt): a crash came before the
+ * batch of claims was synced.
+ */
+static int
+claim_done(struct daemon *d, const char *id, const char *state)
+{
+	char *log = spool_job_path(&d->sp, id, "log.txt");
+	char err[256];
+	json_t *st;
+	int done = 1;
+
+	if (access(log, F_OK) < 0) {
+		st = json_load_path(state, 0, err, sizeof(err));
+		done = json_is_object(st);
+		json_decref(st);
+	}
+	free(log);
+	return done;
+}
+
+static void
+recover_one(struct daemon *d, const char *id)
+{
+	char *state = spool_job_path(&d->sp, id, "state.json");
+	char *sub = spool_job_path(&d->sp, id, "submitted.json");
+	const char *status, *retry_at;
+	json_t *st;
+
+	if (access(sub, F_OK) == 0 && !claim_done(d, id, state) &&
+	    spool_claim_finish(&d->sp, id) < 0)
+		goto out;
+	st = spool_state_read(&d->sp, id);
+	if (!st)
+		goto out;
+	status = json_str(st, "status", "");
+	retry_at = json_str(st, "retry_at", NULL);
+	if (strcmp(status, "queued") == 0) {
+		push(d, id, st, retry_at ? time_parse_iso8601(retry_at) : 0);
+	} else if (strcmp(status, "running") == 0) {
+		if (spool_job_busy(&d->sp, id, st)) {
+			d->foreign = xreallocarray(d->foreign, d->nforeign + 1,
+						   sizeof(*d->foreign));
+			d->foreign[d->nforeign++] = xstrdup(id);
+			info("%s: running in another process; waiting", id);
+		} else {
+			requeue_interrupted(d, id, "interrupted");
+		}
+	}
+	json_decref(st);
+out:
+	free(state);
+	free(sub);
+}
+
+/* Load the jobs of jobs/: queued ones, and running ones nobody runs. */
+static int
+recover(struct daemon *d)
+{
+	DIR *dir = opendir(d->sp.jobs);
+	struct dirent *de;
+
+	if (!dir)
+		return error("cannot open '%s': %s", d->sp.jobs,
+			     strerror(errno));
+	while ((de = readdir(dir)))
+		if (spool_id_valid(de->d_name))
+			recover_one(d, de->d_name);
+	closedir(dir);
+	return 0;
+}
+
+static void
+check_foreign(struct daemon *d)
+{
+	size_t i = 0;
+
+	while (i < d->nforeign) {
+		const char *id = d->foreign[i];
+		json_t *st = spool_state_read(&d->sp, id);
+		const char *status = json_str(st, "status", "");
+
+		if (st && strcmp(status, "running") == 0 &&
+		    spool_job_busy(&d->sp, id, st)) {
+			json_decref(st);
+			i++;
+			continue;
+		}
+		if (st && strcmp(status, "running") == 0)
+			requeue_interrupted(d, id, "interrupted");
+		else if (st && strcmp(status, "queued") == 0)
+			push(d, id, st, 0);
+		json_decref(st);
+		free(d->foreign[i]);
+		d->foreign[i] = d->foreign[--d->nforeign];
+	}
+}
+
+static void
+claim(struct daemon *d, const char *name)
+{
+	char *id = NULL;
+	int prio = 0;
+	int rc = spool_claim(&d->sp, name, time_now(), &id, &prio);
+
+	if (rc == CLAIM_QUEUED) {
+		queue_push(&d->q, id, prio, time_now(), 0);
+		info("%s: queued (from incoming/%s)", id, name);
+	} else if (rc == CLAIM_REJECTED) {
+		info("incoming/%s: rejected (see rejected/)", name);
+	} else if (rc == CLAIM_WAIT) {
+		d->pending++;
+	}
+	free(id);
+}
+
+struct entry {
+	char *name;
+	struct timespec mtime;
+};
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Names in dir (sorted oldest first) that do not start with '.'. */
+static struct entry *
+list_dir(const char *path, size_t *n)
+{
+	DIR *dir = opendir(path);
+	struct entry *e = NULL;
+	struct dirent *de;
+	size_t cap = 0;
+	struct stat st;
+
+	*n = 0;
+	if (!dir) {
+		error("cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			e = xreallocarray(e, cap, sizeof(*e));
+		}
+		memset(&e[*n].mtime, 0, sizeof(e[*n].mtime));
+		if (fstatat(dirfd(dir), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0)
+			e[*n].mtime = st.st_mtim;
+		e[(*n)++].name = xstrdup(de->d_name);
+	}
+	closedir(dir);
+	if (*n > 1)
+		qsort(e, *n, sizeof(*e), entry_cmp);
+	return e;
+}
+
+static void
+scan_incoming(struct daemon *d)
+{
+	size_t n;
+	struct entry *e = list_dir(d->sp.incoming, &n);
+
+	d->pending = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!d->stopping)
+			claim(d, e[i].name);
+		free(e[i].name);
+	}
+	free(e);
+}
+
+static struct child *
+find_kid(struct daemon *d, const char *id)
+{
+	for (int i = 0; i < d->slots; i++)
+		if (d->kids[i].pid > 0 && strcmp(d->kids[i].id, id) == 0)
+			return &d->kids[i];
+	return NULL;
+}
+
+static void
+stop_kid(struct child *k, enum stop_reason why)
+{
+	if (k->stop == STOP_NONE)
+		k->stop = why;
+	if (k->term_at == 0) {
+		kill(-k->pid, SIGTERM);
+		k->term_at = time_mono();
+	}
+}
+
+static void
+control_one(struct daemon *d, const char *name)
+{
+	char *path = path_join(d->sp.control, name);
+	char id[SPOOL_ID_MAX + 1];
+	char *body = NULL;
+	struct stat st;
+	struct child *k;
+	enum control_action a;
+	int requeued;
+
+	if (lstat(path, &st) < 0) {
+		free(path);
+		return;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size < 4096)
+		body = file_read(path, NULL, 4096);
+	a = control_parse(name, body, id);
+	free(body);
+	if (a == CONTROL_NONE) {
+		free(path);
+		return;
+	}
+	if (a == CONTROL_BAD) {
+		warning("control/%s: not a valid job ID; removed", name);
+	} else if ((k = find_kid(d, id))) {
+		if (a == CONTROL_CANCEL) {
+			info("%s: cancelling (SIGTERM to %ld)", id,
+			     (long)k->pid);
+			stop_kid(k, STOP_CANCEL);
+		} else {
+			error("control/%s: %s is running; cancel it first",
+			      name, id);
+		}
+	} else {
+		if (a == CONTROL_CANCEL || a == CONTROL_RM)
+			queue_remove(&d->q, id);
+		if (control_apply(&d->sp, id, a, &requeued) == 0) {
+			info("%s: %s done", id, control_action_name(a));
+			if (requeued) {
+				json_t *s = spool_state_read(&d->sp, id);
+
+				if (s)
+					push(d, id, s, 0);
+				json_decref(s);
+			}
+		}
+	}
+	unlink(path);
+	free(path);
+}
+
+static void
+scan_control(struct daemon *d)
+{
+	size_t n;
+	struct entry *e = list_dir(d->sp.control, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		control_one(d, e[i].name);
+		free(e[i].name);
+	}
+	free(e);
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void
+exec_child(struct daemon *d, const char *jobdir, const char *log,
+	   const char *threads, double mem_mb, const sigset_t *old,
+	   pid_t parent)
+{
+	const char *argv[] = { d->exe, "train", jobdir, "--data-root",
+			       d->sp.data_root, "--threads", threads,
+			       "--no-progress", NULL };
+	int fd;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(126);
+	fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		_exit(126);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		dup2(fd, 0);
+	if (mem_mb > 0) {
+		struct rlimit rl;
+
+		rl.rlim_cur = rl.rlim_max = (rlim_t)(mem_mb * 1048576.0);
+		setrlimit(RLIMIT_AS, &rl);
+	}
+	sigprocmask(SIG_SETMASK, old, NULL);
+	execv(d->exe, (char *const *)argv);
+	_exit(127);
+}
+
+static void
+start_job(struct daemon *d, const char *id, const sigset_t *old)
+{
+	char *jobdir = path_join(d->sp.jobs, id);
+	char *log = path_join(jobdir, "log.txt");
+	char threads[16];
+	struct child *k = NULL;
+	json_t *st = spool_state_read(&d->sp, id);
+	pid_t me = getpid(), pid;
+	int t;
+
+	if (!st || strcmp(json_str(st, "status", ""), "queued") != 0)
+		goto out;
+	for (int i = 0; i < d->slots && !k; i++)
+		if (d->kids[i].pid == 0)
+			k = &d->kids[i];
+	if (!k)
+		goto out;
+	memset(k, 0, sizeof(*k));
+	t = (int)config_num(d, id, NULL, "threads", 0);
+	snprintf(threads, sizeof(threads), "%d", t > 0 ? t : d->threads);
+	k->max_seconds = config_num(d, id, "limits", "max_seconds", 0);
+	k->max_memory_mb = config_num(d, id, "limits", "max_memory_mb", 0);
+	pid = fork();
+	if (pid < 0) {
+		error("cannot start %s: fork: %s", id, strerror(errno));
+		push(d, id, st, time_now() + RETRY_BASE);
+		goto out;
+	}
+	if (pid == 0)
+		exec_child(d, jobdir, log, threads, k->max_memory_mb, old,
+			   me);
+	k->pid = pid;
+	strcpy(k->id, id);
+	k->started = time_mono();
+	d->nkids++;
+	info("%s: started (process %ld, %s threads)", id, (long)pid, threads);
+out:
+	json_decref(st);
+	free(jobdir);
+	free(log);
+}
+
+/* A failed run: queue it again when retries are left. 1 if queued. */
+static int
+maybe_retry(struct daemon *d, const char *id)
+{
+	json_t *st = spool_state_read(&d->sp, id);
+	json_int_t attempt = json_integer_value(json_object_get(st,
+								"attempt"));
+	double retries = config_num(d, id, NULL, "retries", 0), delay;
+	char ts[32];
+
+	if (!st || attempt < 1 || attempt > retries || d->stopping) {
+		json_decref(st);
+		return 0;
+	}
+	delay = RETRY_BASE * (double)(1L << (attempt > 20 ? 20 : attempt - 1));
+	if (delay > RETRY_MAX)
+		delay = RETRY_MAX;
+	time_iso8601(time_now() + delay, ts, sizeof(ts));
+	json_object_set_new(st, "status", json_string("queued"));
+	json_object_set_new(st, "attempt", json_integer(attempt + 1));
+	json_object_set_new(st, "pid", json_null());
+	json_object_set_new(st, "ended", json_null());
+	json_object_set_new(st, "retry_at", json_string(ts));
+	if (spool_state_write(&d->sp, id, st) == 0) {
+		spool_event(&d->sp, id, "retry", json_pack("{s:I,s:f}",
+			    "attempt", (json_int_t)(attempt + 1), "delay",
+			    delay));
+		push(d, id, st, time_now() + delay);
+		info("%s: failed; retry %lld in %.0fs", id,
+		     (long long)attempt, delay);
+	}
+	json_decref(st);
+	return 1;
+}
+
+/* The runner ends the job as failed itself: the child could not. */
+static int
+fail_job(struct daemon *d, const char *id, const char *msg,
+	 const char *hint, int sig)
+{
+	if (spool_state_set(&d->sp, id, "failed", msg, hint) < 0)
+		return -1;
+	spool_event(&d->sp, id, "finished", sig ? json_pack("{s:s,s:i}",
+		    "status", "failed", "signal", sig) :
+		    json_pack("{s:s}", "status", "failed"));
+	info("%s: failed: %s", id, msg);
+	return 0;
+}
+
+/* Has the job's state.json a final status? */
+static int
+state_final(struct daemon *d, const char *id)
+{
+	json_t *st = spool_state_read(&d->sp, id);
+	const char *s = json_str(st, "status", "");
+	int final = strcmp(s, "completed") == 0 ||
+		    strcmp(s, "failed") == 0 || strcmp(s, "cancelled") == 0;
+
+	json_decref(st);
+	return final;
+}
+
+/*
+ * The child failed without recording it, as when the disk is full: say
+ * why in its state, now or, when that cannot be written either, at each
+ * rescan until it can.
+ */
+static void
+record_failure(struct daemon *d, const char *id)
+{
+	char *dir = path_join(d->sp.jobs, id);
+	struct unrecorded *u;
+	struct statvfs vfs;
+	int full;
+
+	full = statvfs(dir, &vfs) == 0 &&
+	       (double)vfs.f_bavail * (double)vfs.f_frsize < 65536;
+	free(dir);
+	d->unrec = xreallocarray(d->unrec, d->nunrec + 1, sizeof(*d->unrec));
+	u = &d->unrec[d->nunrec];
+	snprintf(u->id, sizeof(u->id), "%s", id);
+	snprintf(u->msg, sizeof(u->msg), "%s", full ?
+		 "No space left on device: the job could not write its files" :
+		 "spoolboard train exited with status 1 without recording "
+		 "why; see log.txt");
+	if (fail_job(d, id, u->msg, full ? "free space on the spool's "
+		     "filesystem, then retry the job" : NULL, 0) < 0) {
+		d->nunrec++;
+		warning("%s: cannot record its failure yet; will try again",
+			id);
+	}
+}
+
+static void
+retry_unrecorded(struct daemon *d)
+{
+	size_t i = 0;
+
+	while (i < d->nunrec) {
+		struct unrecorded *u = &d->unrec[i];
+
+		error_set_quiet(1);
+		if (fail_job(d, u->id, u->msg, "free space on the spool's "
+			     "filesystem, then retry the job", 0) == 0)
+			*u = d->unrec[--d->nunrec];
+		else
+			i++;
+		error_set_quiet(0);
+	}
+}
+
+static void
+child_exited(struct daemon *d, struct child *k, int status)
+{
+	char msg[160];
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	int abnormal = sig || (code != 0 && code != 1 && code != 3);
+
+	if (k->stop == STOP_SHUTDOWN && (code == 3 || sig)) {
+		requeue_interrupted(d, k->id, "runner stopped");
+	} else if (k->stop == STOP_TIME && code != 0) {
+		snprintf(msg, sizeof(msg), "time limit: ran longer than %g "
+			 "seconds (limits.max_seconds)", k->max_seconds);
+		fail_job(d, k->id, msg, "raise limits.max_seconds or train "
+			 "for fewer epochs", sig);
+	} else if (k->stop == STOP_CANCEL && sig) {
+		spool_state_set(&d->sp, k->id, "cancelled", NULL, NULL);
+		spool_event(&d->sp, k->id, "finished", json_pack("{s:s,s:i}",
+			    "status", "cancelled", "signal", sig));
+	} else if (abnormal && k->max_memory_mb > 0) {
+		snprintf(msg, sizeof(msg), "memory limit of %g MB was hit "
+			 "(limits.max_memory_mb)", k->max_memory_mb);
+		fail_job(d, k->id, msg, "raise limits.max_memory_mb, or use a "
+			 "smaller batch_size or model", sig);
+		maybe_retry(d, k->id);
+	} else if (sig) {
+		snprintf(msg, sizeof(msg), "killed by signal %d (%s)", sig,
+			 strsignal(sig));
+		fail_job(d, k->id, msg, NULL, sig);
+		maybe_retry(d, k->id);
+	} else if (code == 1) {
+		if (!state_final(d, k->id))
+			record_failure(d, k->id);
+		maybe_retry(d, k->id);
+	} else if (abnormal) {
+		snprintf(msg, sizeof(msg), "spoolboard train exited with "
+			 "status %d", code);
+		fail_job(d, k->id, msg, "see the job's log.txt", 0);
+	}
+	info("%s: process %ld ended (%s %d)", k->id, (long)k->pid,
+	     sig ? "signal" : "exit", sig ? sig : code);
+	k->pid = 0;
+	d->nkids--;
+}
+
+static void
+reap(struct daemon *d)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (int i = 0; i < d->slots; i++)
+			if (d->kids[i].pid == pid)
+				child_exited(d, &d->kids[i], status);
+}
+
+static void
+check_limits(struct daemon *d)
+{
+	double now = time_mono();
+
+	for (int i = 0; i < d->slots; i++) {
+		struct child *k = &d->kids[i];
+
+		if (k->pid <= 0)
+			continue;
+		if (k->max_seconds > 0 && k->stop == STOP_NONE &&
+		    now - k->started > k->max_seconds + TIME_GRACE) {
+			info("%s: over its time limit; stopping it", k->id);
+			stop_kid(k, STOP_TIME);
+		}
+		if (k->term_at > 0 && !k->killed &&
+		    now - k->term_at > KILL_GRACE) {
+			kill(-k->pid, SIGKILL);
+			k->killed = 1;
+		}
+	}
+}
+
+static void
+shutdown_begin(struct daemon *d, int sig)
+{
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	info("%s: stopping; %d job(s) to checkpoint and queue again",
+	     sig == SIGINT ? "SIGINT" : "SIGTERM", d->nkids);
+	for (int i = 0; i < d->slots; i++)
+		if (d->kids[i].pid > 0)
+			stop_kid(&d->kids[i], STOP_SHUTDOWN);
+}
+
+static void
+read_inotify(struct daemon *d)
+{
+	char buf[64 * 1024]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n;
+
+	while ((n = read(d->ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;
+		     p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				d->next_scan = 0;
+			} else if (ev->len == 0) {
+				continue;
+			} else if (ev->wd == d->wd_in) {
+				if (!d->stopping)
+					claim(d, ev->name);
+			} else if (ev->wd == d->wd_ctl) {
+				control_one(d, ev->name);
+			}
+		}
+	}
+}
+
+static void
+read_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			reap(d);
+		else
+			shutdown_begin(d, (int)si.ssi_signo);
+	}
+}
+
+static int
+watch(struct daemon *d)
+{
+	uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO;
+
+	d->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d->ifd < 0) {
+		warning("inotify: %s; polling every %gs instead",
+			strerror(errno), d->o->rescan > 0 ? d->o->rescan : 2);
+		return 0;
+	}
+	d->wd_in = inotify_add_watch(d->ifd, d->sp.incoming, mask);
+	d->wd_ctl = inotify_add_watch(d->ifd, d->sp.control, mask);
+	if (d->wd_in < 0 || d->wd_ctl < 0) {
+		warning("inotify: %s; polling instead", strerror(errno));
+		close(d->ifd);
+		d->ifd = -1;
+	}
+	return 0;
+}
+
+/* With --once: is there nothing left to do? */
+static int
+drained(struct daemon *d)
+{
+	return d->scanned && d->nkids == 0 && d->pending == 0 &&
+	       d->nforeign == 0 &&
+	       (d->q.n == 0 || d->slots == 0);
+}
+
+static int
+next_timeout(struct daemon *d)
+{
+	double now = time_now(), mono = time_mono();
+	double wait = d->next_scan - mono, t = queue_next_time(&d->q, now);
+
+	if (t > 0 && t - now < wait)
+		wait = t - now;
+	if (d->nkids > 0 && wait > 0.5)
+		wait = 0.5;
+	if (wait < 0)
+		wait = 0;
+	return (int)(wait * 1000) + 1;
+}
+
+static void
+loop(struct daemon *d, const sigset_t *old)
+{
+	double rescan = d->o->rescan > 0 ? d->o->rescan : 2.0;
+	char id[SPOOL_ID_MAX + 1];
+	struct pollfd pfd[2];
+
+	for (;;) {
+		while (!d->stopping && d->nkids < d->slots &&
+		       queue_pop(&d->q, time_now(), id))
+			start_job(d, id, old);
+		if (d->stopping && d->nkids == 0)
+			break;
+		if (d->o->once && !d->stopping && drained(d))
+			break;
+		pfd[0].fd = d->sfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = d->ifd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, d->ifd >= 0 ? 2 : 1, next_timeout(d)) < 0 &&
+		    errno != EINTR) {
+			error("poll: %s", strerror(errno));
+			shutdown_begin(d, SIGTERM);
+		}
+		read_signals(d);
+		if (d->ifd >= 0)
+			read_inotify(d);
+		spool_sync(&d->sp);
+		check_limits(d);
+		if (time_mono() >= d->next_scan) {
+			scan_incoming(d);
+			scan_control(d);
+			check_foreign(d);
+			retry_unrecorded(d);
+			spool_sync(&d->sp);
+			d->scanned = 1;
+			d->next_scan = time_mono() +
+				       (d->pending ? 0.25 : rescan);
+		}
+	}
+}
+
+int
+daemon_run(const struct daemon_opts *o)
+{
+	struct daemon d;
+	sigset_t set, old;
+	ssize_t n;
+	long cores;
+
+	memset(&d, 0, sizeof(d));
+	d.o = o;
+	d.lockfd = d.ifd = d.sfd = -1;
+	d.slots = o->slots;
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	d.threads = o->threads > 0 ? o->threads :
+		    (int)(cores / (o->slots > 0 ? o->slots : 1));
+	if (d.threads < 1)
+		d.threads = 1;
+	if (o->exe) {
+		snprintf(d.exe, sizeof(d.exe), "%s", o->exe);
+	} else {
+		n = readlink("/proc/self/exe", d.exe, sizeof(d.exe) - 1);
+		if (n < 0)
+			return error("cannot find our own binary: %s",
+				     strerror(errno)), 1;
+		d.exe[n] = '\0';
+	}
+	if (spool_open(&d.sp, o->spool, o->www, o->data_root) < 0)
+		return 1;
+	d.sp.batch = 1;
+	if (take_lock(&d) < 0) {
+		spool_release(&d.sp);
+		return 1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	d.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	d.kids = xcalloc(d.slots > 0 ? (size_t)d.slots : 1, sizeof(*d.kids));
+	info("serving spool '%s': %d slot(s), %d thread(s) per job, data "
+	     "root '%s'", d.sp.root, d.slots, d.threads, d.sp.data_root);
+	recover(&d);
+	/* arm the watch first, then scan: nothing slips in between */
+	watch(&d);
+	loop(&d, &old);
+	info("runner stopped");
+	for (size_t i = 0; i < d.nforeign; i++)
+		free(d.foreign[i]);
+	free(d.foreign);
+	free(d.unrec);
+	free(d.kids);
+	queue_release(&d.q);
+	if (d.ifd >= 0)
+		close(d.ifd);
+	close(d.sfd);
+	close(d.lockfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	spool_release(&d.sp);
+	return 0;
+}

@@ -1,0 +1,423 @@
+/*
+ * jobcmd.c - submit, ls, cancel, retry, rm, export; see jobcmd.h.
+ */
+#include "jobcmd.h"
+#include "arc.h"
+#include "config.h"
+#include "error.h"
+#include "fileio.h"
+#include "spool.h"
+#include "strbuf.h"
+#include "timeutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Open an existing spool (nothing is created). 0 or -1 after error(). */
+static int
+open_existing(struct spool *sp, const char *root)
+{
+	char *jobs = path_join(root, "jobs");
+	struct stat st;
+	int ok = stat(jobs, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(jobs);
+	if (!ok)
+		return error("'%s' is not a spool (no jobs/ directory); "
+			     "start `spoolboard run --spool %s` first or use "
+			     "--spool", root, root);
+	return spool_open(sp, root, NULL, "/");
+}
+
+/* Copy data into incoming/ under base or base-2.json, ... atomically. */
+static char *
+submit_one(struct spool *sp, const char *base, const char *data, size_t len)
+{
+	char *tmp = xasprintf("%s/.submit.%ld", sp->incoming, (long)getpid());
+	size_t blen = strlen(base) - 5;
+	char *name = NULL, *path;
+
+	if (file_write_atomic(tmp, data, len) < 0) {
+		free(tmp);
+		return NULL;
+	}
+	for (unsigned k = 1; k < 100000; k++) {
+		name = k == 1 ? xstrdup(base) :
+		       xasprintf("%.*s-%u.json", (int)blen, base, k);
+		path = path_join(sp->incoming, name);
+		/* rename without replacing: IN_MOVED_TO tells the runner */
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
+			      RENAME_NOREPLACE) == 0) {
+			free(path);
+			break;
+		}
+		if (errno != EEXIST) {
+			error("cannot move '%s' to '%s': %s", tmp, path,
+			      strerror(errno));
+			unlink(tmp);
+			free(path);
+			free(name);
+			name = NULL;
+			break;
+		}
+		free(path);
+		free(name);
+		name = NULL;
+	}
+	free(tmp);
+	return name;
+}
+
+int
+jobcmd_submit(const char *root, char *const *files, int n)
+{
+	struct spool sp;
+	int status = 0;
+
+	if (spool_open(&sp, root, NULL, "/") < 0)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		struct strbuf problems = STRBUF_INIT;
+		struct config cfg;
+		char *data, *copy, *base, *name = NULL;
+		size_t len;
+
+		if (config_load(&cfg, files[i], &problems) != 0) {
+			fflush(stdout);
+			fputs(sb_str(&problems), stderr);
+			sb_release(&problems);
+			status = 1;
+			continue;
+		}
+		config_release(&cfg);
+		data = file_read(files[i], &len, CONFIG_MAX_BYTES);
+		copy = xstrdup(files[i]);
+		base = basename(copy);
+		if (data && spool_name_counts(base)) {
+			name = submit_one(&sp, base, data, len);
+		} else if (data) {
+			/* a name the runner would ignore: make one it takes */
+			char *b = xasprintf("%s.json", base[0] == '.' ||
+				base[0] == '~' ? "job" : base);
+
+			name = submit_one(&sp, b, data, len);
+			free(b);
+		}
+		if (name)
+			printf("%s/%s\n", sp.incoming, name);
+		else
+			status = 1;
+		free(name);
+		free(copy);
+		free(data);
+		sb_release(&problems);
+	}
+	spool_release(&sp);
+	return status;
+}
+
+void
+jobcmd_bar(double frac, int width, char *buf, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int full;
+
+	if (!(frac >= 0))
+		frac = 0;
+	if (frac > 1)
+		frac = 1;
+	full = (int)(frac * width + 0.5);
+	sb_addc(&sb, '[');
+	for (int i = 0; i < width; i++)
+		sb_addc(&sb, i < full ? '#' : '.');
+	sb_addf(&sb, "] %3d%%", (int)(frac * 100 + 0.5));
+	snprintf(buf, n, "%s", sb_str(&sb));
+	sb_release(&sb);
+}
+
+static int
+state_cmp(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(json_str(x, "created", ""), json_str(y, "created", ""));
+
+	return c ? c : strcmp(json_str(x, "id", ""), json_str(y, "id", ""));
+}
+
+/* Every job's state.json, sorted by created; damaged ones skipped. */
+static json_t **
+load_states(struct spool *sp, size_t *n)
+{
+	DIR *dir = opendir(sp->jobs);
+	struct dirent *de;
+	json_t **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!dir) {
+		error("cannot open '%s': %s", sp->jobs, strerror(errno));
+		return NULL;
+	}
+	while ((de = readdir(dir))) {
+		char *path;
+		char err[256];
+		json_t *st;
+
+		if (!spool_id_valid(de->d_name))
+			continue;
+		path = spool_job_path(sp, de->d_name, "state.json");
+		st = json_load_path(path, 0, err, sizeof(err));
+		free(path);
+		if (!json_is_object(st)) {
+			json_decref(st);
+			continue;
+		}
+		/* the directory name is the ID, whatever the file says */
+		json_object_set_new(st, "id", json_string(de->d_name));
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[(*n)++] = st;
+	}
+	closedir(dir);
+	if (*n)
+		qsort(v, *n, sizeof(*v), state_cmp);
+	return v;
+}
+
+int
+jobcmd_ls(const char *root, int as_json)
+{
+	struct spool sp;
+	size_t n, w = 2;
+	json_t **v, *arr;
+	double now = time_now();
+
+	if (open_existing(&sp, root) < 0)
+		return 1;
+	v = load_states(&sp, &n);
+	spool_release(&sp);
+	if (as_json) {
+		char *s;
+
+		arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, v[i]);
+		s = json_to_string(arr);
+		fputs(s, stdout);
+		free(s);
+		json_decref(arr);
+		free(v);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strlen(json_str(v[i], "id", "")) > w)
+			w = strlen(json_str(v[i], "id", ""));
+	printf("%-*s  %-9s  %-17s  %-9s  %-10s  %s\n", (int)w, "ID", "STATUS",
+	       "PROGRESS", "EPOCH", "VAL_LOSS", "AGE");
+	for (size_t i = 0; i < n; i++) {
+		json_t *st = v[i], *vl = json_object_get(st, "val_loss");
+		char bar[64], ep[32], loss[32], age[32];
+		double created = time_parse_iso8601(json_str(st, "created",
+							     ""));
+
+		jobcmd_bar(json_dbl(st, "progress", 0), 10, bar, sizeof(bar));
+		snprintf(ep, sizeof(ep), "%lld/%lld",
+			 (long long)json_dbl(st, "epoch", 0),
+			 (long long)json_dbl(st, "epochs", 0));
+		if (json_is_number(vl))
+			snprintf(loss, sizeof(loss), "%.4g",
+				 json_number_value(vl));
+		else
+			snprintf(loss, sizeof(loss), "-");
+		if (created >= 0)
+			time_duration(now - created, age, sizeof(age));
+		else
+			snprintf(age, sizeof(age), "-");
+		printf("%-*s  %-9s  %-17s  %-9s  %-10s  %s\n", (int)w,
+		       json_str(st, "id", ""), json_str(st, "status", "?"),
+		       bar, ep, loss, age);
+		json_decref(st);
+	}
+	free(v);
+	return 0;
+}
+
+/* Does a request apply to a job in this status? NULL yes, else why not. */
+static const char *
+refusal(enum control_action a, const char *status)
+{
+	int finished = strcmp(status, "completed") == 0 ||
+		       strcmp(status, "failed") == 0 ||
+		       strcmp(status, "cancelled") == 0;
+
+	if (a == CONTROL_CANCEL && finished)
+		return "it has already finished";
+	if ((a == CONTROL_RETRY || a == CONTROL_RETRY_FRESH) && !finished)
+		return "only a finished job can be retried";
+	if (a == CONTROL_RM && !finished)
+		return "only a finished job can be removed; cancel it first";
+	return NULL;
+}
+
+/* Is a runner serving the spool? If not, *fd holds its lock for us. */
+static int
+runner_up(struct spool *sp, int *fd)
+{
+	char *path = path_join(sp->root, "runner.lock");
+
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(path);
+	if (*fd < 0)
+		return 0;
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	close(*fd);
+	*fd = -1;
+	return 1;
+}
+
+static int
+control_one(struct spool *sp, const char *id, enum control_action a)
+{
+	static const char *const done[] = {
+		[CONTROL_CANCEL] = "cancelled",
+		[CONTROL_RETRY] = "queued again",
+		[CONTROL_RETRY_FRESH] = "queued again, from the start",
+		[CONTROL_RM] = "removed",
+	};
+	const char *why, *status;
+	json_t *st;
+	char *dir, *cpath;
+	int fd, requeued, rc = 0;
+
+	if (!spool_id_valid(id))
+		return error("'%s': not a job ID (letters, digits, '.', '_' "
+			     "and '-', at most %d)", id, SPOOL_ID_MAX);
+	dir = path_join(sp->jobs, id);
+	if (access(dir, F_OK) < 0) {
+		free(dir);
+		return error("%s: no such job in '%s'", id, sp->jobs);
+	}
+	free(dir);
+	st = spool_state_read(sp, id);
+	if (!st)
+		return -1;
+	status = json_str(st, "status", "");
+	why = refusal(a, status);
+	if (why) {
+		error("%s: cannot %s: %s (it is %s)", id,
+		      control_action_name(a), why, status);
+		json_decref(st);
+		return -1;
+	}
+	json_decref(st);
+	if (control_write(sp, id, a) < 0)
+		return -1;
+	if (runner_up(sp, &fd)) {
+		printf("%s: %s requested\n", id, control_action_name(a));
+		return 0;
+	}
+	/* no runner: carry the request out now, holding its lock */
+	cpath = xasprintf("%s/%s.%s", sp->control, id,
+			  control_action_name(a));
+	if (control_apply(sp, id, a, &requeued) == 0)
+		printf("%s: %s\n", id, done[a]);
+	else
+		rc = -1;
+	unlink(cpath);
+	free(cpath);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int
+jobcmd_control(const char *root, char *const *ids, int n,
+	       enum control_action a)
+{
+	struct spool sp;
+	int status = 0;
+
+	if (open_existing(&sp, root) < 0)
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (control_one(&sp, ids[i], a) < 0)
+			status = 1;
+	spool_release(&sp);
+	return status;
+}
+
+int
+jobcmd_export(const char *root, const char *id, const char *out)
+{
+	static const char *const files[] = {
+		"config.json", "submitted.json", "state.json",
+		"events.jsonl", "metrics.csv", "log.txt", "model.tar.zst",
+		"predictions.csv", "checkpoints/best.tar.zst",
+	};
+	struct arc_member m[sizeof(files) / sizeof(files[0])];
+	struct spool sp;
+	size_t n = 0;
+	char *dir, *def = NULL;
+	int rc = 1;
+
+	if (open_existing(&sp, root) < 0)
+		return 1;
+	if (!spool_id_valid(id)) {
+		error("'%s': not a job ID (letters, digits, '.', '_' and "
+		      "'-', at most %d)", id, SPOOL_ID_MAX);
+		goto out;
+	}
+	dir = path_join(sp.jobs, id);
+	if (access(dir, F_OK) < 0) {
+		error("%s: no such job in '%s'", id, sp.jobs);
+		free(dir);
+		goto out;
+	}
+	free(dir);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = spool_job_path(&sp, id, files[i]);
+		size_t len;
+		char *data;
+
+		if (access(path, F_OK) < 0) {
+			free(path);
+			continue;
+		}
+		data = file_read(path, &len, 0);
+		free(path);
+		if (!data)
+			goto free;
+		m[n].name = xasprintf("%s/%s", id, files[i]);
+		m[n].data = data;
+		m[n++].size = len;
+	}
+	if (!out) {
+		def = xasprintf("%s.tar.zst", id);
+		out = def;
+	}
+	if (arc_write(out, m, n) == 0) {
+		printf("%s\n", out);
+		rc = 0;
+	}
+free:
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].name);
+		free(m[i].data);
+	}
+out:
+	free(def);
+	spool_release(&sp);
+	return rc;
+}

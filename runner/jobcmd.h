@@ -1,0 +1,41 @@
+/*
+ * jobcmd.h - the commands users run against a spool: submit, ls, cancel,
+ * retry, rm, export. Each returns the exit status of the command: 0 ok,
+ * 1 a runtime error or bad input (reported with error()).
+ *
+ * cancel, retry and rm leave a request in control/ (control.h); when no
+ * runner holds the spool they carry it out themselves at once, so they
+ * work whether a runner is up or not.
+ */
+#ifndef SPOOLBOARD_JOBCMD_H
+#define SPOOLBOARD_JOBCMD_H
+
+#include "control.h"
+
+/*
+ * Validate each config (the words of `spoolboard validate`) and copy the
+ * valid ones atomically into SPOOL/incoming/ under a name not in use
+ * there; print each new path.
+ */
+int jobcmd_submit(const char *spool, char *const *files, int n);
+
+/* Print a table of the jobs (oldest first), or with json a JSON array. */
+int jobcmd_ls(const char *spool, int json);
+
+/*
+ * Request action a for each job in ids[0..n): checks that the ID is valid,
+ * that the job exists and that the request applies to its status.
+ */
+int jobcmd_control(const char *spool, char *const *ids, int n,
+		   enum control_action a);
+
+/* Write one tar.zst of the job to out (NULL: ID.tar.zst). */
+int jobcmd_export(const char *spool, const char *id, const char *out);
+
+/*
+ * Format a progress bar "[#####.....]  50%" of width cells into buf
+ * (frac clamped to 0..1).
+ */
+void jobcmd_bar(double frac, int width, char *buf, size_t n);
+
+#endif

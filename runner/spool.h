@@ -1,0 +1,140 @@
+/*
+ * spool.h - the spool directory: its layout, job IDs, claiming and
+ * rejecting configs, and the runner's edits of a job's state.json.
+ *
+ *	SPOOL/incoming/NAME.json   configs users drop
+ *	SPOOL/rejected/NAME.json   refused ones, with NAME.error beside them
+ *	SPOOL/control/ID.ACTION    requests (see control.h)
+ *	SPOOL/jobs/ID/             one directory per accepted job
+ *	SPOOL/www/                 the rendered site
+ *	SPOOL/runner.lock          flock'ed by the one runner serving the spool
+ *
+ * A claim is the rename(2) of incoming/NAME.json to jobs/ID/submitted.json
+ * after the config was validated in place; config.json (the completed
+ * config), state.json (status queued) and a "queued" event follow. A job
+ * directory holding submitted.json but no state.json was claimed by a
+ * runner that died half-way: spool_claim_finish() completes it.
+ */
+#ifndef SPOOLBOARD_SPOOL_H
+#define SPOOLBOARD_SPOOL_H
+
+#include <stddef.h>
+
+#include "json.h"
+
+#define SPOOL_ID_MAX 64			/* bytes in a job ID */
+#define SPOOL_QUIET_SECONDS 2.0		/* an unparsable file may still grow */
+
+struct spool {
+	char *root;
+	char *incoming, *rejected, *control, *jobs, *www;
+	char *data_root;	/* data.path is checked against it */
+	int batch;		/* claims skip fsync; spool_sync() after */
+	int dirty;		/* claims written since the last spool_sync */
+};
+
+/*
+ * Fill sp with the paths of the spool at root (www NULL: root/www) and
+ * create every directory of the layout that is missing. data_root NULL:
+ * the working directory. 0 or -1 after error().
+ */
+int spool_open(struct spool *sp, const char *root, const char *www,
+	       const char *data_root);
+void spool_release(struct spool *sp);
+
+/*
+ * Does a name in incoming/ count? Names starting with '.' or '~' (rsync
+ * and editor temporaries) and names not ending in ".json" do not. 1 or 0.
+ */
+int spool_name_counts(const char *name);
+
+/*
+ * Reduce a file name to an ID: the name less ".json", each byte outside
+ * [A-Za-z0-9._-] replaced by '_', a leading '.' replaced by '_', at most
+ * max bytes (max <= SPOOL_ID_MAX), "job" when nothing is left. out holds
+ * at least max + 1 bytes.
+ */
+void spool_id_reduce(const char *name, char *out, size_t max);
+
+/* Is id an acceptable job ID: [A-Za-z0-9._-]{1,64}, not "." or ".."? */
+int spool_id_valid(const char *id);
+
+/*
+ * The ID for base that does not collide: base itself, else base-2,
+ * base-3, ... (base shortened so that the suffix fits), reserved by
+ * creating jobs/ID. Returns the new ID (the caller frees it) or NULL after
+ * error().
+ */
+char *spool_id_reserve(struct spool *sp, const char *base);
+
+/* Outcomes of spool_claim. */
+enum {
+	CLAIM_ERROR = -1,	/* error() said why; the file stays */
+	CLAIM_GONE = 0,		/* the name is no longer there, or ignored */
+	CLAIM_QUEUED = 1,	/* claimed: *id is the new job */
+	CLAIM_WAIT = 2,		/* unparsable but recent: try again later */
+	CLAIM_REJECTED = 3	/* moved to rejected/ with NAME.error */
+};
+
+/*
+ * Validate incoming/NAME and claim or reject it. *id gets the new job's
+ * ID (the caller frees it) on CLAIM_QUEUED, else NULL, and *priority
+ * (when not NULL) its config's priority. A file that is not
+ * whole JSON and was modified less than SPOOL_QUIET_SECONDS before now
+ * (seconds since the epoch) gives CLAIM_WAIT: it may still be arriving.
+ */
+int spool_claim(struct spool *sp, const char *name, double now, char **id,
+		int *priority);
+
+/*
+ * Write config.json, state.json (queued) and the "queued" event of a job
+ * whose submitted.json is in place. 0, or -1 after error() (the job is
+ * then marked failed when possible).
+ */
+int spool_claim_finish(struct spool *sp, const char *id);
+
+/*
+ * With sp->batch set, a claim writes config.json and state.json atomically
+ * (temporary file, rename) but without fsync, and the caller makes a
+ * whole batch of claims durable at once with spool_sync() (syncfs(2)):
+ * one journal commit for a burst of configs instead of several per
+ * config. A crash before the sync may leave a claimed job whose
+ * state.json is empty or missing; the runner completes such a claim
+ * again from submitted.json at its next start. 0 or -1 after error().
+ */
+int spool_sync(struct spool *sp);
+
+/* jobs/ID/NAME; the caller frees it. */
+char *spool_job_path(const struct spool *sp, const char *id,
+		     const char *name);
+
+/* jobs/ID/state.json as a new reference, or NULL after error(). */
+json_t *spool_state_read(const struct spool *sp, const char *id);
+
+/* Replace jobs/ID/state.json with st, stamping "updated". 0 or -1. */
+int spool_state_write(const struct spool *sp, const char *id, json_t *st);
+
+/*
+ * Append {"time", "event", ...fields} to jobs/ID/events.jsonl; fields (an
+ * object or NULL) is stolen. 0 or -1.
+ */
+int spool_event(const struct spool *sp, const char *id, const char *event,
+		json_t *fields);
+
+/*
+ * Set a job's status the runner's way: "queued" (clears pid, ended and
+ * error), or a final status with ended set, pid cleared and, when message
+ * is not NULL, error {message, stage, hint} (hint may be NULL). The
+ * running stage is marked with the same status. 0 or -1.
+ */
+int spool_state_set(const struct spool *sp, const char *id,
+		    const char *status, const char *message,
+		    const char *hint);
+
+/*
+ * Is someone running the job: its jobs/ID/.lock flock'ed by a process,
+ * or (no .lock file) the pid in its state.json alive? 1 or 0.
+ */
+int spool_job_busy(const struct spool *sp, const char *id, const json_t *st);
+
+#endif

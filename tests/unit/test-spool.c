@@ -1,0 +1,164 @@
+/*
+ * test-spool.c - job IDs (reduction, validity, collisions), which names in
+ * incoming/ count, claiming and rejecting.
+ */
+#include "spool.h"
+#include "error.h"
+#include "tap.h"
+#include "testfiles.h"
+
+#include <sys/stat.h>
+
+static void
+reduce(const char *name, const char *want)
+{
+	char id[SPOOL_ID_MAX + 1];
+
+	spool_id_reduce(name, id, SPOOL_ID_MAX);
+	is_str(id, want, "reduce '%s'", name);
+	ok(spool_id_valid(id), "reduced '%s' is valid", name);
+}
+
+static void
+test_ids(void)
+{
+	char long_name[200], want[SPOOL_ID_MAX + 1];
+
+	reduce("housing-mlp.json", "housing-mlp");
+	reduce("a b/c$.json", "a_b_c_");
+	reduce("x.y.json", "x.y");
+	reduce("..json", "_");
+	reduce(".json", "_json");
+	reduce("", "job");
+	reduce("..hidden.json", "_.hidden");
+	reduce("h\xc3\xa9.json", "h__");
+	memset(long_name, 'a', 150);
+	strcpy(long_name + 150, ".json");
+	memset(want, 'a', SPOOL_ID_MAX);
+	want[SPOOL_ID_MAX] = '\0';
+	reduce(long_name, want);
+
+	ok(spool_id_valid("a-b_c.9"), "valid id");
+	ok(!spool_id_valid(""), "empty id refused");
+	ok(!spool_id_valid("."), "'.' refused");
+	ok(!spool_id_valid(".."), "'..' refused");
+	ok(!spool_id_valid("a/b"), "slash refused");
+	ok(spool_id_valid(want), "64 bytes accepted");
+	memset(long_name, 'b', SPOOL_ID_MAX + 1);
+	long_name[SPOOL_ID_MAX + 1] = '\0';
+	ok(!spool_id_valid(long_name), "65 bytes refused");
+}
+
+static void
+test_names(void)
+{
+	ok(spool_name_counts("job.json"), "job.json counts");
+	ok(!spool_name_counts(".job.json.XXXX"), "rsync temporary ignored");
+	ok(!spool_name_counts(".job.json"), "hidden ignored");
+	ok(!spool_name_counts("~job.json"), "~ ignored");
+	ok(!spool_name_counts("job.json.tmp.12"), "tmp ignored");
+	ok(!spool_name_counts("job.txt"), "non-json ignored");
+	ok(!spool_name_counts(".json"), "bare .json ignored");
+}
+
+static void
+test_collisions(void)
+{
+	struct spool sp;
+	char *dir = tf_dir(), *a, *b, *c, *d, *e;
+	char base[SPOOL_ID_MAX + 1];
+
+	ok(spool_open(&sp, dir, NULL, dir) == 0, "spool created");
+	a = spool_id_reserve(&sp, "job");
+	b = spool_id_reserve(&sp, "job");
+	c = spool_id_reserve(&sp, "job");
+	is_str(a, "job", "first keeps its name");
+	is_str(b, "job-2", "second gets -2");
+	is_str(c, "job-3", "third gets -3");
+	memset(base, 'z', SPOOL_ID_MAX);
+	base[SPOOL_ID_MAX] = '\0';
+	d = spool_id_reserve(&sp, base);
+	e = spool_id_reserve(&sp, base);
+	ok(d && strlen(d) == SPOOL_ID_MAX, "64-byte id kept");
+	ok(e && strlen(e) == SPOOL_ID_MAX && strcmp(e + 62, "-2") == 0,
+	   "suffix fits in 64 bytes: %s", e ? e : "(null)");
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	free(e);
+	spool_release(&sp);
+	tf_cleanup(dir);
+}
+
+static void
+test_claim(void)
+{
+	struct spool sp;
+	char *dir = tf_dir(), *id = NULL, *p;
+	json_t *st;
+
+	spool_open(&sp, dir, NULL, dir);
+	free(tf_write(dir, "data.csv", "x,y\n1,2\n"));
+	free(tf_write(sp.incoming, "j.json",
+		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
+		      "[\"y\"]}, \"priority\": 3}"));
+	ok(spool_claim(&sp, "j.json", time(NULL), &id, NULL) == CLAIM_QUEUED,
+	   "valid config claimed");
+	is_str(id, "j", "its id");
+	st = spool_state_read(&sp, "j");
+	is_str(json_str(st, "status", ""), "queued", "state queued");
+	ok(json_integer_value(json_object_get(st, "priority")) == 3,
+	   "priority in state");
+	ok(json_integer_value(json_object_get(st, "attempt")) == 1,
+	   "attempt 1");
+	json_decref(st);
+	p = spool_job_path(&sp, "j", "submitted.json");
+	ok(access(p, F_OK) == 0, "original kept as submitted.json");
+	free(p);
+	free(id);
+
+	free(tf_write(sp.incoming, "j.json",
+		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
+		      "[\"y\"]}}"));
+	ok(spool_claim(&sp, "j.json", time(NULL), &id, NULL) == CLAIM_QUEUED &&
+	   strcmp(id, "j-2") == 0, "same name again becomes j-2");
+	free(id);
+
+	free(tf_write(sp.incoming, "half.json", "{\"data\": {"));
+	ok(spool_claim(&sp, "half.json", time(NULL), &id, NULL) == CLAIM_WAIT,
+	   "a fresh unparsable file waits");
+	ok(spool_claim(&sp, "half.json", time(NULL) + 60, &id, NULL) ==
+	   CLAIM_REJECTED, "and is rejected once quiet");
+	p = path_join(sp.rejected, "half.error");
+	ok(access(p, F_OK) == 0, "with half.error");
+	free(p);
+
+	free(tf_write(sp.incoming, "up.json",
+		      "{\"data\": {\"path\": \"../x.csv\", \"targets\": "
+		      "[\"y\"]}}"));
+	ok(spool_claim(&sp, "up.json", time(NULL), &id, NULL) == CLAIM_REJECTED,
+	   "data path outside the root rejected");
+	p = path_join(sp.incoming, "ln.json");
+	ok(symlink("/etc/passwd", p) == 0, "symlink made");
+	ok(spool_claim(&sp, "ln.json", time(NULL), &id, NULL) == CLAIM_REJECTED,
+	   "symlink rejected");
+	free(p);
+	ok(spool_claim(&sp, "gone.json", time(NULL), &id, NULL) == CLAIM_GONE,
+	   "missing file is gone");
+	ok(spool_claim(&sp, ".x.json", time(NULL), &id, NULL) == CLAIM_GONE,
+	   "hidden name ignored");
+	spool_release(&sp);
+	tf_cleanup(dir);
+}
+
+int
+main(void)
+{
+	error_set_quiet(1);
+	test_ids();
+	test_names();
+	test_collisions();
+	test_claim();
+	return tap_done();
+}
