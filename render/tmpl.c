@@ -820,10 +820,13 @@ static size_t
 indent_to(struct rs *rs, size_t ilen, const char *x, size_t xlen,
 	  const char *strip, size_t slen)
 {
-	if (xlen >= slen && memcmp(x, strip, slen) == 0) {
+	/* memcmp must not see a NULL pointer, even for 0 bytes */
+	if (slen == 0) {
+		/* nothing to strip */
+	} else if (xlen >= slen && memcmp(x, strip, slen) == 0) {
 		x += slen;
 		xlen -= slen;
-	} else if (xlen < slen && memcmp(x, strip, xlen) == 0) {
+	} else if (xlen > 0 && xlen < slen && memcmp(x, strip, xlen) == 0) {
 		xlen = 0;
 	}
 	rs->ind.len = ilen;
