@@ -276,10 +276,16 @@ rejected_view(const char *spool)
 			continue;
 		path = xasprintf("%s/%.*s.error", dir, (int)(len - 5),
 				 names[i]);
+		error_set_quiet(1);
 		err = file_read(path, NULL, ERROR_MAX);
+		error_set_quiet(0);
+		if (err && !csvfile_utf8_valid(err)) {
+			free(err);
+			err = NULL;
+		}
 		json_array_append_new(rows, json_pack("{s:s, s:s}",
-			"name", names[i], "error",
-			err && csvfile_utf8_valid(err) ? err : "(no error file)"));
+			"name", names[i],
+			"error", err ? err : "(no error file)"));
 		free(err);
 		free(path);
 	}

@@ -188,13 +188,12 @@ column(const struct csvfile *m, long col)
 
 static void
 add_chart(json_t *charts, const char *id, const char *title,
-	  const char *ylabel, int log_y, const double *x,
-	  const struct chart_series *s, size_t ns)
+	  const char *ylabel, int log_y, const struct chart_series *s,
+	  size_t ns)
 {
 	struct chart c = { id, title, "epoch", ylabel, log_y, 0, 0, s, ns };
 	struct strbuf svg = STRBUF_INIT, table = STRBUF_INIT;
 
-	(void)x;
 	if (chart_svg(&svg, &c) == 0 && chart_table(&table, &c) == 0)
 		json_array_append_new(charts, json_pack("{s:s, s:s, s:s}",
 			"id", id, "title", title, "svg", sb_str(&svg),
@@ -260,7 +259,7 @@ metrics_view(json_t *v, const char *dir)
 			struct chart_series s = { name, "s1", x, y, m.nrows };
 			char *id = xasprintf("m%zu", col);
 
-			add_chart(charts, id, name, name, 0, x, &s, 1);
+			add_chart(charts, id, name, name, 0, &s, 1);
 			free(id);
 		}
 		free(y);
@@ -280,9 +279,9 @@ metrics_view(json_t *v, const char *dir)
 			s[ns++] = (struct chart_series){ "val", "s2", x, w,
 							 m.nrows };
 		if (ns) {
-			add_chart(charts, "loss", "Loss", "loss", 0, x, s, ns);
+			add_chart(charts, "loss", "Loss", "loss", 0, s, ns);
 			add_chart(charts, "loss-log", "Loss (log scale)",
-				  "loss", 1, x, s, ns);
+				  "loss", 1, s, ns);
 		}
 		free(t);
 		free(w);
@@ -304,7 +303,7 @@ metrics_view(json_t *v, const char *dir)
 			s = (struct chart_series){ extra[i][1], "s1", x, y,
 						   m.nrows };
 			add_chart(charts, extra[i][0], extra[i][1],
-				  extra[i][2], 0, x, &s, 1);
+				  extra[i][2], 0, &s, 1);
 			free(y);
 		}
 	}
