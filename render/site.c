@@ -1,9 +1,10 @@
 /*
  * site.c - render a whole spool into a static site; see site.h.
  *
- * Each job's view model (view.c) renders its page and is written beside
- * it as data.json; the summaries of all views make the index, jobs.json
- * and the Atom feed. Relative times ("5 min ago") appear on the index
+ * Every job's view model (view.c) is read first, so that queued jobs can
+ * be given their place in the queue; then each renders its page and is
+ * written beside it as data.json, and the summaries of all views make the
+ * index, jobs.json and the Atom feed. Relative times ("5 min ago") appear on the index
  * only, computed against the newest time in the spool (not the clock), so
  * rendering an unchanged spool twice gives the same bytes and rewrites
  * nothing. JSON written into www has < > & as \u escapes, so no markup
@@ -208,44 +209,90 @@ render_page(struct tmpl_set *set, const char *name, const json_t *model,
 	return rc;
 }
 
-/* Render one job; its view (new reference) in *viewp, NULL if none. */
-static int
-render_job(struct tmpl_set *set, const char *spool, const char *www,
-	   const char *id, json_t **viewp)
+/*
+ * The view of job id (a new reference) or, when its state cannot be read,
+ * its last good render (then *fresh is 0); NULL when neither exists.
+ */
+static json_t *
+load_job(const char *spool, const char *www, const char *id, int *fresh)
 {
+	char *jdir = xasprintf("%s/jobs/%s", spool, id);
+	json_t *view = view_job(jdir, id, 0);
+	char err[256], *data;
+
+	free(jdir);
+	*fresh = view != NULL;
+	if (view)
+		return view;
+	data = xasprintf("%s/jobs/%s/data.json", www, id);
+	view = json_load_path(data, 0, err, sizeof(err));
+	free(data);
+	if (view)
+		warning("job %s: showing its last good render", id);
+	else
+		warning("job %s: left out (no earlier render)", id);
+	return view;
+}
+
+/* Write the page, data.json and files/ of a freshly read job view. */
+static int
+write_job(struct tmpl_set *set, const char *spool, const char *www,
+	  const json_t *view)
+{
+	const char *id = json_str(view, "id", "");
 	char *jdir = xasprintf("%s/jobs/%s", spool, id);
 	char *wdir = xasprintf("%s/jobs/%s", www, id);
 	char *page = path_join(wdir, "index.html");
 	char *data = path_join(wdir, "data.json");
-	json_t *view = view_job(jdir, id, 0);
 	struct strbuf sb = STRBUF_INIT;
-	int rc = 0;
+	int rc = -1;
 
-	if (!view) {
-		char err[256];
-
-		view = json_load_path(data, 0, err, sizeof(err));
-		if (view)
-			warning("job %s: showing its last good render", id);
-		else
-			warning("job %s: left out (no earlier render)", id);
-		goto out;
+	if (mkdir_p(wdir) == 0 && link_files(jdir, wdir, view) == 0 &&
+	    render_page(set, "job", view, page) == 0) {
+		json_safe(&sb, view);
+		rc = write_sb(data, &sb);
 	}
-	if (mkdir_p(wdir) < 0 || link_files(jdir, wdir, view) < 0 ||
-	    render_page(set, "job", view, page) < 0) {
-		rc = -1;
-		goto out;
-	}
-	json_safe(&sb, view);
-	rc = write_sb(data, &sb);
-out:
-	*viewp = view;
 	sb_release(&sb);
 	free(jdir);
 	free(wdir);
 	free(page);
 	free(data);
 	return rc;
+}
+
+static int
+cmp_created(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	const char *cx = json_str(json_object_get(x, "created"), "iso", "");
+	const char *cy = json_str(json_object_get(y, "created"), "iso", "");
+	int c = strcmp(cx, cy);
+
+	return c ? c : strcmp(json_str(x, "id", ""), json_str(y, "id", ""));
+}
+
+/* Number the queued views 1, 2, ... oldest first ("queue_pos"). */
+static void
+number_queue(json_t *views)
+{
+	size_t n = json_array_size(views), nq = 0;
+	json_t **q = xcalloc(n + 1, sizeof(*q));
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(views, i);
+
+		if (strcmp(json_str(v, "status", ""), "queued") == 0)
+			q[nq++] = v;
+	}
+	if (nq)
+		qsort(q, nq, sizeof(*q), cmp_created);
+	for (size_t i = 0; i < nq; i++) {
+		json_object_set_new(q[i], "queue_pos",
+				    json_integer((json_int_t)i + 1));
+		json_object_set_new(q[i], "queue_len",
+				    json_integer((json_int_t)nq));
+	}
+	free(q);
 }
 
 static int
@@ -362,18 +409,27 @@ site_render_all(const char *spool, const char *www, const char *templates)
 	json_t **sums = NULL, *index, *counts, *list, *views, *rejected;
 	struct strbuf sb = STRBUF_INIT;
 	size_t n, nsum = 0;
-	char **ids = list_dir(jobs, &n), now_iso[32] = "";
+	char **ids = list_dir(jobs, &n), now_iso[32] = "", *fresh;
 	double now = 0;
 	int rc = mkdir_p(www);
 
 	views = json_array();
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		json_t *view;
+	fresh = xcalloc(n + 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		int f;
+		json_t *view = load_job(spool, www, ids[i], &f);
 
-		rc = render_job(set, spool, www, ids[i], &view);
-		if (view)
+		if (view) {
+			fresh[json_array_size(views)] = (char)f;
 			json_array_append_new(views, view);
+		}
 	}
+	number_queue(views);
+	for (size_t i = 0; i < json_array_size(views) && rc == 0; i++)
+		if (fresh[i])
+			rc = write_job(set, spool, www,
+				       json_array_get(views, i));
+	free(fresh);
 	for (size_t i = 0; i < json_array_size(views); i++) {
 		double t = time_parse_iso8601(json_str(json_array_get(views,
 						i), "updated", ""));
