@@ -4,10 +4,10 @@
  * Every job's view model (view.c) is read first, so that queued jobs can
  * be given their place in the queue; then each renders its page and is
  * written beside it as data.json, and the summaries of all views make the
- * index, jobs.json and the Atom feed. Relative times ("5 min ago") appear on the index
- * only, computed against the newest time in the spool (not the clock), so
- * rendering an unchanged spool twice gives the same bytes and rewrites
- * nothing. JSON written into www has < > & as \u escapes, so no markup
+ * index, jobs.json and the Atom feed. Relative times ("5 min ago")
+ * appear on the index only, computed against the newest time in the spool
+ * (not the clock), so rendering an unchanged spool twice gives the same
+ * bytes and rewrites nothing (live.js redoes them against the clock). JSON written into www has < > & as \u escapes, so no markup
  * from a job name can appear raw in any file a browser might parse.
  */
 #include "site.h"
