@@ -140,6 +140,30 @@ link_file(const char *src, const char *dst)
 	return rc;
 }
 
+/* Remove the files in dir that no row of rows names (stale links). */
+static void
+prune(const char *dir, const json_t *rows)
+{
+	size_t n, i;
+	char **names = list_dir(dir, &n);
+
+	for (size_t k = 0; k < n; k++) {
+		const json_t *r;
+		int keep = strcmp(names[k], "checkpoints") == 0;
+
+		json_array_foreach(rows, i, r)
+			if (strcmp(json_str(r, "file", ""), names[k]) == 0)
+				keep = 1;
+		if (!keep) {
+			char *path = path_join(dir, names[k]);
+
+			unlink(path);
+			free(path);
+		}
+	}
+	free_list(names, n);
+}
+
 /* Link the downloads and checkpoints of view into wdir/files/. */
 static int
 link_files(const char *jdir, const char *wdir, const json_t *view)
@@ -173,6 +197,8 @@ link_files(const char *jdir, const char *wdir, const json_t *view)
 		free(s);
 		free(d);
 	}
+	prune(files, json_object_get(view, "downloads"));
+	prune(ck, json_object_get(view, "checkpoints"));
 	free(files);
 	free(ck);
 	return rc;

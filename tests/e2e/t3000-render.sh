@@ -160,6 +160,14 @@ test_expect_success 'a state change rewrites that job, the index and feeds only'
 	grep -q "data-f=\"epoch\">5<" spool/www/jobs/run/index.html
 '
 
+test_expect_success 'a deleted checkpoint leaves files/ on the next render' '
+	rm spool/jobs/done/checkpoints/ckpt-000001.tar.zst &&
+	spoolboard render --spool spool --templates "$T" &&
+	! test -e spool/www/jobs/done/files/checkpoints/ckpt-000001.tar.zst &&
+	test -f spool/www/jobs/done/files/checkpoints/ckpt-000002.tar.zst &&
+	test -f spool/www/jobs/done/files/log.txt
+'
+
 test_expect_success 'a malformed state.json is skipped with a warning' '
 	printf "{\"id\": \"stop\", \"status\": " >spool/jobs/stop/state.json &&
 	spoolboard render --spool spool --templates "$T" 2>err &&
