@@ -7,8 +7,9 @@
  * index, jobs.json and the Atom feed. Relative times ("5 min ago")
  * appear on the index only, computed against the newest time in the spool
  * (not the clock), so rendering an unchanged spool twice gives the same
- * bytes and rewrites nothing (live.js redoes them against the clock). JSON written into www has < > & as \u escapes, so no markup
- * from a job name can appear raw in any file a browser might parse.
+ * bytes and rewrites nothing (live.js redoes them against the clock).
+ * JSON written into www has < > & as \u escapes, so no markup from a job
+ * name can appear raw in any file a browser might parse.
  */
 #include "site.h"
 #include "chart.h"
