@@ -247,8 +247,8 @@ metrics_view(json_t *v, const char *dir)
 			if (isnan(best) || (lower ? y[r] < best : y[r] > best))
 				best = y[r];
 		}
-		if (k >= 3 && isfinite(last) && strcmp(name, "lr") &&
-		    strcmp(name, "cpu_pct") && strcmp(name, "rss_mb")) {
+		/* train_loss and val_loss have cards of their own */
+		if (k == sizeof(known) / sizeof(known[0]) && isfinite(last)) {
 			chart_format(last, 4, lb, sizeof(lb));
 			chart_format(best, 4, bb, sizeof(bb));
 			json_array_append_new(cards, json_pack(

@@ -67,8 +67,8 @@ test_job(void)
 			i == 595 ? " WARNING x" : i == 596 ? " loss nan" : "");
 	sb_adds(&log, "partial");
 	put(dir, "log.txt", log.buf, log.len);
-	put(dir, "metrics.csv", "epoch,train_loss,val_loss,val_r2\n"
-		 "1,0.8,0.5,0.1\n2,0.5,0.25,0.3\n3,0.4,0.3,0.2\n4,0.3", 0);
+	put(dir, "metrics.csv", "epoch,train_loss,val_loss,val_r2,val_mae\n"
+		 "1,0.8,0.5,0.1,9\n2,0.5,0.25,0.3,7\n3,0.4,0.3,0.2,8\n4,0.3", 0);
 	ck = path_join(dir, "checkpoints");
 	mkdir(ck, 0755);
 	free(ck);
@@ -107,14 +107,16 @@ test_job(void)
 	       "plain line is normal");
 	ok(json_array_size(json_object_get(v, "checkpoints")) == 1,
 	   "only the safe existing checkpoint is listed");
-	s = json_array_get(json_object_get(v, "cards"), 2);
+	ok(json_array_size(json_object_get(v, "cards")) == 2,
+	   "cards for the metric columns only");
+	s = json_array_get(json_object_get(v, "cards"), 0);
 	is_str(json_str(s, "name", ""), "val_r2", "r2 card");
 	is_str(json_str(s, "latest", ""), "0.2", "latest of 3 full rows");
 	is_str(json_str(s, "best", ""), "0.3", "best r2 is the highest");
 	s = json_array_get(json_object_get(v, "cards"), 1);
-	is_str(json_str(s, "best", ""), "0.25", "best val_loss the lowest");
-	ok(json_array_size(json_object_get(v, "charts")) == 3,
-	   "charts: val_r2, loss, loss (log)");
+	is_str(json_str(s, "best", ""), "7", "best val_mae is the lowest");
+	ok(json_array_size(json_object_get(v, "charts")) == 4,
+	   "charts: val_r2, val_mae, loss, loss (log)");
 	s = view_summary(v, time_parse_iso8601("2026-11-25T10:05:00Z"));
 	is_str(json_str(json_object_get(s, "started"), "rel", ""),
 	       "5 min ago", "summary relative start");
