@@ -369,6 +369,77 @@ log_view(const char *dir)
 	return lines;
 }
 
+/* An event's other members as "key value, key value"; caller frees. */
+static char *
+event_text(const json_t *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *key;
+	json_t *x;
+
+	json_object_foreach((json_t *)e, key, x) {
+		char num[32], *s;
+
+		if (!strcmp(key, "time") || !strcmp(key, "event"))
+			continue;
+		sb_addf(&sb, "%s%s ", sb.len ? ", " : "", key);
+		if (json_is_string(x)) {
+			sb_adds(&sb, json_string_value(x));
+		} else if (json_is_number(x)) {
+			chart_format(json_number_value(x), 4, num,
+				     sizeof(num));
+			sb_adds(&sb, num);
+		} else {
+			s = json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
+			sb_adds(&sb, s ? s : "");
+			free(s);
+		}
+	}
+	return sb.len ? sb_detach(&sb, NULL) : xstrdup("");
+}
+
+/* The last VIEW_EVENTS events of events.jsonl as {time, event, text}. */
+static json_t *
+events_view(const char *dir)
+{
+	char *path = path_join(dir, "events.jsonl"), *buf, *line, *end;
+	json_t *all = json_array(), *out;
+	size_t n, first;
+
+	error_set_quiet(1);
+	buf = file_read(path, &n, STATE_MAX);
+	error_set_quiet(0);
+	free(path);
+	for (line = buf; line && *line; line = end ? end + 1 : NULL) {
+		char err[64], *text;
+		json_t *e;
+
+		end = strchr(line, '\n');
+		if (!end)
+			break;	/* a line still being appended */
+		e = json_load_buf("events.jsonl", line, (size_t)(end - line),
+				  err, sizeof(err));
+		if (!json_is_object(e)) {
+			json_decref(e);
+			continue;
+		}
+		text = event_text(e);
+		json_array_append_new(all, json_pack("{s:s, s:s, s:s}",
+			"time", json_str(e, "time", ""),
+			"event", json_str(e, "event", "?"), "text", text));
+		free(text);
+		json_decref(e);
+	}
+	free(buf);
+	n = json_array_size(all);
+	first = n > VIEW_EVENTS ? n - VIEW_EVENTS : 0;
+	out = json_array();
+	for (size_t i = first; i < n; i++)
+		json_array_append(out, json_array_get(all, i));
+	json_decref(all);
+	return out;
+}
+
 static int
 safe_name(const char *s)
 {
@@ -550,9 +621,12 @@ view_job(const char *dir, const char *id, double now)
 			    json_sprintf("spoolboard retry %s", id));
 	metrics_view(v, dir);
 	json_object_set_new(v, "log", log_view(dir));
+	json_object_set_new(v, "events", events_view(dir));
 	json_object_set_new(v, "checkpoints", checkpoints_view(state, dir));
 	json_object_set_new(v, "downloads", downloads_view(dir));
 	json_object_set_new(v, "config", config_view(dir));
+	json_object_set_new(v, "has_events", json_boolean(json_array_size(
+		json_object_get(v, "events"))));
 	json_object_set_new(v, "has_charts", json_boolean(json_array_size(
 		json_object_get(v, "charts"))));
 	json_object_set_new(v, "has_checkpoints", json_boolean(

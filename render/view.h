@@ -2,9 +2,10 @@
  * view.h - the view model of one job: everything its page shows, as JSON.
  *
  * view_job reads a job directory (state.json, config.json, metrics.csv,
- * the tail of log.txt, checkpoints/) and builds one json_t that the job
- * template renders and that is written beside the page as data.json, so
- * the page and the live updates read the same object. Strings from the
+ * the tail of log.txt and of events.jsonl, checkpoints/) and builds one
+ * json_t that the job template renders and that is written beside the
+ * page as data.json, so the page and the live updates read the same
+ * object. Strings from the
  * job (names, tags, CSV headers, log lines, errors) are kept as they are
  * and escaped by the template; the chart SVGs and tables are made by
  * chart.h, which escapes them itself.
@@ -16,6 +17,9 @@
 
 /* Lines of log.txt a job page shows (the last ones). */
 #define VIEW_LOG_LINES 500
+
+/* Events of events.jsonl a job page shows (the last ones). */
+#define VIEW_EVENTS 50
 
 /* The default log patterns: lines marked error, then warning. */
 #define VIEW_ERROR_RE "(?i)\\berror\\b|traceback|\\bnan\\b"

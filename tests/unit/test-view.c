@@ -68,7 +68,10 @@ test_job(void)
 	sb_adds(&log, "partial");
 	put(dir, "log.txt", log.buf, log.len);
 	put(dir, "metrics.csv", "epoch,train_loss,val_loss,val_r2,val_mae\n"
-		 "1,0.8,0.5,0.1,9\n2,0.5,0.25,0.3,7\n3,0.4,0.3,0.2,8\n4,0.3", 0);
+	    "1,0.8,0.5,0.1,9\n2,0.5,0.25,0.3,7\n3,0.4,0.3,0.2,8\n4,0.3", 0);
+	put(dir, "events.jsonl", "{\"time\": \"T1\", \"event\": \"started\","
+	    " \"pid\": 7}\nnot json\n{\"time\": \"T2\", \"event\": \"stage\","
+	    " \"stage\": \"load\", \"seconds\": 0.25}\n{\"time\": \"T3\"", 0);
 	ck = path_join(dir, "checkpoints");
 	mkdir(ck, 0755);
 	free(ck);
@@ -105,6 +108,10 @@ test_job(void)
 	       "error", "nan line classed error");
 	is_str(json_str(json_array_get(lines, 0), "cls", ""), "normal",
 	       "plain line is normal");
+	ok(json_array_size(json_object_get(v, "events")) == 2,
+	   "events: bad and unfinished lines skipped");
+	is_str(json_str(json_array_get(json_object_get(v, "events"), 1),
+			"text", ""), "stage load, seconds 0.25", "event text");
 	ok(json_array_size(json_object_get(v, "checkpoints")) == 1,
 	   "only the safe existing checkpoint is listed");
 	ok(json_array_size(json_object_get(v, "cards")) == 2,
