@@ -255,7 +255,8 @@ metrics_view(json_t *v, const char *dir)
 				"{s:s, s:s, s:s}", "name", name,
 				"latest", lb, "best", bb));
 		}
-		if (k == sizeof(known) / sizeof(known[0])) {
+		/* a column with no values (val_diracc without a window) */
+		if (k == sizeof(known) / sizeof(known[0]) && isfinite(last)) {
 			struct chart_series s = { name, "s1", x, y, m.nrows };
 			char *id = xasprintf("m%zu", col);
 

@@ -67,8 +67,9 @@ test_job(void)
 			i == 595 ? " WARNING x" : i == 596 ? " loss nan" : "");
 	sb_adds(&log, "partial");
 	put(dir, "log.txt", log.buf, log.len);
-	put(dir, "metrics.csv", "epoch,train_loss,val_loss,val_r2,val_mae\n"
-	    "1,0.8,0.5,0.1,9\n2,0.5,0.25,0.3,7\n3,0.4,0.3,0.2,8\n4,0.3", 0);
+	put(dir, "metrics.csv", "epoch,train_loss,val_loss,val_r2,val_mae,"
+	    "val_diracc\n1,0.8,0.5,0.1,9,\n2,0.5,0.25,0.3,7,\n"
+	    "3,0.4,0.3,0.2,8,\n4,0.3", 0);
 	put(dir, "events.jsonl", "{\"time\": \"T1\", \"event\": \"started\","
 	    " \"pid\": 7}\nnot json\n{\"time\": \"T2\", \"event\": \"stage\","
 	    " \"stage\": \"load\", \"seconds\": 0.25}\n{\"time\": \"T3\"", 0);
@@ -123,7 +124,7 @@ test_job(void)
 	s = json_array_get(json_object_get(v, "cards"), 1);
 	is_str(json_str(s, "best", ""), "7", "best val_mae is the lowest");
 	ok(json_array_size(json_object_get(v, "charts")) == 4,
-	   "charts: val_r2, val_mae, loss, loss (log)");
+	   "charts: val_r2, val_mae, loss, loss (log); none for no values");
 	s = view_summary(v, time_parse_iso8601("2026-11-25T10:05:00Z"));
 	is_str(json_str(json_object_get(s, "started"), "rel", ""),
 	       "5 min ago", "summary relative start");
