@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "site.h"
 #include "error.h"
 #include "jobcmd.h"
 #include "strbuf.h"
@@ -393,6 +394,63 @@ cmd_export(int argc, char **argv)
 	return jobcmd_export(spool, argv[optind], out);
 }
 
+/*
+ * render [--spool DIR] [--www DIR] [--templates DIR]: the static site of
+ * a spool. Templates default to SPOOLBOARD_DATADIR/templates when it
+ * exists, else ./templates.
+ */
+static int
+cmd_render(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "spool", required_argument, NULL, 's' },
+		{ "www", required_argument, NULL, 'w' },
+		{ "templates", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *self = find_command("render");
+	const char *spool = "spool", *www = NULL, *templates = NULL;
+	char *www_def = NULL;
+	struct stat st;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			spool = optarg;
+			break;
+		case 'w':
+			www = optarg;
+			break;
+		case 't':
+			templates = optarg;
+			break;
+		case 'h':
+			return print_usage(self, stdout);
+		default:
+			return print_usage(self, stderr);
+		}
+	}
+	if (optind != argc)
+		return print_usage(self, stderr);
+	if (stat(spool, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		error("render: '%s' is not a spool directory", spool);
+		return 1;
+	}
+	if (!www) {
+		www_def = xasprintf("%s/www", spool);
+		www = www_def;
+	}
+	if (!templates)
+		templates = stat(SPOOLBOARD_DATADIR "/templates", &st) == 0 ?
+			    SPOOLBOARD_DATADIR "/templates" : "templates";
+	rc = site_render_all(spool, www, templates) < 0 ? 1 : 0;
+	free(www_def);
+	return rc;
+}
+
 static const struct command commands[] = {
 	{ "run", cmd_run, "Serve a spool: claim configs, run the jobs.",
 	  "spoolboard run [--spool DIR] [--www DIR] [--slots N] "
@@ -441,6 +499,12 @@ static const struct command commands[] = {
 	  "  --fresh           delete the job's checkpoints and start over\n"
 	  "                    (default: resume from the newest one)\n\n"
 	  "Exit status: 0 completed, 1 failed, 2 usage, 3 cancelled." },
+	{ "render", cmd_render, "Write the static dashboard of a spool.",
+	  "spoolboard render [--spool DIR] [--www DIR] [--templates DIR]\n\n"
+	  "  --spool DIR       the spool (default ./spool)\n"
+	  "  --www DIR         the site to write (default SPOOL/www)\n"
+	  "  --templates DIR   the templates (default the installed ones,\n"
+	  "                    else ./templates)" },
 	{ "validate", cmd_validate,
 	  "Check job configs and report every problem in each.",
 	  "spoolboard validate FILE..." },

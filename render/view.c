@@ -1,0 +1,673 @@
+/*
+ * view.c - the view model of one job; see view.h.
+ *
+ * state.json is the source of truth: a job whose state cannot be parsed
+ * gets no view. The rest is read when present and left out otherwise:
+ * metrics.csv (read with CSVFILE_PARTIAL_TAIL, as the trainer may be
+ * appending) becomes the charts and the metric cards, the last
+ * VIEW_LOG_LINES lines of log.txt the log panel (each line classed by the
+ * PCRE2 patterns of view.h), checkpoints/ the checkpoint table.
+ */
+#include "view.h"
+#include "chart.h"
+#include "csvfile.h"
+#include "error.h"
+#include "fileio.h"
+#include "pattern.h"
+#include "strbuf.h"
+#include "timeutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define STATE_MAX (16 * 1024 * 1024)
+#define LOG_TAIL_BYTES (256 * 1024)
+#define METRICS_MAX (64 * 1024 * 1024)
+
+static const char *const statuses[][3] = {
+	{ "queued", "Queued", "\xe2\x97\x8b" },		/* ○ */
+	{ "running", "Running", "\xe2\x96\xb6" },	/* ▶ */
+	{ "completed", "Completed", "\xe2\x9c\x93" },	/* ✓ */
+	{ "failed", "Failed", "\xe2\x9c\x97" },		/* ✗ */
+	{ "cancelled", "Cancelled", "\xe2\x8a\x98" },	/* ⊘ */
+	{ "pending", "Pending", "\xc2\xb7" },		/* · */
+	{ "skipped", "Skipped", "\xe2\x80\x93" },	/* – */
+};
+
+const char *
+view_status_label(const char *status)
+{
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (strcmp(statuses[i][0], status) == 0)
+			return statuses[i][1];
+	return "Unknown";
+}
+
+const char *
+view_status_icon(const char *status)
+{
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (strcmp(statuses[i][0], status) == 0)
+			return statuses[i][2];
+	return "?";
+}
+
+void
+view_relative(double t, double now, char *buf, size_t n)
+{
+	double d = now - t;
+
+	if (d < 60)
+		snprintf(buf, n, "just now");
+	else if (d < 3600)
+		snprintf(buf, n, "%d min ago", (int)(d / 60));
+	else if (d < 86400)
+		snprintf(buf, n, "%d h ago", (int)(d / 3600));
+	else
+		snprintf(buf, n, "%d d ago", (int)(d / 86400));
+}
+
+void
+view_size(double bytes, char *buf, size_t n)
+{
+	static const char *const units[] = { "B", "KB", "MB", "GB", "TB" };
+	int u = 0;
+
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, n, "%.0f B", bytes);
+	else
+		snprintf(buf, n, "%.1f %s", bytes, units[u]);
+}
+
+/* "0.00123" with 4 significant digits, or "-" for null/non-finite. */
+static json_t *
+num_text(const json_t *v)
+{
+	char buf[32];
+
+	if (!json_is_number(v) || !isfinite(json_number_value(v)))
+		return json_string("-");
+	chart_format(json_number_value(v), 4, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* {iso, rel} for the time member key of state, or null. */
+static json_t *
+time_view(const json_t *state, const char *key, double now)
+{
+	const char *iso = json_str(state, key, NULL);
+	double t = iso ? time_parse_iso8601(iso) : -1;
+	char rel[32];
+	json_t *o;
+
+	if (t < 0)
+		return json_null();
+	o = json_pack("{s:s}", "iso", iso);
+	if (now > 0) {
+		view_relative(t, now, rel, sizeof(rel));
+		json_object_set_new(o, "rel", json_string(rel));
+	}
+	return o;
+}
+
+/* The job's duration text: started to ended (or to updated). */
+static json_t *
+duration_text(const json_t *state)
+{
+	double s = time_parse_iso8601(json_str(state, "started", ""));
+	double e = time_parse_iso8601(json_str(state, "ended", ""));
+	char buf[32];
+
+	if (e < 0)
+		e = time_parse_iso8601(json_str(state, "updated", ""));
+	if (s < 0 || e < s)
+		return json_null();
+	time_duration(e - s, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+stages_view(const json_t *state)
+{
+	json_t *rows = json_array(), *st;
+	size_t i;
+
+	json_array_foreach(json_object_get(state, "stages"), i, st) {
+		const char *s = json_str(st, "status", "pending");
+		double secs = json_dbl(st, "seconds", -1);
+		char buf[32] = "";
+		json_t *row;
+
+		if (secs >= 0)
+			time_duration(secs, buf, sizeof(buf));
+		row = json_pack("{s:s, s:s, s:s, s:s, s:s}",
+				"name", json_str(st, "name", "?"),
+				"status", s, "label", view_status_label(s),
+				"icon", view_status_icon(s), "duration", buf);
+		json_array_append_new(rows, row);
+	}
+	return rows;
+}
+
+/* Copy a string array member (tags) keeping only strings. */
+static json_t *
+strings(const json_t *arr)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v))
+			json_array_append(out, v);
+	return out;
+}
+
+/* Column col of m as doubles (empty or bad cells: NaN); caller frees. */
+static double *
+column(const struct csvfile *m, long col)
+{
+	double *v = xcalloc(m->nrows ? m->nrows : 1, sizeof(*v));
+
+	for (size_t r = 0; r < m->nrows; r++) {
+		const char *c = csvfile_cell(m, r, (size_t)col);
+		char *end;
+
+		v[r] = strtod(c, &end);
+		if (!*c || *end)
+			v[r] = NAN;
+	}
+	return v;
+}
+
+static void
+add_chart(json_t *charts, const char *id, const char *title,
+	  const char *ylabel, int log_y, const struct chart_series *s,
+	  size_t ns)
+{
+	struct chart c = { id, title, "epoch", ylabel, log_y, 0, 0, s, ns };
+	struct strbuf svg = STRBUF_INIT, table = STRBUF_INIT;
+
+	if (chart_svg(&svg, &c) == 0 && chart_table(&table, &c) == 0)
+		json_array_append_new(charts, json_pack("{s:s, s:s, s:s}",
+			"id", id, "title", title, "svg", sb_str(&svg),
+			"table", sb_str(&table)));
+	sb_release(&svg);
+	sb_release(&table);
+}
+
+/* Charts and metric cards from metrics.csv into v. */
+static void
+metrics_view(json_t *v, const char *dir)
+{
+	static const char *const known[] = { "epoch", "step", "seconds",
+		"lr", "train_loss", "val_loss", "cpu_pct", "rss_mb" };
+	char *path = path_join(dir, "metrics.csv");
+	json_t *charts = json_array(), *cards = json_array();
+	struct csvfile m = { 0 };
+	double *x = NULL;
+	long ex;
+
+	json_object_set_new(v, "charts", charts);
+	json_object_set_new(v, "cards", cards);
+	error_set_quiet(1);
+	if (csvfile_load(&m, path, ',', METRICS_MAX,
+			 CSVFILE_PARTIAL_TAIL) < 0) {
+		error_set_quiet(0);
+		free(path);
+		return;
+	}
+	error_set_quiet(0);
+	free(path);
+	ex = csvfile_find(&m, "epoch");
+	if (ex < 0 || m.nrows == 0)
+		goto out;
+	x = column(&m, ex);
+	for (size_t col = 0; col < m.ncols; col++) {
+		const char *name = csvfile_header(&m, col);
+		double *y = column(&m, (long)col), best = NAN, last = NAN;
+		int lower = !strstr(name, "r2") && !strstr(name, "acc") &&
+			    !strstr(name, "f1");
+		size_t k;
+		char lb[32], bb[32];
+
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (strcmp(known[k], name) == 0)
+				break;
+		for (size_t r = 0; r < m.nrows; r++) {
+			if (!isfinite(y[r]))
+				continue;
+			last = y[r];
+			if (isnan(best) || (lower ? y[r] < best : y[r] > best))
+				best = y[r];
+		}
+		/* train_loss and val_loss have cards of their own */
+		if (k == sizeof(known) / sizeof(known[0]) && isfinite(last)) {
+			chart_format(last, 4, lb, sizeof(lb));
+			chart_format(best, 4, bb, sizeof(bb));
+			json_array_append_new(cards, json_pack(
+				"{s:s, s:s, s:s}", "name", name,
+				"latest", lb, "best", bb));
+		}
+		/* a column with no values (val_diracc without a window) */
+		if (k == sizeof(known) / sizeof(known[0]) && isfinite(last)) {
+			struct chart_series s = { name, "s1", x, y, m.nrows };
+			char *id = xasprintf("m%zu", col);
+
+			add_chart(charts, id, name, name, 0, &s, 1);
+			free(id);
+		}
+		free(y);
+	}
+	{
+		long tl = csvfile_find(&m, "train_loss");
+		long vl = csvfile_find(&m, "val_loss");
+		double *t = tl >= 0 ? column(&m, tl) : NULL;
+		double *w = vl >= 0 ? column(&m, vl) : NULL;
+		struct chart_series s[2];
+		size_t ns = 0;
+
+		if (t)
+			s[ns++] = (struct chart_series){ "train", "s1", x, t,
+							 m.nrows };
+		if (w)
+			s[ns++] = (struct chart_series){ "val", "s2", x, w,
+							 m.nrows };
+		if (ns) {
+			add_chart(charts, "loss", "Loss", "loss", 0, s, ns);
+			add_chart(charts, "loss-log", "Loss (log scale)",
+				  "loss", 1, s, ns);
+		}
+		free(t);
+		free(w);
+	}
+	{
+		static const char *const extra[][3] = {
+			{ "lr", "Learning rate", "lr" },
+			{ "cpu_pct", "CPU", "%" },
+			{ "rss_mb", "Memory", "MB" },
+		};
+		for (size_t i = 0; i < 3; i++) {
+			long c = csvfile_find(&m, extra[i][0]);
+			struct chart_series s;
+			double *y;
+
+			if (c < 0)
+				continue;
+			y = column(&m, c);
+			s = (struct chart_series){ extra[i][1], "s1", x, y,
+						   m.nrows };
+			add_chart(charts, extra[i][0], extra[i][1],
+				  extra[i][2], 0, &s, 1);
+			free(y);
+		}
+	}
+out:
+	free(x);
+	csvfile_release(&m);
+}
+
+/* The last VIEW_LOG_LINES lines of log.txt, each with its class. */
+static json_t *
+log_view(const char *dir)
+{
+	char *path = path_join(dir, "log.txt");
+	FILE *fp = fopen(path, "rb");
+	json_t *lines = json_array();
+	struct pattern *pe, *pw;
+	char err[128], *buf, *p, *start;
+	long size, from;
+	size_t n, nl = 0;
+
+	free(path);
+	if (!fp)
+		return lines;
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	from = size > LOG_TAIL_BYTES ? size - LOG_TAIL_BYTES : 0;
+	fseek(fp, from, SEEK_SET);
+	buf = xmalloc(LOG_TAIL_BYTES + 1);
+	n = fread(buf, 1, LOG_TAIL_BYTES, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	start = buf;
+	if (from > 0 && (p = memchr(buf, '\n', n)))
+		start = p + 1;	/* the first line may be cut */
+	/* Walk back VIEW_LOG_LINES line ends from the end. */
+	for (p = buf + n; p > start; p--)
+		if (p[-1] == '\n' && p != buf + n && ++nl == VIEW_LOG_LINES)
+			break;
+	start = p;
+	pe = pattern_new(VIEW_ERROR_RE, err, sizeof(err));
+	pw = pattern_new(VIEW_WARNING_RE, err, sizeof(err));
+	while (*start) {
+		char *end = strchr(start, '\n');
+		const char *cls = "normal", *line = start;
+
+		if (end)
+			*end = '\0';
+		if (!csvfile_utf8_valid(line))
+			line = "(a line that is not UTF-8)";
+		if (pe && pattern_match(pe, line))
+			cls = "error";
+		else if (pw && pattern_match(pw, line))
+			cls = "warning";
+		json_array_append_new(lines, json_pack("{s:s, s:s}",
+					"cls", cls, "text", line));
+		if (!end)
+			break;
+		start = end + 1;
+	}
+	pattern_free(pe);
+	pattern_free(pw);
+	free(buf);
+	return lines;
+}
+
+/* An event's other members as "key value, key value"; caller frees. */
+static char *
+event_text(const json_t *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *key;
+	json_t *x;
+
+	json_object_foreach((json_t *)e, key, x) {
+		char num[32], *s;
+
+		if (!strcmp(key, "time") || !strcmp(key, "event"))
+			continue;
+		sb_addf(&sb, "%s%s ", sb.len ? ", " : "", key);
+		if (json_is_string(x)) {
+			sb_adds(&sb, json_string_value(x));
+		} else if (json_is_number(x)) {
+			chart_format(json_number_value(x), 4, num,
+				     sizeof(num));
+			sb_adds(&sb, num);
+		} else {
+			s = json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
+			sb_adds(&sb, s ? s : "");
+			free(s);
+		}
+	}
+	return sb.len ? sb_detach(&sb, NULL) : xstrdup("");
+}
+
+/* The last VIEW_EVENTS events of events.jsonl as {time, event, text}. */
+static json_t *
+events_view(const char *dir)
+{
+	char *path = path_join(dir, "events.jsonl"), *buf, *line, *end;
+	json_t *all = json_array(), *out;
+	size_t n, first;
+
+	error_set_quiet(1);
+	buf = file_read(path, &n, STATE_MAX);
+	error_set_quiet(0);
+	free(path);
+	for (line = buf; line && *line; line = end ? end + 1 : NULL) {
+		char err[64], *text;
+		json_t *e;
+
+		end = strchr(line, '\n');
+		if (!end)
+			break;	/* a line still being appended */
+		e = json_load_buf("events.jsonl", line, (size_t)(end - line),
+				  err, sizeof(err));
+		if (!json_is_object(e)) {
+			json_decref(e);
+			continue;
+		}
+		text = event_text(e);
+		json_array_append_new(all, json_pack("{s:s, s:s, s:s}",
+			"time", json_str(e, "time", ""),
+			"event", json_str(e, "event", "?"), "text", text));
+		free(text);
+		json_decref(e);
+	}
+	free(buf);
+	n = json_array_size(all);
+	first = n > VIEW_EVENTS ? n - VIEW_EVENTS : 0;
+	out = json_array();
+	for (size_t i = first; i < n; i++)
+		json_array_append(out, json_array_get(all, i));
+	json_decref(all);
+	return out;
+}
+
+static int
+safe_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.')
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789._-") == n;
+}
+
+/* Checkpoints listed in state.json whose files exist. */
+static json_t *
+checkpoints_view(const json_t *state, const char *dir)
+{
+	json_t *rows = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(state, "checkpoints"), i, c) {
+		const char *file = json_str(c, "file", "");
+		char *path, sz[32];
+		struct stat st;
+		json_t *vl;
+
+		if (!safe_name(file))
+			continue;
+		path = xasprintf("%s/checkpoints/%s", dir, file);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			char *href = xasprintf("files/checkpoints/%s", file);
+
+			view_size((double)st.st_size, sz, sizeof(sz));
+			vl = json_object_get(c, "val_loss");
+			json_array_append_new(rows, json_pack(
+				"{s:s, s:I, s:s, s:o, s:s}", "file", file,
+				"epoch", (json_int_t)json_dbl(c, "epoch", 0),
+				"size", sz, "val_loss", num_text(vl),
+				"href", href));
+			free(href);
+		}
+		free(path);
+	}
+	return rows;
+}
+
+/* The download files that exist (regular files, not links). */
+static json_t *
+downloads_view(const char *dir)
+{
+	static const char *const files[] = { "metrics.csv", "log.txt",
+		"model.tar.zst", "predictions.csv" };
+	json_t *rows = json_array();
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = path_join(dir, files[i]), *href, sz[32];
+		struct stat st;
+
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			href = xasprintf("files/%s", files[i]);
+			view_size((double)st.st_size, sz, sizeof(sz));
+			json_array_append_new(rows, json_pack(
+				"{s:s, s:s, s:s}", "file", files[i],
+				"size", sz, "href", href));
+			free(href);
+		}
+		free(path);
+	}
+	return rows;
+}
+
+/* config.json pretty-printed, or null. */
+static json_t *
+config_view(const char *dir)
+{
+	char *path = path_join(dir, "config.json"), err[256], *s;
+	json_t *cfg = json_load_path(path, STATE_MAX, err, sizeof(err)), *out;
+
+	free(path);
+	if (!cfg)
+		return json_null();
+	s = json_to_string(cfg);
+	out = json_string(s);
+	free(s);
+	json_decref(cfg);
+	return out ? out : json_null();
+}
+
+static int
+is_live(const char *status)
+{
+	return strcmp(status, "queued") == 0 || strcmp(status, "running") == 0;
+}
+
+json_t *
+view_job(const char *dir, const char *id, double now)
+{
+	char *path = path_join(dir, "state.json"), err[256], buf[64];
+	json_t *state = json_load_path(path, STATE_MAX, err, sizeof(err));
+	json_t *v, *e, *model, *data;
+	const char *status;
+	double progress, eta;
+
+	free(path);
+	if (!state) {
+		warning("skipping job %s: %s", id, err);
+		return NULL;
+	}
+	if (!json_is_object(state) || !json_is_string(json_object_get(state,
+							       "status"))) {
+		warning("skipping job %s: state.json has no status", id);
+		json_decref(state);
+		return NULL;
+	}
+	status = json_str(state, "status", "queued");
+	progress = json_dbl(state, "progress", 0);
+	if (!(progress >= 0))
+		progress = 0;
+	if (progress > 1)
+		progress = 1;
+	v = json_object();
+	json_object_set_new(v, "id", json_string(id));
+	json_object_set_new(v, "name", json_string(json_str(state, "name",
+							      id)));
+	json_object_set_new(v, "tags", strings(json_object_get(state,
+								"tags")));
+	json_object_set_new(v, "status", json_string(status));
+	json_object_set_new(v, "label", json_string(view_status_label(status)));
+	json_object_set_new(v, "icon", json_string(view_status_icon(status)));
+	json_object_set_new(v, "live", json_boolean(is_live(status)));
+	json_object_set_new(v, "progress_pct",
+			    json_integer((json_int_t)(progress * 100 + 0.5)));
+	json_object_set_new(v, "epoch", json_integer(
+		(json_int_t)json_dbl(state, "epoch", 0)));
+	json_object_set_new(v, "epochs", json_integer(
+		(json_int_t)json_dbl(state, "epochs", 0)));
+	eta = json_dbl(state, "eta_seconds", -1);
+	if (eta >= 0 && strcmp(status, "running") == 0) {
+		time_duration(eta, buf, sizeof(buf));
+		json_object_set_new(v, "eta", json_string(buf));
+	}
+	json_object_set_new(v, "stage", json_string(json_str(state, "stage",
+							       "")));
+	json_object_set_new(v, "stages", stages_view(state));
+	json_object_set_new(v, "train_loss",
+			    num_text(json_object_get(state, "train_loss")));
+	json_object_set_new(v, "val_loss",
+			    num_text(json_object_get(state, "val_loss")));
+	json_object_set_new(v, "best_val_loss", num_text(json_object_get(
+		json_object_get(state, "best"), "val_loss")));
+	json_object_set_new(v, "best_epoch", json_integer((json_int_t)
+		json_dbl(json_object_get(state, "best"), "epoch", 0)));
+	model = json_object_get(state, "model");
+	json_object_set_new(v, "model", json_pack("{s:s, s:I, s:s}",
+		"type", json_str(model, "type", "?"),
+		"params", (json_int_t)json_dbl(model, "params", 0),
+		"loss", json_str(model, "loss", "?")));
+	data = json_object_get(state, "data");
+	json_object_set_new(v, "data", json_pack("{s:s, s:I, s:I}",
+		"path", json_str(data, "path", ""),
+		"rows", (json_int_t)json_dbl(data, "rows", 0),
+		"features", (json_int_t)json_array_size(
+			json_object_get(data, "features"))));
+	json_object_set_new(v, "created", time_view(state, "created", now));
+	json_object_set_new(v, "started", time_view(state, "started", now));
+	json_object_set_new(v, "ended", time_view(state, "ended", now));
+	json_object_set_new(v, "updated", json_string(json_str(state,
+							"updated", "")));
+	json_object_set_new(v, "duration", duration_text(state));
+	e = json_object_get(state, "error");
+	if (json_is_object(e))
+		json_object_set_new(v, "error", json_pack("{s:s, s:s, s:o}",
+			"message", json_str(e, "message", "unknown error"),
+			"stage", json_str(e, "stage", "?"),
+			"hint", json_is_string(json_object_get(e, "hint")) ?
+				json_string(json_str(e, "hint", "")) :
+				json_null()));
+	json_object_set_new(v, "cancel_cmd",
+			    json_sprintf("spoolboard cancel %s", id));
+	json_object_set_new(v, "retry_cmd",
+			    json_sprintf("spoolboard retry %s", id));
+	metrics_view(v, dir);
+	json_object_set_new(v, "log", log_view(dir));
+	json_object_set_new(v, "events", events_view(dir));
+	json_object_set_new(v, "checkpoints", checkpoints_view(state, dir));
+	json_object_set_new(v, "downloads", downloads_view(dir));
+	json_object_set_new(v, "config", config_view(dir));
+	json_object_set_new(v, "has_events", json_boolean(json_array_size(
+		json_object_get(v, "events"))));
+	json_object_set_new(v, "has_charts", json_boolean(json_array_size(
+		json_object_get(v, "charts"))));
+	json_object_set_new(v, "has_checkpoints", json_boolean(
+		json_array_size(json_object_get(v, "checkpoints"))));
+	json_object_set_new(v, "has_downloads", json_boolean(json_array_size(
+		json_object_get(v, "downloads"))));
+	json_decref(state);
+	return v;
+}
+
+json_t *
+view_summary(const json_t *view, double now)
+{
+	static const char *const keys[] = { "id", "name", "tags", "status",
+		"label", "icon", "progress_pct", "epoch", "epochs",
+		"best_val_loss", "duration", "updated" };
+	json_t *s = json_object();
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *x = json_object_get(view, keys[i]);
+
+		json_object_set(s, keys[i], x ? x : json_null());
+	}
+	for (int i = 0; i < 3; i++) {
+		const char *k = i == 0 ? "created" : i == 1 ? "started" :
+					"ended";
+		const json_t *t = json_object_get(view, k);
+		const char *iso = json_str(t, "iso", NULL);
+		char rel[32];
+
+		if (!iso) {
+			json_object_set_new(s, k, json_null());
+			continue;
+		}
+		if (now > 0)
+			view_relative(time_parse_iso8601(iso), now, rel,
+				      sizeof(rel));
+		json_object_set_new(s, k, now > 0 ?
+			json_pack("{s:s, s:s}", "iso", iso, "rel", rel) :
+			json_pack("{s:s}", "iso", iso));
+	}
+	return s;
+}

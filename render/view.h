@@ -1,0 +1,56 @@
+/*
+ * view.h - the view model of one job: everything its page shows, as JSON.
+ *
+ * view_job reads a job directory (state.json, config.json, metrics.csv,
+ * the tail of log.txt and of events.jsonl, checkpoints/) and builds one
+ * json_t that the job template renders and that is written beside the
+ * page as data.json, so the page and the live updates read the same
+ * object. Strings from the
+ * job (names, tags, CSV headers, log lines, errors) are kept as they are
+ * and escaped by the template; the chart SVGs and tables are made by
+ * chart.h, which escapes them itself.
+ */
+#ifndef SPOOLBOARD_VIEW_H
+#define SPOOLBOARD_VIEW_H
+
+#include "json.h"
+
+/* Lines of log.txt a job page shows (the last ones). */
+#define VIEW_LOG_LINES 500
+
+/* Events of events.jsonl a job page shows (the last ones). */
+#define VIEW_EVENTS 50
+
+/* The default log patterns: lines marked error, then warning. */
+#define VIEW_ERROR_RE "(?i)\\berror\\b|traceback|\\bnan\\b"
+#define VIEW_WARNING_RE "(?i)\\bwarn"
+
+/*
+ * The view model of the job in directory dir, whose name is id. now is
+ * the time relative forms ("3 min ago") are computed against, or 0 for
+ * none (the page then shows absolute times only, which keeps its bytes
+ * equal from one render to the next). NULL after warning() when
+ * state.json is missing, half written or malformed; the caller decides
+ * what to show then. A new reference.
+ */
+json_t *view_job(const char *dir, const char *id, double now);
+
+/*
+ * The summary of a job view (for the index and jobs.json): id, name,
+ * status, label, icon, progress, epoch, epochs, best val_loss, tags,
+ * created, started, ended, duration; relative forms against now (0:
+ * none). A new reference.
+ */
+json_t *view_summary(const json_t *view, double now);
+
+/* The label and icon of a job or stage status ("running" -> "Running"). */
+const char *view_status_label(const char *status);
+const char *view_status_icon(const char *status);
+
+/* "just now", "5 min ago", "3 h ago", "2 d ago" for t against now. */
+void view_relative(double t, double now, char *buf, size_t n);
+
+/* A byte count as "1.8 KB", "3.4 MB". */
+void view_size(double bytes, char *buf, size_t n);
+
+#endif

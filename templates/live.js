@@ -1,0 +1,210 @@
+/* spoolboard live.js: live updates on job pages, sorting and filtering on
+ * the index. Every page is complete without it. */
+(function () {
+	"use strict";
+	var body = document.body;
+
+	function esc(s) {
+		return String(s).replace(/[&<>"']/g, function (c) {
+			return { "&": "&amp;", "<": "&lt;", ">": "&gt;",
+				'"': "&quot;", "'": "&#39;" }[c];
+		});
+	}
+
+	function relTimes() {
+		var now = Date.now();
+		document.querySelectorAll("time[datetime]").forEach(function (t) {
+			var d = (now - Date.parse(t.getAttribute("datetime"))) / 1000;
+			var r;
+			if (isNaN(d)) return;
+			if (d < 60) r = "just now";
+			else if (d < 3600) r = Math.floor(d / 60) + " min ago";
+			else if (d < 86400) r = Math.floor(d / 3600) + " h ago";
+			else r = Math.floor(d / 86400) + " d ago";
+			t.textContent = r;
+		});
+	}
+
+	function job() {
+		var bar = document.getElementById("livebar");
+		var note = document.getElementById("livenote");
+		var btn = document.getElementById("livetoggle");
+		var paused = false, timer = null;
+		relTimes();
+		if (body.getAttribute("data-live") !== "true" || !bar) return;
+		bar.hidden = false;
+		if (location.protocol === "file:") {
+			btn.hidden = true;
+			note.textContent = "Live updates need http: serve the " +
+				"folder, e.g. python3 -m http.server -d spool/www";
+			return;
+		}
+		function apply(d) {
+			document.querySelectorAll("[data-f]").forEach(function (e) {
+				var k = e.getAttribute("data-f");
+				if (d[k] !== undefined && d[k] !== null)
+					e.textContent = d[k];
+			});
+			var p = document.getElementById("pbar");
+			if (p) {
+				p.style.width = d.progress_pct + "%";
+				p.parentNode.setAttribute("aria-valuenow",
+							  d.progress_pct);
+			}
+			var st = document.getElementById("status");
+			if (st) {
+				st.className = "badge st-" + d.status;
+				st.querySelector(".icon").textContent = d.icon;
+			}
+			var ol = document.getElementById("stages");
+			if (ol && d.stages) ol.innerHTML = d.stages.map(function (s) {
+				return '<li class="stage st-' + esc(s.status) +
+					'"><span class="icon" aria-hidden="true">' +
+					esc(s.icon) + '</span> <span class="stage-name">' +
+					esc(s.name) + '</span> <span class="stage-status">' +
+					esc(s.label) + '</span> <span class="stage-dur muted">' +
+					esc(s.duration) + "</span></li>";
+			}).join("");
+			var log = document.getElementById("log");
+			if (log && d.log) {
+				var end = log.scrollTop + log.clientHeight >=
+					log.scrollHeight - 4;
+				log.innerHTML = d.log.map(function (l) {
+					return '<span class="ln ' + esc(l.cls) + '">' +
+						esc(l.text) + "</span>\n";
+				}).join("");
+				if (end) log.scrollTop = log.scrollHeight;
+			}
+			(d.charts || []).forEach(function (c) {
+				var f = document.getElementById("chart-" + c.id);
+				if (f && f.firstElementChild &&
+				    f.firstElementChild.tagName.toLowerCase() === "svg")
+					f.firstElementChild.outerHTML = c.svg;
+			});
+			if (!d.live) {
+				stop();
+				note.textContent = "Finished: " + d.label;
+				btn.hidden = true;
+			}
+		}
+		function poll() {
+			fetch("data.json", { cache: "no-cache" }).then(function (r) {
+				if (!r.ok) throw new Error(r.status);
+				return r.json();
+			}).then(function (d) {
+				note.textContent = "Live · updated " +
+					new Date().toLocaleTimeString();
+				apply(d);
+			}).catch(function () {
+				note.textContent = "Live · could not load data.json";
+			});
+		}
+		function stop() { clearInterval(timer); timer = null; }
+		function start() { stop(); timer = setInterval(poll, 3000); poll(); }
+		btn.addEventListener("click", function () {
+			paused = !paused;
+			btn.textContent = paused ? "Live" : "Pause";
+			note.textContent = paused ? "Paused" : "Live";
+			if (paused) stop(); else start();
+		});
+		start();
+	}
+
+	function index() {
+		var table = document.getElementById("jobs");
+		var controls = document.getElementById("controls");
+		var q = document.getElementById("q");
+		var fs = document.getElementById("fstatus");
+		var ft = document.getElementById("ftag");
+		var sortKey = "", sortDir = 1;
+		relTimes();
+		if (!table || !controls) return;
+		controls.hidden = false;
+		var tbody = table.tBodies[0];
+		var rows = Array.prototype.slice.call(tbody.rows);
+		var tags = {};
+		rows.forEach(function (r) {
+			(r.getAttribute("data-tags") || "").split(" ")
+				.forEach(function (t) { if (t) tags[t] = 1; });
+		});
+		Object.keys(tags).sort().forEach(function (t) {
+			var o = document.createElement("option");
+			o.value = t; o.textContent = t; ft.appendChild(o);
+		});
+		function readHash() {
+			var h = new URLSearchParams(location.hash.slice(1));
+			q.value = h.get("q") || "";
+			fs.value = h.get("status") || "";
+			ft.value = h.get("tag") || "";
+			sortKey = h.get("sort") || "";
+			sortDir = h.get("dir") === "desc" ? -1 : 1;
+		}
+		function writeHash() {
+			var h = new URLSearchParams();
+			if (q.value) h.set("q", q.value);
+			if (fs.value) h.set("status", fs.value);
+			if (ft.value) h.set("tag", ft.value);
+			if (sortKey) {
+				h.set("sort", sortKey);
+				h.set("dir", sortDir < 0 ? "desc" : "asc");
+			}
+			history.replaceState(null, "", "#" + h.toString());
+		}
+		function update() {
+			var text = q.value.toLowerCase();
+			rows.forEach(function (r) {
+				var tg = " " + r.getAttribute("data-tags") + " ";
+				r.hidden = (fs.value && r.getAttribute("data-status") !==
+					fs.value) || (ft.value &&
+					tg.indexOf(" " + ft.value + " ") < 0) ||
+					(text && r.textContent.toLowerCase()
+					.indexOf(text) < 0);
+			});
+			table.querySelectorAll("th[data-sort]").forEach(function (th) {
+				th.removeAttribute("aria-sort");
+				if (th.getAttribute("data-sort") === sortKey)
+					th.setAttribute("aria-sort", sortDir > 0 ?
+						"ascending" : "descending");
+			});
+			if (sortKey) {
+				var th = table.querySelector('th[data-sort="' +
+							     sortKey + '"]');
+				var num = th && th.getAttribute("data-type") === "num";
+				var sorted = rows.slice().sort(function (a, b) {
+					var x = a.getAttribute("data-" + sortKey) || "";
+					var y = b.getAttribute("data-" + sortKey) || "";
+					if (num) {
+						x = parseFloat(x); y = parseFloat(y);
+						if (isNaN(x)) x = Infinity;
+						if (isNaN(y)) y = Infinity;
+						return (x - y) * sortDir || 0;
+					}
+					return x.localeCompare(y) * sortDir;
+				});
+				sorted.forEach(function (r) { tbody.appendChild(r); });
+			}
+			writeHash();
+		}
+		table.querySelectorAll("th[data-sort]").forEach(function (th) {
+			th.tabIndex = 0;
+			function go() {
+				var k = th.getAttribute("data-sort");
+				sortDir = k === sortKey ? -sortDir : 1;
+				sortKey = k;
+				update();
+			}
+			th.addEventListener("click", go);
+			th.addEventListener("keydown", function (e) {
+				if (e.key === "Enter") go();
+			});
+		});
+		[q, fs, ft].forEach(function (e) {
+			e.addEventListener("input", update);
+		});
+		readHash();
+		update();
+	}
+
+	if (body.getAttribute("data-page") === "job") job();
+	else if (body.getAttribute("data-page") === "index") index();
+})();

@@ -1,0 +1,228 @@
+#!/bin/sh
+# spoolboard render: the static site of a spool with jobs in every status.
+. "$(dirname "$0")/lib.sh"
+
+T=$SRCDIR/templates
+
+# state JOB STATUS NAME EPOCH: a hand-written state.json.
+state() {
+	mkdir -p "spool/jobs/$1" &&
+	cat >"spool/jobs/$1/state.json" <<JSON
+{"id": "$1", "name": "$3", "tags": ["hand", "t-$2"], "status": "$2",
+ "stage": "train", "progress": 0.$4, "epoch": $4, "epochs": 10,
+ "train_loss": 0.5, "val_loss": null, "best": null, "metrics": {},
+ "stages": [{"name": "load", "status": "completed", "seconds": 0.1},
+  {"name": "train", "status": "running", "seconds": null}],
+ "created": "2026-11-25T10:0$4:00Z", "started": "2026-11-25T10:0$4:01Z",
+ "updated": "2026-11-25T10:0$4:30Z", "ended": null, "eta_seconds": 42,
+ "checkpoints": [], "error": null}
+JSON
+}
+
+mkdir -p data spool/jobs spool/rejected &&
+cp "$SRCDIR"/examples/data/housing.csv data/ &&
+cat >base.json <<'JSON'
+{"name": "housing small", "tags": ["demo"],
+ "data": {"path": "data/housing.csv", "targets": ["price"]},
+ "model": {"type": "mlp", "hidden": [8]},
+ "train": {"epochs": 3, "seed": 1}, "checkpoint": {"every": 1}}
+JSON
+
+test_expect_success 'a fixture spool with every status renders' '
+	spoolboard train base.json --out spool/jobs/done --threads 1 &&
+	sed "s/\"price\"/\"prize\"/" base.json >bad.json &&
+	test_expect_code 1 spoolboard train bad.json --out spool/jobs/bad \
+		--threads 1 &&
+	state queued queued "waiting job" 0 &&
+	state run running "running job" 4 &&
+	state stop cancelled "stopped job" 2 &&
+	echo "{\"nope\": 1}" >spool/rejected/odd.json &&
+	echo "odd.json: data: missing <b>field</b>" >spool/rejected/odd.error &&
+	spoolboard render --spool spool --templates "$T" &&
+	for j in done bad queued run stop; do
+		test -s spool/www/jobs/$j/index.html &&
+		test -s spool/www/jobs/$j/data.json || exit 1
+	done &&
+	test -s spool/www/style.css && test -s spool/www/live.js &&
+	test -f spool/www/jobs/done/files/metrics.csv &&
+	test -f spool/www/jobs/done/files/model.tar.zst &&
+	test -f spool/www/jobs/done/files/checkpoints/ckpt-000003.tar.zst &&
+	test "$(stat -c %i spool/jobs/done/log.txt)" = \
+		"$(stat -c %i spool/www/jobs/done/files/log.txt)"
+'
+
+cat >check.py <<'PY'
+import json, os, re, sys, html.parser
+import xml.etree.ElementTree as ET
+www = sys.argv[1]
+VOID = {"meta", "link", "br", "hr", "img", "input", "col", "wbr", "source"}
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []; self.text = []
+    def handle_starttag(self, tag, a):
+        if tag not in VOID:
+            self.stack.append(tag)
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        assert self.stack and self.stack[-1] == tag, \
+            "bad close </%s> in %s" % (tag, self.stack[-3:])
+        self.stack.pop()
+    def handle_data(self, d):
+        self.text.append(d)
+def page(path):
+    src = open(path, encoding="utf-8").read()
+    p = P(); p.feed(src); p.close()
+    assert not p.stack, "unclosed %s in %s" % (p.stack, path)
+    for svg in re.findall(r"<svg.*?</svg>", src, re.S):
+        ET.fromstring(svg)
+    return src, " ".join(p.text)
+idx, idxtext = page(os.path.join(www, "index.html"))
+jobs = json.load(open(os.path.join(www, "jobs.json")))["jobs"]
+ids = sorted(j["id"] for j in jobs)
+want = sorted(sys.argv[2].split(","))
+assert ids == want, (ids, want)
+created = [j["created"]["iso"] for j in jobs]
+assert created == sorted(created, reverse=True), created
+for j in jobs:
+    d = json.load(open(os.path.join(www, "jobs", j["id"], "data.json")))
+    src, text = page(os.path.join(www, "jobs", j["id"], "index.html"))
+    assert d["status"] == j["status"]
+    assert ('data-status="%s"' % j["status"]) in idx
+    assert d["label"] in text, d["label"]
+    assert (">%s</span>%%" % d["progress_pct"]) in src or \
+        ('data-f="progress_pct">%s<' % d["progress_pct"]) in src
+    assert ('data-f="epoch">%d<' % d["epoch"]) in src
+    assert d["best_val_loss"] in text
+    if d["status"] == "failed":
+        assert d["error"]["message"] in text and "role=\"alert\"" in src
+    if d["status"] == "completed":
+        assert d["charts"] and d["cards"] and d["checkpoints"]
+        assert len(re.findall(r"<svg", src)) == len(d["charts"])
+    for f in d["downloads"] + d["checkpoints"]:
+        assert os.path.isfile(os.path.join(www, "jobs", j["id"], f["href"]))
+counts = {}
+for j in jobs:
+    counts[j["status"]] = counts.get(j["status"], 0) + 1
+for k in ["queued", "running", "completed", "failed", "cancelled"]:
+    assert ('data-count="%s">%d<' % (k, counts.get(k, 0))) in idx, k
+assert ('data-count="total">%d<' % len(jobs)) in idx
+feed = ET.parse(os.path.join(www, "feed.xml")).getroot()
+A = "{http://www.w3.org/2005/Atom}"
+assert feed.tag == A + "feed"
+entries = feed.findall(A + "entry")
+fin = [j for j in jobs if j["status"] in ("completed", "failed", "cancelled")]
+assert len(entries) == len(fin), (len(entries), len(fin))
+for e in entries:
+    for k in ("title", "id", "updated"):
+        assert e.find(A + k) is not None
+PY
+
+test_expect_success 'pages are well formed and match their data.json' '
+	python3 check.py spool/www done,bad,queued,run,stop
+'
+
+test_expect_success 'the index lists rejected configs, escaped' '
+	grep -q "odd.json" spool/www/index.html &&
+	grep -q "missing &lt;b&gt;field&lt;/b&gt;" spool/www/index.html
+'
+
+test_expect_success 'a failed job shows its error and stage; commands to copy' '
+	grep -q "Failed in stage load" spool/www/jobs/bad/index.html &&
+	grep -q "spoolboard retry bad" spool/www/jobs/bad/index.html &&
+	grep -q "spoolboard cancel run" spool/www/jobs/run/index.html &&
+	grep -q "data-live=\"true\"" spool/www/jobs/run/index.html &&
+	grep -q "queue: <strong>1</strong> of 1<" spool/www/jobs/queued/index.html &&
+	! grep -q "Place in the queue" spool/www/jobs/run/index.html &&
+	grep -q "data-live=\"false\"" spool/www/jobs/done/index.html
+'
+
+test_expect_success 'rendering twice rewrites nothing' '
+	find spool/www -type f -exec stat -c "%n %Y.%y" {} + | sort >before &&
+	sleep 1 &&
+	spoolboard render --spool spool --templates "$T" &&
+	find spool/www -type f -exec stat -c "%n %Y.%y" {} + | sort >after &&
+	test_cmp before after
+'
+
+test_expect_success 'a state change rewrites that job, the index and feeds only' '
+	sed "s/\"epoch\": 4/\"epoch\": 5/; s/10:04:30/10:05:30/; s/\"status\": \"running\"/\"status\": \"cancelled\"/" \
+		spool/jobs/run/state.json >s.tmp &&
+	mv s.tmp spool/jobs/run/state.json &&
+	spoolboard render --spool spool --templates "$T" &&
+	find spool/www -type f -exec stat -c "%n %Y.%y" {} + | sort >after2 &&
+	diff before after2 | sed -n "s/^> \([^ ]*\) .*/\1/p" | sort >changed &&
+	printf "%s\n" spool/www/feed.xml spool/www/index.html \
+		spool/www/jobs.json spool/www/jobs/run/data.json \
+		spool/www/jobs/run/index.html | sort >want &&
+	test_cmp want changed &&
+	grep -q "data-f=\"epoch\">5<" spool/www/jobs/run/index.html
+'
+
+test_expect_success 'a deleted checkpoint leaves files/ on the next render' '
+	rm spool/jobs/done/checkpoints/ckpt-000001.tar.zst &&
+	spoolboard render --spool spool --templates "$T" &&
+	! test -e spool/www/jobs/done/files/checkpoints/ckpt-000001.tar.zst &&
+	test -f spool/www/jobs/done/files/checkpoints/ckpt-000002.tar.zst &&
+	test -f spool/www/jobs/done/files/log.txt
+'
+
+test_expect_success 'a malformed state.json is skipped with a warning' '
+	printf "{\"id\": \"stop\", \"status\": " >spool/jobs/stop/state.json &&
+	spoolboard render --spool spool --templates "$T" 2>err &&
+	grep -q "warning: skipping job stop" err &&
+	grep -q "last good render" err &&
+	grep -q "jobs/stop/index.html" spool/www/index.html &&
+	mkdir spool/jobs/new && echo "[" >spool/jobs/new/state.json &&
+	spoolboard render --spool spool --templates "$T" 2>err &&
+	grep -q "job new: left out" err &&
+	! test -e spool/www/jobs/new/index.html
+'
+
+test_expect_success 'markup from a job never reaches the pages raw' '
+	X="<script>alert(1)</script>" &&
+	mkdir -p x/jobs/evil &&
+	cat >x/jobs/evil/state.json <<-JSON &&
+	{"id": "evil", "name": "$X", "tags": ["$X", "a\"b"], "status": "failed",
+	 "stage": "load", "progress": 0, "epoch": 1, "epochs": 2,
+	 "stages": [{"name": "$X", "status": "failed", "seconds": 1}],
+	 "created": "2026-11-25T10:00:00Z", "started": "2026-11-25T10:00:00Z",
+	 "updated": "2026-11-25T10:00:09Z", "ended": "2026-11-25T10:00:09Z",
+	 "model": {"type": "$X"}, "data": {"path": "$X"},
+	 "checkpoints": [{"file": "../../../etc/passwd", "epoch": 1}],
+	 "error": {"message": "$X", "stage": "$X", "hint": "$X"}}
+	JSON
+	printf "epoch,train_loss,%s\n1,0.5,0.25\n2,0.4,0.2\n" "$X" \
+		>x/jobs/evil/metrics.csv &&
+	printf "error: %s\nwarning: %s\n%s\n" "$X" "$X" "$X" \
+		>x/jobs/evil/log.txt &&
+	echo "{\"name\": \"$X\"}" >x/jobs/evil/config.json &&
+	spoolboard render --spool x --templates "$T" &&
+	python3 check.py x/www evil &&
+	python3 -c "
+import os, re, sys
+bad = []
+for d, _, fs in os.walk(\"x/www\"):
+    for f in fs:
+        if \"/files\" in d or not f.endswith((\".html\", \".json\", \".xml\", \".js\")):
+            continue
+        s = open(os.path.join(d, f), encoding=\"utf-8\").read()
+        tags = re.findall(r\"<script[^>]*>\", s, re.I)
+        ok = [t for t in tags if re.fullmatch(r\"<script src=\\\"(\\.\\./\\.\\./)?live\\.js\\\">\", t)]
+        if len(tags) != len(ok) or len(ok) > 1 or \"alert(1)</\" in s.lower():
+            bad.append((f, tags))
+assert not bad, bad
+" &&
+	grep -q "ln error" x/www/jobs/evil/index.html &&
+	grep -q "ln warning" x/www/jobs/evil/index.html &&
+	! test -e x/www/jobs/evil/files/checkpoints
+'
+
+test_expect_success 'usage errors exit 2, a missing spool exits 1' '
+	test_expect_code 2 spoolboard render --bogus &&
+	test_expect_code 2 spoolboard render extra &&
+	test_expect_code 1 spoolboard render --spool nowhere
+'
+
+test_done

@@ -1,0 +1,151 @@
+/*
+ * test-view.c - the job view model: statuses, relative times, sizes, the
+ * log tail and its classes, metric cards and charts, malformed states.
+ */
+#include "tap.h"
+#include "testfiles.h"
+#include "strbuf.h"
+#include "timeutil.h"
+#include "view.h"
+
+#include <sys/stat.h>
+
+static const char state_ok[] =
+	"{\"id\": \"j\", \"name\": \"demo\", \"tags\": [\"a\", 3, \"b\"],"
+	" \"status\": \"running\", \"progress\": 0.254, \"epoch\": 2,"
+	" \"epochs\": 8, \"eta_seconds\": 125, \"val_loss\": null,"
+	" \"train_loss\": 0.5, \"best\": {\"epoch\": 2, \"val_loss\": 0.25},"
+	" \"stages\": [{\"name\": \"load\", \"status\": \"completed\","
+	" \"seconds\": 1.5}, {\"name\": \"train\", \"status\": \"running\"}],"
+	" \"created\": \"2026-11-25T10:00:00Z\","
+	" \"started\": \"2026-11-25T10:00:00Z\","
+	" \"updated\": \"2026-11-25T10:02:00Z\", \"ended\": null,"
+	" \"checkpoints\": [{\"file\": \"ckpt-000002.tar.zst\", \"epoch\": 2,"
+	" \"val_loss\": 0.25}, {\"file\": \"../x\", \"epoch\": 1}],"
+	" \"error\": null}";
+
+/* Write n bytes of text (0: all of it) to dir/name. */
+static void
+put(const char *dir, const char *name, const char *text, size_t n)
+{
+	free(tf_writen(dir, name, text, n ? n : strlen(text)));
+}
+
+static void
+test_words(void)
+{
+	char buf[32];
+
+	is_str(view_status_label("failed"), "Failed", "label of failed");
+	is_str(view_status_icon("completed"), "\xe2\x9c\x93", "icon check");
+	is_str(view_status_label("bogus"), "Unknown", "unknown status");
+	view_relative(100, 130, buf, sizeof(buf));
+	is_str(buf, "just now", "30 s is just now");
+	view_relative(0, 7 * 60 + 5, buf, sizeof(buf));
+	is_str(buf, "7 min ago", "minutes");
+	view_relative(0, 3 * 3600 + 10, buf, sizeof(buf));
+	is_str(buf, "3 h ago", "hours");
+	view_relative(0, 2 * 86400 + 10, buf, sizeof(buf));
+	is_str(buf, "2 d ago", "days");
+	view_size(512, buf, sizeof(buf));
+	is_str(buf, "512 B", "bytes");
+	view_size(1536, buf, sizeof(buf));
+	is_str(buf, "1.5 KB", "kilobytes");
+}
+
+static void
+test_job(void)
+{
+	char *dir = tf_dir();
+	struct strbuf log = STRBUF_INIT;
+	json_t *v, *lines, *s;
+	char *ck;
+
+	put(dir, "state.json", state_ok, strlen(state_ok));
+	for (int i = 1; i <= 600; i++)
+		sb_addf(&log, "line %d%s\n", i, i == 590 ? " Error: boom" :
+			i == 595 ? " WARNING x" : i == 596 ? " loss nan" : "");
+	sb_adds(&log, "partial");
+	put(dir, "log.txt", log.buf, log.len);
+	put(dir, "metrics.csv", "epoch,train_loss,val_loss,val_r2,val_mae,"
+	    "val_diracc\n1,0.8,0.5,0.1,9,\n2,0.5,0.25,0.3,7,\n"
+	    "3,0.4,0.3,0.2,8,\n4,0.3", 0);
+	put(dir, "events.jsonl", "{\"time\": \"T1\", \"event\": \"started\","
+	    " \"pid\": 7}\nnot json\n{\"time\": \"T2\", \"event\": \"stage\","
+	    " \"stage\": \"load\", \"seconds\": 0.25}\n{\"time\": \"T3\"", 0);
+	ck = path_join(dir, "checkpoints");
+	mkdir(ck, 0755);
+	free(ck);
+	put(dir, "checkpoints/ckpt-000002.tar.zst", "abc", 3);
+	v = view_job(dir, "j", 0);
+	ok(v != NULL, "a good state gives a view");
+	if (!v)
+		goto out;
+	is_str(json_str(v, "label", ""), "Running", "status label");
+	ok(json_is_true(json_object_get(v, "live")), "running is live");
+	ok(json_integer_value(json_object_get(v, "progress_pct")) == 25,
+	   "progress rounds to 25%%");
+	is_str(json_str(v, "eta", ""), "2m 05s", "eta text");
+	ok(json_array_size(json_object_get(v, "tags")) == 2,
+	   "only string tags kept");
+	is_str(json_str(v, "val_loss", ""), "-", "null val_loss is -");
+	is_str(json_str(v, "best_val_loss", ""), "0.25", "best val_loss");
+	ok(json_object_get(json_object_get(v, "created"), "rel") == NULL,
+	   "no relative time when now is 0");
+	is_str(json_str(json_array_get(json_object_get(v, "stages"), 0),
+			"duration", ""), "1.5s", "stage duration");
+	lines = json_object_get(v, "log");
+	ok(json_array_size(lines) == VIEW_LOG_LINES, "log keeps %d lines",
+	   VIEW_LOG_LINES);
+	is_str(json_str(json_array_get(lines, 0), "text", ""), "line 102",
+	       "the tail starts at line 102");
+	is_str(json_str(json_array_get(lines, VIEW_LOG_LINES - 1), "text",
+			""), "partial", "an unterminated last line is kept");
+	is_str(json_str(json_array_get(lines, 590 - 102), "cls", ""),
+	       "error", "Error line classed error");
+	is_str(json_str(json_array_get(lines, 595 - 102), "cls", ""),
+	       "warning", "WARNING line classed warning");
+	is_str(json_str(json_array_get(lines, 596 - 102), "cls", ""),
+	       "error", "nan line classed error");
+	is_str(json_str(json_array_get(lines, 0), "cls", ""), "normal",
+	       "plain line is normal");
+	ok(json_array_size(json_object_get(v, "events")) == 2,
+	   "events: bad and unfinished lines skipped");
+	is_str(json_str(json_array_get(json_object_get(v, "events"), 1),
+			"text", ""), "stage load, seconds 0.25", "event text");
+	ok(json_array_size(json_object_get(v, "checkpoints")) == 1,
+	   "only the safe existing checkpoint is listed");
+	ok(json_array_size(json_object_get(v, "cards")) == 2,
+	   "cards for the metric columns only");
+	s = json_array_get(json_object_get(v, "cards"), 0);
+	is_str(json_str(s, "name", ""), "val_r2", "r2 card");
+	is_str(json_str(s, "latest", ""), "0.2", "latest of 3 full rows");
+	is_str(json_str(s, "best", ""), "0.3", "best r2 is the highest");
+	s = json_array_get(json_object_get(v, "cards"), 1);
+	is_str(json_str(s, "best", ""), "7", "best val_mae is the lowest");
+	ok(json_array_size(json_object_get(v, "charts")) == 4,
+	   "charts: val_r2, val_mae, loss, loss (log); none for no values");
+	s = view_summary(v, time_parse_iso8601("2026-11-25T10:05:00Z"));
+	is_str(json_str(json_object_get(s, "started"), "rel", ""),
+	       "5 min ago", "summary relative start");
+	json_decref(s);
+	json_decref(v);
+	put(dir, "state.json", "{\"status\": \"running\", \"epo", 0);
+	error_set_quiet(1);
+	v = view_job(dir, "j", 0);
+	ok(v == NULL, "a half-written state gives no view");
+	put(dir, "state.json", "[1]", 0);
+	ok(view_job(dir, "j", 0) == NULL, "a state without status, none");
+	error_set_quiet(0);
+out:
+	sb_release(&log);
+	tf_cleanup(dir);
+}
+
+int
+main(void)
+{
+	test_words();
+	test_job();
+	return tap_done();
+}
