@@ -19,6 +19,7 @@
 
 #include <libgen.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define EXIT_USAGE 2
 
@@ -395,6 +396,32 @@ cmd_export(int argc, char **argv)
 }
 
 /*
+ * Where the templates are when --templates is not given: the installed
+ * ones (SPOOLBOARD_DATADIR/templates), else those of the source tree the
+ * binary was built in (BIN/../templates, for build/spoolboard), else
+ * ./templates. The caller frees the result.
+ */
+static char *
+default_templates(void)
+{
+	char exe[4096], *dir;
+	struct stat st;
+	ssize_t n;
+
+	if (stat(SPOOLBOARD_DATADIR "/templates", &st) == 0)
+		return xstrdup(SPOOLBOARD_DATADIR "/templates");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		dir = xasprintf("%s/../templates", dirname(exe));
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return dir;
+		free(dir);
+	}
+	return xstrdup("templates");
+}
+
+/*
  * render [--spool DIR] [--www DIR] [--templates DIR]: the static site of
  * a spool. Templates default to SPOOLBOARD_DATADIR/templates when it
  * exists, else ./templates.
@@ -411,7 +438,7 @@ cmd_render(int argc, char **argv)
 	};
 	const struct command *self = find_command("render");
 	const char *spool = "spool", *www = NULL, *templates = NULL;
-	char *www_def = NULL;
+	char *www_def = NULL, *tmpl_def = NULL;
 	struct stat st;
 	int c, rc;
 
@@ -444,10 +471,10 @@ cmd_render(int argc, char **argv)
 		www = www_def;
 	}
 	if (!templates)
-		templates = stat(SPOOLBOARD_DATADIR "/templates", &st) == 0 ?
-			    SPOOLBOARD_DATADIR "/templates" : "templates";
+		templates = tmpl_def = default_templates();
 	rc = site_render_all(spool, www, templates) < 0 ? 1 : 0;
 	free(www_def);
+	free(tmpl_def);
 	return rc;
 }
 

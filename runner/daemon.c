@@ -79,7 +79,11 @@ struct daemon {
 	} *unrec;
 	size_t nunrec;
 	double next_scan;	/* monotonic */
+	pid_t render_pid;	/* the `spoolboard render` child; 0 none */
+	double next_render;	/* monotonic */
 };
+
+#define RENDER_EVERY 1.0	/* seconds between renders while busy */
 
 static void
 info(const char *fmt, ...)
@@ -470,6 +474,53 @@ exec_child(struct daemon *d, const char *jobdir, const char *log,
 	_exit(127);
 }
 
+/*
+ * Render the site in a child, `spoolboard render --spool S --www W`, at
+ * most every RENDER_EVERY seconds and one at a time. The renderer
+ * rewrites only the files whose bytes change, so a render with nothing
+ * new costs reads only.
+ */
+static void
+start_render(struct daemon *d, const sigset_t *old, int force)
+{
+	const char *argv[] = { d->exe, "render", "--spool", d->sp.root,
+			       "--www", d->sp.www, NULL };
+	pid_t pid;
+	int fd;
+
+	if (!d->o->render || d->render_pid > 0 ||
+	    (!force && time_mono() < d->next_render))
+		return;
+	d->next_render = time_mono() + RENDER_EVERY;
+	pid = fork();
+	if (pid < 0) {
+		warning("cannot render the site: fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+		}
+		sigprocmask(SIG_SETMASK, old, NULL);
+		execv(d->exe, (char *const *)argv);
+		_exit(127);
+	}
+	d->render_pid = pid;
+}
+
+/* Wait for the render child, if any (before exiting). */
+static void
+wait_render(struct daemon *d)
+{
+	int status;
+
+	if (d->render_pid > 0 && waitpid(d->render_pid, &status, 0) > 0)
+		d->render_pid = 0;
+}
+
 static void
 start_job(struct daemon *d, const char *id, const sigset_t *old)
 {
@@ -675,10 +726,18 @@ reap(struct daemon *d)
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == d->render_pid) {
+			d->render_pid = 0;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				warning("rendering the site failed (see the "
+					"runner's messages above)");
+			continue;
+		}
 		for (int i = 0; i < d->slots; i++)
 			if (d->kids[i].pid == pid)
 				child_exited(d, &d->kids[i], status);
+	}
 }
 
 static void
@@ -816,6 +875,7 @@ loop(struct daemon *d, const sigset_t *old)
 			break;
 		if (d->o->once && !d->stopping && drained(d))
 			break;
+		start_render(d, old, 0);
 		pfd[0].fd = d->sfd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = d->ifd;
@@ -889,6 +949,10 @@ daemon_run(const struct daemon_opts *o)
 	/* arm the watch first, then scan: nothing slips in between */
 	watch(&d);
 	loop(&d, &old);
+	/* one last render, so the site shows how every job ended */
+	wait_render(&d);
+	start_render(&d, &old, 1);
+	wait_render(&d);
 	info("runner stopped");
 	for (size_t i = 0; i < d.nforeign; i++)
 		free(d.foreign[i]);

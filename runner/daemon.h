@@ -19,7 +19,8 @@ struct daemon_opts {
 	int threads;		/* per job when its config says 0; 0: cores /
 				   slots */
 	int once;		/* drain the queue, wait, exit */
-	int render;		/* 1: keep the site up to date (not yet) */
+	int render;		/* 1: keep the site up to date (a render
+				   child every second while busy) */
 	double rescan;		/* seconds between safety rescans; 0: 2 */
 };
 
