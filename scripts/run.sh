@@ -17,5 +17,5 @@ if [ -z "$(ls -A "$spool/incoming")" ] && [ -z "$(ls -A "$spool/jobs")" ]; then
 	done
 	echo "copied the example configs into $spool/incoming/"
 fi
-echo "starting the runner on $spool (Ctrl-C to stop; '$bin ls' in another terminal lists the jobs)"
+echo "starting the runner on $spool (Ctrl-C to stop): open $spool/www/index.html, or '$bin ls' in another terminal"
 exec "$bin" run --spool "$spool" --data-root examples
