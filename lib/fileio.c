@@ -190,6 +190,17 @@ mkdir_p(const char *path)
 	return 0;
 }
 
+int
+name_is_safe(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.')
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789._-") == n;
+}
+
 char *
 path_join(const char *dir, const char *name)
 {

@@ -37,6 +37,12 @@ int fsync_parent(const char *path);
 /* mkdir -p with mode 0755. 0 or -1. */
 int mkdir_p(const char *path);
 
+/*
+ * Is name safe to use as one path component taken from a directory
+ * listing: [A-Za-z0-9._-]{1,64}, not starting with '.'? 1 yes, 0 no.
+ */
+int name_is_safe(const char *name);
+
 /* Join dir and name with one '/'; the caller frees the result. */
 char *path_join(const char *dir, const char *name);
 

@@ -33,17 +33,6 @@
 #define ERROR_MAX (64 * 1024)
 
 static int
-safe_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '.')
-		return 0;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		      "0123456789._-") == n;
-}
-
-static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -61,7 +50,7 @@ list_dir(const char *dir, size_t *n)
 	if (!d)
 		return NULL;
 	while ((e = readdir(d))) {
-		if (!safe_name(e->d_name))
+		if (!name_is_safe(e->d_name))
 			continue;
 		names = xreallocarray(names, *n + 1, sizeof(*names));
 		names[(*n)++] = xstrdup(e->d_name);
@@ -211,7 +200,7 @@ load_template(void *arg, const char *name, size_t *len)
 	char *path, *buf;
 	struct stat st;
 
-	if (!safe_name(name))
+	if (!name_is_safe(name))
 		return NULL;
 	path = xasprintf("%s/%s.mustache", (const char *)arg, name);
 	buf = stat(path, &st) == 0 ? file_read(path, len, 0) : NULL;

@@ -441,17 +441,6 @@ events_view(const char *dir)
 	return out;
 }
 
-static int
-safe_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '.')
-		return 0;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		      "0123456789._-") == n;
-}
-
 /* Checkpoints listed in state.json whose files exist. */
 static json_t *
 checkpoints_view(const json_t *state, const char *dir)
@@ -465,7 +454,7 @@ checkpoints_view(const json_t *state, const char *dir)
 		struct stat st;
 		json_t *vl;
 
-		if (!safe_name(file))
+		if (!name_is_safe(file))
 			continue;
 		path = xasprintf("%s/checkpoints/%s", dir, file);
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {

@@ -92,3 +92,9 @@ weights() {
 	mkdir -p "$1.x" && tar --zstd -xf "$1/model.tar.zst" -C "$1.x" &&
 	cp "$1.x/model.safetensors" "$1.safetensors"
 }
+
+# child_pid ID: the pid of the job's training process (from runner.log)
+child_pid() {
+	grep "$1: started (process" runner.log | tail -1 |
+		sed "s/.*(process \\([0-9]*\\),.*/\\1/"
+}

@@ -5,12 +5,6 @@
 
 make_data
 
-# child_pid ID: the pid of the job's training process (from runner.log)
-child_pid() {
-	grep "$1: started (process" runner.log | tail -1 |
-		sed "s/.*(process \\([0-9]*\\),.*/\\1/"
-}
-
 # training ID: its log shows epoch 3 of its current attempt
 training() {
 	test "$(grep -c "epoch 3/" spool/jobs/$1/log.txt)" -ge "${2:-1}"

@@ -7,11 +7,6 @@
 
 make_data
 
-child_pid() {
-	grep "$1: started (process" runner.log | tail -1 |
-		sed "s/.*(process \\([0-9]*\\),.*/\\1/"
-}
-
 # training ID N: the job's log shows epoch 20 N times (N attempts in)
 training() {
 	test "$(grep -c "epoch 20/" spool/jobs/$1/log.txt)" -ge "${2:-1}"
