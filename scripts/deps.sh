@@ -16,6 +16,8 @@ pc libzstd || need libzstd-dev
 [ -f /usr/include/csv.h ] || need libcsv-dev
 command -v zstd >/dev/null 2>&1 || need zstd
 command -v python3 >/dev/null 2>&1 || need python3
+# used by the tests only
+command -v rsync >/dev/null 2>&1 || need rsync
 [ -z "$missing" ] && exit 0
 
 echo "spoolboard: installing missing packages:$missing" >&2

@@ -304,6 +304,7 @@ state_init(struct run *r, int threads)
 	json_object_set_new(st, "ended", json_null());
 	json_object_set_new(st, "eta_seconds", json_null());
 	json_object_set_new(st, "attempt", json_integer(attempt));
+	json_object_set_new(st, "priority", json_integer(r->cfg.priority));
 	json_object_set_new(st, "resumed_from", json_null());
 	json_object_set_new(st, "pid", json_integer(getpid()));
 	json_object_set_new(st, "host", json_string(host));

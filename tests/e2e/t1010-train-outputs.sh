@@ -41,7 +41,8 @@ test_expect_success 'state.json: completed, every stage completed' '
 	json_check job/state.json "all(s[\"status\"] == \"completed\" and s[\"seconds\"] >= 0 for s in j[\"stages\"])" &&
 	json_check job/state.json "j[\"error\"] is None and j[\"ended\"].endswith(\"Z\")" &&
 	json_check job/state.json "j[\"model\"][\"params\"] > 0 and j[\"data\"][\"window\"][\"horizon\"] == 2" &&
-	json_check job/state.json "j[\"best\"][\"epoch\"] >= 1 and j[\"tags\"][1] == \"<b>tag</b>\""
+	json_check job/state.json "j[\"best\"][\"epoch\"] >= 1 and j[\"tags\"][1] == \"<b>tag</b>\"" &&
+	json_check job/state.json "j[\"priority\"] == 0 and j[\"attempt\"] == 1"
 '
 
 test_expect_success 'events.jsonl: started, stages, finished' '
