@@ -1,0 +1,115 @@
+#!/bin/sh
+# The dashboard in headless Chromium: a running job's page follows its
+# data.json without a reload, the index filters by status, no console
+# errors. Screenshots are kept in $BUILD/test-artifacts/t3100-browser/.
+# Skipped when no chromium is installed (scripts/deps.sh installs it).
+. "$(dirname "$0")/lib.sh"
+
+T=$SRCDIR/templates
+ART=$BUILD/test-artifacts/$TEST_NAME
+
+CHROMIUM=${CHROMIUM:-}
+if [ -z "$CHROMIUM" ]; then
+	for c in chromium chromium-browser google-chrome; do
+		if command -v "$c" >/dev/null 2>&1; then
+			CHROMIUM=$(command -v "$c")
+			break
+		fi
+	done
+fi
+
+# state JOB STATUS EPOCH: a hand-written state.json.
+state() {
+	mkdir -p "spool/jobs/$1" &&
+	cat >"spool/jobs/$1/state.json" <<JSON
+{"id": "$1", "name": "job $1", "tags": ["hand", "t-$2"], "status": "$2",
+ "stage": "train", "progress": 0.$3, "epoch": $3, "epochs": 10,
+ "train_loss": 0.5, "val_loss": null, "best": null, "metrics": {},
+ "stages": [{"name": "load", "status": "completed", "seconds": 0.1},
+  {"name": "train", "status": "running", "seconds": null}],
+ "created": "2026-11-25T10:0$3:00Z", "started": "2026-11-25T10:0$3:01Z",
+ "updated": "2026-11-25T10:0$3:30Z", "ended": null, "eta_seconds": 42,
+ "checkpoints": [], "error": null}
+JSON
+}
+
+test_expect_success 'a fixture spool renders' '
+	mkdir -p spool/rejected &&
+	state run running 4 &&
+	state run2 running 3 &&
+	state wait queued 0 &&
+	state done completed 9 &&
+	state stop cancelled 2 &&
+	state bad failed 1 &&
+	spoolboard render --spool spool --templates "$T" &&
+	grep -q "data-live=\"true\"" spool/www/jobs/run/index.html &&
+	grep -q "data-f=\"epoch\">4<" spool/www/jobs/run/index.html
+'
+
+if [ -z "$CHROMIUM" ] || ! [ -x "$CHROMIUM" ]; then
+	test_skip 'the browser session' "no chromium found \
+(${CHROMIUM:-not on PATH}; scripts/deps.sh installs it)"
+	test_done
+	exit
+fi
+
+# advance.sh: the running job moves to epoch 7, and the site is rendered.
+cat >advance.sh <<EOF
+sed 's/"epoch": 4/"epoch": 7/; s/"progress": 0.4/"progress": 0.7/' \
+	spool/jobs/run/state.json >s.tmp &&
+mv s.tmp spool/jobs/run/state.json &&
+"$SPOOLBOARD" render --spool spool --templates "$T"
+EOF
+
+rm -rf "$ART"
+test_expect_success 'a browser session runs against the served site' '
+	timeout 50 python3 "$SRCDIR/tests/e2e/browser.py" "$CHROMIUM" \
+		"$TRASH/spool/www" run "sh $TRASH/advance.sh" "$ART" \
+		res.json; rc=$?
+	cat res.json; test $rc -eq 0
+'
+R=$TRASH/res.json
+
+test_expect_success 'the job page shows the new epoch without a reload' '
+	json_check "$R" "j[\"epoch_before\"] == \"4\"" &&
+	json_check "$R" "j[\"advance_rc\"] == 0 and j[\"epoch_want\"] == 7" &&
+	json_check "$R" "j[\"epoch_after\"] == \"7\"" &&
+	json_check "$R" "j[\"progress_after\"] == str(j[\"progress_want\"])" &&
+	json_check "$R" "j[\"marker_after\"] == 42" &&
+	json_check "$R" "j[\"live_bar_shown\"] is True" &&
+	json_check "$R" "j[\"livenote\"].startswith(\"Live\")"
+'
+
+test_expect_success 'the console has no errors' '
+	json_check "$R" "j[\"job_errors\"] == []" &&
+	json_check "$R" "j[\"errors\"] == []"
+'
+
+test_expect_success 'the index filters by status and keeps it in the hash' '
+	json_check "$R" "j[\"controls_shown\"] is True" &&
+	json_check "$R" "(sorted(j[\"all_rows\"]) == sorted([\"running\",
+		\"running\", \"queued\", \"completed\", \"cancelled\",
+		\"failed\"]))" &&
+	json_check "$R" "(j[\"filter\"][\"running\"][\"rows\"] ==
+		[\"running\", \"running\"])" &&
+	json_check "$R" "(j[\"filter\"][\"running\"][\"hash\"] ==
+		\"#status=running\")" &&
+	for s in completed failed queued cancelled; do
+		json_check "$R" "j[\"filter\"][\"$s\"][\"rows\"] == [\"$s\"]" ||
+		exit 1
+	done &&
+	json_check "$R" "j[\"filter\"][\"\"][\"rows\"] == j[\"all_rows\"]" &&
+	json_check "$R" "(j[\"from_hash\"] == {\"rows\": [\"completed\"],
+		\"select\": \"completed\"})"
+'
+
+test_expect_success 'screenshots of a job page and the index are kept' '
+	for f in job index; do
+		python3 -c "import sys
+b = open(sys.argv[1], \"rb\").read()
+sys.exit(not (b[:8] == b\"\\x89PNG\\r\\n\\x1a\\n\" and len(b) > 5000))" \
+			"$ART/$f.png" || exit 1
+	done
+'
+
+test_done
