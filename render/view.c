@@ -186,18 +186,104 @@ column(const struct csvfile *m, long col)
 	return v;
 }
 
+/* v rounded to 4 significant digits, as the page shows it. */
+static double
+round4(double v)
+{
+	char buf[32];
+
+	if (!isfinite(v))
+		return v;
+	chart_format(v, 4, buf, sizeof(buf));
+	return strtod(buf, NULL);
+}
+
+/*
+ * Drop the hover points (<circle class="pt">...</circle>) of svg except
+ * every keep-th one; keep 0 drops them all. The title of each kept point
+ * still shows its value; the data table has every point.
+ */
+static void
+thin_hover(struct strbuf *svg, unsigned keep)
+{
+	static const char open[] = "<circle class=\"pt\"";
+	static const char close[] = "</circle>";
+	struct strbuf out = STRBUF_INIT;
+	const char *p = sb_str(svg), *c, *e;
+	unsigned i = 0;
+
+	while ((c = strstr(p, open)) && (e = strstr(c, close))) {
+		e += sizeof(close) - 1;
+		sb_add(&out, p, (size_t)(c - p));
+		if (keep && i++ % keep == 0)
+			sb_add(&out, c, (size_t)(e - c));
+		p = e;
+	}
+	sb_adds(&out, p);
+	sb_release(svg);
+	*svg = out;
+}
+
+/*
+ * Drop every copy of cut from sb (chart_table's scope="row": a <th>
+ * that starts a row of <td>s is that row's header without it).
+ */
+static void
+cut_all(struct strbuf *sb, const char *cut)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *p = sb_str(sb), *c;
+
+	while ((c = strstr(p, cut))) {
+		sb_add(&out, p, (size_t)(c - p));
+		p = c + strlen(cut);
+	}
+	sb_adds(&out, p);
+	sb_release(sb);
+	*sb = out;
+}
+
+/*
+ * One chart into charts: its SVG with one hover point in hover_keep of
+ * those chart_svg draws (0: none), and its data table when with_table.
+ * The values are rounded to 4 significant digits first, which is what
+ * the cards and the hover titles show, and keeps the table short.
+ */
 static void
 add_chart(json_t *charts, const char *id, const char *title,
 	  const char *ylabel, int log_y, const struct chart_series *s,
-	  size_t ns)
+	  size_t ns, unsigned hover_keep, int with_table)
 {
-	struct chart c = { id, title, "epoch", ylabel, log_y, 0, 0, s, ns };
+	struct chart_series r[4];
+	struct chart c = { id, title, "epoch", ylabel, log_y, 0, 0, r, ns };
 	struct strbuf svg = STRBUF_INIT, table = STRBUF_INIT;
+	double *y[4] = { NULL };
+	json_t *o;
 
-	if (chart_svg(&svg, &c) == 0 && chart_table(&table, &c) == 0)
-		json_array_append_new(charts, json_pack("{s:s, s:s, s:s}",
-			"id", id, "title", title, "svg", sb_str(&svg),
-			"table", sb_str(&table)));
+	if (ns > 4)
+		ns = c.nseries = 4;
+	for (size_t i = 0; i < ns; i++) {
+		y[i] = xcalloc(s[i].n ? s[i].n : 1, sizeof(double));
+		for (size_t k = 0; k < s[i].n; k++)
+			y[i][k] = round4(s[i].y[k]);
+		r[i] = s[i];
+		r[i].y = y[i];
+	}
+	if (chart_svg(&svg, &c) == 0 &&
+	    (!with_table || chart_table(&table, &c) == 0)) {
+		if (hover_keep != 1)
+			thin_hover(&svg, hover_keep);
+		o = json_pack("{s:s, s:s, s:s}", "id", id, "title", title,
+			      "svg", sb_str(&svg));
+		if (with_table) {
+			cut_all(&table, " scope=\"row\"");
+			json_object_set_new(o, "table",
+					    json_string(sb_str(&table)));
+		}
+		json_array_append_new(charts, o);
+	}
+	for (size_t i = 0; i < ns; i++)
+		free(y[i]);
 	sb_release(&svg);
 	sb_release(&table);
 }
@@ -229,42 +315,8 @@ metrics_view(json_t *v, const char *dir)
 	if (ex < 0 || m.nrows == 0)
 		goto out;
 	x = column(&m, ex);
-	for (size_t col = 0; col < m.ncols; col++) {
-		const char *name = csvfile_header(&m, col);
-		double *y = column(&m, (long)col), best = NAN, last = NAN;
-		int lower = !strstr(name, "r2") && !strstr(name, "acc") &&
-			    !strstr(name, "f1");
-		size_t k;
-		char lb[32], bb[32];
-
-		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
-			if (strcmp(known[k], name) == 0)
-				break;
-		for (size_t r = 0; r < m.nrows; r++) {
-			if (!isfinite(y[r]))
-				continue;
-			last = y[r];
-			if (isnan(best) || (lower ? y[r] < best : y[r] > best))
-				best = y[r];
-		}
-		/* train_loss and val_loss have cards of their own */
-		if (k == sizeof(known) / sizeof(known[0]) && isfinite(last)) {
-			chart_format(last, 4, lb, sizeof(lb));
-			chart_format(best, 4, bb, sizeof(bb));
-			json_array_append_new(cards, json_pack(
-				"{s:s, s:s, s:s}", "name", name,
-				"latest", lb, "best", bb));
-		}
-		/* a column with no values (val_diracc without a window) */
-		if (k == sizeof(known) / sizeof(known[0]) && isfinite(last)) {
-			struct chart_series s = { name, "s1", x, y, m.nrows };
-			char *id = xasprintf("m%zu", col);
-
-			add_chart(charts, id, name, name, 0, &s, 1);
-			free(id);
-		}
-		free(y);
-	}
+	/* loss (linear, then log) first: the log chart has the same values,
+	   so neither a table nor hover points of its own */
 	{
 		long tl = csvfile_find(&m, "train_loss");
 		long vl = csvfile_find(&m, "val_loss");
@@ -280,13 +332,54 @@ metrics_view(json_t *v, const char *dir)
 			s[ns++] = (struct chart_series){ "val", "s2", x, w,
 							 m.nrows };
 		if (ns) {
-			add_chart(charts, "loss", "Loss", "loss", 0, s, ns);
+			add_chart(charts, "loss", "Loss", "loss", 0, s, ns,
+				  VIEW_HOVER_KEEP, 1);
 			add_chart(charts, "loss-log", "Loss (log scale)",
-				  "loss", 1, s, ns);
+				  "loss", 1, s, ns, 0, 0);
 		}
 		free(t);
 		free(w);
 	}
+	/* then each validation metric, with its card */
+	for (size_t col = 0; col < m.ncols; col++) {
+		const char *name = csvfile_header(&m, col);
+		double *y, best = NAN, last = NAN;
+		int lower = !strstr(name, "r2") && !strstr(name, "acc") &&
+			    !strstr(name, "f1");
+		size_t k;
+		char lb[32], bb[32];
+
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (strcmp(known[k], name) == 0)
+				break;
+		/* train_loss and val_loss have cards of their own */
+		if (k < sizeof(known) / sizeof(known[0]))
+			continue;
+		y = column(&m, (long)col);
+		for (size_t r = 0; r < m.nrows; r++) {
+			if (!isfinite(y[r]))
+				continue;
+			last = y[r];
+			if (isnan(best) || (lower ? y[r] < best : y[r] > best))
+				best = y[r];
+		}
+		/* a column with no values (val_diracc without a window) */
+		if (isfinite(last)) {
+			struct chart_series s = { name, "s1", x, y, m.nrows };
+			char *id = xasprintf("m%zu", col);
+
+			chart_format(last, 4, lb, sizeof(lb));
+			chart_format(best, 4, bb, sizeof(bb));
+			json_array_append_new(cards, json_pack(
+				"{s:s, s:s, s:s}", "name", name,
+				"latest", lb, "best", bb));
+			add_chart(charts, id, name, name, 0, &s, 1,
+				  VIEW_HOVER_KEEP, 1);
+			free(id);
+		}
+		free(y);
+	}
+	/* then learning rate, CPU and memory */
 	{
 		static const char *const extra[][3] = {
 			{ "lr", "Learning rate", "lr" },
@@ -304,7 +397,7 @@ metrics_view(json_t *v, const char *dir)
 			s = (struct chart_series){ extra[i][1], "s1", x, y,
 						   m.nrows };
 			add_chart(charts, extra[i][0], extra[i][1],
-				  extra[i][2], 0, &s, 1);
+				  extra[i][2], 0, &s, 1, VIEW_HOVER_KEEP, 1);
 			free(y);
 		}
 	}
@@ -358,8 +451,9 @@ log_view(const char *dir)
 			cls = "error";
 		else if (pw && pattern_match(pw, line))
 			cls = "warning";
-		json_array_append_new(lines, json_pack("{s:s, s:s}",
-					"cls", cls, "text", line));
+		json_array_append_new(lines, json_pack("{s:s, s:s, s:b}",
+					"cls", cls, "text", line,
+					"mark", strcmp(cls, "normal") != 0));
 		if (!end)
 			break;
 		start = end + 1;
@@ -499,21 +593,59 @@ downloads_view(const char *dir)
 	return rows;
 }
 
-/* config.json pretty-printed, or null. */
+/* config.json parsed, or NULL when missing or invalid. */
 static json_t *
-config_view(const char *dir)
+config_load(const char *dir)
 {
-	char *path = path_join(dir, "config.json"), err[256], *s;
-	json_t *cfg = json_load_path(path, STATE_MAX, err, sizeof(err)), *out;
+	char *path = path_join(dir, "config.json"), err[256];
+	json_t *cfg = json_load_path(path, STATE_MAX, err, sizeof(err));
 
 	free(path);
+	return cfg;
+}
+
+/* cfg pretty-printed, or null. */
+static json_t *
+config_view(const json_t *cfg)
+{
+	char *s;
+	json_t *out;
+
 	if (!cfg)
 		return json_null();
 	s = json_to_string(cfg);
 	out = json_string(s);
 	free(s);
-	json_decref(cfg);
 	return out ? out : json_null();
+}
+
+/*
+ * {type, params, loss} with only what is known: params once the model is
+ * built, the loss from state.json or else from the config (whose default
+ * is mse), the type from state.json or the config.
+ */
+static json_t *
+model_view(const json_t *model, const json_t *cfg)
+{
+	const char *type = json_str(model, "type", NULL);
+	const char *loss = json_str(model, "loss", NULL);
+	json_t *o;
+
+	if (!type)
+		type = json_str(json_object_get(cfg, "model"), "type", "?");
+	if (!loss && json_is_object(cfg)) {
+		const json_t *l = json_object_get(cfg, "loss");
+
+		loss = json_is_string(l) ? json_string_value(l) :
+			json_str(l, "type", "mse");
+	}
+	o = json_pack("{s:s}", "type", type);
+	if (json_dbl(model, "params", 0) > 0)
+		json_object_set_new(o, "params", json_integer((json_int_t)
+			json_dbl(model, "params", 0)));
+	if (loss)
+		json_object_set_new(o, "loss", json_string(loss));
+	return o;
 }
 
 static int
@@ -527,7 +659,7 @@ view_job(const char *dir, const char *id, double now)
 {
 	char *path = path_join(dir, "state.json"), err[256], buf[64];
 	json_t *state = json_load_path(path, STATE_MAX, err, sizeof(err));
-	json_t *v, *e, *model, *data;
+	json_t *v, *e, *best, *data, *cfg;
 	const char *status;
 	double progress, eta;
 
@@ -578,19 +710,23 @@ view_job(const char *dir, const char *id, double now)
 			    num_text(json_object_get(state, "val_loss")));
 	json_object_set_new(v, "best_val_loss", num_text(json_object_get(
 		json_object_get(state, "best"), "val_loss")));
-	json_object_set_new(v, "best_epoch", json_integer((json_int_t)
-		json_dbl(json_object_get(state, "best"), "epoch", 0)));
-	model = json_object_get(state, "model");
-	json_object_set_new(v, "model", json_pack("{s:s, s:I, s:s}",
-		"type", json_str(model, "type", "?"),
-		"params", (json_int_t)json_dbl(model, "params", 0),
-		"loss", json_str(model, "loss", "?")));
+	best = json_object_get(state, "best");
+	if (json_dbl(best, "epoch", 0) >= 1)
+		json_object_set_new(v, "best_epoch", json_integer(
+			(json_int_t)json_dbl(best, "epoch", 0)));
+	cfg = config_load(dir);
+	json_object_set_new(v, "model", model_view(json_object_get(state,
+		"model"), cfg));
 	data = json_object_get(state, "data");
-	json_object_set_new(v, "data", json_pack("{s:s, s:I, s:I}",
-		"path", json_str(data, "path", ""),
-		"rows", (json_int_t)json_dbl(data, "rows", 0),
-		"features", (json_int_t)json_array_size(
-			json_object_get(data, "features"))));
+	json_object_set_new(v, "data", json_pack("{s:s}",
+		"path", json_str(data, "path", "")));
+	if (json_is_number(json_object_get(data, "rows")))
+		json_object_set_new(json_object_get(v, "data"), "rows",
+			json_integer((json_int_t)json_dbl(data, "rows", 0)));
+	if (json_is_array(json_object_get(data, "features")))
+		json_object_set_new(json_object_get(v, "data"), "features",
+			json_integer((json_int_t)json_array_size(
+				json_object_get(data, "features"))));
 	json_object_set_new(v, "created", time_view(state, "created", now));
 	json_object_set_new(v, "started", time_view(state, "started", now));
 	json_object_set_new(v, "ended", time_view(state, "ended", now));
@@ -605,16 +741,22 @@ view_job(const char *dir, const char *id, double now)
 			"hint", json_is_string(json_object_get(e, "hint")) ?
 				json_string(json_str(e, "hint", "")) :
 				json_null()));
-	json_object_set_new(v, "cancel_cmd",
-			    json_sprintf("spoolboard cancel %s", id));
-	json_object_set_new(v, "retry_cmd",
-			    json_sprintf("spoolboard retry %s", id));
+	/* cancel while queued or running, retry once finished */
+	if (is_live(status))
+		json_object_set_new(v, "cancel_cmd",
+				    json_sprintf("spoolboard cancel %s", id));
+	else
+		json_object_set_new(v, "retry_cmd", json_pack("{s:o, s:o}",
+			"plain", json_sprintf("spoolboard retry %s", id),
+			"fresh", json_sprintf("spoolboard retry --fresh %s",
+					      id)));
 	metrics_view(v, dir);
 	json_object_set_new(v, "log", log_view(dir));
 	json_object_set_new(v, "events", events_view(dir));
 	json_object_set_new(v, "checkpoints", checkpoints_view(state, dir));
 	json_object_set_new(v, "downloads", downloads_view(dir));
-	json_object_set_new(v, "config", config_view(dir));
+	json_object_set_new(v, "config", config_view(cfg));
+	json_decref(cfg);
 	json_object_set_new(v, "has_events", json_boolean(json_array_size(
 		json_object_get(v, "events"))));
 	json_object_set_new(v, "has_charts", json_boolean(json_array_size(

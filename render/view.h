@@ -21,6 +21,14 @@
 /* Events of events.jsonl a job page shows (the last ones). */
 #define VIEW_EVENTS 50
 
+/*
+ * A chart keeps one in VIEW_HOVER_KEEP of the hover points chart_svg
+ * draws (at most CHART_HOVER_POINTS per series); the log-scale loss chart
+ * keeps none, nor a data table, as it repeats the linear one. This keeps
+ * a 100-epoch job page under 100 KB.
+ */
+#define VIEW_HOVER_KEEP 3
+
 /* The default log patterns: lines marked error, then warning. */
 #define VIEW_ERROR_RE "(?i)\\berror\\b|traceback|\\bnan\\b"
 #define VIEW_WARNING_RE "(?i)\\bwarn"

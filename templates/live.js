@@ -45,6 +45,8 @@
 				if (d[k] !== undefined && d[k] !== null)
 					e.textContent = d[k];
 			});
+			var b = document.getElementById("best");
+			if (b) b.hidden = !d.best_epoch;
 			var p = document.getElementById("pbar");
 			if (p) {
 				p.style.width = d.progress_pct + "%";
@@ -70,6 +72,7 @@
 				var end = log.scrollTop + log.clientHeight >=
 					log.scrollHeight - 4;
 				log.innerHTML = d.log.map(function (l) {
+					if (!l.mark) return esc(l.text) + "\n";
 					return '<span class="ln ' + esc(l.cls) + '">' +
 						esc(l.text) + "</span>\n";
 				}).join("");

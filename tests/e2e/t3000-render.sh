@@ -219,6 +219,32 @@ assert not bad, bad
 	! test -e x/www/jobs/evil/files/checkpoints
 '
 
+test_expect_success 'a 100-epoch job page stays under 100 KB' '
+	mkdir -p big/jobs/b &&
+	sed "s/\"id\": \"queued\"/\"id\": \"b\"/; s/\"epochs\": 10/\"epochs\": 100/" \
+		spool/jobs/queued/state.json >big/jobs/b/state.json &&
+	awk "BEGIN {
+		print \"epoch,step,seconds,lr,train_loss,val_loss,val_rmse,\" \
+			\"val_mae,val_r2,val_diracc,cpu_pct,rss_mb\"
+		for (e = 1; e <= 100; e++)
+			printf \"%d,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,,%.9g,%.9g\\n\", \
+				e, 44 * e, 0.0337 * e, 0.002 * cos(e / 64), \
+				0.49 / e + 0.01 * sin(e), 0.14 / e + 0.011, \
+				40.4 / sqrt(e) + 3.3, 31.4 / sqrt(e) + 2.1, \
+				1 - 0.14 / e, 45 + 10 * sin(e * 7), 7.1 + e / 77
+		for (e = 1; e <= 130; e++)
+			printf \"2026-11-25T10:00:%02dZ epoch %d/100 train_loss \" \
+				\"%.6f val_loss %.6f lr %.3g 0.03s\\n\", e % 60, e, \
+				0.49 / e, 0.14 / e, 0.002 > \"big/jobs/b/log.txt\"
+	}" >big/jobs/b/metrics.csv &&
+	spoolboard render --spool big --templates "$T" &&
+	size=$(wc -c <big/www/jobs/b/index.html) &&
+	echo "100-epoch job page: $size bytes" &&
+	test "$(grep -c "<table class=\"chart-data\"" big/www/jobs/b/index.html)" = 7 &&
+	test "$size" -lt 100000 &&
+	python3 check.py big/www b
+'
+
 test_expect_success 'usage errors exit 2, a missing spool exits 1' '
 	test_expect_code 2 spoolboard render --bogus &&
 	test_expect_code 2 spoolboard render extra &&

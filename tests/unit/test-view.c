@@ -8,6 +8,7 @@
 #include "timeutil.h"
 #include "view.h"
 
+#include <string.h>
 #include <sys/stat.h>
 
 static const char state_ok[] =
@@ -125,10 +126,48 @@ test_job(void)
 	is_str(json_str(s, "best", ""), "7", "best val_mae is the lowest");
 	ok(json_array_size(json_object_get(v, "charts")) == 4,
 	   "charts: val_r2, val_mae, loss, loss (log); none for no values");
+	{
+		static const char *const order[] = { "loss", "loss-log",
+			"m3", "m4" };
+		json_t *ch = json_object_get(v, "charts");
+
+		for (size_t i = 0; i < 4; i++)
+			is_str(json_str(json_array_get(ch, i), "id", ""),
+			       order[i], "chart %zu is %s", i, order[i]);
+		ok(strstr(json_str(json_array_get(ch, 0), "table", ""),
+			  "<table") != NULL, "the loss chart has its table");
+		ok(json_object_get(json_array_get(ch, 1), "table") == NULL,
+		   "the log-scale loss chart repeats no table");
+		ok(!strstr(json_str(json_array_get(ch, 1), "svg", ""),
+			   "<circle"), "nor hover points");
+	}
+	is_str(json_str(v, "cancel_cmd", ""), "spoolboard cancel j",
+	       "a running job can be cancelled");
+	ok(json_object_get(v, "retry_cmd") == NULL, "but not retried");
+	ok(json_integer_value(json_object_get(v, "best_epoch")) == 2,
+	   "best epoch known");
 	s = view_summary(v, time_parse_iso8601("2026-11-25T10:05:00Z"));
 	is_str(json_str(json_object_get(s, "started"), "rel", ""),
 	       "5 min ago", "summary relative start");
 	json_decref(s);
+	json_decref(v);
+	/* failed in load: no model built, no best yet */
+	put(dir, "state.json", "{\"status\": \"failed\", \"model\": {},"
+	    " \"best\": null, \"data\": {\"path\": \"d.csv\"}}", 0);
+	put(dir, "config.json", "{\"model\": {\"type\": \"gru\"},"
+	    " \"loss\": {\"type\": \"huber\"}}", 0);
+	v = view_job(dir, "j", 0);
+	s = json_object_get(v, "model");
+	is_str(json_str(s, "type", ""), "gru", "model type from the config");
+	is_str(json_str(s, "loss", ""), "huber", "loss from the config");
+	ok(json_object_get(s, "params") == NULL, "no parameter count yet");
+	ok(json_object_get(v, "best_epoch") == NULL, "no best epoch yet");
+	ok(json_object_get(json_object_get(v, "data"), "rows") == NULL,
+	   "no row count before loading");
+	ok(json_object_get(v, "cancel_cmd") == NULL,
+	   "a failed job cannot be cancelled");
+	is_str(json_str(json_object_get(v, "retry_cmd"), "fresh", ""),
+	       "spoolboard retry --fresh j", "but retried from scratch");
 	json_decref(v);
 	put(dir, "state.json", "{\"status\": \"running\", \"epo", 0);
 	error_set_quiet(1);
