@@ -91,7 +91,7 @@
 			}
 		}
 		function poll() {
-			fetch("data.json", { cache: "no-cache" }).then(function (r) {
+			fetch("data.json", { cache: "no-store" }).then(function (r) {
 				if (!r.ok) throw new Error(r.status);
 				return r.json();
 			}).then(function (d) {
