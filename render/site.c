@@ -494,12 +494,33 @@ wanted(const json_t *view, char *const *want, size_t nwant)
 int
 site_render_all(const char *spool, const char *www, const char *templates)
 {
-	return site_render_ids(spool, www, templates, NULL, 0);
+	return site_render_ids(spool, www, templates, NULL, 0, NULL);
+}
+
+/*
+ * The view of job id: from cache when it holds one and id is not wanted,
+ * else read (load_job), and then kept in cache when freshly read.
+ */
+static json_t *
+cached_job(const char *spool, const char *www, const char *id,
+	   char *const *want, size_t nwant, json_t *cache, int *fresh)
+{
+	json_t *view = cache && want && !in_list(want, nwant, id) ?
+		       json_object_get(cache, id) : NULL;
+
+	if (view) {
+		*fresh = 1;
+		return json_incref(view);
+	}
+	view = load_job(spool, www, id, fresh);
+	if (cache && view && *fresh)
+		json_object_set(cache, id, view);
+	return view;
 }
 
 int
 site_render_ids(const char *spool, const char *www, const char *templates,
-		char *const *want, size_t nwant)
+		char *const *want, size_t nwant, json_t *cache)
 {
 	static const char *const counted[] = { "queued", "running",
 		"completed", "failed", "cancelled" };
@@ -520,11 +541,15 @@ site_render_ids(const char *spool, const char *www, const char *templates,
 			qsort(sorted, nwant, sizeof(*sorted), cmp_str);
 	}
 	remove_gone(www, ids, n, sorted, nwant);
+	for (size_t i = 0; cache && sorted && i < nwant; i++)
+		if (!in_list(ids, n, sorted[i]))
+			json_object_del(cache, sorted[i]);
 	views = json_array();
 	fresh = xcalloc(n + 1, 1);
 	for (size_t i = 0; i < n; i++) {
 		int f;
-		json_t *view = load_job(spool, www, ids[i], &f);
+		json_t *view = cached_job(spool, www, ids[i], sorted, nwant,
+					  cache, &f);
 
 		if (view) {
 			fresh[json_array_size(views)] = (char)f;

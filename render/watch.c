@@ -5,15 +5,18 @@
  * rejected/ appearing), SPOOL/jobs/ (job folders created, moved or
  * removed), every job folder and its checkpoints/ (files written or moved
  * in) and SPOOL/rejected/. Each watch descriptor is kept with what it
- * watches and, for a job, its ID. An event marks its job dirty (or the
- * shared pages, for rejected/); the first event of a batch arms a 200 ms
- * deadline, and at the deadline the dirty jobs are rendered with
- * site_render_ids. SIGTERM and SIGINT come through a signalfd, so the loop
+ * watches and, for a job, its ID. An event marks its job dirty (one in
+ * rejected/ only asks for a render: the index is always rewritten); the
+ * first event of a batch arms a 200 ms deadline, and at the deadline the
+ * dirty jobs and the shared pages are rendered with site_render_ids. The
+ * views of the other jobs are kept in memory between renders, so a change
+ * reads only the changed jobs from the spool. SIGTERM and SIGINT come through a signalfd, so the loop
  * ends between renders, never inside one.
  */
 #include "watch.h"
 #include "error.h"
 #include "fileio.h"
+#include "json.h"
 #include "site.h"
 #include "timeutil.h"
 
@@ -49,8 +52,8 @@ struct watcher {
 	size_t nw, cap;
 	char **dirty;		/* job IDs to render again */
 	size_t ndirty;
+	json_t *cache;		/* job views by ID (site_render_ids) */
 	int all;		/* render everything */
-	int shared;		/* render the shared pages */
 };
 
 static struct wentry *
@@ -199,8 +202,7 @@ handle(struct watcher *wt, const struct inotify_event *ev)
 		mark(wt, e->id);
 		return 1;
 	case W_REJECTED:
-		wt->shared = 1;
-		return 1;
+		return 1;	/* the index only: every render writes it */
 	}
 	return 0;
 }
@@ -235,10 +237,10 @@ render_dirty(struct watcher *wt)
 	int rc;
 
 	if (wt->all)
-		rc = site_render_all(wt->spool, wt->www, wt->templates);
-	else
-		rc = site_render_ids(wt->spool, wt->www, wt->templates,
-				     wt->dirty, wt->ndirty);
+		json_object_clear(wt->cache);
+	rc = site_render_ids(wt->spool, wt->www, wt->templates,
+			     wt->all ? NULL : wt->dirty, wt->ndirty,
+			     wt->cache);
 	if (rc < 0)
 		warning("watch: rendering the site failed; going on");
 	for (size_t i = 0; i < wt->ndirty; i++)
@@ -247,7 +249,6 @@ render_dirty(struct watcher *wt)
 	wt->dirty = NULL;
 	wt->ndirty = 0;
 	wt->all = 0;
-	wt->shared = 0;
 }
 
 int
@@ -274,7 +275,8 @@ watch_run(const char *spool, const char *www, const char *templates)
 	}
 	/* arm the watches first, then render: nothing slips in between */
 	watch_all(&wt);
-	if (site_render_all(spool, www, templates) < 0) {
+	wt.cache = json_object();
+	if (site_render_ids(spool, www, templates, NULL, 0, wt.cache) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -314,6 +316,7 @@ out:
 		free(wt.dirty[i]);
 	free(wt.dirty);
 	free(wt.w);
+	json_decref(wt.cache);
 	if (sfd >= 0)
 		close(sfd);
 	close(wt.fd);
