@@ -12,6 +12,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "site.h"
+#include "watch.h"
 #include "error.h"
 #include "jobcmd.h"
 #include "strbuf.h"
@@ -433,6 +434,7 @@ cmd_render(int argc, char **argv)
 		{ "spool", required_argument, NULL, 's' },
 		{ "www", required_argument, NULL, 'w' },
 		{ "templates", required_argument, NULL, 't' },
+		{ "watch", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -440,7 +442,7 @@ cmd_render(int argc, char **argv)
 	const char *spool = "spool", *www = NULL, *templates = NULL;
 	char *www_def = NULL, *tmpl_def = NULL;
 	struct stat st;
-	int c, rc;
+	int c, rc, watching = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -453,6 +455,9 @@ cmd_render(int argc, char **argv)
 			break;
 		case 't':
 			templates = optarg;
+			break;
+		case 'W':
+			watching = 1;
 			break;
 		case 'h':
 			return print_usage(self, stdout);
@@ -472,7 +477,10 @@ cmd_render(int argc, char **argv)
 	}
 	if (!templates)
 		templates = tmpl_def = default_templates();
-	rc = site_render_all(spool, www, templates) < 0 ? 1 : 0;
+	if (watching)
+		rc = watch_run(spool, www, templates) < 0 ? 1 : 0;
+	else
+		rc = site_render_all(spool, www, templates) < 0 ? 1 : 0;
 	free(www_def);
 	free(tmpl_def);
 	return rc;
@@ -527,11 +535,14 @@ static const struct command commands[] = {
 	  "                    (default: resume from the newest one)\n\n"
 	  "Exit status: 0 completed, 1 failed, 2 usage, 3 cancelled." },
 	{ "render", cmd_render, "Write the static dashboard of a spool.",
-	  "spoolboard render [--spool DIR] [--www DIR] [--templates DIR]\n\n"
+	  "spoolboard render [--spool DIR] [--www DIR] [--templates DIR] "
+	  "[--watch]\n\n"
 	  "  --spool DIR       the spool (default ./spool)\n"
 	  "  --www DIR         the site to write (default SPOOL/www)\n"
 	  "  --templates DIR   the templates (default the installed ones,\n"
-	  "                    else ./templates)" },
+	  "                    else ./templates)\n"
+	  "  --watch           render, then keep the site up to date with\n"
+	  "                    inotify until SIGTERM or SIGINT" },
 	{ "validate", cmd_validate,
 	  "Check job configs and report every problem in each.",
 	  "spoolboard validate FILE..." },

@@ -287,6 +287,7 @@ cmp_created(const void *a, const void *b)
 	return c ? c : strcmp(json_str(x, "id", ""), json_str(y, "id", ""));
 }
 
+
 /* Number the queued views 1, 2, ... oldest first ("queue_pos"). */
 static void
 number_queue(json_t *views)
@@ -415,8 +416,111 @@ copy_asset(const char *templates, const char *www, const char *name)
 	return rc;
 }
 
+/* Remove path and, when it is a folder, everything under it. */
+static void
+remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			char *sub;
+
+			if (strcmp(e->d_name, ".") == 0 ||
+			    strcmp(e->d_name, "..") == 0)
+				continue;
+			sub = path_join(path, e->d_name);
+			remove_tree(sub);
+			free(sub);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+/* Whether name is one of the n sorted strings of names. */
+static int
+in_list(char *const *names, size_t n, const char *name)
+{
+	return n && bsearch(&name, names, n, sizeof(*names), cmp_str);
+}
+
+/*
+ * Remove the page folders in www/jobs of jobs gone from the spool: those
+ * of want (all of www/jobs when want is NULL) that ids does not hold.
+ */
+static void
+remove_gone(const char *www, char *const *ids, size_t n,
+	    char *const *want, size_t nwant)
+{
+	char *dir = path_join(www, "jobs");
+	size_t nw;
+	char **old = list_dir(dir, &nw);
+
+	for (size_t i = 0; i < nw; i++) {
+		char *path;
+
+		if ((want && !in_list(want, nwant, old[i])) ||
+		    in_list(ids, n, old[i]))
+			continue;
+		path = path_join(dir, old[i]);
+		remove_tree(path);
+		free(path);
+	}
+	free_list(old, nw);
+	free(dir);
+}
+
+/*
+ * Whether the page of view is to be written: every page when want is
+ * NULL, else those of the jobs want names and of every queued job (their
+ * places in the queue move when another job starts).
+ */
+static int
+wanted(const json_t *view, char *const *want, size_t nwant)
+{
+	return !want || in_list(want, nwant, json_str(view, "id", "")) ||
+	       strcmp(json_str(view, "status", ""), "queued") == 0;
+}
+
 int
 site_render_all(const char *spool, const char *www, const char *templates)
+{
+	return site_render_ids(spool, www, templates, NULL, 0, NULL);
+}
+
+/*
+ * The view of job id: from cache when it holds one and id is not wanted,
+ * else read (load_job), and then kept in cache when freshly read.
+ */
+static json_t *
+cached_job(const char *spool, const char *www, const char *id,
+	   char *const *want, size_t nwant, json_t *cache, int *fresh)
+{
+	json_t *view = cache && want && !in_list(want, nwant, id) ?
+		       json_object_get(cache, id) : NULL;
+
+	if (view) {
+		*fresh = 1;
+		return json_incref(view);
+	}
+	view = load_job(spool, www, id, fresh);
+	if (cache && view && *fresh)
+		json_object_set(cache, id, view);
+	return view;
+}
+
+int
+site_render_ids(const char *spool, const char *www, const char *templates,
+		char *const *want, size_t nwant, json_t *cache)
 {
 	static const char *const counted[] = { "queued", "running",
 		"completed", "failed", "cancelled" };
@@ -427,13 +531,25 @@ site_render_all(const char *spool, const char *www, const char *templates)
 	size_t n, nsum = 0;
 	char **ids = list_dir(jobs, &n), now_iso[32] = "", *fresh;
 	double now = 0;
+	char **sorted = NULL;
 	int rc = mkdir_p(www);
 
+	if (want) {
+		sorted = xcalloc(nwant + 1, sizeof(*sorted));
+		memcpy(sorted, want, nwant * sizeof(*sorted));
+		if (nwant)
+			qsort(sorted, nwant, sizeof(*sorted), cmp_str);
+	}
+	remove_gone(www, ids, n, sorted, nwant);
+	for (size_t i = 0; cache && sorted && i < nwant; i++)
+		if (!in_list(ids, n, sorted[i]))
+			json_object_del(cache, sorted[i]);
 	views = json_array();
 	fresh = xcalloc(n + 1, 1);
 	for (size_t i = 0; i < n; i++) {
 		int f;
-		json_t *view = load_job(spool, www, ids[i], &f);
+		json_t *view = cached_job(spool, www, ids[i], sorted, nwant,
+					  cache, &f);
 
 		if (view) {
 			fresh[json_array_size(views)] = (char)f;
@@ -442,10 +558,12 @@ site_render_all(const char *spool, const char *www, const char *templates)
 	}
 	number_queue(views);
 	for (size_t i = 0; i < json_array_size(views) && rc == 0; i++)
-		if (fresh[i])
+		if (fresh[i] && wanted(json_array_get(views, i), sorted,
+				       nwant))
 			rc = write_job(set, spool, www,
 				       json_array_get(views, i));
 	free(fresh);
+	free(sorted);
 	for (size_t i = 0; i < json_array_size(views); i++) {
 		double t = time_parse_iso8601(json_str(json_array_get(views,
 						i), "updated", ""));

@@ -4,6 +4,10 @@
 #ifndef SPOOLBOARD_SITE_H
 #define SPOOLBOARD_SITE_H
 
+#include <stddef.h>
+
+#include "json.h"
+
 /*
  * Render the spool at spool into the folder www with the templates in the
  * folder templates (layout, index, job *.mustache, style.css, live.js):
@@ -19,5 +23,21 @@
  */
 int site_render_all(const char *spool, const char *www,
 		    const char *templates);
+
+/*
+ * As site_render_all, but only the jobs named by the nwant IDs of want
+ * (and every queued job, whose place in the queue may move) get their
+ * page, data.json and files/ rewritten; the index, jobs.json, feed.xml and
+ * assets are always written. The folder www/jobs/ID of a wanted ID whose
+ * job is gone from the spool is removed. want NULL means every job (then
+ * every folder in www/jobs without a job is removed): site_render_all.
+ * cache, when not NULL, is a JSON object of job views by ID kept by the
+ * caller between calls: the views of jobs not wanted are taken from it
+ * when there, and every view freshly read is put in it (a gone job's is
+ * taken out), so only the wanted jobs are read from the spool. Pass an
+ * empty object (or want NULL) to read everything. 0, or -1 after error().
+ */
+int site_render_ids(const char *spool, const char *www, const char *templates,
+		    char *const *want, size_t nwant, json_t *cache);
 
 #endif

@@ -80,10 +80,10 @@ struct daemon {
 	size_t nunrec;
 	double next_scan;	/* monotonic */
 	pid_t render_pid;	/* the `spoolboard render` child; 0 none */
-	double next_render;	/* monotonic */
+	double next_render;	/* monotonic: next start allowed */
 };
 
-#define RENDER_EVERY 1.0	/* seconds between renders while busy */
+#define RENDER_RESTART 3.0	/* seconds between starts of the watch */
 
 static void
 info(const char *fmt, ...)
@@ -475,23 +475,25 @@ exec_child(struct daemon *d, const char *jobdir, const char *log,
 }
 
 /*
- * Render the site in a child, `spoolboard render --spool S --www W`, at
- * most every RENDER_EVERY seconds and one at a time. The renderer
- * rewrites only the files whose bytes change, so a render with nothing
- * new costs reads only.
+ * Keep the site up to date with one child, `spoolboard render --watch
+ * --spool S --www W`, started at most every RENDER_RESTART seconds (so one
+ * that keeps dying is not restarted in a tight loop); with final set, run
+ * one plain `spoolboard render` instead (at exit, after stop_render). The
+ * renderer rewrites only the files whose bytes change.
  */
 static void
-start_render(struct daemon *d, const sigset_t *old, int force)
+start_render(struct daemon *d, const sigset_t *old, int final)
 {
 	const char *argv[] = { d->exe, "render", "--spool", d->sp.root,
-			       "--www", d->sp.www, NULL };
+			       "--www", d->sp.www, final ? NULL : "--watch",
+			       NULL };
 	pid_t pid;
 	int fd;
 
 	if (!d->o->render || d->render_pid > 0 ||
-	    (!force && time_mono() < d->next_render))
+	    (!final && time_mono() < d->next_render))
 		return;
-	d->next_render = time_mono() + RENDER_EVERY;
+	d->next_render = time_mono() + RENDER_RESTART;
 	pid = fork();
 	if (pid < 0) {
 		warning("cannot render the site: fork: %s", strerror(errno));
@@ -519,6 +521,15 @@ wait_render(struct daemon *d)
 
 	if (d->render_pid > 0 && waitpid(d->render_pid, &status, 0) > 0)
 		d->render_pid = 0;
+}
+
+/* End the watching render child, if any: SIGTERM, then wait for it. */
+static void
+stop_render(struct daemon *d)
+{
+	if (d->render_pid > 0)
+		kill(d->render_pid, SIGTERM);
+	wait_render(d);
 }
 
 static void
@@ -730,8 +741,9 @@ reap(struct daemon *d)
 		if (pid == d->render_pid) {
 			d->render_pid = 0;
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				warning("rendering the site failed (see the "
-					"runner's messages above)");
+				warning("the site's render child failed (see "
+					"the runner's messages above); "
+					"restarting it");
 			continue;
 		}
 		for (int i = 0; i < d->slots; i++)
@@ -950,7 +962,7 @@ daemon_run(const struct daemon_opts *o)
 	watch(&d);
 	loop(&d, &old);
 	/* one last render, so the site shows how every job ended */
-	wait_render(&d);
+	stop_render(&d);
 	start_render(&d, &old, 1);
 	wait_render(&d);
 	info("runner stopped");

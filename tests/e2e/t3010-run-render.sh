@@ -33,4 +33,61 @@ test_expect_success '--no-render writes no site' '
 	! test -e quiet/www/index.html
 '
 
+# wait_for CMD...: run CMD until it succeeds, for at most about 30 s.
+wait_for() {
+	i=0
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || { echo "timed out: $*"; return 1; }
+		sleep 0.1
+	done
+}
+
+# watch_child PID: the pids of PID's `render --watch` children; fails
+# when there is none.
+watch_child() {
+	_found=1
+	for d in /proc/[0-9]*; do
+		c=${d#/proc/}
+		if [ "$(cut -d" " -f4 "$d/stat" 2>/dev/null)" = "$1" ] &&
+		   tr "\0" " " <"/proc/$c/cmdline" 2>/dev/null |
+		   grep -q "render .*--watch"; then
+			echo "$c"
+			_found=0
+		fi
+	done
+	return $_found
+}
+
+has_watch_child() { watch_child "$RPID" >/dev/null; }
+
+completed_in_site() {
+	json_check live/www/jobs/r3/data.json "j[\"status\"] == \"completed\""
+}
+
+mkdir -p live/incoming
+"$SPOOLBOARD" run --spool live --data-root . 2>live.err &
+RPID=$!
+trap 'kill -KILL "$RPID" 2>/dev/null; rm -rf "$TRASH"' EXIT
+
+test_expect_success 'a serving runner keeps one render --watch child' '
+	wait_for has_watch_child &&
+	cp job.json live/incoming/r3.json &&
+	wait_for completed_in_site &&
+	watch_child "$RPID" >watch.pid &&
+	test "$(wc -l <watch.pid)" = 1
+'
+
+WATCH=$(cat watch.pid 2>/dev/null)
+kill -TERM "$RPID"
+wait "$RPID"
+RRC=$?
+
+test_expect_success 'at exit the watch child is stopped, the site final' '
+	test "$RRC" = 0 &&
+	test -n "$WATCH" && ! kill -0 "$WATCH" &&
+	completed_in_site && test -s live/www/index.html &&
+	! grep -q "render child failed" live.err
+'
+
 test_done

@@ -1,0 +1,20 @@
+/*
+ * watch.h - keep the static dashboard of a spool up to date with inotify.
+ */
+#ifndef SPOOLBOARD_WATCH_H
+#define SPOOLBOARD_WATCH_H
+
+/*
+ * Render the spool at spool into www with the templates in templates
+ * (site_render_all), then watch SPOOL/jobs/, every job folder (and its
+ * checkpoints/) and SPOOL/rejected/ with inotify until SIGTERM or SIGINT.
+ * Changes are coalesced for about 200 ms; then the changed jobs (their
+ * pages, data.json and files/; a removed job's folder in www/jobs is
+ * removed) and the shared pages are rendered again (site_render_ids).
+ * When the kernel's event queue overflows, everything is rendered again.
+ * A failed render is warned about and the watch goes on. 0 when ended by
+ * a signal, -1 after error() when the first render or inotify fails.
+ */
+int watch_run(const char *spool, const char *www, const char *templates);
+
+#endif
