@@ -1,23 +1,9 @@
 #!/bin/sh
 # spoolboard render: the static site of a spool with jobs in every status.
 . "$(dirname "$0")/lib.sh"
+. "$SRCDIR/tests/e2e/lib-render.sh"
 
 T=$SRCDIR/templates
-
-# state JOB STATUS NAME EPOCH: a hand-written state.json.
-state() {
-	mkdir -p "spool/jobs/$1" &&
-	cat >"spool/jobs/$1/state.json" <<JSON
-{"id": "$1", "name": "$3", "tags": ["hand", "t-$2"], "status": "$2",
- "stage": "train", "progress": 0.$4, "epoch": $4, "epochs": 10,
- "train_loss": 0.5, "val_loss": null, "best": null, "metrics": {},
- "stages": [{"name": "load", "status": "completed", "seconds": 0.1},
-  {"name": "train", "status": "running", "seconds": null}],
- "created": "2026-11-25T10:0$4:00Z", "started": "2026-11-25T10:0$4:01Z",
- "updated": "2026-11-25T10:0$4:30Z", "ended": null, "eta_seconds": 42,
- "checkpoints": [], "error": null}
-JSON
-}
 
 mkdir -p data spool/jobs spool/rejected &&
 cp "$SRCDIR"/examples/data/housing.csv data/ &&
@@ -33,9 +19,9 @@ test_expect_success 'a fixture spool with every status renders' '
 	sed "s/\"price\"/\"prize\"/" base.json >bad.json &&
 	test_expect_code 1 spoolboard train bad.json --out spool/jobs/bad \
 		--threads 1 &&
-	state queued queued "waiting job" 0 &&
-	state run running "running job" 4 &&
-	state stop cancelled "stopped job" 2 &&
+	state queued queued 0 "waiting job" &&
+	state run running 4 "running job" &&
+	state stop cancelled 2 "stopped job" &&
 	echo "{\"nope\": 1}" >spool/rejected/odd.json &&
 	echo "odd.json: data: missing <b>field</b>" >spool/rejected/odd.error &&
 	spoolboard render --spool spool --templates "$T" &&

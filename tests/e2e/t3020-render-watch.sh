@@ -2,25 +2,9 @@
 # spoolboard render --watch: only what changed is rendered again; jobs come
 # and go; a malformed state is skipped; SIGTERM ends it cleanly.
 . "$(dirname "$0")/lib.sh"
+. "$SRCDIR/tests/e2e/lib-render.sh"
 
 T=$SRCDIR/templates
-
-# state JOB STATUS EPOCH [DIR]: a hand-written state.json, written to a
-# temporary file first and moved into place (as the runner does).
-state() {
-	mkdir -p "spool/jobs/$1" &&
-	cat >"spool/jobs/$1/.state.tmp" <<JSON &&
-{"id": "$1", "name": "job $1", "tags": ["hand"], "status": "$2",
- "stage": "train", "progress": 0.$3, "epoch": $3, "epochs": 10,
- "train_loss": 0.5, "val_loss": null, "best": null, "metrics": {},
- "stages": [{"name": "load", "status": "completed", "seconds": 0.1},
-  {"name": "train", "status": "running", "seconds": null}],
- "created": "2026-11-25T10:0$3:00Z", "started": "2026-11-25T10:0$3:01Z",
- "updated": "2026-11-25T10:0$3:30Z", "ended": null, "eta_seconds": 42,
- "checkpoints": [], "error": null}
-JSON
-	mv "spool/jobs/$1/.state.tmp" "spool/jobs/$1/state.json"
-}
 
 # wait_for CMD...: run CMD until it succeeds, for at most about 20 s.
 wait_for() {

@@ -4,6 +4,7 @@
 # errors. Screenshots are kept in $BUILD/test-artifacts/t3100-browser/.
 # Skipped when no chromium is installed (scripts/deps.sh installs it).
 . "$(dirname "$0")/lib.sh"
+. "$SRCDIR/tests/e2e/lib-render.sh"
 
 T=$SRCDIR/templates
 ART=$BUILD/test-artifacts/$TEST_NAME
@@ -17,21 +18,6 @@ if [ -z "$CHROMIUM" ]; then
 		fi
 	done
 fi
-
-# state JOB STATUS EPOCH: a hand-written state.json.
-state() {
-	mkdir -p "spool/jobs/$1" &&
-	cat >"spool/jobs/$1/state.json" <<JSON
-{"id": "$1", "name": "job $1", "tags": ["hand", "t-$2"], "status": "$2",
- "stage": "train", "progress": 0.$3, "epoch": $3, "epochs": 10,
- "train_loss": 0.5, "val_loss": null, "best": null, "metrics": {},
- "stages": [{"name": "load", "status": "completed", "seconds": 0.1},
-  {"name": "train", "status": "running", "seconds": null}],
- "created": "2026-11-25T10:0$3:00Z", "started": "2026-11-25T10:0$3:01Z",
- "updated": "2026-11-25T10:0$3:30Z", "ended": null, "eta_seconds": 42,
- "checkpoints": [], "error": null}
-JSON
-}
 
 test_expect_success 'a fixture spool renders' '
 	mkdir -p spool/rejected &&

@@ -1,0 +1,20 @@
+# tests/e2e/lib-render.sh - fixtures for the renderer's tests (sourced
+# after lib.sh).
+
+# state JOB STATUS EPOCH [NAME]: a hand-written spool/jobs/JOB/state.json,
+# written to a temporary file and moved into place (as the runner does).
+state() {
+	mkdir -p "spool/jobs/$1" &&
+	cat >"spool/jobs/$1/.state.tmp" <<JSON &&
+{"id": "$1", "name": "${4:-job $1}", "tags": ["hand", "t-$2"],
+ "status": "$2", "stage": "train", "progress": 0.$3, "epoch": $3,
+ "epochs": 10, "train_loss": 0.5, "val_loss": null, "best": null,
+ "metrics": {},
+ "stages": [{"name": "load", "status": "completed", "seconds": 0.1},
+  {"name": "train", "status": "running", "seconds": null}],
+ "created": "2026-11-25T10:0$3:00Z", "started": "2026-11-25T10:0$3:01Z",
+ "updated": "2026-11-25T10:0$3:30Z", "ended": null, "eta_seconds": 42,
+ "checkpoints": [], "error": null}
+JSON
+	mv "spool/jobs/$1/.state.tmp" "spool/jobs/$1/state.json"
+}
