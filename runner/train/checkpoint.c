@@ -96,25 +96,34 @@ rng_json(const struct rng *r)
 	return a;
 }
 
+char *
+checkpoint_weights(const struct tensor_info *ti, size_t n, const real *p,
+		   const json_t *meta, size_t *len)
+{
+	struct st_tensor *t = xcalloc(n + 1, sizeof(*t));
+	char *buf;
+
+	for (size_t i = 0; i < n; i++) {
+		t[i].name = ti[i].name;
+		t[i].data = p + ti[i].offset;
+		t[i].ndim = ti[i].ndim;
+		memcpy(t[i].shape, ti[i].shape, sizeof(t[i].shape));
+	}
+	buf = safetensors_write(t, n, meta, len);
+	free(t);
+	return buf;
+}
+
 /* Tensors of the model's layout over the block p, for safetensors. */
 static char *
 weights_buf(const struct checkpoint *ck, const real *p, size_t *len)
 {
-	struct st_tensor *t = xcalloc(ck->ntensors + 1, sizeof(*t));
 	json_t *meta = json_pack("{s:s,s:s,s:s}", "format",
 				 CHECKPOINT_FORMAT, "format_version", "1",
 				 "config_hash", ck->config_hash);
-	char *buf;
+	char *buf = checkpoint_weights(ck->tensors, ck->ntensors, p, meta, len);
 
-	for (size_t i = 0; i < ck->ntensors; i++) {
-		t[i].name = ck->tensors[i].name;
-		t[i].data = p + ck->tensors[i].offset;
-		t[i].ndim = ck->tensors[i].ndim;
-		memcpy(t[i].shape, ck->tensors[i].shape, sizeof(t[i].shape));
-	}
-	buf = safetensors_write(t, ck->ntensors, meta, len);
 	json_decref(meta);
-	free(t);
 	return buf;
 }
 

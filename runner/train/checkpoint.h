@@ -72,6 +72,14 @@ struct checkpoint {
 	double schedule_pos;	/* epoch + cursor / batches per epoch */
 };
 
+/*
+ * The n tensors of a model's table over the parameter block p, with
+ * metadata (borrowed, may be NULL), as a new safetensors buffer of *len
+ * bytes; the caller frees it. Used for checkpoints and model.tar.zst.
+ */
+char *checkpoint_weights(const struct tensor_info *ti, size_t n,
+			 const real *p, const json_t *meta, size_t *len);
+
 /* FNV-1a 64 of n bytes. */
 uint64_t checkpoint_fnv1a(const void *data, size_t n);
 

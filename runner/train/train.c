@@ -1398,26 +1398,19 @@ static char *
 model_safetensors(struct run *r, size_t *len)
 {
 	size_t nt = model_ntensors(r->model);
-	struct st_tensor *t = xcalloc(nt, sizeof(*t));
-	const real *p = model_params(r->model);
+	struct tensor_info *ti = xcalloc(nt + 1, sizeof(*ti));
 	json_t *meta;
 	char *buf;
 
-	for (size_t i = 0; i < nt; i++) {
-		const struct tensor_info *ti = model_tensor(r->model, i);
-
-		t[i].name = ti->name;
-		t[i].data = p + ti->offset;
-		t[i].ndim = ti->ndim;
-		memcpy(t[i].shape, ti->shape, sizeof(t[i].shape));
-	}
+	for (size_t i = 0; i < nt; i++)
+		ti[i] = *model_tensor(r->model, i);
 	meta = json_pack("{s:s,s:s,s:s,s:s}", "format", "spoolboard-model",
 			 "format_version", "1", "model",
 			 model_type_name(r->cfg.model.type), "config_hash",
 			 r->cfg.hash);
-	buf = safetensors_write(t, nt, meta, len);
+	buf = checkpoint_weights(ti, nt, model_params(r->model), meta, len);
 	json_decref(meta);
-	free(t);
+	free(ti);
 	return buf;
 }
 
