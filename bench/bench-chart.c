@@ -66,10 +66,10 @@ main(void)
 	};
 	struct chart_series use = { "cpu %", "s3", sec, cpu, N };
 	struct chart lin = { "loss", "Loss", "epoch", "loss", 0, 0, 0,
-			     loss, 2 };
+			     loss, 2, 0 };
 	struct chart lg = { "loss-log", "Loss", "epoch", "loss", 1, 0, 0,
-			    loss, 2 };
-	struct chart big = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &use, 1 };
+			    loss, 2, 0 };
+	struct chart big = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &use, 1, 0 };
 	int i;
 
 	for (i = 0; i < E; i++) {

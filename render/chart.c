@@ -628,7 +628,8 @@ draw_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
 /* One series: its path, then a few hover points with a <title>. */
 static void
 draw_series(struct strbuf *sb, const struct frame *f,
-	    const struct chart_series *s, const struct prep *p, int log_y)
+	    const struct chart_series *s, const struct prep *p, int log_y,
+	    int hover)
 {
 	size_t i, every;
 	char xs[48], ys[48];
@@ -656,9 +657,11 @@ draw_series(struct strbuf *sb, const struct frame *f,
 			sb_adds(sb, "h0");
 	}
 	sb_adds(sb, "\"/>");
-	every = (p->n + CHART_HOVER_POINTS - 1) / CHART_HOVER_POINTS;
+	if (hover == 0)
+		hover = CHART_HOVER_POINTS;
+	every = hover > 0 ? (p->n + (size_t)hover - 1) / (size_t)hover : 0;
 	sb_adds(sb, "<g class=\"pts\" fill-opacity=\"0\">");
-	for (i = 0; i < p->n; i++) {
+	for (i = 0; every && i < p->n; i++) {
 		if (i % every && i + 1 != p->n)
 			continue;
 		chart_format(p->x[i], 6, xs, sizeof(xs));
@@ -846,7 +849,8 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		sb_adds(sb, "</text>");
 	}
 	for (i = 0; i < c->nseries; i++)
-		draw_series(sb, &f, &c->series[i], &p[i], c->log_y);
+		draw_series(sb, &f, &c->series[i], &p[i], c->log_y,
+			    c->hover);
 	if (dropped) {
 		snprintf(note, sizeof(note), "%zu value%s <= 0 not shown on "
 			 "a log scale", dropped, dropped == 1 ? "" : "s");

@@ -56,6 +56,8 @@ struct chart {
 	double width, height;	/* viewBox units; 0 (or invalid) is 640x240 */
 	const struct chart_series *series;	/* nseries of them */
 	size_t nseries;
+	int hover;		/* at most this many hover points per series;
+				   0: CHART_HOVER_POINTS; negative: none */
 };
 
 /*

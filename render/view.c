@@ -199,63 +199,19 @@ round4(double v)
 }
 
 /*
- * Drop the hover points (<circle class="pt">...</circle>) of svg except
- * every keep-th one; keep 0 drops them all. The title of each kept point
- * still shows its value; the data table has every point.
- */
-static void
-thin_hover(struct strbuf *svg, unsigned keep)
-{
-	static const char open[] = "<circle class=\"pt\"";
-	static const char close[] = "</circle>";
-	struct strbuf out = STRBUF_INIT;
-	const char *p = sb_str(svg), *c, *e;
-	unsigned i = 0;
-
-	while ((c = strstr(p, open)) && (e = strstr(c, close))) {
-		e += sizeof(close) - 1;
-		sb_add(&out, p, (size_t)(c - p));
-		if (keep && i++ % keep == 0)
-			sb_add(&out, c, (size_t)(e - c));
-		p = e;
-	}
-	sb_adds(&out, p);
-	sb_release(svg);
-	*svg = out;
-}
-
-/*
- * Drop every copy of cut from sb (chart_table's scope="row": a <th>
- * that starts a row of <td>s is that row's header without it).
- */
-static void
-cut_all(struct strbuf *sb, const char *cut)
-{
-	struct strbuf out = STRBUF_INIT;
-	const char *p = sb_str(sb), *c;
-
-	while ((c = strstr(p, cut))) {
-		sb_add(&out, p, (size_t)(c - p));
-		p = c + strlen(cut);
-	}
-	sb_adds(&out, p);
-	sb_release(sb);
-	*sb = out;
-}
-
-/*
- * One chart into charts: its SVG with one hover point in hover_keep of
- * those chart_svg draws (0: none), and its data table when with_table.
+ * One chart into charts: its SVG with at most hover hover points per
+ * series (negative: none), and its data table when with_table.
  * The values are rounded to 4 significant digits first, which is what
  * the cards and the hover titles show, and keeps the table short.
  */
 static void
 add_chart(json_t *charts, const char *id, const char *title,
 	  const char *ylabel, int log_y, const struct chart_series *s,
-	  size_t ns, unsigned hover_keep, int with_table)
+	  size_t ns, int hover, int with_table)
 {
 	struct chart_series r[4];
-	struct chart c = { id, title, "epoch", ylabel, log_y, 0, 0, r, ns };
+	struct chart c = { id, title, "epoch", ylabel, log_y, 0, 0, r, ns,
+			   hover };
 	struct strbuf svg = STRBUF_INIT, table = STRBUF_INIT;
 	double *y[4] = { NULL };
 	json_t *o;
@@ -271,15 +227,11 @@ add_chart(json_t *charts, const char *id, const char *title,
 	}
 	if (chart_svg(&svg, &c) == 0 &&
 	    (!with_table || chart_table(&table, &c) == 0)) {
-		if (hover_keep != 1)
-			thin_hover(&svg, hover_keep);
 		o = json_pack("{s:s, s:s, s:s}", "id", id, "title", title,
 			      "svg", sb_str(&svg));
-		if (with_table) {
-			cut_all(&table, " scope=\"row\"");
+		if (with_table)
 			json_object_set_new(o, "table",
 					    json_string(sb_str(&table)));
-		}
 		json_array_append_new(charts, o);
 	}
 	for (size_t i = 0; i < ns; i++)
@@ -333,9 +285,9 @@ metrics_view(json_t *v, const char *dir)
 							 m.nrows };
 		if (ns) {
 			add_chart(charts, "loss", "Loss", "loss", 0, s, ns,
-				  VIEW_HOVER_KEEP, 1);
+				  VIEW_HOVER_POINTS, 1);
 			add_chart(charts, "loss-log", "Loss (log scale)",
-				  "loss", 1, s, ns, 0, 0);
+				  "loss", 1, s, ns, -1, 0);
 		}
 		free(t);
 		free(w);
@@ -374,7 +326,7 @@ metrics_view(json_t *v, const char *dir)
 				"{s:s, s:s, s:s}", "name", name,
 				"latest", lb, "best", bb));
 			add_chart(charts, id, name, name, 0, &s, 1,
-				  VIEW_HOVER_KEEP, 1);
+				  VIEW_HOVER_POINTS, 1);
 			free(id);
 		}
 		free(y);
@@ -397,7 +349,7 @@ metrics_view(json_t *v, const char *dir)
 			s = (struct chart_series){ extra[i][1], "s1", x, y,
 						   m.nrows };
 			add_chart(charts, extra[i][0], extra[i][1],
-				  extra[i][2], 0, &s, 1, VIEW_HOVER_KEEP, 1);
+				  extra[i][2], 0, &s, 1, VIEW_HOVER_POINTS, 1);
 			free(y);
 		}
 	}

@@ -22,12 +22,11 @@
 #define VIEW_EVENTS 50
 
 /*
- * A chart keeps one in VIEW_HOVER_KEEP of the hover points chart_svg
- * draws (at most CHART_HOVER_POINTS per series); the log-scale loss chart
- * keeps none, nor a data table, as it repeats the linear one. This keeps
- * a 100-epoch job page under 100 KB.
+ * A chart has at most VIEW_HOVER_POINTS hover points per series; the
+ * log-scale loss chart has none, nor a data table, as it repeats the
+ * linear one. This keeps a 100-epoch job page under 100 KB.
  */
-#define VIEW_HOVER_KEEP 3
+#define VIEW_HOVER_POINTS 17
 
 /* The default log patterns: lines marked error, then warning. */
 #define VIEW_ERROR_RE "(?i)\\berror\\b|traceback|\\bnan\\b"

@@ -245,7 +245,7 @@ test_hostile(void)
 	};
 	struct chart c = {
 		"loss\"><script>", "<script>alert(1)</script> & \"quotes\"",
-		"<b>epoch</b>", "a'b", 0, 0, 0, &s, 1
+		"<b>epoch</b>", "a'b", 0, 0, 0, &s, 1, 0
 	};
 	struct strbuf sb = STRBUF_INIT;
 
@@ -280,7 +280,7 @@ test_small(void)
 		{ "train", "s1", x, tr, 20 },
 		{ "val", "s2", x, va, 20 },
 	};
-	struct chart c = { "loss", "Loss", "epoch", "loss", 0, 0, 0, s, 2 };
+	struct chart c = { "loss", "Loss", "epoch", "loss", 0, 0, 0, s, 2, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int i;
 
@@ -358,7 +358,7 @@ test_edges(void)
 	double neg[4] = { -1, -2, 0, -3 };
 	double xs[4] = { 1e12, 1e12, 1e12, 1e12 };
 	struct chart_series s = { "v", "s1", x, y, 4 };
-	struct chart c = { "e", "Edge", "x", "y", 1, 0, 0, &s, 1 };
+	struct chart c = { "e", "Edge", "x", "y", 1, 0, 0, &s, 1, 0 };
 	struct strbuf sb = STRBUF_INIT;
 
 	render_ok(&c, "log scale with zeros", "2 values &lt;= 0 not shown");
@@ -421,7 +421,7 @@ test_log_labels(void)
 	double x[3] = { 1, 2, 3 }, y[3] = { 2e-6, 3e-4, 8e-4 };
 	double y2[3] = { 0.002, 0.5, 40 };
 	struct chart_series s = { "lr", "s1", x, y, 3 };
-	struct chart c = { "lr", "LR", "epoch", "lr", 1, 0, 0, &s, 1 };
+	struct chart c = { "lr", "LR", "epoch", "lr", 1, 0, 0, &s, 1, 0 };
 	struct strbuf sb = STRBUF_INIT;
 
 	chart_svg(&sb, &c);
@@ -446,7 +446,7 @@ test_table_merge(void)
 	struct chart_series s[2] = {
 		{ "a", "s1", xa, ya, 3 }, { "b & c", "s2", xb, yb, 2 },
 	};
-	struct chart c = { "m", "T", NULL, "", 0, 0, 0, s, 2 };
+	struct chart c = { "m", "T", NULL, "", 0, 0, 0, s, 2, 0 };
 	struct strbuf sb = STRBUF_INIT;
 
 	chart_table(&sb, &c);
@@ -467,7 +467,7 @@ test_legend_wrap(void)
 {
 	static const double x[2] = { 1, 2 }, y[2] = { 1, 2 };
 	struct chart_series s[8];
-	struct chart c = { "w", "Wrap", "x", "y", 0, 300, 200, s, 8 };
+	struct chart c = { "w", "Wrap", "x", "y", 0, 300, 200, s, 8, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int i;
 
@@ -493,7 +493,7 @@ test_long(void)
 	double *x = xmalloc(N * sizeof(double));
 	double *y = xmalloc(N * sizeof(double));
 	struct chart_series s = { "cpu %", "s3", x, y, N };
-	struct chart c = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &s, 1 };
+	struct chart c = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &s, 1, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
@@ -542,11 +542,11 @@ diag_timing(void)
 		{ "cpu %", "s5", sec, cpu, S },
 	};
 	struct chart c[5] = {
-		{ "loss", "Loss", "epoch", "loss", 0, 0, 0, loss, 2 },
-		{ "loss-log", "Loss (log)", "epoch", "loss", 1, 0, 0, loss, 2 },
-		{ "lr", "Learning rate", "epoch", "lr", 1, 0, 0, &one[0], 1 },
-		{ "acc", "Accuracy", "epoch", "", 0, 0, 0, &one[1], 1 },
-		{ "cpu", "CPU", "seconds", "%", 0, 0, 0, &one[2], 1 },
+		{ "loss", "Loss", "epoch", "loss", 0, 0, 0, loss, 2, 0 },
+		{ "loss-log", "Loss (log)", "epoch", "loss", 1, 0, 0, loss, 2, 0 },
+		{ "lr", "Learning rate", "epoch", "lr", 1, 0, 0, &one[0], 1, 0 },
+		{ "acc", "Accuracy", "epoch", "", 0, 0, 0, &one[1], 1, 0 },
+		{ "cpu", "CPU", "seconds", "%", 0, 0, 0, &one[2], 1, 0 },
 	};
 	struct strbuf sb = STRBUF_INIT;
 	double t0;
