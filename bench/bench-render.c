@@ -4,6 +4,7 @@
  *
  *	make build/bench/bench-render
  *	build/bench/bench-render [N]
+ *	build/bench/bench-render N --generate DIR   (only make DIR/spool)
  *
  * Generates N jobs (default 10,000) in a temporary spool, each with a
  * state.json and 100 epochs of metrics.csv; times one full render (pages
@@ -114,7 +115,15 @@ main(int argc, char **argv)
 	pid_t pid;
 	int ok = 0;
 
-	if (njobs < 1 || !mkdtemp(tmp))
+	if (njobs < 1)
+		return 1;
+	if (argc == 4 && strcmp(argv[2], "--generate") == 0) {
+		/* a spool to profile with: perf record spoolboard render */
+		snprintf(spool, sizeof(spool), "%s/spool", argv[3]);
+		make_spool(spool, njobs);
+		return 0;
+	}
+	if (!mkdtemp(tmp))
 		return 1;
 	snprintf(spool, sizeof(spool), "%s/spool", tmp);
 	snprintf(www, sizeof(www), "%s/www", tmp);
