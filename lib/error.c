@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char last[1024];
-static int quiet;
+/* Per thread: the renderer writes pages from several threads. */
+static _Thread_local char last[1024];
+static _Thread_local int quiet;
 
 int
 error(const char *fmt, ...)

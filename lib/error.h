@@ -23,6 +23,8 @@ void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The message of the most recent error(), or "" when there was none. */
 const char *error_last(void);
 
+/* The last message and the quiet flag are kept per thread. */
+
 /* Forget the last message (error_last() returns "" afterwards). */
 void error_clear(void);
 

@@ -17,6 +17,7 @@ char *
 file_read(const char *path, size_t *len, size_t max)
 {
 	size_t cap = 8192, n = 0;
+	struct stat st;
 	char *buf;
 	int fd;
 
@@ -25,6 +26,10 @@ file_read(const char *path, size_t *len, size_t max)
 		error("cannot open '%s': %s", path, strerror(errno));
 		return NULL;
 	}
+	/* room for the whole file and the EOF read, when its size is known */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (!max || (size_t)st.st_size <= max))
+		cap = (size_t)st.st_size + 2;
 	buf = xmalloc(cap);
 	for (;;) {
 		ssize_t r;
@@ -126,25 +131,78 @@ err:
 	return error("cannot write '%s': %s", path, strerror(saved));
 }
 
+/* Read up to n bytes from fd; the number read, or -1. */
+static ssize_t
+read_all(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* Whether the file at path holds exactly the n bytes of data. */
+static int
+same_bytes(const char *path, const void *data, size_t n)
+{
+	struct stat st;
+	char *old;
+	int fd, same = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && (size_t)st.st_size == n) {
+		old = n ? xmalloc(n) : NULL;
+		same = n == 0 || (read_all(fd, old, n) == (ssize_t)n &&
+				  memcmp(old, data, n) == 0);
+		free(old);
+	}
+	close(fd);
+	return same;
+}
+
 int
 file_update(const char *path, const void *data, size_t n)
 {
-	struct stat st;
+	char *tmp;
+	int fd, saved;
 
-	if (stat(path, &st) == 0 && (size_t)st.st_size == n) {
-		size_t len;
-		char *old;
-		int same;
-
-		error_set_quiet(1);
-		old = file_read(path, &len, 0);
-		error_set_quiet(0);
-		same = old && len == n && memcmp(old, data, n) == 0;
-		free(old);
-		if (same)
-			return 1;
+	if (same_bytes(path, data, n))
+		return 1;
+	tmp = xasprintf("%s.tmp.%ld.%ld", path, (long)getpid(),
+			(long)gettid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		error("cannot create '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
 	}
-	return file_write_atomic(path, data, n);
+	if (write_all(fd, data, n) < 0) {
+		saved = errno;
+		close(fd);
+		goto err;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		saved = errno;
+		goto err;
+	}
+	free(tmp);
+	return 0;
+err:
+	unlink(tmp);
+	free(tmp);
+	return error("cannot write '%s': %s", path, strerror(saved));
 }
 
 int

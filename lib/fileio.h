@@ -23,8 +23,13 @@ char *file_read(const char *path, size_t *len, size_t max);
 int file_write_atomic(const char *path, const void *data, size_t n);
 
 /*
- * Like file_write_atomic, but leaves the file alone (and returns 1) when
- * its bytes already equal data, so its mtime stays. 0 written, -1 error.
+ * Replace path atomically (temporary file, rename) with n bytes of data,
+ * or leave it alone (and return 1) when its bytes already equal data, so
+ * its mtime stays. Nothing is fsync'ed: this is for files derived from
+ * others (the rendered site), which are made again after a crash, where a
+ * reader must never see half a file but durability is not needed. The
+ * temporary name holds the pid and the thread id, so threads may write
+ * different files at once. 0 written, -1 error.
  */
 int file_update(const char *path, const void *data, size_t n);
 

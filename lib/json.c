@@ -4,6 +4,7 @@
 #include "json.h"
 #include "error.h"
 #include "fileio.h"
+#include "strbuf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -100,6 +101,102 @@ json_append_line(const char *path, const json_t *v)
 	rc = file_append(path, s, n + 1);
 	free(s);
 	return rc;
+}
+
+/* s (n bytes of valid UTF-8, as jansson keeps them) as a JSON string. */
+static void
+dump_string(struct strbuf *sb, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run;
+
+	sb_addc(sb, '"');
+	while (i < n) {
+		unsigned char c;
+
+		run = i;
+		while (i < n) {
+			c = (unsigned char)s[i];
+			if (c < 0x20 || c == '"' || c == '\\' || c == '<' ||
+			    c == '>' || c == '&')
+				break;
+			i++;
+		}
+		sb_add(sb, s + run, i - run);
+		if (i == n)
+			break;
+		c = (unsigned char)s[i++];
+		switch (c) {
+		case '"': sb_add(sb, "\\\"", 2); break;
+		case '\\': sb_add(sb, "\\\\", 2); break;
+		case '\n': sb_add(sb, "\\n", 2); break;
+		case '\t': sb_add(sb, "\\t", 2); break;
+		case '\r': sb_add(sb, "\\r", 2); break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4],
+				      hex[c & 15] };
+
+			sb_add(sb, u, 6);
+		}
+		}
+	}
+	sb_addc(sb, '"');
+}
+
+void
+json_dump_web(struct strbuf *sb, const json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+	int first = 1;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		sb_addc(sb, '{');
+		json_object_foreach((json_t *)v, key, x) {
+			if (!first)
+				sb_addc(sb, ',');
+			first = 0;
+			dump_string(sb, key, strlen(key));
+			sb_addc(sb, ':');
+			json_dump_web(sb, x);
+		}
+		sb_addc(sb, '}');
+		break;
+	case JSON_ARRAY:
+		sb_addc(sb, '[');
+		json_array_foreach(v, i, x) {
+			if (i)
+				sb_addc(sb, ',');
+			json_dump_web(sb, x);
+		}
+		sb_addc(sb, ']');
+		break;
+	case JSON_STRING:
+		dump_string(sb, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		sb_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL: {
+		size_t at = sb->len;
+
+		sb_addf(sb, "%.9g", json_real_value(v));
+		if (!strpbrk(sb->buf + at, ".e"))
+			sb_add(sb, ".0", 2);
+		break;
+	}
+	case JSON_TRUE:
+		sb_add(sb, "true", 4);
+		break;
+	case JSON_FALSE:
+		sb_add(sb, "false", 5);
+		break;
+	default:
+		sb_add(sb, "null", 4);
+		break;
+	}
 }
 
 json_t *

@@ -42,6 +42,17 @@ int json_append_line(const char *path, const json_t *v);
 /* Serialize v (indented) into a new string; the caller frees it. */
 char *json_to_string(const json_t *v);
 
+/*
+ * Append v to sb as compact JSON for the web: keys in insertion order,
+ * reals with 9 significant digits as in the files, and < > & written as
+ * \u003c \u003e \u0026 so that no markup can appear raw in it, even
+ * when a browser sniffs the file as HTML. Much faster than jansson's
+ * dumper for the large strings of the renderer's views (spans of plain
+ * bytes are copied whole).
+ */
+struct strbuf;
+void json_dump_web(struct strbuf *sb, const json_t *v);
+
 /* A JSON number for x, or null when x is NaN or infinite. New reference. */
 json_t *json_num(double x);
 

@@ -41,12 +41,6 @@ sb_adds(struct strbuf *sb, const char *s)
 }
 
 void
-sb_addc(struct strbuf *sb, char c)
-{
-	sb_add(sb, &c, 1);
-}
-
-void
 sb_addf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;

@@ -22,10 +22,19 @@ struct strbuf {
 void sb_grow(struct strbuf *sb, size_t extra);
 void sb_add(struct strbuf *sb, const void *data, size_t n);
 void sb_adds(struct strbuf *sb, const char *s);
-void sb_addc(struct strbuf *sb, char c);
 void sb_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_reset(struct strbuf *sb);
+
+/* Append one byte; inline, as escapers call it for every byte. */
+static inline void
+sb_addc(struct strbuf *sb, char c)
+{
+	if (sb->len + 1 >= sb->cap)
+		sb_grow(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
 /* The contents as a string, "" when empty; valid until the next change. */
 const char *sb_str(const struct strbuf *sb);
 /* Hand the buffer to the caller (who frees it) and reset sb. */

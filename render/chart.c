@@ -122,6 +122,73 @@ trim_zeros(char *s, char *end)
 	memmove(q, end, strlen(end) + 1);
 }
 
+/*
+ * chart_format without printf for the common case (sig <= 9, fixed
+ * notation): v scaled to a sig-digit integer and printed digit by digit.
+ * The scaling rounds once, by far less than 1e-4 of a unit at this size,
+ * so the digits are printf's unless v sits within that of a tie; then,
+ * and for every other case, it returns 0 and printf decides.
+ */
+static int
+format_fast(double v, int sig, char *buf, size_t n)
+{
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+		1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14 };
+	double a = fabs(v), s, f;
+	char digits[24], out[48], *o = out;
+	long long m;
+	int ex, k, nd, i, point, last;
+
+	if (sig > 9 || !(a >= 1e-4 && a < 1e6))
+		return 0;
+	ex = (int)floor(log10(a));
+	for (int tries = 0; ; tries++) {
+		k = sig - 1 - ex;	/* 10^k scales a to sig digits */
+		if (k < 0 || k > 14 || tries > 2)
+			return 0;
+		s = a * p10[k];
+		f = s - floor(s);
+		if (fabs(f - 0.5) < 1e-4)
+			return 0;
+		m = llround(s);
+		if (m >= (long long)p10[sig])
+			ex++;
+		else if (m < (long long)p10[sig - 1])
+			ex--;
+		else
+			break;
+	}
+	if (ex < -4 || ex >= 6)
+		return 0;
+	nd = 0;
+	do {
+		digits[nd++] = (char)('0' + m % 10);
+		m /= 10;
+	} while (m);
+	/* digits (reversed) hold the value times 10^k: k of them decimals */
+	while (nd <= k)
+		digits[nd++] = '0';
+	if (v < 0)
+		*o++ = '-';
+	point = k;
+	for (i = nd - 1; i >= point; i--)
+		*o++ = digits[i];
+	/* decimals without their trailing zeros */
+	last = 0;
+	while (last < point && digits[last] == '0')
+		last++;
+	if (last < point) {
+		*o++ = '.';
+		for (i = point - 1; i >= last; i--)
+			*o++ = digits[i];
+	}
+	*o = '\0';
+	if ((size_t)(o - out) >= n)
+		return 0;
+	memcpy(buf, out, (size_t)(o - out) + 1);
+	return 1;
+}
+
 void
 chart_format(double v, int sig, char *buf, size_t n)
 {
@@ -148,6 +215,8 @@ chart_format(double v, int sig, char *buf, size_t n)
 		snprintf(buf, n, "0");
 		return;
 	}
+	if (format_fast(v, sig, buf, n))
+		return;
 	/* the exponent after rounding to sig digits */
 	snprintf(tmp, sizeof(tmp), "%.*e", sig - 1, v);
 	e = strchr(tmp, 'e');
@@ -471,13 +540,13 @@ static void
 add_text(struct strbuf *sb, const char *cls, double x, double y,
 	 const char *anchor, const char *text)
 {
-	sb_addf(sb, "<text class=\"%s\" x=\"", cls);
+	sb_addf(sb, "<text class='%s' x='", cls);
 	add_num1(sb, x);
-	sb_adds(sb, "\" y=\"");
+	sb_adds(sb, "' y='");
 	add_num1(sb, y);
-	sb_adds(sb, "\"");
+	sb_adds(sb, "'");
 	if (anchor)
-		sb_addf(sb, " text-anchor=\"%s\"", anchor);
+		sb_addf(sb, " text-anchor='%s'", anchor);
 	sb_adds(sb, ">");
 	chart_escape(sb, text);
 	sb_adds(sb, "</text>");
@@ -486,15 +555,15 @@ add_text(struct strbuf *sb, const char *cls, double x, double y,
 static void
 add_line(struct strbuf *sb, double x1, double y1, double x2, double y2)
 {
-	sb_adds(sb, "<line x1=\"");
+	sb_adds(sb, "<line x1='");
 	add_num1(sb, x1);
-	sb_adds(sb, "\" y1=\"");
+	sb_adds(sb, "' y1='");
 	add_num1(sb, y1);
-	sb_adds(sb, "\" x2=\"");
+	sb_adds(sb, "' x2='");
 	add_num1(sb, x2);
-	sb_adds(sb, "\" y2=\"");
+	sb_adds(sb, "' y2='");
 	add_num1(sb, y2);
-	sb_adds(sb, "\"/>");
+	sb_adds(sb, "'/>");
 }
 
 /*
@@ -515,14 +584,14 @@ draw_x_axis(struct strbuf *sb, const struct frame *f, int target,
 
 	for (i = 0; i < n; i++)
 		amax = fmax(amax, fabs(t[i]));
-	sb_adds(sb, "<g class=\"grid\" stroke=\"currentColor\" "
-		"stroke-opacity=\"0.12\">");
+	sb_adds(sb, "<g class='grid' stroke='currentColor' "
+		"stroke-opacity='0.12'>");
 	for (i = 0; i < n; i++) {
 		double px = map_x(f, t[i]);
 
 		add_line(sb, px, f->py0, px, f->py1);
 	}
-	sb_adds(sb, "</g><g class=\"tick\" text-anchor=\"middle\">");
+	sb_adds(sb, "</g><g class='tick' text-anchor='middle'>");
 	for (i = 0; i < n; i++) {
 		chart_format(t[i], tick_sig(amax, step), lab, sizeof(lab));
 		add_text(sb, "tick", map_x(f, t[i]), f->py1 + 14, NULL, lab);
@@ -598,8 +667,8 @@ draw_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
 {
 	int i, m;
 
-	sb_adds(sb, "<g class=\"grid\" stroke=\"currentColor\" "
-		"stroke-opacity=\"0.12\">");
+	sb_adds(sb, "<g class='grid' stroke='currentColor' "
+		"stroke-opacity='0.12'>");
 	for (i = 0; i < yt->n; i++) {
 		double py = map_y(f, yt->t[i]);
 
@@ -607,8 +676,8 @@ draw_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
 	}
 	sb_adds(sb, "</g>");
 	if (yt->minor) {
-		sb_adds(sb, "<g class=\"grid minor\" stroke=\"currentColor\" "
-			"stroke-opacity=\"0.06\">");
+		sb_adds(sb, "<g class='grid minor' stroke='currentColor' "
+			"stroke-opacity='0.06'>");
 		for (i = 0; i + 1 < yt->n; i++) {
 			for (m = 2; m <= 9; m++) {
 				double py = map_y(f, yt->t[i] + log10(m));
@@ -618,7 +687,7 @@ draw_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
 		}
 		sb_adds(sb, "</g>");
 	}
-	sb_adds(sb, "<g class=\"tick\" text-anchor=\"end\">");
+	sb_adds(sb, "<g class='tick' text-anchor='end'>");
 	for (i = 0; i < yt->n; i++)
 		add_text(sb, "tick", f->px0 - 5, map_y(f, yt->t[i]) + 3.5,
 			 NULL, yt->lab[i]);
@@ -634,16 +703,16 @@ draw_series(struct strbuf *sb, const struct frame *f,
 	size_t i, every;
 	char xs[48], ys[48];
 
-	sb_adds(sb, "<g class=\"");
+	sb_adds(sb, "<g class='");
 	chart_escape(sb, s->css_class ? s->css_class : "s1");
-	sb_adds(sb, "\">");
+	sb_adds(sb, "'>");
 	if (p->n == 0) {
 		sb_adds(sb, "</g>");
 		return;
 	}
-	sb_adds(sb, "<path fill=\"none\" stroke=\"currentColor\" "
-		"stroke-width=\"1.75\" stroke-linejoin=\"round\" "
-		"stroke-linecap=\"round\" d=\"");
+	sb_adds(sb, "<path fill='none' stroke='currentColor' "
+		"stroke-width='1.75' stroke-linejoin='round' "
+		"stroke-linecap='round' d='");
 	for (i = 0; i < p->n; i++) {
 		int start = i == 0 || p->gap[i];
 		int alone = start && (i + 1 == p->n || p->gap[i + 1]);
@@ -656,22 +725,22 @@ draw_series(struct strbuf *sb, const struct frame *f,
 		if (alone)
 			sb_adds(sb, "h0");
 	}
-	sb_adds(sb, "\"/>");
+	sb_adds(sb, "'/>");
 	if (hover == 0)
 		hover = CHART_HOVER_POINTS;
 	every = hover > 0 ? (p->n + (size_t)hover - 1) / (size_t)hover : 0;
-	sb_adds(sb, "<g class=\"pts\" fill-opacity=\"0\">");
+	sb_adds(sb, "<g class='pts' fill-opacity='0'>");
 	for (i = 0; every && i < p->n; i++) {
 		if (i % every && i + 1 != p->n)
 			continue;
 		chart_format(p->x[i], 6, xs, sizeof(xs));
 		chart_format(log_y ? pow(10, p->y[i]) : p->y[i], 4, ys,
 			     sizeof(ys));
-		sb_adds(sb, "<circle class=\"pt\" cx=\"");
+		sb_adds(sb, "<circle class='pt' cx='");
 		add_num1(sb, map_x(f, p->x[i]));
-		sb_adds(sb, "\" cy=\"");
+		sb_adds(sb, "' cy='");
 		add_num1(sb, map_y(f, p->y[i]));
-		sb_adds(sb, "\" r=\"3\"><title>");
+		sb_adds(sb, "' r='3'><title>");
 		chart_escape(sb, s->name);
 		sb_addf(sb, ": %s at %s</title></circle>", ys, xs);
 	}
@@ -691,7 +760,7 @@ legend(struct strbuf *sb, const struct chart *c, double w, double y)
 	size_t i;
 
 	if (sb)
-		sb_adds(sb, "<g class=\"legend\">");
+		sb_adds(sb, "<g class='legend'>");
 	for (i = 0; i < c->nseries; i++) {
 		const struct chart_series *s = &c->series[i];
 		size_t len = s->name ? strlen(s->name) : 0;
@@ -703,10 +772,10 @@ legend(struct strbuf *sb, const struct chart *c, double w, double y)
 			rows++;
 		}
 		if (sb) {
-			sb_adds(sb, "<g class=\"");
+			sb_adds(sb, "<g class='");
 			chart_escape(sb, s->css_class ? s->css_class : "s1");
-			sb_adds(sb, "\" stroke=\"currentColor\" "
-				"stroke-width=\"2.5\">");
+			sb_adds(sb, "' stroke='currentColor' "
+				"stroke-width='2.5'>");
 			add_line(sb, x, y - 3.5, x + 14, y - 3.5);
 			sb_adds(sb, "</g>");
 			add_text(sb, "label", x + 18, y, NULL, s->name);
@@ -748,16 +817,16 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		}
 	}
 
-	sb_adds(sb, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" "
-		"role=\"img\" aria-labelledby=\"");
+	sb_adds(sb, "<svg xmlns='http://www.w3.org/2000/svg' class='chart' "
+		"role='img' aria-labelledby='");
 	add_id(sb, c->id);
-	sb_adds(sb, "-t\" viewBox=\"0 0 ");
+	sb_adds(sb, "-t' viewBox='0 0 ");
 	add_num1(sb, w);
 	sb_addc(sb, ' ');
 	add_num1(sb, h);
-	sb_adds(sb, "\" font-size=\"11\" fill=\"currentColor\"><title id=\"");
+	sb_adds(sb, "' font-size='11' fill='currentColor'><title id='");
 	add_id(sb, c->id);
-	sb_adds(sb, "-t\">");
+	sb_adds(sb, "-t'>");
 	chart_escape(sb, c->title);
 	sb_adds(sb, "</title>");
 	add_text(sb, "chart-title", 8, 15, NULL, c->title);
@@ -777,16 +846,16 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		snprintf(note, sizeof(note), "%s",
 			 dropped ? "no values > 0 to show on a log scale"
 			 : "no data");
-		sb_adds(sb, "<rect class=\"axis\" fill=\"none\" "
-			"stroke=\"currentColor\" stroke-opacity=\"0.3\" x=\"");
+		sb_adds(sb, "<rect class='axis' fill='none' "
+			"stroke='currentColor' stroke-opacity='0.3' x='");
 		add_num1(sb, f.px0);
-		sb_adds(sb, "\" y=\"");
+		sb_adds(sb, "' y='");
 		add_num1(sb, f.py0);
-		sb_adds(sb, "\" width=\"");
+		sb_adds(sb, "' width='");
 		add_num1(sb, f.px1 - f.px0);
-		sb_adds(sb, "\" height=\"");
+		sb_adds(sb, "' height='");
 		add_num1(sb, f.py1 - f.py0);
-		sb_adds(sb, "\"/>");
+		sb_adds(sb, "'/>");
 		add_text(sb, "note", (f.px0 + f.px1) / 2, (f.py0 + f.py1) / 2,
 			 "middle", note);
 		sb_adds(sb, "</svg>");
@@ -827,8 +896,8 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		f.px1 = f.px0 + 10;
 	draw_y_axis(sb, &f, &yt);
 	draw_x_axis(sb, &f, (int)((f.px1 - f.px0) / 90) + 1, int_x);
-	sb_adds(sb, "<path class=\"axis\" fill=\"none\" "
-		"stroke=\"currentColor\" stroke-opacity=\"0.45\" d=\"M");
+	sb_adds(sb, "<path class='axis' fill='none' "
+		"stroke='currentColor' stroke-opacity='0.45' d='M");
 	add_num1(sb, f.px0);
 	sb_addc(sb, ' ');
 	add_num1(sb, f.py0);
@@ -836,15 +905,15 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	add_num1(sb, f.py1);
 	sb_addc(sb, 'H');
 	add_num1(sb, f.px1);
-	sb_adds(sb, "\"/>");
+	sb_adds(sb, "'/>");
 	if (c->xlabel && *c->xlabel)
 		add_text(sb, "label", (f.px0 + f.px1) / 2, h - 6, "middle",
 			 c->xlabel);
 	if (c->ylabel && *c->ylabel) {
-		sb_adds(sb, "<text class=\"label\" text-anchor=\"middle\" "
-			"transform=\"translate(13 ");
+		sb_adds(sb, "<text class='label' text-anchor='middle' "
+			"transform='translate(13 ");
 		add_num1(sb, (f.py0 + f.py1) / 2);
-		sb_adds(sb, ") rotate(-90)\">");
+		sb_adds(sb, ") rotate(-90)'>");
 		chart_escape(sb, c->ylabel);
 		sb_adds(sb, "</text>");
 	}
@@ -900,20 +969,20 @@ chart_table(struct strbuf *sb, const struct chart *c)
 		}
 	qsort(cells, n, sizeof(*cells), cell_cmp);
 
-	sb_adds(sb, "<table class=\"chart-data\"><caption>");
+	sb_adds(sb, "<table class='chart-data'><caption>");
 	chart_escape(sb, c->title);
-	sb_adds(sb, "</caption><thead><tr><th scope=\"col\">");
+	sb_adds(sb, "</caption><thead><tr><th scope='col'>");
 	chart_escape(sb, c->xlabel && *c->xlabel ? c->xlabel : "x");
 	sb_adds(sb, "</th>");
 	for (i = 0; i < c->nseries; i++) {
-		sb_adds(sb, "<th scope=\"col\">");
+		sb_adds(sb, "<th scope='col'>");
 		chart_escape(sb, c->series[i].name);
 		sb_adds(sb, "</th>");
 	}
 	sb_adds(sb, "</tr></thead><tbody>");
 	for (i = 0; i < n; i = j) {
 		chart_format(cells[i].x, 6, buf, sizeof(buf));
-		sb_addf(sb, "<tr><th scope=\"row\">%s</th>", buf);
+		sb_addf(sb, "<tr><th scope='row'>%s</th>", buf);
 		col = 0;
 		for (j = i; j < n && cells[j].x == cells[i].x; j++) {
 			/* a repeated x in one series: its first value */

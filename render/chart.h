@@ -23,7 +23,9 @@
  * log scale, values <= 0 are dropped and the chart says how many. Series
  * longer than CHART_MAX_POINTS are downsampled with LTTB before drawing;
  * the table shows the same downsampled points. Every string is
- * XML-escaped.
+ * XML-escaped. Attribute values are in single quotes: the markup also
+ * travels inside JSON strings (data.json), where a double quote costs an
+ * escape each time.
  */
 #ifndef SPOOLBOARD_CHART_H
 #define SPOOLBOARD_CHART_H

@@ -69,25 +69,6 @@ free_list(char **names, size_t n)
 	free(names);
 }
 
-/* v as JSON with < > & escaped as \u003c \u003e \u0026. */
-static void
-json_safe(struct strbuf *out, const json_t *v)
-{
-	char *s = json_to_string(v);
-
-	for (const char *p = s; *p; p++) {
-		if (*p == '<')
-			sb_adds(out, "\\u003c");
-		else if (*p == '>')
-			sb_adds(out, "\\u003e");
-		else if (*p == '&')
-			sb_adds(out, "\\u0026");
-		else
-			sb_addc(out, *p);
-	}
-	free(s);
-}
-
 static int
 write_sb(const char *path, const struct strbuf *sb)
 {
@@ -265,7 +246,8 @@ write_job(struct tmpl_set *set, const char *spool, const char *www,
 
 	if (mkdir_p(wdir) == 0 && link_files(jdir, wdir, view) == 0 &&
 	    render_page(set, "job", view, page) == 0) {
-		json_safe(&sb, view);
+		json_dump_web(&sb, view);
+		sb_addc(&sb, '\n');
 		rc = write_sb(data, &sb);
 	}
 	sb_release(&sb);
@@ -608,7 +590,8 @@ site_render_ids(const char *spool, const char *www, const char *templates,
 	if (rc == 0) {
 		json_t *j = json_pack("{s:O}", "jobs", list);
 
-		json_safe(&sb, j);
+		json_dump_web(&sb, j);
+		sb_addc(&sb, '\n');
 		json_decref(j);
 		path = path_join(www, "jobs.json");
 		rc = write_sb(path, &sb);

@@ -254,13 +254,13 @@ test_hostile(void)
 	   "one svg element");
 	ok(!strstr(sb.buf, "<script"), "no raw <script in the svg");
 	ok(!strstr(sb.buf, "<b>"), "no raw <b> in the svg");
-	ok(!!strstr(sb.buf, "<title id=\"loss---script--t\">&lt;script&gt;"
+	ok(!!strstr(sb.buf, "<title id='loss---script--t'>&lt;script&gt;"
 		  "alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;</title>"),
 	   "escaped title with the sanitised id");
-	ok(strstr(sb.buf, "aria-labelledby=\"loss---script--t\"") != NULL,
+	ok(strstr(sb.buf, "aria-labelledby='loss---script--t'") != NULL,
 	   "aria-labelledby names the title");
-	ok(strstr(sb.buf, "role=\"img\"") && strstr(sb.buf, "viewBox=") &&
-	   !strstr(sb.buf, " width=\""), "role, viewBox, no fixed width");
+	ok(strstr(sb.buf, "role='img'") && strstr(sb.buf, "viewBox=") &&
+	   !strstr(sb.buf, " width='"), "role, viewBox, no fixed width");
 	ok(well_formed(sb.buf), "hostile chart is well-formed XML");
 	sb_reset(&sb);
 	ok(chart_table(&sb, &c) == 0, "hostile table renders");
@@ -292,17 +292,17 @@ test_small(void)
 	va[7] = NAN;
 	ok(chart_svg(&sb, &c) == 0, "small chart renders");
 	ok(well_formed(sb.buf), "small chart is well-formed XML");
-	ok(count(sb.buf, "<path fill=\"none\" stroke=\"currentColor\" "
+	ok(count(sb.buf, "<path fill='none' stroke='currentColor' "
 		 "stroke-width") == 2, "one path per series");
-	ok(count(sb.buf, "<g class=\"s2\"><path") == 1 &&
-	   strstr(strstr(sb.buf, "<g class=\"s2\"><path"), "M") != NULL,
+	ok(count(sb.buf, "<g class='s2'><path") == 1 &&
+	   strstr(strstr(sb.buf, "<g class='s2'><path"), "M") != NULL,
 	   "series drawn in its class");
 	{
-		const char *d = strstr(sb.buf, "<g class=\"s2\"><path");
-		const char *end = strstr(d, "\"/>");
+		const char *d = strstr(sb.buf, "<g class='s2'><path");
+		const char *end = strstr(d, "'/>");
 		int moves = 0;
 
-		for (d = strstr(d, "d=\""); d < end; d++)
+		for (d = strstr(d, "d='"); d < end; d++)
 			moves += *d == 'M';
 		ok(moves == 2, "a NaN starts a new subpath (%d)", moves);
 	}
@@ -313,7 +313,7 @@ test_small(void)
 	ok(strstr(sb.buf, ">train</text>") && strstr(sb.buf, ">val</text>"),
 	   "legend");
 	ok(!strstr(sb.buf, "0000000"), "no long float noise");
-	ok(!strstr(sb.buf, "fill=\"#") && !strstr(sb.buf, "stroke=\"#"),
+	ok(!strstr(sb.buf, "fill='#") && !strstr(sb.buf, "stroke='#"),
 	   "no hard-coded colours");
 	sb_reset(&sb);
 	c.log_y = 1;
@@ -397,12 +397,12 @@ test_edges(void)
 	render_ok(&c, "no series", ">no data<");
 	c.width = -5;
 	c.height = NAN;
-	render_ok(&c, "bad size", "viewBox=\"0 0 640 240\"");
+	render_ok(&c, "bad size", "viewBox='0 0 640 240'");
 	c.title = NULL;
 	c.xlabel = NULL;
 	c.ylabel = NULL;
 	c.id = NULL;
-	render_ok(&c, "no strings", "aria-labelledby=\"chart-t\"");
+	render_ok(&c, "no strings", "aria-labelledby='chart-t'");
 
 	error_set_quiet(1);
 	ok(chart_svg(&sb, NULL) == -1 && sb.len == 0, "NULL chart fails");
@@ -450,13 +450,13 @@ test_table_merge(void)
 	struct strbuf sb = STRBUF_INIT;
 
 	chart_table(&sb, &c);
-	is_str(sb.buf, "<table class=\"chart-data\"><caption>T</caption>"
-	       "<thead><tr><th scope=\"col\">x</th><th scope=\"col\">a</th>"
-	       "<th scope=\"col\">b &amp; c</th></tr></thead><tbody>"
-	       "<tr><th scope=\"row\">1</th><td>10</td><td></td></tr>"
-	       "<tr><th scope=\"row\">2</th><td>20</td><td>0.5</td></tr>"
-	       "<tr><th scope=\"row\">3</th><td>30</td><td></td></tr>"
-	       "<tr><th scope=\"row\">4</th><td></td><td>0.25</td></tr>"
+	is_str(sb.buf, "<table class='chart-data'><caption>T</caption>"
+	       "<thead><tr><th scope='col'>x</th><th scope='col'>a</th>"
+	       "<th scope='col'>b &amp; c</th></tr></thead><tbody>"
+	       "<tr><th scope='row'>1</th><td>10</td><td></td></tr>"
+	       "<tr><th scope='row'>2</th><td>20</td><td>0.5</td></tr>"
+	       "<tr><th scope='row'>3</th><td>30</td><td></td></tr>"
+	       "<tr><th scope='row'>4</th><td></td><td>0.25</td></tr>"
 	       "</tbody></table>", "table merges x across series");
 	sb_release(&sb);
 }
@@ -480,9 +480,9 @@ test_legend_wrap(void)
 	}
 	chart_svg(&sb, &c);
 	ok(well_formed(sb.buf), "8 series in 300 units: well-formed");
-	ok(strstr(sb.buf, "y=\"79\">a metric name</text>") != NULL,
+	ok(strstr(sb.buf, "y='79'>a metric name</text>") != NULL,
 	   "legend wraps to a fourth row");
-	ok(!strstr(sb.buf, "x=\"3"), "no legend item past the width");
+	ok(!strstr(sb.buf, "x='3"), "no legend item past the width");
 	sb_release(&sb);
 }
 
