@@ -15,6 +15,7 @@
 #include "watch.h"
 #include "error.h"
 #include "jobcmd.h"
+#include "pattern.h"
 #include "strbuf.h"
 #include "train.h"
 
@@ -205,6 +206,32 @@ bad_option(const struct command *self, int argc, char **argv)
 	return print_usage(self, stderr);
 }
 
+/*
+ * Compile re, the value of option opt, into *p (when p is not NULL); -1
+ * after an error that says where in it the problem is.
+ */
+static int
+compile_pattern(const char *opt, const char *re, struct pattern **p)
+{
+	char err[256];
+	struct pattern *pat = pattern_new(re, err, sizeof(err));
+
+	if (!pat)
+		return error("%s '%s': not a valid PCRE2 pattern: %s", opt, re,
+			     err);
+	if (p)
+		*p = pat;
+	else
+		pattern_free(pat);
+	return 0;
+}
+
+static int
+check_pattern(const char *opt, const char *re)
+{
+	return compile_pattern(opt, re, NULL);
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -216,6 +243,9 @@ cmd_run(int argc, char **argv)
 		{ "data-root", required_argument, NULL, 'd' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "no-render", no_argument, NULL, 'R' },
+		{ "templates", required_argument, NULL, 'T' },
+		{ "log-error", required_argument, NULL, 'E' },
+		{ "log-warning", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -251,6 +281,16 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'R':
 			o.render = 0;
+			break;
+		case 'T':
+			o.templates = optarg;
+			break;
+		case 'E':
+		case 'W':
+			if (check_pattern(c == 'E' ? "--log-error" :
+					  "--log-warning", optarg) < 0)
+				return EXIT_USAGE;
+			*(c == 'E' ? &o.log_error : &o.log_warning) = optarg;
 			break;
 		case 'h':
 			return print_usage(self, stdout);
@@ -435,11 +475,16 @@ cmd_render(int argc, char **argv)
 		{ "www", required_argument, NULL, 'w' },
 		{ "templates", required_argument, NULL, 't' },
 		{ "watch", no_argument, NULL, 'W' },
+		{ "log-error", required_argument, NULL, 'E' },
+		{ "log-warning", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *self = find_command("render");
 	const char *spool = "spool", *www = NULL, *templates = NULL;
+	const char *err_re = VIEW_ERROR_RE, *warn_re = VIEW_WARNING_RE;
+	struct pattern *pe = NULL, *pw = NULL;
+	struct site_opts o = { 0 };
 	char *www_def = NULL, *tmpl_def = NULL;
 	struct stat st;
 	int c, rc, watching = 0;
@@ -459,6 +504,12 @@ cmd_render(int argc, char **argv)
 		case 'W':
 			watching = 1;
 			break;
+		case 'E':
+			err_re = optarg;
+			break;
+		case 'L':
+			warn_re = optarg;
+			break;
 		case 'h':
 			return print_usage(self, stdout);
 		default:
@@ -467,6 +518,11 @@ cmd_render(int argc, char **argv)
 	}
 	if (optind != argc)
 		return print_usage(self, stderr);
+	if ((*err_re && compile_pattern("--log-error", err_re, &pe) < 0) ||
+	    (*warn_re && compile_pattern("--log-warning", warn_re, &pw) < 0)) {
+		pattern_free(pe);
+		return EXIT_USAGE;
+	}
 	if (stat(spool, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		error("render: '%s' is not a spool directory", spool);
 		return 1;
@@ -477,10 +533,17 @@ cmd_render(int argc, char **argv)
 	}
 	if (!templates)
 		templates = tmpl_def = default_templates();
+	o.spool = spool;
+	o.www = www;
+	o.templates = templates;
+	o.view.error_re = pe;
+	o.view.warning_re = pw;
 	if (watching)
-		rc = watch_run(spool, www, templates) < 0 ? 1 : 0;
+		rc = watch_run(&o) < 0 ? 1 : 0;
 	else
-		rc = site_render_all(spool, www, templates) < 0 ? 1 : 0;
+		rc = site_render_all(&o) < 0 ? 1 : 0;
+	pattern_free(pe);
+	pattern_free(pw);
 	free(www_def);
 	free(tmpl_def);
 	return rc;
@@ -490,7 +553,9 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "Serve a spool: claim configs, run the jobs.",
 	  "spoolboard run [--spool DIR] [--www DIR] [--slots N] "
 	  "[--threads N]\n"
-	  "                      [--data-root DIR] [--once] [--no-render]\n\n"
+	  "                      [--data-root DIR] [--once] [--no-render]\n"
+	  "                      [--templates DIR] [--log-error RE] "
+	  "[--log-warning RE]\n\n"
 	  "  --spool DIR       the spool (default ./spool, created when "
 	  "missing)\n"
 	  "  --www DIR         where the site goes (default SPOOL/www)\n"
@@ -501,7 +566,9 @@ static const struct command commands[] = {
 	  "it\n"
 	  "                    (default: the working directory)\n"
 	  "  --once            run what is queued, wait for it, exit\n"
-	  "  --no-render       do not render the site" },
+	  "  --no-render       do not render the site\n"
+	  "  --templates DIR, --log-error RE, --log-warning RE\n"
+	  "                    passed on to `spoolboard render`" },
 	{ "submit", cmd_submit,
 	  "Validate configs and copy them into the spool's incoming/.",
 	  "spoolboard submit [--spool DIR] FILE..." },
@@ -536,13 +603,18 @@ static const struct command commands[] = {
 	  "Exit status: 0 completed, 1 failed, 2 usage, 3 cancelled." },
 	{ "render", cmd_render, "Write the static dashboard of a spool.",
 	  "spoolboard render [--spool DIR] [--www DIR] [--templates DIR] "
-	  "[--watch]\n\n"
+	  "[--watch]\n"
+	  "                         [--log-error RE] [--log-warning RE]\n\n"
 	  "  --spool DIR       the spool (default ./spool)\n"
 	  "  --www DIR         the site to write (default SPOOL/www)\n"
 	  "  --templates DIR   the templates (default the installed ones,\n"
 	  "                    else ./templates)\n"
 	  "  --watch           render, then keep the site up to date with\n"
-	  "                    inotify until SIGTERM or SIGINT" },
+	  "                    inotify until SIGTERM or SIGINT\n"
+	  "  --log-error RE    PCRE2 pattern of the log lines marked as errors\n"
+	  "                    (default " VIEW_ERROR_RE "; '' for none)\n"
+	  "  --log-warning RE  the same for warnings (default "
+	  VIEW_WARNING_RE ")" },
 	{ "validate", cmd_validate,
 	  "Check job configs and report every problem in each.",
 	  "spoolboard validate FILE..." },

@@ -110,7 +110,7 @@ main(int argc, char **argv)
 	int njobs = argc > 1 ? atoi(argv[1]) : 10000;
 	char tmp[] = "/tmp/bench-render.XXXXXX", spool[64], www[64];
 	char cmd[128], page[160];
-	const char *templates = "templates";
+	struct site_opts o = { .templates = "templates" };
 	double t0, full, again, lat[SAMPLES];
 	pid_t pid;
 	int ok = 0;
@@ -127,16 +127,18 @@ main(int argc, char **argv)
 		return 1;
 	snprintf(spool, sizeof(spool), "%s/spool", tmp);
 	snprintf(www, sizeof(www), "%s/www", tmp);
+	o.spool = spool;
+	o.www = www;
 	printf("generating %d jobs with %d epochs of metrics each\n", njobs,
 	       EPOCHS);
 	fflush(stdout);
 	make_spool(spool, njobs);
 	t0 = time_mono();
-	if (site_render_all(spool, www, templates) < 0)
+	if (site_render_all(&o) < 0)
 		return 1;
 	full = time_mono() - t0;
 	t0 = time_mono();
-	site_render_all(spool, www, templates);
+	site_render_all(&o);
 	again = time_mono() - t0;
 	printf("full render:      %8.2f s  %8.0f pages/s\n", full,
 	       njobs / full);
@@ -149,7 +151,7 @@ main(int argc, char **argv)
 	unlink(page);
 	pid = fork();
 	if (pid == 0)
-		_exit(watch_run(spool, www, templates) < 0 ? 1 : 0);
+		_exit(watch_run(&o) < 0 ? 1 : 0);
 	while (file_size(page) < 0 && waitpid(pid, NULL, WNOHANG) == 0)
 		usleep(10000);
 	for (int s = 0; s < SAMPLES; s++) {

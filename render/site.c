@@ -24,6 +24,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,9 @@
 #include <unistd.h>
 
 #define ERROR_MAX (64 * 1024)
+
+/* At most this many threads make pages. */
+#define SITE_MAX_THREADS 16
 
 static int
 cmp_str(const void *a, const void *b)
@@ -211,17 +216,17 @@ render_page(struct tmpl_set *set, const char *name, const json_t *model,
  * its last good render (then *fresh is 0); NULL when neither exists.
  */
 static json_t *
-load_job(const char *spool, const char *www, const char *id, int *fresh)
+load_job(const struct site_opts *o, const char *id, int *fresh)
 {
-	char *jdir = xasprintf("%s/jobs/%s", spool, id);
-	json_t *view = view_job(jdir, id, 0);
+	char *jdir = xasprintf("%s/jobs/%s", o->spool, id);
+	json_t *view = view_job(jdir, id, 0, &o->view);
 	char err[256], *data;
 
 	free(jdir);
 	*fresh = view != NULL;
 	if (view)
 		return view;
-	data = xasprintf("%s/jobs/%s/data.json", www, id);
+	data = xasprintf("%s/jobs/%s/data.json", o->www, id);
 	view = json_load_path(data, 0, err, sizeof(err));
 	free(data);
 	if (view)
@@ -233,12 +238,12 @@ load_job(const char *spool, const char *www, const char *id, int *fresh)
 
 /* Write the page, data.json and files/ of a freshly read job view. */
 static int
-write_job(struct tmpl_set *set, const char *spool, const char *www,
+write_job(const struct site_opts *o, struct tmpl_set *set,
 	  const json_t *view)
 {
 	const char *id = json_str(view, "id", "");
-	char *jdir = xasprintf("%s/jobs/%s", spool, id);
-	char *wdir = xasprintf("%s/jobs/%s", www, id);
+	char *jdir = xasprintf("%s/jobs/%s", o->spool, id);
+	char *wdir = xasprintf("%s/jobs/%s", o->www, id);
 	char *page = path_join(wdir, "index.html");
 	char *data = path_join(wdir, "data.json");
 	struct strbuf sb = STRBUF_INIT;
@@ -258,40 +263,47 @@ write_job(struct tmpl_set *set, const char *spool, const char *www,
 	return rc;
 }
 
-static int
-cmp_created(const void *a, const void *b)
-{
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const char *cx = json_str(json_object_get(x, "created"), "iso", "");
-	const char *cy = json_str(json_object_get(y, "created"), "iso", "");
-	int c = strcmp(cx, cy);
+/*
+ * Call fn(arg, i) for every i in [0, n) on up to threads threads (the
+ * caller's among them), each taking the next i when done with one.
+ */
+struct pool {
+	atomic_size_t next;
+	size_t n;
+	void (*fn)(void *, size_t);
+	void *arg;
+};
 
-	return c ? c : strcmp(json_str(x, "id", ""), json_str(y, "id", ""));
+static void *
+pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+		p->fn(p->arg, i);
+	return NULL;
 }
 
-
-/* Number the queued views 1, 2, ... oldest first ("queue_pos"). */
 static void
-number_queue(json_t *views)
+run_parallel(int threads, size_t n, void (*fn)(void *, size_t), void *arg)
 {
-	size_t n = json_array_size(views), nq = 0;
-	json_t **q = xcalloc(n + 1, sizeof(*q));
+	struct pool pool = { 0, n, fn, arg };
+	pthread_t tid[SITE_MAX_THREADS];
+	int nt = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		json_t *v = json_array_get(views, i);
-
-		if (strcmp(json_str(v, "status", ""), "queued") == 0)
-			q[nq++] = v;
-	}
-	if (nq)
-		qsort(q, nq, sizeof(*q), cmp_created);
-	for (size_t i = 0; i < nq; i++) {
-		json_object_set_new(q[i], "queue_pos",
-				    json_integer((json_int_t)i + 1));
-		json_object_set_new(q[i], "queue_len",
-				    json_integer((json_int_t)nq));
-	}
-	free(q);
+	if (threads <= 0)
+		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads > SITE_MAX_THREADS)
+		threads = SITE_MAX_THREADS;
+	if ((size_t)threads > n)
+		threads = (int)n;
+	for (int t = 1; t < threads; t++)
+		if (pthread_create(&tid[nt], NULL, pool_worker, &pool) == 0)
+			nt++;
+	pool_worker(&pool);
+	for (int t = 0; t < nt; t++)
+		pthread_join(tid[t], NULL);
 }
 
 static int
@@ -461,103 +473,180 @@ remove_gone(const char *www, char *const *ids, size_t n,
 	free(dir);
 }
 
+/* What one job of the spool contributes to a render. */
+struct slot {
+	const char *id;
+	json_t *sum;		/* its summary, or NULL: left out */
+	json_t *queued;		/* a queued job's fresh view: its page waits
+				   for its place in the queue */
+	int fresh;		/* sum was made from the spool just now */
+	int rc;			/* -1: writing its page failed */
+};
+
+/* One render: its settings and a slot per job folder. */
+struct pass {
+	const struct site_opts *o;
+	struct tmpl_set *set;
+	struct slot *slots;
+	char *const *want;	/* sorted; NULL: every job */
+	size_t nwant;
+	json_t *cache;
+};
+
+static int
+is_queued(const json_t *v)
+{
+	return strcmp(json_str(v, "status", ""), "queued") == 0;
+}
+
 /*
- * Whether the page of view is to be written: every page when want is
- * NULL, else those of the jobs want names and of every queued job (their
- * places in the queue move when another job starts).
+ * Fill the slot of job i (on any thread): its summary from the cache
+ * when it is neither wanted nor queued, else from its view, read now and
+ * written out unless queued (a queued page is written once its place in
+ * the queue is known: write_queued).
+ */
+static void
+load_slot(void *arg, size_t i)
+{
+	struct pass *p = arg;
+	struct slot *s = &p->slots[i];
+	int wanted = !p->want || in_list(p->want, p->nwant, s->id);
+	json_t *c = p->cache && !wanted ?
+		    json_object_get(p->cache, s->id) : NULL;
+	json_t *view;
+
+	if (c && !is_queued(c)) {
+		s->sum = json_incref(c);
+		return;
+	}
+	view = load_job(p->o, s->id, &s->fresh);
+	if (!view)
+		return;
+	s->sum = view_summary(view, 0);
+	if (s->fresh && is_queued(view))
+		s->queued = json_incref(view);
+	else if (s->fresh && wanted)
+		s->rc = write_job(p->o, p->set, view);
+	json_decref(view);
+}
+
+static int
+cmp_queued(const void *a, const void *b)
+{
+	const json_t *x = ((const struct slot *)a)->queued;
+	const json_t *y = ((const struct slot *)b)->queued;
+	const char *cx = json_str(json_object_get(x, "created"), "iso", "");
+	const char *cy = json_str(json_object_get(y, "created"), "iso", "");
+	int c = strcmp(cx, cy);
+
+	return c ? c : strcmp(json_str(x, "id", ""), json_str(y, "id", ""));
+}
+
+/* Write the page of the i-th queued job (slots sorted by cmp_queued). */
+static void
+write_queued(void *arg, size_t i)
+{
+	struct pass *p = arg;
+
+	p->slots[i].rc = write_job(p->o, p->set, p->slots[i].queued);
+}
+
+/*
+ * Load every job of ids into slots (and the cache), then number the
+ * queued ones 1, 2, ... oldest first ("queue_pos", "queue_len") and write
+ * their pages. 0, or -1 when a page could not be written.
  */
 static int
-wanted(const json_t *view, char *const *want, size_t nwant)
+render_jobs(struct pass *p, char *const *ids, size_t n)
 {
-	return !want || in_list(want, nwant, json_str(view, "id", "")) ||
-	       strcmp(json_str(view, "status", ""), "queued") == 0;
-}
+	struct slot *q = xcalloc(n + 1, sizeof(*q));
+	size_t nq = 0;
+	int rc = 0;
 
-int
-site_render_all(const char *spool, const char *www, const char *templates)
-{
-	return site_render_ids(spool, www, templates, NULL, 0, NULL);
-}
+	for (size_t i = 0; i < n; i++)
+		p->slots[i].id = ids[i];
+	run_parallel(p->o->threads, n, load_slot, p);
+	for (size_t i = 0; i < n; i++) {
+		struct slot *s = &p->slots[i];
 
-/*
- * The view of job id: from cache when it holds one and id is not wanted,
- * else read (load_job), and then kept in cache when freshly read.
- */
-static json_t *
-cached_job(const char *spool, const char *www, const char *id,
-	   char *const *want, size_t nwant, json_t *cache, int *fresh)
-{
-	json_t *view = cache && want && !in_list(want, nwant, id) ?
-		       json_object_get(cache, id) : NULL;
-
-	if (view) {
-		*fresh = 1;
-		return json_incref(view);
+		if (p->cache && s->sum && s->fresh)
+			json_object_set(p->cache, s->id, s->sum);
+		if (s->queued)
+			q[nq++] = *s;
+		rc |= s->rc;
 	}
-	view = load_job(spool, www, id, fresh);
-	if (cache && view && *fresh)
-		json_object_set(cache, id, view);
-	return view;
+	qsort(q, nq, sizeof(*q), cmp_queued);
+	for (size_t i = 0; i < nq; i++) {
+		json_object_set_new(q[i].queued, "queue_pos",
+				    json_integer((json_int_t)i + 1));
+		json_object_set_new(q[i].queued, "queue_len",
+				    json_integer((json_int_t)nq));
+	}
+	p->slots = q;
+	run_parallel(p->o->threads, nq, write_queued, p);
+	for (size_t i = 0; i < nq; i++) {
+		rc |= q[i].rc;
+		json_decref(q[i].queued);
+	}
+	free(q);
+	return rc ? -1 : 0;
 }
 
 int
-site_render_ids(const char *spool, const char *www, const char *templates,
-		char *const *want, size_t nwant, json_t *cache)
+site_render_all(const struct site_opts *o)
+{
+	return site_render_ids(o, NULL, 0, NULL);
+}
+
+int
+site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
+		json_t *cache)
 {
 	static const char *const counted[] = { "queued", "running",
 		"completed", "failed", "cancelled" };
-	char *jobs = path_join(spool, "jobs"), *path;
-	struct tmpl_set *set = tmpl_set_new(load_template, (void *)templates);
-	json_t **sums = NULL, *index, *counts, *list, *views, *rejected;
+	char *jobs = path_join(o->spool, "jobs"), *path;
+	struct tmpl_set *set = tmpl_set_new(load_template,
+					    (void *)o->templates);
+	json_t **sums, *index, *counts, *list, *rejected;
 	struct strbuf sb = STRBUF_INIT;
 	size_t n, nsum = 0;
-	char **ids = list_dir(jobs, &n), now_iso[32] = "", *fresh;
+	char **ids = list_dir(jobs, &n), now_iso[32] = "";
+	struct slot *slots = xcalloc(n + 1, sizeof(*slots));
+	struct pass pass = { o, set, slots, NULL, nwant, cache };
 	double now = 0;
 	char **sorted = NULL;
-	int rc = mkdir_p(www);
+	int rc = mkdir_p(o->www);
 
 	if (want) {
 		sorted = xcalloc(nwant + 1, sizeof(*sorted));
 		memcpy(sorted, want, nwant * sizeof(*sorted));
 		if (nwant)
 			qsort(sorted, nwant, sizeof(*sorted), cmp_str);
+		pass.want = sorted;
 	}
-	remove_gone(www, ids, n, sorted, nwant);
+	remove_gone(o->www, ids, n, sorted, nwant);
 	for (size_t i = 0; cache && sorted && i < nwant; i++)
 		if (!in_list(ids, n, sorted[i]))
 			json_object_del(cache, sorted[i]);
-	views = json_array();
-	fresh = xcalloc(n + 1, 1);
-	for (size_t i = 0; i < n; i++) {
-		int f;
-		json_t *view = cached_job(spool, www, ids[i], sorted, nwant,
-					  cache, &f);
-
-		if (view) {
-			fresh[json_array_size(views)] = (char)f;
-			json_array_append_new(views, view);
-		}
-	}
-	number_queue(views);
-	for (size_t i = 0; i < json_array_size(views) && rc == 0; i++)
-		if (fresh[i] && wanted(json_array_get(views, i), sorted,
-				       nwant))
-			rc = write_job(set, spool, www,
-				       json_array_get(views, i));
-	free(fresh);
+	if (rc == 0)
+		rc = render_jobs(&pass, ids, n);
 	free(sorted);
-	for (size_t i = 0; i < json_array_size(views); i++) {
-		double t = time_parse_iso8601(json_str(json_array_get(views,
-						i), "updated", ""));
+	sums = xcalloc(n + 1, sizeof(*sums));
+	for (size_t i = 0; i < n; i++) {
+		double t;
 
+		if (!slots[i].sum)
+			continue;
+		sums[nsum++] = slots[i].sum;
+		t = time_parse_iso8601(json_str(slots[i].sum, "updated", ""));
 		if (t > now)
 			now = t;
 	}
+	free(slots);
 	if (now > 0)
 		time_iso8601(now, now_iso, sizeof(now_iso));
-	sums = xcalloc(json_array_size(views) + 1, sizeof(*sums));
-	for (size_t i = 0; i < json_array_size(views); i++)
-		sums[nsum++] = view_summary(json_array_get(views, i), now);
+	for (size_t i = 0; i < nsum; i++)
+		view_summary_relative(sums[i], now);
 	if (nsum)
 		qsort(sums, nsum, sizeof(*sums), cmp_summary);
 	list = json_array();
@@ -577,13 +666,13 @@ site_render_ids(const char *spool, const char *www, const char *templates,
 	}
 	for (size_t i = 0; i < nsum; i++)
 		json_array_append(list, sums[i]);
-	rejected = rejected_view(spool);
+	rejected = rejected_view(o->spool);
 	index = json_pack("{s:o, s:o, s:b, s:o, s:b, s:s}", "counts", counts,
 			  "jobs", list, "has_jobs", nsum > 0, "rejected",
 			  rejected, "has_rejected",
 			  json_array_size(rejected) > 0, "as_of", now_iso);
 	if (rc == 0) {
-		path = path_join(www, "index.html");
+		path = path_join(o->www, "index.html");
 		rc = render_page(set, "index", index, path);
 		free(path);
 	}
@@ -593,26 +682,25 @@ site_render_ids(const char *spool, const char *www, const char *templates,
 		json_dump_web(&sb, j);
 		sb_addc(&sb, '\n');
 		json_decref(j);
-		path = path_join(www, "jobs.json");
+		path = path_join(o->www, "jobs.json");
 		rc = write_sb(path, &sb);
 		free(path);
 	}
 	if (rc == 0) {
 		sb_reset(&sb);
 		feed_xml(&sb, sums, nsum);
-		path = path_join(www, "feed.xml");
+		path = path_join(o->www, "feed.xml");
 		rc = write_sb(path, &sb);
 		free(path);
 	}
 	if (rc == 0)
-		rc = copy_asset(templates, www, "style.css");
+		rc = copy_asset(o->templates, o->www, "style.css");
 	if (rc == 0)
-		rc = copy_asset(templates, www, "live.js");
+		rc = copy_asset(o->templates, o->www, "live.js");
 	for (size_t i = 0; i < nsum; i++)
 		json_decref(sums[i]);
 	free(sums);
 	json_decref(index);
-	json_decref(views);
 	sb_release(&sb);
 	free_list(ids, n);
 	free(jobs);

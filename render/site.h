@@ -7,10 +7,20 @@
 #include <stddef.h>
 
 #include "json.h"
+#include "view.h"
+
+/* What to render, from where, with what. */
+struct site_opts {
+	const char *spool;	/* the spool folder */
+	const char *www;	/* where the site goes */
+	const char *templates;	/* *.mustache, style.css, live.js */
+	struct view_opts view;	/* the log patterns of the job pages */
+	int threads;		/* threads that make pages; 0: one per CPU */
+};
 
 /*
- * Render the spool at spool into the folder www with the templates in the
- * folder templates (layout, index, job *.mustache, style.css, live.js):
+ * Render the spool o->spool into the folder o->www with the templates in
+ * o->templates (layout, index, job *.mustache, style.css, live.js):
  * www/index.html, www/jobs.json, www/feed.xml, www/style.css, www/live.js
  * and for each job www/jobs/ID/index.html, data.json and files/ (hard
  * links, or copies across filesystems, of its downloads and checkpoints).
@@ -21,8 +31,7 @@
  * from its last good render (its data.json in www), or left out when it
  * has none. 0, or -1 after error() when a template or a write fails.
  */
-int site_render_all(const char *spool, const char *www,
-		    const char *templates);
+int site_render_all(const struct site_opts *o);
 
 /*
  * As site_render_all, but only the jobs named by the nwant IDs of want
@@ -31,13 +40,15 @@ int site_render_all(const char *spool, const char *www,
  * assets are always written. The folder www/jobs/ID of a wanted ID whose
  * job is gone from the spool is removed. want NULL means every job (then
  * every folder in www/jobs without a job is removed): site_render_all.
- * cache, when not NULL, is a JSON object of job views by ID kept by the
- * caller between calls: the views of jobs not wanted are taken from it
- * when there, and every view freshly read is put in it (a gone job's is
- * taken out), so only the wanted jobs are read from the spool. Pass an
- * empty object (or want NULL) to read everything. 0, or -1 after error().
+ * cache, when not NULL, is a JSON object of job summaries (view_summary)
+ * by ID kept by the caller between calls: the summaries of jobs not
+ * wanted are taken from it when there, and every summary freshly made is
+ * put in it (a gone job's is taken out), so only the wanted and queued
+ * jobs are read from the spool. Pass an empty object (or want NULL) to
+ * read everything. Job pages are made by o->threads threads; only
+ * summaries are kept in memory, not whole views. 0, or -1 after error().
  */
-int site_render_ids(const char *spool, const char *www, const char *templates,
-		    char *const *want, size_t nwant, json_t *cache);
+int site_render_ids(const struct site_opts *o, char *const *want,
+		    size_t nwant, json_t *cache);
 
 #endif

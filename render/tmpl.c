@@ -24,6 +24,7 @@
 #include "tmpl.h"
 #include "error.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@ struct set_entry {
 struct tmpl_set {
 	char *(*load)(void *arg, const char *name, size_t *len);
 	void *arg;
+	pthread_mutex_t lock;	/* threads render with one set */
 	struct set_entry *ent;
 	size_t n, cap;
 };
@@ -974,6 +976,7 @@ tmpl_set_new(char *(*load)(void *arg, const char *name, size_t *len),
 
 	set->load = load;
 	set->arg = arg;
+	pthread_mutex_init(&set->lock, NULL);
 	return set;
 }
 
@@ -989,6 +992,7 @@ tmpl_set_free(struct tmpl_set *set)
 		tmpl_free(set->ent[i].t);
 	}
 	free(set->ent);
+	pthread_mutex_destroy(&set->lock);
 	free(set);
 }
 
@@ -1022,17 +1026,19 @@ tmpl_set_add(struct tmpl_set *set, const char *name, const char *src,
 
 	if (!t)
 		return NULL;
+	pthread_mutex_lock(&set->lock);
 	e = set_entry(set, name);
 	tmpl_free(e->t);
 	e->t = t;
 	e->broken = 0;
 	e->loaded = 1;
+	pthread_mutex_unlock(&set->lock);
 	return t;
 }
 
 /* 0 with *t (NULL when missing), or -1 when it does not parse. */
 static int
-lookup_set(struct tmpl_set *set, const char *name, const struct tmpl **t)
+lookup_locked(struct tmpl_set *set, const char *name, const struct tmpl **t)
 {
 	struct set_entry *e;
 	size_t len = 0;
@@ -1060,6 +1066,21 @@ lookup_set(struct tmpl_set *set, const char *name, const struct tmpl **t)
 	}
 	*t = e->t;
 	return 0;
+}
+
+static int
+lookup_set(struct tmpl_set *set, const char *name, const struct tmpl **t)
+{
+	int rc;
+
+	if (!set) {
+		*t = NULL;
+		return 0;
+	}
+	pthread_mutex_lock(&set->lock);
+	rc = lookup_locked(set, name, t);
+	pthread_mutex_unlock(&set->lock);
+	return rc;
 }
 
 struct tmpl *

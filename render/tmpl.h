@@ -82,6 +82,11 @@ struct tmpl_set *tmpl_set_new(char *(*load)(void *arg, const char *name,
 					    size_t *len),
 			      void *arg);
 
+/*
+ * A set may be shared by threads rendering at once (its cache is locked);
+ * tmpl_set_add must not replace a template another thread is rendering.
+ */
+
 /* Free the set and every template it parsed. */
 void tmpl_set_free(struct tmpl_set *set);
 

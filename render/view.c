@@ -360,13 +360,13 @@ out:
 
 /* The last VIEW_LOG_LINES lines of log.txt, each with its class. */
 static json_t *
-log_view(const char *dir)
+log_view(const char *dir, const struct view_opts *o)
 {
 	char *path = path_join(dir, "log.txt");
 	FILE *fp = fopen(path, "rb");
 	json_t *lines = json_array();
-	struct pattern *pe, *pw;
-	char err[128], *buf, *p, *start;
+	const struct pattern *pe, *pw;
+	char *buf, *p, *start;
 	long size, from;
 	size_t n, nl = 0;
 
@@ -389,8 +389,8 @@ log_view(const char *dir)
 		if (p[-1] == '\n' && p != buf + n && ++nl == VIEW_LOG_LINES)
 			break;
 	start = p;
-	pe = pattern_new(VIEW_ERROR_RE, err, sizeof(err));
-	pw = pattern_new(VIEW_WARNING_RE, err, sizeof(err));
+	pe = o ? o->error_re : NULL;
+	pw = o ? o->warning_re : NULL;
 	while (*start) {
 		char *end = strchr(start, '\n');
 		const char *cls = "normal", *line = start;
@@ -410,8 +410,6 @@ log_view(const char *dir)
 			break;
 		start = end + 1;
 	}
-	pattern_free(pe);
-	pattern_free(pw);
 	free(buf);
 	return lines;
 }
@@ -607,7 +605,8 @@ is_live(const char *status)
 }
 
 json_t *
-view_job(const char *dir, const char *id, double now)
+view_job(const char *dir, const char *id, double now,
+	 const struct view_opts *o)
 {
 	char *path = path_join(dir, "state.json"), err[256], buf[64];
 	json_t *state = json_load_path(path, STATE_MAX, err, sizeof(err));
@@ -703,7 +702,7 @@ view_job(const char *dir, const char *id, double now)
 			"fresh", json_sprintf("spoolboard retry --fresh %s",
 					      id)));
 	metrics_view(v, dir);
-	json_object_set_new(v, "log", log_view(dir));
+	json_object_set_new(v, "log", log_view(dir, o));
 	json_object_set_new(v, "events", events_view(dir));
 	json_object_set_new(v, "checkpoints", checkpoints_view(state, dir));
 	json_object_set_new(v, "downloads", downloads_view(dir));
@@ -721,6 +720,8 @@ view_job(const char *dir, const char *id, double now)
 	return v;
 }
 
+static const char *const time_keys[] = { "created", "started", "ended" };
+
 json_t *
 view_summary(const json_t *view, double now)
 {
@@ -735,22 +736,33 @@ view_summary(const json_t *view, double now)
 		json_object_set(s, keys[i], x ? x : json_null());
 	}
 	for (int i = 0; i < 3; i++) {
-		const char *k = i == 0 ? "created" : i == 1 ? "started" :
-					"ended";
-		const json_t *t = json_object_get(view, k);
+		const json_t *t = json_object_get(view, time_keys[i]);
+		const char *iso = json_str(t, "iso", NULL);
+
+		json_object_set_new(s, time_keys[i], iso ?
+				    json_pack("{s:s}", "iso", iso) :
+				    json_null());
+	}
+	view_summary_relative(s, now);
+	return s;
+}
+
+void
+view_summary_relative(json_t *sum, double now)
+{
+	for (int i = 0; i < 3; i++) {
+		json_t *t = json_object_get(sum, time_keys[i]);
 		const char *iso = json_str(t, "iso", NULL);
 		char rel[32];
 
-		if (!iso) {
-			json_object_set_new(s, k, json_null());
+		if (!iso)
 			continue;
-		}
-		if (now > 0)
+		if (now > 0) {
 			view_relative(time_parse_iso8601(iso), now, rel,
 				      sizeof(rel));
-		json_object_set_new(s, k, now > 0 ?
-			json_pack("{s:s, s:s}", "iso", iso, "rel", rel) :
-			json_pack("{s:s}", "iso", iso));
+			json_object_set_new(t, "rel", json_string(rel));
+		} else {
+			json_object_del(t, "rel");
+		}
 	}
-	return s;
 }

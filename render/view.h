@@ -28,9 +28,19 @@
  */
 #define VIEW_HOVER_POINTS 17
 
-/* The default log patterns: lines marked error, then warning. */
+/* The default log patterns (render --log-error, --log-warning). */
 #define VIEW_ERROR_RE "(?i)\\berror\\b|traceback|\\bnan\\b"
 #define VIEW_WARNING_RE "(?i)\\bwarn"
+
+struct pattern;
+
+/* How the job views are made. */
+struct view_opts {
+	/* log lines matching these are marked error, else warning; NULL:
+	 * none. Shared by threads (pattern_match is safe for that). */
+	const struct pattern *error_re;
+	const struct pattern *warning_re;
+};
 
 /*
  * The view model of the job in directory dir, whose name is id. now is
@@ -40,7 +50,8 @@
  * state.json is missing, half written or malformed; the caller decides
  * what to show then. A new reference.
  */
-json_t *view_job(const char *dir, const char *id, double now);
+json_t *view_job(const char *dir, const char *id, double now,
+		 const struct view_opts *o);
 
 /*
  * The summary of a job view (for the index and jobs.json): id, name,
@@ -49,6 +60,12 @@ json_t *view_job(const char *dir, const char *id, double now);
  * none). A new reference.
  */
 json_t *view_summary(const json_t *view, double now);
+
+/*
+ * Set (now > 0) or remove (now 0) the relative forms of the created,
+ * started and ended times of the summary sum, in place.
+ */
+void view_summary_relative(json_t *sum, double now);
 
 /* The label and icon of a job or stage status ("running" -> "Running"). */
 const char *view_status_label(const char *status);

@@ -46,13 +46,13 @@ struct wentry {
 };
 
 struct watcher {
-	const char *spool, *www, *templates;
+	const struct site_opts *o;
 	int fd;
 	struct wentry *w;
 	size_t nw, cap;
 	char **dirty;		/* job IDs to render again */
 	size_t ndirty;
-	json_t *cache;		/* job views by ID (site_render_ids) */
+	json_t *cache;		/* job summaries by ID (site_render_ids) */
 	int all;		/* render everything */
 };
 
@@ -99,7 +99,7 @@ add_watch(struct watcher *wt, const char *path, uint32_t mask,
 static void
 watch_job(struct watcher *wt, const char *id)
 {
-	char *dir = xasprintf("%s/jobs/%s", wt->spool, id);
+	char *dir = xasprintf("%s/jobs/%s", wt->o->spool, id);
 	char *ck = path_join(dir, "checkpoints");
 
 	add_watch(wt, dir, JOB_MASK, W_JOB, id);
@@ -113,12 +113,12 @@ watch_job(struct watcher *wt, const char *id)
 static void
 watch_all(struct watcher *wt)
 {
-	char *jobs = path_join(wt->spool, "jobs");
-	char *rej = path_join(wt->spool, "rejected");
+	char *jobs = path_join(wt->o->spool, "jobs");
+	char *rej = path_join(wt->o->spool, "rejected");
 	DIR *d;
 	struct dirent *e;
 
-	add_watch(wt, wt->spool, IN_CREATE | IN_MOVED_TO, W_SPOOL, NULL);
+	add_watch(wt, wt->o->spool, IN_CREATE | IN_MOVED_TO, W_SPOOL, NULL);
 	add_watch(wt, jobs, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
 		  IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF, W_JOBS, NULL);
 	add_watch(wt, rej, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
@@ -189,7 +189,7 @@ handle(struct watcher *wt, const struct inotify_event *ev)
 		    (ev->mask & (IN_CREATE | IN_MOVED_TO)) &&
 		    strcmp(name, "checkpoints") == 0) {
 			char *ck = xasprintf("%s/jobs/%s/checkpoints",
-					     wt->spool, e->id);
+					     wt->o->spool, e->id);
 
 			add_watch(wt, ck, IN_CLOSE_WRITE | IN_MOVED_TO |
 				  IN_MOVED_FROM | IN_DELETE, W_CHECKPOINTS,
@@ -238,8 +238,7 @@ render_dirty(struct watcher *wt)
 
 	if (wt->all)
 		json_object_clear(wt->cache);
-	rc = site_render_ids(wt->spool, wt->www, wt->templates,
-			     wt->all ? NULL : wt->dirty, wt->ndirty,
+	rc = site_render_ids(wt->o, wt->all ? NULL : wt->dirty, wt->ndirty,
 			     wt->cache);
 	if (rc < 0)
 		warning("watch: rendering the site failed; going on");
@@ -252,10 +251,9 @@ render_dirty(struct watcher *wt)
 }
 
 int
-watch_run(const char *spool, const char *www, const char *templates)
+watch_run(const struct site_opts *o)
 {
-	struct watcher wt = { .spool = spool, .www = www,
-			      .templates = templates };
+	struct watcher wt = { .o = o };
 	sigset_t set, old;
 	struct pollfd pfd[2];
 	double deadline = 0;
@@ -276,7 +274,7 @@ watch_run(const char *spool, const char *www, const char *templates)
 	/* arm the watches first, then render: nothing slips in between */
 	watch_all(&wt);
 	wt.cache = json_object();
-	if (site_render_ids(spool, www, templates, NULL, 0, wt.cache) < 0) {
+	if (site_render_ids(o, NULL, 0, wt.cache) < 0) {
 		rc = -1;
 		goto out;
 	}

@@ -5,8 +5,7 @@
 #define SPOOLBOARD_WATCH_H
 
 /*
- * Render the spool at spool into www with the templates in templates
- * (site_render_all), then watch SPOOL/jobs/, every job folder (and its
+ * Render the site as o says (site_render_all), then watch SPOOL/jobs/, every job folder (and its
  * checkpoints/) and SPOOL/rejected/ with inotify until SIGTERM or SIGINT.
  * Changes are coalesced for about 200 ms; then the changed jobs (their
  * pages, data.json and files/; a removed job's folder in www/jobs is
@@ -15,6 +14,7 @@
  * A failed render is warned about and the watch goes on. 0 when ended by
  * a signal, -1 after error() when the first render or inotify fails.
  */
-int watch_run(const char *spool, const char *www, const char *templates);
+struct site_opts;
+int watch_run(const struct site_opts *o);
 
 #endif

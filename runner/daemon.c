@@ -484,11 +484,26 @@ exec_child(struct daemon *d, const char *jobdir, const char *log,
 static void
 start_render(struct daemon *d, const sigset_t *old, int final)
 {
-	const char *argv[] = { d->exe, "render", "--spool", d->sp.root,
-			       "--www", d->sp.www, final ? NULL : "--watch",
-			       NULL };
+	const char *argv[16] = { d->exe, "render", "--spool", d->sp.root,
+				 "--www", d->sp.www };
+	int argc = 6;
 	pid_t pid;
 	int fd;
+
+	if (d->o->templates) {
+		argv[argc++] = "--templates";
+		argv[argc++] = d->o->templates;
+	}
+	if (d->o->log_error) {
+		argv[argc++] = "--log-error";
+		argv[argc++] = d->o->log_error;
+	}
+	if (d->o->log_warning) {
+		argv[argc++] = "--log-warning";
+		argv[argc++] = d->o->log_warning;
+	}
+	if (!final)
+		argv[argc++] = "--watch";
 
 	if (!d->o->render || d->render_pid > 0 ||
 	    (!final && time_mono() < d->next_render))

@@ -22,6 +22,9 @@ struct daemon_opts {
 	int render;		/* 1: keep the site up to date (a render
 				   child every second while busy) */
 	double rescan;		/* seconds between safety rescans; 0: 2 */
+	const char *templates;	/* passed on to `render`; NULL: its default */
+	const char *log_error;	/* render --log-error; NULL: its default */
+	const char *log_warning; /* render --log-warning; NULL: default */
 };
 
 /*

@@ -4,12 +4,16 @@
  */
 #include "tap.h"
 #include "testfiles.h"
+#include "pattern.h"
 #include "strbuf.h"
 #include "timeutil.h"
 #include "view.h"
 
 #include <string.h>
 #include <sys/stat.h>
+
+/* the default log patterns, as `spoolboard render` compiles them */
+static struct view_opts vo;
 
 static const char state_ok[] =
 	"{\"id\": \"j\", \"name\": \"demo\", \"tags\": [\"a\", 3, \"b\"],"
@@ -78,7 +82,7 @@ test_job(void)
 	mkdir(ck, 0755);
 	free(ck);
 	put(dir, "checkpoints/ckpt-000002.tar.zst", "abc", 3);
-	v = view_job(dir, "j", 0);
+	v = view_job(dir, "j", 0, &vo);
 	ok(v != NULL, "a good state gives a view");
 	if (!v)
 		goto out;
@@ -156,7 +160,7 @@ test_job(void)
 	    " \"best\": null, \"data\": {\"path\": \"d.csv\"}}", 0);
 	put(dir, "config.json", "{\"model\": {\"type\": \"gru\"},"
 	    " \"loss\": {\"type\": \"huber\"}}", 0);
-	v = view_job(dir, "j", 0);
+	v = view_job(dir, "j", 0, &vo);
 	s = json_object_get(v, "model");
 	is_str(json_str(s, "type", ""), "gru", "model type from the config");
 	is_str(json_str(s, "loss", ""), "huber", "loss from the config");
@@ -171,20 +175,56 @@ test_job(void)
 	json_decref(v);
 	put(dir, "state.json", "{\"status\": \"running\", \"epo", 0);
 	error_set_quiet(1);
-	v = view_job(dir, "j", 0);
+	v = view_job(dir, "j", 0, &vo);
 	ok(v == NULL, "a half-written state gives no view");
 	put(dir, "state.json", "[1]", 0);
-	ok(view_job(dir, "j", 0) == NULL, "a state without status, none");
+	ok(view_job(dir, "j", 0, &vo) == NULL, "a state without status, none");
 	error_set_quiet(0);
 out:
 	sb_release(&log);
 	tf_cleanup(dir);
 }
 
+/* Patterns of the user's own replace the default ones. */
+static void
+test_patterns(void)
+{
+	char *dir = tf_dir(), err[128];
+	struct view_opts mine = { pattern_new("^ERR\\[", err, sizeof(err)),
+				  NULL };
+	json_t *v, *lines;
+
+	put(dir, "state.json", state_ok, strlen(state_ok));
+	put(dir, "log.txt", "ERR[3] disk\nan error here\nWARNING x\n", 0);
+	v = view_job(dir, "j", 0, &mine);
+	lines = json_object_get(v, "log");
+	ok(json_array_size(lines) == 3, "three log lines");
+	is_str(json_str(json_array_get(lines, 0), "cls", ""), "error",
+	       "a user's error pattern marks its line");
+	is_str(json_str(json_array_get(lines, 1), "cls", ""), "normal",
+	       "the default error pattern no longer applies");
+	is_str(json_str(json_array_get(lines, 2), "cls", ""), "normal",
+	       "no warning pattern: no warning lines");
+	json_decref(v);
+	v = view_job(dir, "j", 0, NULL);
+	is_str(json_str(json_array_get(json_object_get(v, "log"), 0), "cls",
+			""), "normal", "no patterns: nothing marked");
+	json_decref(v);
+	pattern_free((struct pattern *)mine.error_re);
+	tf_cleanup(dir);
+}
+
 int
 main(void)
 {
+	char err[128];
+
+	vo.error_re = pattern_new(VIEW_ERROR_RE, err, sizeof(err));
+	vo.warning_re = pattern_new(VIEW_WARNING_RE, err, sizeof(err));
 	test_words();
 	test_job();
+	test_patterns();
+	pattern_free((struct pattern *)vo.error_re);
+	pattern_free((struct pattern *)vo.warning_re);
 	return tap_done();
 }
