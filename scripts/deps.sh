@@ -18,6 +18,7 @@ command -v zstd >/dev/null 2>&1 || need zstd
 command -v python3 >/dev/null 2>&1 || need python3
 # used by the tests only
 command -v rsync >/dev/null 2>&1 || need rsync
+command -v tidy >/dev/null 2>&1 || need tidy
 # the browser test (t3100) skips itself without chromium, so a failed
 # install of it is a warning, not an error
 browser=""
