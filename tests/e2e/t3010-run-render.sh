@@ -1,5 +1,6 @@
 #!/bin/sh
-# The runner keeps the dashboard up to date; --no-render leaves it alone.
+# The runner keeps the dashboard up to date, with a render --watch child
+# that it starts again when it dies; --no-render leaves it alone.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p data spool/incoming &&
@@ -78,7 +79,35 @@ test_expect_success 'a serving runner keeps one render --watch child' '
 	test "$(wc -l <watch.pid)" = 1
 '
 
+# new_watch_child OLD: the runner has one render --watch child again, not
+# OLD; its pid goes to watch.pid.
+new_watch_child() {
+	watch_child "$RPID" >now.pid &&
+	test "$(wc -l <now.pid)" = 1 &&
+	! grep -qx "$1" now.pid &&
+	mv now.pid watch.pid
+}
+
+r4_in_site() {
+	json_check live/www/jobs/r4/data.json "j[\"status\"] == \"completed\""
+}
+
+test_expect_success 'a killed render --watch child is started again' '
+	old=$(cat watch.pid) && test -n "$old" &&
+	kill -KILL "$old" &&
+	wait_for new_watch_child "$old" &&
+	wait_for grep -q "render child failed.*restarting it" live.err &&
+	kill -0 "$RPID" &&
+	cp job.json live/incoming/r4.json &&
+	wait_for r4_in_site &&
+	wait_for grep -q "jobs/r4/" live/www/index.html &&
+	watch_child "$RPID" >now.pid && test_cmp watch.pid now.pid &&
+	test "$(grep -c "render child failed" live.err)" = 1 &&
+	kill -0 "$RPID"
+'
+
 WATCH=$(cat watch.pid 2>/dev/null)
+FAILS=$(grep -c "render child failed" live.err)
 kill -TERM "$RPID"
 wait "$RPID"
 RRC=$?
@@ -87,7 +116,7 @@ test_expect_success 'at exit the watch child is stopped, the site final' '
 	test "$RRC" = 0 &&
 	test -n "$WATCH" && ! kill -0 "$WATCH" &&
 	completed_in_site && test -s live/www/index.html &&
-	! grep -q "render child failed" live.err
+	test "$(grep -c "render child failed" live.err)" = "$FAILS"
 '
 
 test_done
