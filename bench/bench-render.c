@@ -52,9 +52,9 @@ write_state(const char *spool, int i, int epoch)
 		"\"metrics\": {}, \"stages\": [{\"name\": \"load\", "
 		"\"status\": \"completed\", \"seconds\": 0.1}, {\"name\": "
 		"\"train\", \"status\": \"running\", \"seconds\": null}], "
-		"\"created\": \"2026-11-25T10:%02d:%02d:00Z\", \"started\": "
-		"\"2026-11-25T10:%02d:%02d:01Z\", \"updated\": "
-		"\"2026-11-25T11:%02d:%02d:00Z\", \"ended\": null, "
+		"\"created\": \"2026-11-25T10:%02d:%02dZ\", \"started\": "
+		"\"2026-11-25T10:%02d:%02dZ\", \"updated\": "
+		"\"2026-11-25T11:%02d:%02dZ\", \"ended\": null, "
 		"\"eta_seconds\": 42, \"checkpoints\": [], \"error\": null}\n",
 		i, i, st, epoch / (double)EPOCHS, epoch, EPOCHS,
 		(i / 60) % 60, i % 60, (i / 60) % 60, i % 60,

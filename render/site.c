@@ -194,17 +194,26 @@ load_template(void *arg, const char *name, size_t *len)
 	return buf;
 }
 
+/* Render template name with model into out (reset first). 0 or -1. */
+static int
+render_to(struct tmpl_set *set, const char *name, const json_t *model,
+	  struct strbuf *out)
+{
+	struct tmpl *t = tmpl_set_get(set, name);
+
+	sb_reset(out);
+	if (!t)
+		return error("template '%s' not found", name);
+	return tmpl_render(t, set, model, out);
+}
+
 static int
 render_page(struct tmpl_set *set, const char *name, const json_t *model,
 	    const char *path)
 {
-	struct tmpl *t = tmpl_set_get(set, name);
 	struct strbuf out = STRBUF_INIT;
-	int rc;
+	int rc = render_to(set, name, model, &out);
 
-	if (!t)
-		return error("template '%s' not found", name);
-	rc = tmpl_render(t, set, model, &out);
 	if (rc == 0)
 		rc = write_sb(path, &out);
 	sb_release(&out);
@@ -236,26 +245,38 @@ load_job(const struct site_opts *o, const char *id, int *fresh)
 	return view;
 }
 
+/* The summary of a job's entry (make_entry). */
+static const json_t *
+entry_sum(const json_t *e)
+{
+	return json_object_get(e, "sum");
+}
+
+/* Buffers a thread reuses from one job to the next. */
+struct bufs {
+	struct strbuf page, data;
+};
+
 /* Write the page, data.json and files/ of a freshly read job view. */
 static int
 write_job(const struct site_opts *o, struct tmpl_set *set,
-	  const json_t *view)
+	  const json_t *view, struct bufs *b)
 {
 	const char *id = json_str(view, "id", "");
 	char *jdir = xasprintf("%s/jobs/%s", o->spool, id);
 	char *wdir = xasprintf("%s/jobs/%s", o->www, id);
 	char *page = path_join(wdir, "index.html");
 	char *data = path_join(wdir, "data.json");
-	struct strbuf sb = STRBUF_INIT;
 	int rc = -1;
 
 	if (mkdir_p(wdir) == 0 && link_files(jdir, wdir, view) == 0 &&
-	    render_page(set, "job", view, page) == 0) {
-		json_dump_web(&sb, view);
-		sb_addc(&sb, '\n');
-		rc = write_sb(data, &sb);
+	    render_to(set, "job", view, &b->page) == 0 &&
+	    write_sb(page, &b->page) == 0) {
+		sb_reset(&b->data);
+		json_dump_web(&b->data, view);
+		sb_addc(&b->data, '\n');
+		rc = write_sb(data, &b->data);
 	}
-	sb_release(&sb);
 	free(jdir);
 	free(wdir);
 	free(page);
@@ -264,57 +285,54 @@ write_job(const struct site_opts *o, struct tmpl_set *set,
 }
 
 /*
- * Call fn(arg, i) for every i in [0, n) on up to threads threads (the
- * caller's among them), each taking the next i when done with one.
+ * Call fn(arg, i, t) for every i in [0, n) on up to threads threads (the
+ * caller's among them, t 0; the others 1, 2, ...), each taking the next
+ * i when done with one.
  */
 struct pool {
 	atomic_size_t next;
 	size_t n;
-	void (*fn)(void *, size_t);
+	void (*fn)(void *, size_t, int);
 	void *arg;
+};
+
+struct worker {
+	struct pool *pool;
+	int t;
 };
 
 static void *
 pool_worker(void *arg)
 {
-	struct pool *p = arg;
+	struct worker *w = arg;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
-		p->fn(p->arg, i);
+	while ((i = atomic_fetch_add(&w->pool->next, 1)) < w->pool->n)
+		w->pool->fn(w->pool->arg, i, w->t);
 	return NULL;
 }
 
 static void
-run_parallel(int threads, size_t n, void (*fn)(void *, size_t), void *arg)
+run_parallel(int threads, size_t n, void (*fn)(void *, size_t, int),
+	     void *arg)
 {
 	struct pool pool = { 0, n, fn, arg };
+	struct worker w[SITE_MAX_THREADS];
 	pthread_t tid[SITE_MAX_THREADS];
 	int nt = 0;
 
-	if (threads <= 0)
-		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (threads > SITE_MAX_THREADS)
-		threads = SITE_MAX_THREADS;
+	if (n == 0)
+		return;
 	if ((size_t)threads > n)
 		threads = (int)n;
+	for (int t = 0; t < threads; t++)
+		w[t] = (struct worker){ &pool, t };
 	for (int t = 1; t < threads; t++)
-		if (pthread_create(&tid[nt], NULL, pool_worker, &pool) == 0)
+		if (pthread_create(&tid[nt], NULL, pool_worker, &w[t]) == 0)
 			nt++;
-	pool_worker(&pool);
+	pool_worker(&w[0]);
 	for (int t = 0; t < nt; t++)
 		pthread_join(tid[t], NULL);
-}
-
-static int
-cmp_summary(const void *a, const void *b)
-{
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const char *cx = json_str(json_object_get(x, "created"), "iso", "");
-	const char *cy = json_str(json_object_get(y, "created"), "iso", "");
-	int c = strcmp(cy, cx);
-
-	return c ? c : strcmp(json_str(y, "id", ""), json_str(x, "id", ""));
 }
 
 /* The rejected configs: [{name, error}]. */
@@ -352,48 +370,56 @@ rejected_view(const char *spool)
 	return rows;
 }
 
-/* The Atom feed of finished jobs. */
-static void
-feed_xml(struct strbuf *sb, json_t *const *sums, size_t n)
+/* s with control characters (not allowed in XML 1.0) made spaces. */
+static json_t *
+xml_string(const char *s)
+{
+	char *copy = xstrdup(s);
+	json_t *v;
+
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n')
+			*p = ' ';
+	v = json_string(copy);
+	free(copy);
+	return v ? v : json_string("");
+}
+
+/*
+ * The model of the Atom feed (templates/feed.mustache) from the n entries
+ * (make_entry): "updated", the newest update of any job, and "entries",
+ * the finished jobs (id, name, label, updated, best_val_loss).
+ */
+static json_t *
+feed_view(json_t *const *ents, size_t n)
 {
 	const char *newest = "1970-01-01T00:00:00Z";
+	json_t *list = json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		const char *u = json_str(sums[i], "updated", "");
+		const char *u = json_str(entry_sum(ents[i]), "updated", "");
 
 		if (strcmp(u, newest) > 0)
 			newest = u;
 	}
-	sb_adds(sb, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-		"<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
-		"<title>spoolboard jobs</title>\n"
-		"<id>urn:spoolboard:feed</id>\n<updated>");
-	chart_escape(sb, newest);
-	sb_adds(sb, "</updated>\n<author><name>spoolboard</name></author>\n");
 	for (size_t i = 0; i < n; i++) {
-		const char *st = json_str(sums[i], "status", "");
-		const char *u = json_str(sums[i], "updated", "");
+		const json_t *sum = entry_sum(ents[i]);
+		const char *st = json_str(sum, "status", "");
+		const char *u = json_str(sum, "updated", "");
 
 		if (strcmp(st, "completed") && strcmp(st, "failed") &&
 		    strcmp(st, "cancelled"))
 			continue;
-		sb_adds(sb, "<entry>\n<title>");
-		chart_escape(sb, json_str(sums[i], "name", ""));
-		sb_adds(sb, " \xe2\x80\x94 ");
-		chart_escape(sb, json_str(sums[i], "label", ""));
-		sb_adds(sb, "</title>\n<id>urn:spoolboard:job:");
-		chart_escape(sb, json_str(sums[i], "id", ""));
-		sb_adds(sb, "</id>\n<link href=\"jobs/");
-		chart_escape(sb, json_str(sums[i], "id", ""));
-		sb_adds(sb, "/\"/>\n<updated>");
-		chart_escape(sb, *u ? u : newest);
-		sb_adds(sb, "</updated>\n<summary>");
-		chart_escape(sb, json_str(sums[i], "label", ""));
-		sb_adds(sb, ", best val_loss ");
-		chart_escape(sb, json_str(sums[i], "best_val_loss", "-"));
-		sb_adds(sb, "</summary>\n</entry>\n");
+		json_array_append_new(list, json_pack("{s:s, s:o, s:s, s:o, "
+			"s:o}", "id", json_str(sum, "id", ""),
+			"name", xml_string(json_str(sum, "name", "")),
+			"label", json_str(sum, "label", ""),
+			"updated", xml_string(*u ? u : newest),
+			"best_val_loss", xml_string(json_str(sum,
+						     "best_val_loss", "-"))));
 	}
-	sb_adds(sb, "</feed>\n");
+	return json_pack("{s:o, s:o}", "updated", xml_string(newest),
+			 "entries", list);
 }
 
 static int
@@ -448,148 +474,292 @@ in_list(char *const *names, size_t n, const char *name)
 }
 
 /*
- * Remove the page folders in www/jobs of jobs gone from the spool: those
- * of want (all of www/jobs when want is NULL) that ids does not hold.
+ * What the index and jobs.json take from a job, kept between renders (in
+ * the cache of site_render_ids): a JSON object with "sum" (view_summary),
+ * "row" (its row of the index: the row template rendered with sum),
+ * "json" (sum as JSON text), and for a queued job "qpos" and "qlen", the
+ * place in the queue its page shows.
  */
-static void
-remove_gone(const char *www, char *const *ids, size_t n,
-	    char *const *want, size_t nwant)
+static json_t *
+make_entry(struct tmpl_set *set, const json_t *view, struct bufs *b)
 {
-	char *dir = path_join(www, "jobs");
-	size_t nw;
-	char **old = list_dir(dir, &nw);
+	json_t *sum = view_summary(view, 0);
+	json_t *e;
 
-	for (size_t i = 0; i < nw; i++) {
-		char *path;
-
-		if ((want && !in_list(want, nwant, old[i])) ||
-		    in_list(ids, n, old[i]))
-			continue;
-		path = path_join(dir, old[i]);
-		remove_tree(path);
-		free(path);
-	}
-	free_list(old, nw);
-	free(dir);
+	if (render_to(set, "row", sum, &b->page) < 0)
+		sb_reset(&b->page);
+	sb_reset(&b->data);
+	json_dump_web(&b->data, sum);
+	e = json_pack("{s:o, s:s%, s:s%}", "sum", sum,
+		      "row", b->page.buf ? b->page.buf : "", b->page.len,
+		      "json", b->data.buf, b->data.len);
+	if (!e)
+		die_oom();
+	return e;
 }
 
 /* What one job of the spool contributes to a render. */
 struct slot {
 	const char *id;
-	json_t *sum;		/* its summary, or NULL: left out */
+	json_t *entry;		/* its entry (make_entry), or NULL: left out */
 	json_t *queued;		/* a queued job's fresh view: its page waits
 				   for its place in the queue */
-	int fresh;		/* sum was made from the spool just now */
+	int wanted;		/* its page is to be written */
+	int fresh;		/* entry was made from the spool just now */
 	int rc;			/* -1: writing its page failed */
 };
 
-/* One render: its settings and a slot per job folder. */
+/* One render: its settings, a slot per job folder, buffers per thread. */
 struct pass {
 	const struct site_opts *o;
 	struct tmpl_set *set;
 	struct slot *slots;
+	struct slot **queue;	/* the queued jobs, in queue order */
+	size_t nqueue;
 	char *const *want;	/* sorted; NULL: every job */
 	size_t nwant;
 	json_t *cache;
+	int threads;
+	struct bufs bufs[SITE_MAX_THREADS];
 };
 
 static int
-is_queued(const json_t *v)
+is_queued(const json_t *sum)
 {
-	return strcmp(json_str(v, "status", ""), "queued") == 0;
+	return strcmp(json_str(sum, "status", ""), "queued") == 0;
+}
+
+/* Read job s from the spool and make its entry; its view, or NULL. */
+static json_t *
+read_slot(struct pass *p, struct slot *s, int t)
+{
+	json_t *view = load_job(p->o, s->id, &s->fresh);
+
+	json_decref(s->entry);
+	s->entry = view ? make_entry(p->set, view, &p->bufs[t]) : NULL;
+	return view;
 }
 
 /*
- * Fill the slot of job i (on any thread): its summary from the cache
- * when it is neither wanted nor queued, else from its view, read now and
- * written out unless queued (a queued page is written once its place in
- * the queue is known: write_queued).
+ * Fill the slot of job i (on thread t): from the cache when the job is
+ * not wanted, else read from the spool, its page written unless it is
+ * queued (a queued page is written once its place is known: queue_job).
  */
 static void
-load_slot(void *arg, size_t i)
+load_slot(void *arg, size_t i, int t)
 {
 	struct pass *p = arg;
 	struct slot *s = &p->slots[i];
-	int wanted = !p->want || in_list(p->want, p->nwant, s->id);
-	json_t *c = p->cache && !wanted ?
-		    json_object_get(p->cache, s->id) : NULL;
+	json_t *c = p->cache ? json_object_get(p->cache, s->id) : NULL;
 	json_t *view;
 
-	if (c && !is_queued(c)) {
-		s->sum = json_incref(c);
+	s->wanted = !p->want || in_list(p->want, p->nwant, s->id);
+	if (c && !s->wanted) {
+		s->entry = json_incref(c);
 		return;
 	}
-	view = load_job(p->o, s->id, &s->fresh);
-	if (!view)
-		return;
-	s->sum = view_summary(view, 0);
-	if (s->fresh && is_queued(view))
+	view = read_slot(p, s, t);
+	if (view && s->fresh && is_queued(view))
 		s->queued = json_incref(view);
-	else if (s->fresh && wanted)
-		s->rc = write_job(p->o, p->set, view);
+	else if (view && s->fresh)
+		s->rc = write_job(p->o, p->set, view, &p->bufs[t]);
 	json_decref(view);
 }
 
+/*
+ * Queue order, as the runner takes jobs: higher priority first, then
+ * older first (then by ID, for a total order).
+ */
 static int
-cmp_queued(const void *a, const void *b)
+cmp_queue(const void *a, const void *b)
 {
-	const json_t *x = ((const struct slot *)a)->queued;
-	const json_t *y = ((const struct slot *)b)->queued;
+	const json_t *x = entry_sum((*(struct slot *const *)a)->entry);
+	const json_t *y = entry_sum((*(struct slot *const *)b)->entry);
+	double px = json_dbl(x, "priority", 0), py = json_dbl(y, "priority", 0);
 	const char *cx = json_str(json_object_get(x, "created"), "iso", "");
 	const char *cy = json_str(json_object_get(y, "created"), "iso", "");
-	int c = strcmp(cx, cy);
+	int c;
 
+	if (px != py)
+		return px > py ? -1 : 1;
+	c = strcmp(cx, cy);
 	return c ? c : strcmp(json_str(x, "id", ""), json_str(y, "id", ""));
 }
 
-/* Write the page of the i-th queued job (slots sorted by cmp_queued). */
+/*
+ * Write the page of the i-th queued job (on thread t) when it was read
+ * just now or its place in the queue moved since its page was written.
+ */
 static void
-write_queued(void *arg, size_t i)
+queue_job(void *arg, size_t i, int t)
 {
 	struct pass *p = arg;
+	struct slot *s = p->queue[i];
+	json_int_t pos = (json_int_t)i + 1, len = (json_int_t)p->nqueue;
+	json_t *view = s->queued;
 
-	p->slots[i].rc = write_job(p->o, p->set, p->slots[i].queued);
+	if (!view) {
+		if (json_integer_value(json_object_get(s->entry, "qpos")) ==
+		    pos && json_integer_value(json_object_get(s->entry,
+							      "qlen")) == len)
+			return;
+		view = read_slot(p, s, t);
+		if (!view || !s->fresh || !s->entry ||
+		    !is_queued(entry_sum(s->entry))) {
+			/* no longer queued: its next change renders it */
+			json_decref(view);
+			return;
+		}
+	}
+	json_object_set_new(view, "queue_pos", json_integer(pos));
+	json_object_set_new(view, "queue_len", json_integer(len));
+	s->rc = write_job(p->o, p->set, view, &p->bufs[t]);
+	if (s->rc == 0) {
+		json_object_set_new(s->entry, "qpos", json_integer(pos));
+		json_object_set_new(s->entry, "qlen", json_integer(len));
+	}
+	if (view != s->queued)
+		json_decref(view);
 }
 
 /*
- * Load every job of ids into slots (and the cache), then number the
- * queued ones 1, 2, ... oldest first ("queue_pos", "queue_len") and write
- * their pages. 0, or -1 when a page could not be written.
+ * Fill the slots of the n jobs of ids (cache first, else the spool; the
+ * wanted pages written), then put the queued jobs in queue order and
+ * write the pages of those whose place moved; the cache takes every entry
+ * made. 0, or -1 when a page could not be written.
  */
 static int
 render_jobs(struct pass *p, char *const *ids, size_t n)
 {
-	struct slot *q = xcalloc(n + 1, sizeof(*q));
-	size_t nq = 0;
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++)
 		p->slots[i].id = ids[i];
-	run_parallel(p->o->threads, n, load_slot, p);
+	run_parallel(p->threads, n, load_slot, p);
+	p->queue = xcalloc(n + 1, sizeof(*p->queue));
+	for (size_t i = 0; i < n; i++)
+		if (p->slots[i].entry && is_queued(entry_sum(p->slots[i].entry)))
+			p->queue[p->nqueue++] = &p->slots[i];
+	qsort(p->queue, p->nqueue, sizeof(*p->queue), cmp_queue);
+	run_parallel(p->threads, p->nqueue, queue_job, p);
 	for (size_t i = 0; i < n; i++) {
 		struct slot *s = &p->slots[i];
 
-		if (p->cache && s->sum && s->fresh)
-			json_object_set(p->cache, s->id, s->sum);
-		if (s->queued)
-			q[nq++] = *s;
+		if (p->cache && s->entry && s->fresh)
+			json_object_set(p->cache, s->id, s->entry);
+		json_decref(s->queued);
 		rc |= s->rc;
 	}
-	qsort(q, nq, sizeof(*q), cmp_queued);
-	for (size_t i = 0; i < nq; i++) {
-		json_object_set_new(q[i].queued, "queue_pos",
-				    json_integer((json_int_t)i + 1));
-		json_object_set_new(q[i].queued, "queue_len",
-				    json_integer((json_int_t)nq));
-	}
-	p->slots = q;
-	run_parallel(p->o->threads, nq, write_queued, p);
-	for (size_t i = 0; i < nq; i++) {
-		rc |= q[i].rc;
-		json_decref(q[i].queued);
-	}
-	free(q);
+	free(p->queue);
 	return rc ? -1 : 0;
+}
+
+/* Remove the page folders of the wanted jobs that are gone from ids. */
+static void
+remove_gone(const char *www, char *const *ids, size_t n,
+	    char *const *want, size_t nwant)
+{
+	char *dir = path_join(www, "jobs");
+	size_t nw = nwant;
+	char **old = want ? NULL : list_dir(dir, &nw);
+
+	for (size_t i = 0; i < nw; i++) {
+		const char *id = want ? want[i] : old[i];
+		char *path;
+
+		if (in_list(ids, n, id))
+			continue;
+		path = path_join(dir, id);
+		remove_tree(path);
+		free(path);
+	}
+	if (old)
+		free_list(old, nw);
+	free(dir);
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const json_t *x = entry_sum(*(json_t *const *)a);
+	const json_t *y = entry_sum(*(json_t *const *)b);
+	const char *cx = json_str(json_object_get(x, "created"), "iso", "");
+	const char *cy = json_str(json_object_get(y, "created"), "iso", "");
+	int c = strcmp(cy, cx);
+
+	return c ? c : strcmp(json_str(y, "id", ""), json_str(x, "id", ""));
+}
+
+/*
+ * Write index.html, jobs.json and feed.xml from the n entries (newest
+ * first) and the rejected configs. 0 or -1.
+ */
+static int
+write_index(const struct site_opts *o, struct tmpl_set *set,
+	    json_t *const *ents, size_t n, struct strbuf *sb)
+{
+	static const char *const counted[] = { "queued", "running",
+		"completed", "failed", "cancelled" };
+	json_t *counts = json_array(), *rows = json_array(), *rejected;
+	json_t *index;
+	char now_iso[32] = "", *path;
+	double now = 0;
+	int rc;
+
+	json_array_append_new(counts, json_pack("{s:s, s:s, s:I}", "key",
+		"total", "label", "Total", "n", (json_int_t)n));
+	for (size_t k = 0; k < 5; k++) {
+		json_int_t c = 0;
+
+		for (size_t i = 0; i < n; i++)
+			c += strcmp(json_str(entry_sum(ents[i]), "status", ""),
+				    counted[k]) == 0;
+		json_array_append_new(counts, json_pack("{s:s, s:s, s:s, s:I}",
+			"key", counted[k], "label",
+			view_status_label(counted[k]), "icon",
+			view_status_icon(counted[k]), "n", c));
+	}
+	for (size_t i = 0; i < n; i++) {
+		double t = time_parse_iso8601(json_str(entry_sum(ents[i]),
+						       "updated", ""));
+
+		if (t > now)
+			now = t;
+		json_array_append(rows, json_object_get(ents[i], "row"));
+	}
+	if (now > 0)
+		time_iso8601(now, now_iso, sizeof(now_iso));
+	rejected = rejected_view(o->spool);
+	index = json_pack("{s:o, s:o, s:b, s:o, s:b, s:s}", "counts", counts,
+			  "rows", rows, "has_jobs", n > 0, "rejected",
+			  rejected, "has_rejected",
+			  json_array_size(rejected) > 0, "as_of", now_iso);
+	path = path_join(o->www, "index.html");
+	rc = render_page(set, "index", index, path);
+	free(path);
+	json_decref(index);
+	if (rc == 0) {
+		sb_reset(sb);
+		sb_adds(sb, "{\"jobs\":[");
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				sb_addc(sb, ',');
+			sb_adds(sb, json_str(ents[i], "json", "{}"));
+		}
+		sb_adds(sb, "]}\n");
+		path = path_join(o->www, "jobs.json");
+		rc = write_sb(path, sb);
+		free(path);
+	}
+	if (rc == 0) {
+		json_t *feed = feed_view(ents, n);
+
+		path = path_join(o->www, "feed.xml");
+		rc = render_page(set, "feed", feed, path);
+		free(path);
+		json_decref(feed);
+	}
+	return rc;
 }
 
 int
@@ -602,108 +772,61 @@ int
 site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 		json_t *cache)
 {
-	static const char *const counted[] = { "queued", "running",
-		"completed", "failed", "cancelled" };
-	char *jobs = path_join(o->spool, "jobs"), *path;
-	struct tmpl_set *set = tmpl_set_new(load_template,
-					    (void *)o->templates);
-	json_t **sums, *index, *counts, *list, *rejected;
-	struct strbuf sb = STRBUF_INIT;
-	size_t n, nsum = 0;
-	char **ids = list_dir(jobs, &n), now_iso[32] = "";
-	struct slot *slots = xcalloc(n + 1, sizeof(*slots));
-	struct pass pass = { o, set, slots, NULL, nwant, cache };
-	double now = 0;
-	char **sorted = NULL;
+	char *jobs = path_join(o->spool, "jobs");
+	struct pass *p = xcalloc(1, sizeof(*p));
+	size_t n, nent = 0;
+	char **ids = list_dir(jobs, &n), **sorted = NULL;
+	json_t **ents;
 	int rc = mkdir_p(o->www);
 
+	p->o = o;
+	p->set = tmpl_set_new(load_template, (void *)o->templates);
+	p->slots = xcalloc(n + 1, sizeof(*p->slots));
+	p->cache = cache;
+	p->threads = o->threads > 0 ? o->threads :
+		     (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (p->threads > SITE_MAX_THREADS)
+		p->threads = SITE_MAX_THREADS;
+	if (p->threads < 1)
+		p->threads = 1;
 	if (want) {
 		sorted = xcalloc(nwant + 1, sizeof(*sorted));
 		memcpy(sorted, want, nwant * sizeof(*sorted));
 		if (nwant)
 			qsort(sorted, nwant, sizeof(*sorted), cmp_str);
-		pass.want = sorted;
+		p->want = sorted;
+		p->nwant = nwant;
 	}
 	remove_gone(o->www, ids, n, sorted, nwant);
 	for (size_t i = 0; cache && sorted && i < nwant; i++)
 		if (!in_list(ids, n, sorted[i]))
 			json_object_del(cache, sorted[i]);
 	if (rc == 0)
-		rc = render_jobs(&pass, ids, n);
-	free(sorted);
-	sums = xcalloc(n + 1, sizeof(*sums));
-	for (size_t i = 0; i < n; i++) {
-		double t;
-
-		if (!slots[i].sum)
-			continue;
-		sums[nsum++] = slots[i].sum;
-		t = time_parse_iso8601(json_str(slots[i].sum, "updated", ""));
-		if (t > now)
-			now = t;
-	}
-	free(slots);
-	if (now > 0)
-		time_iso8601(now, now_iso, sizeof(now_iso));
-	for (size_t i = 0; i < nsum; i++)
-		view_summary_relative(sums[i], now);
-	if (nsum)
-		qsort(sums, nsum, sizeof(*sums), cmp_summary);
-	list = json_array();
-	counts = json_array();
-	json_array_append_new(counts, json_pack("{s:s, s:s, s:I}", "key",
-		"total", "label", "Total", "n", (json_int_t)nsum));
-	for (size_t k = 0; k < 5; k++) {
-		json_int_t c = 0;
-
-		for (size_t i = 0; i < nsum; i++)
-			c += strcmp(json_str(sums[i], "status", ""),
-				    counted[k]) == 0;
-		json_array_append_new(counts, json_pack("{s:s, s:s, s:s, s:I}",
-			"key", counted[k], "label",
-			view_status_label(counted[k]), "icon",
-			view_status_icon(counted[k]), "n", c));
-	}
-	for (size_t i = 0; i < nsum; i++)
-		json_array_append(list, sums[i]);
-	rejected = rejected_view(o->spool);
-	index = json_pack("{s:o, s:o, s:b, s:o, s:b, s:s}", "counts", counts,
-			  "jobs", list, "has_jobs", nsum > 0, "rejected",
-			  rejected, "has_rejected",
-			  json_array_size(rejected) > 0, "as_of", now_iso);
-	if (rc == 0) {
-		path = path_join(o->www, "index.html");
-		rc = render_page(set, "index", index, path);
-		free(path);
-	}
-	if (rc == 0) {
-		json_t *j = json_pack("{s:O}", "jobs", list);
-
-		json_dump_web(&sb, j);
-		sb_addc(&sb, '\n');
-		json_decref(j);
-		path = path_join(o->www, "jobs.json");
-		rc = write_sb(path, &sb);
-		free(path);
-	}
-	if (rc == 0) {
-		sb_reset(&sb);
-		feed_xml(&sb, sums, nsum);
-		path = path_join(o->www, "feed.xml");
-		rc = write_sb(path, &sb);
-		free(path);
-	}
+		rc = render_jobs(p, ids, n);
+	ents = xcalloc(n + 1, sizeof(*ents));
+	for (size_t i = 0; i < n; i++)
+		if (p->slots[i].entry)
+			ents[nent++] = p->slots[i].entry;
+	if (nent)
+		qsort(ents, nent, sizeof(*ents), cmp_entry);
+	if (rc == 0)
+		rc = write_index(o, p->set, ents, nent, &p->bufs[0].data);
 	if (rc == 0)
 		rc = copy_asset(o->templates, o->www, "style.css");
 	if (rc == 0)
 		rc = copy_asset(o->templates, o->www, "live.js");
-	for (size_t i = 0; i < nsum; i++)
-		json_decref(sums[i]);
-	free(sums);
-	json_decref(index);
-	sb_release(&sb);
+	for (size_t i = 0; i < n; i++)
+		json_decref(p->slots[i].entry);
+	for (int t = 0; t < SITE_MAX_THREADS; t++) {
+		sb_release(&p->bufs[t].page);
+		sb_release(&p->bufs[t].data);
+	}
+	free(ents);
+	free(sorted);
+	free(p->slots);
+	tmpl_set_free(p->set);
+	free(p);
 	free_list(ids, n);
 	free(jobs);
-	tmpl_set_free(set);
 	return rc;
 }

@@ -641,6 +641,8 @@ view_job(const char *dir, const char *id, double now,
 	json_object_set_new(v, "label", json_string(view_status_label(status)));
 	json_object_set_new(v, "icon", json_string(view_status_icon(status)));
 	json_object_set_new(v, "live", json_boolean(is_live(status)));
+	json_object_set_new(v, "priority", json_integer(
+		(json_int_t)json_dbl(state, "priority", 0)));
 	json_object_set_new(v, "progress_pct",
 			    json_integer((json_int_t)(progress * 100 + 0.5)));
 	json_object_set_new(v, "epoch", json_integer(
@@ -726,7 +728,7 @@ json_t *
 view_summary(const json_t *view, double now)
 {
 	static const char *const keys[] = { "id", "name", "tags", "status",
-		"label", "icon", "progress_pct", "epoch", "epochs",
+		"label", "icon", "priority", "progress_pct", "epoch", "epochs",
 		"best_val_loss", "duration", "updated" };
 	json_t *s = json_object();
 
@@ -739,30 +741,19 @@ view_summary(const json_t *view, double now)
 		const json_t *t = json_object_get(view, time_keys[i]);
 		const char *iso = json_str(t, "iso", NULL);
 
-		json_object_set_new(s, time_keys[i], iso ?
-				    json_pack("{s:s}", "iso", iso) :
-				    json_null());
+		char rel[32];
+
+		if (!iso) {
+			json_object_set_new(s, time_keys[i], json_null());
+			continue;
+		}
+		if (now > 0)
+			view_relative(time_parse_iso8601(iso), now, rel,
+				      sizeof(rel));
+		json_object_set_new(s, time_keys[i], now > 0 ?
+			json_pack("{s:s, s:s}", "iso", iso, "rel", rel) :
+			json_pack("{s:s}", "iso", iso));
 	}
-	view_summary_relative(s, now);
 	return s;
 }
 
-void
-view_summary_relative(json_t *sum, double now)
-{
-	for (int i = 0; i < 3; i++) {
-		json_t *t = json_object_get(sum, time_keys[i]);
-		const char *iso = json_str(t, "iso", NULL);
-		char rel[32];
-
-		if (!iso)
-			continue;
-		if (now > 0) {
-			view_relative(time_parse_iso8601(iso), now, rel,
-				      sizeof(rel));
-			json_object_set_new(t, "rel", json_string(rel));
-		} else {
-			json_object_del(t, "rel");
-		}
-	}
-}

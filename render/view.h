@@ -55,17 +55,11 @@ json_t *view_job(const char *dir, const char *id, double now,
 
 /*
  * The summary of a job view (for the index and jobs.json): id, name,
- * status, label, icon, progress, epoch, epochs, best val_loss, tags,
+ * status, label, icon, priority, progress, epoch, epochs, best val_loss, tags,
  * created, started, ended, duration; relative forms against now (0:
  * none). A new reference.
  */
 json_t *view_summary(const json_t *view, double now);
-
-/*
- * Set (now > 0) or remove (now 0) the relative forms of the created,
- * started and ended times of the summary sum, in place.
- */
-void view_summary_relative(json_t *sum, double now);
 
 /* The label and icon of a job or stage status ("running" -> "Running"). */
 const char *view_status_label(const char *status);
