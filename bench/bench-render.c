@@ -12,7 +12,7 @@
  * loop (watch_run) in a child process and, SAMPLES times, replaces one
  * job's state.json (temp file, rename) and polls until that job's page is
  * replaced, printing the median and p99 of those latencies (they include
- * the ~200 ms coalescing window); and the sizes of index.html and a job
+ * the 10 ms settling time of watch mode); and the sizes of index.html and a job
  * page. Benchmarks print figures and never fail on them.
  */
 #include <signal.h>
@@ -181,7 +181,7 @@ main(int argc, char **argv)
 	if (ok) {
 		qsort(lat, (size_t)ok, sizeof(*lat), cmp_double);
 		printf("watch latency:    median %.0f ms, p99 %.0f ms "
-		       "(%d samples, incl. 200 ms coalescing)\n",
+		       "(%d samples)\n",
 		       lat[ok / 2] * 1000,
 		       lat[(ok * 99 + 99) / 100 - 1] * 1000, ok);
 	}

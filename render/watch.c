@@ -7,11 +7,16 @@
  * in) and SPOOL/rejected/. Each watch descriptor is kept with what it
  * watches and, for a job, its ID. An event marks its job dirty (one in
  * rejected/ only asks for a render: the index is always rewritten); the
- * first event of a batch arms a 200 ms deadline, and at the deadline the
- * dirty jobs and the shared pages are rendered with site_render_ids. The
- * views of the other jobs are kept in memory between renders, so a change
- * reads only the changed jobs from the spool. SIGTERM and SIGINT come through a signalfd, so the loop
- * ends between renders, never inside one.
+ * first event of a batch arms a deadline, and at the deadline the dirty
+ * jobs and the shared pages are rendered with site_render_ids. The
+ * deadline is SETTLE (10 ms: a trainer writes state.json, metrics.csv and
+ * the log one after the other) after the first change, but never less
+ * than COALESCE (200 ms) after the start of the previous render: a quiet
+ * spool's change shows at once, a busy spool's changes are rendered
+ * together at most five times a second. The summaries and index rows of
+ * the other jobs are kept in memory between renders, so a change reads
+ * only the changed jobs from the spool. SIGTERM and SIGINT come through a
+ * signalfd, so the loop ends between renders, never inside one.
  */
 #include "watch.h"
 #include "error.h"
@@ -23,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,7 +39,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define COALESCE 0.2	/* seconds from the first change to the render */
+#define SETTLE 0.01	/* seconds from the first change to the render */
+#define COALESCE 0.2	/* ... but at least this from the previous one */
 
 #define ID_MAX 64
 
@@ -256,7 +263,7 @@ watch_run(const struct site_opts *o)
 	struct watcher wt = { .o = o };
 	sigset_t set, old;
 	struct pollfd pfd[2];
-	double deadline = 0;
+	double deadline = 0, last = 0;	/* monotonic seconds */
 	int sfd, rc = 0;
 
 	wt.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -303,9 +310,11 @@ watch_run(const struct site_opts *o)
 		}
 		if ((pfd[0].revents & POLLIN) && read_events(&wt) &&
 		    deadline == 0)
-			deadline = time_mono() + COALESCE;
+			deadline = fmax(time_mono() + SETTLE,
+					last + COALESCE);
 		if (deadline > 0 && time_mono() >= deadline) {
 			deadline = 0;
+			last = time_mono();
 			render_dirty(&wt);
 		}
 	}

@@ -5,9 +5,12 @@
 #define SPOOLBOARD_WATCH_H
 
 /*
- * Render the site as o says (site_render_all), then watch SPOOL/jobs/, every job folder (and its
- * checkpoints/) and SPOOL/rejected/ with inotify until SIGTERM or SIGINT.
- * Changes are coalesced for about 200 ms; then the changed jobs (their
+ * Render the site as o says (site_render_all), then watch SPOOL/jobs/,
+ * every job folder (and its checkpoints/) and SPOOL/rejected/ with
+ * inotify until SIGTERM or SIGINT.
+ * A change is rendered 10 ms after it comes, or, when the previous
+ * render began less than 200 ms before, 200 ms after that one, together
+ * with every change since (coalesced); then the changed jobs (their
  * pages, data.json and files/; a removed job's folder in www/jobs is
  * removed) and the shared pages are rendered again (site_render_ids).
  * When the kernel's event queue overflows, everything is rendered again.

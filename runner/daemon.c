@@ -755,10 +755,15 @@ reap(struct daemon *d)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == d->render_pid) {
 			d->render_pid = 0;
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				warning("the site's render child failed (see "
-					"the runner's messages above); "
-					"restarting it");
+			if (WIFSIGNALED(status))
+				warning("the site's render child failed "
+					"(killed by signal %d, %s); "
+					"restarting it", WTERMSIG(status),
+					strsignal(WTERMSIG(status)));
+			else if (WEXITSTATUS(status) != 0)
+				warning("the site's render child failed (exit "
+					"status %d; its messages are above); "
+					"restarting it", WEXITSTATUS(status));
 			continue;
 		}
 		for (int i = 0; i < d->slots; i++)

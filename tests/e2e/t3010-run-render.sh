@@ -96,7 +96,7 @@ test_expect_success 'a killed render --watch child is started again' '
 	old=$(cat watch.pid) && test -n "$old" &&
 	kill -KILL "$old" &&
 	wait_for new_watch_child "$old" &&
-	wait_for grep -q "render child failed.*restarting it" live.err &&
+	wait_for grep -q "render child failed (killed by signal 9, .*restarting it" live.err &&
 	kill -0 "$RPID" &&
 	cp job.json live/incoming/r4.json &&
 	wait_for r4_in_site &&
