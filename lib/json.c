@@ -103,6 +103,17 @@ json_append_line(const char *path, const json_t *v)
 	return rc;
 }
 
+/* The bytes dump_string escapes: controls, " \\ < > &. */
+static const unsigned char needs_escape[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+	[0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1,
+	[0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1,
+	[0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+	[0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1,
+	['&'] = 1,
+};
+
 /* s (n bytes of valid UTF-8, as jansson keeps them) as a JSON string. */
 static void
 dump_string(struct strbuf *sb, const char *s, size_t n)
@@ -110,18 +121,14 @@ dump_string(struct strbuf *sb, const char *s, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0, run;
 
+	sb_grow(sb, n + 2);
 	sb_addc(sb, '"');
 	while (i < n) {
 		unsigned char c;
 
 		run = i;
-		while (i < n) {
-			c = (unsigned char)s[i];
-			if (c < 0x20 || c == '"' || c == '\\' || c == '<' ||
-			    c == '>' || c == '&')
-				break;
+		while (i < n && !needs_escape[(unsigned char)s[i]])
 			i++;
-		}
 		sb_add(sb, s + run, i - run);
 		if (i == n)
 			break;

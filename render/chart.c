@@ -134,6 +134,8 @@ format_fast(double v, int sig, char *buf, size_t n)
 {
 	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
 		1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14 };
+	static const double up[] = { 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3,
+		1e4, 1e5 };
 	double a = fabs(v), s, f;
 	char digits[24], out[48], *o = out;
 	long long m;
@@ -141,7 +143,10 @@ format_fast(double v, int sig, char *buf, size_t n)
 
 	if (sig > 9 || !(a >= 1e-4 && a < 1e6))
 		return 0;
-	ex = (int)floor(log10(a));
+	/* the decimal exponent, roughly (fixed below): cheaper than log10 */
+	ex = -4;
+	while (ex < 5 && a >= up[ex + 4])
+		ex++;
 	for (int tries = 0; ; tries++) {
 		k = sig - 1 - ex;	/* 10^k scales a to sig digits */
 		if (k < 0 || k > 14 || tries > 2)

@@ -215,6 +215,72 @@ test_format(void)
 	check_format(999999.6, 6, "1e6");
 	check_format(NAN, 3, "NaN");
 	check_format(-INFINITY, 3, "-Inf");
+	check_format(0.15, 1, "0.1");	/* 0.1499999...: printf's digit */
+	check_format(2.675, 3, "2.67");
+	check_format(9.9996, 4, "10");
+}
+
+/*
+ * chart_format as printf gives it, for fixed notation: "%.*e" for the
+ * exponent after rounding, then "%.*f", trailing zeros dropped. "" when
+ * the value needs the exponent form.
+ */
+static void
+format_ref(double v, int sig, char *buf, size_t n)
+{
+	char tmp[64], *e, *dot, *q;
+	int ex;
+
+	snprintf(tmp, sizeof(tmp), "%.*e", sig - 1, v);
+	e = strchr(tmp, 'e');
+	ex = atoi(e + 1);
+	buf[0] = '\0';
+	if (ex < -4 || ex >= 6)
+		return;
+	snprintf(tmp, sizeof(tmp), "%.*f", sig - 1 - ex > 0 ? sig - 1 - ex :
+		 0, v);
+	dot = strchr(tmp, '.');
+	if (dot) {
+		q = tmp + strlen(tmp);
+		while (q > dot + 1 && q[-1] == '0')
+			q--;
+		*(q == dot + 1 ? dot : q) = '\0';
+	}
+	snprintf(buf, n, "%s", strcmp(tmp, "-0") ? tmp : "0");
+}
+
+/* The printf-free path gives printf's digits for many values. */
+static void
+test_format_fast(void)
+{
+	unsigned long x = 12345;
+	long bad = 0, n = 0;
+	char got[64], want[64];
+
+	for (long i = 0; i < 300000; i++) {
+		double v, r;
+		int sig;
+
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+		r = (double)(x >> 11) / 9007199254740992.0;
+		sig = 1 + (int)((x >> 3) % 9);
+		switch (i % 4) {
+		case 0: v = r * pow(10, (int)((x >> 7) % 12) - 5); break;
+		case 1: v = floor(r * 100000) / pow(10, (int)(x % 7)); break;
+		case 2: v = 1.0 / (1 + floor(r * 1000)) + 0.1; break;
+		default: v = -floor(r * 1000000) * 0.001; break;
+		}
+		format_ref(v, sig, want, sizeof(want));
+		if (!want[0])
+			continue;
+		chart_format(v, sig, got, sizeof(got));
+		n++;
+		if (strcmp(got, want) && bad++ < 5)
+			diag("%.17g with %d digits: %s, printf %s", v, sig,
+			     got, want);
+	}
+	ok(bad == 0 && n > 100000, "%ld of %ld values as printf gives them",
+	   n - bad, n);
 }
 
 static void
@@ -582,6 +648,7 @@ main(void)
 	test_lttb();
 	test_ticks();
 	test_format();
+	test_format_fast();
 	test_escape();
 	test_hostile();
 	test_small();
