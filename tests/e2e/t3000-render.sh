@@ -231,6 +231,19 @@ test_expect_success 'a 100-epoch job page stays under 100 KB' '
 	python3 check.py big/www b
 '
 
+test_expect_success 'queued jobs are placed by priority, then age' '
+	mkdir -p q &&
+	(cd q && state old queued 1 && state new queued 2 &&
+	 state urgent queued 3 &&
+	 sed "s/\"status\"/\"priority\": 5, \"status\"/" \
+		spool/jobs/urgent/state.json >p.json &&
+	 mv p.json spool/jobs/urgent/state.json) &&
+	spoolboard render --spool q/spool --templates "$T" &&
+	grep -q "<strong>1</strong> of 3" q/spool/www/jobs/urgent/index.html &&
+	grep -q "<strong>2</strong> of 3" q/spool/www/jobs/old/index.html &&
+	grep -q "<strong>3</strong> of 3" q/spool/www/jobs/new/index.html
+'
+
 test_expect_success 'usage errors exit 2, a missing spool exits 1' '
 	test_expect_code 2 spoolboard render --bogus &&
 	test_expect_code 2 spoolboard render extra &&
