@@ -44,11 +44,12 @@ char *json_to_string(const json_t *v);
 
 /*
  * Append v to sb as compact JSON for the web: keys in insertion order,
- * reals with 9 significant digits as in the files, and < > & written as
- * \u003c \u003e \u0026 so that no markup can appear raw in it, even
- * when a browser sniffs the file as HTML. Much faster than jansson's
- * dumper for the large strings of the renderer's views (spans of plain
- * bytes are copied whole).
+ * reals with 9 significant digits as in the files, and every < written
+ * as \u003c, so that no tag can appear raw in it, even when a browser
+ * sniffs the file as HTML (without < there is no markup; > and & are
+ * left alone, as they are frequent in the charts' markup). Much faster
+ * than jansson's dumper for the large strings of the renderer's views
+ * (spans of plain bytes are copied whole).
  */
 struct strbuf;
 void json_dump_web(struct strbuf *sb, const json_t *v);

@@ -1,15 +1,21 @@
 /*
  * site.c - render a whole spool into a static site; see site.h.
  *
- * Every job's view model (view.c) is read first, so that queued jobs can
- * be given their place in the queue; then each renders its page and is
- * written beside it as data.json, and the summaries of all views make the
- * index, jobs.json and the Atom feed. Relative times ("5 min ago")
- * appear on the index only, computed against the newest time in the spool
- * (not the clock), so rendering an unchanged spool twice gives the same
- * bytes and rewrites nothing (live.js redoes them against the clock).
- * JSON written into www has < > & as \u escapes, so no markup from a job
- * name can appear raw in any file a browser might parse.
+ * A render goes in two passes over the job folders, each spread over a
+ * few threads (a pool that hands out the next job). The first reads each
+ * wanted job's view model (view.c), writes its page and data.json (a
+ * queued job's waits: its place in the queue is not known yet) and keeps
+ * only a small entry per job: its summary, its row of the index (the row
+ * template rendered) and the summary as JSON. The second puts the queued
+ * jobs in queue order and writes the pages of those whose place moved.
+ * Then the entries, newest first, make the index (rows joined),
+ * jobs.json and the Atom feed. In watch mode the entries are kept between
+ * renders, so a change costs its own job's page and the joining of the
+ * others' rows, not 10,000 views. Pages carry absolute times only (the
+ * browser makes them relative), so an unchanged spool renders to the
+ * same bytes and nothing is rewritten. JSON written into www has every <
+ * as \u003c, so no markup from a job name can appear raw in any file a
+ * browser might parse.
  */
 #include "site.h"
 #include "chart.h"
