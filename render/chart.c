@@ -545,13 +545,18 @@ static void
 add_text(struct strbuf *sb, const char *cls, double x, double y,
 	 const char *anchor, const char *text)
 {
-	sb_addf(sb, "<text class='%s' x='", cls);
+	sb_adds(sb, "<text class='");
+	sb_adds(sb, cls);
+	sb_adds(sb, "' x='");
 	add_num1(sb, x);
 	sb_adds(sb, "' y='");
 	add_num1(sb, y);
 	sb_adds(sb, "'");
-	if (anchor)
-		sb_addf(sb, " text-anchor='%s'", anchor);
+	if (anchor) {
+		sb_adds(sb, " text-anchor='");
+		sb_adds(sb, anchor);
+		sb_addc(sb, '\'');
+	}
 	sb_adds(sb, ">");
 	chart_escape(sb, text);
 	sb_adds(sb, "</text>");
@@ -747,7 +752,11 @@ draw_series(struct strbuf *sb, const struct frame *f,
 		add_num1(sb, map_y(f, p->y[i]));
 		sb_adds(sb, "' r='3'><title>");
 		chart_escape(sb, s->name);
-		sb_addf(sb, ": %s at %s</title></circle>", ys, xs);
+		sb_adds(sb, ": ");
+		sb_adds(sb, ys);
+		sb_adds(sb, " at ");
+		sb_adds(sb, xs);
+		sb_adds(sb, "</title></circle>");
 	}
 	sb_adds(sb, "</g></g>");
 }
@@ -987,7 +996,9 @@ chart_table(struct strbuf *sb, const struct chart *c)
 	sb_adds(sb, "</tr></thead><tbody>");
 	for (i = 0; i < n; i = j) {
 		chart_format(cells[i].x, 6, buf, sizeof(buf));
-		sb_addf(sb, "<tr><th scope='row'>%s</th>", buf);
+		sb_adds(sb, "<tr><th scope='row'>");
+		sb_adds(sb, buf);
+		sb_adds(sb, "</th>");
 		col = 0;
 		for (j = i; j < n && cells[j].x == cells[i].x; j++) {
 			/* a repeated x in one series: its first value */
@@ -996,7 +1007,9 @@ chart_table(struct strbuf *sb, const struct chart *c)
 			for (; col < cells[j].col; col++)
 				sb_adds(sb, "<td></td>");
 			chart_format(cells[j].y, 6, buf, sizeof(buf));
-			sb_addf(sb, "<td>%s</td>", buf);
+			sb_adds(sb, "<td>");
+			sb_adds(sb, buf);
+			sb_adds(sb, "</td>");
 			col++;
 		}
 		for (; col < c->nseries; col++)
