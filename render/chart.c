@@ -122,47 +122,81 @@ trim_zeros(char *s, char *end)
 	memmove(q, end, strlen(end) + 1);
 }
 
+static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+	1e9, 1e10, 1e11, 1e12, 1e13, 1e14 };
+
+/*
+ * The sig significant digits of a (1e-4 <= a < 1e6, sig <= 9) as the
+ * integer *m, with a ~ *m / 10^*k (0 <= *k <= 14), and the decimal
+ * exponent *ex of the rounded value; 1, or 0 when a sits too near a tie
+ * for the result to be sure (or is out of range). a is scaled by one
+ * multiplication, which rounds by far less than 1e-4 of a unit at this
+ * size, so away from a tie the digits are those of exact decimal
+ * rounding, as printf and strtod have them.
+ */
+static int
+scale_digits(double a, int sig, long long *m, int *k, int *ex)
+{
+	static const double up[] = { 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3,
+		1e4, 1e5 };
+	double s, f;
+
+	if (sig < 1 || sig > 9 || !(a >= 1e-4 && a < 1e6))
+		return 0;
+	/* the decimal exponent, roughly (fixed below): cheaper than log10 */
+	*ex = -4;
+	while (*ex < 5 && a >= up[*ex + 4])
+		(*ex)++;
+	for (int tries = 0; ; tries++) {
+		*k = sig - 1 - *ex;	/* 10^k scales a to sig digits */
+		if (*k < 0 || *k > 14 || tries > 2)
+			return 0;
+		s = a * p10[*k];
+		f = s - floor(s);
+		if (fabs(f - 0.5) < 1e-4)
+			return 0;
+		*m = llround(s);
+		if (*m >= (long long)p10[sig])
+			(*ex)++;
+		else if (*m < (long long)p10[sig - 1])
+			(*ex)--;
+		else
+			return 1;
+	}
+}
+
+double
+chart_round(double v, int sig)
+{
+	long long m;
+	int k, ex;
+	char buf[48];
+	double r;
+
+	if (!isfinite(v) || v == 0)
+		return v;
+	if (scale_digits(fabs(v), sig, &m, &k, &ex)) {
+		/* m and 10^k are exact: one correctly rounded division */
+		r = (double)m / p10[k];
+		return v < 0 ? -r : r;
+	}
+	chart_format(v, sig, buf, sizeof(buf));
+	return strtod(buf, NULL);
+}
+
 /*
  * chart_format without printf for the common case (sig <= 9, fixed
- * notation): v scaled to a sig-digit integer and printed digit by digit.
- * The scaling rounds once, by far less than 1e-4 of a unit at this size,
- * so the digits are printf's unless v sits within that of a tie; then,
- * and for every other case, it returns 0 and printf decides.
+ * notation), from scale_digits; 0 when printf must decide.
  */
 static int
 format_fast(double v, int sig, char *buf, size_t n)
 {
-	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-		1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14 };
-	static const double up[] = { 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3,
-		1e4, 1e5 };
-	double a = fabs(v), s, f;
 	char digits[24], out[48], *o = out;
 	long long m;
 	int ex, k, nd, i, point, last;
 
-	if (sig > 9 || !(a >= 1e-4 && a < 1e6))
+	if (!scale_digits(fabs(v), sig, &m, &k, &ex))
 		return 0;
-	/* the decimal exponent, roughly (fixed below): cheaper than log10 */
-	ex = -4;
-	while (ex < 5 && a >= up[ex + 4])
-		ex++;
-	for (int tries = 0; ; tries++) {
-		k = sig - 1 - ex;	/* 10^k scales a to sig digits */
-		if (k < 0 || k > 14 || tries > 2)
-			return 0;
-		s = a * p10[k];
-		f = s - floor(s);
-		if (fabs(f - 0.5) < 1e-4)
-			return 0;
-		m = llround(s);
-		if (m >= (long long)p10[sig])
-			ex++;
-		else if (m < (long long)p10[sig - 1])
-			ex--;
-		else
-			break;
-	}
 	if (ex < -4 || ex >= 6)
 		return 0;
 	nd = 0;

@@ -107,6 +107,13 @@ int chart_ticks(double lo, double hi, int target, double *ticks, int cap,
 void chart_format(double v, int sig, char *buf, size_t n);
 
 /*
+ * v rounded to sig significant digits: the number chart_format(v, sig)
+ * prints, as strtod would read it back (but mostly without printing it).
+ * Non-finite values and 0 come back as they are.
+ */
+double chart_round(double v, int sig);
+
+/*
  * Append s XML-escaped (& < > " ' as entities) to sb, usable in text and
  * in attribute values. Control characters other than tab and newline
  * become spaces and invalid UTF-8 bytes U+FFFD, so the result is always

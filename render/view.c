@@ -221,16 +221,6 @@ column(const struct csvfile *m, long col)
 }
 
 /* v rounded to 4 significant digits, as the page shows it. */
-static double
-round4(double v)
-{
-	char buf[32];
-
-	if (!isfinite(v))
-		return v;
-	chart_format(v, 4, buf, sizeof(buf));
-	return cell_number(buf);
-}
 
 /*
  * One chart into charts: its SVG with at most hover hover points per
@@ -255,17 +245,19 @@ add_chart(json_t *charts, const char *id, const char *title,
 	for (size_t i = 0; i < ns; i++) {
 		y[i] = xcalloc(s[i].n ? s[i].n : 1, sizeof(double));
 		for (size_t k = 0; k < s[i].n; k++)
-			y[i][k] = round4(s[i].y[k]);
+			y[i][k] = chart_round(s[i].y[k], 4);
 		r[i] = s[i];
 		r[i].y = y[i];
 	}
 	if (chart_svg(&svg, &c) == 0 &&
 	    (!with_table || chart_table(&table, &c) == 0)) {
-		o = json_pack("{s:s, s:s, s:s}", "id", id, "title", title,
-			      "svg", sb_str(&svg));
+		/* chart.h's markup is valid UTF-8: jansson need not check */
+		o = json_pack("{s:s, s:s, s:o}", "id", id, "title", title,
+			      "svg", json_stringn_nocheck(sb_str(&svg),
+							  svg.len));
 		if (with_table)
-			json_object_set_new(o, "table",
-					    json_string(sb_str(&table)));
+			json_object_set_new(o, "table", json_stringn_nocheck(
+				sb_str(&table), table.len));
 		json_array_append_new(charts, o);
 	}
 	for (size_t i = 0; i < ns; i++)
