@@ -1,0 +1,283 @@
+/*
+ * epoch.c - the train stage and evaluation; see epoch.h.
+ *
+ * An epoch shuffles the train samples, takes a step for each batch
+ * (forward, loss, backward, clipping, the scheduled lr, the optimizer),
+ * then evaluates on the validation split (end_epoch): the best weights
+ * so far are kept for the test stage, and early stopping counts the
+ * epochs without improvement. The run is stopped between batches on a
+ * signal or at the time limit.
+ */
+#include "epoch.h"
+#include "ckpt.h"
+#include "error.h"
+#include "loss.h"
+#include "optim.h"
+#include "results.h"
+#include "rng.h"
+#include "timeutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The sample's row of targets: its own row, or horizon after a window. */
+size_t
+epoch_target_row(const struct dataset *ds, size_t id)
+{
+	return ds->lookback ? id + (size_t)ds->horizon : id;
+}
+
+/* Metrics as a JSON object, names prefixed ("val_", "test_" or ""). */
+json_t *
+epoch_metrics_json(const struct metrics *m)
+{
+	if (m->classification)
+		return json_pack("{s:o,s:o}", "accuracy", json_num(m->accuracy),
+				 "f1", json_num(m->f1));
+	return json_pack("{s:o,s:o,s:o,s:o}", "rmse", json_num(m->rmse),
+			 "mae", json_num(m->mae), "r2", json_num(m->r2),
+			 "diracc", json_num(m->diracc));
+}
+
+/*
+ * Evaluate the model on a split: the mean loss, metrics on the original
+ * scale, and when preds is not NULL the point predictions (n, D) on the
+ * original scale (the caller frees them). NaN loss for an empty split.
+ */
+double
+epoch_evaluate(struct run *r, enum split s, struct metrics *m, float **preds)
+{
+	const struct dataset *ds = &r->ds;
+	size_t n = ds->nsamples[s], D = (size_t)r->D;
+	float *pred = xcalloc(n * D + 1, sizeof(float));
+	float *truth = xcalloc(n * D + 1, sizeof(float));
+	float *last = ds->lookback ? xcalloc(n * D + 1, sizeof(float)) : NULL;
+	real *pb = xcalloc((size_t)r->B * D, sizeof(real));
+	double sum = 0;
+
+	for (size_t i = 0; i < n; i += (size_t)r->B) {
+		int nb = (int)(n - i < (size_t)r->B ? n - i : (size_t)r->B);
+		const real *out;
+
+		data_batch(ds, ds->samples[s] + i, nb, r->xb, r->yb, NULL);
+		out = model_forward(r->model, r->xb, nb, 0, NULL);
+		sum += loss_compute(&r->cfg.loss, out, r->yb, nb, r->D, r->K,
+				    NULL) * nb;
+		loss_predict(&r->cfg.loss, out, nb, r->D, r->K, pb);
+		for (size_t k = 0; k < (size_t)nb * D; k++)
+			pred[i * D + k] = (float)pb[k];
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t id = ds->samples[s][i];
+
+		memcpy(truth + i * D, ds->Yraw + epoch_target_row(ds, id) * D,
+		       D * sizeof(float));
+		if (last)
+			memcpy(last + i * D, ds->Yraw + id * D,
+			       D * sizeof(float));
+	}
+	memset(m, 0, sizeof(*m));
+	if (r->cfg.loss.type == LOSS_CROSS_ENTROPY) {
+		int *pi = xcalloc(n + 1, sizeof(int));
+		int *ti = xcalloc(n + 1, sizeof(int));
+
+		for (size_t i = 0; i < n; i++) {
+			pi[i] = (int)pred[i];
+			ti[i] = (int)truth[i];
+		}
+		metrics_classification(m, pi, ti, n, r->K);
+		free(pi);
+		free(ti);
+	} else if (r->cfg.loss.type == LOSS_BCE) {
+		metrics_binary(m, pred, truth, n, r->D);
+	} else {
+		data_denormalize_y(ds, pred, n);
+		metrics_regression(m, pred, truth, last, n, r->D);
+	}
+	free(truth);
+	free(last);
+	free(pb);
+	if (preds)
+		*preds = pred;
+	else
+		free(pred);
+	return n ? sum / (double)n : NAN;
+}
+
+/* After an epoch: record losses, metrics, progress; track the best. */
+static void
+end_epoch(struct run *r, double lr, double epoch_secs)
+{
+	struct metrics m;
+	json_t *st = r->jf.state;
+	const struct config *c = &r->cfg;
+	double eta, val;
+	int improved;
+
+	val = epoch_evaluate(r, SPLIT_VAL, &m, NULL);
+	r->val_loss = val;
+	r->epoch++;
+	/* Without a validation split the train loss decides what is best. */
+	if (!isfinite(val))
+		val = r->train_loss;
+	improved = val < r->best_val - c->train.min_delta;
+	if (improved) {
+		r->best_val = val;
+		r->best_epoch = r->epoch;
+		r->bad_epochs = 0;
+		memcpy(r->best_params, model_params(r->model),
+		       model_nparams(r->model) * sizeof(real));
+	} else {
+		r->bad_epochs++;
+	}
+	if (c->train.patience > 0 && r->ds.nsamples[SPLIT_VAL] &&
+	    r->bad_epochs >= c->train.patience)
+		r->stopped_early = 1;
+
+	run_update_resources(r);
+	eta = (time_mono() - r->train_t0) / (r->epoch - r->epoch0) *
+	      (c->train.epochs - r->epoch);
+	json_object_set_new(st, "epoch", json_integer(r->epoch));
+	json_object_set_new(st, "step", json_integer(r->step));
+	json_object_set_new(st, "progress",
+			    json_real((double)r->epoch / c->train.epochs));
+	json_object_set_new(st, "train_loss", json_num(r->train_loss));
+	json_object_set_new(st, "val_loss", json_num(r->val_loss));
+	json_object_set_new(st, "lr", json_num(lr));
+	json_object_set_new(st, "best", json_pack("{s:i,s:o}", "epoch",
+		r->best_epoch, "val_loss", json_num(r->best_val)));
+	json_object_set_new(st, "metrics", epoch_metrics_json(&m));
+	json_object_set_new(st, "eta_seconds", json_num(eta));
+	results_metrics_row(r, lr, &m);
+	jobfiles_state_write(&r->jf);
+	if (m.classification)
+		jobfiles_log(&r->jf, "epoch %d/%d  train_loss %.6g  val_loss "
+			     "%.6g  val_accuracy %.4f  lr %.3g  %.2fs%s",
+			     r->epoch, c->train.epochs, r->train_loss,
+			     r->val_loss, m.accuracy, lr, epoch_secs,
+			     improved ? "  *" : "");
+	else
+		jobfiles_log(&r->jf, "epoch %d/%d  train_loss %.6g  val_loss "
+			     "%.6g  val_rmse %.6g  lr %.3g  %.2fs%s",
+			     r->epoch, c->train.epochs, r->train_loss,
+			     r->val_loss, m.rmse, lr, epoch_secs,
+			     improved ? "  *" : "");
+	jobfiles_progress(&r->jf, (double)r->epoch / c->train.epochs,
+			  r->epoch, c->train.epochs, r->train_loss,
+			  r->val_loss, eta, 1);
+	metrics_release(&m);
+}
+
+/*
+ * Returns 0 when training ended normally, else a run_finish() code.
+ *
+ * Everything an epoch depends on is in struct run and in the checkpoint:
+ * the rng before the shuffle (rng_epoch), the batch cursor, the partial
+ * loss sum and the last lr, so a run resumed mid-epoch replays the same
+ * shuffle and carries on with the same draws.
+ */
+int
+epoch_stage_train(struct run *r)
+{
+	const struct config *c = &r->cfg;
+	size_t n = r->ds.nsamples[SPLIT_TRAIN];
+	size_t nbatches = (n + (size_t)r->B - 1) / (size_t)r->B;
+	size_t np = model_nparams(r->model);
+	real *params = model_params(r->model), *grads = model_grads(r->model);
+
+	run_stage_begin(r, STAGE_TRAIN);
+	if (r->resumed)
+		results_metrics_truncate(r);
+	else
+		results_metrics_header(r);
+	r->train_t0 = time_mono();
+	r->epoch0 = r->epoch;
+	while (r->epoch < c->train.epochs && !r->stopped_early) {
+		double t_epoch = time_mono();
+		size_t b0 = (size_t)r->cursor;
+
+		memcpy(r->order, r->ds.samples[SPLIT_TRAIN],
+		       n * sizeof(size_t));
+		if (r->cursor > 0) {
+			/* resumed mid-epoch: the same order, then go on */
+			struct rng now = r->rng;
+
+			r->rng = r->rng_epoch;
+			rng_shuffle(&r->rng, r->order, n);
+			r->rng = now;
+		} else {
+			r->rng_epoch = r->rng;
+			r->loss_sum = 0;
+			r->lr = c->train.lr;
+			rng_shuffle(&r->rng, r->order, n);
+		}
+		for (size_t b = b0; b < nbatches; b++) {
+			size_t i = b * (size_t)r->B;
+			int nb = (int)(n - i < (size_t)r->B ? n - i :
+				       (size_t)r->B);
+			const real *out;
+			double loss;
+
+			data_batch(&r->ds, r->order + i, nb, r->xb, r->yb,
+				   NULL);
+			out = model_forward(r->model, r->xb, nb, 1, &r->rng);
+			loss = loss_compute(&c->loss, out, r->yb, nb, r->D,
+					    r->K, r->dout);
+			if (!isfinite(loss)) {
+				char msg[256], hint[256];
+
+				snprintf(msg, sizeof(msg), "train loss became "
+					 "%s at epoch %d, batch %zu",
+					 isnan(loss) ? "NaN" : "Inf",
+					 r->epoch + 1, b + 1);
+				snprintf(hint, sizeof(hint), "lower train.lr "
+					 "(now %g)%s", c->train.lr,
+					 c->train.clip_grad > 0 ? "" :
+					 " or set train.clip_grad, e.g. 1.0");
+				return run_fail(r, msg, hint);
+			}
+			model_backward(r->model, r->dout);
+			clip_grad_norm(grads, np, c->train.clip_grad);
+			r->lr = schedule_lr(&c->train.schedule, c->train.lr,
+					    r->epoch + (double)b / nbatches,
+					    c->train.epochs);
+			optim_step(&r->opt, params, grads, r->lr);
+			r->step++;
+			r->loss_sum += loss * nb;
+			r->cursor = (long)b + 1;
+			if (run_stop_signal)
+				return run_cancel(r);
+			if (c->limits.max_seconds > 0 && time_mono() - r->t0 >
+			    c->limits.max_seconds) {
+				char msg[128];
+
+				snprintf(msg, sizeof(msg), "time limit of %g s "
+					 "reached at epoch %d",
+					 c->limits.max_seconds, r->epoch + 1);
+				ckpt_save(r);
+				return run_fail(r, msg, "raise "
+						"limits.max_seconds or train "
+						"for fewer epochs");
+			}
+			jobfiles_progress(&r->jf, (r->epoch + (double)(b + 1) /
+				nbatches) / c->train.epochs, r->epoch + 1,
+				c->train.epochs, loss, r->val_loss, -1, 0);
+		}
+		r->train_loss = r->loss_sum / (double)n;
+		r->cursor = 0;
+		r->loss_sum = 0;
+		end_epoch(r, r->lr, time_mono() - t_epoch);
+		if (c->checkpoint.every > 0 &&
+		    r->epoch % c->checkpoint.every == 0)
+			ckpt_save(r);
+	}
+	if (r->stopped_early)
+		jobfiles_log(&r->jf, "early stopping at epoch %d: val_loss has "
+			     "not improved for %d epochs; best epoch %d "
+			     "(val_loss %.6g)", r->epoch, c->train.patience,
+			     r->best_epoch, r->best_val);
+	run_stage_end(r, STAGE_TRAIN, "completed");
+	return 0;
+}
