@@ -13,17 +13,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *
-file_read(const char *path, size_t *len, size_t max)
+/* file_read, and with regular set, file_read_regular. */
+static char *
+read_file(const char *path, size_t *len, size_t max, int regular)
 {
 	size_t cap = 8192, n = 0;
 	struct stat st;
 	char *buf;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC |
+		  (regular ? O_NOFOLLOW | O_NONBLOCK : 0));
 	if (fd < 0) {
-		error("cannot open '%s': %s", path, strerror(errno));
+		error("cannot open '%s': %s", path, errno == ELOOP && regular ?
+		      "a symbolic link, not a file" : strerror(errno));
+		return NULL;
+	}
+	if (regular && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		error("cannot read '%s': not a regular file", path);
+		close(fd);
 		return NULL;
 	}
 	/* room for the whole file and the EOF read, when its size is known */
@@ -62,6 +70,18 @@ err:
 	close(fd);
 	free(buf);
 	return NULL;
+}
+
+char *
+file_read(const char *path, size_t *len, size_t max)
+{
+	return read_file(path, len, max, 0);
+}
+
+char *
+file_read_regular(const char *path, size_t *len, size_t max)
+{
+	return read_file(path, len, max, 1);
 }
 
 static int

@@ -19,6 +19,14 @@
  */
 char *file_read(const char *path, size_t *len, size_t max);
 
+/*
+ * As file_read, but only a regular file is read: a symbolic link (as the
+ * last component of path), a FIFO or a device is refused with error().
+ * For files in the spool, which is a trust boundary: a link there must
+ * not publish a file from elsewhere.
+ */
+char *file_read_regular(const char *path, size_t *len, size_t max);
+
 /* Atomically replace path with n bytes of data, mode 0644. 0 or -1. */
 int file_write_atomic(const char *path, const void *data, size_t n);
 

@@ -112,7 +112,7 @@ link_file(const char *src, const char *dst)
 		}
 	} else {
 		size_t len;
-		char *buf = file_read(src, &len, 0);
+		char *buf = file_read_regular(src, &len, 0);
 
 		rc = buf ? file_update(dst, buf, len) : -1;
 		rc = rc < 0 ? -1 : 0;
@@ -359,7 +359,7 @@ rejected_view(const char *spool)
 		path = xasprintf("%s/%.*s.error", dir, (int)(len - 5),
 				 names[i]);
 		error_set_quiet(1);
-		err = file_read(path, NULL, ERROR_MAX);
+		err = file_read_regular(path, NULL, ERROR_MAX);
 		error_set_quiet(0);
 		if (err && !csvfile_utf8_valid(err)) {
 			free(err);
@@ -484,7 +484,8 @@ in_list(char *const *names, size_t n, const char *name)
  * the cache of site_render_ids): a JSON object with "sum" (view_summary),
  * "row" (its row of the index: the row template rendered with sum),
  * "json" (sum as JSON text), and for a queued job "qpos" and "qlen", the
- * place in the queue its page shows.
+ * place in the queue its page shows. NULL after error() when the row
+ * template is missing or broken.
  */
 static json_t *
 make_entry(struct tmpl_set *set, const json_t *view, struct bufs *b)
@@ -492,8 +493,10 @@ make_entry(struct tmpl_set *set, const json_t *view, struct bufs *b)
 	json_t *sum = view_summary(view, 0);
 	json_t *e;
 
-	if (render_to(set, "row", sum, &b->page) < 0)
-		sb_reset(&b->page);
+	if (render_to(set, "row", sum, &b->page) < 0) {
+		json_decref(sum);
+		return NULL;
+	}
 	sb_reset(&b->data);
 	json_dump_web(&b->data, sum);
 	e = json_pack("{s:o, s:s%, s:s%}", "sum", sum,
@@ -543,6 +546,8 @@ read_slot(struct pass *p, struct slot *s, int t)
 
 	json_decref(s->entry);
 	s->entry = view ? make_entry(p->set, view, &p->bufs[t]) : NULL;
+	if (view && !s->entry)
+		s->rc = -1;
 	return view;
 }
 
@@ -565,10 +570,13 @@ load_slot(void *arg, size_t i, int t)
 		return;
 	}
 	view = read_slot(p, s, t);
-	if (view && s->fresh && is_queued(view))
+	if (!s->entry) {
+		/* left out, or its row would not render (s->rc says) */
+	} else if (s->fresh && is_queued(view)) {
 		s->queued = json_incref(view);
-	else if (view && s->fresh)
+	} else if (s->fresh) {
 		s->rc = write_job(p->o, p->set, view, &p->bufs[t]);
+	}
 	json_decref(view);
 }
 

@@ -17,11 +17,13 @@
 #include "strbuf.h"
 #include "timeutil.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define STATE_MAX (16 * 1024 * 1024)
 #define LOG_TAIL_BYTES (256 * 1024)
@@ -272,23 +274,25 @@ metrics_view(json_t *v, const char *dir)
 {
 	static const char *const known[] = { "epoch", "step", "seconds",
 		"lr", "train_loss", "val_loss", "cpu_pct", "rss_mb" };
-	char *path = path_join(dir, "metrics.csv");
+	char *path = path_join(dir, "metrics.csv"), *buf;
 	json_t *charts = json_array(), *cards = json_array();
 	struct csvfile m = { 0 };
 	double *x = NULL;
+	size_t len;
 	long ex;
+	int rc;
 
 	json_object_set_new(v, "charts", charts);
 	json_object_set_new(v, "cards", cards);
 	error_set_quiet(1);
-	if (csvfile_load(&m, path, ',', METRICS_MAX,
-			 CSVFILE_PARTIAL_TAIL) < 0) {
-		error_set_quiet(0);
-		free(path);
-		return;
-	}
+	buf = file_read_regular(path, &len, METRICS_MAX);
+	rc = buf ? csvfile_parse(&m, buf, len, ',', path,
+				 CSVFILE_PARTIAL_TAIL) : -1;
 	error_set_quiet(0);
+	free(buf);
 	free(path);
+	if (rc < 0)
+		return;
 	ex = csvfile_find(&m, "epoch");
 	if (ex < 0 || m.nrows == 0)
 		goto out;
@@ -389,7 +393,10 @@ static json_t *
 log_view(const char *dir, const struct view_opts *o)
 {
 	char *path = path_join(dir, "log.txt");
-	FILE *fp = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		      O_CLOEXEC);
+	FILE *fp = NULL;
+	struct stat st;
 	json_t *lines = json_array();
 	const struct pattern *pe, *pw;
 	char *buf, *p, *start;
@@ -397,8 +404,14 @@ log_view(const char *dir, const struct view_opts *o)
 	size_t n, nl = 0;
 
 	free(path);
-	if (!fp)
+	/* only a regular file: not a link to one outside the spool */
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		fp = fdopen(fd, "rb");
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
 		return lines;
+	}
 	fseek(fp, 0, SEEK_END);
 	size = ftell(fp);
 	from = size > LOG_TAIL_BYTES ? size - LOG_TAIL_BYTES : 0;
@@ -478,7 +491,7 @@ events_view(const char *dir)
 	size_t n, first;
 
 	error_set_quiet(1);
-	buf = file_read(path, &n, STATE_MAX);
+	buf = file_read_regular(path, &n, STATE_MAX);
 	error_set_quiet(0);
 	free(path);
 	for (line = buf; line && *line; line = end ? end + 1 : NULL) {
@@ -569,15 +582,36 @@ downloads_view(const char *dir)
 	return rows;
 }
 
+/*
+ * The JSON file name of the job folder dir, or NULL with why in err: a
+ * regular file only, never a link (file_read_regular).
+ */
+static json_t *
+load_json(const char *dir, const char *name, char *err, size_t n)
+{
+	char *path = path_join(dir, name), *buf;
+	json_t *v = NULL;
+	size_t len;
+
+	error_set_quiet(1);
+	buf = file_read_regular(path, &len, STATE_MAX);
+	error_set_quiet(0);
+	if (buf)
+		v = json_load_buf(path, buf, len, err, n);
+	else
+		snprintf(err, n, "%s", error_last());
+	free(buf);
+	free(path);
+	return v;
+}
+
 /* config.json parsed, or NULL when missing or invalid. */
 static json_t *
 config_load(const char *dir)
 {
-	char *path = path_join(dir, "config.json"), err[256];
-	json_t *cfg = json_load_path(path, STATE_MAX, err, sizeof(err));
+	char err[256];
 
-	free(path);
-	return cfg;
+	return load_json(dir, "config.json", err, sizeof(err));
 }
 
 /* cfg pretty-printed, or null. */
@@ -634,13 +668,19 @@ json_t *
 view_job(const char *dir, const char *id, double now,
 	 const struct view_opts *o)
 {
-	char *path = path_join(dir, "state.json"), err[256], buf[64];
-	json_t *state = json_load_path(path, STATE_MAX, err, sizeof(err));
-	json_t *v, *e, *best, *data, *cfg;
+	char err[256], buf[64];
+	json_t *state, *v, *e, *best, *data, *cfg;
 	const char *status;
 	double progress, eta;
+	struct stat st;
 
-	free(path);
+	/* a job folder that is a link could lead anywhere */
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		warning("skipping job %s: not a folder (a symbolic link?)",
+			id);
+		return NULL;
+	}
+	state = load_json(dir, "state.json", err, sizeof(err));
 	if (!state) {
 		warning("skipping job %s: %s", id, err);
 		return NULL;

@@ -231,6 +231,30 @@ test_expect_success 'a 100-epoch job page stays under 100 KB' '
 	python3 check.py big/www b
 '
 
+test_expect_success 'links in the spool never publish files from elsewhere' '
+	mkdir -p out/elsewhere l &&
+	echo "TOP SECRET line" >out/secret.txt &&
+	(cd l && state linked running 3 && state real running 4) &&
+	ln -s "$PWD/out/secret.txt" l/spool/jobs/real/log.txt &&
+	ln -s "$PWD/out/secret.txt" l/spool/jobs/real/events.jsonl &&
+	printf "epoch,train_loss\n1,0.5\n" >out/m.csv &&
+	ln -s "$PWD/out/m.csv" l/spool/jobs/real/metrics.csv &&
+	mv l/spool/jobs/linked/state.json out/elsewhere/ &&
+	rmdir l/spool/jobs/linked &&
+	ln -s "$PWD/out/elsewhere" l/spool/jobs/linked &&
+	ln -s "$PWD/out/secret.txt" l/spool/rejected/x.error 2>/dev/null ||
+		{ mkdir -p l/spool/rejected &&
+		  ln -s "$PWD/out/secret.txt" l/spool/rejected/x.error; } &&
+	echo "{}" >l/spool/rejected/x.json &&
+	spoolboard render --spool l/spool --templates "$T" 2>err &&
+	! grep -r -q "TOP SECRET" l/spool/www &&
+	test -s l/spool/www/jobs/real/index.html &&
+	! grep -q "<svg" l/spool/www/jobs/real/index.html &&
+	! test -e l/spool/www/jobs/real/files/log.txt &&
+	! test -e l/spool/www/jobs/linked &&
+	grep -q "skipping job linked: not a folder" err
+'
+
 test_expect_success 'queued jobs are placed by priority, then age' '
 	mkdir -p q &&
 	(cd q && state old queued 1 && state new queued 2 &&

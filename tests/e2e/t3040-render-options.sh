@@ -44,6 +44,18 @@ test_expect_success 'a bad pattern is a usage error that says where' '
 	grep -q "^spoolboard: --log-warning .a{2,1}.: not a valid PCRE2 pattern" err
 '
 
+test_expect_success 'a broken template is an error that says where' '
+	cp -r "$T" broken &&
+	printf "<tr>{{#status}}\n<td>{{name}</td></tr>\n" >broken/row.mustache &&
+	test_expect_code 1 spoolboard render --spool spool --www bw \
+		--templates broken 2>err &&
+	grep -q "row:2:" err &&
+	rm broken/row.mustache &&
+	test_expect_code 1 spoolboard render --spool spool --www bw \
+		--templates broken 2>err &&
+	grep -q "template .row. not found" err
+'
+
 # render_child PID: the command line of PID's `render --watch` child
 render_child() {
 	for d in /proc/[0-9]*; do
