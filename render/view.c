@@ -119,19 +119,28 @@ time_view(const json_t *state, const char *key, double now)
 	return o;
 }
 
+/* Seconds from started to ended (or to updated while running); -1. */
+static double
+duration_seconds(const json_t *state)
+{
+	double s = time_parse_iso8601(json_str(state, "started", ""));
+	double e = time_parse_iso8601(json_str(state, "ended", ""));
+
+	if (e < 0)
+		e = time_parse_iso8601(json_str(state, "updated", ""));
+	return s < 0 || e < s ? -1 : e - s;
+}
+
 /* The job's duration text: started to ended (or to updated). */
 static json_t *
 duration_text(const json_t *state)
 {
-	double s = time_parse_iso8601(json_str(state, "started", ""));
-	double e = time_parse_iso8601(json_str(state, "ended", ""));
+	double d = duration_seconds(state);
 	char buf[32];
 
-	if (e < 0)
-		e = time_parse_iso8601(json_str(state, "updated", ""));
-	if (s < 0 || e < s)
+	if (d < 0)
 		return json_null();
-	time_duration(e - s, buf, sizeof(buf));
+	time_duration(d, buf, sizeof(buf));
 	return json_string(buf);
 }
 
@@ -752,6 +761,9 @@ view_job(const char *dir, const char *id, double now,
 	json_object_set_new(v, "updated", json_string(json_str(state,
 							"updated", "")));
 	json_object_set_new(v, "duration", duration_text(state));
+	if (duration_seconds(state) >= 0)
+		json_object_set_new(v, "duration_s", json_integer(
+			(json_int_t)duration_seconds(state)));
 	e = json_object_get(state, "error");
 	if (json_is_object(e))
 		json_object_set_new(v, "error", json_pack("{s:s, s:s, s:o}",
@@ -795,7 +807,7 @@ view_summary(const json_t *view, double now)
 {
 	static const char *const keys[] = { "id", "name", "tags", "status",
 		"label", "icon", "priority", "progress_pct", "epoch", "epochs",
-		"best_val_loss", "duration", "updated" };
+		"best_val_loss", "duration", "duration_s", "updated" };
 	json_t *s = json_object();
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {

@@ -35,8 +35,12 @@
 		bar.hidden = false;
 		if (location.protocol === "file:") {
 			btn.hidden = true;
+			/* the site's folder: this page is in jobs/ID/ under it */
+			var dir = decodeURIComponent(location.pathname
+				.replace(/\/jobs\/[^\/]*\/[^\/]*$/, ""));
 			note.textContent = "Live updates need http: serve the " +
-				"folder, e.g. python3 -m http.server -d spool/www";
+				"folder, e.g. python3 -m http.server -d '" + dir +
+				"', and open http://localhost:8000/";
 			return;
 		}
 		function apply(d) {
@@ -47,6 +51,19 @@
 			});
 			var b = document.getElementById("best");
 			if (b) b.hidden = !d.best_epoch;
+			var eta = document.getElementById("eta");
+			if (eta) eta.hidden = !d.eta;
+			(d.cards || []).forEach(function (c) {
+				document.querySelectorAll("[data-card]").forEach(
+					function (e) {
+					if (e.getAttribute("data-card") !== c.name)
+						return;
+					e.querySelector(".card-value").textContent =
+						c.latest;
+					e.querySelector(".card-best").textContent =
+						c.best;
+				});
+			});
 			var p = document.getElementById("pbar");
 			if (p) {
 				p.style.width = d.progress_pct + "%";
