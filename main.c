@@ -608,13 +608,15 @@ static const struct command commands[] = {
 	  "  --spool DIR       the spool (default ./spool)\n"
 	  "  --www DIR         the site to write (default SPOOL/www)\n"
 	  "  --templates DIR   the templates (default the installed ones,\n"
-	  "                    else ./templates)\n"
+	  "                    else those beside the binary's folder, else\n"
+	  "                    ./templates)\n"
 	  "  --watch           render, then keep the site up to date with\n"
 	  "                    inotify until SIGTERM or SIGINT\n"
 	  "  --log-error RE    PCRE2 pattern of the log lines marked as errors\n"
 	  "                    (default " VIEW_ERROR_RE "; '' for none)\n"
 	  "  --log-warning RE  the same for warnings (default "
-	  VIEW_WARNING_RE ")" },
+	  VIEW_WARNING_RE ";\n"
+	  "                    '' for none)" },
 	{ "validate", cmd_validate,
 	  "Check job configs and report every problem in each.",
 	  "spoolboard validate FILE..." },

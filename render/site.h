@@ -24,7 +24,8 @@ struct site_opts {
  * www/index.html, www/jobs.json, www/feed.xml, www/style.css, www/live.js
  * and for each job www/jobs/ID/index.html, data.json and files/ (hard
  * links, or copies across filesystems, of its downloads and checkpoints).
- * A queued job's view gets queue_pos and queue_len (oldest created first).
+ * A queued job's view gets queue_pos and queue_len (in the runner's
+ * order: higher priority first, then older first).
  * Only directory entries named [A-Za-z0-9._-]{1,64} are read. Every file is
  * written with file_update, so a file whose bytes do not change keeps its
  * mtime. A job whose state.json cannot be read is warned about and shown
