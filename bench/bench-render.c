@@ -6,9 +6,10 @@
  *	build/bench/bench-render [N]
  *	build/bench/bench-render N --generate DIR   (only make DIR/spool)
  *
- * Generates N jobs (default 10,000) in a temporary spool, each with a
- * state.json and 100 epochs of metrics.csv; times one full render (pages
- * per second) and a second one of the unchanged spool; then runs the watch
+ * Generates N jobs (default 10,000) in a temporary spool, each with the
+ * files a 100-epoch run leaves (state.json, config.json, metrics.csv,
+ * log.txt, events.jsonl, checkpoints, model, predictions); times one
+ * full render (pages per second) and a second one of the unchanged spool; then runs the watch
  * loop (watch_run) in a child process and, SAMPLES times, replaces one
  * job's state.json (temp file, rename) and polls until that job's page is
  * replaced, printing the median and p99 of those latencies (they include
@@ -37,55 +38,140 @@
 static const char *const statuses[] = { "completed", "running", "failed",
 	"cancelled", "queued" };
 
+/* Write n bytes of data to path (no fsync: a bench spool). */
 static void
-write_state(const char *spool, int i, int epoch)
+put(const char *path, const void *data, size_t n)
 {
-	char path[512], buf[2048];
-	const char *st = statuses[i % 5];
-	int n;
-
-	n = snprintf(buf, sizeof(buf),
-		"{\"id\": \"job%06d\", \"name\": \"bench job %d\", "
-		"\"tags\": [\"bench\"], \"status\": \"%s\", \"stage\": "
-		"\"train\", \"progress\": %.2f, \"epoch\": %d, \"epochs\": "
-		"%d, \"train_loss\": 0.5, \"val_loss\": 0.6, \"best\": null, "
-		"\"metrics\": {}, \"stages\": [{\"name\": \"load\", "
-		"\"status\": \"completed\", \"seconds\": 0.1}, {\"name\": "
-		"\"train\", \"status\": \"running\", \"seconds\": null}], "
-		"\"created\": \"2026-11-25T10:%02d:%02dZ\", \"started\": "
-		"\"2026-11-25T10:%02d:%02dZ\", \"updated\": "
-		"\"2026-11-25T11:%02d:%02dZ\", \"ended\": null, "
-		"\"eta_seconds\": 42, \"checkpoints\": [], \"error\": null}\n",
-		i, i, st, epoch / (double)EPOCHS, epoch, EPOCHS,
-		(i / 60) % 60, i % 60, (i / 60) % 60, i % 60,
-		(i / 60) % 60, i % 60);
-	snprintf(path, sizeof(path), "%s/jobs/job%06d/state.json", spool, i);
-	if (file_write_atomic(path, buf, (size_t)n) < 0)
+	if (file_update(path, data, n) < 0)
 		exit(1);
 }
 
+/* state.json of job i at epoch, as the trainer writes it (~2.5 KB). */
+static void
+write_state(const char *spool, int i, int epoch)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *st = statuses[i % 5];
+	char path[512];
+
+	sb_addf(&sb, "{\"id\": \"job%06d\", \"name\": \"bench job %d\", "
+		"\"tags\": [\"bench\", \"mlp\"], \"status\": \"%s\", "
+		"\"stage\": \"train\", \"stages\": [", i, i, st);
+	for (int k = 0; k < 5; k++)
+		sb_addf(&sb, "%s{\"name\": \"%s\", \"status\": \"%s\", "
+			"\"started\": \"2026-11-25T10:00:00Z\", \"ended\": "
+			"\"2026-11-25T10:00:01Z\", \"seconds\": %.6f}",
+			k ? ", " : "", (const char *[]){ "load", "prepare",
+			"train", "test", "save" }[k], k < 2 ? "completed" :
+			k == 2 ? "running" : "pending", 0.0123 * (k + 1));
+	sb_addf(&sb, "], \"progress\": %.2f, \"epoch\": %d, \"epochs\": %d, "
+		"\"step\": %d, \"train_loss\": %.9g, \"val_loss\": %.9g, "
+		"\"best\": {\"epoch\": %d, \"val_loss\": %.9g}, "
+		"\"metrics\": {\"rmse\": 0.31, \"mae\": 0.25, \"r2\": 0.87}, "
+		"\"model\": {\"type\": \"mlp\", \"params\": 4801}, "
+		"\"data\": {\"path\": \"data/housing.csv\", \"rows\": 4000, "
+		"\"features\": [\"area\", \"rooms\", \"age\"], "
+		"\"targets\": [\"price\"]}, "
+		"\"created\": \"2026-11-25T10:%02d:%02dZ\", \"started\": "
+		"\"2026-11-25T10:%02d:%02dZ\", \"updated\": "
+		"\"2026-11-25T11:%02d:%02dZ\", \"ended\": null, "
+		"\"eta_seconds\": 42, \"attempt\": 1, \"pid\": 1234, "
+		"\"host\": \"bench\", \"threads\": 2, \"resources\": "
+		"{\"cpu_pct\": 97.5, \"rss_mb\": 41.2}, \"checkpoints\": [",
+		epoch / (double)EPOCHS, epoch, EPOCHS, epoch * 50,
+		1.0 / epoch + 0.1, 1.1 / epoch + 0.12, epoch, 1.1 / epoch + 0.12,
+		(i / 60) % 60, i % 60, (i / 60) % 60, i % 60,
+		(i / 60) % 60, i % 60);
+	for (int k = 0; k < 4; k++)
+		sb_addf(&sb, "%s{\"file\": \"%s\", \"epoch\": %d, \"bytes\": "
+			"64, \"val_loss\": 0.2}", k ? ", " : "",
+			(const char *[]){ "ckpt-000030.tar.zst",
+			"ckpt-000040.tar.zst", "ckpt-000050.tar.zst",
+			"best.tar.zst" }[k], 30 + 10 * (k % 3));
+	sb_adds(&sb, "], \"error\": null}\n");
+	snprintf(path, sizeof(path), "%s/jobs/job%06d/state.json", spool, i);
+	if (file_write_atomic(path, sb.buf, sb.len) < 0)
+		exit(1);
+	sb_release(&sb);
+}
+
+/*
+ * A spool of njobs jobs, each with what the trainer leaves: state.json,
+ * config.json, metrics.csv (EPOCHS rows), log.txt (~130 lines),
+ * events.jsonl, four checkpoints, model.tar.zst and predictions.csv.
+ */
 static void
 make_spool(const char *spool, int njobs)
 {
-	struct strbuf m = STRBUF_INIT;
+	static const char *const files[] = { "checkpoints/ckpt-000030.tar.zst",
+		"checkpoints/ckpt-000040.tar.zst",
+		"checkpoints/ckpt-000050.tar.zst", "checkpoints/best.tar.zst",
+		"model.tar.zst", "predictions.csv" };
+	struct strbuf m = STRBUF_INIT, log = STRBUF_INIT, ev = STRBUF_INIT;
+	struct strbuf cfg = STRBUF_INIT;
 	char dir[512], path[600];
 
 	sb_adds(&m, "epoch,step,seconds,lr,train_loss,val_loss,cpu_pct,"
-		"rss_mb,val_rmse\n");
+		"rss_mb,val_rmse,val_mae,val_r2\n");
 	for (int e = 1; e <= EPOCHS; e++)
-		sb_addf(&m, "%d,%d,%.3f,0.001,%.5f,%.5f,%.1f,%.1f,%.5f\n", e,
-			e * 50, e * 0.37, 1.0 / e + 0.1, 1.1 / e + 0.12,
-			95.0 + e % 5, 40.0 + e * 0.1, 0.9 / e + 0.2);
+		sb_addf(&m, "%d,%d,%.3f,0.001,%.9g,%.9g,%.1f,%.1f,%.9g,%.9g,"
+			"%.9g\n", e, e * 50, e * 0.37, 1.0 / e + 0.1,
+			1.1 / e + 0.12, 95.0 + e % 5, 40.0 + e * 0.1,
+			0.9 / e + 0.2, 0.7 / e + 0.15, 1 - 0.3 / e);
+	for (int k = 0; k < 14; k++)
+		sb_addf(&log, "2026-11-25T10:00:00Z data: line %d of the "
+			"set-up: features (6): 'area', 'rooms', 'age'\n", k);
+	for (int e = 1; e <= EPOCHS; e++) {
+		sb_addf(&log, "2026-11-25T10:00:%02dZ epoch %d/%d  train_loss "
+			"%.6f  val_loss %.6f  val_rmse %.4f  lr 0.001  0.04s%s\n",
+			e % 60, e, EPOCHS, 1.0 / e + 0.1, 1.1 / e + 0.12,
+			0.9 / e + 0.2, e % 7 ? "" : "  *");
+		if (e % 10 == 0)
+			sb_addf(&log, "2026-11-25T10:00:%02dZ checkpoint "
+				"ckpt-%06d.tar.zst (epoch %d)\n", e % 60, e, e);
+		if (e == 33)
+			sb_adds(&log, "2026-11-25T10:00:33Z warning: val_loss "
+				"went up 3 epochs in a row\n");
+	}
+	sb_adds(&ev, "{\"time\":\"2026-11-25T10:00:00Z\",\"event\":\"queued\","
+		"\"priority\":0}\n{\"time\":\"2026-11-25T10:00:00Z\",\"event\":"
+		"\"started\",\"pid\":1234,\"threads\":2}\n");
+	for (int k = 0; k < 10; k++)
+		sb_addf(&ev, "{\"time\":\"2026-11-25T10:00:%02dZ\",\"event\":"
+			"\"checkpoint\",\"file\":\"ckpt-%06d.tar.zst\","
+			"\"epoch\":%d}\n", k, 10 * k + 10, 10 * k + 10);
+	sb_adds(&cfg, "{\n  \"name\": \"bench job\",\n  \"tags\": [\"bench\"],"
+		"\n  \"priority\": 0,\n  \"threads\": 2,\n  \"data\": {\"path\": "
+		"\"data/housing.csv\", \"targets\": [\"price\"], \"split\": "
+		"{\"train\": 0.7, \"val\": 0.15, \"test\": 0.15}},\n  \"model\": "
+		"{\"type\": \"mlp\", \"hidden\": [64, 64]},\n  \"loss\": \"mse\","
+		"\n  \"train\": {\"epochs\": 100, \"batch_size\": 64, "
+		"\"optimizer\": \"adam\", \"lr\": 0.001},\n  \"checkpoint\": "
+		"{\"every\": 10, \"keep\": 3}\n}\n");
 	for (int i = 0; i < njobs; i++) {
-		snprintf(dir, sizeof(dir), "%s/jobs/job%06d", spool, i);
+		snprintf(dir, sizeof(dir), "%s/jobs/job%06d/checkpoints", spool,
+			 i);
 		if (mkdir_p(dir) < 0)
 			exit(1);
+		dir[strlen(dir) - strlen("/checkpoints")] = '\0';
 		snprintf(path, sizeof(path), "%s/metrics.csv", dir);
-		if (file_write_atomic(path, m.buf, m.len) < 0)
-			exit(1);
+		put(path, m.buf, m.len);
+		snprintf(path, sizeof(path), "%s/log.txt", dir);
+		put(path, log.buf, log.len);
+		snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+		put(path, ev.buf, ev.len);
+		snprintf(path, sizeof(path), "%s/config.json", dir);
+		put(path, cfg.buf, cfg.len);
+		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, files[k]);
+			put(path, cfg.buf, 64);
+		}
 		write_state(spool, i, 50 + i % 50);
 	}
 	sb_release(&m);
+	sb_release(&log);
+	sb_release(&ev);
+	sb_release(&cfg);
 }
 
 static int

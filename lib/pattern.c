@@ -8,7 +8,9 @@
  * subject that is not (a CSV header in Latin-1, say) is matched as far as
  * it is valid instead of failing. Each match runs under a match and depth
  * limit, so a pattern that backtracks catastrophically ends as "no match"
- * rather than hanging a job.
+ * rather than hanging a job. Patterns are JIT-compiled where PCRE2 can
+ * (the renderer matches every log line of every job against two); where
+ * it cannot, the interpreter runs them.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -51,6 +53,8 @@ pattern_new(const char *re, char *err, size_t n)
 		free(p);
 		return NULL;
 	}
+	/* a failure leaves the interpreter to match: nothing to report */
+	(void)pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
 	p->mctx = pcre2_match_context_create(NULL);
 	if (!p->mctx)
 		die_oom();

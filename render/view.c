@@ -397,7 +397,13 @@ out:
 	csvfile_release(&m);
 }
 
-/* The last VIEW_LOG_LINES lines of log.txt, each with its class. */
+/*
+ * The last VIEW_LOG_LINES lines of log.txt as the markup of the log panel
+ * (one string: 500 lines as JSON objects cost more than the rest of a
+ * page): each line escaped (chart_escape: invalid UTF-8 shows as U+FFFD)
+ * and ended by a newline, a line that matches o's error or warning
+ * pattern inside <span class="ln error"> or <span class="ln warning">.
+ */
 static json_t *
 log_view(const char *dir, const struct view_opts *o)
 {
@@ -406,7 +412,8 @@ log_view(const char *dir, const struct view_opts *o)
 		      O_CLOEXEC);
 	FILE *fp = NULL;
 	struct stat st;
-	json_t *lines = json_array();
+	struct strbuf html = STRBUF_INIT;
+	json_t *out;
 	const struct pattern *pe, *pw;
 	char *buf, *p, *start;
 	long size, from;
@@ -419,7 +426,7 @@ log_view(const char *dir, const struct view_opts *o)
 	if (!fp) {
 		if (fd >= 0)
 			close(fd);
-		return lines;
+		return json_string("");
 	}
 	fseek(fp, 0, SEEK_END);
 	size = ftell(fp);
@@ -441,25 +448,29 @@ log_view(const char *dir, const struct view_opts *o)
 	pw = o ? o->warning_re : NULL;
 	while (*start) {
 		char *end = strchr(start, '\n');
-		const char *cls = "normal", *line = start;
+		const char *cls = NULL;
 
 		if (end)
 			*end = '\0';
-		if (!csvfile_utf8_valid(line))
-			line = "(a line that is not UTF-8)";
-		if (pe && pattern_match(pe, line))
+		if (pe && pattern_match(pe, start))
 			cls = "error";
-		else if (pw && pattern_match(pw, line))
+		else if (pw && pattern_match(pw, start))
 			cls = "warning";
-		json_array_append_new(lines, json_pack("{s:s, s:s, s:b}",
-					"cls", cls, "text", line,
-					"mark", strcmp(cls, "normal") != 0));
+		if (cls) {
+			sb_adds(&html, "<span class=\"ln ");
+			sb_adds(&html, cls);
+			sb_adds(&html, "\">");
+		}
+		chart_escape(&html, start);
+		sb_adds(&html, cls ? "</span>\n" : "\n");
 		if (!end)
 			break;
 		start = end + 1;
 	}
 	free(buf);
-	return lines;
+	out = json_stringn_nocheck(sb_str(&html), html.len);
+	sb_release(&html);
+	return out;
 }
 
 /* An event's other members as "key value, key value"; caller frees. */
@@ -782,7 +793,7 @@ view_job(const char *dir, const char *id, double now,
 			"fresh", json_sprintf("spoolboard retry --fresh %s",
 					      id)));
 	metrics_view(v, dir);
-	json_object_set_new(v, "log", log_view(dir, o));
+	json_object_set_new(v, "log_html", log_view(dir, o));
 	json_object_set_new(v, "events", events_view(dir));
 	json_object_set_new(v, "checkpoints", checkpoints_view(state, dir));
 	json_object_set_new(v, "downloads", downloads_view(dir));

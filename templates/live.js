@@ -85,14 +85,11 @@
 					esc(s.duration) + "</span></li>";
 			}).join("");
 			var log = document.getElementById("log");
-			if (log && d.log) {
+			if (log && typeof d.log_html === "string") {
 				var end = log.scrollTop + log.clientHeight >=
 					log.scrollHeight - 4;
-				log.innerHTML = d.log.map(function (l) {
-					if (!l.mark) return esc(l.text) + "\n";
-					return '<span class="ln ' + esc(l.cls) + '">' +
-						esc(l.text) + "</span>\n";
-				}).join("");
+				/* markup made and escaped by the renderer */
+				log.innerHTML = d.log_html;
 				if (end) log.scrollTop = log.scrollHeight;
 			}
 			(d.charts || []).forEach(function (c) {

@@ -15,6 +15,17 @@
 /* the default log patterns, as `spoolboard render` compiles them */
 static struct view_opts vo;
 
+/* The number of times needle occurs in s. */
+static int
+count(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (s = strstr(s, needle); s; s = strstr(s + 1, needle))
+		n++;
+	return n;
+}
+
 static const char state_ok[] =
 	"{\"id\": \"j\", \"name\": \"demo\", \"tags\": [\"a\", 3, \"b\"],"
 	" \"status\": \"running\", \"progress\": 0.254, \"epoch\": 2,"
@@ -63,7 +74,8 @@ test_job(void)
 {
 	char *dir = tf_dir();
 	struct strbuf log = STRBUF_INIT;
-	json_t *v, *lines, *s;
+	json_t *v, *s;
+	const char *html;
 	char *ck;
 
 	put(dir, "state.json", state_ok, strlen(state_ok));
@@ -99,21 +111,20 @@ test_job(void)
 	   "no relative time when now is 0");
 	is_str(json_str(json_array_get(json_object_get(v, "stages"), 0),
 			"duration", ""), "1.5s", "stage duration");
-	lines = json_object_get(v, "log");
-	ok(json_array_size(lines) == VIEW_LOG_LINES, "log keeps %d lines",
+	html = json_str(v, "log_html", "");
+	ok(count(html, "\n") == VIEW_LOG_LINES, "log keeps %d lines",
 	   VIEW_LOG_LINES);
-	is_str(json_str(json_array_get(lines, 0), "text", ""), "line 102",
-	       "the tail starts at line 102");
-	is_str(json_str(json_array_get(lines, VIEW_LOG_LINES - 1), "text",
-			""), "partial", "an unterminated last line is kept");
-	is_str(json_str(json_array_get(lines, 590 - 102), "cls", ""),
-	       "error", "Error line classed error");
-	is_str(json_str(json_array_get(lines, 595 - 102), "cls", ""),
-	       "warning", "WARNING line classed warning");
-	is_str(json_str(json_array_get(lines, 596 - 102), "cls", ""),
-	       "error", "nan line classed error");
-	is_str(json_str(json_array_get(lines, 0), "cls", ""), "normal",
-	       "plain line is normal");
+	ok(strncmp(html, "line 102\n", 9) == 0,
+	   "the tail starts at line 102, a plain line unmarked");
+	ok(strlen(html) > 8 && strcmp(html + strlen(html) - 8, "partial\n") == 0,
+	   "an unterminated last line is kept");
+	ok(strstr(html, "\n<span class=\"ln error\">line 590 Error: boom"
+		  "</span>\n") != NULL, "Error line marked error");
+	ok(strstr(html, "\n<span class=\"ln warning\">line 595 WARNING x"
+		  "</span>\n") != NULL, "WARNING line marked warning");
+	ok(strstr(html, "\n<span class=\"ln error\">line 596 loss nan"
+		  "</span>\n") != NULL, "nan line marked error");
+	ok(count(html, "<span") == 3, "only those three are marked");
 	ok(json_array_size(json_object_get(v, "events")) == 2,
 	   "events: bad and unfinished lines skipped");
 	is_str(json_str(json_array_get(json_object_get(v, "events"), 1),
@@ -192,23 +203,21 @@ test_patterns(void)
 	char *dir = tf_dir(), err[128];
 	struct view_opts mine = { pattern_new("^ERR\\[", err, sizeof(err)),
 				  NULL };
-	json_t *v, *lines;
+	json_t *v;
 
 	put(dir, "state.json", state_ok, strlen(state_ok));
 	put(dir, "log.txt", "ERR[3] disk\nan error here\nWARNING x\n", 0);
 	v = view_job(dir, "j", 0, &mine);
-	lines = json_object_get(v, "log");
-	ok(json_array_size(lines) == 3, "three log lines");
-	is_str(json_str(json_array_get(lines, 0), "cls", ""), "error",
-	       "a user's error pattern marks its line");
-	is_str(json_str(json_array_get(lines, 1), "cls", ""), "normal",
-	       "the default error pattern no longer applies");
-	is_str(json_str(json_array_get(lines, 2), "cls", ""), "normal",
-	       "no warning pattern: no warning lines");
+	is_str(json_str(v, "log_html", ""), "<span class=\"ln error\">"
+	       "ERR[3] disk</span>\nan error here\nWARNING x\n",
+	       "a user's error pattern marks its line; no other pattern");
 	json_decref(v);
+	put(dir, "log.txt", "x <b>&amp; \"q\" \xff\n", 0);
 	v = view_job(dir, "j", 0, NULL);
-	is_str(json_str(json_array_get(json_object_get(v, "log"), 0), "cls",
-			""), "normal", "no patterns: nothing marked");
+	is_str(json_str(v, "log_html", ""), "x &lt;b&gt;&amp;amp; "
+	       "&quot;q&quot; \xef\xbf\xbd\n",
+	       "no patterns: nothing marked; markup escaped, bad UTF-8 shown "
+	       "as U+FFFD");
 	json_decref(v);
 	pattern_free((struct pattern *)mine.error_re);
 	tf_cleanup(dir);
