@@ -113,40 +113,45 @@ static const unsigned char needs_escape[256] = {
 	[0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1, ['<'] = 1,
 };
 
-/* s (n bytes of valid UTF-8, as jansson keeps them) as a JSON string. */
+/*
+ * s (n bytes of valid UTF-8, as jansson keeps them) as a JSON string,
+ * written straight into room made first for the worst case (every byte
+ * six): one pass, no call per byte or per run.
+ */
 static void
 dump_string(struct strbuf *sb, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i = 0, run;
+	char *o;
 
-	sb_grow(sb, n + 2);
-	sb_addc(sb, '"');
-	while (i < n) {
-		unsigned char c;
+	sb_grow(sb, 6 * n + 2);
+	o = sb->buf + sb->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		run = i;
-		while (i < n && !needs_escape[(unsigned char)s[i]])
-			i++;
-		sb_add(sb, s + run, i - run);
-		if (i == n)
-			break;
-		c = (unsigned char)s[i++];
-		switch (c) {
-		case '"': sb_add(sb, "\\\"", 2); break;
-		case '\\': sb_add(sb, "\\\\", 2); break;
-		case '\n': sb_add(sb, "\\n", 2); break;
-		case '\t': sb_add(sb, "\\t", 2); break;
-		case '\r': sb_add(sb, "\\r", 2); break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4],
-				      hex[c & 15] };
-
-			sb_add(sb, u, 6);
+		if (!needs_escape[c]) {
+			*o++ = (char)c;
+			continue;
 		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\t': *o++ = 't'; break;
+		case '\r': *o++ = 'r'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
 		}
 	}
-	sb_addc(sb, '"');
+	*o++ = '"';
+	sb->len = (size_t)(o - sb->buf);
+	sb->buf[sb->len] = '\0';
 }
 
 void
