@@ -162,6 +162,10 @@ json_dump_web(struct strbuf *sb, const json_t *v)
 	size_t i;
 	int first = 1;
 
+	if (!v) {
+		sb_add(sb, "null", 4);
+		return;
+	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		sb_addc(sb, '{');

@@ -1,0 +1,61 @@
+/*
+ * test-json.c - json_dump_web: compact JSON for the site that reads back
+ * as the same value, with no raw '<' anywhere in it.
+ */
+#include "tap.h"
+#include "json.h"
+#include "strbuf.h"
+
+#include <string.h>
+
+/* v dumped, checked for '<', parsed back and compared with v. */
+static void
+round_trip(json_t *v, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char err[128];
+	json_t *back;
+
+	json_dump_web(&sb, v);
+	ok(strchr(sb_str(&sb), '<') == NULL, "%s: no raw <", name);
+	back = json_load_buf(name, sb.buf, sb.len, err, sizeof(err));
+	ok(back && json_equal(v, back), "%s: reads back equal (%s)", name,
+	   back ? "parsed" : err);
+	json_decref(back);
+	json_decref(v);
+	sb_release(&sb);
+}
+
+int
+main(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char ctl[33];
+	json_t *v;
+
+	for (int i = 0; i < 32; i++)
+		ctl[i] = (char)(i + 1 < 32 ? i + 1 : ' ');
+	ctl[32] = '\0';
+	round_trip(json_pack("{s:s, s:s, s:s, s:s}",
+		"markup", "<script>alert(1)</script> & 'x' \"y\"",
+		"escapes", "back\\slash \"quote\" tab\tnl\ncr\r",
+		"controls", ctl,
+		"utf8", "caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80"), "strings");
+	round_trip(json_pack("{s:i, s:I, s:f, s:f, s:b, s:b, s:n}",
+		"int", -17, "big", (json_int_t)1 << 53, "real", 0.1,
+		"whole", 3.0, "t", 1, "f", 0, "null"), "numbers");
+	round_trip(json_pack("[[], {}, [i, [i, {s:[]}]], s]", 1, 2, "k", ""),
+		   "nesting");
+	v = json_pack("{s:s, s:[i, i]}", "b", "x", "a", 1, 2);
+	json_dump_web(&sb, v);
+	is_str(sb_str(&sb), "{\"b\":\"x\",\"a\":[1,2]}",
+	       "compact, keys in insertion order");
+	sb_reset(&sb);
+	json_decref(v);
+	v = json_real(3.0);
+	json_dump_web(&sb, v);
+	is_str(sb_str(&sb), "3.0", "a whole real keeps its point");
+	json_decref(v);
+	sb_release(&sb);
+	return tap_done();
+}
