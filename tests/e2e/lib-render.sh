@@ -18,3 +18,13 @@ state() {
 JSON
 	mv "spool/jobs/$1/.state.tmp" "spool/jobs/$1/state.json"
 }
+
+# small_config: a 3-epoch MLP on data/housing.csv, a checkpoint each epoch
+small_config() {
+	cat <<'JSON'
+{"name": "housing small", "tags": ["demo"],
+ "data": {"path": "data/housing.csv", "targets": ["price"]},
+ "model": {"type": "mlp", "hidden": [8]},
+ "train": {"epochs": 3, "seed": 1}, "checkpoint": {"every": 1}}
+JSON
+}

@@ -76,6 +76,16 @@ copy_example() {
 }
 
 # test_expect_code CODE CMD...: run CMD, succeed when it exits with CODE.
+# wait_for CMD...: run CMD until it succeeds, for at most about 30 s.
+wait_for() {
+	_i=0
+	while ! "$@" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt 300 ] || { echo "timed out: $*"; return 1; }
+		sleep 0.1
+	done
+}
+
 test_expect_code() {
 	want=$1; shift
 	"$@"; got=$?

@@ -7,12 +7,7 @@ T=$SRCDIR/templates
 
 mkdir -p data spool/jobs spool/rejected &&
 cp "$SRCDIR"/examples/data/housing.csv data/ &&
-cat >base.json <<'JSON'
-{"name": "housing small", "tags": ["demo"],
- "data": {"path": "data/housing.csv", "targets": ["price"]},
- "model": {"type": "mlp", "hidden": [8]},
- "train": {"epochs": 3, "seed": 1}, "checkpoint": {"every": 1}}
-JSON
+small_config >base.json
 
 test_expect_success 'a fixture spool with every status renders' '
 	spoolboard train base.json --out spool/jobs/done --threads 1 &&

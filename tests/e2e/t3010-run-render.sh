@@ -34,16 +34,6 @@ test_expect_success '--no-render writes no site' '
 	! test -e quiet/www/index.html
 '
 
-# wait_for CMD...: run CMD until it succeeds, for at most about 30 s.
-wait_for() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || { echo "timed out: $*"; return 1; }
-		sleep 0.1
-	done
-}
-
 # watch_child PID: the pids of PID's `render --watch` children; fails
 # when there is none.
 watch_child() {

@@ -6,16 +6,6 @@
 
 T=$SRCDIR/templates
 
-# wait_for CMD...: run CMD until it succeeds, for at most about 20 s.
-wait_for() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { echo "timed out: $*"; return 1; }
-		sleep 0.1
-	done
-}
-
 # stamp FILE...: the inode and mtime of each file (a rewrite changes both).
 stamp() {
 	for f in "$@"; do

@@ -10,16 +10,6 @@
 T=$SRCDIR/templates
 MAXQ=$(cat /proc/sys/fs/inotify/max_queued_events 2>/dev/null || echo 0)
 
-# wait_for CMD...: run CMD until it succeeds, for at most about 30 s.
-wait_for() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || { echo "timed out: $*"; return 1; }
-		sleep 0.1
-	done
-}
-
 page_epoch() {
 	grep -q "data-f=\"epoch\">$2<" "spool/www/jobs/$1/index.html"
 }

@@ -228,12 +228,7 @@ for f in sys.argv[1:]:
 sys.exit(1 if bad else 0)
 PY
 
-cat >base.json <<'JSON'
-{"name": "housing small", "tags": ["demo"],
- "data": {"path": "data/housing.csv", "targets": ["price"]},
- "model": {"type": "mlp", "hidden": [8]},
- "train": {"epochs": 3, "seed": 1}, "checkpoint": {"every": 1}}
-JSON
+small_config >base.json
 
 test_expect_success 'a spool for each case renders' '
 	mkdir -p data trained/spool/jobs &&
