@@ -21,8 +21,8 @@ same() {
 	cmp "$1/predictions.csv" "$2/predictions.csv"
 }
 
-# wait_for FILE: poll for FILE, at most 120 s.
-wait_for() {
+# wait_file FILE: poll for FILE, at most 120 s.
+wait_file() {
 	n=0
 	while [ ! -e "$1" ]; do
 		n=$((n + 1))
@@ -60,7 +60,7 @@ JSON
 		\"\$SPOOLBOARD\" train $model.json --out $model-kill --threads 2 \
 			2>/dev/null &
 		pid=\$! &&
-		wait_for $model-kill/checkpoints/ckpt-000002.tar.zst &&
+		wait_file $model-kill/checkpoints/ckpt-000002.tar.zst &&
 		kill -KILL \$pid; wait \$pid
 		test ! -e $model-kill/model.tar.zst &&
 		spoolboard train $model-kill --data-root . --threads 1 \
@@ -73,7 +73,7 @@ JSON
 		\"\$SPOOLBOARD\" train $model.json --out $model-term --threads 2 \
 			2>/dev/null &
 		pid=\$! &&
-		wait_for $model-term/checkpoints/ckpt-000002.tar.zst &&
+		wait_file $model-term/checkpoints/ckpt-000002.tar.zst &&
 		kill -TERM \$pid &&
 		test_expect_code 3 wait \$pid &&
 		json_check $model-term/state.json 'j[\"status\"] == \"cancelled\"' &&
@@ -215,7 +215,7 @@ test_expect_success 'a checkpoint that cannot be written is a warning' '
 test_expect_success 'a job being trained is locked' '
 	"$SPOOLBOARD" train mlp.json --out mlp-lock --threads 1 2>/dev/null &
 	pid=$! &&
-	wait_for mlp-lock/checkpoints/ckpt-000002.tar.zst &&
+	wait_file mlp-lock/checkpoints/ckpt-000002.tar.zst &&
 	test_expect_code 1 spoolboard train mlp-lock --data-root . 2>err;
 	rc=$?
 	kill -TERM $pid; wait $pid
