@@ -243,8 +243,12 @@ file_append(const char *path, const void *data, size_t n)
 int
 mkdir_p(const char *path)
 {
-	char *p = xstrdup(path);
-	char *s;
+	char *p, *s;
+
+	/* mostly the parent is there already: one call then */
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	p = xstrdup(path);
 
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')

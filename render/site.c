@@ -99,9 +99,13 @@ link_file(const char *src, const char *dst)
 
 	if (lstat(src, &s) < 0 || !S_ISREG(s.st_mode))
 		return 0;
-	if (lstat(dst, &d) == 0 && d.st_ino == s.st_ino &&
-	    d.st_dev == s.st_dev)
+	if (lstat(dst, &d) == 0) {
+		if (d.st_ino == s.st_ino && d.st_dev == s.st_dev)
+			return 0;
+	} else if (errno == ENOENT && link(src, dst) == 0) {
+		/* a new name appears whole: no temporary needed */
 		return 0;
+	}
 	tmp = xasprintf("%s.tmp", dst);
 	unlink(tmp);
 	if (link(src, tmp) == 0) {
