@@ -5,6 +5,7 @@
  *	make build/bench/bench-render
  *	build/bench/bench-render [N]
  *	build/bench/bench-render N --generate DIR   (only make DIR/spool)
+ *	TMPDIR=/dev/shm build/bench/bench-render    (spool and site in RAM)
  *
  * Generates N jobs (default 10,000) in a temporary spool, each with the
  * files a 100-epoch run leaves (state.json, config.json, metrics.csv,
@@ -194,8 +195,9 @@ int
 main(int argc, char **argv)
 {
 	int njobs = argc > 1 ? atoi(argv[1]) : 10000;
-	char tmp[] = "/tmp/bench-render.XXXXXX", spool[64], www[64];
-	char cmd[128], page[160];
+	const char *tmpdir = getenv("TMPDIR");
+	char tmp[256], spool[300], www[300];
+	char cmd[400], page[400];
 	struct site_opts o = { .templates = "templates" };
 	double t0, full, again, lat[SAMPLES];
 	pid_t pid;
@@ -209,6 +211,8 @@ main(int argc, char **argv)
 		make_spool(spool, njobs);
 		return 0;
 	}
+	snprintf(tmp, sizeof(tmp), "%s/bench-render.XXXXXX",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(tmp))
 		return 1;
 	snprintf(spool, sizeof(spool), "%s/spool", tmp);
