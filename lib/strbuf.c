@@ -25,22 +25,6 @@ sb_grow(struct strbuf *sb, size_t extra)
 }
 
 void
-sb_add(struct strbuf *sb, const void *data, size_t n)
-{
-	sb_grow(sb, n);
-	if (n)
-		memcpy(sb->buf + sb->len, data, n);
-	sb->len += n;
-	sb->buf[sb->len] = '\0';
-}
-
-void
-sb_adds(struct strbuf *sb, const char *s)
-{
-	sb_add(sb, s, strlen(s));
-}
-
-void
 sb_addf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;

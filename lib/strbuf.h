@@ -10,6 +10,7 @@
 #define SPOOLBOARD_STRBUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct strbuf {
 	char *buf;	/* NUL-terminated; NULL until the first add */
@@ -20,13 +21,35 @@ struct strbuf {
 #define STRBUF_INIT { NULL, 0, 0 }
 
 void sb_grow(struct strbuf *sb, size_t extra);
-void sb_add(struct strbuf *sb, const void *data, size_t n);
-void sb_adds(struct strbuf *sb, const char *s);
 void sb_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_reset(struct strbuf *sb);
 
-/* Append one byte; inline, as escapers call it for every byte. */
+/*
+ * The appends are inline: the renderer makes pages of many short pieces,
+ * and inlined, a literal's length and copy are known at compile time.
+ */
+
+/* Append n bytes of data. */
+static inline void
+sb_add(struct strbuf *sb, const void *data, size_t n)
+{
+	if (sb->len + n >= sb->cap)
+		sb_grow(sb, n);
+	if (n)
+		memcpy(sb->buf + sb->len, data, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+/* Append the string s. */
+static inline void
+sb_adds(struct strbuf *sb, const char *s)
+{
+	sb_add(sb, s, strlen(s));
+}
+
+/* Append one byte. */
 static inline void
 sb_addc(struct strbuf *sb, char c)
 {
