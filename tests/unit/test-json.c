@@ -26,6 +26,44 @@ round_trip(json_t *v, const char *name)
 	sb_release(&sb);
 }
 
+/* Many strings of every length 0-99 from bytes that do and do not need
+   escapes, at every alignment: each reads back as it was. */
+static void
+random_strings(void)
+{
+	static const char *const parts[] = { "a", "b", "0", " ", "<", ">",
+		"&", "\"", "\\", "\n", "\t", "\x01", "\x1f", "/", "'",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "~", "\x7f" };
+	unsigned long x = 7;
+	int bad = 0;
+
+	for (int k = 0; k < 20000; k++) {
+		struct strbuf s = STRBUF_INIT, out = STRBUF_INIT;
+		int len = k % 100;
+		json_t *v, *back;
+		char err[64];
+
+		for (int i = 0; i < len; i++) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			/* mostly plain runs, as in markup */
+			sb_adds(&s, (x >> 33) % 4 ? "x" :
+				parts[(x >> 40) % (sizeof(parts) /
+						    sizeof(parts[0]))]);
+		}
+		v = json_stringn(sb_str(&s), s.len);
+		json_dump_web(&out, v);
+		back = json_load_buf("s", out.buf, out.len, err, sizeof(err));
+		if (!back || !json_equal(v, back) || strchr(out.buf, '<'))
+			bad++;
+		json_decref(v);
+		json_decref(back);
+		sb_release(&s);
+		sb_release(&out);
+	}
+	ok(bad == 0, "20000 random strings read back as they were (%d not)",
+	   bad);
+}
+
 int
 main(void)
 {
@@ -46,6 +84,7 @@ main(void)
 		"whole", 3.0, "t", 1, "f", 0, "null"), "numbers");
 	round_trip(json_pack("[[], {}, [i, [i, {s:[]}]], s]", 1, 2, "k", ""),
 		   "nesting");
+	random_strings();
 	v = json_pack("{s:s, s:[i, i]}", "b", "x", "a", 1, 2);
 	json_dump_web(&sb, v);
 	is_str(sb_str(&sb), "{\"b\":\"x\",\"a\":[1,2]}",
