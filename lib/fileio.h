@@ -1,11 +1,13 @@
 /*
  * fileio.h - whole-file reads, atomic replacement, appends.
  *
- * Every snapshot a reader may look at (state.json, archives, pages) is
- * written with file_write_atomic: a temporary file in the same directory,
- * write, fsync, rename over the target, fsync of the directory. A reader
- * sees the old file or the new one, never half of either. On failure the
- * old file is untouched and the temporary file removed.
+ * Every snapshot a reader may look at (state.json, archives) is written
+ * with file_write_atomic: a temporary file in the same directory, write,
+ * fsync, rename over the target, fsync of the directory. A reader sees
+ * the old file or the new one, never half of either. On failure the old
+ * file is untouched and the temporary file removed. Files made from
+ * others (the rendered site) go through file_update: atomic the same way,
+ * not fsync'ed, and not rewritten when their bytes are unchanged.
  */
 #ifndef SPOOLBOARD_FILEIO_H
 #define SPOOLBOARD_FILEIO_H

@@ -74,6 +74,11 @@ pattern_match(const struct pattern *p, const char *s)
 		die_oom();
 	rc = pcre2_match(p->code, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0, 0,
 			 md, p->mctx);
+	/* the JIT's 32 KiB stack runs out on long subjects of some patterns:
+	   the interpreter has no such limit (only the match limits) */
+	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		rc = pcre2_match(p->code, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED,
+				 0, PCRE2_NO_JIT, md, p->mctx);
 	pcre2_match_data_free(md);
 	/* rc 0 means a match whose groups did not fit: still a match. */
 	return rc >= 0;

@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,12 +504,30 @@ make_entry(struct tmpl_set *set, const json_t *view, struct bufs *b)
 	}
 	sb_reset(&b->data);
 	json_dump_web(&b->data, sum);
-	e = json_pack("{s:o, s:s%, s:s%}", "sum", sum,
-		      "row", b->page.buf ? b->page.buf : "", b->page.len,
-		      "json", b->data.buf, b->data.len);
+	/* bytes to be joined again, not values: a row template's bytes need
+	   not be UTF-8 for that */
+	e = json_pack("{s:o, s:o, s:o}", "sum", sum,
+		      "row", json_stringn_nocheck(sb_str(&b->page),
+						  b->page.len),
+		      "json", json_stringn_nocheck(sb_str(&b->data),
+						   b->data.len));
 	if (!e)
 		die_oom();
 	return e;
+}
+
+/* The CPUs this process may run on (its affinity mask), at least 1. */
+static int
+usable_cpus(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
 }
 
 /* What one job of the spool contributes to a render. */
@@ -518,7 +537,8 @@ struct slot {
 	json_t *queued;		/* a queued job's fresh view: its page waits
 				   for its place in the queue */
 	int wanted;		/* its page is to be written */
-	int fresh;		/* entry was made from the spool just now */
+	int read;		/* it was read in this render */
+	int fresh;		/* ... from the spool (not its last render) */
 	int rc;			/* -1: writing its page failed */
 };
 
@@ -548,6 +568,7 @@ read_slot(struct pass *p, struct slot *s, int t)
 {
 	json_t *view = load_job(p->o, s->id, &s->fresh);
 
+	s->read = 1;
 	json_decref(s->entry);
 	s->entry = view ? make_entry(p->set, view, &p->bufs[t]) : NULL;
 	if (view && !s->entry)
@@ -617,9 +638,11 @@ queue_job(void *arg, size_t i, int t)
 	json_t *view = s->queued;
 
 	if (!view) {
-		if (json_integer_value(json_object_get(s->entry, "qpos")) ==
-		    pos && json_integer_value(json_object_get(s->entry,
-							      "qlen")) == len)
+		/* shown from its last render (read, not fresh): as it was */
+		if (s->read ||
+		    (json_integer_value(json_object_get(s->entry, "qpos")) ==
+		     pos && json_integer_value(json_object_get(s->entry,
+							       "qlen")) == len))
 			return;
 		view = read_slot(p, s, t);
 		if (!view || !s->fresh || !s->entry ||
@@ -665,6 +688,9 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 
 		if (p->cache && s->entry && s->fresh)
 			json_object_set(p->cache, s->id, s->entry);
+		else if (p->cache && s->read && !s->fresh)
+			json_object_del(p->cache, s->id);	/* read again
+								   next time */
 		json_decref(s->queued);
 		rc |= s->rc;
 	}
@@ -719,6 +745,7 @@ write_index(const struct site_opts *o, struct tmpl_set *set,
 	static const char *const counted[] = { "queued", "running",
 		"completed", "failed", "cancelled" };
 	json_t *counts = json_array(), *rows = json_array(), *rejected;
+	json_t *jobs = json_array();
 	json_t *index;
 	char now_iso[32] = "", *path;
 	double now = 0;
@@ -744,13 +771,14 @@ write_index(const struct site_opts *o, struct tmpl_set *set,
 		if (t > now)
 			now = t;
 		json_array_append(rows, json_object_get(ents[i], "row"));
+		json_array_append(jobs, (json_t *)entry_sum(ents[i]));
 	}
 	if (now > 0)
 		time_iso8601(now, now_iso, sizeof(now_iso));
 	rejected = rejected_view(o->spool);
-	index = json_pack("{s:o, s:o, s:b, s:o, s:b, s:s}", "counts", counts,
-			  "rows", rows, "has_jobs", n > 0, "rejected",
-			  rejected, "has_rejected",
+	index = json_pack("{s:o, s:o, s:o, s:b, s:o, s:b, s:s}", "counts",
+			  counts, "rows", rows, "jobs", jobs, "has_jobs", n > 0,
+			  "rejected", rejected, "has_rejected",
 			  json_array_size(rejected) > 0, "as_of", now_iso);
 	path = path_join(o->www, "index.html");
 	rc = render_page(set, "index", index, path);
@@ -801,8 +829,7 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	p->set = tmpl_set_new(load_template, (void *)o->templates);
 	p->slots = xcalloc(n + 1, sizeof(*p->slots));
 	p->cache = cache;
-	p->threads = o->threads > 0 ? o->threads :
-		     (int)sysconf(_SC_NPROCESSORS_ONLN);
+	p->threads = o->threads > 0 ? o->threads : usable_cpus();
 	if (p->threads > SITE_MAX_THREADS)
 		p->threads = SITE_MAX_THREADS;
 	if (p->threads < 1)
@@ -815,6 +842,11 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 		p->want = sorted;
 		p->nwant = nwant;
 	}
+	/* a missing or broken page template is one error, not one per job */
+	if (rc == 0 && (!tmpl_set_get(p->set, "job") ||
+			!tmpl_set_get(p->set, "row")))
+		rc = error("templates in '%s': 'job' and 'row' are needed "
+			   "(job.mustache, row.mustache)", o->templates);
 	remove_gone(o->www, ids, n, sorted, nwant);
 	for (size_t i = 0; cache && sorted && i < nwant; i++)
 		if (!in_list(ids, n, sorted[i]))

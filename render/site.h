@@ -41,11 +41,12 @@ int site_render_all(const struct site_opts *o);
  * assets are always written. The folder www/jobs/ID of a wanted ID whose
  * job is gone from the spool is removed. want NULL means every job (then
  * every folder in www/jobs without a job is removed): site_render_all.
- * cache, when not NULL, is a JSON object of job summaries (view_summary)
- * by ID kept by the caller between calls: the summaries of jobs not
- * wanted are taken from it when there, and every summary freshly made is
- * put in it (a gone job's is taken out), so only the wanted and queued
- * jobs are read from the spool. Pass an empty object (or want NULL) to
+ * cache, when not NULL, is a JSON object kept by the caller between
+ * calls, of each job's entry by ID (its summary, index row and JSON; see
+ * make_entry in site.c): the entries of jobs not wanted are taken from it
+ * when there, and every entry freshly made is put in it (a gone job's is
+ * taken out), so only the wanted jobs, and queued jobs whose place in the
+ * queue moved, are read from the spool. Pass an empty object (or want NULL) to
  * read everything. Job pages are made by o->threads threads; only
  * summaries are kept in memory, not whole views. 0, or -1 after error().
  */

@@ -402,7 +402,8 @@ out:
  * (one string: 500 lines as JSON objects cost more than the rest of a
  * page): each line escaped (chart_escape: invalid UTF-8 shows as U+FFFD)
  * and ended by a newline, a line that matches o's error or warning
- * pattern inside <span class="ln error"> or <span class="ln warning">.
+ * pattern inside <span class='ln error'> or <span class='ln warning'>
+ * (single quotes, as in the charts: no escape in data.json).
  */
 static json_t *
 log_view(const char *dir, const struct view_opts *o)
@@ -457,9 +458,9 @@ log_view(const char *dir, const struct view_opts *o)
 		else if (pw && pattern_match(pw, start))
 			cls = "warning";
 		if (cls) {
-			sb_adds(&html, "<span class=\"ln ");
+			sb_adds(&html, "<span class='ln ");
 			sb_adds(&html, cls);
-			sb_adds(&html, "\">");
+			sb_adds(&html, "'>");
 		}
 		chart_escape(&html, start);
 		sb_adds(&html, cls ? "</span>\n" : "\n");
@@ -544,13 +545,23 @@ events_view(const char *dir)
 	return out;
 }
 
-/* Checkpoints listed in state.json whose files exist. */
+/*
+ * Checkpoints listed in state.json whose files exist: regular files in a
+ * checkpoints/ that is a folder, not a link to one elsewhere (the site
+ * links exactly these rows' files).
+ */
 static json_t *
 checkpoints_view(const json_t *state, const char *dir)
 {
 	json_t *rows = json_array(), *c;
+	char *ck = path_join(dir, "checkpoints");
+	struct stat dst;
 	size_t i;
+	int real = lstat(ck, &dst) == 0 && S_ISDIR(dst.st_mode);
 
+	free(ck);
+	if (!real)
+		return rows;
 	json_array_foreach(json_object_get(state, "checkpoints"), i, c) {
 		const char *file = json_str(c, "file", "");
 		char *path, sz[32];

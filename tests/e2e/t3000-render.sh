@@ -233,6 +233,12 @@ test_expect_success 'links in the spool never publish files from elsewhere' '
 	ln -s "$PWD/out/secret.txt" l/spool/jobs/real/log.txt &&
 	ln -s "$PWD/out/secret.txt" l/spool/jobs/real/events.jsonl &&
 	printf "epoch,train_loss\n1,0.5\n" >out/m.csv &&
+	mkdir -p out/ck && cp out/secret.txt out/ck/x.tar.zst &&
+	ln -s "$PWD/out/ck" l/spool/jobs/real/checkpoints &&
+	sed "s/\"checkpoints\": \[\]/\"checkpoints\": [{\"file\": \"x.tar.zst\", \"epoch\": 1}]/" \
+		l/spool/jobs/real/state.json >out/st.json &&
+	mv out/st.json l/spool/jobs/real/state.json &&
+	grep -q x.tar.zst l/spool/jobs/real/state.json &&
 	ln -s "$PWD/out/m.csv" l/spool/jobs/real/metrics.csv &&
 	mv l/spool/jobs/linked/state.json out/elsewhere/ &&
 	rmdir l/spool/jobs/linked &&
@@ -246,6 +252,7 @@ test_expect_success 'links in the spool never publish files from elsewhere' '
 	test -s l/spool/www/jobs/real/index.html &&
 	! grep -q "<svg" l/spool/www/jobs/real/index.html &&
 	! test -e l/spool/www/jobs/real/files/log.txt &&
+	! test -e l/spool/www/jobs/real/files/checkpoints/x.tar.zst &&
 	! test -e l/spool/www/jobs/linked &&
 	grep -q "skipping job linked: not a folder" err
 '

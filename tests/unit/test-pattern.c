@@ -79,5 +79,16 @@ main(void)
 		ok(matches("^(a+)+$", s) == 0, "exponential pattern gives "
 		   "up, no hang");
 	}
+
+	/* A long subject that overflows the JIT's stack still matches. */
+	{
+		static char s[6500];
+
+		for (size_t i = 0; i + 1 < sizeof(s) - 5; i++)
+			s[i] = i % 2 ? 'x' : 'y';
+		strcpy(s + sizeof(s) - 6, "error");
+		ok(matches("(?:x|y)+error", s) == 1,
+		   "a 6.5 KB line matches a repeated group");
+	}
 	return tap_done();
 }

@@ -118,11 +118,11 @@ test_job(void)
 	   "the tail starts at line 102, a plain line unmarked");
 	ok(strlen(html) > 8 && strcmp(html + strlen(html) - 8, "partial\n") == 0,
 	   "an unterminated last line is kept");
-	ok(strstr(html, "\n<span class=\"ln error\">line 590 Error: boom"
+	ok(strstr(html, "\n<span class='ln error'>line 590 Error: boom"
 		  "</span>\n") != NULL, "Error line marked error");
-	ok(strstr(html, "\n<span class=\"ln warning\">line 595 WARNING x"
+	ok(strstr(html, "\n<span class='ln warning'>line 595 WARNING x"
 		  "</span>\n") != NULL, "WARNING line marked warning");
-	ok(strstr(html, "\n<span class=\"ln error\">line 596 loss nan"
+	ok(strstr(html, "\n<span class='ln error'>line 596 loss nan"
 		  "</span>\n") != NULL, "nan line marked error");
 	ok(count(html, "<span") == 3, "only those three are marked");
 	ok(json_array_size(json_object_get(v, "events")) == 2,
@@ -208,7 +208,7 @@ test_patterns(void)
 	put(dir, "state.json", state_ok, strlen(state_ok));
 	put(dir, "log.txt", "ERR[3] disk\nan error here\nWARNING x\n", 0);
 	v = view_job(dir, "j", 0, &mine);
-	is_str(json_str(v, "log_html", ""), "<span class=\"ln error\">"
+	is_str(json_str(v, "log_html", ""), "<span class='ln error'>"
 	       "ERR[3] disk</span>\nan error here\nWARNING x\n",
 	       "a user's error pattern marks its line; no other pattern");
 	json_decref(v);
