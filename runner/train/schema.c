@@ -447,34 +447,55 @@ read_quantiles(struct obj *l, struct config *t)
 		field_append(out, json_real(t->loss.quantiles[i]));
 }
 
+/*
+ * The member key of parent that is a name from names or an object with
+ * that name as its "type" and the other fields (a loss, a schedule): o is
+ * set up on it (its completed form put into parent's), and its type
+ * returned: def when the member is missing, or, with *known set to 0,
+ * when it is bad (after a problem that names what is accepted).
+ */
+static int
+read_typed(struct obj *parent, const char *key, const char *what,
+	   const char *const *names, const char *const *fields, int def,
+	   struct obj *o, int *known)
+{
+	char path[PATHLEN], tpath[PATHLEN + 8];
+	const json_t *v = field_member(parent, key, path, sizeof path);
+	int type = def;
+
+	*known = 1;
+	field_obj_init(o, parent->c, path, json_is_object(v) ? v : NULL,
+		       field_jnew(json_object()), fields);
+	field_put(parent->out, key, o->out);
+	if (json_is_string(v)) {
+		if (field_check_enum(parent->c, path, v, names, &type) < 0)
+			*known = 0;
+		field_put(o->out, "type", json_string(names[type]));
+	} else if (json_is_object(v)) {
+		field_path_printf(tpath, sizeof tpath, "%s.type", path);
+		if (!json_object_get(v, "type"))
+			field_problem(parent->c, tpath, "required");
+		type = field_opt_enum(o, "type", names, def);
+		*known = type >= 0;
+		if (!*known)
+			type = def;
+	} else if (v) {
+		field_bad(parent->c, path, v, "must be a %s name or an object",
+			  what);
+		*known = 0;
+	} else {
+		field_put(o->out, "type", json_string(names[type]));
+	}
+	return type;
+}
+
 void
 schema_read_loss(struct obj *top, struct config *t)
 {
-	char path[PATHLEN];
-	const json_t *v = field_member(top, "loss", path, sizeof path);
 	struct obj l;
-	int type = LOSS_MSE, known = 1;
+	int known, type = read_typed(top, "loss", "loss", loss_names,
+				     loss_fields, LOSS_MSE, &l, &known);
 
-	field_obj_init(&l, top->c, path, json_is_object(v) ? v : NULL,
-		       field_jnew(json_object()), loss_fields);
-	field_put(top->out, "loss", l.out);
-	if (json_is_string(v)) {
-		if (field_check_enum(top->c, path, v, loss_names, &type) < 0)
-			known = 0;
-		field_put(l.out, "type", json_string(loss_names[type]));
-	} else if (json_is_object(v)) {
-		if (!json_object_get(v, "type"))
-			field_problem(top->c, "loss.type", "required");
-		type = field_opt_enum(&l, "type", loss_names, LOSS_MSE);
-		known = type >= 0;
-		if (!known)
-			type = LOSS_MSE;
-	} else if (v) {
-		field_bad(top->c, path, v, "must be a loss name or an object");
-		known = 0;
-	} else {
-		field_put(l.out, "type", json_string(loss_names[type]));
-	}
 	t->loss.type = (enum loss_type)type;
 	t->loss.delta = 1.0;
 	if (field_applies(&l, "delta", !known || type == LOSS_HUBER, "huber") &&
@@ -517,33 +538,11 @@ read_betas(struct obj *tr, struct config *t)
 static void
 read_schedule(struct obj *tr, struct config *t)
 {
-	char path[PATHLEN];
-	const json_t *v = field_member(tr, "schedule", path, sizeof path);
 	struct sched_spec *s = &t->train.schedule;
 	struct obj o;
-	int type = SCHED_CONSTANT, known = 1;
+	int known, type = read_typed(tr, "schedule", "schedule", sched_names,
+				     sched_fields, SCHED_CONSTANT, &o, &known);
 
-	field_obj_init(&o, tr->c, path, json_is_object(v) ? v : NULL,
-		       field_jnew(json_object()), sched_fields);
-	field_put(tr->out, "schedule", o.out);
-	if (json_is_string(v)) {
-		if (field_check_enum(tr->c, path, v, sched_names, &type) < 0)
-			known = 0;
-		field_put(o.out, "type", json_string(sched_names[type]));
-	} else if (json_is_object(v)) {
-		if (!json_object_get(v, "type"))
-			field_problem(tr->c, "train.schedule.type", "required");
-		type = field_opt_enum(&o, "type", sched_names, SCHED_CONSTANT);
-		known = type >= 0;
-		if (!known)
-			type = SCHED_CONSTANT;
-	} else if (v) {
-		field_bad(tr->c, path, v,
-			  "must be a schedule name or an object");
-		known = 0;
-	} else {
-		field_put(o.out, "type", json_string(sched_names[type]));
-	}
 	s->type = (enum sched_type)type;
 	s->warmup = (int)field_opt_int(&o, "warmup", 0, 0, BIG);
 	s->step_size = 10;
