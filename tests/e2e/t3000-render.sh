@@ -257,6 +257,32 @@ test_expect_success 'links in the spool never publish files from elsewhere' '
 	grep -q "skipping job linked: not a folder" err
 '
 
+# a www on another filesystem than the spool: /dev/shm when it is one
+OTHER=
+if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+   [ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ]; then
+	OTHER=$(mktemp -d /dev/shm/spoolboard-t3000.XXXXXX)
+fi
+if [ -n "$OTHER" ]; then
+test_expect_success 'downloads are copied when www is on another filesystem' '
+	spoolboard render --spool spool --www "$OTHER/www" --templates "$T" &&
+	f=$OTHER/www/jobs/done/files &&
+	cmp spool/jobs/done/metrics.csv $f/metrics.csv &&
+	cmp spool/jobs/done/checkpoints/ckpt-000003.tar.zst \
+		$f/checkpoints/ckpt-000003.tar.zst &&
+	test "$(stat -c %h $f/metrics.csv)" = 1 &&
+	touch -d "2 minutes ago" $f/metrics.csv $f/model.tar.zst &&
+	stat -c %Y $f/metrics.csv >before &&
+	spoolboard render --spool spool --www "$OTHER/www" --templates "$T" &&
+	stat -c %Y $f/metrics.csv >after &&
+	test_cmp before after
+'
+rm -rf "$OTHER"
+else
+	test_skip 'downloads are copied when www is on another filesystem' \
+		'no writable /dev/shm on another filesystem'
+fi
+
 test_expect_success 'queued jobs are placed by priority, then age' '
 	mkdir -p q &&
 	(cd q && state old queued 1 && state new queued 2 &&
