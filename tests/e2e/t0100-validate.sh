@@ -97,4 +97,9 @@ test_expect_success 'validate is listed in the command overview' '
 	grep "^  validate " out
 '
 
+test_expect_success 'every example config is valid' '
+	spoolboard validate "$SRCDIR"/examples/*.json >out &&
+	test "$(grep -c ": ok" out)" = "$(ls "$SRCDIR"/examples/*.json | wc -l)"
+'
+
 test_done
