@@ -239,7 +239,7 @@ static json_t *
 load_job(const struct site_opts *o, const char *id, int *fresh)
 {
 	char *jdir = xasprintf("%s/jobs/%s", o->spool, id);
-	json_t *view = view_job(jdir, id, 0, &o->view);
+	json_t *view = view_job(jdir, id, &o->view);
 	char err[256], *data;
 
 	free(jdir);
@@ -495,7 +495,7 @@ in_list(char *const *names, size_t n, const char *name)
 static json_t *
 make_entry(struct tmpl_set *set, const json_t *view, struct bufs *b)
 {
-	json_t *sum = view_summary(view, 0);
+	json_t *sum = view_summary(view);
 	json_t *e;
 
 	if (render_to(set, "row", sum, &b->page) < 0) {

@@ -58,21 +58,6 @@ view_status_icon(const char *status)
 }
 
 void
-view_relative(double t, double now, char *buf, size_t n)
-{
-	double d = now - t;
-
-	if (d < 60)
-		snprintf(buf, n, "just now");
-	else if (d < 3600)
-		snprintf(buf, n, "%d min ago", (int)(d / 60));
-	else if (d < 86400)
-		snprintf(buf, n, "%d h ago", (int)(d / 3600));
-	else
-		snprintf(buf, n, "%d d ago", (int)(d / 86400));
-}
-
-void
 view_size(double bytes, char *buf, size_t n)
 {
 	static const char *const units[] = { "B", "KB", "MB", "GB", "TB" };
@@ -100,23 +85,19 @@ num_text(const json_t *v)
 	return json_string(buf);
 }
 
-/* {iso, rel} for the time member key of state, or null. */
+/*
+ * {iso} for the time member key of state, or null. Pages carry absolute
+ * times only, so their bytes do not change with the clock; live.js shows
+ * them as "5 min ago" in the browser.
+ */
 static json_t *
-time_view(const json_t *state, const char *key, double now)
+time_view(const json_t *state, const char *key)
 {
 	const char *iso = json_str(state, key, NULL);
-	double t = iso ? time_parse_iso8601(iso) : -1;
-	char rel[32];
-	json_t *o;
 
-	if (t < 0)
+	if (!iso || time_parse_iso8601(iso) < 0)
 		return json_null();
-	o = json_pack("{s:s}", "iso", iso);
-	if (now > 0) {
-		view_relative(t, now, rel, sizeof(rel));
-		json_object_set_new(o, "rel", json_string(rel));
-	}
-	return o;
+	return json_pack("{s:s}", "iso", iso);
 }
 
 /* Seconds from started to ended (or to updated while running); -1. */
@@ -696,8 +677,7 @@ is_live(const char *status)
 }
 
 json_t *
-view_job(const char *dir, const char *id, double now,
-	 const struct view_opts *o)
+view_job(const char *dir, const char *id, const struct view_opts *o)
 {
 	char err[256], buf[64];
 	json_t *state, *v, *e, *best, *data, *cfg;
@@ -777,9 +757,9 @@ view_job(const char *dir, const char *id, double now,
 		json_object_set_new(json_object_get(v, "data"), "features",
 			json_integer((json_int_t)json_array_size(
 				json_object_get(data, "features"))));
-	json_object_set_new(v, "created", time_view(state, "created", now));
-	json_object_set_new(v, "started", time_view(state, "started", now));
-	json_object_set_new(v, "ended", time_view(state, "ended", now));
+	json_object_set_new(v, "created", time_view(state, "created"));
+	json_object_set_new(v, "started", time_view(state, "started"));
+	json_object_set_new(v, "ended", time_view(state, "ended"));
 	json_object_set_new(v, "updated", json_string(json_str(state,
 							"updated", "")));
 	json_object_set_new(v, "duration", duration_text(state));
@@ -822,37 +802,19 @@ view_job(const char *dir, const char *id, double now,
 	return v;
 }
 
-static const char *const time_keys[] = { "created", "started", "ended" };
-
 json_t *
-view_summary(const json_t *view, double now)
+view_summary(const json_t *view)
 {
 	static const char *const keys[] = { "id", "name", "tags", "status",
 		"label", "icon", "priority", "progress_pct", "epoch", "epochs",
-		"best_val_loss", "duration", "duration_s", "updated" };
+		"best_val_loss", "duration", "duration_s", "updated", "created",
+		"started", "ended" };
 	json_t *s = json_object();
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_t *x = json_object_get(view, keys[i]);
 
 		json_object_set(s, keys[i], x ? x : json_null());
-	}
-	for (int i = 0; i < 3; i++) {
-		const json_t *t = json_object_get(view, time_keys[i]);
-		const char *iso = json_str(t, "iso", NULL);
-
-		char rel[32];
-
-		if (!iso) {
-			json_object_set_new(s, time_keys[i], json_null());
-			continue;
-		}
-		if (now > 0)
-			view_relative(time_parse_iso8601(iso), now, rel,
-				      sizeof(rel));
-		json_object_set_new(s, time_keys[i], now > 0 ?
-			json_pack("{s:s, s:s}", "iso", iso, "rel", rel) :
-			json_pack("{s:s}", "iso", iso));
 	}
 	return s;
 }

@@ -43,30 +43,27 @@ struct view_opts {
 };
 
 /*
- * The view model of the job in directory dir, whose name is id. now is
- * the time relative forms ("3 min ago") are computed against, or 0 for
- * none (the page then shows absolute times only, which keeps its bytes
- * equal from one render to the next). NULL after warning() when
- * state.json is missing, half written or malformed; the caller decides
- * what to show then. A new reference.
+ * The view model of the job in directory dir, whose name is id, its log
+ * lines marked by o's patterns (o NULL: none). Times are absolute
+ * ({iso}), so the view's bytes stay equal from one render to the next
+ * (the browser shows them relative). NULL after warning() when
+ * state.json is missing, half written or malformed, or dir is not a
+ * folder; the caller decides what to show then. A new reference.
  */
-json_t *view_job(const char *dir, const char *id, double now,
+json_t *view_job(const char *dir, const char *id,
 		 const struct view_opts *o);
 
 /*
  * The summary of a job view (for the index and jobs.json): id, name,
- * status, label, icon, priority, progress, epoch, epochs, best val_loss, tags,
- * created, started, ended, duration; relative forms against now (0:
- * none). A new reference.
+ * tags, status, label, icon, priority, progress, epoch, epochs, best
+ * val_loss, duration (text and seconds), updated, created, started,
+ * ended. A new reference.
  */
-json_t *view_summary(const json_t *view, double now);
+json_t *view_summary(const json_t *view);
 
 /* The label and icon of a job or stage status ("running" -> "Running"). */
 const char *view_status_label(const char *status);
 const char *view_status_icon(const char *status);
-
-/* "just now", "5 min ago", "3 h ago", "2 d ago" for t against now. */
-void view_relative(double t, double now, char *buf, size_t n);
 
 /* A byte count as "1.8 KB", "3.4 MB". */
 void view_size(double bytes, char *buf, size_t n);

@@ -261,6 +261,11 @@ def session(c, base, www, job, advance, artifacts, res):
 	res["controls_shown"] = c.js("!document.getElementById('controls')"
 				     ".hidden")
 	res["all_rows"] = c.js(ROWS)
+	# times come as ISO; live.js shows them relative, the ISO on hover
+	res["times"] = c.js("Array.from(document.querySelectorAll("
+			    "'#jobs time')).map(function (t) { return "
+			    "[t.textContent, t.getAttribute('title'), "
+			    "t.getAttribute('datetime')]; })")
 	c.shot(os.path.join(artifacts, "index.png"))
 	res["filter"] = {}
 	for st in ("running", "completed", "failed", "queued", "cancelled",

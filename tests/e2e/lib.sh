@@ -60,7 +60,7 @@ print(json.dumps(v) if isinstance(v, (dict, list)) or v is None else v)' "$1" "$
 
 # json_check FILE EXPR: succeed when the Python expression over `j` is true.
 json_check() {
-	python3 -c 'import json,sys
+	python3 -c 'import json,re,sys
 j = json.load(open(sys.argv[1]))
 ok = eval(sys.argv[2])
 if not ok:

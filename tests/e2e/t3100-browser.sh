@@ -71,6 +71,12 @@ test_expect_success 'the console has no errors' '
 	json_check "$R" "j[\"errors\"] == []"
 '
 
+test_expect_success 'the index shows times relative, the ISO time on hover' '
+	json_check "$R" "len(j[\"times\"]) == 6" &&
+	json_check "$R" "all(re.fullmatch(r\"just now|[0-9]+ (min|h|d) ago\",
+		t[0]) and t[1] == t[2] for t in j[\"times\"])"
+'
+
 test_expect_success 'the index filters by status and keeps it in the hash' '
 	json_check "$R" "j[\"controls_shown\"] is True" &&
 	json_check "$R" "(sorted(j[\"all_rows\"]) == sorted([\"running\",

@@ -6,7 +6,6 @@
 #include "testfiles.h"
 #include "pattern.h"
 #include "strbuf.h"
-#include "timeutil.h"
 #include "view.h"
 
 #include <string.h>
@@ -55,14 +54,6 @@ test_words(void)
 	is_str(view_status_label("failed"), "Failed", "label of failed");
 	is_str(view_status_icon("completed"), "\xe2\x9c\x93", "icon check");
 	is_str(view_status_label("bogus"), "Unknown", "unknown status");
-	view_relative(100, 130, buf, sizeof(buf));
-	is_str(buf, "just now", "30 s is just now");
-	view_relative(0, 7 * 60 + 5, buf, sizeof(buf));
-	is_str(buf, "7 min ago", "minutes");
-	view_relative(0, 3 * 3600 + 10, buf, sizeof(buf));
-	is_str(buf, "3 h ago", "hours");
-	view_relative(0, 2 * 86400 + 10, buf, sizeof(buf));
-	is_str(buf, "2 d ago", "days");
 	view_size(512, buf, sizeof(buf));
 	is_str(buf, "512 B", "bytes");
 	view_size(1536, buf, sizeof(buf));
@@ -94,7 +85,7 @@ test_job(void)
 	mkdir(ck, 0755);
 	free(ck);
 	put(dir, "checkpoints/ckpt-000002.tar.zst", "abc", 3);
-	v = view_job(dir, "j", 0, &vo);
+	v = view_job(dir, "j", &vo);
 	ok(v != NULL, "a good state gives a view");
 	if (!v)
 		goto out;
@@ -107,8 +98,10 @@ test_job(void)
 	   "only string tags kept");
 	is_str(json_str(v, "val_loss", ""), "-", "null val_loss is -");
 	is_str(json_str(v, "best_val_loss", ""), "0.25", "best val_loss");
-	ok(json_object_get(json_object_get(v, "created"), "rel") == NULL,
-	   "no relative time when now is 0");
+	ok(json_object_size(json_object_get(v, "created")) == 1 &&
+	   strcmp(json_str(json_object_get(v, "created"), "iso", ""),
+		  "2026-11-25T10:00:00Z") == 0,
+	   "times are absolute: {iso} only");
 	is_str(json_str(json_array_get(json_object_get(v, "stages"), 0),
 			"duration", ""), "1.5s", "stage duration");
 	html = json_str(v, "log_html", "");
@@ -161,9 +154,9 @@ test_job(void)
 	ok(json_object_get(v, "retry_cmd") == NULL, "but not retried");
 	ok(json_integer_value(json_object_get(v, "best_epoch")) == 2,
 	   "best epoch known");
-	s = view_summary(v, time_parse_iso8601("2026-11-25T10:05:00Z"));
-	is_str(json_str(json_object_get(s, "started"), "rel", ""),
-	       "5 min ago", "summary relative start");
+	s = view_summary(v);
+	is_str(json_str(json_object_get(s, "started"), "iso", ""),
+	       "2026-11-25T10:00:00Z", "summary start, absolute");
 	json_decref(s);
 	json_decref(v);
 	/* failed in load: no model built, no best yet */
@@ -171,7 +164,7 @@ test_job(void)
 	    " \"best\": null, \"data\": {\"path\": \"d.csv\"}}", 0);
 	put(dir, "config.json", "{\"model\": {\"type\": \"gru\"},"
 	    " \"loss\": {\"type\": \"huber\"}}", 0);
-	v = view_job(dir, "j", 0, &vo);
+	v = view_job(dir, "j", &vo);
 	s = json_object_get(v, "model");
 	is_str(json_str(s, "type", ""), "gru", "model type from the config");
 	is_str(json_str(s, "loss", ""), "huber", "loss from the config");
@@ -186,10 +179,10 @@ test_job(void)
 	json_decref(v);
 	put(dir, "state.json", "{\"status\": \"running\", \"epo", 0);
 	error_set_quiet(1);
-	v = view_job(dir, "j", 0, &vo);
+	v = view_job(dir, "j", &vo);
 	ok(v == NULL, "a half-written state gives no view");
 	put(dir, "state.json", "[1]", 0);
-	ok(view_job(dir, "j", 0, &vo) == NULL, "a state without status, none");
+	ok(view_job(dir, "j", &vo) == NULL, "a state without status, none");
 	error_set_quiet(0);
 out:
 	sb_release(&log);
@@ -207,13 +200,13 @@ test_patterns(void)
 
 	put(dir, "state.json", state_ok, strlen(state_ok));
 	put(dir, "log.txt", "ERR[3] disk\nan error here\nWARNING x\n", 0);
-	v = view_job(dir, "j", 0, &mine);
+	v = view_job(dir, "j", &mine);
 	is_str(json_str(v, "log_html", ""), "<span class='ln error'>"
 	       "ERR[3] disk</span>\nan error here\nWARNING x\n",
 	       "a user's error pattern marks its line; no other pattern");
 	json_decref(v);
 	put(dir, "log.txt", "x <b>&amp; \"q\" \xff\n", 0);
-	v = view_job(dir, "j", 0, NULL);
+	v = view_job(dir, "j", NULL);
 	is_str(json_str(v, "log_html", ""), "x &lt;b&gt;&amp;amp; "
 	       "&quot;q&quot; \xef\xbf\xbd\n",
 	       "no patterns: nothing marked; markup escaped, bad UTF-8 shown "
