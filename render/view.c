@@ -161,46 +161,6 @@ strings(const json_t *arr)
 	return out;
 }
 
-/*
- * The number in cell c, NaN when it is empty or not a number. Plain
- * decimals of up to 15 digits ("0.12345", "-17", "3.5") are read without
- * strtod: their digits make an exact integer m, and m / 10^k (k <= 15)
- * is one correctly rounded division of exact values, so the result is
- * strtod's. Anything else (exponents, more digits, "inf") goes to strtod.
- */
-static double
-cell_number(const char *c)
-{
-	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-		1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
-	const char *p = c + (*c == '-');
-	long long m = 0;
-	int digits = 0, frac = -1;
-	char *end;
-	double v;
-
-	for (; *p; p++) {
-		if (*p >= '0' && *p <= '9') {
-			m = m * 10 + (*p - '0');
-			digits++;
-			if (frac >= 0)
-				frac++;
-		} else if (*p == '.' && frac < 0) {
-			frac = 0;
-		} else {
-			break;
-		}
-		if (digits > 15)
-			break;
-	}
-	if (!*p && digits > 0) {
-		v = (double)m / p10[frac > 0 ? frac : 0];
-		return *c == '-' ? -v : v;
-	}
-	v = strtod(c, &end);
-	return !*c || *end ? NAN : v;
-}
-
 /* Column col of m as doubles (empty or bad cells: NaN); caller frees. */
 static double *
 column(const struct csvfile *m, long col)
@@ -208,7 +168,7 @@ column(const struct csvfile *m, long col)
 	double *v = xcalloc(m->nrows ? m->nrows : 1, sizeof(*v));
 
 	for (size_t r = 0; r < m->nrows; r++)
-		v[r] = cell_number(csvfile_cell(m, r, (size_t)col));
+		v[r] = csvfile_number(csvfile_cell(m, r, (size_t)col));
 	return v;
 }
 

@@ -254,7 +254,7 @@ static void
 test_format_fast(void)
 {
 	unsigned long x = 12345;
-	long bad = 0, n = 0;
+	long bad = 0, n = 0, badr = 0;
 	char got[64], want[64];
 
 	for (long i = 0; i < 300000; i++) {
@@ -278,9 +278,14 @@ test_format_fast(void)
 		if (strcmp(got, want) && bad++ < 5)
 			diag("%.17g with %d digits: %s, printf %s", v, sig,
 			     got, want);
+		if (chart_round(v, sig) != strtod(want, NULL) && badr++ < 5)
+			diag("chart_round(%.17g, %d): %.17g, not %s", v, sig,
+			     chart_round(v, sig), want);
 	}
 	ok(bad == 0 && n > 100000, "%ld of %ld values as printf gives them",
 	   n - bad, n);
+	ok(badr == 0, "chart_round gives the printed value, as strtod reads "
+	   "it (%ld not)", badr);
 }
 
 static void

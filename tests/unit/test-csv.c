@@ -322,10 +322,60 @@ test_load(void)
 	tf_cleanup(dir);
 }
 
+/* strtod's reading of a whole cell: NaN for empty or trailing bytes. */
+static double
+strtod_cell(const char *c)
+{
+	char *end;
+	double v = strtod(c, &end);
+
+	return !*c || *end ? NAN : v;
+}
+
+/* csvfile_number gives strtod's bits for decimals and odd cells alike. */
+static void
+test_number(void)
+{
+	static const char *const odd[] = { "", "-", ".", "1.", "-.5", "1..2",
+		"0x10", "1e5", "-2.5E-3", "inf", "nan", "-0", "-0.0", " 1",
+		"1 ", "+3", "12345678901234567890", "0.1234567890123456789",
+		"007", "1,5" };
+	unsigned long x = 3;
+	long bad = 0;
+	char buf[64];
+
+	for (long i = 0; i < 500000; i++) {
+		double v, a, b;
+		int prec;
+
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+		prec = (int)((x >> 5) % 12);
+		v = (double)(x >> 11) / 9007199254740992.0 *
+		    pow(10, (int)((x >> 40) % 8) - 3);
+		snprintf(buf, sizeof(buf), "%.*f", prec, x & 1 ? -v : v);
+		a = csvfile_number(buf);
+		b = strtod_cell(buf);
+		if (memcmp(&a, &b, sizeof(a)) != 0 && bad++ < 3)
+			diag("'%s': %.17g, strtod %.17g", buf, a, b);
+	}
+	ok(bad == 0, "500000 decimals read as strtod reads them");
+	bad = 0;
+	for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++) {
+		double a = csvfile_number(odd[k]), b = strtod_cell(odd[k]);
+
+		if (!(isnan(a) && isnan(b)) &&
+		    memcmp(&a, &b, sizeof(a)) != 0 && bad++ < 3)
+			diag("'%s': %.17g, strtod %.17g", odd[k], a, b);
+	}
+	ok(bad == 0, "odd cells as strtod reads them (NaN when not wholly "
+	   "a number)");
+}
+
 int
 main(void)
 {
 	error_set_quiet(1);
+	test_number();
 	test_basic();
 	test_quotes();
 	test_line_ends();
