@@ -44,16 +44,24 @@ test_expect_success 'a bad pattern is a usage error that says where' '
 	grep -q "^spoolboard: --log-warning .a{2,1}.: not a valid PCRE2 pattern" err
 '
 
-test_expect_success 'a broken template is an error that says where' '
+test_expect_success 'a broken template is one error that says where' '
 	cp -r "$T" broken &&
 	printf "<tr>{{#status}}\n<td>{{name}</td></tr>\n" >broken/row.mustache &&
 	test_expect_code 1 spoolboard render --spool spool --www bw \
 		--templates broken 2>err &&
-	grep -q "row:2:" err &&
+	test "$(grep -c "row:2:" err)" = 1 &&
 	rm broken/row.mustache &&
 	test_expect_code 1 spoolboard render --spool spool --www bw \
 		--templates broken 2>err &&
-	grep -q "row.mustache" err
+	test "$(grep -c "row.mustache" err)" = 1
+'
+
+test_expect_success 'an index template may make its rows from jobs' '
+	cp -r "$T" own &&
+	printf "<ul>{{#jobs}}<li class=\"mine\">{{name}} {{status}}</li>{{/jobs}}</ul>\n" \
+		>own/index.mustache &&
+	spoolboard render --spool spool --www ow --templates own &&
+	grep -q "<li class=\"mine\">job j running</li>" ow/index.html
 '
 
 # render_child PID: the command line of PID's `render --watch` child
