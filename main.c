@@ -227,12 +227,6 @@ compile_pattern(const char *opt, const char *re, struct pattern **p)
 }
 
 static int
-check_pattern(const char *opt, const char *re)
-{
-	return compile_pattern(opt, re, NULL);
-}
-
-static int
 cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -287,8 +281,8 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'E':
 		case 'W':
-			if (check_pattern(c == 'E' ? "--log-error" :
-					  "--log-warning", optarg) < 0)
+			if (compile_pattern(c == 'E' ? "--log-error" :
+					    "--log-warning", optarg, NULL) < 0)
 				return EXIT_USAGE;
 			*(c == 'E' ? &o.log_error : &o.log_warning) = optarg;
 			break;
