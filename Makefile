@@ -23,13 +23,13 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN     ?=
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(WERROR) -fopenmp \
-           -Ilib -Irunner -Irunner/train -Irender $(PKG_CFLAGS) $(SAN) \
+           -I. $(PKG_CFLAGS) $(SAN) \
            -DSPOOLBOARD_VERSION='"$(VERSION)"' \
            -DSPOOLBOARD_DATADIR='"$(DATADIR)"' $(CFLAGS)
 ALL_LDFLAGS = -fopenmp $(SAN) $(LDFLAGS)
 LIBS    = $(PKG_LIBS) -lcsv -lm
 
-SRC     := $(wildcard lib/*.c runner/*.c runner/train/*.c render/*.c)
+SRC     := $(wildcard lib/*.c job/*.c runner/*.c runner/train/*.c render/*.c)
 OBJ     := $(SRC:%.c=$(BUILD)/%.o)
 TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 # The numerical sources, also compiled with real = double for the gradient

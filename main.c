@@ -9,15 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "daemon.h"
-#include "site.h"
-#include "watch.h"
-#include "error.h"
-#include "jobcmd.h"
-#include "pattern.h"
-#include "strbuf.h"
-#include "train.h"
+#include "job/config.h"
+#include "runner/daemon.h"
+#include "render/site.h"
+#include "render/watch.h"
+#include "lib/error.h"
+#include "runner/jobcmd.h"
+#include "lib/pattern.h"
+#include "lib/strbuf.h"
+#include "runner/train/train.h"
 
 #include <libgen.h>
 #include <sys/stat.h>

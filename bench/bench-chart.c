@@ -15,10 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "chart.h"
-#include "error.h"
-#include "strbuf.h"
-#include "timeutil.h"
+#include "render/chart.h"
+#include "lib/error.h"
+#include "lib/strbuf.h"
+#include "lib/timeutil.h"
 
 #define ROUNDS 5
 

@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "kernels.h"
-#include "rng.h"
-#include "timeutil.h"
+#include "lib/error.h"
+#include "runner/train/kernels.h"
+#include "runner/train/rng.h"
+#include "lib/timeutil.h"
 
 enum { NN, NT, TN };
 

@@ -26,12 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "fileio.h"
-#include "site.h"
-#include "strbuf.h"
-#include "timeutil.h"
-#include "watch.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "render/site.h"
+#include "lib/strbuf.h"
+#include "lib/timeutil.h"
+#include "render/watch.h"
 
 #define SAMPLES 20
 #define EPOCHS 100

@@ -15,10 +15,10 @@
  * Figures depend on the filesystem: every claim fsyncs three files and
  * their directory. Benchmarks print figures and never fail on them.
  */
-#include "daemon.h"
-#include "error.h"
-#include "fileio.h"
-#include "timeutil.h"
+#include "runner/daemon.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/timeutil.h"
 
 #include <dirent.h>
 #include <ftw.h>

@@ -12,12 +12,12 @@
  * usage: bench-train [THREADS] [WORKLOAD]   (default 2 threads, all)
  * bench/torch_train.py runs the same workloads in PyTorch.
  */
-#include "config.h"
-#include "loss.h"
-#include "model.h"
-#include "optim.h"
-#include "rng.h"
-#include "timeutil.h"
+#include "job/config.h"
+#include "runner/train/loss.h"
+#include "runner/train/model.h"
+#include "runner/train/optim.h"
+#include "runner/train/rng.h"
+#include "lib/timeutil.h"
 
 #include <omp.h>
 #include <stdio.h>

@@ -14,10 +14,10 @@
  * own checksum; truncation is always caught). Callers that must know
  * their members are intact checksum them (the checkpoint module does).
  */
-#include "arc.h"
-#include "error.h"
-#include "fileio.h"
-#include "strbuf.h"
+#include "lib/arc.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/strbuf.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -15,9 +15,9 @@
  * callback sets a flag, later callbacks do nothing, and the feeding loop
  * stops after that line.
  */
-#include "csvfile.h"
-#include "arc.h"
-#include "error.h"
+#include "lib/csvfile.h"
+#include "lib/arc.h"
+#include "lib/error.h"
 
 #include <csv.h>
 #include <stdint.h>

@@ -29,7 +29,7 @@
 
 #include <stddef.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 #define CSVFILE_MAX_CELL (1024 * 1024)	/* bytes in one cell */
 #define CSVFILE_MAX_COLS 65536		/* cells in the header */

@@ -1,7 +1,7 @@
 /*
  * error.c - the one place errors are printed, and allocation wrappers.
  */
-#include "error.h"
+#include "lib/error.h"
 
 #include <stdarg.h>
 #include <stdint.h>

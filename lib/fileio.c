@@ -1,8 +1,8 @@
 /*
  * fileio.c - whole-file reads and atomic writes; see fileio.h.
  */
-#include "fileio.h"
-#include "error.h"
+#include "lib/fileio.h"
+#include "lib/error.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,10 @@
 /*
  * json.c - loading and writing JSON files; see json.h.
  */
-#include "json.h"
-#include "error.h"
-#include "fileio.h"
-#include "strbuf.h"
+#include "lib/json.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/strbuf.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -14,8 +14,8 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
-#include "pattern.h"
-#include "error.h"
+#include "lib/pattern.h"
+#include "lib/error.h"
 
 #include <pcre2.h>
 #include <stdio.h>

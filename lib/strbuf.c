@@ -1,8 +1,8 @@
 /*
  * strbuf.c - growable buffer; see strbuf.h.
  */
-#include "strbuf.h"
-#include "error.h"
+#include "lib/strbuf.h"
+#include "lib/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * timeutil.c - clocks and timestamps; see timeutil.h.
  */
-#include "timeutil.h"
+#include "lib/timeutil.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -14,8 +14,8 @@
  * The XML escaper here is a stand-in until the renderer's HTML escaper
  * (render/tmpl.c) can serve both.
  */
-#include "chart.h"
-#include "error.h"
+#include "render/chart.h"
+#include "lib/error.h"
 
 #include <ctype.h>
 #include <math.h>

@@ -32,7 +32,7 @@
 
 #include <stddef.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 /* Longer series are downsampled to this many points. */
 #define CHART_MAX_POINTS 500

@@ -17,16 +17,16 @@
  * as \u003c, so no markup from a job name can appear raw in any file a
  * browser might parse.
  */
-#include "site.h"
-#include "chart.h"
-#include "csvfile.h"
-#include "error.h"
-#include "fileio.h"
-#include "json.h"
-#include "strbuf.h"
-#include "timeutil.h"
-#include "tmpl.h"
-#include "view.h"
+#include "render/site.h"
+#include "render/chart.h"
+#include "lib/csvfile.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/json.h"
+#include "lib/strbuf.h"
+#include "lib/timeutil.h"
+#include "render/tmpl.h"
+#include "render/view.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "json.h"
-#include "view.h"
+#include "lib/json.h"
+#include "render/view.h"
 
 /* What to render, from where, with what. */
 struct site_opts {

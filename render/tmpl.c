@@ -21,8 +21,8 @@
  * it was written) is stripped from each of its source lines and the
  * indentation of the place where it is expanded is added.
  */
-#include "tmpl.h"
-#include "error.h"
+#include "render/tmpl.h"
+#include "lib/error.h"
 
 #include <pthread.h>
 #include <stdarg.h>

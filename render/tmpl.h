@@ -30,8 +30,8 @@
 #ifndef SPOOLBOARD_TMPL_H
 #define SPOOLBOARD_TMPL_H
 
-#include "json.h"
-#include "strbuf.h"
+#include "lib/json.h"
+#include "lib/strbuf.h"
 
 #include <stddef.h>
 

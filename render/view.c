@@ -8,14 +8,14 @@
  * VIEW_LOG_LINES lines of log.txt the log panel (each line classed by the
  * PCRE2 patterns of view.h), checkpoints/ the checkpoint table.
  */
-#include "view.h"
-#include "chart.h"
-#include "csvfile.h"
-#include "error.h"
-#include "fileio.h"
-#include "pattern.h"
-#include "strbuf.h"
-#include "timeutil.h"
+#include "render/view.h"
+#include "render/chart.h"
+#include "lib/csvfile.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/pattern.h"
+#include "lib/strbuf.h"
+#include "lib/timeutil.h"
 
 #include <fcntl.h>
 #include <math.h>

@@ -13,7 +13,7 @@
 #ifndef SPOOLBOARD_VIEW_H
 #define SPOOLBOARD_VIEW_H
 
-#include "json.h"
+#include "lib/json.h"
 
 /* Lines of log.txt a job page shows (the last ones). */
 #define VIEW_LOG_LINES 500

@@ -18,12 +18,12 @@
  * only the changed jobs from the spool. SIGTERM and SIGINT come through a
  * signalfd, so the loop ends between renders, never inside one.
  */
-#include "watch.h"
-#include "error.h"
-#include "fileio.h"
-#include "json.h"
-#include "site.h"
-#include "timeutil.h"
+#include "render/watch.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/json.h"
+#include "render/site.h"
+#include "lib/timeutil.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -5,10 +5,10 @@
  * and by the commands when no runner holds the spool, so a request means
  * the same whoever carries it out.
  */
-#include "control.h"
-#include "error.h"
-#include "fileio.h"
-#include "timeutil.h"
+#include "runner/control.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <ftw.h>

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "spool.h"
+#include "runner/spool.h"
 
 enum control_action {
 	CONTROL_NONE,		/* not a control file (ignored, kept) */

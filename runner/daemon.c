@@ -14,13 +14,13 @@
  * RLIMIT_AS from limits.max_memory_mb, and exec of our own binary, so
  * OpenMP starts fresh in each job and never in the runner.
  */
-#include "daemon.h"
-#include "control.h"
-#include "error.h"
-#include "fileio.h"
-#include "queue.h"
-#include "spool.h"
-#include "timeutil.h"
+#include "runner/daemon.h"
+#include "runner/control.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "runner/queue.h"
+#include "runner/spool.h"
+#include "lib/timeutil.h"
 
 #include <dirent.h>
 #include <errno.h>

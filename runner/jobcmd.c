@@ -1,14 +1,14 @@
 /*
  * jobcmd.c - submit, ls, cancel, retry, rm, export; see jobcmd.h.
  */
-#include "jobcmd.h"
-#include "arc.h"
-#include "config.h"
-#include "error.h"
-#include "fileio.h"
-#include "spool.h"
-#include "strbuf.h"
-#include "timeutil.h"
+#include "runner/jobcmd.h"
+#include "lib/arc.h"
+#include "job/config.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "runner/spool.h"
+#include "lib/strbuf.h"
+#include "lib/timeutil.h"
 
 #include <dirent.h>
 #include <errno.h>

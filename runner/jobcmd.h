@@ -10,7 +10,7 @@
 #ifndef SPOOLBOARD_JOBCMD_H
 #define SPOOLBOARD_JOBCMD_H
 
-#include "control.h"
+#include "runner/control.h"
 
 /*
  * Validate each config (the words of `spoolboard validate`) and copy the

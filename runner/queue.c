@@ -1,8 +1,8 @@
 /*
  * queue.c - priority, then FIFO; see queue.h.
  */
-#include "queue.h"
-#include "error.h"
+#include "runner/queue.h"
+#include "lib/error.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "spool.h"
+#include "runner/spool.h"
 
 struct queue_entry {
 	char id[SPOOL_ID_MAX + 1];

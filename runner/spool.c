@@ -7,12 +7,12 @@
  * whoever renames first owns it. Paths are built only from directory
  * entries and IDs, never from strings inside a config.
  */
-#include "spool.h"
-#include "config.h"
-#include "error.h"
-#include "fileio.h"
-#include "strbuf.h"
-#include "timeutil.h"
+#include "runner/spool.h"
+#include "job/config.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/strbuf.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#include "json.h"
+#include "lib/json.h"
 
 #define SPOOL_ID_MAX 64			/* bytes in a job ID */
 #define SPOOL_QUIET_SECONDS 2.0		/* an unparsable file may still grow */

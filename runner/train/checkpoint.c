@@ -8,11 +8,11 @@
  * caller's arrays, so a damaged checkpoint leaves the run untouched and
  * the caller can try an older one.
  */
-#include "checkpoint.h"
-#include "arc.h"
-#include "error.h"
-#include "json.h"
-#include "safetensors.h"
+#include "runner/train/checkpoint.h"
+#include "lib/arc.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "runner/train/safetensors.h"
 
 #include <inttypes.h>
 #include <math.h>

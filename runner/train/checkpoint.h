@@ -28,9 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
-#include "nn.h"
-#include "rng.h"
+#include "runner/train/model.h"
+#include "runner/train/nn.h"
+#include "runner/train/rng.h"
 
 #define CHECKPOINT_FORMAT "spoolboard-checkpoint"
 #define CHECKPOINT_VERSION 1

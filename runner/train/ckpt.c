@@ -18,10 +18,10 @@
  * partial loss), so a resumed run gives the same bytes as one never
  * stopped.
  */
-#include "ckpt.h"
-#include "checkpoint.h"
-#include "error.h"
-#include "fileio.h"
+#include "runner/train/ckpt.h"
+#include "runner/train/checkpoint.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
 
 #include <dirent.h>
 #include <errno.h>

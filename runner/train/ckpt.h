@@ -6,7 +6,7 @@
 #ifndef SPOOLBOARD_CKPT_H
 #define SPOOLBOARD_CKPT_H
 
-#include "run.h"
+#include "runner/train/run.h"
 
 /*
  * Write a checkpoint of the run as it is now (and best.tar.zst when this

@@ -11,14 +11,14 @@
  * store the normalized values as real. Values stay double until the last
  * step so the statistics are not computed from rounded floats.
  */
-#include "data.h"
-#include "csvfile.h"
-#include "arc.h"
-#include "error.h"
-#include "fileio.h"
-#include "pattern.h"
-#include "rng.h"
-#include "strbuf.h"
+#include "runner/train/data.h"
+#include "lib/csvfile.h"
+#include "lib/arc.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/pattern.h"
+#include "runner/train/rng.h"
+#include "lib/strbuf.h"
 
 #include <errno.h>
 #include <limits.h>

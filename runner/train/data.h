@@ -65,8 +65,8 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "nn.h"
+#include "job/config.h"
+#include "runner/train/nn.h"
 
 enum split { SPLIT_TRAIN, SPLIT_VAL, SPLIT_TEST, NSPLITS };
 

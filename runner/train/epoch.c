@@ -8,14 +8,14 @@
  * epochs without improvement. The run is stopped between batches on a
  * signal or at the time limit.
  */
-#include "epoch.h"
-#include "ckpt.h"
-#include "error.h"
-#include "loss.h"
-#include "optim.h"
-#include "results.h"
-#include "rng.h"
-#include "timeutil.h"
+#include "runner/train/epoch.h"
+#include "runner/train/ckpt.h"
+#include "lib/error.h"
+#include "runner/train/loss.h"
+#include "runner/train/optim.h"
+#include "runner/train/results.h"
+#include "runner/train/rng.h"
+#include "lib/timeutil.h"
 
 #include <math.h>
 #include <stdio.h>

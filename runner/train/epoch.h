@@ -8,10 +8,10 @@
 
 #include <stddef.h>
 
-#include "data.h"
-#include "json.h"
-#include "metrics.h"
-#include "run.h"
+#include "runner/train/data.h"
+#include "lib/json.h"
+#include "runner/train/metrics.h"
+#include "runner/train/run.h"
 
 /* The sample's row of targets: its own row, or horizon after a window. */
 size_t epoch_target_row(const struct dataset *ds, size_t id);

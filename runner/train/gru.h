@@ -22,8 +22,8 @@
 
 #include <stddef.h>
 
-#include "nn.h"
-#include "rng.h"
+#include "runner/train/nn.h"
+#include "runner/train/rng.h"
 
 struct gru {
 	int I, H, T, max_batch;

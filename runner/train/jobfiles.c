@@ -1,11 +1,11 @@
 /*
  * jobfiles.c - log, events, metrics and state of a job; see jobfiles.h.
  */
-#include "jobfiles.h"
-#include "error.h"
-#include "fileio.h"
-#include "strbuf.h"
-#include "timeutil.h"
+#include "runner/train/jobfiles.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/strbuf.h"
+#include "lib/timeutil.h"
 
 #include <math.h>
 #include <stdarg.h>

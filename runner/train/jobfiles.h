@@ -14,7 +14,7 @@
 #ifndef SPOOLBOARD_JOBFILES_H
 #define SPOOLBOARD_JOBFILES_H
 
-#include "json.h"
+#include "lib/json.h"
 
 struct jobfiles {
 	char *dir;

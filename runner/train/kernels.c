@@ -30,7 +30,7 @@
  * never write one line, and a thread reuses the last panel it packed when
  * its next task (tasks run down M first) needs it again.
  */
-#include "kernels.h"
+#include "runner/train/kernels.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -43,7 +43,7 @@
 #include <omp.h>
 #endif
 
-#include "error.h"
+#include "lib/error.h"
 
 #if defined(__x86_64__) && !defined(NN_DOUBLE)
 #define KERNELS_X86 1

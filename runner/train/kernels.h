@@ -24,7 +24,7 @@
 #ifndef SPOOLBOARD_KERNELS_H
 #define SPOOLBOARD_KERNELS_H
 
-#include "nn.h"
+#include "runner/train/nn.h"
 
 /* C (M, N) = beta*C + A (M, K) * B (K, N) */
 void gemm_nn(int M, int N, int K, const real *A, int lda, const real *B,

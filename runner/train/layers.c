@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "kernels.h"
-#include "layers.h"
-#include "nnmath.h"
+#include "lib/error.h"
+#include "runner/train/kernels.h"
+#include "runner/train/layers.h"
+#include "runner/train/nnmath.h"
 
 #define SQRT1_2 0.70710678118654752440
 #define INV_SQRT_2PI 0.39894228040143267794

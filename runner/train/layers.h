@@ -24,9 +24,9 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "nn.h"
-#include "rng.h"
+#include "job/config.h"
+#include "runner/train/nn.h"
+#include "runner/train/rng.h"
 
 struct dense {
 	int in, out;

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "loss.h"
+#include "runner/train/loss.h"
 
 #define CHUNK_ROWS 32		/* smallest chunk of samples summed alone */
 #define MAX_CHUNKS 64		/* chunks are made larger beyond this */

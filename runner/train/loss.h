@@ -46,8 +46,8 @@
 #ifndef SPOOLBOARD_LOSS_H
 #define SPOOLBOARD_LOSS_H
 
-#include "config.h"
-#include "nn.h"
+#include "job/config.h"
+#include "runner/train/nn.h"
 
 #define LOSS_VAR_FLOOR 1e-6	/* gaussian_nll: smallest variance */
 #define LOSS_SCALE_FLOOR 1e-6	/* student_t: smallest scale */

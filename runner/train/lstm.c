@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels.h"
-#include "layers.h"
-#include "lstm.h"
-#include "nnmath.h"
+#include "runner/train/kernels.h"
+#include "runner/train/layers.h"
+#include "runner/train/lstm.h"
+#include "runner/train/nnmath.h"
 
 /* Rough cost of one unit's cell update, in adds (see NN_PAR_MIN). */
 #define CELL_COST 40

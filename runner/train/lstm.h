@@ -27,8 +27,8 @@
 
 #include <stddef.h>
 
-#include "nn.h"
-#include "rng.h"
+#include "runner/train/nn.h"
+#include "runner/train/rng.h"
 
 struct lstm {
 	int I, H, T, max_batch;

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "error.h"
-#include "metrics.h"
+#include "lib/error.h"
+#include "runner/train/metrics.h"
 
 static void
 metrics_clear(struct metrics *m)

@@ -23,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "gru.h"
-#include "layers.h"
-#include "lstm.h"
-#include "model.h"
+#include "lib/error.h"
+#include "runner/train/gru.h"
+#include "runner/train/layers.h"
+#include "runner/train/lstm.h"
+#include "runner/train/model.h"
 
 struct model {
 	struct model_spec spec;

@@ -32,10 +32,10 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "nn.h"
-#include "rng.h"
-#include "strbuf.h"
+#include "job/config.h"
+#include "runner/train/nn.h"
+#include "runner/train/rng.h"
+#include "lib/strbuf.h"
 
 struct model_spec {
 	enum model_type type;

@@ -38,7 +38,7 @@
 
 #include <omp.h>
 
-#include "nn.h"
+#include "runner/train/nn.h"
 
 /*
  * Hot element-wise loops are compiled for AVX-512, AVX2 and plain x86-64

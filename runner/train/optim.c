@@ -11,8 +11,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "error.h"
-#include "optim.h"
+#include "lib/error.h"
+#include "runner/train/optim.h"
 
 #define PAR_PARAMS 32768	/* parameters below which one thread is used */
 #define CHUNK_MIN 4096		/* smallest chunk of the clipping norm */

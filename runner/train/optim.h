@@ -30,8 +30,8 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "nn.h"
+#include "job/config.h"
+#include "runner/train/nn.h"
 
 struct optim {
 	enum optim_type type;

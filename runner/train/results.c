@@ -8,15 +8,15 @@
  * (class names for cross_entropy); the save stage packs the weights
  * (safetensors), normalization.json and config.json into model.tar.zst.
  */
-#include "results.h"
-#include "arc.h"
-#include "checkpoint.h"
-#include "epoch.h"
-#include "error.h"
-#include "fileio.h"
-#include "loss.h"
-#include "strbuf.h"
-#include "timeutil.h"
+#include "runner/train/results.h"
+#include "lib/arc.h"
+#include "runner/train/checkpoint.h"
+#include "runner/train/epoch.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "runner/train/loss.h"
+#include "lib/strbuf.h"
+#include "lib/timeutil.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -6,9 +6,9 @@
 #ifndef SPOOLBOARD_RESULTS_H
 #define SPOOLBOARD_RESULTS_H
 
-#include "json.h"
-#include "metrics.h"
-#include "run.h"
+#include "lib/json.h"
+#include "runner/train/metrics.h"
+#include "runner/train/run.h"
 
 /* The n names as a new JSON array of strings. */
 json_t *results_names_json(char **names, int n);

@@ -6,10 +6,10 @@
  * tells where the run is. A run ends through run_finish, directly or by
  * run_fail (the message, the stage and a hint in the state) or run_cancel.
  */
-#include "run.h"
-#include "ckpt.h"
-#include "error.h"
-#include "timeutil.h"
+#include "runner/train/run.h"
+#include "runner/train/ckpt.h"
+#include "lib/error.h"
+#include "lib/timeutil.h"
 
 #include <libgen.h>
 #include <signal.h>

@@ -15,14 +15,14 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "config.h"
-#include "data.h"
-#include "jobfiles.h"
-#include "json.h"
-#include "model.h"
-#include "optim.h"
-#include "rng.h"
-#include "train.h"
+#include "job/config.h"
+#include "runner/train/data.h"
+#include "runner/train/jobfiles.h"
+#include "lib/json.h"
+#include "runner/train/model.h"
+#include "runner/train/optim.h"
+#include "runner/train/rng.h"
+#include "runner/train/train.h"
 
 enum stage { STAGE_LOAD, STAGE_PREPARE, STAGE_TRAIN, STAGE_TEST, STAGE_SAVE,
 	     NSTAGES };

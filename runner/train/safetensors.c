@@ -1,9 +1,9 @@
 /*
  * safetensors.c - write and read the safetensors format; see safetensors.h.
  */
-#include "safetensors.h"
-#include "error.h"
-#include "strbuf.h"
+#include "runner/train/safetensors.h"
+#include "lib/error.h"
+#include "lib/strbuf.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "json.h"
+#include "lib/json.h"
 
 struct st_tensor {
 	const char *name;

@@ -9,21 +9,21 @@
  * (quiet during the run) and turned into a failed state with the message,
  * the stage and a hint.
  */
-#include "train.h"
-#include "ckpt.h"
-#include "config.h"
-#include "data.h"
-#include "epoch.h"
-#include "error.h"
-#include "fileio.h"
-#include "loss.h"
-#include "model.h"
-#include "optim.h"
-#include "results.h"
-#include "rng.h"
-#include "run.h"
-#include "strbuf.h"
-#include "timeutil.h"
+#include "runner/train/train.h"
+#include "runner/train/ckpt.h"
+#include "job/config.h"
+#include "runner/train/data.h"
+#include "runner/train/epoch.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "runner/train/loss.h"
+#include "runner/train/model.h"
+#include "runner/train/optim.h"
+#include "runner/train/results.h"
+#include "runner/train/rng.h"
+#include "runner/train/run.h"
+#include "lib/strbuf.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <fcntl.h>

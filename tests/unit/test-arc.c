@@ -3,9 +3,9 @@
  * never crashes: run it under the sanitizers), and reading compressed
  * single files.
  */
-#include "arc.h"
-#include "error.h"
-#include "fileio.h"
+#include "lib/arc.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
 #include "tap.h"
 #include "testfiles.h"
 

@@ -3,11 +3,11 @@
  * well-formed output (xmllint when installed), log scales with zeros,
  * degenerate series and the size of a long series.
  */
-#include "chart.h"
-#include "error.h"
-#include "strbuf.h"
+#include "render/chart.h"
+#include "lib/error.h"
+#include "lib/strbuf.h"
 #include "tap.h"
-#include "timeutil.h"
+#include "lib/timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,11 +5,11 @@
  * normalization statistics, a tensor of the wrong size. A failed read
  * must leave the caller's arrays and fields as they were.
  */
-#include "arc.h"
-#include "checkpoint.h"
-#include "error.h"
-#include "fileio.h"
-#include "json.h"
+#include "lib/arc.h"
+#include "runner/train/checkpoint.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/json.h"
 #include "tap.h"
 #include "testfiles.h"
 

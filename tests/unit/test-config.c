@@ -12,10 +12,10 @@
  *
  * Run from the repository root, or give the data directory as argv[1].
  */
-#include "config.h"
-#include "error.h"
-#include "fileio.h"
-#include "strbuf.h"
+#include "job/config.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/strbuf.h"
 #include "tap.h"
 
 #include <dirent.h>

@@ -1,7 +1,7 @@
 /*
  * test-control.c - control file names and contents.
  */
-#include "control.h"
+#include "runner/control.h"
 #include "tap.h"
 
 static void

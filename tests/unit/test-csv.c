@@ -2,9 +2,9 @@
  * test-csv.c - the CSV reader: quoting, line ends, BOM, blank lines, line
  * numbers, and every malformed input giving an error that names the line.
  */
-#include "csvfile.h"
-#include "error.h"
-#include "strbuf.h"
+#include "lib/csvfile.h"
+#include "lib/error.h"
+#include "lib/strbuf.h"
 #include "tap.h"
 #include "testfiles.h"
 

@@ -3,9 +3,9 @@
  * root: columns, numbers, missing cells, classes, splits, windows,
  * normalization, paths, compressed inputs, and the exact error texts.
  */
-#include "data.h"
-#include "error.h"
-#include "strbuf.h"
+#include "runner/train/data.h"
+#include "lib/error.h"
+#include "lib/strbuf.h"
 #include "tap.h"
 #include "testfiles.h"
 

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "kernels.h"
-#include "rng.h"
+#include "lib/error.h"
+#include "runner/train/kernels.h"
+#include "runner/train/rng.h"
 #include "tap.h"
 
 enum { NN, NT, TN };

@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "gru.h"
-#include "layers.h"
-#include "lstm.h"
-#include "model.h"
-#include "rng.h"
+#include "lib/error.h"
+#include "runner/train/gru.h"
+#include "runner/train/layers.h"
+#include "runner/train/lstm.h"
+#include "runner/train/model.h"
+#include "runner/train/rng.h"
 #include "tap.h"
 
 #define TOL 1e-6

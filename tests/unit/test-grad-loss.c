@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "loss.h"
+#include "runner/train/loss.h"
 #include "tap.h"
 
 static uint64_t seed = 0x9e3779b97f4a7c15ULL;

@@ -3,8 +3,8 @@
  * as the same value, with no raw '<' anywhere in it.
  */
 #include "tap.h"
-#include "json.h"
-#include "strbuf.h"
+#include "lib/json.h"
+#include "lib/strbuf.h"
 
 #include <string.h>
 

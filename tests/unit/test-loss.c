@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loss.h"
+#include "runner/train/loss.h"
 #include "tap.h"
 
 #define TOL_L 1e-12	/* loss: inputs exact in float, summed in double */

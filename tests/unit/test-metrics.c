@@ -4,7 +4,7 @@
  */
 #include <math.h>
 
-#include "metrics.h"
+#include "runner/train/metrics.h"
 #include "tap.h"
 
 #define TOL 1e-12

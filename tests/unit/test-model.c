@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "layers.h"
-#include "model.h"
-#include "rng.h"
-#include "strbuf.h"
+#include "lib/error.h"
+#include "runner/train/layers.h"
+#include "runner/train/model.h"
+#include "runner/train/rng.h"
+#include "lib/strbuf.h"
 #include "tap.h"
 
 static struct model_spec

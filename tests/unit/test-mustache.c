@@ -7,8 +7,8 @@
  * partials, expected); each becomes one TAP line "FILE: NAME". Without the
  * spec the program prints one skipped test.
  */
-#include "tmpl.h"
-#include "error.h"
+#include "render/tmpl.h"
+#include "lib/error.h"
 #include "tap.h"
 
 #include <dirent.h>

@@ -7,8 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "layers.h"
-#include "nnmath.h"
+#include "runner/train/layers.h"
+#include "runner/train/nnmath.h"
 #include "tap.h"
 
 /* Error of got in units of the last place of the float nearest want. */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "optim.h"
+#include "runner/train/optim.h"
 #include "tap.h"
 
 #define TOL 2e-6	/* parameters are float */

@@ -1,7 +1,7 @@
 /*
  * test-pattern.c - PCRE2 patterns: matching, UTF-8, compile errors.
  */
-#include "pattern.h"
+#include "lib/pattern.h"
 #include "tap.h"
 
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * test-queue.c - the start order: priority, then created, then arrival;
  * backoff times; removal and positions.
  */
-#include "queue.h"
-#include "error.h"
+#include "runner/queue.h"
+#include "lib/error.h"
 #include "tap.h"
 
 static void

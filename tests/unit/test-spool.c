@@ -2,8 +2,8 @@
  * test-spool.c - job IDs (reduction, validity, collisions), which names in
  * incoming/ count, claiming and rejecting.
  */
-#include "spool.h"
-#include "error.h"
+#include "runner/spool.h"
+#include "lib/error.h"
 #include "tap.h"
 #include "testfiles.h"
 

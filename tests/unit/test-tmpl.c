@@ -5,8 +5,8 @@
  * nesting, self-including partials, long templates), and a throughput
  * figure (printed, never asserted).
  */
-#include "tmpl.h"
-#include "error.h"
+#include "render/tmpl.h"
+#include "lib/error.h"
 #include "tap.h"
 
 #include <stdlib.h>

@@ -4,9 +4,9 @@
  */
 #include "tap.h"
 #include "testfiles.h"
-#include "pattern.h"
-#include "strbuf.h"
-#include "view.h"
+#include "lib/pattern.h"
+#include "lib/strbuf.h"
+#include "render/view.h"
 
 #include <string.h>
 #include <sys/stat.h>

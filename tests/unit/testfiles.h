@@ -22,8 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "fileio.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
 
 static inline char *
 tf_dir(void)

@@ -22,10 +22,10 @@
  * is written with, so a job resumed from its config.json sees exactly the
  * numbers its first run saw.
  */
-#include "config.h"
-#include "field.h"
-#include "schema.h"
-#include "error.h"
+#include "job/config.h"
+#include "job/field.h"
+#include "job/schema.h"
+#include "lib/error.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -12,8 +12,8 @@
 #ifndef SPOOLBOARD_SCHEMA_H
 #define SPOOLBOARD_SCHEMA_H
 
-#include "config.h"
-#include "field.h"
+#include "job/config.h"
+#include "job/field.h"
 
 /* model.type as given, for the sections read before the model; -1 bad. */
 int schema_peek_model_type(const json_t *root);

@@ -18,8 +18,8 @@
 
 #include <stddef.h>
 
-#include "json.h"
-#include "strbuf.h"
+#include "lib/json.h"
+#include "lib/strbuf.h"
 
 #define PATHLEN 96		/* longest field path we build, plus room */
 

@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "json.h"
-#include "strbuf.h"
+#include "lib/json.h"
+#include "lib/strbuf.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)	/* larger config files are refused */
 #define CONFIG_MAX_LAYERS 16		/* mlp hidden / head list length */

@@ -8,9 +8,9 @@
  * SHOW_CHARS characters. Unknown members are found when an object is
  * entered (check_keys), with a suggestion from config_suggest.
  */
-#include "field.h"
-#include "config.h"
-#include "error.h"
+#include "job/field.h"
+#include "job/config.h"
+#include "lib/error.h"
 
 #include <ctype.h>
 #include <limits.h>

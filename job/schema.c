@@ -8,9 +8,9 @@
  * invalid one (config.c's note). The names of the enums, as config files
  * spell them, are given out from the same tables.
  */
-#include "schema.h"
-#include "pattern.h"
-#include "error.h"
+#include "job/schema.h"
+#include "lib/pattern.h"
+#include "lib/error.h"
 
 #include <math.h>
 #include <stdlib.h>
