@@ -16,7 +16,7 @@
  *
  * The checkers are in field.c, the sections and their tables in schema.c;
  * this file has the walk's top level, the checks across sections, the
- * hash, reading the file and the did-you-mean suggestions.
+ * hash and reading the file (the did-you-mean suggestions are field.c's).
  *
  * Real numbers are kept to 9 significant digits, the precision config.json
  * is written with, so a job resumed from its config.json sees exactly the
@@ -46,70 +46,6 @@
 static const char *const top_fields[] = { "name", "tags", "priority",
 	"threads", "retries", "data", "model", "loss", "train", "checkpoint",
 	"limits", NULL };
-
-/* ---- edit distance and suggestions --------------------------------- */
-
-size_t
-config_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t *rows, *prev2, *prev, *cur, d;
-
-	/* three rows of the optimal-string-alignment table */
-	rows = xcalloc(3 * (lb + 1), sizeof *rows);
-	prev2 = rows;
-	prev = rows + lb + 1;
-	cur = prev + lb + 1;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		int ca = tolower((unsigned char)a[i - 1]);
-		size_t *t;
-
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			int cb = tolower((unsigned char)b[j - 1]);
-			size_t best = prev[j - 1] + (ca != cb);
-
-			if (prev[j] + 1 < best)
-				best = prev[j] + 1;
-			if (cur[j - 1] + 1 < best)
-				best = cur[j - 1] + 1;
-			if (i > 1 && j > 1 &&
-			    ca == tolower((unsigned char)b[j - 2]) &&
-			    cb == tolower((unsigned char)a[i - 2]) &&
-			    prev2[j - 2] + 1 < best)
-				best = prev2[j - 2] + 1;
-			cur[j] = best;
-		}
-		t = prev2;
-		prev2 = prev;
-		prev = cur;
-		cur = t;
-	}
-	d = prev[lb];
-	free(rows);
-	return d;
-}
-
-const char *
-config_suggest(const char *key, const char *const *known)
-{
-	const char *best = NULL;
-	size_t bestd = SIZE_MAX;
-
-	if (strlen(key) > 64)
-		return NULL;
-	for (size_t i = 0; known[i]; i++) {
-		size_t d = config_edit_distance(key, known[i]);
-
-		if (2 * d < strlen(known[i]) && d < bestd) {
-			best = known[i];
-			bestd = d;
-		}
-	}
-	return best;
-}
 
 /* ---- the top level ------------------------------------------------- */
 

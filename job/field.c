@@ -6,16 +6,16 @@
  * completed copy and returns it; problems are appended to struct check as
  * one line each, with the field's path and the value shown cut to
  * SHOW_CHARS characters. Unknown members are found when an object is
- * entered (check_keys), with a suggestion from config_suggest.
+ * entered (check_keys), with a suggestion from field_suggest.
  */
 #include "job/field.h"
-#include "job/config.h"
 #include "lib/error.h"
 
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,7 +277,7 @@ check_keys(struct obj *o, const char *const *known)
 			json_decref(k);
 			field_path(o, shown, kp, sizeof kp);
 		}
-		guess = config_suggest(key, known);
+		guess = field_suggest(key, known);
 		if (guess) {
 			field_problem(o->c, kp,
 				      "unknown field, did you mean \"%s\"?",
@@ -537,4 +537,68 @@ field_check_int_list(struct check *c, const char *path, const json_t *v,
 		field_append(out, json_integer(x));
 	}
 	return fails ? -1 : 0;
+}
+
+/* ---- edit distance and suggestions --------------------------------- */
+
+size_t
+field_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t *rows, *prev2, *prev, *cur, d;
+
+	/* three rows of the optimal-string-alignment table */
+	rows = xcalloc(3 * (lb + 1), sizeof *rows);
+	prev2 = rows;
+	prev = rows + lb + 1;
+	cur = prev + lb + 1;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		int ca = tolower((unsigned char)a[i - 1]);
+		size_t *t;
+
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			int cb = tolower((unsigned char)b[j - 1]);
+			size_t best = prev[j - 1] + (ca != cb);
+
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    ca == tolower((unsigned char)b[j - 2]) &&
+			    cb == tolower((unsigned char)a[i - 2]) &&
+			    prev2[j - 2] + 1 < best)
+				best = prev2[j - 2] + 1;
+			cur[j] = best;
+		}
+		t = prev2;
+		prev2 = prev;
+		prev = cur;
+		cur = t;
+	}
+	d = prev[lb];
+	free(rows);
+	return d;
+}
+
+const char *
+field_suggest(const char *key, const char *const *known)
+{
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX;
+
+	if (strlen(key) > 64)
+		return NULL;
+	for (size_t i = 0; known[i]; i++) {
+		size_t d = field_edit_distance(key, known[i]);
+
+		if (2 * d < strlen(known[i]) && d < bestd) {
+			best = known[i];
+			bestd = d;
+		}
+	}
+	return best;
 }

@@ -78,7 +78,7 @@ void field_path_printf(char *buf, size_t n, const char *fmt, ...)
 /*
  * Make o the object in (or absent when NULL) at path, completed in out
  * (borrowed); members of in not listed in the NULL-terminated known are
- * reported, with a did-you-mean when one is close (config_suggest).
+ * reported, with a did-you-mean when one is close (field_suggest).
  */
 void field_obj_init(struct obj *o, struct check *c, const char *path,
 		    const json_t *in, json_t *out, const char *const *known);
@@ -135,5 +135,19 @@ int field_opt_enum(struct obj *o, const char *key, const char *const *names,
 int field_check_int_list(struct check *c, const char *path, const json_t *v,
 			 size_t min, size_t max, long long lo, long long hi,
 			 int *a, int *n, json_t *out);
+
+/*
+ * The edit distance between a and b (optimal string alignment: insert,
+ * delete, substitute, swap two neighbours; ASCII letters compared without
+ * case).
+ */
+size_t field_edit_distance(const char *a, const char *b);
+
+/*
+ * The name in the NULL-terminated list known nearest to key, when it is
+ * close enough to be what was meant (distance below half its length);
+ * NULL otherwise. Borrowed from known.
+ */
+const char *field_suggest(const char *key, const char *const *known);
 
 #endif

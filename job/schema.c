@@ -9,6 +9,7 @@
  * spell them, are given out from the same tables.
  */
 #include "job/schema.h"
+#include "job/config.h"	/* config_path_is_safe, until it moves to lib */
 #include "lib/pattern.h"
 #include "lib/error.h"
 

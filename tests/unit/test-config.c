@@ -180,16 +180,16 @@ test_suggest(void)
 		{ "", NULL },
 	};
 
-	ok(config_edit_distance("kitten", "sitting") == 3,
+	ok(field_edit_distance("kitten", "sitting") == 3,
 	   "distance kitten/sitting is 3");
-	ok(config_edit_distance("", "abc") == 3, "distance from empty");
-	ok(config_edit_distance("abc", "") == 3, "distance to empty");
-	ok(config_edit_distance("ca", "ac") == 1, "a swap costs 1");
-	ok(config_edit_distance("Epochs", "epochs") == 0,
+	ok(field_edit_distance("", "abc") == 3, "distance from empty");
+	ok(field_edit_distance("abc", "") == 3, "distance to empty");
+	ok(field_edit_distance("ca", "ac") == 1, "a swap costs 1");
+	ok(field_edit_distance("Epochs", "epochs") == 0,
 	   "letters compare without case");
-	ok(config_edit_distance("epochs", "epochs") == 0, "same is 0");
+	ok(field_edit_distance("epochs", "epochs") == 0, "same is 0");
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const char *got = config_suggest(cases[i].key, train);
+		const char *got = field_suggest(cases[i].key, train);
 
 		if (cases[i].want)
 			is_str(got, cases[i].want, "suggest for '%s'",
