@@ -70,8 +70,9 @@ json_to_string(const json_t *v)
 	return s;
 }
 
-int
-json_write_atomic(const char *path, const json_t *v)
+/* v serialized with a final newline, written durably or not. */
+static int
+write_json(const char *path, const json_t *v, int durable)
 {
 	char *s = json_to_string(v);
 	size_t n = strlen(s);
@@ -80,10 +81,25 @@ json_write_atomic(const char *path, const json_t *v)
 
 	memcpy(buf, s, n);
 	buf[n] = '\n';
-	rc = file_write_atomic(path, buf, n + 1);
+	if (durable)
+		rc = file_write_atomic(path, buf, n + 1);
+	else
+		rc = file_update(path, buf, n + 1) < 0 ? -1 : 0;
 	free(buf);
 	free(s);
 	return rc;
+}
+
+int
+json_write_atomic(const char *path, const json_t *v)
+{
+	return write_json(path, v, 1);
+}
+
+int
+json_update(const char *path, const json_t *v)
+{
+	return write_json(path, v, 0);
 }
 
 int

@@ -36,6 +36,13 @@ json_t *json_load_buf(const char *name, const char *buf, size_t len,
  */
 int json_write_atomic(const char *path, const json_t *v);
 
+/*
+ * The same bytes through file_update: atomic, not fsync'ed (the caller
+ * syncs the filesystem when it needs to), and not rewritten when they are
+ * unchanged. 0 or -1 after error().
+ */
+int json_update(const char *path, const json_t *v);
+
 /* Serialize v on one line plus '\n' and append it to path. 0 or -1. */
 int json_append_line(const char *path, const json_t *v);
 

@@ -9,6 +9,9 @@
 /* Seconds since the epoch (CLOCK_REALTIME) with sub-second precision. */
 double time_now(void);
 
+/* Microseconds since the epoch (CLOCK_REALTIME), exact. */
+long long time_now_us(void);
+
 /* Seconds on CLOCK_MONOTONIC: for durations and rates. */
 double time_mono(void);
 

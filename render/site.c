@@ -18,6 +18,7 @@
  * browser might parse.
  */
 #include "render/site.h"
+#include "job/state.h"
 #include "render/chart.h"
 #include "lib/csvfile.h"
 #include "lib/error.h"
@@ -136,7 +137,7 @@ prune(const char *dir, const json_t *rows)
 
 	for (size_t k = 0; k < n; k++) {
 		const json_t *r;
-		int keep = strcmp(names[k], "checkpoints") == 0;
+		int keep = strcmp(names[k], JOB_CHECKPOINTS) == 0;
 
 		json_array_foreach(rows, i, r)
 			if (strcmp(json_str(r, "file", ""), names[k]) == 0)
@@ -156,7 +157,7 @@ static int
 link_files(const char *jdir, const char *wdir, const json_t *view)
 {
 	char *files = path_join(wdir, "files");
-	char *ck = path_join(files, "checkpoints");
+	char *ck = path_join(files, JOB_CHECKPOINTS);
 	const json_t *r;
 	size_t i;
 	int rc = 0;
@@ -415,11 +416,9 @@ feed_view(json_t *const *ents, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const json_t *sum = entry_sum(ents[i]);
-		const char *st = json_str(sum, "status", "");
 		const char *u = json_str(sum, "updated", "");
 
-		if (strcmp(st, "completed") && strcmp(st, "failed") &&
-		    strcmp(st, "cancelled"))
+		if (!job_status_finished(job_status_of(sum)))
 			continue;
 		json_array_append_new(list, json_pack("{s:s, s:o, s:s, s:o, "
 			"s:o}", "id", json_str(sum, "id", ""),
@@ -559,7 +558,21 @@ struct pass {
 static int
 is_queued(const json_t *sum)
 {
-	return strcmp(json_str(sum, "status", ""), "queued") == 0;
+	return job_status_of(sum) == JOB_QUEUED;
+}
+
+/* The queue order of two entries (job_order_cmp, or with age only). */
+static int
+cmp_order(const json_t *ex, const json_t *ey, int age_only)
+{
+	const json_t *x = entry_sum(ex), *y = entry_sum(ey);
+	const char *ix = json_str(x, "id", ""), *iy = json_str(y, "id", "");
+	struct job_order ox, oy;
+
+	job_order_of(x, &ox);
+	job_order_of(y, &oy);
+	return age_only ? job_order_age_cmp(&ox, ix, &oy, iy) :
+	       job_order_cmp(&ox, ix, &oy, iy);
 }
 
 /* Read job s from the spool and make its entry; its view, or NULL. */
@@ -605,24 +618,12 @@ load_slot(void *arg, size_t i, int t)
 	json_decref(view);
 }
 
-/*
- * Queue order, as the runner takes jobs: higher priority first, then
- * older first (then by ID, for a total order).
- */
+/* Queue order, as the runner takes jobs (job_order_cmp). */
 static int
 cmp_queue(const void *a, const void *b)
 {
-	const json_t *x = entry_sum((*(struct slot *const *)a)->entry);
-	const json_t *y = entry_sum((*(struct slot *const *)b)->entry);
-	double px = json_dbl(x, "priority", 0), py = json_dbl(y, "priority", 0);
-	const char *cx = json_str(json_object_get(x, "created"), "iso", "");
-	const char *cy = json_str(json_object_get(y, "created"), "iso", "");
-	int c;
-
-	if (px != py)
-		return px > py ? -1 : 1;
-	c = strcmp(cx, cy);
-	return c ? c : strcmp(json_str(x, "id", ""), json_str(y, "id", ""));
+	return cmp_order((*(struct slot *const *)a)->entry,
+			 (*(struct slot *const *)b)->entry, 0);
 }
 
 /*
@@ -722,16 +723,11 @@ remove_gone(const char *www, char *const *ids, size_t n,
 	free(dir);
 }
 
+/* Newest first: the order of creation, reversed. */
 static int
 cmp_entry(const void *a, const void *b)
 {
-	const json_t *x = entry_sum(*(json_t *const *)a);
-	const json_t *y = entry_sum(*(json_t *const *)b);
-	const char *cx = json_str(json_object_get(x, "created"), "iso", "");
-	const char *cy = json_str(json_object_get(y, "created"), "iso", "");
-	int c = strcmp(cy, cx);
-
-	return c ? c : strcmp(json_str(y, "id", ""), json_str(x, "id", ""));
+	return cmp_order(*(json_t *const *)b, *(json_t *const *)a, 1);
 }
 
 /*
@@ -742,8 +738,6 @@ static int
 write_index(const struct site_opts *o, struct tmpl_set *set,
 	    json_t *const *ents, size_t n, struct strbuf *sb)
 {
-	static const char *const counted[] = { "queued", "running",
-		"completed", "failed", "cancelled" };
 	json_t *counts = json_array(), *rows = json_array(), *rejected;
 	json_t *jobs = json_array();
 	json_t *index;
@@ -753,16 +747,15 @@ write_index(const struct site_opts *o, struct tmpl_set *set,
 
 	json_array_append_new(counts, json_pack("{s:s, s:s, s:I}", "key",
 		"total", "label", "Total", "n", (json_int_t)n));
-	for (size_t k = 0; k < 5; k++) {
+	for (int k = JOB_QUEUED; k <= JOB_CANCELLED; k++) {
+		const char *name = job_status_name(k);
 		json_int_t c = 0;
 
 		for (size_t i = 0; i < n; i++)
-			c += strcmp(json_str(entry_sum(ents[i]), "status", ""),
-				    counted[k]) == 0;
+			c += job_status_of(entry_sum(ents[i])) == k;
 		json_array_append_new(counts, json_pack("{s:s, s:s, s:s, s:I}",
-			"key", counted[k], "label",
-			view_status_label(counted[k]), "icon",
-			view_status_icon(counted[k]), "n", c));
+			"key", name, "label", view_status_label(name), "icon",
+			view_status_icon(name), "n", c));
 	}
 	for (size_t i = 0; i < n; i++) {
 		double t = time_parse_iso8601(json_str(entry_sum(ents[i]),

@@ -9,6 +9,7 @@
  * PCRE2 patterns of view.h), checkpoints/ the checkpoint table.
  */
 #include "render/view.h"
+#include "job/state.h"
 #include "render/chart.h"
 #include "lib/csvfile.h"
 #include "lib/error.h"
@@ -29,32 +30,31 @@
 #define LOG_TAIL_BYTES (256 * 1024)
 #define METRICS_MAX (64 * 1024 * 1024)
 
-static const char *const statuses[][3] = {
-	{ "queued", "Queued", "\xe2\x97\x8b" },		/* ○ */
-	{ "running", "Running", "\xe2\x96\xb6" },	/* ▶ */
-	{ "completed", "Completed", "\xe2\x9c\x93" },	/* ✓ */
-	{ "failed", "Failed", "\xe2\x9c\x97" },		/* ✗ */
-	{ "cancelled", "Cancelled", "\xe2\x8a\x98" },	/* ⊘ */
-	{ "pending", "Pending", "\xc2\xb7" },		/* · */
-	{ "skipped", "Skipped", "\xe2\x80\x93" },	/* – */
+/* Label and icon of each status, in enum job_status order. */
+static const char *const statuses[JOB_NSTATUS][2] = {
+	[JOB_QUEUED] = { "Queued", "\xe2\x97\x8b" },		/* ○ */
+	[JOB_RUNNING] = { "Running", "\xe2\x96\xb6" },		/* ▶ */
+	[JOB_COMPLETED] = { "Completed", "\xe2\x9c\x93" },	/* ✓ */
+	[JOB_FAILED] = { "Failed", "\xe2\x9c\x97" },		/* ✗ */
+	[JOB_CANCELLED] = { "Cancelled", "\xe2\x8a\x98" },	/* ⊘ */
+	[JOB_PENDING] = { "Pending", "\xc2\xb7" },		/* · */
+	[JOB_SKIPPED] = { "Skipped", "\xe2\x80\x93" },		/* – */
 };
 
 const char *
 view_status_label(const char *status)
 {
-	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (strcmp(statuses[i][0], status) == 0)
-			return statuses[i][1];
-	return "Unknown";
+	int s = job_status_parse(status);
+
+	return s >= 0 ? statuses[s][0] : "Unknown";
 }
 
 const char *
 view_status_icon(const char *status)
 {
-	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (strcmp(statuses[i][0], status) == 0)
-			return statuses[i][2];
-	return "?";
+	int s = job_status_parse(status);
+
+	return s >= 0 ? statuses[s][1] : "?";
 }
 
 void
@@ -132,7 +132,8 @@ stages_view(const json_t *state)
 	size_t i;
 
 	json_array_foreach(json_object_get(state, "stages"), i, st) {
-		const char *s = json_str(st, "status", "pending");
+		const char *s = json_str(st, "status",
+					 job_status_name(JOB_PENDING));
 		double secs = json_dbl(st, "seconds", -1);
 		char buf[32] = "";
 		json_t *row;
@@ -224,7 +225,7 @@ metrics_view(json_t *v, const char *dir)
 {
 	static const char *const known[] = { "epoch", "step", "seconds",
 		"lr", "train_loss", "val_loss", "cpu_pct", "rss_mb" };
-	char *path = path_join(dir, "metrics.csv"), *buf;
+	char *path = path_join(dir, JOB_METRICS), *buf;
 	json_t *charts = json_array(), *cards = json_array();
 	struct csvfile m = { 0 };
 	double *x = NULL;
@@ -349,7 +350,7 @@ out:
 static json_t *
 log_view(const char *dir, const struct view_opts *o)
 {
-	char *path = path_join(dir, "log.txt");
+	char *path = path_join(dir, JOB_LOG);
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 		      O_CLOEXEC);
 	FILE *fp = NULL;
@@ -448,7 +449,7 @@ event_text(const json_t *e)
 static json_t *
 events_view(const char *dir)
 {
-	char *path = path_join(dir, "events.jsonl"), *buf, *line, *end;
+	char *path = path_join(dir, JOB_EVENTS), *buf, *line, *end;
 	json_t *all = json_array(), *out;
 	size_t n, first;
 
@@ -463,7 +464,7 @@ events_view(const char *dir)
 		end = strchr(line, '\n');
 		if (!end)
 			break;	/* a line still being appended */
-		e = json_load_buf("events.jsonl", line, (size_t)(end - line),
+		e = json_load_buf(JOB_EVENTS, line, (size_t)(end - line),
 				  err, sizeof(err));
 		if (!json_is_object(e)) {
 			json_decref(e);
@@ -495,7 +496,7 @@ static json_t *
 checkpoints_view(const json_t *state, const char *dir)
 {
 	json_t *rows = json_array(), *c;
-	char *ck = path_join(dir, "checkpoints");
+	char *ck = path_join(dir, JOB_CHECKPOINTS);
 	struct stat dst;
 	size_t i;
 	int real = lstat(ck, &dst) == 0 && S_ISDIR(dst.st_mode);
@@ -533,8 +534,8 @@ checkpoints_view(const json_t *state, const char *dir)
 static json_t *
 downloads_view(const char *dir)
 {
-	static const char *const files[] = { "metrics.csv", "log.txt",
-		"model.tar.zst", "predictions.csv" };
+	static const char *const files[] = { JOB_METRICS, JOB_LOG,
+		JOB_MODEL, JOB_PREDICTIONS };
 	json_t *rows = json_array();
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -577,13 +578,13 @@ load_json(const char *dir, const char *name, char *err, size_t n)
 	return v;
 }
 
-/* config.json parsed, or NULL when missing or invalid. */
+/* config.json parsed as plain JSON, or NULL when missing or invalid. */
 static json_t *
-config_load(const char *dir)
+config_json(const char *dir)
 {
 	char err[256];
 
-	return load_json(dir, "config.json", err, sizeof(err));
+	return load_json(dir, JOB_CONFIG, err, sizeof(err));
 }
 
 /* cfg pretty-printed, or null. */
@@ -630,20 +631,16 @@ model_view(const json_t *model, const json_t *cfg)
 	return o;
 }
 
-static int
-is_live(const char *status)
-{
-	return strcmp(status, "queued") == 0 || strcmp(status, "running") == 0;
-}
-
 json_t *
 view_job(const char *dir, const char *id, const struct view_opts *o)
 {
 	char err[256], buf[64];
 	json_t *state, *v, *e, *best, *data, *cfg;
+	struct job_order order;
 	const char *status;
 	double progress, eta;
 	struct stat st;
+	int live;
 
 	/* a job folder that is a link could lead anywhere */
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -651,18 +648,19 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 			id);
 		return NULL;
 	}
-	state = load_json(dir, "state.json", err, sizeof(err));
+	state = job_state_read(dir, err, sizeof(err));
 	if (!state) {
 		warning("skipping job %s: %s", id, err);
 		return NULL;
 	}
-	if (!json_is_object(state) || !json_is_string(json_object_get(state,
-							       "status"))) {
+	if (!json_is_string(json_object_get(state, "status"))) {
 		warning("skipping job %s: state.json has no status", id);
 		json_decref(state);
 		return NULL;
 	}
-	status = json_str(state, "status", "queued");
+	status = json_str(state, "status", "");
+	live = job_status_live(job_status_parse(status));
+	job_order_of(state, &order);
 	progress = json_dbl(state, "progress", 0);
 	if (!(progress >= 0))
 		progress = 0;
@@ -677,9 +675,10 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	json_object_set_new(v, "status", json_string(status));
 	json_object_set_new(v, "label", json_string(view_status_label(status)));
 	json_object_set_new(v, "icon", json_string(view_status_icon(status)));
-	json_object_set_new(v, "live", json_boolean(is_live(status)));
-	json_object_set_new(v, "priority", json_integer(
-		(json_int_t)json_dbl(state, "priority", 0)));
+	json_object_set_new(v, "live", json_boolean(live));
+	json_object_set_new(v, "priority", json_integer(order.priority));
+	json_object_set_new(v, "order", json_pack("{s:I, s:I}", "created_us",
+		(json_int_t)order.created_us, "seq", (json_int_t)order.seq));
 	json_object_set_new(v, "progress_pct",
 			    json_integer((json_int_t)(progress * 100 + 0.5)));
 	json_object_set_new(v, "epoch", json_integer(
@@ -687,7 +686,7 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	json_object_set_new(v, "epochs", json_integer(
 		(json_int_t)json_dbl(state, "epochs", 0)));
 	eta = json_dbl(state, "eta_seconds", -1);
-	if (eta >= 0 && strcmp(status, "running") == 0) {
+	if (eta >= 0 && job_status_parse(status) == JOB_RUNNING) {
 		time_duration(eta, buf, sizeof(buf));
 		json_object_set_new(v, "eta", json_string(buf));
 	}
@@ -704,7 +703,7 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	if (json_dbl(best, "epoch", 0) >= 1)
 		json_object_set_new(v, "best_epoch", json_integer(
 			(json_int_t)json_dbl(best, "epoch", 0)));
-	cfg = config_load(dir);
+	cfg = config_json(dir);
 	json_object_set_new(v, "model", model_view(json_object_get(state,
 		"model"), cfg));
 	data = json_object_get(state, "data");
@@ -735,7 +734,7 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 				json_string(json_str(e, "hint", "")) :
 				json_null()));
 	/* cancel while queued or running, retry once finished */
-	if (is_live(status))
+	if (live)
 		json_object_set_new(v, "cancel_cmd",
 				    json_sprintf("spoolboard cancel %s", id));
 	else
@@ -766,7 +765,8 @@ json_t *
 view_summary(const json_t *view)
 {
 	static const char *const keys[] = { "id", "name", "tags", "status",
-		"label", "icon", "priority", "progress_pct", "epoch", "epochs",
+		"label", "icon", "priority", "order", "progress_pct", "epoch",
+		"epochs",
 		"best_val_loss", "duration", "duration_s", "updated", "created",
 		"started", "ended" };
 	json_t *s = json_object();

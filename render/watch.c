@@ -19,6 +19,7 @@
  * signalfd, so the loop ends between renders, never inside one.
  */
 #include "render/watch.h"
+#include "job/state.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/json.h"
@@ -107,7 +108,7 @@ static void
 watch_job(struct watcher *wt, const char *id)
 {
 	char *dir = xasprintf("%s/jobs/%s", wt->o->spool, id);
-	char *ck = path_join(dir, "checkpoints");
+	char *ck = path_join(dir, JOB_CHECKPOINTS);
 
 	add_watch(wt, dir, JOB_MASK, W_JOB, id);
 	add_watch(wt, ck, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
@@ -194,7 +195,7 @@ handle(struct watcher *wt, const struct inotify_event *ev)
 	case W_JOB:
 		if ((ev->mask & IN_ISDIR) &&
 		    (ev->mask & (IN_CREATE | IN_MOVED_TO)) &&
-		    strcmp(name, "checkpoints") == 0) {
+		    strcmp(name, JOB_CHECKPOINTS) == 0) {
 			char *ck = xasprintf("%s/jobs/%s/checkpoints",
 					     wt->o->spool, e->id);
 

@@ -41,11 +41,11 @@ control_parse(const char *name, const char *content, char *id)
 
 		if (n <= k || strcmp(name + n - k, suffixes[i].suffix) != 0)
 			continue;
-		if (n - k > SPOOL_ID_MAX)
+		if (n - k > JOB_ID_MAX)
 			return CONTROL_BAD;
 		memcpy(id, name, n - k);
 		id[n - k] = '\0';
-		if (!spool_id_valid(id)) {
+		if (!job_id_valid(id)) {
 			id[0] = '\0';
 			return CONTROL_BAD;
 		}
@@ -107,14 +107,6 @@ remove_tree(const char *dir)
 }
 
 static int
-is_finished(const char *status)
-{
-	return strcmp(status, "completed") == 0 ||
-	       strcmp(status, "failed") == 0 ||
-	       strcmp(status, "cancelled") == 0;
-}
-
-static int
 requeue(const struct spool *sp, const char *id, json_t *st, int fresh)
 {
 	json_int_t attempt = json_integer_value(json_object_get(st,
@@ -123,18 +115,15 @@ requeue(const struct spool *sp, const char *id, json_t *st, int fresh)
 	int rc;
 
 	if (fresh) {
-		dir = spool_job_path(sp, id, "checkpoints");
+		dir = spool_job_path(sp, id, JOB_CHECKPOINTS);
 		if (access(dir, F_OK) == 0 && remove_tree(dir) < 0) {
 			free(dir);
 			return -1;
 		}
 		free(dir);
 	}
-	json_object_set_new(st, "status", json_string("queued"));
+	job_state_finish(st, JOB_QUEUED, NULL, NULL);
 	json_object_set_new(st, "attempt", json_integer(attempt + 1));
-	json_object_set_new(st, "ended", json_null());
-	json_object_set_new(st, "error", json_null());
-	json_object_set_new(st, "pid", json_null());
 	json_object_set_new(st, "retry_at", json_null());
 	rc = spool_state_write(sp, id, st);
 	if (rc == 0)
@@ -148,13 +137,13 @@ control_apply(const struct spool *sp, const char *id, enum control_action a,
 	      int *requeued)
 {
 	json_t *st;
-	const char *status;
+	int status;
 	char *dir;
 	int rc = -1;
 
 	*requeued = 0;
 	dir = path_join(sp->jobs, id);
-	if (!spool_id_valid(id) || access(dir, F_OK) < 0) {
+	if (!job_id_valid(id) || access(dir, F_OK) < 0) {
 		free(dir);
 		return error("%s: no such job", id);
 	}
@@ -163,38 +152,41 @@ control_apply(const struct spool *sp, const char *id, enum control_action a,
 		free(dir);
 		return -1;
 	}
-	status = json_str(st, "status", "");
+	status = job_status_of(st);
 	switch (a) {
 	case CONTROL_CANCEL:
-		if (strcmp(status, "queued") == 0 ||
-		    (strcmp(status, "running") == 0 &&
-		     !spool_job_busy(sp, id, st))) {
-			rc = spool_state_set(sp, id, "cancelled", NULL,
+		if (status == JOB_QUEUED ||
+		    (status == JOB_RUNNING && !spool_job_busy(sp, id, st))) {
+			rc = spool_state_set(sp, id, JOB_CANCELLED, NULL,
 					     NULL);
 			if (rc == 0)
 				rc = spool_event(sp, id, "finished",
 					json_pack("{s:s,s:s}", "status",
-						  "cancelled", "by", "cancel"));
-		} else if (strcmp(status, "running") == 0) {
+						  job_status_name(
+						  JOB_CANCELLED), "by",
+						  "cancel"));
+		} else if (status == JOB_RUNNING) {
 			rc = error("%s: running in another process", id);
 		} else {
-			rc = error("%s: already %s", id, status);
+			rc = error("%s: already %s", id,
+				   job_status_name(status));
 		}
 		break;
 	case CONTROL_RETRY:
 	case CONTROL_RETRY_FRESH:
-		if (!is_finished(status)) {
+		if (!job_status_finished(status)) {
 			rc = error("%s: is %s; only a finished job can be "
-				   "retried", id, status);
+				   "retried", id, job_status_name(status));
 			break;
 		}
 		rc = requeue(sp, id, st, a == CONTROL_RETRY_FRESH);
 		*requeued = rc == 0;
 		break;
 	case CONTROL_RM:
-		if (!is_finished(status)) {
+		if (!job_status_finished(status)) {
 			rc = error("%s: is %s; cancel it first, only a "
-				   "finished job can be removed", id, status);
+				   "finished job can be removed", id,
+				   job_status_name(status));
 			break;
 		}
 		rc = remove_tree(dir);

@@ -31,7 +31,7 @@ enum control_action {
 
 /*
  * Parse a control file's name and contents (NULL: empty). Copies the ID
- * into id (SPOOL_ID_MAX + 1 bytes). Names starting with '.' or '~' are
+ * into id (JOB_ID_MAX + 1 bytes). Names starting with '.' or '~' are
  * CONTROL_NONE (temporaries); a name without a known action or with an
  * invalid ID is CONTROL_BAD.
  */

@@ -15,9 +15,12 @@
  * OpenMP starts fresh in each job and never in the runner.
  */
 #include "runner/daemon.h"
+#include "job/config.h"
+#include "job/state.h"
 #include "runner/control.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
+#include "lib/strbuf.h"
 #include "runner/queue.h"
 #include "runner/spool.h"
 #include "lib/timeutil.h"
@@ -51,9 +54,10 @@ enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_SHUTDOWN, STOP_TIME };
 
 struct child {
 	pid_t pid;		/* 0: a free slot */
-	char id[SPOOL_ID_MAX + 1];
+	char id[JOB_ID_MAX + 1];
 	double started;		/* monotonic */
-	double max_seconds, max_memory_mb;
+	double max_seconds, max_memory_mb;	/* the config's limits */
+	int retries;		/* the config's retries */
 	enum stop_reason stop;
 	double term_at;		/* monotonic time of the SIGTERM; 0 none */
 	int killed;		/* SIGKILL sent */
@@ -74,7 +78,7 @@ struct daemon {
 	char **foreign;		/* jobs running under another process */
 	size_t nforeign;
 	struct unrecorded {	/* failures not yet written (disk full) */
-		char id[SPOOL_ID_MAX + 1];
+		char id[JOB_ID_MAX + 1];
 		char msg[160];
 	} *unrec;
 	size_t nunrec;
@@ -131,30 +135,16 @@ take_lock(struct daemon *d)
 	return 0;
 }
 
-/* A job's number from config.json (NULL path: top level). */
-static double
-config_num(struct daemon *d, const char *id, const char *obj,
-	   const char *key, double def)
-{
-	char *path = spool_job_path(&d->sp, id, "config.json");
-	char err[256];
-	json_t *c = json_load_path(path, 0, err, sizeof(err));
-	json_t *o = obj ? json_object_get(c, obj) : c;
-	double v = json_dbl(o, key, def);
-
-	json_decref(c);
-	free(path);
-	return v;
-}
-
 static void
 push(struct daemon *d, const char *id, const json_t *st, double not_before)
 {
-	double created = time_parse_iso8601(json_str(st, "created", ""));
-	int prio = (int)config_num(d, id, NULL, "priority", 0);
+	struct job_order o;
 
-	queue_push(&d->q, id, prio, created < 0 ? time_now() : created,
-		   not_before);
+	job_order_of(st, &o);
+	/* new claims come after every job queued so far */
+	if (o.seq >= d->sp.seq)
+		d->sp.seq = o.seq + 1;
+	queue_push(&d->q, id, &o, not_before);
 }
 
 /* A job left running by a process that is gone: queue it again. */
@@ -163,7 +153,7 @@ requeue_interrupted(struct daemon *d, const char *id, const char *reason)
 {
 	json_t *st;
 
-	if (spool_state_set(&d->sp, id, "queued", NULL, NULL) < 0)
+	if (spool_state_set(&d->sp, id, JOB_QUEUED, NULL, NULL) < 0)
 		return;
 	spool_event(&d->sp, id, "requeued", json_pack("{s:s}", "reason",
 		    reason));
@@ -182,7 +172,7 @@ requeue_interrupted(struct daemon *d, const char *id, const char *reason)
 static int
 claim_done(struct daemon *d, const char *id, const char *state)
 {
-	char *log = spool_job_path(&d->sp, id, "log.txt");
+	char *log = spool_job_path(&d->sp, id, JOB_LOG);
 	char err[256];
 	json_t *st;
 	int done = 1;
@@ -199,9 +189,10 @@ claim_done(struct daemon *d, const char *id, const char *state)
 static void
 recover_one(struct daemon *d, const char *id)
 {
-	char *state = spool_job_path(&d->sp, id, "state.json");
-	char *sub = spool_job_path(&d->sp, id, "submitted.json");
-	const char *status, *retry_at;
+	char *state = spool_job_path(&d->sp, id, JOB_STATE);
+	char *sub = spool_job_path(&d->sp, id, JOB_SUBMITTED);
+	const char *retry_at;
+	int status;
 	json_t *st;
 
 	if (access(sub, F_OK) == 0 && !claim_done(d, id, state) &&
@@ -210,11 +201,11 @@ recover_one(struct daemon *d, const char *id)
 	st = spool_state_read(&d->sp, id);
 	if (!st)
 		goto out;
-	status = json_str(st, "status", "");
+	status = job_status_of(st);
 	retry_at = json_str(st, "retry_at", NULL);
-	if (strcmp(status, "queued") == 0) {
+	if (status == JOB_QUEUED) {
 		push(d, id, st, retry_at ? time_parse_iso8601(retry_at) : 0);
-	} else if (strcmp(status, "running") == 0) {
+	} else if (status == JOB_RUNNING) {
 		if (spool_job_busy(&d->sp, id, st)) {
 			d->foreign = xreallocarray(d->foreign, d->nforeign + 1,
 						   sizeof(*d->foreign));
@@ -241,7 +232,7 @@ recover(struct daemon *d)
 		return error("cannot open '%s': %s", d->sp.jobs,
 			     strerror(errno));
 	while ((de = readdir(dir)))
-		if (spool_id_valid(de->d_name))
+		if (job_id_valid(de->d_name))
 			recover_one(d, de->d_name);
 	closedir(dir);
 	return 0;
@@ -255,17 +246,16 @@ check_foreign(struct daemon *d)
 	while (i < d->nforeign) {
 		const char *id = d->foreign[i];
 		json_t *st = spool_state_read(&d->sp, id);
-		const char *status = json_str(st, "status", "");
+		int status = job_status_of(st);
 
-		if (st && strcmp(status, "running") == 0 &&
-		    spool_job_busy(&d->sp, id, st)) {
+		if (status == JOB_RUNNING && spool_job_busy(&d->sp, id, st)) {
 			json_decref(st);
 			i++;
 			continue;
 		}
-		if (st && strcmp(status, "running") == 0)
+		if (status == JOB_RUNNING)
 			requeue_interrupted(d, id, "interrupted");
-		else if (st && strcmp(status, "queued") == 0)
+		else if (status == JOB_QUEUED)
 			push(d, id, st, 0);
 		json_decref(st);
 		free(d->foreign[i]);
@@ -276,12 +266,12 @@ check_foreign(struct daemon *d)
 static void
 claim(struct daemon *d, const char *name)
 {
+	struct job_order order;
 	char *id = NULL;
-	int prio = 0;
-	int rc = spool_claim(&d->sp, name, time_now(), &id, &prio);
+	int rc = spool_claim(&d->sp, name, time_now(), &id, &order);
 
 	if (rc == CLAIM_QUEUED) {
-		queue_push(&d->q, id, prio, time_now(), 0);
+		queue_push(&d->q, id, &order, 0);
 		info("%s: queued (from incoming/%s)", id, name);
 	} else if (rc == CLAIM_REJECTED) {
 		info("incoming/%s: rejected (see rejected/)", name);
@@ -310,7 +300,7 @@ entry_cmp(const void *a, const void *b)
 
 /* Names in dir (sorted oldest first) that do not start with '.'. */
 static struct entry *
-list_dir(const char *path, size_t *n)
+list_by_mtime(const char *path, size_t *n)
 {
 	DIR *dir = opendir(path);
 	struct entry *e = NULL;
@@ -346,7 +336,7 @@ static void
 scan_incoming(struct daemon *d)
 {
 	size_t n;
-	struct entry *e = list_dir(d->sp.incoming, &n);
+	struct entry *e = list_by_mtime(d->sp.incoming, &n);
 
 	d->pending = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -378,10 +368,10 @@ stop_kid(struct child *k, enum stop_reason why)
 }
 
 static void
-control_one(struct daemon *d, const char *name)
+handle_request(struct daemon *d, const char *name)
 {
 	char *path = path_join(d->sp.control, name);
-	char id[SPOOL_ID_MAX + 1];
+	char id[JOB_ID_MAX + 1];
 	char *body = NULL;
 	struct stat st;
 	struct child *k;
@@ -433,10 +423,10 @@ static void
 scan_control(struct daemon *d)
 {
 	size_t n;
-	struct entry *e = list_dir(d->sp.control, &n);
+	struct entry *e = list_by_mtime(d->sp.control, &n);
 
 	for (size_t i = 0; i < n; i++) {
-		control_one(d, e[i].name);
+		handle_request(d, e[i].name);
 		free(e[i].name);
 	}
 	free(e);
@@ -547,29 +537,60 @@ stop_render(struct daemon *d)
 	wait_render(d);
 }
 
+static int fail_job(struct daemon *d, const char *id, const char *msg,
+		    const char *hint, int sig);
+
+/*
+ * The job's completed config (config.json), read once, typed, as the
+ * trainer will read it. 0, or -1 with the job failed and why recorded.
+ */
+static int
+job_config(struct daemon *d, const char *id, struct config *cfg)
+{
+	struct strbuf why = STRBUF_INIT;
+	char *path = spool_job_path(&d->sp, id, JOB_CONFIG);
+	int rc = 0;
+
+	if (config_load(cfg, path, &why) != 0) {
+		while (why.len > 0 && why.buf[why.len - 1] == '\n')
+			why.buf[--why.len] = '\0';
+		fail_job(d, id, sb_str(&why), "the job's config.json was "
+			 "changed or damaged after it was accepted; submit "
+			 "the config again", 0);
+		rc = -1;
+	}
+	sb_release(&why);
+	free(path);
+	return rc;
+}
+
 static void
 start_job(struct daemon *d, const char *id, const sigset_t *old)
 {
 	char *jobdir = path_join(d->sp.jobs, id);
-	char *log = path_join(jobdir, "log.txt");
+	char *log = path_join(jobdir, JOB_LOG);
 	char threads[16];
 	struct child *k = NULL;
 	json_t *st = spool_state_read(&d->sp, id);
 	pid_t me = getpid(), pid;
-	int t;
+	struct config cfg;
 
-	if (!st || strcmp(json_str(st, "status", ""), "queued") != 0)
+	if (job_status_of(st) != JOB_QUEUED)
 		goto out;
 	for (int i = 0; i < d->slots && !k; i++)
 		if (d->kids[i].pid == 0)
 			k = &d->kids[i];
 	if (!k)
 		goto out;
+	if (job_config(d, id, &cfg) < 0)
+		goto out;
 	memset(k, 0, sizeof(*k));
-	t = (int)config_num(d, id, NULL, "threads", 0);
-	snprintf(threads, sizeof(threads), "%d", t > 0 ? t : d->threads);
-	k->max_seconds = config_num(d, id, "limits", "max_seconds", 0);
-	k->max_memory_mb = config_num(d, id, "limits", "max_memory_mb", 0);
+	snprintf(threads, sizeof(threads), "%d", cfg.threads > 0 ?
+		 cfg.threads : d->threads);
+	k->max_seconds = cfg.limits.max_seconds;
+	k->max_memory_mb = cfg.limits.max_memory_mb;
+	k->retries = cfg.retries;
+	config_release(&cfg);
 	pid = fork();
 	if (pid < 0) {
 		error("cannot start %s: fork: %s", id, strerror(errno));
@@ -592,15 +613,16 @@ out:
 
 /* A failed run: queue it again when retries are left. 1 if queued. */
 static int
-maybe_retry(struct daemon *d, const char *id)
+maybe_retry(struct daemon *d, const struct child *k)
 {
+	const char *id = k->id;
 	json_t *st = spool_state_read(&d->sp, id);
 	json_int_t attempt = json_integer_value(json_object_get(st,
 								"attempt"));
-	double retries = config_num(d, id, NULL, "retries", 0), delay;
+	double delay;
 	char ts[32];
 
-	if (!st || attempt < 1 || attempt > retries || d->stopping) {
+	if (!st || attempt < 1 || attempt > k->retries || d->stopping) {
 		json_decref(st);
 		return 0;
 	}
@@ -608,10 +630,8 @@ maybe_retry(struct daemon *d, const char *id)
 	if (delay > RETRY_MAX)
 		delay = RETRY_MAX;
 	time_iso8601(time_now() + delay, ts, sizeof(ts));
-	json_object_set_new(st, "status", json_string("queued"));
+	job_state_finish(st, JOB_QUEUED, NULL, NULL);
 	json_object_set_new(st, "attempt", json_integer(attempt + 1));
-	json_object_set_new(st, "pid", json_null());
-	json_object_set_new(st, "ended", json_null());
 	json_object_set_new(st, "retry_at", json_string(ts));
 	if (spool_state_write(&d->sp, id, st) == 0) {
 		spool_event(&d->sp, id, "retry", json_pack("{s:I,s:f}",
@@ -630,11 +650,11 @@ static int
 fail_job(struct daemon *d, const char *id, const char *msg,
 	 const char *hint, int sig)
 {
-	if (spool_state_set(&d->sp, id, "failed", msg, hint) < 0)
+	if (spool_state_set(&d->sp, id, JOB_FAILED, msg, hint) < 0)
 		return -1;
 	spool_event(&d->sp, id, "finished", sig ? json_pack("{s:s,s:i}",
-		    "status", "failed", "signal", sig) :
-		    json_pack("{s:s}", "status", "failed"));
+		    "status", job_status_name(JOB_FAILED), "signal", sig) :
+		    json_pack("{s:s}", "status", job_status_name(JOB_FAILED)));
 	info("%s: failed: %s", id, msg);
 	return 0;
 }
@@ -644,9 +664,7 @@ static int
 state_final(struct daemon *d, const char *id)
 {
 	json_t *st = spool_state_read(&d->sp, id);
-	const char *s = json_str(st, "status", "");
-	int final = strcmp(s, "completed") == 0 ||
-		    strcmp(s, "failed") == 0 || strcmp(s, "cancelled") == 0;
+	int final = job_status_finished(job_status_of(st));
 
 	json_decref(st);
 	return final;
@@ -717,24 +735,25 @@ child_exited(struct daemon *d, struct child *k, int status)
 		fail_job(d, k->id, msg, "raise limits.max_seconds or train "
 			 "for fewer epochs", sig);
 	} else if (k->stop == STOP_CANCEL && sig) {
-		spool_state_set(&d->sp, k->id, "cancelled", NULL, NULL);
+		spool_state_set(&d->sp, k->id, JOB_CANCELLED, NULL, NULL);
 		spool_event(&d->sp, k->id, "finished", json_pack("{s:s,s:i}",
-			    "status", "cancelled", "signal", sig));
+			    "status", job_status_name(JOB_CANCELLED),
+			    "signal", sig));
 	} else if (abnormal && k->max_memory_mb > 0) {
 		snprintf(msg, sizeof(msg), "memory limit of %g MB was hit "
 			 "(limits.max_memory_mb)", k->max_memory_mb);
 		fail_job(d, k->id, msg, "raise limits.max_memory_mb, or use a "
 			 "smaller batch_size or model", sig);
-		maybe_retry(d, k->id);
+		maybe_retry(d, k);
 	} else if (sig) {
 		snprintf(msg, sizeof(msg), "killed by signal %d (%s)", sig,
 			 strsignal(sig));
 		fail_job(d, k->id, msg, NULL, sig);
-		maybe_retry(d, k->id);
+		maybe_retry(d, k);
 	} else if (code == 1) {
 		if (!state_final(d, k->id))
 			record_failure(d, k->id);
-		maybe_retry(d, k->id);
+		maybe_retry(d, k);
 	} else if (abnormal) {
 		snprintf(msg, sizeof(msg), "spoolboard train exited with "
 			 "status %d", code);
@@ -828,7 +847,7 @@ read_inotify(struct daemon *d)
 				if (!d->stopping)
 					claim(d, ev->name);
 			} else if (ev->wd == d->wd_ctl) {
-				control_one(d, ev->name);
+				handle_request(d, ev->name);
 			}
 		}
 	}
@@ -896,7 +915,7 @@ static void
 loop(struct daemon *d, const sigset_t *old)
 {
 	double rescan = d->o->rescan > 0 ? d->o->rescan : 2.0;
-	char id[SPOOL_ID_MAX + 1];
+	char id[JOB_ID_MAX + 1];
 	struct pollfd pfd[2];
 
 	for (;;) {

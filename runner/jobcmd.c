@@ -144,16 +144,20 @@ jobcmd_bar(double frac, int width, char *buf, size_t n)
 	sb_release(&sb);
 }
 
+/* Oldest first, in the queue order's tie-breakers (job_order_age_cmp). */
 static int
 state_cmp(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int c = strcmp(json_str(x, "created", ""), json_str(y, "created", ""));
+	struct job_order ox, oy;
 
-	return c ? c : strcmp(json_str(x, "id", ""), json_str(y, "id", ""));
+	job_order_of(x, &ox);
+	job_order_of(y, &oy);
+	return job_order_age_cmp(&ox, json_str(x, "id", ""), &oy,
+				 json_str(y, "id", ""));
 }
 
-/* Every job's state.json, sorted by created; damaged ones skipped. */
+/* Every job's state.json, oldest first; damaged ones skipped. */
 static json_t **
 load_states(struct spool *sp, size_t *n)
 {
@@ -168,19 +172,16 @@ load_states(struct spool *sp, size_t *n)
 		return NULL;
 	}
 	while ((de = readdir(dir))) {
-		char *path;
-		char err[256];
+		char *dir, err[256];
 		json_t *st;
 
-		if (!spool_id_valid(de->d_name))
+		if (!job_id_valid(de->d_name))
 			continue;
-		path = spool_job_path(sp, de->d_name, "state.json");
-		st = json_load_path(path, 0, err, sizeof(err));
-		free(path);
-		if (!json_is_object(st)) {
-			json_decref(st);
+		dir = path_join(sp->jobs, de->d_name);
+		st = job_state_read(dir, err, sizeof(err));
+		free(dir);
+		if (!st)
 			continue;
-		}
 		/* the directory name is the ID, whatever the file says */
 		json_object_set_new(st, "id", json_string(de->d_name));
 		if (*n == cap) {
@@ -255,11 +256,9 @@ jobcmd_ls(const char *root, int as_json)
 
 /* Does a request apply to a job in this status? NULL yes, else why not. */
 static const char *
-refusal(enum control_action a, const char *status)
+refusal(enum control_action a, int status)
 {
-	int finished = strcmp(status, "completed") == 0 ||
-		       strcmp(status, "failed") == 0 ||
-		       strcmp(status, "cancelled") == 0;
+	int finished = job_status_finished(status);
 
 	if (a == CONTROL_CANCEL && finished)
 		return "it has already finished";
@@ -296,14 +295,15 @@ control_one(struct spool *sp, const char *id, enum control_action a)
 		[CONTROL_RETRY_FRESH] = "queued again, from the start",
 		[CONTROL_RM] = "removed",
 	};
-	const char *why, *status;
+	const char *why;
 	json_t *st;
+	int status;
 	char *dir, *cpath;
 	int fd, requeued, rc = 0;
 
-	if (!spool_id_valid(id))
+	if (!job_id_valid(id))
 		return error("'%s': not a job ID (letters, digits, '.', '_' "
-			     "and '-', at most %d)", id, SPOOL_ID_MAX);
+			     "and '-', at most %d)", id, JOB_ID_MAX);
 	dir = path_join(sp->jobs, id);
 	if (access(dir, F_OK) < 0) {
 		free(dir);
@@ -313,11 +313,11 @@ control_one(struct spool *sp, const char *id, enum control_action a)
 	st = spool_state_read(sp, id);
 	if (!st)
 		return -1;
-	status = json_str(st, "status", "");
+	status = job_status_of(st);
 	why = refusal(a, status);
 	if (why) {
 		error("%s: cannot %s: %s (it is %s)", id,
-		      control_action_name(a), why, status);
+		      control_action_name(a), why, job_status_name(status));
 		json_decref(st);
 		return -1;
 	}
@@ -362,9 +362,9 @@ int
 jobcmd_export(const char *root, const char *id, const char *out)
 {
 	static const char *const files[] = {
-		"config.json", "submitted.json", "state.json",
-		"events.jsonl", "metrics.csv", "log.txt", "model.tar.zst",
-		"predictions.csv", "checkpoints/best.tar.zst",
+		JOB_CONFIG, JOB_SUBMITTED, JOB_STATE, JOB_EVENTS,
+		JOB_METRICS, JOB_LOG, JOB_MODEL, JOB_PREDICTIONS,
+		JOB_CHECKPOINTS "/best.tar.zst",
 	};
 	struct arc_member m[sizeof(files) / sizeof(files[0])];
 	struct spool sp;
@@ -374,9 +374,9 @@ jobcmd_export(const char *root, const char *id, const char *out)
 
 	if (open_existing(&sp, root) < 0)
 		return 1;
-	if (!spool_id_valid(id)) {
+	if (!job_id_valid(id)) {
 		error("'%s': not a job ID (letters, digits, '.', '_' and "
-		      "'-', at most %d)", id, SPOOL_ID_MAX);
+		      "'-', at most %d)", id, JOB_ID_MAX);
 		goto out;
 	}
 	dir = path_join(sp.jobs, id);

@@ -1,5 +1,5 @@
 /*
- * queue.c - priority, then FIFO; see queue.h.
+ * queue.c - the jobs waiting to run, in job_order_cmp's order; see queue.h.
  */
 #include "runner/queue.h"
 #include "lib/error.h"
@@ -17,13 +17,13 @@ find(const struct queue *q, const char *id)
 }
 
 int
-queue_push(struct queue *q, const char *id, int priority, double created,
+queue_push(struct queue *q, const char *id, const struct job_order *order,
 	   double not_before)
 {
 	struct queue_entry *e;
 	long i = find(q, id);
 
-	if (strlen(id) > SPOOL_ID_MAX)
+	if (strlen(id) > JOB_ID_MAX)
 		return error("job ID too long: '%.80s'", id);
 	if (i >= 0) {
 		e = &q->e[i];
@@ -34,10 +34,8 @@ queue_push(struct queue *q, const char *id, int priority, double created,
 		}
 		e = &q->e[q->n++];
 		strcpy(e->id, id);
-		e->seq = q->seq++;
 	}
-	e->priority = priority;
-	e->created = created;
+	e->order = *order;
 	e->not_before = not_before;
 	return 0;
 }
@@ -46,11 +44,7 @@ queue_push(struct queue *q, const char *id, int priority, double created,
 static int
 before(const struct queue_entry *a, const struct queue_entry *b)
 {
-	if (a->priority != b->priority)
-		return a->priority > b->priority;
-	if (a->created != b->created)
-		return a->created < b->created;
-	return a->seq < b->seq;
+	return job_order_cmp(&a->order, a->id, &b->order, b->id) < 0;
 }
 
 int

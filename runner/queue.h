@@ -1,6 +1,7 @@
 /*
- * queue.h - the runner's queue of jobs waiting to run: priority (higher
- * first), then first in, first out.
+ * queue.h - the runner's queue of jobs waiting to run, in the order of
+ * job/state.h's job_order_cmp: priority (higher first), then first in,
+ * first out.
  *
  * Each entry may carry a time before which it must not start (the backoff
  * of a retry). The queue is a plain array: it holds at most the jobs of
@@ -12,35 +13,32 @@
 
 #include <stddef.h>
 
-#include "runner/spool.h"
+#include "job/state.h"
 
 struct queue_entry {
-	char id[SPOOL_ID_MAX + 1];
-	int priority;
-	double created;		/* seconds since the epoch: FIFO order */
-	unsigned long seq;	/* order of arrival, for equal created */
+	char id[JOB_ID_MAX + 1];
+	struct job_order order;
 	double not_before;	/* seconds since the epoch; 0: at once */
 };
 
 struct queue {
 	struct queue_entry *e;
 	size_t n, cap;
-	unsigned long seq;
 };
 
-#define QUEUE_INIT { NULL, 0, 0, 0 }
+#define QUEUE_INIT { NULL, 0, 0 }
 
 /*
  * Add a job (an ID already in the queue is updated, not added twice).
- * An id longer than SPOOL_ID_MAX is refused: -1 after error(), else 0.
+ * An id longer than JOB_ID_MAX is refused: -1 after error(), else 0.
  */
-int queue_push(struct queue *q, const char *id, int priority, double created,
+int queue_push(struct queue *q, const char *id, const struct job_order *order,
 	       double not_before);
 
 /*
- * Take the first job that may start at now: the highest priority, then
- * the oldest created, then the first pushed. Copies its ID into id (at
- * least SPOOL_ID_MAX + 1 bytes) and returns 1, or 0 when none is ready.
+ * Take the first job in queue order that may start at now. Copies its
+ * ID into id (at
+ * least JOB_ID_MAX + 1 bytes) and returns 1, or 0 when none is ready.
  */
 int queue_pop(struct queue *q, double now, char *id);
 

@@ -9,6 +9,7 @@
  */
 #include "runner/spool.h"
 #include "job/config.h"
+#include "job/state.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/strbuf.h"
@@ -24,10 +25,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char *const stage_names[] = {
-	"load", "prepare", "train", "test", "save"
-};
 
 int
 spool_open(struct spool *sp, const char *root, const char *www,
@@ -81,26 +78,19 @@ spool_name_counts(const char *name)
 	return n > 5 && strcmp(name + n - 5, ".json") == 0;
 }
 
-static int
-id_char(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-}
-
 void
 spool_id_reduce(const char *name, char *out, size_t max)
 {
 	size_t n = strlen(name), i;
 
-	if (max > SPOOL_ID_MAX)
-		max = SPOOL_ID_MAX;
+	if (max > JOB_ID_MAX)
+		max = JOB_ID_MAX;
 	if (n > 5 && strcmp(name + n - 5, ".json") == 0)
 		n -= 5;
 	if (n > max)
 		n = max;
 	for (i = 0; i < n; i++)
-		out[i] = id_char((unsigned char)name[i]) ? name[i] : '_';
+		out[i] = job_id_char((unsigned char)name[i]) ? name[i] : '_';
 	out[n] = '\0';
 	if (out[0] == '.')
 		out[0] = '_';
@@ -108,25 +98,10 @@ spool_id_reduce(const char *name, char *out, size_t max)
 		snprintf(out, max + 1, "job");
 }
 
-int
-spool_id_valid(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n < 1 || n > SPOOL_ID_MAX)
-		return 0;
-	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!id_char((unsigned char)id[i]))
-			return 0;
-	return 1;
-}
-
 char *
 spool_id_reserve(struct spool *sp, const char *base)
 {
-	char id[SPOOL_ID_MAX + 1], suffix[24];
+	char id[JOB_ID_MAX + 1], suffix[24];
 
 	for (unsigned k = 1; k < 1000000; k++) {
 		size_t blen = strlen(base), slen = 0;
@@ -135,8 +110,8 @@ spool_id_reserve(struct spool *sp, const char *base)
 		if (k > 1)
 			slen = (size_t)snprintf(suffix, sizeof(suffix), "-%u",
 						k);
-		if (blen + slen > SPOOL_ID_MAX)
-			blen = SPOOL_ID_MAX - slen;
+		if (blen + slen > JOB_ID_MAX)
+			blen = JOB_ID_MAX - slen;
 		memcpy(id, base, blen);
 		memcpy(id + blen, suffix, slen);
 		id[blen + slen] = '\0';
@@ -226,20 +201,23 @@ parses(const char *path)
 }
 
 static int finish(struct spool *sp, const char *id,
-		  const struct config *cfg);
+		  const struct config *cfg, struct job_order *order);
 
 int
 spool_claim(struct spool *sp, const char *name, double now, char **id,
-	    int *priority)
+	    struct job_order *order)
 {
 	struct strbuf why = STRBUF_INIT;
-	char base[SPOOL_ID_MAX + 1];
+	char base[JOB_ID_MAX + 1];
 	char *path, *shown, *dir = NULL, *to = NULL;
+	struct job_order unused;
 	struct config cfg;
 	struct stat st;
 	int rc;
 
 	*id = NULL;
+	if (!order)
+		order = &unused;
 	if (!spool_name_counts(name))
 		return CLAIM_GONE;
 	path = path_join(sp->incoming, name);
@@ -262,7 +240,7 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 		if (!data_path_inside(sp, cfg.data.path, &why, shown)) {
 			config_release(&cfg);
 		} else {
-			spool_id_reduce(name, base, SPOOL_ID_MAX);
+			spool_id_reduce(name, base, JOB_ID_MAX);
 			*id = spool_id_reserve(sp, base);
 			if (!*id) {
 				config_release(&cfg);
@@ -270,7 +248,7 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 				goto out;
 			}
 			dir = path_join(sp->jobs, *id);
-			to = path_join(dir, "submitted.json");
+			to = path_join(dir, JOB_SUBMITTED);
 			if (rename(path, to) < 0) {
 				rc = errno == ENOENT ? CLAIM_GONE :
 				     error("cannot claim '%s': %s", path,
@@ -281,9 +259,7 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 				config_release(&cfg);
 				goto out;
 			}
-			if (priority)
-				*priority = cfg.priority;
-			rc = finish(sp, *id, &cfg) < 0 ? CLAIM_ERROR :
+			rc = finish(sp, *id, &cfg, order) < 0 ? CLAIM_ERROR :
 			     CLAIM_QUEUED;
 			config_release(&cfg);
 			goto out;
@@ -305,96 +281,14 @@ out:
 	return rc;
 }
 
-/* The state.json of a job just queued. */
-static json_t *
-state_new(const char *id, const struct config *cfg)
-{
-	json_t *st, *tags = json_array(), *stages = json_array();
-	char host[256] = "";
-
-	for (size_t i = 0; i < cfg->ntags; i++)
-		json_array_append_new(tags, json_string(cfg->tags[i]));
-	for (size_t s = 0; s < 5; s++)
-		json_array_append_new(stages, json_pack("{s:s,s:s,s:n,s:n,s:n}",
-			"name", stage_names[s], "status", "pending",
-			"started", "ended", "seconds"));
-	gethostname(host, sizeof(host) - 1);
-	st = json_object();
-	json_object_set_new(st, "id", json_string(id));
-	json_object_set_new(st, "name", json_string(cfg->name));
-	json_object_set_new(st, "tags", tags);
-	json_object_set_new(st, "status", json_string("queued"));
-	json_object_set_new(st, "stage", json_null());
-	json_object_set_new(st, "stages", stages);
-	json_object_set_new(st, "progress", json_real(0));
-	json_object_set_new(st, "epoch", json_integer(0));
-	json_object_set_new(st, "epochs", json_integer(cfg->train.epochs));
-	json_object_set_new(st, "step", json_integer(0));
-	json_object_set_new(st, "train_loss", json_null());
-	json_object_set_new(st, "val_loss", json_null());
-	json_object_set_new(st, "best", json_null());
-	json_object_set_new(st, "metrics", json_object());
-	json_object_set_new(st, "created", json_null());
-	json_object_set_new(st, "started", json_null());
-	json_object_set_new(st, "updated", json_null());
-	json_object_set_new(st, "ended", json_null());
-	json_object_set_new(st, "eta_seconds", json_null());
-	json_object_set_new(st, "attempt", json_integer(1));
-	json_object_set_new(st, "resumed_from", json_null());
-	json_object_set_new(st, "pid", json_null());
-	json_object_set_new(st, "host", json_string(host));
-	json_object_set_new(st, "threads", json_integer(cfg->threads));
-	json_object_set_new(st, "resources", json_null());
-	json_object_set_new(st, "checkpoints", json_array());
-	json_object_set_new(st, "error", json_null());
-	json_object_set_new(st, "model", json_pack("{s:s}", "type",
-		model_type_name(cfg->model.type)));
-	json_object_set_new(st, "data", json_pack("{s:s}", "path",
-		cfg->data.path));
-	json_object_set_new(st, "test", json_null());
-	json_object_set_new(st, "priority", json_integer(cfg->priority));
-	json_object_set_new(st, "retry_at", json_null());
-	return st;
-}
-
 /* Like json_write_atomic, without the fsyncs when the spool batches. */
 static int
 write_json(struct spool *sp, const char *path, const json_t *v)
 {
-	char *s, *tmp;
-	size_t n, off = 0;
-	ssize_t w;
-	int fd, rc = 0;
-
 	if (!sp->batch)
 		return json_write_atomic(path, v);
-	s = json_to_string(v);
-	n = strlen(s);
-	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = error("cannot create '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	while (rc == 0 && off < n + 1) {
-		w = off < n ? write(fd, s + off, n - off) : write(fd, "\n", 1);
-		if (w < 0 && errno != EINTR)
-			rc = error("cannot write '%s': %s", tmp,
-				   strerror(errno));
-		else if (w > 0)
-			off += (size_t)w;
-	}
-	if (close(fd) < 0 && rc == 0)
-		rc = error("cannot write '%s': %s", tmp, strerror(errno));
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = error("cannot write '%s': %s", path, strerror(errno));
-	if (rc < 0)
-		unlink(tmp);
 	sp->dirty = 1;
-out:
-	free(tmp);
-	free(s);
-	return rc;
+	return json_update(path, v);
 }
 
 int
@@ -413,20 +307,12 @@ spool_sync(struct spool *sp)
 	return rc;
 }
 
-static void
-set_time(json_t *obj, const char *key, double t)
-{
-	char ts[32];
-
-	time_iso8601(t, ts, sizeof(ts));
-	json_object_set_new(obj, key, json_string(ts));
-}
-
 int
 spool_claim_finish(struct spool *sp, const char *id)
 {
 	struct strbuf problems = STRBUF_INIT;
-	char *sub = spool_job_path(sp, id, "submitted.json");
+	char *sub = spool_job_path(sp, id, JOB_SUBMITTED);
+	struct job_order order;
 	struct config cfg;
 	json_t *root;
 	char err[512];
@@ -444,7 +330,7 @@ spool_claim_finish(struct spool *sp, const char *id)
 		goto out;
 	}
 	json_decref(root);
-	rc = finish(sp, id, &cfg);
+	rc = finish(sp, id, &cfg, &order);
 	config_release(&cfg);
 out:
 	sb_release(&problems);
@@ -454,23 +340,28 @@ out:
 
 /* config.json, state.json and the event of a job just claimed. */
 static int
-finish(struct spool *sp, const char *id, const struct config *cfg)
+finish(struct spool *sp, const char *id, const struct config *cfg,
+       struct job_order *order)
 {
-	char *cpath = spool_job_path(sp, id, "config.json");
-	char *spath = spool_job_path(sp, id, "state.json");
-	json_t *st = state_new(id, cfg);
+	char *cpath = spool_job_path(sp, id, JOB_CONFIG);
+	char *dir = path_join(sp->jobs, id);
+	json_t *st;
 	int rc = -1;
 
-	set_time(st, "created", time_now());
-	set_time(st, "updated", time_now());
+	order->priority = cfg->priority;
+	order->created_us = time_now_us();
+	order->seq = sp->seq++;
+	st = job_state_new(id, cfg, order);
 	if (write_json(sp, cpath, cfg->json) == 0 &&
-	    write_json(sp, spath, st) == 0 &&
-	    spool_event(sp, id, "queued", json_pack("{s:i}", "priority",
+	    job_state_write(dir, st, !sp->batch) == 0 &&
+	    job_event(dir, "queued", json_pack("{s:i}", "priority",
 		cfg->priority)) == 0)
 		rc = 0;
+	if (sp->batch)
+		sp->dirty = 1;
 	json_decref(st);
 	free(cpath);
-	free(spath);
+	free(dir);
 	return rc;
 }
 
@@ -483,31 +374,23 @@ spool_job_path(const struct spool *sp, const char *id, const char *name)
 json_t *
 spool_state_read(const struct spool *sp, const char *id)
 {
-	char *path = spool_job_path(sp, id, "state.json");
+	char *dir = path_join(sp->jobs, id);
 	char err[512];
-	json_t *st = json_load_path(path, 0, err, sizeof(err));
+	json_t *st = job_state_read(dir, err, sizeof(err));
 
-	if (!json_is_object(st)) {
-		if (st)
-			error("%s: not a JSON object", path);
-		else
-			error("%s", err);
-		json_decref(st);
-		st = NULL;
-	}
-	free(path);
+	if (!st)
+		error("%s", err);
+	free(dir);
 	return st;
 }
 
 int
 spool_state_write(const struct spool *sp, const char *id, json_t *st)
 {
-	char *path = spool_job_path(sp, id, "state.json");
-	int rc;
+	char *dir = path_join(sp->jobs, id);
+	int rc = job_state_write(dir, st, 1);
 
-	set_time(st, "updated", time_now());
-	rc = json_write_atomic(path, st);
-	free(path);
+	free(dir);
 	return rc;
 }
 
@@ -515,59 +398,23 @@ int
 spool_event(const struct spool *sp, const char *id, const char *event,
 	    json_t *fields)
 {
-	char *path = spool_job_path(sp, id, "events.jsonl");
-	json_t *ev = json_object();
-	const char *k;
-	json_t *v;
-	int rc;
+	char *dir = path_join(sp->jobs, id);
+	int rc = job_event(dir, event, fields);
 
-	set_time(ev, "time", time_now());
-	json_object_set_new(ev, "event", json_string(event));
-	if (fields)
-		json_object_foreach(fields, k, v)
-			json_object_set(ev, k, v);
-	json_decref(fields);
-	rc = json_append_line(path, ev);
-	json_decref(ev);
-	free(path);
+	free(dir);
 	return rc;
 }
 
 int
-spool_state_set(const struct spool *sp, const char *id, const char *status,
-		const char *message, const char *hint)
+spool_state_set(const struct spool *sp, const char *id,
+		enum job_status status, const char *message, const char *hint)
 {
-	json_t *st = spool_state_read(sp, id), *stages, *s;
-	const char *stage;
-	size_t i;
+	json_t *st = spool_state_read(sp, id);
 	int rc;
 
 	if (!st)
 		return -1;
-	json_object_set_new(st, "status", json_string(status));
-	json_object_set_new(st, "pid", json_null());
-	json_object_set_new(st, "eta_seconds", json_null());
-	if (strcmp(status, "queued") == 0) {
-		json_object_set_new(st, "ended", json_null());
-		json_object_set_new(st, "error", json_null());
-	} else {
-		set_time(st, "ended", time_now());
-		json_object_set_new(st, "retry_at", json_null());
-		if (message)
-			json_object_set_new(st, "error", json_pack(
-				"{s:s,s:o,s:o}", "message", message, "stage",
-				json_incref(json_object_get(st, "stage")),
-				"hint", hint ? json_string(hint) :
-				json_null()));
-	}
-	stage = json_str(st, "stage", NULL);
-	stages = json_object_get(st, "stages");
-	json_array_foreach(stages, i, s)
-		if (stage && strcmp(json_str(s, "name", ""), stage) == 0 &&
-		    strcmp(json_str(s, "status", ""), "running") == 0)
-			json_object_set_new(s, "status", json_string(
-				strcmp(status, "queued") == 0 ? "pending" :
-				status));
+	job_state_finish(st, status, message, hint);
 	rc = spool_state_write(sp, id, st);
 	json_decref(st);
 	return rc;
@@ -576,7 +423,7 @@ spool_state_set(const struct spool *sp, const char *id, const char *status,
 int
 spool_job_busy(const struct spool *sp, const char *id, const json_t *st)
 {
-	char *path = spool_job_path(sp, id, ".lock");
+	char *path = spool_job_path(sp, id, JOB_LOCK);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	json_int_t pid;
 	int busy;

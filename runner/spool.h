@@ -20,9 +20,9 @@
 
 #include <stddef.h>
 
+#include "job/state.h"
 #include "lib/json.h"
 
-#define SPOOL_ID_MAX 64			/* bytes in a job ID */
 #define SPOOL_QUIET_SECONDS 2.0		/* an unparsable file may still grow */
 
 struct spool {
@@ -31,6 +31,7 @@ struct spool {
 	char *data_root;	/* data.path is checked against it */
 	int batch;		/* claims skip fsync; spool_sync() after */
 	int dirty;		/* claims written since the last spool_sync */
+	long long seq;		/* the next claim's arrival number */
 };
 
 /*
@@ -51,13 +52,10 @@ int spool_name_counts(const char *name);
 /*
  * Reduce a file name to an ID: the name less ".json", each byte outside
  * [A-Za-z0-9._-] replaced by '_', a leading '.' replaced by '_', at most
- * max bytes (max <= SPOOL_ID_MAX), "job" when nothing is left. out holds
+ * max bytes (max <= JOB_ID_MAX), "job" when nothing is left. out holds
  * at least max + 1 bytes.
  */
 void spool_id_reduce(const char *name, char *out, size_t max);
-
-/* Is id an acceptable job ID: [A-Za-z0-9._-]{1,64}, not "." or ".."? */
-int spool_id_valid(const char *id);
 
 /*
  * The ID for base that does not collide: base itself, else base-2,
@@ -78,13 +76,13 @@ enum {
 
 /*
  * Validate incoming/NAME and claim or reject it. *id gets the new job's
- * ID (the caller frees it) on CLAIM_QUEUED, else NULL, and *priority
- * (when not NULL) its config's priority. A file that is not
+ * ID (the caller frees it) on CLAIM_QUEUED, else NULL, and *order (when
+ * order is not NULL) its place in the queue (sp->seq numbers the claims). A file that is not
  * whole JSON and was modified less than SPOOL_QUIET_SECONDS before now
  * (seconds since the epoch) gives CLAIM_WAIT: it may still be arriving.
  */
 int spool_claim(struct spool *sp, const char *name, double now, char **id,
-		int *priority);
+		struct job_order *order);
 
 /*
  * Write config.json, state.json (queued) and the "queued" event of a job
@@ -108,27 +106,18 @@ int spool_sync(struct spool *sp);
 char *spool_job_path(const struct spool *sp, const char *id,
 		     const char *name);
 
-/* jobs/ID/state.json as a new reference, or NULL after error(). */
-json_t *spool_state_read(const struct spool *sp, const char *id);
-
-/* Replace jobs/ID/state.json with st, stamping "updated". 0 or -1. */
-int spool_state_write(const struct spool *sp, const char *id, json_t *st);
-
 /*
- * Append {"time", "event", ...fields} to jobs/ID/events.jsonl; fields (an
- * object or NULL) is stolen. 0 or -1.
+ * job/state.h's reader, writer and event appender for jobs/ID: the state
+ * as a new reference or NULL after error(); the writer durable; 0 or -1.
  */
+json_t *spool_state_read(const struct spool *sp, const char *id);
+int spool_state_write(const struct spool *sp, const char *id, json_t *st);
 int spool_event(const struct spool *sp, const char *id, const char *event,
 		json_t *fields);
 
-/*
- * Set a job's status the runner's way: "queued" (clears pid, ended and
- * error), or a final status with ended set, pid cleared and, when message
- * is not NULL, error {message, stage, hint} (hint may be NULL). The
- * running stage is marked with the same status. 0 or -1.
- */
+/* Record status in jobs/ID/state.json (job_state_finish). 0 or -1. */
 int spool_state_set(const struct spool *sp, const char *id,
-		    const char *status, const char *message,
+		    enum job_status status, const char *message,
 		    const char *hint);
 
 /*

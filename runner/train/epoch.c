@@ -171,7 +171,7 @@ end_epoch(struct run *r, double lr, double epoch_secs)
 }
 
 /*
- * Returns 0 when training ended normally, else a run_finish() code.
+ * Returns 0 when training ended normally, else the code of run_fail() or run_cancel().
  *
  * Everything an epoch depends on is in struct run and in the checkpoint:
  * the rng before the shuffle (rng_epoch), the batch cursor, the partial
@@ -278,6 +278,6 @@ epoch_stage_train(struct run *r)
 			     "not improved for %d epochs; best epoch %d "
 			     "(val_loss %.6g)", r->epoch, c->train.patience,
 			     r->best_epoch, r->best_val);
-	run_stage_end(r, STAGE_TRAIN, "completed");
+	run_stage_end(r, STAGE_TRAIN, JOB_COMPLETED);
 	return 0;
 }

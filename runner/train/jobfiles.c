@@ -2,6 +2,7 @@
  * jobfiles.c - log, events, metrics and state of a job; see jobfiles.h.
  */
 #include "runner/train/jobfiles.h"
+#include "job/state.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/strbuf.h"
@@ -29,27 +30,23 @@ stderr_is(const char *path)
 int
 jobfiles_open(struct jobfiles *jf, const char *dir, int progress)
 {
-	char err[512];
+	char err[512], *state;
 
 	memset(jf, 0, sizeof(*jf));
 	if (mkdir_p(dir) < 0)
 		return -1;
 	jf->dir = xstrdup(dir);
-	jf->log_path = path_join(dir, "log.txt");
-	jf->events_path = path_join(dir, "events.jsonl");
-	jf->metrics_path = path_join(dir, "metrics.csv");
-	jf->state_path = path_join(dir, "state.json");
+	jf->log_path = path_join(dir, JOB_LOG);
+	jf->metrics_path = path_join(dir, JOB_METRICS);
+	state = path_join(dir, JOB_STATE);
 	jf->echo = !stderr_is(jf->log_path);
 	jf->bar = progress < 0 ? isatty(STDERR_FILENO) : progress;
-	if (access(jf->state_path, F_OK) == 0) {
-		jf->old_state = json_load_path(jf->state_path, 0, err,
-					       sizeof(err));
-		if (!json_is_object(jf->old_state)) {
+	if (access(state, F_OK) == 0) {
+		jf->old_state = job_state_read(dir, err, sizeof(err));
+		if (!jf->old_state)
 			warning("ignoring damaged state: %s", err);
-			json_decref(jf->old_state);
-			jf->old_state = NULL;
-		}
 	}
+	free(state);
 	jf->state = json_object();
 	return 0;
 }
@@ -60,9 +57,7 @@ jobfiles_close(struct jobfiles *jf)
 	jobfiles_progress_done(jf);
 	free(jf->dir);
 	free(jf->log_path);
-	free(jf->events_path);
 	free(jf->metrics_path);
-	free(jf->state_path);
 	json_decref(jf->state);
 	json_decref(jf->old_state);
 	memset(jf, 0, sizeof(*jf));
@@ -94,39 +89,16 @@ jobfiles_log(struct jobfiles *jf, const char *fmt, ...)
 	sb_release(&line);
 }
 
-void
-jobfiles_set_time(json_t *obj, const char *key, double t)
-{
-	char ts[32];
-
-	time_iso8601(t, ts, sizeof(ts));
-	json_object_set_new(obj, key, json_string(ts));
-}
-
 int
 jobfiles_event(struct jobfiles *jf, const char *event, json_t *fields)
 {
-	json_t *ev = json_object();
-	const char *k;
-	json_t *v;
-	int rc;
-
-	jobfiles_set_time(ev, "time", time_now());
-	json_object_set_new(ev, "event", json_string(event));
-	if (fields)
-		json_object_foreach(fields, k, v)
-			json_object_set(ev, k, v);
-	rc = json_append_line(jf->events_path, ev);
-	json_decref(ev);
-	json_decref(fields);
-	return rc;
+	return job_event(jf->dir, event, fields);
 }
 
 int
 jobfiles_state_write(struct jobfiles *jf)
 {
-	jobfiles_set_time(jf->state, "updated", time_now());
-	return json_write_atomic(jf->state_path, jf->state);
+	return job_state_write(jf->dir, jf->state, 1);
 }
 
 int

@@ -9,7 +9,8 @@
  *
  * The snapshot is kept in memory as a JSON object (jf->state) that the
  * training loop edits; jobfiles_state_write() stamps "updated" and writes
- * it. See docs/formats.md for every field.
+ * it. The files' names, the state's keys and the event appender are
+ * job/state.h's; see docs/formats.md for every field.
  */
 #ifndef SPOOLBOARD_JOBFILES_H
 #define SPOOLBOARD_JOBFILES_H
@@ -18,7 +19,7 @@
 
 struct jobfiles {
 	char *dir;
-	char *log_path, *events_path, *metrics_path, *state_path;
+	char *log_path, *metrics_path;
 	int echo;		/* print log lines on stderr too */
 	int bar;		/* a progress bar is drawn on stderr */
 	int bar_shown;		/* the bar is on screen now */
@@ -29,7 +30,8 @@ struct jobfiles {
 
 /*
  * Create dir if needed and prepare the paths. An existing state.json is
- * loaded into jf->old_state (a damaged one is ignored with a warning).
+ * loaded into jf->old_state (a damaged one is ignored with a warning);
+ * jf->state starts as an empty object.
  * progress: 1 draw a bar on stderr, 0 never, -1 when stderr is a TTY.
  * 0 or -1 after error().
  */
@@ -40,13 +42,10 @@ void jobfiles_close(struct jobfiles *jf);
 void jobfiles_log(struct jobfiles *jf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/*
- * Append {"time": ..., "event": event, ...fields} to events.jsonl; fields
- * (an object or NULL) is stolen. 0 or -1.
- */
+/* job_event() for the job's directory: fields is stolen. 0 or -1. */
 int jobfiles_event(struct jobfiles *jf, const char *event, json_t *fields);
 
-/* Stamp state.updated and replace state.json. 0 or -1. */
+/* job_state_write() of jf->state, durably. 0 or -1. */
 int jobfiles_state_write(struct jobfiles *jf);
 
 /*
@@ -65,8 +64,5 @@ void jobfiles_progress(struct jobfiles *jf, double frac, int epoch,
 
 /* Remove the bar from the screen (before exit). */
 void jobfiles_progress_done(struct jobfiles *jf);
-
-/* Set key in jf->state to the ISO 8601 form of t (seconds since epoch). */
-void jobfiles_set_time(json_t *obj, const char *key, double t);
 
 #endif

@@ -76,7 +76,7 @@ write_predictions(struct run *r, const float *pred)
 	const struct dataset *ds = &r->ds;
 	struct strbuf sb = STRBUF_INIT;
 	size_t n = ds->nsamples[SPLIT_TEST], D = (size_t)r->D;
-	char *path = path_join(r->jf.dir, "predictions.csv");
+	char *path = path_join(r->jf.dir, JOB_PREDICTIONS);
 	int rc;
 
 	sb_adds(&sb, "row");
@@ -220,7 +220,7 @@ results_stage_test(struct run *r)
 	if (r->ds.nsamples[SPLIT_TEST] == 0) {
 		jobfiles_log(&r->jf, "test: no test samples (data.split.test "
 			     "is 0); skipped");
-		run_stage_end(r, STAGE_TEST, "skipped");
+		run_stage_end(r, STAGE_TEST, JOB_SKIPPED);
 		return 0;
 	}
 	loss = epoch_evaluate(r, SPLIT_TEST, &m, &pred);
@@ -283,7 +283,7 @@ results_stage_test(struct run *r)
 		return -1;
 	}
 	free(pred);
-	run_stage_end(r, STAGE_TEST, "completed");
+	run_stage_end(r, STAGE_TEST, JOB_COMPLETED);
 	return 0;
 }
 
@@ -339,7 +339,7 @@ int
 results_stage_save(struct run *r)
 {
 	struct arc_member m[3];
-	char *path = path_join(r->jf.dir, "model.tar.zst");
+	char *path = path_join(r->jf.dir, JOB_MODEL);
 	json_t *norm = normalization_json(r);
 	char *cfg = json_to_string(r->cfg.json);
 	char *nj = json_to_string(norm);
@@ -351,7 +351,7 @@ results_stage_save(struct run *r)
 	m[1].name = (char *)"normalization.json";
 	m[1].data = nj;
 	m[1].size = strlen(nj);
-	m[2].name = (char *)"config.json";
+	m[2].name = (char *)JOB_CONFIG;
 	m[2].data = cfg;
 	m[2].size = strlen(cfg);
 	rc = arc_write(path, m, 3);
@@ -361,7 +361,7 @@ results_stage_save(struct run *r)
 	json_decref(norm);
 	if (rc == 0) {
 		jobfiles_log(&r->jf, "saved model.tar.zst");
-		run_stage_end(r, STAGE_SAVE, "completed");
+		run_stage_end(r, STAGE_SAVE, JOB_COMPLETED);
 	}
 	free(path);
 	return rc;

@@ -3,10 +3,11 @@
  *
  * Each stage is begun and ended through run_stage_begin/run_stage_end,
  * which update state.json and events.jsonl, so the job directory always
- * tells where the run is. A run ends through run_finish, directly or by
+ * tells where the run is. A run ends through run_complete, or by
  * run_fail (the message, the stage and a hint in the state) or run_cancel.
  */
 #include "runner/train/run.h"
+#include "job/state.h"
 #include "runner/train/ckpt.h"
 #include "lib/error.h"
 #include "lib/timeutil.h"
@@ -18,10 +19,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-static const char *const stage_names[NSTAGES] = {
-	"load", "prepare", "train", "test", "save"
-};
 
 volatile sig_atomic_t run_stop_signal;
 
@@ -85,59 +82,59 @@ run_update_resources(struct run *r)
 	r->cpu_wall0 = now;
 }
 
-static json_t *
-stage_obj(struct run *r, enum stage s)
-{
-	return json_array_get(json_object_get(r->jf.state, "stages"), s);
-}
-
 void
 run_stage_begin(struct run *r, enum stage s)
 {
-	json_t *st = stage_obj(r, s);
+	json_t *st = job_state_stage(r->jf.state, s);
+	const char *running = job_status_name(JOB_RUNNING);
 
 	r->stage = s;
 	r->stage_t0 = time_mono();
-	json_object_set_new(st, "status", json_string("running"));
-	jobfiles_set_time(st, "started", time_now());
-	json_object_set_new(r->jf.state, "stage", json_string(stage_names[s]));
+	json_object_set_new(st, "status", json_string(running));
+	job_state_set_time(st, "started", time_now());
+	json_object_set_new(r->jf.state, "stage",
+			    json_string(job_stage_name(s)));
 	jobfiles_event(&r->jf, "stage", json_pack("{s:s,s:s}", "stage",
-		       stage_names[s], "status", "running"));
+		       job_stage_name(s), "status", running));
 	jobfiles_state_write(&r->jf);
 }
 
 void
-run_stage_end(struct run *r, enum stage s, const char *status)
+run_stage_end(struct run *r, enum stage s, enum job_status status)
 {
-	json_t *st = stage_obj(r, s);
+	json_t *st = job_state_stage(r->jf.state, s);
 	double secs = time_mono() - r->stage_t0;
 
-	json_object_set_new(st, "status", json_string(status));
-	jobfiles_set_time(st, "ended", time_now());
+	json_object_set_new(st, "status", json_string(job_status_name(status)));
+	job_state_set_time(st, "ended", time_now());
 	json_object_set_new(st, "seconds", json_num(secs));
 	jobfiles_event(&r->jf, "stage", json_pack("{s:s,s:s,s:o}", "stage",
-		       stage_names[s], "status", status, "seconds",
-		       json_num(secs)));
+		       job_stage_name(s), "status", job_status_name(status),
+		       "seconds", json_num(secs)));
 }
 
-/* End the run with status (completed, failed, cancelled). */
-int
-run_finish(struct run *r, const char *status, int code)
+/* End the run: the final state, recorded as the runner would. */
+static int
+finish(struct run *r, enum job_status status, const char *message,
+       const char *hint, int code)
 {
 	json_t *st = r->jf.state;
 
-	json_object_set_new(st, "status", json_string(status));
-	jobfiles_set_time(st, "ended", time_now());
-	json_object_set_new(st, "eta_seconds", json_null());
-	json_object_set_new(st, "pid", json_null());
-	if (code == TRAIN_COMPLETED)
+	job_state_finish(st, status, message, hint);
+	if (status == JOB_COMPLETED)
 		json_object_set_new(st, "progress", json_real(1.0));
 	run_update_resources(r);
 	jobfiles_state_write(&r->jf);
 	jobfiles_event(&r->jf, "finished", json_pack("{s:s,s:i}", "status",
-		       status, "exit", code));
+		       job_status_name(status), "exit", code));
 	jobfiles_progress_done(&r->jf);
 	return code;
+}
+
+int
+run_complete(struct run *r)
+{
+	return finish(r, JOB_COMPLETED, NULL, NULL, TRAIN_COMPLETED);
 }
 
 /* Fail the current stage with message and hint. */
@@ -147,11 +144,8 @@ run_fail(struct run *r, const char *message, const char *hint)
 	jobfiles_log(&r->jf, "error: %s", message);
 	if (hint && *hint)
 		jobfiles_log(&r->jf, "hint: %s", hint);
-	run_stage_end(r, r->stage, "failed");
-	json_object_set_new(r->jf.state, "error", json_pack("{s:s,s:s,s:s?}",
-		"message", message, "stage", stage_names[r->stage], "hint",
-		hint && *hint ? hint : NULL));
-	return run_finish(r, "failed", TRAIN_FAILED);
+	run_stage_end(r, r->stage, JOB_FAILED);
+	return finish(r, JOB_FAILED, message, hint, TRAIN_FAILED);
 }
 
 /* Stop on SIGTERM/SIGINT, with a checkpoint once training has begun. */
@@ -163,8 +157,8 @@ run_cancel(struct run *r)
 	jobfiles_log(&r->jf, "cancelled by %s at epoch %d",
 		     run_stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
 		     r->epoch);
-	run_stage_end(r, r->stage, "cancelled");
-	return run_finish(r, "cancelled", TRAIN_CANCELLED);
+	run_stage_end(r, r->stage, JOB_CANCELLED);
+	return finish(r, JOB_CANCELLED, NULL, NULL, TRAIN_CANCELLED);
 }
 
 const char *
@@ -200,60 +194,22 @@ job_id(const char *dir)
 void
 run_state_init(struct run *r, int threads)
 {
-	json_t *st = r->jf.state, *old = r->jf.old_state;
-	json_t *stages = json_array(), *tags = json_array();
-	char host[256] = "";
+	struct job_order order = { r->cfg.priority, time_now_us(), 0 };
 	char *id = job_id(r->jf.dir);
-	double now = time_now();
-	json_int_t attempt = 1;
+	json_t *st = job_state_new(id, &r->cfg, &order);
 
-	for (size_t i = 0; i < r->cfg.ntags; i++)
-		json_array_append_new(tags, json_string(r->cfg.tags[i]));
-	for (int s = 0; s < NSTAGES; s++)
-		json_array_append_new(stages, json_pack("{s:s,s:s,s:n,s:n,s:n}",
-			"name", stage_names[s], "status", "pending",
-			"started", "ended", "seconds"));
-	gethostname(host, sizeof(host) - 1);
-	if (json_is_integer(json_object_get(old, "attempt")))
-		attempt = json_integer_value(json_object_get(old, "attempt"));
-
-	json_object_set_new(st, "id", json_string(id));
-	json_object_set_new(st, "name", json_string(r->cfg.name));
-	json_object_set_new(st, "tags", tags);
-	json_object_set_new(st, "status", json_string("running"));
-	json_object_set_new(st, "stage", json_string("load"));
-	json_object_set_new(st, "stages", stages);
-	json_object_set_new(st, "progress", json_real(0));
-	json_object_set_new(st, "epoch", json_integer(0));
-	json_object_set_new(st, "epochs", json_integer(r->cfg.train.epochs));
-	json_object_set_new(st, "step", json_integer(0));
-	json_object_set_new(st, "train_loss", json_null());
-	json_object_set_new(st, "val_loss", json_null());
-	json_object_set_new(st, "best", json_null());
-	json_object_set_new(st, "metrics", json_object());
-	if (json_is_string(json_object_get(old, "created")))
-		json_object_set(st, "created", json_object_get(old, "created"));
-	else
-		jobfiles_set_time(st, "created", now);
-	jobfiles_set_time(st, "started", now);
-	jobfiles_set_time(st, "updated", now);
-	json_object_set_new(st, "ended", json_null());
-	json_object_set_new(st, "eta_seconds", json_null());
-	json_object_set_new(st, "attempt", json_integer(attempt));
-	json_object_set_new(st, "priority", json_integer(r->cfg.priority));
-	json_object_set_new(st, "resumed_from", json_null());
+	job_state_carry(st, r->jf.old_state);
+	json_object_set_new(st, "status", json_string(job_status_name(
+		JOB_RUNNING)));
+	json_object_set_new(st, "stage", json_string(job_stage_name(
+		STAGE_LOAD)));
+	job_state_set_time(st, "started", (double)order.created_us / 1e6);
 	json_object_set_new(st, "pid", json_integer(getpid()));
-	json_object_set_new(st, "host", json_string(host));
 	json_object_set_new(st, "threads", json_integer(threads));
 	json_object_set_new(st, "resources", json_pack("{s:f,s:f}", "cpu_pct",
 		0.0, "rss_mb", rss_mb()));
-	json_object_set_new(st, "checkpoints", json_array());
-	json_object_set_new(st, "error", json_null());
-	json_object_set_new(st, "model", json_pack("{s:s}", "type",
-		model_type_name(r->cfg.model.type)));
-	json_object_set_new(st, "data", json_pack("{s:s}", "path",
-		r->cfg.data.path));
-	json_object_set_new(st, "test", json_null());
+	json_decref(r->jf.state);
+	r->jf.state = st;
 	free(id);
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "job/config.h"
+#include "job/state.h"
 #include "runner/train/data.h"
 #include "runner/train/jobfiles.h"
 #include "lib/json.h"
@@ -23,9 +24,6 @@
 #include "runner/train/optim.h"
 #include "runner/train/rng.h"
 #include "runner/train/train.h"
-
-enum stage { STAGE_LOAD, STAGE_PREPARE, STAGE_TRAIN, STAGE_TEST, STAGE_SAVE,
-	     NSTAGES };
 
 struct run {
 	const struct train_opts *opts;
@@ -86,13 +84,13 @@ void run_update_resources(struct run *r);
 void run_stage_begin(struct run *r, enum stage s);
 
 /* End stage s with status and its duration (state written later). */
-void run_stage_end(struct run *r, enum stage s, const char *status);
+void run_stage_end(struct run *r, enum stage s, enum job_status status);
 
 /*
- * End the run with status (completed, failed, cancelled): the final
- * state.json and the "finished" event. Returns code, the exit status.
+ * End the run completed: the final state.json and the "finished" event.
+ * Returns TRAIN_COMPLETED, the exit status.
  */
-int run_finish(struct run *r, const char *status, int code);
+int run_complete(struct run *r);
 
 /*
  * Fail the current stage with message and hint (NULL or "": none), in
@@ -110,8 +108,9 @@ int run_cancel(struct run *r);
 const char *run_stage_hint(enum stage s);
 
 /*
- * The initial state.json: everything known before the data is read (the
- * config is loaded and r->jf open); threads is the number the run uses.
+ * The initial state.json, replacing r->jf.state: job_state_new's, with
+ * what outlives a run carried from the old state (job_state_carry), the
+ * status running in the load stage; threads is the number the run uses.
  */
 void run_state_init(struct run *r, int threads);
 

@@ -42,7 +42,7 @@ load_config(struct run *r)
 	const struct train_opts *o = r->opts;
 	struct strbuf problems = STRBUF_INIT;
 	char *path = o->config ? xstrdup(o->config) :
-		     path_join(o->jobdir, "config.json");
+		     path_join(o->jobdir, JOB_CONFIG);
 	int n;
 
 	n = config_load(&r->cfg, path, &problems);
@@ -66,7 +66,7 @@ data_root(const struct train_opts *o)
 	if (o->data_root)
 		return xstrdup(o->data_root);
 	copy = o->config ? xstrdup(o->config) :
-	       path_join(o->jobdir, "config.json");
+	       path_join(o->jobdir, JOB_CONFIG);
 	root = xstrdup(dirname(copy));
 	free(copy);
 	return root;
@@ -109,7 +109,7 @@ stage_load(struct run *r)
 	if (ds->lookback)
 		json_object_set_new(data, "window", json_pack("{s:i,s:i}",
 			"lookback", ds->lookback, "horizon", ds->horizon));
-	run_stage_end(r, STAGE_LOAD, "completed");
+	run_stage_end(r, STAGE_LOAD, JOB_COMPLETED);
 	return 0;
 }
 
@@ -160,7 +160,7 @@ stage_prepare(struct run *r)
 			    json_string(loss_type_name(r->cfg.loss.type)));
 	json_object_set_new(model, "optimizer",
 			    json_string(optim_type_name(r->cfg.train.optimizer)));
-	run_stage_end(r, STAGE_PREPARE, "completed");
+	run_stage_end(r, STAGE_PREPARE, JOB_COMPLETED);
 	return 0;
 }
 
@@ -179,7 +179,7 @@ job_lock(struct run *r, const char *dir)
 
 	if (mkdir_p(dir) < 0)
 		return -1;
-	path = path_join(dir, ".lock");
+	path = path_join(dir, JOB_LOCK);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		error("cannot open '%s': %s", path, strerror(errno));
@@ -227,7 +227,7 @@ run_stages(struct run *r)
 	if (results_stage_save(r) < 0)
 		goto stopped;
 	jobfiles_log(&r->jf, "completed in %.1fs", time_mono() - r->t0);
-	return run_finish(r, "completed", TRAIN_COMPLETED);
+	return run_complete(r);
 stopped:
 	if (run_stop_signal && !*error_last())
 		return run_cancel(r);
@@ -257,9 +257,9 @@ train_run(const struct train_opts *opts)
 		close(r.lock_fd);
 		return TRAIN_FAILED;
 	}
-	r.ckpt_dir = path_join(opts->jobdir, "checkpoints");
+	r.ckpt_dir = path_join(opts->jobdir, JOB_CHECKPOINTS);
 	if (opts->config) {
-		char *p = path_join(opts->jobdir, "config.json");
+		char *p = path_join(opts->jobdir, JOB_CONFIG);
 
 		rc = json_write_atomic(p, r.cfg.json);
 		free(p);

@@ -8,7 +8,7 @@ static void
 parse_is(const char *name, const char *body, enum control_action want,
 	 const char *want_id)
 {
-	char id[SPOOL_ID_MAX + 1];
+	char id[JOB_ID_MAX + 1];
 	enum control_action a = control_parse(name, body, id);
 
 	ok(a == want, "'%s' parses to %d (got %d)", name, want, a);

@@ -6,10 +6,21 @@
 #include "lib/error.h"
 #include "tap.h"
 
+/* Push with the claims' arrival numbers in push order. */
+static int
+push(struct queue *q, const char *id, int prio, double created,
+     double not_before)
+{
+	static long long seq;
+	struct job_order o = { prio, (long long)(created * 1e6), ++seq };
+
+	return queue_push(q, id, &o, not_before);
+}
+
 static void
 pop_is(struct queue *q, double now, const char *want)
 {
-	char id[SPOOL_ID_MAX + 1] = "";
+	char id[JOB_ID_MAX + 1] = "";
 	int got = queue_pop(q, now, id);
 
 	if (want)
@@ -24,11 +35,11 @@ main(void)
 	struct queue q = QUEUE_INIT;
 	char big[100];
 
-	queue_push(&q, "a", 0, 10, 0);
-	queue_push(&q, "b", 0, 11, 0);
-	queue_push(&q, "c", 5, 12, 0);
-	queue_push(&q, "d", 0, 10, 0);
-	queue_push(&q, "e", -1, 1, 0);
+	push(&q, "a", 0, 10, 0);
+	push(&q, "b", 0, 11, 0);
+	push(&q, "c", 5, 12, 0);
+	push(&q, "d", 0, 10, 0);
+	push(&q, "e", -1, 1, 0);
 	ok(q.n == 5, "five queued");
 	ok(queue_position(&q, "c") == 0, "c is next");
 	ok(queue_position(&q, "e") == 4, "e is last");
@@ -40,8 +51,8 @@ main(void)
 	pop_is(&q, 100, "e");	/* lower priority last, however old */
 	pop_is(&q, 100, NULL);
 
-	queue_push(&q, "late", 9, 1, 200);
-	queue_push(&q, "now", 0, 50, 0);
+	push(&q, "late", 9, 1, 200);
+	push(&q, "now", 0, 50, 0);
 	ok(queue_next_time(&q, 100) == 200, "next backoff time");
 	pop_is(&q, 100, "now");	/* late is waiting despite priority */
 	pop_is(&q, 100, NULL);
@@ -49,8 +60,8 @@ main(void)
 	pop_is(&q, 200, "late");
 	ok(queue_next_time(&q, 100) == 0, "nothing waits");
 
-	queue_push(&q, "x", 0, 1, 0);
-	queue_push(&q, "x", 3, 1, 0);
+	push(&q, "x", 0, 1, 0);
+	push(&q, "x", 3, 1, 0);
 	ok(q.n == 1, "pushing twice updates");
 	ok(queue_has(&q, "x"), "x queued");
 	ok(queue_remove(&q, "x") == 1, "removed");
@@ -60,16 +71,16 @@ main(void)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	error_set_quiet(1);
-	ok(queue_push(&q, big, 0, 0, 0) < 0, "too long an id refused");
+	ok(push(&q, big, 0, 0, 0) < 0, "too long an id refused");
 
 	for (int i = 0; i < 1000; i++) {
 		char id[16];
 
 		snprintf(id, sizeof(id), "j%04d", i);
-		queue_push(&q, id, i % 3, 1000 + i / 10, 0);
+		push(&q, id, i % 3, 1000 + i / 10, 0);
 	}
 	{
-		char id[SPOOL_ID_MAX + 1];
+		char id[JOB_ID_MAX + 1];
 		int prev_prio = 9, prev_n = -1, fine = 1, n = 0;
 
 		while (queue_pop(&q, 1e9, id)) {

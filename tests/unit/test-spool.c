@@ -12,17 +12,17 @@
 static void
 reduce(const char *name, const char *want)
 {
-	char id[SPOOL_ID_MAX + 1];
+	char id[JOB_ID_MAX + 1];
 
-	spool_id_reduce(name, id, SPOOL_ID_MAX);
+	spool_id_reduce(name, id, JOB_ID_MAX);
 	is_str(id, want, "reduce '%s'", name);
-	ok(spool_id_valid(id), "reduced '%s' is valid", name);
+	ok(job_id_valid(id), "reduced '%s' is valid", name);
 }
 
 static void
 test_ids(void)
 {
-	char long_name[200], want[SPOOL_ID_MAX + 1];
+	char long_name[200], want[JOB_ID_MAX + 1];
 
 	reduce("housing-mlp.json", "housing-mlp");
 	reduce("a b/c$.json", "a_b_c_");
@@ -34,19 +34,19 @@ test_ids(void)
 	reduce("h\xc3\xa9.json", "h__");
 	memset(long_name, 'a', 150);
 	strcpy(long_name + 150, ".json");
-	memset(want, 'a', SPOOL_ID_MAX);
-	want[SPOOL_ID_MAX] = '\0';
+	memset(want, 'a', JOB_ID_MAX);
+	want[JOB_ID_MAX] = '\0';
 	reduce(long_name, want);
 
-	ok(spool_id_valid("a-b_c.9"), "valid id");
-	ok(!spool_id_valid(""), "empty id refused");
-	ok(!spool_id_valid("."), "'.' refused");
-	ok(!spool_id_valid(".."), "'..' refused");
-	ok(!spool_id_valid("a/b"), "slash refused");
-	ok(spool_id_valid(want), "64 bytes accepted");
-	memset(long_name, 'b', SPOOL_ID_MAX + 1);
-	long_name[SPOOL_ID_MAX + 1] = '\0';
-	ok(!spool_id_valid(long_name), "65 bytes refused");
+	ok(job_id_valid("a-b_c.9"), "valid id");
+	ok(!job_id_valid(""), "empty id refused");
+	ok(!job_id_valid("."), "'.' refused");
+	ok(!job_id_valid(".."), "'..' refused");
+	ok(!job_id_valid("a/b"), "slash refused");
+	ok(job_id_valid(want), "64 bytes accepted");
+	memset(long_name, 'b', JOB_ID_MAX + 1);
+	long_name[JOB_ID_MAX + 1] = '\0';
+	ok(!job_id_valid(long_name), "65 bytes refused");
 }
 
 static void
@@ -66,7 +66,7 @@ test_collisions(void)
 {
 	struct spool sp;
 	char *dir = tf_dir(), *a, *b, *c, *d, *e;
-	char base[SPOOL_ID_MAX + 1];
+	char base[JOB_ID_MAX + 1];
 
 	ok(spool_open(&sp, dir, NULL, dir) == 0, "spool created");
 	a = spool_id_reserve(&sp, "job");
@@ -75,12 +75,12 @@ test_collisions(void)
 	is_str(a, "job", "first keeps its name");
 	is_str(b, "job-2", "second gets -2");
 	is_str(c, "job-3", "third gets -3");
-	memset(base, 'z', SPOOL_ID_MAX);
-	base[SPOOL_ID_MAX] = '\0';
+	memset(base, 'z', JOB_ID_MAX);
+	base[JOB_ID_MAX] = '\0';
 	d = spool_id_reserve(&sp, base);
 	e = spool_id_reserve(&sp, base);
-	ok(d && strlen(d) == SPOOL_ID_MAX, "64-byte id kept");
-	ok(e && strlen(e) == SPOOL_ID_MAX && strcmp(e + 62, "-2") == 0,
+	ok(d && strlen(d) == JOB_ID_MAX, "64-byte id kept");
+	ok(e && strlen(e) == JOB_ID_MAX && strcmp(e + 62, "-2") == 0,
 	   "suffix fits in 64 bytes: %s", e ? e : "(null)");
 	free(a);
 	free(b);
