@@ -358,14 +358,15 @@ rejected_view(const char *spool)
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(names[i]);
 		char *path, *err;
+		int q;
 
 		if (len < 6 || strcmp(names[i] + len - 5, ".json"))
 			continue;
 		path = xasprintf("%s/%.*s.error", dir, (int)(len - 5),
 				 names[i]);
-		error_set_quiet(1);
+		q = error_set_quiet(1);
 		err = file_read_regular(path, NULL, ERROR_MAX);
-		error_set_quiet(0);
+		error_set_quiet(q);
 		if (err && !csvfile_utf8_valid(err)) {
 			free(err);
 			err = NULL;

@@ -26,10 +26,11 @@ static char *
 slurp(const char *path)
 {
 	char *s;
+	int q;
 
-	error_set_quiet(1);
+	q = error_set_quiet(1);
 	s = file_read(path, NULL, 0);
-	error_set_quiet(0);
+	error_set_quiet(q);
 	return s;
 }
 
