@@ -448,36 +448,6 @@ copy_asset(const char *templates, const char *www, const char *name)
 	return rc;
 }
 
-/* Remove path and, when it is a folder, everything under it. */
-static void
-remove_tree(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *e;
-
-		while (d && (e = readdir(d))) {
-			char *sub;
-
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			sub = path_join(path, e->d_name);
-			remove_tree(sub);
-			free(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 /* Whether name is one of the n sorted strings of names. */
 static int
 in_list(char *const *names, size_t n, const char *name)
@@ -711,11 +681,15 @@ remove_gone(const char *www, char *const *ids, size_t n,
 	for (size_t i = 0; i < nw; i++) {
 		const char *id = want ? want[i] : old[i];
 		char *path;
+		int q;
 
 		if (in_list(ids, n, id))
 			continue;
 		path = path_join(dir, id);
-		remove_tree(path);
+		/* silent, as before: the next render tries again */
+		q = error_set_quiet(1);
+		file_remove_tree(path);
+		error_set_quiet(q);
 		free(path);
 	}
 	if (old)
