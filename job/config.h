@@ -145,14 +145,6 @@ const char *loss_type_name(enum loss_type t);
 const char *optim_type_name(enum optim_type t);
 
 /*
- * Is data.path acceptable as a path below the data root? Relative, no
- * ".." component that climbs out, no NUL, and naming something below the
- * root rather than the root itself ("", ".", "a/.." are refused). 1 yes,
- * 0 no. Symlinks are the data loader's to check.
- */
-int config_path_is_safe(const char *path);
-
-/*
  * The edit distance between a and b (optimal string alignment: insert,
  * delete, substitute, swap two neighbours; ASCII letters compared without
  * case).
