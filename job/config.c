@@ -358,29 +358,3 @@ config_release(struct config *cfg)
 	free(cfg->hash);
 	memset(cfg, 0, sizeof *cfg);
 }
-
-/* ---- paths --------------------------------------------------------- */
-
-int
-config_path_is_safe(const char *path)
-{
-	int depth = 0;
-	const char *p = path;
-
-	if (!path || !*path || *path == '/')
-		return 0;
-	while (*p) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (--depth < 0)
-				return 0;
-		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
-			depth++;
-		}
-		p += n;
-		while (*p == '/')
-			p++;
-	}
-	return depth > 0;
-}

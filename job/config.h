@@ -38,12 +38,4 @@ int config_from_json(struct config *cfg, const json_t *root, const char *path,
 
 void config_release(struct config *cfg);
 
-/*
- * Is data.path acceptable as a path below the data root? Relative, no
- * ".." component that climbs out, no NUL, and naming something below the
- * root rather than the root itself ("", ".", "a/.." are refused). 1 yes,
- * 0 no. Symlinks are the data loader's to check.
- */
-int config_path_is_safe(const char *path);
-
 #endif

@@ -9,9 +9,9 @@
  * spell them, are given out from the same tables.
  */
 #include "job/schema.h"
-#include "job/config.h"	/* config_path_is_safe, until it moves to lib */
 #include "lib/pattern.h"
 #include "lib/error.h"
+#include "lib/path.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -173,7 +173,7 @@ read_path(struct obj *d, struct config *t)
 		field_problem(d->c, path,
 			      "must be at most %d bytes long, got %zu",
 			      DATA_PATH_MAX, strlen(s));
-	else if (!config_path_is_safe(s))
+	else if (!path_is_below(s))
 		field_bad(d->c, path, v,
 			  "must be a relative path inside the data root");
 	else

@@ -254,10 +254,10 @@ job_state_read(const char *jobdir, char *err, size_t n)
 	char *path = path_join(jobdir, JOB_STATE), *buf;
 	json_t *v = NULL;
 	size_t len;
+	int quiet = error_set_quiet(1);
 
-	error_set_quiet(1);
 	buf = file_read_regular(path, &len, JOB_STATE_MAX);
-	error_set_quiet(0);
+	error_set_quiet(quiet);
 	if (!buf)
 		snprintf(err, n, "%s", error_last());
 	else

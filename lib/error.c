@@ -50,10 +50,13 @@ error_clear(void)
 	last[0] = '\0';
 }
 
-void
-error_set_quiet(int q)
+int
+error_set_quiet(int on)
 {
-	quiet = q;
+	int old = quiet;
+
+	quiet = on;
+	return old;
 }
 
 void

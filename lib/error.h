@@ -28,8 +28,16 @@ const char *error_last(void);
 /* Forget the last message (error_last() returns "" afterwards). */
 void error_clear(void);
 
-/* When quiet, error() only records the message and prints nothing. */
-void error_set_quiet(int quiet);
+/*
+ * When quiet, error() only records the message and prints nothing.
+ * Returns the previous setting, so that quiet sections nest: a caller
+ * saves it and puts it back rather than switching quiet off,
+ *
+ *	int q = error_set_quiet(1);
+ *	...
+ *	error_set_quiet(q);
+ */
+int error_set_quiet(int on);
 
 noreturn void die_oom(void);
 

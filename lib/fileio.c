@@ -4,6 +4,7 @@
 #include "lib/fileio.h"
 #include "lib/error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -270,6 +271,69 @@ mkdir_p(const char *path)
 	}
 	free(p);
 	return 0;
+}
+
+/*
+ * Remove name in the directory at (a directory first emptied); shown is
+ * its path for messages. file_remove_tree without the start.
+ */
+static int
+remove_at(int at, const char *name, const char *shown)
+{
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	int fd, rc = 0;
+
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 :
+		       error("cannot remove '%s': %s", shown, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		goto unlink;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+		goto unlink;	/* no longer a directory: never enter it */
+	if (fd < 0)
+		return errno == ENOENT ? 0 :
+		       error("cannot open '%s': %s", shown, strerror(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return error("cannot read '%s': %s", shown, strerror(errno));
+	}
+	for (;;) {
+		char *sub;
+
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			if (errno)
+				rc = error("cannot read '%s': %s", shown,
+					   strerror(errno));
+			break;
+		}
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		sub = path_join(shown, e->d_name);
+		if (remove_at(dirfd(d), e->d_name, sub) < 0)
+			rc = -1;
+		free(sub);
+	}
+	closedir(d);
+	/* after a failure below, the directory is not empty: said already */
+	if (rc == 0 && unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		rc = error("cannot remove '%s': %s", shown, strerror(errno));
+	return rc;
+unlink:
+	if (unlinkat(at, name, 0) < 0 && errno != ENOENT)
+		return error("cannot remove '%s': %s", shown, strerror(errno));
+	return 0;
+}
+
+int
+file_remove_tree(const char *path)
+{
+	return remove_at(AT_FDCWD, path, path);
 }
 
 int

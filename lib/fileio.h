@@ -53,6 +53,19 @@ int fsync_parent(const char *path);
 int mkdir_p(const char *path);
 
 /*
+ * rm -r: remove path and, when it is a directory, everything under it.
+ * Symbolic links are never followed: a link, whether path itself or
+ * anywhere below it, is unlinked and what it points to is left alone (a
+ * directory is entered through O_NOFOLLOW, so one swapped for a link
+ * meanwhile is not entered either). Links in the components leading to
+ * path are the caller's. A path that does not exist is not an error.
+ * Goes on past a failure so that as much as possible is removed; each
+ * failure is reported with error(). 0 when path is gone, -1 when
+ * something stayed.
+ */
+int file_remove_tree(const char *path);
+
+/*
  * Is name safe to use as one path component taken from a directory
  * listing: [A-Za-z0-9._-]{1,64}, not starting with '.'? 1 yes, 0 no.
  */

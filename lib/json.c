@@ -46,10 +46,11 @@ json_load_path(const char *path, size_t max, char *err, size_t n)
 	size_t len;
 	char *buf;
 	json_t *v;
+	int q;
 
-	error_set_quiet(1);
+	q = error_set_quiet(1);
 	buf = file_read(path, &len, max);
-	error_set_quiet(0);
+	error_set_quiet(q);
 	if (!buf) {
 		if (err && n)
 			snprintf(err, n, "%s", error_last());

@@ -359,14 +359,15 @@ rejected_view(const char *spool)
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(names[i]);
 		char *path, *err;
+		int q;
 
 		if (len < 6 || strcmp(names[i] + len - 5, ".json"))
 			continue;
 		path = xasprintf("%s/%.*s.error", dir, (int)(len - 5),
 				 names[i]);
-		error_set_quiet(1);
+		q = error_set_quiet(1);
 		err = file_read_regular(path, NULL, ERROR_MAX);
-		error_set_quiet(0);
+		error_set_quiet(q);
 		if (err && !csvfile_utf8_valid(err)) {
 			free(err);
 			err = NULL;
@@ -444,36 +445,6 @@ copy_asset(const char *templates, const char *www, const char *name)
 	free(src);
 	free(dst);
 	return rc;
-}
-
-/* Remove path and, when it is a folder, everything under it. */
-static void
-remove_tree(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *e;
-
-		while (d && (e = readdir(d))) {
-			char *sub;
-
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			sub = path_join(path, e->d_name);
-			remove_tree(sub);
-			free(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
 }
 
 /* Whether name is one of the n sorted strings of names. */
@@ -711,11 +682,15 @@ remove_gone(const char *www, char *const *ids, size_t n,
 	for (size_t i = 0; i < nw; i++) {
 		const char *id = want ? want[i] : old[i];
 		char *path;
+		int q;
 
 		if (in_list(ids, n, id))
 			continue;
 		path = path_join(dir, id);
-		remove_tree(path);
+		/* silent, as before: the next render tries again */
+		q = error_set_quiet(1);
+		file_remove_tree(path);
+		error_set_quiet(q);
 		free(path);
 	}
 	if (old)

@@ -231,15 +231,15 @@ metrics_view(json_t *v, const char *dir)
 	double *x = NULL;
 	size_t len;
 	long ex;
-	int rc;
+	int rc, q;
 
 	json_object_set_new(v, "charts", charts);
 	json_object_set_new(v, "cards", cards);
-	error_set_quiet(1);
+	q = error_set_quiet(1);
 	buf = file_read_regular(path, &len, METRICS_MAX);
 	rc = buf ? csvfile_parse(&m, buf, len, ',', path,
 				 CSVFILE_PARTIAL_TAIL) : -1;
-	error_set_quiet(0);
+	error_set_quiet(q);
 	free(buf);
 	free(path);
 	if (rc < 0)
@@ -452,10 +452,11 @@ events_view(const char *dir)
 	char *path = path_join(dir, JOB_EVENTS), *buf, *line, *end;
 	json_t *all = json_array(), *out;
 	size_t n, first;
+	int q;
 
-	error_set_quiet(1);
+	q = error_set_quiet(1);
 	buf = file_read_regular(path, &n, STATE_MAX);
-	error_set_quiet(0);
+	error_set_quiet(q);
 	free(path);
 	for (line = buf; line && *line; line = end ? end + 1 : NULL) {
 		char err[64], *text;
@@ -565,10 +566,11 @@ load_json(const char *dir, const char *name, char *err, size_t n)
 	char *path = path_join(dir, name), *buf;
 	json_t *v = NULL;
 	size_t len;
+	int q;
 
-	error_set_quiet(1);
+	q = error_set_quiet(1);
 	buf = file_read_regular(path, &len, STATE_MAX);
-	error_set_quiet(0);
+	error_set_quiet(q);
 	if (buf)
 		v = json_load_buf(path, buf, len, err, n);
 	else

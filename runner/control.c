@@ -10,8 +10,6 @@
 #include "lib/fileio.h"
 #include "lib/timeutil.h"
 
-#include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,24 +87,6 @@ control_write(const struct spool *sp, const char *id, enum control_action a)
 }
 
 static int
-remove_entry(const char *path, const struct stat *st, int flag,
-	     struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0)
-		return error("cannot remove '%s': %s", path, strerror(errno));
-	return 0;
-}
-
-/* rm -r of a directory inside the spool (symlinks are not followed). */
-static int
-remove_tree(const char *dir)
-{
-	return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
-}
-
-static int
 requeue(const struct spool *sp, const char *id, json_t *st, int fresh)
 {
 	json_int_t attempt = json_integer_value(json_object_get(st,
@@ -116,7 +96,7 @@ requeue(const struct spool *sp, const char *id, json_t *st, int fresh)
 
 	if (fresh) {
 		dir = spool_job_path(sp, id, JOB_CHECKPOINTS);
-		if (access(dir, F_OK) == 0 && remove_tree(dir) < 0) {
+		if (access(dir, F_OK) == 0 && file_remove_tree(dir) < 0) {
 			free(dir);
 			return -1;
 		}
@@ -189,7 +169,7 @@ control_apply(const struct spool *sp, const char *id, enum control_action a,
 				   job_status_name(status));
 			break;
 		}
-		rc = remove_tree(dir);
+		rc = file_remove_tree(dir);
 		break;
 	default:
 		rc = error("%s: unknown request", id);

@@ -705,17 +705,18 @@ static void
 retry_unrecorded(struct daemon *d)
 {
 	size_t i = 0;
+	int q;
 
 	while (i < d->nunrec) {
 		struct unrecorded *u = &d->unrec[i];
 
-		error_set_quiet(1);
+		q = error_set_quiet(1);
 		if (fail_job(d, u->id, u->msg, "free space on the spool's "
 			     "filesystem, then retry the job", 0) == 0)
 			*u = d->unrec[--d->nunrec];
 		else
 			i++;
-		error_set_quiet(0);
+		error_set_quiet(q);
 	}
 }
 

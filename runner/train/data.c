@@ -2,9 +2,9 @@
  * data.c - a job's data: CSV in, normalized split samples out; see data.h.
  *
  * data_load() runs in steps, each able to fail with a message that names
- * the file and the place: resolve data.path under the data root (first by
- * its components, then with realpath, so neither ".." nor a symlink
- * leaves the root), read and decompress the file (lib/arc), parse it
+ * the file and the place: resolve data.path under the data root (lib/path:
+ * first by its components, then with realpath, so neither ".." nor a
+ * symlink leaves the root), read and decompress the file (lib/arc), parse it
  * (lib/csvfile), pick the columns, drop or refuse rows with missing
  * cells, convert the cells to double (or class indices), build the
  * samples and split them, take the statistics over the train rows and
@@ -16,11 +16,11 @@
 #include "lib/arc.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
+#include "lib/path.h"
 #include "lib/pattern.h"
 #include "runner/train/rng.h"
 #include "lib/strbuf.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -43,57 +43,23 @@ struct load {
 static char *
 resolve(const char *root, const char *rel)
 {
-	char *rroot = NULL, *joined = NULL, *rfile = NULL;
+	struct strbuf why = STRBUF_INIT;
 	struct stat st;
-	size_t n;
+	char *real;
 
-	if (!rel || !*rel) {
-		error("data.path: no data file given");
+	if (path_inside("data root", root, "data.path", rel, &real,
+			&why) != 1) {
+		error("%s", sb_str(&why));
+		sb_release(&why);
 		return NULL;
 	}
-	if (rel[0] == '/') {
-		error("data.path: '%s' is an absolute path; give a path "
-		      "relative to the data root '%s'", rel, root);
-		return NULL;
-	}
-	if (!config_path_is_safe(rel)) {
-		error("data.path: '%s' leads outside the data root '%s' "
-		      "(through '..')", rel, root);
-		return NULL;
-	}
-	rroot = realpath(root, NULL);
-	if (!rroot) {
-		error("cannot use the data root '%s': %s", root,
-		      strerror(errno));
-		return NULL;
-	}
-	joined = path_join(root, rel);
-	rfile = realpath(joined, NULL);
-	if (!rfile) {
-		error("cannot open data file '%s' in the data root '%s': %s",
-		      rel, root, strerror(errno));
-		goto err;
-	}
-	n = strlen(rroot);
-	if (!(strcmp(rroot, "/") == 0 ||
-	      (strncmp(rfile, rroot, n) == 0 && rfile[n] == '/'))) {
-		error("data.path: '%s' resolves to '%s', outside the data "
-		      "root '%s' (through a symbolic link)", rel, rfile,
-		      rroot);
-		goto err;
-	}
-	if (stat(rfile, &st) < 0 || !S_ISREG(st.st_mode)) {
+	sb_release(&why);
+	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
 		error("data.path: '%s' is not a regular file", rel);
-		goto err;
+		free(real);
+		return NULL;
 	}
-	free(rroot);
-	free(joined);
-	return rfile;
-err:
-	free(rroot);
-	free(joined);
-	free(rfile);
-	return NULL;
+	return real;
 }
 
 /* s without surrounding white space: *b, *n. */

@@ -238,7 +238,7 @@ int
 train_run(const struct train_opts *opts)
 {
 	struct run r;
-	int threads, rc;
+	int threads, rc, q;
 
 	memset(&r, 0, sizeof(r));
 	r.lock_fd = -1;
@@ -285,9 +285,9 @@ train_run(const struct train_opts *opts)
 		     r.cfg.name, model_type_name(r.cfg.model.type),
 		     r.cfg.train.epochs, threads);
 	error_clear();
-	error_set_quiet(1);
+	q = error_set_quiet(1);
 	rc = run_stages(&r);
-	error_set_quiet(0);
+	error_set_quiet(q);
 	run_release(&r);
 	close(r.lock_fd);
 	return rc;

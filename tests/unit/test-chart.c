@@ -431,6 +431,7 @@ test_edges(void)
 	struct chart_series s = { "v", "s1", x, y, 4 };
 	struct chart c = { "e", "Edge", "x", "y", 1, 0, 0, &s, 1, 0 };
 	struct strbuf sb = STRBUF_INIT;
+	int q;
 
 	render_ok(&c, "log scale with zeros", "2 values &lt;= 0 not shown");
 	s.y = neg;
@@ -475,13 +476,13 @@ test_edges(void)
 	c.id = NULL;
 	render_ok(&c, "no strings", "aria-labelledby='chart-t'");
 
-	error_set_quiet(1);
+	q = error_set_quiet(1);
 	ok(chart_svg(&sb, NULL) == -1 && sb.len == 0, "NULL chart fails");
 	s.x = NULL;
 	c.nseries = 1;
 	ok(chart_svg(&sb, &c) == -1 && sb.len == 0, "NULL x fails");
 	ok(chart_table(&sb, &c) == -1 && sb.len == 0, "NULL x fails (table)");
-	error_set_quiet(0);
+	error_set_quiet(q);
 	sb_release(&sb);
 }
 

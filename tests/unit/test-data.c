@@ -768,7 +768,8 @@ test_paths(void)
 	free(cfg.data.path);
 	cfg.data.path = xstrdup("../in.csv");
 	p = xasprintf("data.path: '../in.csv' leads outside the data root "
-		      "'%s' (through '..')", root);
+		      "'%s' (through '..'); give a path that stays below it",
+		      root);
 	is_str(load_fails(), p, "'..' out of the root is refused");
 	free(p);
 	free(cfg.data.path);
@@ -790,8 +791,9 @@ test_paths(void)
 	ok(symlink(p, link) == 0, "make a symlink out of the root");
 	free(cfg.data.path);
 	cfg.data.path = xstrdup("link.csv");
-	ok(strstr(load_fails(), "data.path: 'link.csv' resolves to '") != NULL
-	   && strstr(error_last(), "outside the data root") != NULL,
+	ok(strstr(load_fails(), "data.path: 'link.csv' leads outside the data "
+		  "root '") != NULL &&
+	   strstr(error_last(), "(through a symbolic link, to '") != NULL,
 	   "a symlink leaving the root is refused: %s", error_last());
 	free(link);
 	link = path_join(root, "linkdir");
@@ -813,7 +815,7 @@ test_paths(void)
 
 	free(cfg.data.path);
 	cfg.data.path = xstrdup("absent.csv");
-	p = xasprintf("cannot open data file 'absent.csv' in the data root "
+	p = xasprintf("data.path: cannot open 'absent.csv' in the data root "
 		      "'%s': No such file or directory", root);
 	is_str(load_fails(), p, "a missing file");
 	free(p);
@@ -823,7 +825,10 @@ test_paths(void)
 	       "a directory");
 	free(cfg.data.path);
 	cfg.data.path = xstrdup("");
-	is_str(load_fails(), "data.path: no data file given", "empty path");
+	p = xasprintf("data.path: no path given; give the path of a file "
+		      "relative to the data root '%s'", root);
+	is_str(load_fails(), p, "empty path");
+	free(p);
 	free(sub);
 }
 

@@ -1,12 +1,17 @@
 /*
  * test-json.c - json_dump_web: compact JSON for the site that reads back
- * as the same value, with no raw '<' anywhere in it.
+ * as the same value, with no raw '<' anywhere in it; json_load_path
+ * leaves its caller's quiet setting as it found it.
  */
 #include "tap.h"
+#include "lib/error.h"
 #include "lib/json.h"
 #include "lib/strbuf.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* v dumped, checked for '<', parsed back and compared with v. */
 static void
@@ -64,6 +69,46 @@ random_strings(void)
 	   bad);
 }
 
+/*
+ * The bytes written to stderr while a quiet section reads a missing file
+ * with json_load_path and then reports an error of its own: json_load_path
+ * used to switch quiet off on its way out, so that error was printed (on
+ * a full disk, the daemon's rescan printed the same error every time).
+ */
+static void
+quiet_nests(void)
+{
+	char tmp[] = "/tmp/spoolboard-test-stderr.XXXXXX", err[256];
+	int fd = mkstemp(tmp), saved = dup(2), q, inner;
+	struct stat st;
+	json_t *v;
+
+	if (fd < 0 || saved < 0) {
+		ok(0, "# cannot capture stderr");
+		return;
+	}
+	fflush(stderr);
+	dup2(fd, 2);
+	q = error_set_quiet(1);
+	v = json_load_path("/nonexistent/spoolboard/x.json", 0, err,
+			   sizeof(err));
+	error("after json_load_path");
+	inner = error_set_quiet(q);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ok(v == NULL && strstr(err, "x.json") != NULL,
+	   "a missing file is an error in err: %s", err);
+	ok(q == 0 && inner == 1, "quiet still on after json_load_path");
+	if (fstat(fd, &st) < 0)
+		st.st_size = -1;
+	ok(st.st_size == 0, "nothing printed inside the quiet section "
+	   "(%lld bytes)", (long long)st.st_size);
+	ok(error_set_quiet(0) == 0, "quiet put back as it was");
+	close(fd);
+	unlink(tmp);
+}
+
 int
 main(void)
 {
@@ -96,5 +141,6 @@ main(void)
 	is_str(sb_str(&sb), "3.0", "a whole real keeps its point");
 	json_decref(v);
 	sb_release(&sb);
+	quiet_nests();
 	return tap_done();
 }

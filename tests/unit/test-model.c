@@ -236,8 +236,9 @@ static void
 test_invalid(void)
 {
 	struct model_spec s = spec_new(MODEL_MLP, 3, 1, 1, 4);
+	int q;
 
-	error_set_quiet(1);
+	q = error_set_quiet(1);
 	s.inputs = 0;
 	ok(model_new(&s) == NULL, "0 inputs refused");
 	s.inputs = 3;
@@ -256,7 +257,7 @@ test_invalid(void)
 	s.max_batch = 0;
 	s.layers = 1;
 	ok(model_new(&s) == NULL, "batch 0 refused");
-	error_set_quiet(0);
+	error_set_quiet(q);
 }
 
 /* Forward + backward with n threads; returns out then grads, malloc'd. */

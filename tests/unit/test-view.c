@@ -68,6 +68,7 @@ test_job(void)
 	json_t *v, *s;
 	const char *html;
 	char *ck;
+	int q;
 
 	put(dir, "state.json", state_ok, strlen(state_ok));
 	for (int i = 1; i <= 600; i++)
@@ -178,12 +179,12 @@ test_job(void)
 	       "spoolboard retry --fresh j", "but retried from scratch");
 	json_decref(v);
 	put(dir, "state.json", "{\"status\": \"running\", \"epo", 0);
-	error_set_quiet(1);
+	q = error_set_quiet(1);
 	v = view_job(dir, "j", &vo);
 	ok(v == NULL, "a half-written state gives no view");
 	put(dir, "state.json", "[1]", 0);
 	ok(view_job(dir, "j", &vo) == NULL, "a state without status, none");
-	error_set_quiet(0);
+	error_set_quiet(q);
 out:
 	sb_release(&log);
 	tf_cleanup(dir);

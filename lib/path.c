@@ -1,0 +1,138 @@
+/*
+ * path.c - is a path a user gave inside a root folder; see path.h.
+ *
+ * The text is looked at first, component by component, keeping the depth
+ * below the root: a ".." that takes it under zero climbs out. Then
+ * realpath(3) resolves root and root/rel, and the one must be a prefix of
+ * the other, ending at a '/'.
+ */
+#include "lib/path.h"
+#include "lib/fileio.h"
+#include "lib/strbuf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the text of a path says about where it leads. */
+enum shape {
+	SHAPE_BELOW,		/* something below the root */
+	SHAPE_EMPTY,		/* NULL or "" */
+	SHAPE_ABSOLUTE,		/* starts with '/' */
+	SHAPE_ROOT,		/* the root itself: ".", "a/.." */
+	SHAPE_CLIMBS		/* a ".." out of the root */
+};
+
+static enum shape
+shape_of(const char *rel)
+{
+	const char *p = rel;
+	int depth = 0;
+
+	if (!rel || !*rel)
+		return SHAPE_EMPTY;
+	if (*rel == '/')
+		return SHAPE_ABSOLUTE;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return SHAPE_CLIMBS;
+		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return depth > 0 ? SHAPE_BELOW : SHAPE_ROOT;
+}
+
+int
+path_is_below(const char *rel)
+{
+	return shape_of(rel) == SHAPE_BELOW;
+}
+
+/* The message for a path whose text leads elsewhere than below root. */
+static void
+say_shape(struct strbuf *why, enum shape s, const char *root_name,
+	  const char *root, const char *field, const char *rel)
+{
+	switch (s) {
+	case SHAPE_EMPTY:
+		sb_addf(why, "%s: no path given; give the path of a file "
+			"relative to the %s '%s'", field, root_name, root);
+		break;
+	case SHAPE_ABSOLUTE:
+		sb_addf(why, "%s: '%s' is an absolute path; give a path "
+			"relative to the %s '%s'", field, rel, root_name,
+			root);
+		break;
+	case SHAPE_ROOT:
+		sb_addf(why, "%s: '%s' names the %s '%s' itself; give the "
+			"path of a file below it", field, rel, root_name,
+			root);
+		break;
+	case SHAPE_CLIMBS:
+		sb_addf(why, "%s: '%s' leads outside the %s '%s' (through "
+			"'..'); give a path that stays below it", field, rel,
+			root_name, root);
+		break;
+	case SHAPE_BELOW:
+		break;
+	}
+}
+
+int
+path_inside(const char *root_name, const char *root, const char *field,
+	    const char *rel, char **real, struct strbuf *why)
+{
+	enum shape s = shape_of(rel);
+	char *rroot, *joined, *rfile;
+	size_t n;
+	int rc, e;
+
+	if (real)
+		*real = NULL;
+	if (s != SHAPE_BELOW) {
+		say_shape(why, s, root_name, root, field, rel);
+		return 0;
+	}
+	rroot = realpath(root, NULL);
+	if (!rroot) {
+		sb_addf(why, "cannot use the %s '%s': %s", root_name, root,
+			strerror(errno));
+		return -1;
+	}
+	joined = path_join(root, rel);
+	rfile = realpath(joined, NULL);
+	e = errno;
+	free(joined);
+	n = strlen(rroot);
+	if (!rfile) {
+		sb_addf(why, "%s: cannot open '%s' in the %s '%s': %s", field,
+			rel, root_name, root, strerror(e));
+		rc = -1;
+	} else if (strcmp(rroot, "/") == 0 ||
+		   (strncmp(rfile, rroot, n) == 0 && rfile[n] == '/')) {
+		rc = 1;
+	} else if (strcmp(rfile, rroot) == 0) {
+		sb_addf(why, "%s: '%s' names the %s '%s' itself (through a "
+			"symbolic link); give the path of a file below it",
+			field, rel, root_name, root);
+		rc = 0;
+	} else {
+		sb_addf(why, "%s: '%s' leads outside the %s '%s' (through a "
+			"symbolic link, to '%s'); give a path that stays "
+			"below it", field, rel, root_name, root, rfile);
+		rc = 0;
+	}
+	if (rc == 1 && real)
+		*real = rfile;
+	else
+		free(rfile);
+	free(rroot);
+	return rc;
+}

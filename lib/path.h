@@ -1,0 +1,44 @@
+/*
+ * path.h - is a path a user gave inside a root folder?
+ *
+ * A config names its data file relative to the data root (data.path under
+ * --data-root), and neither ".." nor a symbolic link may lead it out. The
+ * check is made in two places, with these functions and so in the same
+ * words: the schema looks at the text alone (path_is_below), the spool
+ * when it claims a config and the trainer when it opens the file also
+ * resolve links (path_inside).
+ */
+#ifndef SPOOLBOARD_PATH_H
+#define SPOOLBOARD_PATH_H
+
+struct strbuf;
+
+/*
+ * Does rel, by its text alone, name something below a root folder?
+ * Relative, no ".." component that climbs above the start, and naming
+ * something below the root rather than the root itself: "a/../b.csv" is
+ * fine; NULL, "", "/x", "../x", "a/../../x", ".", "a/.." are refused.
+ * Symbolic links are path_inside's to check. 1 yes, 0 no.
+ */
+int path_is_below(const char *rel);
+
+/*
+ * Is root/rel inside root? First by its text (path_is_below), then after
+ * resolving symbolic links with realpath(3), so that a link inside root
+ * cannot lead out of it. For messages, field names the setting rel comes
+ * from ("data.path") and root_name what the user calls root ("data
+ * root"). Returns
+ *	1   inside; when real is not NULL, *real is the resolved path of
+ *	    root/rel (the caller frees it);
+ *	0   outside: one line, without '\n', is appended to why, naming
+ *	    field, rel, root and what would be accepted, e.g.
+ *	    "data.path: '../x.csv' leads outside the data root 'd' (through
+ *	    '..'); give a path that stays below it";
+ *	-1  inside by its text, but root or root/rel cannot be resolved (a
+ *	    missing file): the reason is appended to why, as for 0.
+ * *real is NULL unless 1 is returned. Nothing is printed.
+ */
+int path_inside(const char *root_name, const char *root, const char *field,
+		const char *rel, char **real, struct strbuf *why);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * test-path.c - lib/path: the text check of a path below a root
+ * (path_is_below) and the full one that resolves links (path_inside),
+ * with the exact messages a user sees.
+ */
+#include "tap.h"
+#include "testfiles.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/path.h"
+#include "lib/strbuf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static char *root;
+
+static void
+test_text(void)
+{
+	static const struct {
+		const char *path;
+		int below;
+	} cases[] = {
+		{ "data/x.csv", 1 }, { "x.csv", 1 }, { "./x.csv", 1 },
+		{ "a/../x.csv", 1 }, { "a//b/./c.csv", 1 },
+		{ "a/b/../../c.csv", 1 }, { "..x/y.csv", 1 },
+		{ "x..csv", 1 }, { "", 0 }, { "/etc/passwd", 0 },
+		{ "../x.csv", 0 }, { "a/../../x.csv", 0 }, { "..", 0 },
+		{ ".", 0 }, { "a/..", 0 }, { "./", 0 }, { "a/b/../../..", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ok(path_is_below(cases[i].path) == cases[i].below,
+		   "path '%s' is %s", cases[i].path,
+		   cases[i].below ? "below" : "refused");
+	ok(!path_is_below(NULL), "NULL path refused");
+}
+
+/*
+ * path_inside(root, rel) returns want and says msg (printf-style, the
+ * root filled in for each %s): checked, and the message, and *real.
+ */
+static void
+check(const char *rel, int want, const char *msg, const char *name)
+{
+	static char unset[] = "unset";
+	struct strbuf why = STRBUF_INIT;
+	char *real = unset, *expect = NULL;
+	int rc = path_inside("data root", root, "data.path", rel, &real, &why);
+
+	ok(rc == want, "%s: returns %d (got %d: %s)", name, want, rc,
+	   sb_str(&why));
+	if (msg) {
+		expect = xasprintf(msg, root, root);
+		is_str(sb_str(&why), expect, "%s: the message", name);
+	} else {
+		is_str(sb_str(&why), "", "%s: no message", name);
+	}
+	ok(want == 1 ? real && real[0] == '/' : real == NULL,
+	   "%s: the real path %s", name, want == 1 ? "given" : "NULL");
+	if (want == 1)
+		free(real);
+	free(expect);
+	sb_release(&why);
+}
+
+static void
+test_inside(void)
+{
+	char *outside = tf_dir(), *p, *real, *rroot = realpath(root, NULL);
+	struct strbuf why = STRBUF_INIT;
+
+	p = path_join(root, "sub");
+	mkdir_p(p);
+	free(p);
+	free(tf_write(root, "sub/in.csv", "x\n"));
+	free(tf_write(outside, "secret.csv", "x\n"));
+
+	check("sub/in.csv", 1, NULL, "a file below the root");
+	check("./sub/../sub/in.csv", 1, NULL, "'..' that stays inside");
+	check("", 0, "data.path: no path given; give the path of a file "
+	      "relative to the data root '%s'", "empty");
+	check(NULL, 0, "data.path: no path given; give the path of a file "
+	      "relative to the data root '%s'", "NULL");
+	check("/etc/passwd", 0, "data.path: '/etc/passwd' is an absolute "
+	      "path; give a path relative to the data root '%s'", "absolute");
+	check("../in.csv", 0, "data.path: '../in.csv' leads outside the data "
+	      "root '%s' (through '..'); give a path that stays below it",
+	      "'..' out of the root");
+	check("sub/../..", 0, "data.path: 'sub/../..' leads outside the data "
+	      "root '%s' (through '..'); give a path that stays below it",
+	      "'..' out, a folder");
+	check("sub/..", 0, "data.path: 'sub/..' names the data root '%s' "
+	      "itself; give the path of a file below it", "the root itself");
+	check("absent.csv", -1, "data.path: cannot open 'absent.csv' in the "
+	      "data root '%s': No such file or directory", "a missing file");
+
+	/* links out of the root, to a file and through a folder */
+	p = path_join(outside, "secret.csv");
+	real = realpath(p, NULL);
+	free(p);
+	p = path_join(root, "link.csv");
+	ok(symlink(real, p) == 0, "a link out of the root");
+	free(p);
+	ok(path_inside("data root", root, "data.path", "link.csv", NULL,
+		       &why) == 0, "a link out is refused");
+	p = xasprintf("data.path: 'link.csv' leads outside the data root "
+		      "'%s' (through a symbolic link, to '%s'); give a path "
+		      "that stays below it", root, real);
+	is_str(sb_str(&why), p, "the message names where it leads");
+	free(p);
+	sb_reset(&why);
+	p = path_join(root, "linkdir");
+	ok(symlink(outside, p) == 0, "a link to a folder out of the root");
+	free(p);
+	ok(path_inside("data root", root, "data.path", "linkdir/secret.csv",
+		       NULL, &why) == 0 &&
+	   strstr(sb_str(&why), "through a symbolic link") != NULL,
+	   "a file under a linked folder out is refused");
+	sb_reset(&why);
+	p = path_join(root, "self");
+	ok(symlink(".", p) == 0, "a link to the root itself");
+	free(p);
+	check("self", 0, "data.path: 'self' names the data root '%s' itself "
+	      "(through a symbolic link); give the path of a file below it",
+	      "a link to the root");
+	p = path_join(root, "inside.csv");
+	ok(symlink("sub/in.csv", p) == 0, "a link inside the root");
+	free(p);
+	ok(path_inside("data root", root, "data.path", "inside.csv", &p,
+		       &why) == 1 && p && strstr(p, "/sub/in.csv") &&
+	   strncmp(p, rroot, strlen(rroot)) == 0,
+	   "a link that stays inside is fine, *real resolved");
+	free(p);
+
+	/* the root itself missing */
+	p = path_join(root, "none");
+	sb_reset(&why);
+	ok(path_inside("data root", p, "data.path", "x.csv", NULL, &why) ==
+	   -1, "a missing root cannot be resolved");
+	free(real);
+	real = xasprintf("cannot use the data root '%s': No such file or "
+			 "directory", p);
+	is_str(sb_str(&why), real, "the message names the root");
+	free(real);
+	free(p);
+
+	/* "/" as the root: everything is inside */
+	sb_reset(&why);
+	ok(path_inside("data root", "/", "data.path", rroot + 1, NULL, &why)
+	   == 1, "with the root '/', any existing path is inside");
+	sb_release(&why);
+	free(rroot);
+	tf_cleanup(outside);
+}
+
+int
+main(void)
+{
+	error_set_quiet(1);
+	root = tf_dir();
+	test_text();
+	test_inside();
+	tf_cleanup(root);
+	return tap_done();
+}
