@@ -22,7 +22,7 @@
 #include "runner/train/model.h"
 #include "runner/train/optim.h"
 #include "runner/train/rng.h"
-#include "runner/train/train.h"
+#include "runner/train/opts.h"
 
 enum stage { STAGE_LOAD, STAGE_PREPARE, STAGE_TRAIN, STAGE_TEST, STAGE_SAVE,
 	     NSTAGES };
