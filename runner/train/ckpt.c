@@ -19,7 +19,7 @@
  * stopped.
  */
 #include "runner/train/ckpt.h"
-#include "runner/train/checkpoint.h"
+#include "runner/train/ckptfile.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 
@@ -114,7 +114,7 @@ ckpt_epochs(struct run *r, size_t *n)
 	if (!d)
 		return NULL;
 	while ((e = readdir(d)) != NULL) {
-		int k = checkpoint_name_epoch(e->d_name);
+		int k = ckptfile_name_epoch(e->d_name);
 
 		if (k < 0)
 			continue;
@@ -247,7 +247,7 @@ ckpt_save(struct run *r)
 	ck.lr = r->lr;
 	ck.schedule_pos = r->epoch + (double)r->cursor / (double)nb;
 	if (mkdir_p(r->ckpt_dir) < 0 ||
-	    checkpoint_write(path, &ck, &bytes) < 0)
+	    ckptfile_write(path, &ck, &bytes) < 0)
 		goto out;
 	ckpt_record_set(r, name, r->epoch, bytes);
 	jobfiles_event(&r->jf, "checkpoint", json_pack("{s:s,s:i,s:I}",
@@ -350,7 +350,7 @@ ckpt_resume(struct run *r)
 		int rc;
 
 		ckpt_identity(r, &ck, ti);
-		rc = checkpoint_read(path, &ck);
+		rc = ckptfile_read(path, &ck);
 		why = error_last();
 		if (strncmp(why, path, strlen(path)) == 0 &&
 		    strncmp(why + strlen(path), ": ", 2) == 0)

@@ -1,7 +1,7 @@
 /*
  * ckpt.h - the run's checkpoints in JOBDIR/checkpoints: when they are
  * written, which are kept, best.tar.zst, the state's "checkpoints" list
- * and resuming from one. checkpoint.h is the file format they use.
+ * and resuming from one. ckptfile.h is the file format they use.
  */
 #ifndef SPOOLBOARD_CKPT_H
 #define SPOOLBOARD_CKPT_H

@@ -10,7 +10,7 @@
  */
 #include "runner/train/results.h"
 #include "lib/arc.h"
-#include "runner/train/checkpoint.h"
+#include "runner/train/ckptfile.h"
 #include "runner/train/evaluate.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
@@ -329,7 +329,7 @@ model_safetensors(struct run *r, size_t *len)
 			 "format_version", "1", "model",
 			 model_type_name(r->cfg.model.type), "config_hash",
 			 r->cfg.hash);
-	buf = checkpoint_weights(ti, nt, model_params(r->model), meta, len);
+	buf = ckptfile_weights(ti, nt, model_params(r->model), meta, len);
 	json_decref(meta);
 	free(ti);
 	return buf;
