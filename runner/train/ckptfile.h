@@ -1,7 +1,7 @@
 /*
  * ckptfile.h - the checkpoint file format: one archive with everything a
  * run needs to go on exactly where it stopped, written and read back.
- * When checkpoints are written and which are kept is ckpt.h's business.
+ * When checkpoints are written and which are kept is ckptdir.h's business.
  *
  * A checkpoint is one tar.zst archive (written atomically by arc_write)
  * of four members:

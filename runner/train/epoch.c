@@ -9,7 +9,7 @@
  * signal or at the time limit.
  */
 #include "runner/train/epoch.h"
-#include "runner/train/ckpt.h"
+#include "runner/train/ckptdir.h"
 #include "runner/train/evaluate.h"
 #include "runner/train/loss.h"
 #include "runner/train/optim.h"

@@ -7,7 +7,7 @@
  * run_fail (the message, the stage and a hint in the state) or run_cancel.
  */
 #include "runner/train/run.h"
-#include "runner/train/ckpt.h"
+#include "runner/train/ckptdir.h"
 #include "lib/error.h"
 #include "lib/timeutil.h"
 

@@ -12,7 +12,7 @@
  * SIGTERM and SIGINT stop the run at the next batch: the state becomes
  * cancelled and the files stay consistent.
  *
- * Checkpoints (ckptfile.h) are written into JOBDIR/checkpoints every
+ * Checkpoints (ckptdir.h) are written into JOBDIR/checkpoints every
  * checkpoint.every epochs and when the run is stopped (signal, time
  * limit); a run resumes from the newest sound checkpoint of the same
  * config unless opts->fresh, and gives the same bytes as a run that was

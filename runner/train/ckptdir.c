@@ -1,5 +1,5 @@
 /*
- * ckpt.c - the run's checkpoints; see ckpt.h.
+ * ckptdir.c - the run's checkpoints; see ckptdir.h.
  *
  * Checkpoints (docs/formats.md, "Checkpoints"). A checkpoint is written
  * every checkpoint.every epochs at the epoch boundary, and when the run
@@ -18,7 +18,7 @@
  * partial loss), so a resumed run gives the same bytes as one never
  * stopped.
  */
-#include "runner/train/ckpt.h"
+#include "runner/train/ckptdir.h"
 #include "runner/train/ckptfile.h"
 #include "lib/error.h"
 #include "lib/fileio.h"

@@ -1,10 +1,12 @@
 /*
- * ckpt.h - the run's checkpoints in JOBDIR/checkpoints: when they are
+ * ckptdir.h - the run's checkpoints in JOBDIR/checkpoints: when they are
  * written, which are kept, best.tar.zst, the state's "checkpoints" list
  * and resuming from one. ckptfile.h is the file format they use.
+ *
+ * The functions still carry the prefix of the module's old name, ckpt.c.
  */
-#ifndef SPOOLBOARD_CKPT_H
-#define SPOOLBOARD_CKPT_H
+#ifndef SPOOLBOARD_CKPTDIR_H
+#define SPOOLBOARD_CKPTDIR_H
 
 #include "runner/train/run.h"
 
