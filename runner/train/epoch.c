@@ -1,5 +1,5 @@
 /*
- * epoch.c - the train stage and evaluation; see epoch.h.
+ * epoch.c - the train stage; see epoch.h.
  *
  * An epoch shuffles the train samples, takes a step for each batch
  * (forward, loss, backward, clipping, the scheduled lr, the optimizer),
@@ -9,8 +9,8 @@
  * signal or at the time limit.
  */
 #include "runner/train/epoch.h"
-#include "runner/train/ckpt.h"
-#include "lib/error.h"
+#include "runner/train/ckptdir.h"
+#include "runner/train/evaluate.h"
 #include "runner/train/loss.h"
 #include "runner/train/optim.h"
 #include "runner/train/results.h"
@@ -22,90 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The sample's row of targets: its own row, or horizon after a window. */
-size_t
-epoch_target_row(const struct dataset *ds, size_t id)
-{
-	return ds->lookback ? id + (size_t)ds->horizon : id;
-}
-
-/* Metrics as a JSON object, names prefixed ("val_", "test_" or ""). */
-json_t *
-epoch_metrics_json(const struct metrics *m)
-{
-	if (m->classification)
-		return json_pack("{s:o,s:o}", "accuracy", json_num(m->accuracy),
-				 "f1", json_num(m->f1));
-	return json_pack("{s:o,s:o,s:o,s:o}", "rmse", json_num(m->rmse),
-			 "mae", json_num(m->mae), "r2", json_num(m->r2),
-			 "diracc", json_num(m->diracc));
-}
-
-/*
- * Evaluate the model on a split: the mean loss, metrics on the original
- * scale, and when preds is not NULL the point predictions (n, D) on the
- * original scale (the caller frees them). NaN loss for an empty split.
- */
-double
-epoch_evaluate(struct run *r, enum split s, struct metrics *m, float **preds)
-{
-	const struct dataset *ds = &r->ds;
-	size_t n = ds->nsamples[s], D = (size_t)r->D;
-	float *pred = xcalloc(n * D + 1, sizeof(float));
-	float *truth = xcalloc(n * D + 1, sizeof(float));
-	float *last = ds->lookback ? xcalloc(n * D + 1, sizeof(float)) : NULL;
-	real *pb = xcalloc((size_t)r->B * D, sizeof(real));
-	double sum = 0;
-
-	for (size_t i = 0; i < n; i += (size_t)r->B) {
-		int nb = (int)(n - i < (size_t)r->B ? n - i : (size_t)r->B);
-		const real *out;
-
-		data_batch(ds, ds->samples[s] + i, nb, r->xb, r->yb, NULL);
-		out = model_forward(r->model, r->xb, nb, 0, NULL);
-		sum += loss_compute(&r->cfg.loss, out, r->yb, nb, r->D, r->K,
-				    NULL) * nb;
-		loss_predict(&r->cfg.loss, out, nb, r->D, r->K, pb);
-		for (size_t k = 0; k < (size_t)nb * D; k++)
-			pred[i * D + k] = (float)pb[k];
-	}
-	for (size_t i = 0; i < n; i++) {
-		size_t id = ds->samples[s][i];
-
-		memcpy(truth + i * D, ds->Yraw + epoch_target_row(ds, id) * D,
-		       D * sizeof(float));
-		if (last)
-			memcpy(last + i * D, ds->Yraw + id * D,
-			       D * sizeof(float));
-	}
-	memset(m, 0, sizeof(*m));
-	if (r->cfg.loss.type == LOSS_CROSS_ENTROPY) {
-		int *pi = xcalloc(n + 1, sizeof(int));
-		int *ti = xcalloc(n + 1, sizeof(int));
-
-		for (size_t i = 0; i < n; i++) {
-			pi[i] = (int)pred[i];
-			ti[i] = (int)truth[i];
-		}
-		metrics_classification(m, pi, ti, n, r->K);
-		free(pi);
-		free(ti);
-	} else if (r->cfg.loss.type == LOSS_BCE) {
-		metrics_binary(m, pred, truth, n, r->D);
-	} else {
-		data_denormalize_y(ds, pred, n);
-		metrics_regression(m, pred, truth, last, n, r->D);
-	}
-	free(truth);
-	free(last);
-	free(pb);
-	if (preds)
-		*preds = pred;
-	else
-		free(pred);
-	return n ? sum / (double)n : NAN;
-}
-
 /* After an epoch: record losses, metrics, progress; track the best. */
 static void
 end_epoch(struct run *r, double lr, double epoch_secs)
@@ -116,7 +32,7 @@ end_epoch(struct run *r, double lr, double epoch_secs)
 	double eta, val;
 	int improved;
 
-	val = epoch_evaluate(r, SPLIT_VAL, &m, NULL);
+	val = evaluate_split(r, SPLIT_VAL, &m, NULL);
 	r->val_loss = val;
 	r->epoch++;
 	/* Without a validation split the train loss decides what is best. */
@@ -148,7 +64,7 @@ end_epoch(struct run *r, double lr, double epoch_secs)
 	json_object_set_new(st, "lr", json_num(lr));
 	json_object_set_new(st, "best", json_pack("{s:i,s:o}", "epoch",
 		r->best_epoch, "val_loss", json_num(r->best_val)));
-	json_object_set_new(st, "metrics", epoch_metrics_json(&m));
+	json_object_set_new(st, "metrics", evaluate_metrics_json(&m));
 	json_object_set_new(st, "eta_seconds", json_num(eta));
 	results_metrics_row(r, lr, &m);
 	jobfiles_state_write(&r->jf);
@@ -171,7 +87,7 @@ end_epoch(struct run *r, double lr, double epoch_secs)
 }
 
 /*
- * Returns 0 when training ended normally, else the code of run_fail() or run_cancel().
+ * Returns 0 when training ended normally, else the code of run_fail() or ckpt_cancel().
  *
  * Everything an epoch depends on is in struct run and in the checkpoint:
  * the rng before the shuffle (rng_epoch), the batch cursor, the partial
@@ -248,7 +164,7 @@ epoch_stage_train(struct run *r)
 			r->loss_sum += loss * nb;
 			r->cursor = (long)b + 1;
 			if (run_stop_signal)
-				return run_cancel(r);
+				return ckpt_cancel(r);
 			if (c->limits.max_seconds > 0 && time_mono() - r->t0 >
 			    c->limits.max_seconds) {
 				char msg[128];

@@ -89,10 +89,10 @@ gru_init_weights(struct gru *l, struct rng *r)
  * block receives h_{t-1} W_hn + b_hn; hp is h_{t-1}, h receives h_t.
  */
 static NN_CLONES void
-cell_forward(int B, int H, int j0, int j1, real *restrict gx,
-	     real *restrict gh, const real *restrict bi,
-	     const real *restrict bh, const real *restrict hp,
-	     real *restrict h)
+gru_cell_forward(int B, int H, int j0, int j1, real *restrict gx,
+		 real *restrict gh, const real *restrict bi,
+		 const real *restrict bh, const real *restrict hp,
+		 real *restrict h)
 {
 	for (int b = 0; b < B; b++) {
 		real *xr = gx + (size_t)b * 3 * H, *xz = xr + H, *xn = xz + H;
@@ -125,10 +125,10 @@ cell_forward(int B, int H, int j0, int j1, real *restrict gx,
  * to db_ih and db_hh (3H each).
  */
 static NN_CLONES void
-cell_backward(int B, int H, int j0, int j1, real *restrict gx,
-	      real *restrict gh, const real *restrict hp,
-	      const real *restrict dy, real *restrict dh,
-	      real *restrict dbi, real *restrict dbh)
+gru_cell_backward(int B, int H, int j0, int j1, real *restrict gx,
+		  real *restrict gh, const real *restrict hp,
+		  const real *restrict dy, real *restrict dh,
+		  real *restrict dbi, real *restrict dbh)
 {
 	for (int b = 0; b < B; b++) {
 		real *xr = gx + (size_t)b * 3 * H, *xz = xr + H, *xn = xz + H;
@@ -166,7 +166,7 @@ cell_backward(int B, int H, int j0, int j1, real *restrict gx,
  * (B, H) x (H, 3H) GEMM and B*H cell updates between two barriers.
  */
 static int
-time_loop_parallel(int B, int H)
+gru_time_loop_parallel(int B, int H)
 {
 	return (long)B * H * (H + CELL_COST) >= 4 * NN_PAR_MIN;
 }
@@ -188,7 +188,7 @@ gru_forward(struct gru *l, const real *x, int B)
 	 * inside this region) and their update. h_t is complete for everyone
 	 * after the barrier.
 	 */
-	#pragma omp parallel if (time_loop_parallel(B, H))
+	#pragma omp parallel if (gru_time_loop_parallel(B, H))
 	{
 		int lo, hi;
 
@@ -206,8 +206,8 @@ gru_forward(struct gru *l, const real *x, int B)
 						l->W_hh + q * H + lo, 3 * H,
 						gh + q * H + lo, 3 * H, 0);
 			if (lo < hi)
-				cell_forward(B, H, lo, hi, gx, gh, l->b_ih,
-					     l->b_hh, hp, l->h + t * bh);
+				gru_cell_forward(B, H, lo, hi, gx, gh, l->b_ih,
+						 l->b_hh, hp, l->h + t * bh);
 			#pragma omp barrier
 		}
 	}
@@ -234,7 +234,7 @@ gru_backward(struct gru *l, const real *dy, const real *dylast, real *dx)
 	 * its own columns of dh (gradient by h_{t-1}); the next update reads
 	 * only those, so one barrier per step suffices.
 	 */
-	#pragma omp parallel if (time_loop_parallel(B, H))
+	#pragma omp parallel if (gru_time_loop_parallel(B, H))
 	{
 		int lo, hi;
 
@@ -246,8 +246,8 @@ gru_backward(struct gru *l, const real *dy, const real *dylast, real *dx)
 			const real *dyt = dy ? dy + t * bh : l->zero;
 
 			if (lo < hi)
-				cell_backward(B, H, lo, hi, gx, gh, hp, dyt,
-					      l->dh, l->db_ih, l->db_hh);
+				gru_cell_backward(B, H, lo, hi, gx, gh, hp, dyt,
+						  l->dh, l->db_ih, l->db_hh);
 			#pragma omp barrier
 			if (t && lo < hi)
 				gemm_nn(B, hi - lo, 3 * H, gh, 3 * H,

@@ -10,8 +10,8 @@
  */
 #include "runner/train/results.h"
 #include "lib/arc.h"
-#include "runner/train/checkpoint.h"
-#include "runner/train/epoch.h"
+#include "runner/train/ckptfile.h"
+#include "runner/train/evaluate.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "runner/train/loss.h"
@@ -98,7 +98,7 @@ write_predictions(struct run *r, const float *pred)
 	sb_addc(&sb, '\n');
 	for (size_t i = 0; i < n; i++) {
 		size_t id = ds->samples[SPLIT_TEST][i];
-		size_t row = epoch_target_row(ds, id);
+		size_t row = evaluate_target_row(ds, id);
 
 		sb_addf(&sb, "%zu", row);
 		for (size_t d = 0; d < D; d++) {
@@ -223,10 +223,10 @@ results_stage_test(struct run *r)
 		run_stage_end(r, STAGE_TEST, JOB_SKIPPED);
 		return 0;
 	}
-	loss = epoch_evaluate(r, SPLIT_TEST, &m, &pred);
+	loss = evaluate_split(r, SPLIT_TEST, &m, &pred);
 	test = json_pack("{s:o,s:I,s:o}", "loss", json_num(loss), "samples",
 			 (json_int_t)r->ds.nsamples[SPLIT_TEST], "metrics",
-			 epoch_metrics_json(&m));
+			 evaluate_metrics_json(&m));
 	if (m.classification && m.confusion) {
 		json_t *cm = json_array();
 
@@ -255,7 +255,7 @@ results_stage_test(struct run *r)
 			memcpy(last + i * D, r->ds.Yraw + id * D,
 			       D * sizeof(float));
 			memcpy(truth + i * D, r->ds.Yraw +
-			       epoch_target_row(&r->ds, id) * D,
+			       evaluate_target_row(&r->ds, id) * D,
 			       D * sizeof(float));
 		}
 		metrics_regression(&base, last, truth, NULL, n, r->D);
@@ -329,7 +329,7 @@ model_safetensors(struct run *r, size_t *len)
 			 "format_version", "1", "model",
 			 model_type_name(r->cfg.model.type), "config_hash",
 			 r->cfg.hash);
-	buf = checkpoint_weights(ti, nt, model_params(r->model), meta, len);
+	buf = ckptfile_weights(ti, nt, model_params(r->model), meta, len);
 	json_decref(meta);
 	free(ti);
 	return buf;

@@ -8,7 +8,6 @@
  */
 #include "runner/train/run.h"
 #include "job/state.h"
-#include "runner/train/ckpt.h"
 #include "lib/error.h"
 #include "lib/timeutil.h"
 
@@ -148,12 +147,10 @@ run_fail(struct run *r, const char *message, const char *hint)
 	return finish(r, JOB_FAILED, message, hint, TRAIN_FAILED);
 }
 
-/* Stop on SIGTERM/SIGINT, with a checkpoint once training has begun. */
+/* End the run cancelled by SIGTERM/SIGINT. */
 int
 run_cancel(struct run *r)
 {
-	if (r->have_opt && r->stage >= STAGE_TRAIN)
-		ckpt_save(r);
 	jobfiles_log(&r->jf, "cancelled by %s at epoch %d",
 		     run_stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
 		     r->epoch);

@@ -6,7 +6,8 @@
  * struct run is shared by the trainer's modules: train.c (setup, the load
  * and prepare stages, the order of the stages), epoch.c (the train stage),
  * results.c (the test and save stages, metrics.csv, predictions.csv) and
- * ckpt.c (checkpoints and resuming). Everything a run owns is freed by
+ * ckptdir.c (checkpoints and resuming), evaluate.c (running the model
+ * on a split). Everything a run owns is freed by
  * run_release.
  */
 #ifndef SPOOLBOARD_RUN_H
@@ -23,7 +24,7 @@
 #include "runner/train/model.h"
 #include "runner/train/optim.h"
 #include "runner/train/rng.h"
-#include "runner/train/train.h"
+#include "runner/train/opts.h"
 
 struct run {
 	const struct train_opts *opts;
@@ -99,8 +100,8 @@ int run_complete(struct run *r);
 int run_fail(struct run *r, const char *message, const char *hint);
 
 /*
- * Stop on SIGTERM/SIGINT, with a checkpoint once training has begun.
- * Returns TRAIN_CANCELLED.
+ * End the run cancelled (SIGTERM/SIGINT): the stage and the state say so.
+ * Returns TRAIN_CANCELLED. ckpt_cancel() checkpoints first.
  */
 int run_cancel(struct run *r);
 

@@ -3,14 +3,15 @@
  *
  * train_run loads the config, takes the job's lock, opens the job files
  * and runs the stages: load and prepare here, train in epoch.c, test and
- * save in results.c, resuming from a checkpoint (ckpt.c) before training.
+ * save in results.c, resuming from a checkpoint (ckptdir.c) before
+ * training.
  * The run keeps everything it reports in one struct run (run.h), whose
  * bookkeeping is in run.c. Errors inside a stage are recorded by error()
  * (quiet during the run) and turned into a failed state with the message,
  * the stage and a hint.
  */
 #include "runner/train/train.h"
-#include "runner/train/ckpt.h"
+#include "runner/train/ckptdir.h"
 #include "job/config.h"
 #include "runner/train/data.h"
 #include "runner/train/epoch.h"
@@ -230,7 +231,7 @@ run_stages(struct run *r)
 	return run_complete(r);
 stopped:
 	if (run_stop_signal && !*error_last())
-		return run_cancel(r);
+		return ckpt_cancel(r);
 	return run_fail(r, error_last(), run_stage_hint(r->stage));
 }
 

@@ -12,35 +12,22 @@
  * SIGTERM and SIGINT stop the run at the next batch: the state becomes
  * cancelled and the files stay consistent.
  *
- * Checkpoints (checkpoint.h) are written into JOBDIR/checkpoints every
+ * Checkpoints (ckptdir.h) are written into JOBDIR/checkpoints every
  * checkpoint.every epochs and when the run is stopped (signal, time
  * limit); a run resumes from the newest sound checkpoint of the same
  * config unless opts->fresh, and gives the same bytes as a run that was
  * never stopped. The run holds an exclusive flock on JOBDIR/.lock for its
  * whole life; when another process holds it, train_run fails at once
  * without touching the job's files.
+ *
+ * The options and the exit statuses are in opts.h.
  */
 #ifndef SPOOLBOARD_TRAIN_H
 #define SPOOLBOARD_TRAIN_H
 
-/* Exit statuses of `spoolboard train`. */
-enum {
-	TRAIN_COMPLETED = 0,
-	TRAIN_FAILED = 1,
-	TRAIN_USAGE = 2,
-	TRAIN_CANCELLED = 3
-};
+#include "runner/train/opts.h"
 
-struct train_opts {
-	const char *config;	/* a config file, or NULL: jobdir/config.json */
-	const char *jobdir;	/* the job directory (created if missing) */
-	const char *data_root;	/* NULL: the config file's directory */
-	int threads;		/* 0: the config's, else all cores */
-	int progress;		/* 1 bar, 0 none, -1 when stderr is a TTY */
-	int fresh;		/* remove old checkpoints, do not resume */
-};
-
-/* Run the job; returns one of the exit statuses above. */
+/* Run the job; returns one of the exit statuses in opts.h. */
 int train_run(const struct train_opts *opts);
 
 #endif

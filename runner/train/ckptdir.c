@@ -1,5 +1,5 @@
 /*
- * ckpt.c - the run's checkpoints; see ckpt.h.
+ * ckptdir.c - the run's checkpoints; see ckptdir.h.
  *
  * Checkpoints (docs/formats.md, "Checkpoints"). A checkpoint is written
  * every checkpoint.every epochs at the epoch boundary, and when the run
@@ -18,8 +18,8 @@
  * partial loss), so a resumed run gives the same bytes as one never
  * stopped.
  */
-#include "runner/train/ckpt.h"
-#include "runner/train/checkpoint.h"
+#include "runner/train/ckptdir.h"
+#include "runner/train/ckptfile.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 
@@ -114,7 +114,7 @@ ckpt_epochs(struct run *r, size_t *n)
 	if (!d)
 		return NULL;
 	while ((e = readdir(d)) != NULL) {
-		int k = checkpoint_name_epoch(e->d_name);
+		int k = ckptfile_name_epoch(e->d_name);
 
 		if (k < 0)
 			continue;
@@ -247,7 +247,7 @@ ckpt_save(struct run *r)
 	ck.lr = r->lr;
 	ck.schedule_pos = r->epoch + (double)r->cursor / (double)nb;
 	if (mkdir_p(r->ckpt_dir) < 0 ||
-	    checkpoint_write(path, &ck, &bytes) < 0)
+	    ckptfile_write(path, &ck, &bytes) < 0)
 		goto out;
 	ckpt_record_set(r, name, r->epoch, bytes);
 	jobfiles_event(&r->jf, "checkpoint", json_pack("{s:s,s:i,s:I}",
@@ -282,6 +282,14 @@ out:
 	free(name);
 	free(ti);
 	return rc;
+}
+
+int
+ckpt_cancel(struct run *r)
+{
+	if (r->have_opt && r->stage >= STAGE_TRAIN)
+		ckpt_save(r);
+	return run_cancel(r);
 }
 
 /* --fresh: remove every checkpoint of the job. */
@@ -350,7 +358,7 @@ ckpt_resume(struct run *r)
 		int rc;
 
 		ckpt_identity(r, &ck, ti);
-		rc = checkpoint_read(path, &ck);
+		rc = ckptfile_read(path, &ck);
 		why = error_last();
 		if (strncmp(why, path, strlen(path)) == 0 &&
 		    strncmp(why + strlen(path), ": ", 2) == 0)

@@ -1,10 +1,12 @@
 /*
- * ckpt.h - the run's checkpoints in JOBDIR/checkpoints: when they are
+ * ckptdir.h - the run's checkpoints in JOBDIR/checkpoints: when they are
  * written, which are kept, best.tar.zst, the state's "checkpoints" list
- * and resuming from one. checkpoint.h is the file format they use.
+ * and resuming from one. ckptfile.h is the file format they use.
+ *
+ * The functions still carry the prefix of the module's old name, ckpt.c.
  */
-#ifndef SPOOLBOARD_CKPT_H
-#define SPOOLBOARD_CKPT_H
+#ifndef SPOOLBOARD_CKPTDIR_H
+#define SPOOLBOARD_CKPTDIR_H
 
 #include "runner/train/run.h"
 
@@ -14,6 +16,12 @@
  * 0 or -1; a failure is a warning in the log, not an error.
  */
 int ckpt_save(struct run *r);
+
+/*
+ * Stop on SIGTERM/SIGINT: a checkpoint once training has begun, then
+ * run_cancel(). Returns TRAIN_CANCELLED.
+ */
+int ckpt_cancel(struct run *r);
 
 /* --fresh: remove every checkpoint of the job. */
 void ckpt_remove_all(struct run *r);

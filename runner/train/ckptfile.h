@@ -1,6 +1,7 @@
 /*
- * checkpoint.h - the training checkpoint: everything a run needs to go on
- * exactly where it stopped.
+ * ckptfile.h - the checkpoint file format: one archive with everything a
+ * run needs to go on exactly where it stopped, written and read back.
+ * When checkpoints are written and which are kept is ckptdir.h's business.
  *
  * A checkpoint is one tar.zst archive (written atomically by arc_write)
  * of four members:
@@ -22,8 +23,8 @@
  *
  * The full layout is in docs/formats.md, "Checkpoints".
  */
-#ifndef SPOOLBOARD_CHECKPOINT_H
-#define SPOOLBOARD_CHECKPOINT_H
+#ifndef SPOOLBOARD_CKPTFILE_H
+#define SPOOLBOARD_CKPTFILE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -37,8 +38,8 @@
 
 /*
  * The caller fills the first group (what the run is) before both write
- * and read; the arrays are borrowed. checkpoint_write() saves the second
- * group and the arrays; checkpoint_read() checks the checkpoint against
+ * and read; the arrays are borrowed. ckptfile_write() saves the second
+ * group and the arrays; ckptfile_read() checks the checkpoint against
  * the first group and fills the second and the arrays.
  */
 struct checkpoint {
@@ -77,19 +78,19 @@ struct checkpoint {
  * metadata (borrowed, may be NULL), as a new safetensors buffer of *len
  * bytes; the caller frees it. Used for checkpoints and model.tar.zst.
  */
-char *checkpoint_weights(const struct tensor_info *ti, size_t n,
-			 const real *p, const json_t *meta, size_t *len);
+char *ckptfile_weights(const struct tensor_info *ti, size_t n,
+		       const real *p, const json_t *meta, size_t *len);
 
 /* FNV-1a 64 of n bytes. */
-uint64_t checkpoint_fnv1a(const void *data, size_t n);
+uint64_t ckptfile_fnv1a(const void *data, size_t n);
 
 /*
  * Write ck to path (replaced atomically; the directory must exist).
  * On success, when bytes is not NULL, *bytes is the archive's size.
  * 0, or -1 after error() (the old file, if any, is untouched).
  */
-int checkpoint_write(const char *path, const struct checkpoint *ck,
-		     size_t *bytes);
+int ckptfile_write(const char *path, const struct checkpoint *ck,
+		   size_t *bytes);
 
 /*
  * Read the checkpoint at path into ck. It is checked, in order: it
@@ -103,12 +104,12 @@ int checkpoint_write(const char *path, const struct checkpoint *ck,
  * config (its hash differs: "PATH: written for config a1b2..., this is
  * c3d4..."), -1 for any other failure.
  */
-int checkpoint_read(const char *path, struct checkpoint *ck);
+int ckptfile_read(const char *path, struct checkpoint *ck);
 
 /*
  * The epoch of a file name "ckpt-EEEEEE.tar.zst" (exactly six digits),
  * or -1 for any other name.
  */
-int checkpoint_name_epoch(const char *name);
+int ckptfile_name_epoch(const char *name);
 
 #endif

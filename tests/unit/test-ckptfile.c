@@ -1,12 +1,12 @@
 /*
- * test-checkpoint.c - checkpoint round trips of every field, and the
+ * test-ckptfile.c - checkpoint file round trips of every field, and the
  * checks on reading: a flipped byte in a tensor member, a truncated
  * archive, another config's hash, another format version, changed
  * normalization statistics, a tensor of the wrong size. A failed read
  * must leave the caller's arrays and fields as they were.
  */
 #include "lib/arc.h"
-#include "runner/train/checkpoint.h"
+#include "runner/train/ckptfile.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/json.h"
@@ -106,13 +106,13 @@ main(void)
 	bad = path_join(dir, "bad.tar.zst");
 
 	/* FNV-1a 64 reference values */
-	ok(checkpoint_fnv1a("", 0) == 0xcbf29ce484222325ULL, "fnv1a of \"\"");
-	ok(checkpoint_fnv1a("a", 1) == 0xaf63dc4c8601ec8cULL, "fnv1a of \"a\"");
-	ok(checkpoint_name_epoch("ckpt-000042.tar.zst") == 42, "name epoch");
-	ok(checkpoint_name_epoch("ckpt-42.tar.zst") == -1 &&
-	   checkpoint_name_epoch("best.tar.zst") == -1 &&
-	   checkpoint_name_epoch("ckpt-000042.tar.zst.tmp") == -1 &&
-	   checkpoint_name_epoch("ckpt-") == -1, "other names are no epoch");
+	ok(ckptfile_fnv1a("", 0) == 0xcbf29ce484222325ULL, "fnv1a of \"\"");
+	ok(ckptfile_fnv1a("a", 1) == 0xaf63dc4c8601ec8cULL, "fnv1a of \"a\"");
+	ok(ckptfile_name_epoch("ckpt-000042.tar.zst") == 42, "name epoch");
+	ok(ckptfile_name_epoch("ckpt-42.tar.zst") == -1 &&
+	   ckptfile_name_epoch("best.tar.zst") == -1 &&
+	   ckptfile_name_epoch("ckpt-000042.tar.zst.tmp") == -1 &&
+	   ckptfile_name_epoch("ckpt-") == -1, "other names are no epoch");
 
 	for (int i = 0; i < NP; i++) {
 		p[i] = (real)(i * 0.37 - 2.1);
@@ -137,7 +137,7 @@ main(void)
 	w.train_loss = INFINITY;
 	w.lr = 3e-4 * 0.987654321;
 	w.schedule_pos = 7 + 13.0 / 20;
-	ok(checkpoint_write(path, &w, &bytes) == 0, "write");
+	ok(ckptfile_write(path, &w, &bytes) == 0, "write");
 	ok(bytes > 100, "archive size reported (%zu bytes)", bytes);
 
 	memset(p2, 0, sizeof(p2));
@@ -145,7 +145,7 @@ main(void)
 	memset(m2, 0, sizeof(m2));
 	memset(v2, 0, sizeof(v2));
 	ck_base(&r, p2, b2, m2, v2);
-	rc = checkpoint_read(path, &r);
+	rc = ckptfile_read(path, &r);
 	ok(rc == 0, "read back");
 	if (rc)
 		diag("%s", error_last());
@@ -179,7 +179,7 @@ main(void)
 			arc_write(bad, am, n);
 		}
 	arc_members_free(am, n);
-	ok(checkpoint_read(bad, &r) == -1, "a flipped byte is refused");
+	ok(ckptfile_read(bad, &r) == -1, "a flipped byte is refused");
 	ok(has(error_last(), "checksum mismatch in best.safetensors") &&
 	   has(error_last(), bad), "... naming the file and the member");
 	ok(r.epoch == -5 && p2[3] == 0, "... and nothing is changed");
@@ -188,16 +188,16 @@ main(void)
 	buf = file_read(path, &len, 0);
 	file_write_atomic(bad, buf, len / 2);
 	free(buf);
-	ok(checkpoint_read(bad, &r) == -1, "a truncated archive is refused");
+	ok(ckptfile_read(bad, &r) == -1, "a truncated archive is refused");
 	ok(has(error_last(), bad), "... naming the file");
 	file_write_atomic(bad, "", 0);
-	ok(checkpoint_read(bad, &r) == -1, "an empty file is refused");
-	ok(checkpoint_read("/nonexistent/ckpt-000001.tar.zst", &r) == -1,
+	ok(ckptfile_read(bad, &r) == -1, "an empty file is refused");
+	ok(ckptfile_read("/nonexistent/ckpt-000001.tar.zst", &r) == -1,
 	   "a missing file is an error");
 
 	/* another config */
 	r.config_hash = "fedcba9876543210";
-	ok(checkpoint_read(path, &r) == -2, "another config's hash: -2");
+	ok(ckptfile_read(path, &r) == -2, "another config's hash: -2");
 	ok(has(error_last(), "written for config 0123456789abcdef"),
 	   "... saying whose");
 	r.config_hash = hash;
@@ -218,7 +218,7 @@ main(void)
 		s = json_to_string(j);
 		rewrite_member(path, bad, "state.json", s, strlen(s));
 		free(s);
-		ok(checkpoint_read(bad, &r) == -1, "format_version 2 refused");
+		ok(ckptfile_read(bad, &r) == -1, "format_version 2 refused");
 		ok(has(error_last(), "format_version"), "... saying so");
 
 		json_object_set_new(j, "format_version", json_integer(1));
@@ -226,7 +226,7 @@ main(void)
 		s = json_to_string(j);
 		rewrite_member(path, bad, "state.json", s, strlen(s));
 		free(s);
-		ok(checkpoint_read(bad, &r) == -1, "a missing rng refused");
+		ok(ckptfile_read(bad, &r) == -1, "a missing rng refused");
 		ok(has(error_last(), "missing or invalid field"),
 		   "... saying so");
 
@@ -234,7 +234,7 @@ main(void)
 		s = json_to_string(j);
 		rewrite_member(path, bad, "state.json", s, strlen(s));
 		free(s);
-		ok(checkpoint_read(bad, &r) == -1, "another format refused");
+		ok(ckptfile_read(bad, &r) == -1, "another format refused");
 		json_decref(j);
 		arc_members_free(sm, sn);
 	}
@@ -245,7 +245,7 @@ main(void)
 		const double ym2[1] = { 1234.5679 };
 
 		r.y_mean = ym2;
-		ok(checkpoint_read(path, &r) == -1, "other statistics refused");
+		ok(ckptfile_read(path, &r) == -1, "other statistics refused");
 		ok(has(error_last(), "normalization statistics differ"),
 		   "... saying so");
 		r.y_mean = ym;
@@ -262,23 +262,23 @@ main(void)
 		ck_base(&r, p3, b3, m3, v3);
 		r.tensors = big;
 		r.nparams = NP + 1;
-		ok(checkpoint_read(path, &r) == -1, "a wrong-size tensor "
+		ok(ckptfile_read(path, &r) == -1, "a wrong-size tensor "
 		   "refused");
 		ok(has(error_last(), "a.bias"), "... naming it");
 		ck_base(&r, p2, b2, m2, v2);
 		r.optimizer = "sgd";
 		r.v = NULL;
-		ok(checkpoint_read(path, &r) == -1,
+		ok(ckptfile_read(path, &r) == -1,
 		   "another optimizer refused");
 	}
 
 	/* sgd: no v */
 	ck_base(&w, p, b, m, NULL);
 	w.optimizer = "sgd";
-	ok(checkpoint_write(path, &w, NULL) == 0, "write without v");
+	ok(ckptfile_write(path, &w, NULL) == 0, "write without v");
 	ck_base(&r, p2, b2, m2, NULL);
 	r.optimizer = "sgd";
-	ok(checkpoint_read(path, &r) == 0 &&
+	ok(ckptfile_read(path, &r) == 0 &&
 	   memcmp(m, m2, sizeof(m)) == 0, "read without v");
 
 	free(path);

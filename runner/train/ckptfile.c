@@ -1,5 +1,5 @@
 /*
- * checkpoint.c - write and read training checkpoints. See checkpoint.h.
+ * ckptfile.c - write and read checkpoint files. See ckptfile.h.
  *
  * Writing builds the three safetensors members, checksums them, puts the
  * checksums into state.json and hands the four members to arc_write,
@@ -8,7 +8,7 @@
  * caller's arrays, so a damaged checkpoint leaves the run untouched and
  * the caller can try an older one.
  */
-#include "runner/train/checkpoint.h"
+#include "runner/train/ckptfile.h"
 #include "lib/arc.h"
 #include "lib/error.h"
 #include "lib/json.h"
@@ -29,7 +29,7 @@ static const char *const member_names[NMEMBERS] = {
 };
 
 uint64_t
-checkpoint_fnv1a(const void *data, size_t n)
+ckptfile_fnv1a(const void *data, size_t n)
 {
 	const unsigned char *p = data;
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -97,8 +97,8 @@ rng_json(const struct rng *r)
 }
 
 char *
-checkpoint_weights(const struct tensor_info *ti, size_t n, const real *p,
-		   const json_t *meta, size_t *len)
+ckptfile_weights(const struct tensor_info *ti, size_t n, const real *p,
+		 const json_t *meta, size_t *len)
 {
 	struct st_tensor *t = xcalloc(n + 1, sizeof(*t));
 	char *buf;
@@ -121,7 +121,7 @@ weights_buf(const struct checkpoint *ck, const real *p, size_t *len)
 	json_t *meta = json_pack("{s:s,s:s,s:s}", "format",
 				 CHECKPOINT_FORMAT, "format_version", "1",
 				 "config_hash", ck->config_hash);
-	char *buf = checkpoint_weights(ck->tensors, ck->ntensors, p, meta, len);
+	char *buf = ckptfile_weights(ck->tensors, ck->ntensors, p, meta, len);
 
 	json_decref(meta);
 	return buf;
@@ -162,7 +162,7 @@ state_json(const struct checkpoint *ck, const struct arc_member *m)
 
 	for (int i = 0; i < M_STATE; i++)
 		json_object_set_new(sum, member_names[i], hex_u64(
-			checkpoint_fnv1a(m[i].data, m[i].size)));
+			ckptfile_fnv1a(m[i].data, m[i].size)));
 	return json_pack("{s:s,s:i,s:s,s:i,s:I,s:I,s:o,s:o,s:o,"
 			 "s:{s:o,s:i,s:i,s:b},s:o,s:o,s:{s:o,s:o},"
 			 "s:{s:s,s:I},s:{s:o,s:o,s:o,s:o},s:o}",
@@ -197,8 +197,8 @@ state_json(const struct checkpoint *ck, const struct arc_member *m)
 }
 
 int
-checkpoint_write(const char *path, const struct checkpoint *ck,
-		 size_t *bytes)
+ckptfile_write(const char *path, const struct checkpoint *ck,
+	       size_t *bytes)
 {
 	struct arc_member m[NMEMBERS];
 	json_t *state;
@@ -372,7 +372,7 @@ check_state(const char *path, json_t *s, const struct arc_member *m,
 		if (get_u64(json_object_get(sum, member_names[i]), &want) < 0)
 			return error("%s: no checksum for %s", path,
 				     member_names[i]);
-		if (checkpoint_fnv1a(m[i].data, m[i].size) != want)
+		if (ckptfile_fnv1a(m[i].data, m[i].size) != want)
 			return error("%s: checksum mismatch in %s", path,
 				     member_names[i]);
 	}
@@ -423,7 +423,7 @@ read_counters(const char *path, json_t *s, struct checkpoint *ck)
 }
 
 int
-checkpoint_read(const char *path, struct checkpoint *ck)
+ckptfile_read(const char *path, struct checkpoint *ck)
 {
 	struct arc_member *all = NULL;
 	const struct arc_member *m[NMEMBERS];
@@ -490,7 +490,7 @@ out:
 }
 
 int
-checkpoint_name_epoch(const char *name)
+ckptfile_name_epoch(const char *name)
 {
 	int e = 0;
 
