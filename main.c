@@ -2,9 +2,13 @@
  * main.c - spoolboard's command line: options, usage, wiring, exit codes.
  *
  * Exit codes: 0 ok, 1 runtime error or bad input, 2 usage.
- * Each subcommand parses its own options and calls into the modules.
+ * Each subcommand parses its own options and calls into the modules. Every
+ * usage error, for every command, is reported by usage_error() (bad_option()
+ * for what getopt_long refuses): "spoolboard CMD: what is wrong" and the
+ * command's usage lines on stderr, exit status 2.
  */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,21 +37,153 @@ struct command {
 };
 
 static const struct command *find_command(const char *name);
+static int usage_all(FILE *fp);
+
+/* --help: the command's usage and summary on stdout. Returns 0. */
+static int
+print_help(const struct command *c)
+{
+	printf("usage: %s\n\n%s\n", c->usage, c->summary);
+	return 0;
+}
+
+/*
+ * The one report of a usage error: "spoolboard CMD: MESSAGE" on stderr,
+ * then CMD's usage lines as its --help starts (up to the option list).
+ * With self NULL, "spoolboard: MESSAGE" and the list of commands. Returns
+ * EXIT_USAGE, the status main() exits with.
+ */
+static int
+usage_error(const struct command *self, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static int
-print_usage(const struct command *c, FILE *fp)
+usage_error(const struct command *self, const char *fmt, ...)
 {
-	fprintf(fp, "usage: %s\n\n%s\n", c->usage, c->summary);
-	return fp == stdout ? 0 : EXIT_USAGE;
+	const char *end;
+	va_list ap;
+
+	if (self)
+		fprintf(stderr, "spoolboard %s: ", self->name);
+	else
+		fputs("spoolboard: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (!self)
+		return usage_all(stderr);
+	end = strstr(self->usage, "\n\n");
+	if (!end)
+		end = self->usage + strlen(self->usage);
+	fprintf(stderr, "usage: %.*s\n", (int)(end - self->usage),
+		self->usage);
+	return EXIT_USAGE;
+}
+
+/*
+ * The usage error for what getopt_long returned, c being '?' or ':' (every
+ * option string starts with ':' and opterr is 0, so getopt prints nothing):
+ * an unknown or ambiguous option, one without its value, or a long one
+ * given a value it does not take. opts are the command's long options.
+ * Returns EXIT_USAGE.
+ */
+static int
+bad_option(const struct command *self, int c, char **argv,
+	   const struct option *opts)
+{
+	/* getopt_long has stepped past a long option it refuses */
+	const char *arg = argv[optind - 1];
+	const char *name = strncmp(arg, "--", 2) == 0 ? arg + 2 : NULL;
+	size_t len = name ? strcspn(name, "=") : 0;
+	struct strbuf alts = STRBUF_INIT;
+	int n = 0;
+
+	if (c == ':' && name)
+		return usage_error(self, "option '%s' needs a value", arg);
+	if (c == ':')
+		return usage_error(self, "option '-%c' needs a value", optopt);
+	/* optopt: the unknown short option, or the long one given a value */
+	for (const struct option *o = opts; optopt && name && o->name; o++)
+		if (o->val == optopt && !o->has_arg && name[len] == '=' &&
+		    strncmp(o->name, name, len) == 0)
+			return usage_error(self, "option '--%s' takes no value",
+					   o->name);
+	if (optopt || !name)
+		return usage_error(self, "unknown option '-%c'", optopt);
+	for (const struct option *o = opts; o->name; o++)
+		if (strncmp(o->name, name, len) == 0)
+			sb_addf(&alts, "%s--%s", n++ ? ", " : "", o->name);
+	if (n > 1)
+		usage_error(self, "option '--%.*s' is ambiguous: %s", (int)len,
+			    name, sb_str(&alts));
+	else
+		usage_error(self, "unknown option '--%.*s'", (int)len, name);
+	sb_release(&alts);
+	return EXIT_USAGE;
+}
+
+/*
+ * The value s of option opt, an integer from lo to hi, into *v; -1 after
+ * a usage error that says what would be accepted.
+ */
+static int
+int_arg(const struct command *self, const char *opt, const char *s, int lo,
+	int hi, int *v)
+{
+	char *end;
+	long l = strtol(s, &end, 10);
+
+	if (!*s || *end || l < lo || l > hi) {
+		usage_error(self, "option '%s' must be an integer from %d to "
+			    "%d, got '%s'", opt, lo, hi, s);
+		return -1;
+	}
+	*v = (int)l;
+	return 0;
+}
+
+/*
+ * Compile re, the value of option opt, into *p (when p is not NULL); -1
+ * after a usage error that says where in it the problem is.
+ */
+static int
+compile_pattern(const struct command *self, const char *opt, const char *re,
+		struct pattern **p)
+{
+	char err[256];
+	struct pattern *pat = pattern_new(re, err, sizeof(err));
+
+	if (!pat) {
+		usage_error(self, "option '%s' must be a PCRE2 pattern, got "
+			    "'%s': %s", opt, re, err);
+		return -1;
+	}
+	if (p)
+		*p = pat;
+	else
+		pattern_free(pat);
+	return 0;
 }
 
 static int
 cmd_version(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--help") == 0)
-		return print_usage(find_command("version"), stdout);
-	if (argc > 1)
-		return print_usage(find_command("version"), stderr);
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *self = find_command("version");
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return print_help(self);
+		return bad_option(self, c, argv, opts);
+	}
+	if (optind != argc)
+		return usage_error(self, "unexpected argument '%s'",
+				   argv[optind]);
 	printf("spoolboard %s\n", SPOOLBOARD_VERSION);
 	return 0;
 }
@@ -66,22 +202,13 @@ cmd_validate(int argc, char **argv)
 	const struct command *self = find_command("validate");
 	int c, status = 0;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h')
-			return print_usage(self, stdout);
-		if (optopt)
-			error("validate: unknown option '-%c'", optopt);
-		else
-			error("validate: unknown option '%s'",
-			      argv[optind - 1]);
-		return print_usage(self, stderr);
+			return print_help(self);
+		return bad_option(self, c, argv, opts);
 	}
-	if (optind == argc) {
-		error("validate: no config file given");
-		return print_usage(self, stderr);
-	}
+	if (optind == argc)
+		return usage_error(self, "no config file given");
 	for (int i = optind; i < argc; i++) {
 		struct strbuf problems = STRBUF_INIT;
 		struct config cfg;
@@ -114,11 +241,12 @@ cmd_train(int argc, char **argv)
 	};
 	const struct command *self = find_command("train");
 	struct train_opts o = { .progress = -1 };
-	char *out = NULL, *end;
+	char *out = NULL;
 	struct stat st;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "o:d:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:d:t:h", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'o':
 			o.jobdir = optarg;
@@ -127,12 +255,9 @@ cmd_train(int argc, char **argv)
 			o.data_root = optarg;
 			break;
 		case 't':
-			o.threads = (int)strtol(optarg, &end, 10);
-			if (*end || o.threads < 1 || o.threads > 1024) {
-				error("--threads: must be an integer from 1 "
-				      "to 1024, got '%s'", optarg);
+			if (int_arg(self, "--threads", optarg, 1, 1024,
+				    &o.threads) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'p':
 			o.progress = 1;
@@ -144,19 +269,22 @@ cmd_train(int argc, char **argv)
 			o.fresh = 1;
 			break;
 		case 'h':
-			return print_usage(self, stdout);
+			return print_help(self);
 		default:
-			return print_usage(self, stderr);
+			return bad_option(self, c, argv, longopts);
 		}
 	}
-	if (optind != argc - 1)
-		return print_usage(self, stderr);
+	if (optind == argc)
+		return usage_error(self, "no config file or job directory "
+				   "given");
+	if (optind + 1 != argc)
+		return usage_error(self, "unexpected argument '%s'",
+				   argv[optind + 1]);
 	if (stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (o.jobdir) {
-			error("--out is for a config file; '%s' is a job "
-			      "directory", argv[optind]);
-			return EXIT_USAGE;
-		}
+		if (o.jobdir)
+			return usage_error(self, "option '--out' is for a "
+					   "config file; '%s' is a job "
+					   "directory", argv[optind]);
 		o.jobdir = argv[optind];
 	} else {
 		o.config = argv[optind];
@@ -176,54 +304,6 @@ cmd_train(int argc, char **argv)
 	rc = train_run(&o);
 	free(out);
 	return rc;
-}
-
-/* An integer option from lo to hi; -1 after error() when it is not one. */
-static int
-int_arg(const char *opt, const char *s, int lo, int hi)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (!*s || *end || v < lo || v > hi) {
-		error("%s: must be an integer from %d to %d, got '%s'", opt,
-		      lo, hi, s);
-		return -1;
-	}
-	return (int)v;
-}
-
-/* An unknown option or a missing argument: say which. */
-static int
-bad_option(const struct command *self, int argc, char **argv)
-{
-	if (optopt)
-		error("%s: unknown option or missing argument '-%c'",
-		      self->name, optopt);
-	else if (optind > 0 && optind <= argc)
-		error("%s: unknown option or missing argument '%s'",
-		      self->name, argv[optind - 1]);
-	return print_usage(self, stderr);
-}
-
-/*
- * Compile re, the value of option opt, into *p (when p is not NULL); -1
- * after an error that says where in it the problem is.
- */
-static int
-compile_pattern(const char *opt, const char *re, struct pattern **p)
-{
-	char err[256];
-	struct pattern *pat = pattern_new(re, err, sizeof(err));
-
-	if (!pat)
-		return error("%s '%s': not a valid PCRE2 pattern: %s", opt, re,
-			     err);
-	if (p)
-		*p = pat;
-	else
-		pattern_free(pat);
-	return 0;
 }
 
 static int
@@ -247,9 +327,7 @@ cmd_run(int argc, char **argv)
 	struct daemon_opts o = { .spool = "spool", .slots = 1, .render = 1 };
 	int c;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o.spool = optarg;
@@ -258,13 +336,13 @@ cmd_run(int argc, char **argv)
 			o.www = optarg;
 			break;
 		case 'n':
-			o.slots = int_arg("--slots", optarg, 0, 256);
-			if (o.slots < 0)
+			if (int_arg(self, "--slots", optarg, 0, 256,
+				    &o.slots) < 0)
 				return EXIT_USAGE;
 			break;
 		case 't':
-			o.threads = int_arg("--threads", optarg, 1, 1024);
-			if (o.threads < 0)
+			if (int_arg(self, "--threads", optarg, 1, 1024,
+				    &o.threads) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'd':
@@ -281,63 +359,68 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'E':
 		case 'W':
-			if (compile_pattern(c == 'E' ? "--log-error" :
+			if (compile_pattern(self, c == 'E' ? "--log-error" :
 					    "--log-warning", optarg, NULL) < 0)
 				return EXIT_USAGE;
 			*(c == 'E' ? &o.log_error : &o.log_warning) = optarg;
 			break;
 		case 'h':
-			return print_usage(self, stdout);
+			return print_help(self);
 		default:
-			return bad_option(self, argc, argv);
+			return bad_option(self, c, argv, opts);
 		}
 	}
-	if (optind != argc) {
-		error("run: unexpected argument '%s'", argv[optind]);
-		return print_usage(self, stderr);
-	}
+	if (optind != argc)
+		return usage_error(self, "unexpected argument '%s'",
+				   argv[optind]);
 	return daemon_run(&o);
 }
 
 /*
  * The commands that take [--spool DIR] and operands: parse the options,
- * leave the operands in argv[optind..argc). Returns -1 to go on, else the
- * exit status.
+ * leave the operands in argv[optind..argc). json, fresh and out are NULL
+ * for a command without --json, --fresh or -o/--output. Returns -1 to go
+ * on, else the exit status.
  */
 static int
 spool_options(const struct command *self, int argc, char **argv,
 	      const char **spool, int *json, int *fresh, const char **out)
 {
-	static const struct option opts[] = {
-		{ "spool", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "fresh", no_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	struct option opts[6];
+	int c, n = 0;
 
+	/* Only this command's options: the others are unknown to it. */
+	opts[n++] = (struct option){ "spool", required_argument, NULL, 's' };
+	if (json)
+		opts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
+	if (fresh)
+		opts[n++] = (struct option){ "fresh", no_argument, NULL, 'f' };
+	if (out)
+		opts[n++] = (struct option){ "output", required_argument, NULL,
+					     'o' };
+	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	*spool = "spool";
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-		if (c == 'h')
-			return print_usage(self, stdout);
-		if ((c == 's') ||
-		    (c == 'j' && json) || (c == 'f' && fresh) ||
-		    (c == 'o' && out)) {
-			if (c == 's')
-				*spool = optarg;
-			else if (c == 'j')
-				*json = 1;
-			else if (c == 'f')
-				*fresh = 1;
-			else
-				*out = optarg;
-			continue;
+	while ((c = getopt_long(argc, argv, out ? ":ho:" : ":h", opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 's':
+			*spool = optarg;
+			break;
+		case 'j':
+			*json = 1;
+			break;
+		case 'f':
+			*fresh = 1;
+			break;
+		case 'o':
+			*out = optarg;
+			break;
+		case 'h':
+			return print_help(self);
+		default:
+			return bad_option(self, c, argv, opts);
 		}
-		return bad_option(self, argc, argv);
 	}
 	return -1;
 }
@@ -351,10 +434,8 @@ cmd_submit(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (optind == argc) {
-		error("submit: no config file given");
-		return print_usage(self, stderr);
-	}
+	if (optind == argc)
+		return usage_error(self, "no config file given");
 	return jobcmd_submit(spool, argv + optind, argc - optind);
 }
 
@@ -368,10 +449,9 @@ cmd_ls(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (optind != argc) {
-		error("ls: unexpected argument '%s'", argv[optind]);
-		return print_usage(self, stderr);
-	}
+	if (optind != argc)
+		return usage_error(self, "unexpected argument '%s'",
+				   argv[optind]);
 	return jobcmd_ls(spool, json);
 }
 
@@ -388,10 +468,8 @@ control_command(const char *name, int argc, char **argv,
 
 	if (rc >= 0)
 		return rc;
-	if (optind == argc) {
-		error("%s: no job ID given", name);
-		return print_usage(self, stderr);
-	}
+	if (optind == argc)
+		return usage_error(self, "no job ID given");
 	return jobcmd_control(spool, argv + optind, argc - optind,
 			      fresh ? CONTROL_RETRY_FRESH : a);
 }
@@ -423,10 +501,11 @@ cmd_export(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (optind != argc - 1) {
-		error("export: give one job ID");
-		return print_usage(self, stderr);
-	}
+	if (optind == argc)
+		return usage_error(self, "no job ID given");
+	if (optind + 1 != argc)
+		return usage_error(self, "unexpected argument '%s'",
+				   argv[optind + 1]);
 	return jobcmd_export(spool, argv[optind], out);
 }
 
@@ -483,8 +562,7 @@ cmd_render(int argc, char **argv)
 	struct stat st;
 	int c, rc, watching = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			spool = optarg;
@@ -505,15 +583,18 @@ cmd_render(int argc, char **argv)
 			warn_re = optarg;
 			break;
 		case 'h':
-			return print_usage(self, stdout);
+			return print_help(self);
 		default:
-			return print_usage(self, stderr);
+			return bad_option(self, c, argv, longopts);
 		}
 	}
 	if (optind != argc)
-		return print_usage(self, stderr);
-	if ((*err_re && compile_pattern("--log-error", err_re, &pe) < 0) ||
-	    (*warn_re && compile_pattern("--log-warning", warn_re, &pw) < 0)) {
+		return usage_error(self, "unexpected argument '%s'",
+				   argv[optind]);
+	if ((*err_re &&
+	     compile_pattern(self, "--log-error", err_re, &pe) < 0) ||
+	    (*warn_re &&
+	     compile_pattern(self, "--log-warning", warn_re, &pw) < 0)) {
 		pattern_free(pe);
 		return EXIT_USAGE;
 	}
@@ -644,17 +725,19 @@ main(int argc, char **argv)
 {
 	const struct command *c;
 
+	/* Usage errors are reported by usage_error(), never by getopt. */
+	opterr = 0;
 	if (argc < 2)
-		return usage_all(stderr);
+		return usage_error(NULL, "no command given");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0)
 		return usage_all(stdout);
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(1, argv);
+	if (argv[1][0] == '-' && argv[1][1])
+		return usage_error(NULL, "unknown option '%s'", argv[1]);
 	c = find_command(argv[1]);
-	if (!c) {
-		error("unknown command '%s'", argv[1]);
-		return usage_all(stderr);
-	}
+	if (!c)
+		return usage_error(NULL, "unknown command '%s'", argv[1]);
 	return c->run(argc - 1, argv + 1);
 }

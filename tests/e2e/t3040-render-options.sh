@@ -38,10 +38,10 @@ test_expect_success 'a user pattern replaces a default one; empty is none' '
 test_expect_success 'a bad pattern is a usage error that says where' '
 	test_expect_code 2 spoolboard render --spool spool --log-error "(x" \
 		2>err &&
-	grep -q "^spoolboard: --log-error .(x.: not a valid PCRE2 pattern: at offset 2: missing closing parenthesis" err &&
+	grep -q "^spoolboard render: option .--log-error. must be a PCRE2 pattern, got .(x.: at offset 2: missing closing parenthesis" err &&
 	test_expect_code 2 spoolboard run --spool spool --log-warning "a{2,1}" \
 		2>err &&
-	grep -q "^spoolboard: --log-warning .a{2,1}.: not a valid PCRE2 pattern" err
+	grep -q "^spoolboard run: option .--log-warning. must be a PCRE2 pattern, got .a{2,1}.: " err
 '
 
 test_expect_success 'a broken template is one error that says where' '
