@@ -5,10 +5,9 @@
  *
  * struct run is shared by the trainer's modules: train.c (setup, the load
  * and prepare stages, the order of the stages), epoch.c (the train stage),
- * results.c (the test and save stages, metrics.csv, predictions.csv) and
- * ckptdir.c (checkpoints and resuming), evaluate.c (running the model
- * on a split). Everything a run owns is freed by
- * run_release.
+ * results.c (the test and save stages, metrics.csv, predictions.csv),
+ * evaluate.c (the model run on a split) and ckptdir.c (checkpoints and
+ * resuming). Everything a run owns is freed by run_release.
  */
 #ifndef SPOOLBOARD_RUN_H
 #define SPOOLBOARD_RUN_H
