@@ -1,11 +1,15 @@
-# spoolboard: one binary, built from lib/, runner/, runner/train/, render/.
+# spoolboard: one binary, built from lib/, job/, runner/train/, render/,
+# runner/ and main.c.
 #
-#   make            build build/spoolboard
+#   make            check the includes (scripts/check-includes.sh), build
+#                   build/spoolboard
+#   make unit-tests build the unit test programs into build/tests/
 #   make test       install missing packages, build, run every test
 #   make check      the same under -fsanitize=address,undefined
 #   make bench      print benchmark figures
 #   make run        install missing packages, build, start the runner on ./spool
 #   make install    PREFIX=/usr/local DESTDIR= (binary, man page, templates)
+#   make clean      remove build/ and build-san/
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -30,6 +34,7 @@ ALL_LDFLAGS = -fopenmp $(SAN) $(LDFLAGS)
 LIBS    = $(PKG_LIBS) -lcsv -lm
 
 SRC     := $(wildcard lib/*.c job/*.c runner/*.c runner/train/*.c render/*.c)
+HDR     := $(wildcard lib/*.h job/*.h runner/*.h runner/train/*.h render/*.h)
 OBJ     := $(SRC:%.c=$(BUILD)/%.o)
 TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 # The numerical sources, also compiled with real = double for the gradient
@@ -41,7 +46,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 BIN     := $(BUILD)/spoolboard
 
 .PHONY: all deps test check bench run install clean unit-tests
-all: $(BIN)
+all: $(BUILD)/.includes-ok $(BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -50,8 +55,15 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libspoolboard.a: $(OBJ)
 	rm -f $@ && ar rcs $@ $(OBJ)
 
-$(BIN): $(BUILD)/main.o $(BUILD)/libspoolboard.a
+# The floors and no cycles (docs/HACKING.md): no binary while they are
+# broken. Order-only, so a passing check does not relink; named first in
+# `all` too, so a broken include stops the build before it compiles.
+$(BIN): $(BUILD)/main.o $(BUILD)/libspoolboard.a | $(BUILD)/.includes-ok
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/.includes-ok: $(SRC) $(HDR) main.c scripts/check-includes.sh
+	@sh scripts/check-includes.sh
+	@mkdir -p $(dir $@) && touch $@
 
 $(BUILD)/double/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,106 @@
+#!/bin/sh
+# scripts/check-includes.sh, which `make` runs before it links: the real
+# tree passes it, and each kind of bad include is reported with its file and
+# line, with exit status 1. Each case breaks its own copy of the sources.
+. "$(dirname "$0")/lib.sh"
+
+mkdir src &&
+cp -R "$SRCDIR/lib" "$SRCDIR/job" "$SRCDIR/runner" "$SRCDIR/render" \
+	"$SRCDIR/main.c" "$SRCDIR/scripts" src/ &&
+mkdir -p src/tests/unit && cp "$SRCDIR/tests/unit/tap.h" src/tests/unit/ ||
+	exit 1
+
+# add_include FILE INCLUDE: a fresh copy of src/ in bad/, with
+# `#include "INCLUDE"` appended to bad/FILE; sets $line to its line.
+add_include() {
+	rm -rf bad && cp -R src bad &&
+	printf '#include "%s"\n' "$2" >>"bad/$1" &&
+	line=$(wc -l <"bad/$1" | tr -d ' ')
+}
+
+# check_bad: run the check on bad/, which must fail with status 1; its
+# report is in err.
+check_bad() {
+	test_expect_code 1 sh bad/scripts/check-includes.sh 2>err ||
+		{ cat err; return 1; }
+}
+
+# expect_line LINE: err holds exactly this line.
+expect_line() {
+	grep -Fx "$1" err >/dev/null ||
+		{ echo "not reported: $1"; cat err; return 1; }
+}
+
+# expect_reported FILE INCLUDE WHY: the include added at $line of FILE is
+# reported, and why.
+expect_reported() {
+	expect_line "$1:$line: includes '$2' ($3)"
+}
+
+# expect_arrow CYCLE FILE:N INCLUDE: under the line CYCLE in err, among
+# the includes that make its arrows, is this one.
+expect_arrow() {
+	awk -v c="$1" '$0 == c { on = 1; next }
+		on && /^\t/ { print; next } { on = 0 }' err |
+		grep -Fx "	$2: includes '$3'" >/dev/null ||
+		{ echo "not under '$1': $2: $3"; cat err; return 1; }
+}
+
+test_expect_success 'the sources pass the check, silently' '
+	sh src/scripts/check-includes.sh >out 2>err ||
+		{ cat err; false; } &&
+	! test -s out && ! test -s err
+'
+
+test_expect_success 'render/ including runner/queue.h is reported' '
+	add_include render/view.c runner/queue.h && check_bad &&
+	expect_reported render/view.c runner/queue.h \
+		"render/ may not include runner/"
+'
+
+test_expect_success 'lib/ including job/config.h is reported' '
+	add_include lib/csvfile.c job/config.h && check_bad &&
+	expect_reported lib/csvfile.c job/config.h "lib/ may not include job/"
+'
+
+test_expect_success 'runner/train/ including runner/ or render/ is reported' '
+	add_include runner/train/loss.c runner/spool.h && check_bad &&
+	expect_reported runner/train/loss.c runner/spool.h \
+		"runner/train/ may not include runner/" &&
+	add_include runner/train/loss.c render/view.h && check_bad &&
+	expect_reported runner/train/loss.c render/view.h \
+		"runner/train/ may not include render/"
+'
+
+test_expect_success 'a cycle between two lib files is reported, and where' '
+	back=$(grep -n "^#include \"lib/error.h\"" src/lib/strbuf.c |
+		cut -d: -f1) &&
+	test -n "$back" &&
+	add_include lib/error.c lib/strbuf.h && check_bad &&
+	cycle="cycle: lib/error -> lib/strbuf -> lib/error" &&
+	expect_line "$cycle" &&
+	expect_arrow "$cycle" "lib/error.c:$line" lib/strbuf.h &&
+	expect_arrow "$cycle" "lib/strbuf.c:$back" lib/error.h
+'
+
+test_expect_success 'an include by bare name is reported, with its path' '
+	add_include lib/csvfile.c json.h && check_bad &&
+	expect_reported lib/csvfile.c json.h \
+		"not a path from the repository root: '"'"'lib/json.h'"'"'"
+'
+
+test_expect_success 'an include of a missing file is reported' '
+	add_include render/site.c render/nope.h && check_bad &&
+	expect_reported render/site.c render/nope.h \
+		"no such file from the repository root"
+'
+
+test_expect_success 'what the floors allow is not reported' '
+	add_include runner/daemon.c runner/train/train.h &&
+	printf "#include \"job/config.h\"\n" >>bad/render/chart.c &&
+	printf "#include \"tests/unit/tap.h\"\n" >>bad/main.c &&
+	sh bad/scripts/check-includes.sh 2>err;
+	! grep -e "runner/daemon.c:" -e "render/chart.c:" -e "main.c:" err
+'
+
+test_done
