@@ -58,6 +58,12 @@ test_expect_success 'render/ including runner/queue.h is reported' '
 		"render/ may not include runner/"
 '
 
+test_expect_success 'runner/ including render/site.h is reported' '
+	add_include runner/daemon.c render/site.h && check_bad &&
+	expect_reported runner/daemon.c render/site.h \
+		"runner/ may not include render/"
+'
+
 test_expect_success 'lib/ including job/config.h is reported' '
 	add_include lib/csvfile.c job/config.h && check_bad &&
 	expect_reported lib/csvfile.c job/config.h "lib/ may not include job/"
