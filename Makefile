@@ -1,8 +1,8 @@
 # spoolboard: one binary, built from lib/, job/, runner/train/, render/,
 # runner/ and main.c.
 #
-#   make            check the includes (scripts/check-includes.sh), build
-#                   build/spoolboard
+#   make            check the includes and names (scripts/check-includes.sh,
+#                   scripts/check-names.sh), build build/spoolboard
 #   make unit-tests build the unit test programs into build/tests/
 #   make test       install missing packages, build, run every test
 #   make check      the same under -fsanitize=address,undefined
@@ -46,7 +46,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 BIN     := $(BUILD)/spoolboard
 
 .PHONY: all deps test check bench run install clean unit-tests
-all: $(BUILD)/.includes-ok $(BIN)
+all: $(BUILD)/.layout-ok $(BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,11 +58,12 @@ $(BUILD)/libspoolboard.a: $(OBJ)
 # The floors and no cycles (docs/HACKING.md): no binary while they are
 # broken. Order-only, so a passing check does not relink; named first in
 # `all` too, so a broken include stops the build before it compiles.
-$(BIN): $(BUILD)/main.o $(BUILD)/libspoolboard.a | $(BUILD)/.includes-ok
+$(BIN): $(BUILD)/main.o $(BUILD)/libspoolboard.a | $(BUILD)/.layout-ok
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/.includes-ok: $(SRC) $(HDR) main.c scripts/check-includes.sh
-	@sh scripts/check-includes.sh
+$(BUILD)/.layout-ok: $(SRC) $(HDR) main.c scripts/check-includes.sh \
+		scripts/check-names.sh
+	@sh scripts/check-includes.sh && sh scripts/check-names.sh
 	@mkdir -p $(dir $@) && touch $@
 
 $(BUILD)/double/%.o: %.c

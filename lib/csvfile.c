@@ -117,7 +117,7 @@ on_row(int c, void *data)
 
 /* Only what libcsv skips between rows: spaces, tabs, line ends. */
 static int
-is_blank(const char *s, size_t n, char delim)
+is_blank_row(const char *s, size_t n, char delim)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -184,7 +184,7 @@ check_header(struct csvfile *t)
 	for (size_t c = 0; c < t->ncols; c++) {
 		const char *h = csvfile_header(t, c);
 
-		if (is_blank(h, strlen(h), '\0'))
+		if (is_blank_row(h, strlen(h), '\0'))
 			return error("%s:%zu: header cell %zu is empty; every "
 				     "column needs a name", t->name,
 				     t->header_line, c + 1);
@@ -258,7 +258,7 @@ csvfile_parse(struct csvfile *t, const char *buf, size_t len, char delim,
 			goto err;
 		}
 		if (!ps.in_row) {
-			if (is_blank(buf + pos, n, delim)) {
+			if (is_blank_row(buf + pos, n, delim)) {
 				pos = end;
 				ps.line++;
 				continue;

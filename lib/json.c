@@ -73,7 +73,7 @@ json_to_string(const json_t *v)
 
 /* v serialized with a final newline, written durably or not. */
 static int
-write_json(const char *path, const json_t *v, int durable)
+write_file(const char *path, const json_t *v, int durable)
 {
 	char *s = json_to_string(v);
 	size_t n = strlen(s);
@@ -94,13 +94,13 @@ write_json(const char *path, const json_t *v, int durable)
 int
 json_write_atomic(const char *path, const json_t *v)
 {
-	return write_json(path, v, 1);
+	return write_file(path, v, 1);
 }
 
 int
 json_update(const char *path, const json_t *v)
 {
-	return write_json(path, v, 0);
+	return write_file(path, v, 0);
 }
 
 int

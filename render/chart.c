@@ -576,7 +576,7 @@ tick_sig(double amax, double step)
 }
 
 static void
-add_text(struct strbuf *sb, const char *cls, double x, double y,
+svg_text(struct strbuf *sb, const char *cls, double x, double y,
 	 const char *anchor, const char *text)
 {
 	sb_adds(sb, "<text class='");
@@ -638,7 +638,7 @@ draw_x_axis(struct strbuf *sb, const struct frame *f, int target,
 	sb_adds(sb, "</g><g class='tick' text-anchor='middle'>");
 	for (i = 0; i < n; i++) {
 		chart_format(t[i], tick_sig(amax, step), lab, sizeof(lab));
-		add_text(sb, "tick", map_x(f, t[i]), f->py1 + 14, NULL, lab);
+		svg_text(sb, "tick", map_x(f, t[i]), f->py1 + 14, NULL, lab);
 	}
 	sb_adds(sb, "</g>");
 }
@@ -733,7 +733,7 @@ draw_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
 	}
 	sb_adds(sb, "<g class='tick' text-anchor='end'>");
 	for (i = 0; i < yt->n; i++)
-		add_text(sb, "tick", f->px0 - 5, map_y(f, yt->t[i]) + 3.5,
+		svg_text(sb, "tick", f->px0 - 5, map_y(f, yt->t[i]) + 3.5,
 			 NULL, yt->lab[i]);
 	sb_adds(sb, "</g>");
 }
@@ -826,7 +826,7 @@ legend(struct strbuf *sb, const struct chart *c, double w, double y)
 				"stroke-width='2.5'>");
 			add_line(sb, x, y - 3.5, x + 14, y - 3.5);
 			sb_adds(sb, "</g>");
-			add_text(sb, "label", x + 18, y, NULL, s->name);
+			svg_text(sb, "label", x + 18, y, NULL, s->name);
 		}
 		x += item + 14;
 	}
@@ -877,7 +877,7 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	sb_adds(sb, "-t'>");
 	chart_escape(sb, c->title);
 	sb_adds(sb, "</title>");
-	add_text(sb, "chart-title", 8, 15, NULL, c->title);
+	svg_text(sb, "chart-title", 8, 15, NULL, c->title);
 
 	f.px0 = 58;
 	f.px1 = w - 14;
@@ -904,7 +904,7 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		sb_adds(sb, "' height='");
 		add_num1(sb, f.py1 - f.py0);
 		sb_adds(sb, "'/>");
-		add_text(sb, "note", (f.px0 + f.px1) / 2, (f.py0 + f.py1) / 2,
+		svg_text(sb, "note", (f.px0 + f.px1) / 2, (f.py0 + f.py1) / 2,
 			 "middle", note);
 		sb_adds(sb, "</svg>");
 		prep_free(p, c->nseries);
@@ -955,7 +955,7 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	add_num1(sb, f.px1);
 	sb_adds(sb, "'/>");
 	if (c->xlabel && *c->xlabel)
-		add_text(sb, "label", (f.px0 + f.px1) / 2, h - 6, "middle",
+		svg_text(sb, "label", (f.px0 + f.px1) / 2, h - 6, "middle",
 			 c->xlabel);
 	if (c->ylabel && *c->ylabel) {
 		sb_adds(sb, "<text class='label' text-anchor='middle' "
@@ -971,7 +971,7 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	if (dropped) {
 		snprintf(note, sizeof(note), "%zu value%s <= 0 not shown on "
 			 "a log scale", dropped, dropped == 1 ? "" : "s");
-		add_text(sb, "note", f.px1, 15, "end", note);
+		svg_text(sb, "note", f.px1, 15, "end", note);
 	}
 	sb_adds(sb, "</svg>");
 	prep_free(p, c->nseries);

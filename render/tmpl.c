@@ -140,7 +140,7 @@ perr(const struct parser *p, size_t pos, const char *fmt, ...)
 }
 
 static int
-is_blank(char c)
+is_space_char(char c)
 {
 	return c == ' ' || c == '\t';
 }
@@ -152,7 +152,7 @@ is_space(char c)
 }
 
 static const char *
-find(const char *hay, size_t n, const char *needle, size_t m)
+find_bytes(const char *hay, size_t n, const char *needle, size_t m)
 {
 	size_t i;
 
@@ -196,7 +196,7 @@ scan_tag(const struct parser *p, size_t pos, size_t olen,
 		cl = close;
 		closelen = clen + 1;
 	}
-	end = find(p->src + i, p->len - i, cl, closelen);
+	end = find_bytes(p->src + i, p->len - i, cl, closelen);
 	if (!end)
 		return -1;
 	b = i;
@@ -264,7 +264,7 @@ line_standalone(const struct parser *p, size_t pos, size_t *end)
 	int pushed[32], npushed = 0, base = p->depth, ntags = 0, cur;
 	struct tag t;
 
-	while (pos < p->len && is_blank(p->src[pos]))
+	while (pos < p->len && is_space_char(p->src[pos]))
 		pos++;
 	for (;;) {
 		if (pos >= p->len) {
@@ -300,7 +300,7 @@ line_standalone(const struct parser *p, size_t pos, size_t *end)
 		}
 		ntags++;
 		pos = t.end;
-		while (pos < p->len && is_blank(p->src[pos]))
+		while (pos < p->len && is_space_char(p->src[pos]))
 			pos++;
 	}
 }
@@ -364,7 +364,7 @@ node_release(struct node *n)
 }
 
 static void
-add_text(struct parser *p, size_t from, size_t to, int bol)
+add_text_node(struct parser *p, size_t from, size_t to, int bol)
 {
 	struct node *n;
 
@@ -401,7 +401,7 @@ block_indents(struct node *n, const struct open *o)
 	n->bind = "";
 	n->bindlen = 0;
 	if (o->standalone && first && first->type == N_TEXT && first->bol) {
-		while (e < first->len && is_blank(first->text[e]))
+		while (e < first->len && is_space_char(first->text[e]))
 			e++;
 		n->bind = first->text;
 		n->bindlen = e;
@@ -517,11 +517,11 @@ parse(struct parser *p)
 		if (bol && line_standalone(p, pos, &end)) {
 			size_t ws = pos;
 
-			while (is_blank(p->src[pos]))
+			while (is_space_char(p->src[pos]))
 				pos++;
 			first = 1;
 			for (;;) {
-				while (pos < end && is_blank(p->src[pos]))
+				while (pos < end && is_space_char(p->src[pos]))
 					pos++;
 				if (pos >= end || !at(p, pos, p->otag, p->olen))
 					break;
@@ -548,7 +548,7 @@ parse(struct parser *p)
 				     p->clen, &t) < 0)
 				return perr(p, pos, "unclosed tag: no '%.*s' "
 					    "after it", (int)p->clen, p->ctag);
-			for (i = ls; i < pos && is_blank(p->src[i]); i++)
+			for (i = ls; i < pos && is_space_char(p->src[i]); i++)
 				;
 			n = i == pos ? pos - ls : 0;
 			if (do_tag(p, &t, 0, p->src + ls, n) < 0)
@@ -567,7 +567,7 @@ parse(struct parser *p)
 				NULL;
 			size_t lim = nl ? (size_t)(nl - p->src) + 1 : p->len;
 			/* only this line: the parse stays linear */
-			const char *tg = find(p->src + pos, lim - pos,
+			const char *tg = find_bytes(p->src + pos, lim - pos,
 					      p->otag, p->olen);
 			size_t stop = p->len;
 			int newline = 0;
@@ -578,7 +578,7 @@ parse(struct parser *p)
 			} else if (tg) {
 				stop = (size_t)(tg - p->src);
 			}
-			add_text(p, pos, stop, pos == ls);
+			add_text_node(p, pos, stop, pos == ls);
 			pos = stop;
 			bol = newline;
 			if (newline)
@@ -805,7 +805,7 @@ put_value(struct rs *rs, const json_t *v, int escape, size_t ilen)
 }
 
 static void
-push(struct rs *rs, const json_t *v)
+push_context(struct rs *rs, const json_t *v)
 {
 	if (rs->nctx == rs->cap) {
 		rs->cap = rs->cap ? 2 * rs->cap : 16;
@@ -884,13 +884,13 @@ render(struct rs *rs, const struct node *kids, size_t nkids, size_t ilen,
 			if (json_is_array(v)) {
 				for (j = 0; j < json_array_size(v) && !r;
 				     j++) {
-					push(rs, json_array_get(v, j));
+					push_context(rs, json_array_get(v, j));
 					r = render(rs, n->kids, n->nkids, ilen,
 						   strip, slen, ovr);
 					rs->nctx--;
 				}
 			} else {
-				push(rs, v);
+				push_context(rs, v);
 				r = render(rs, n->kids, n->nkids, ilen, strip,
 					   slen, ovr);
 				rs->nctx--;
@@ -957,7 +957,7 @@ tmpl_render(const struct tmpl *t, struct tmpl_set *set, const json_t *data,
 	rs.pending = 1;
 	sb_grow(&rs.ind, 64);
 	if (data)
-		push(&rs, data);
+		push_context(&rs, data);
 	sb_grow(out, t->len);
 	out->buf[out->len] = '\0';	/* sb_grow leaves it unterminated */
 	r = render(&rs, t->root.kids, t->root.nkids, 0, "", 0, NULL);

@@ -136,7 +136,7 @@ take_lock(struct daemon *d)
 }
 
 static void
-push(struct daemon *d, const char *id, const json_t *st, double not_before)
+enqueue(struct daemon *d, const char *id, const json_t *st, double not_before)
 {
 	struct job_order o;
 
@@ -159,7 +159,7 @@ requeue_interrupted(struct daemon *d, const char *id, const char *reason)
 		    reason));
 	st = spool_state_read(&d->sp, id);
 	if (st)
-		push(d, id, st, 0);
+		enqueue(d, id, st, 0);
 	json_decref(st);
 	info("%s: queued again (%s)", id, reason);
 }
@@ -204,7 +204,7 @@ recover_one(struct daemon *d, const char *id)
 	status = job_status_of(st);
 	retry_at = json_str(st, "retry_at", NULL);
 	if (status == JOB_QUEUED) {
-		push(d, id, st, retry_at ? time_parse_iso8601(retry_at) : 0);
+		enqueue(d, id, st, retry_at ? time_parse_iso8601(retry_at) : 0);
 	} else if (status == JOB_RUNNING) {
 		if (spool_job_busy(&d->sp, id, st)) {
 			d->foreign = xreallocarray(d->foreign, d->nforeign + 1,
@@ -256,7 +256,7 @@ check_foreign(struct daemon *d)
 		if (status == JOB_RUNNING)
 			requeue_interrupted(d, id, "interrupted");
 		else if (status == JOB_QUEUED)
-			push(d, id, st, 0);
+			enqueue(d, id, st, 0);
 		json_decref(st);
 		free(d->foreign[i]);
 		d->foreign[i] = d->foreign[--d->nforeign];
@@ -410,7 +410,7 @@ handle_request(struct daemon *d, const char *name)
 				json_t *s = spool_state_read(&d->sp, id);
 
 				if (s)
-					push(d, id, s, 0);
+					enqueue(d, id, s, 0);
 				json_decref(s);
 			}
 		}
@@ -594,7 +594,7 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 	pid = fork();
 	if (pid < 0) {
 		error("cannot start %s: fork: %s", id, strerror(errno));
-		push(d, id, st, time_now() + RETRY_BASE);
+		enqueue(d, id, st, time_now() + RETRY_BASE);
 		goto out;
 	}
 	if (pid == 0)
@@ -637,7 +637,7 @@ maybe_retry(struct daemon *d, const struct child *k)
 		spool_event(&d->sp, id, "retry", json_pack("{s:I,s:f}",
 			    "attempt", (json_int_t)(attempt + 1), "delay",
 			    delay));
-		push(d, id, st, time_now() + delay);
+		enqueue(d, id, st, time_now() + delay);
 		info("%s: failed; retry %lld in %.0fs", id,
 		     (long long)attempt, delay);
 	}

@@ -8,7 +8,7 @@
 #include <string.h>
 
 static long
-find(const struct queue *q, const char *id)
+find_index(const struct queue *q, const char *id)
 {
 	for (size_t i = 0; i < q->n; i++)
 		if (strcmp(q->e[i].id, id) == 0)
@@ -21,7 +21,7 @@ queue_push(struct queue *q, const char *id, const struct job_order *order,
 	   double not_before)
 {
 	struct queue_entry *e;
-	long i = find(q, id);
+	long i = find_index(q, id);
 
 	if (strlen(id) > JOB_ID_MAX)
 		return error("job ID too long: '%.80s'", id);
@@ -68,7 +68,7 @@ queue_pop(struct queue *q, double now, char *id)
 int
 queue_remove(struct queue *q, const char *id)
 {
-	long i = find(q, id);
+	long i = find_index(q, id);
 
 	if (i < 0)
 		return 0;
@@ -79,7 +79,7 @@ queue_remove(struct queue *q, const char *id)
 int
 queue_has(const struct queue *q, const char *id)
 {
-	return find(q, id) >= 0;
+	return find_index(q, id) >= 0;
 }
 
 double
@@ -97,7 +97,7 @@ queue_next_time(const struct queue *q, double now)
 long
 queue_position(const struct queue *q, const char *id)
 {
-	long i = find(q, id), pos = 0;
+	long i = find_index(q, id), pos = 0;
 
 	if (i < 0)
 		return -1;

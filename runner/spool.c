@@ -188,8 +188,8 @@ parses(const char *path)
 	return v != NULL;
 }
 
-static int finish(struct spool *sp, const char *id,
-		  const struct config *cfg, struct job_order *order);
+static int write_claim(struct spool *sp, const char *id,
+		       const struct config *cfg, struct job_order *order);
 
 int
 spool_claim(struct spool *sp, const char *name, double now, char **id,
@@ -247,7 +247,7 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 				config_release(&cfg);
 				goto out;
 			}
-			rc = finish(sp, *id, &cfg, order) < 0 ? CLAIM_ERROR :
+			rc = write_claim(sp, *id, &cfg, order) < 0 ? CLAIM_ERROR :
 			     CLAIM_QUEUED;
 			config_release(&cfg);
 			goto out;
@@ -271,7 +271,7 @@ out:
 
 /* Like json_write_atomic, without the fsyncs when the spool batches. */
 static int
-write_json(struct spool *sp, const char *path, const json_t *v)
+write_claim_file(struct spool *sp, const char *path, const json_t *v)
 {
 	if (!sp->batch)
 		return json_write_atomic(path, v);
@@ -318,7 +318,7 @@ spool_claim_finish(struct spool *sp, const char *id)
 		goto out;
 	}
 	json_decref(root);
-	rc = finish(sp, id, &cfg, &order);
+	rc = write_claim(sp, id, &cfg, &order);
 	config_release(&cfg);
 out:
 	sb_release(&problems);
@@ -328,8 +328,8 @@ out:
 
 /* config.json, state.json and the event of a job just claimed. */
 static int
-finish(struct spool *sp, const char *id, const struct config *cfg,
-       struct job_order *order)
+write_claim(struct spool *sp, const char *id, const struct config *cfg,
+	    struct job_order *order)
 {
 	char *cpath = spool_job_path(sp, id, JOB_CONFIG);
 	char *dir = path_join(sp->jobs, id);
@@ -340,7 +340,7 @@ finish(struct spool *sp, const char *id, const struct config *cfg,
 	order->created_us = time_now_us();
 	order->seq = sp->seq++;
 	st = job_state_new(id, cfg, order);
-	if (write_json(sp, cpath, cfg->json) == 0 &&
+	if (write_claim_file(sp, cpath, cfg->json) == 0 &&
 	    job_state_write(dir, st, !sp->batch) == 0 &&
 	    job_event(dir, "queued", json_pack("{s:i}", "priority",
 		cfg->priority)) == 0)

@@ -114,8 +114,8 @@ run_stage_end(struct run *r, enum stage s, enum job_status status)
 
 /* End the run: the final state, recorded as the runner would. */
 static int
-finish(struct run *r, enum job_status status, const char *message,
-       const char *hint, int code)
+end_run(struct run *r, enum job_status status, const char *message,
+	const char *hint, int code)
 {
 	json_t *st = r->jf.state;
 
@@ -133,7 +133,7 @@ finish(struct run *r, enum job_status status, const char *message,
 int
 run_complete(struct run *r)
 {
-	return finish(r, JOB_COMPLETED, NULL, NULL, TRAIN_COMPLETED);
+	return end_run(r, JOB_COMPLETED, NULL, NULL, TRAIN_COMPLETED);
 }
 
 /* Fail the current stage with message and hint. */
@@ -144,7 +144,7 @@ run_fail(struct run *r, const char *message, const char *hint)
 	if (hint && *hint)
 		jobfiles_log(&r->jf, "hint: %s", hint);
 	run_stage_end(r, r->stage, JOB_FAILED);
-	return finish(r, JOB_FAILED, message, hint, TRAIN_FAILED);
+	return end_run(r, JOB_FAILED, message, hint, TRAIN_FAILED);
 }
 
 /* End the run cancelled by SIGTERM/SIGINT. */
@@ -155,7 +155,7 @@ run_cancel(struct run *r)
 		     run_stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
 		     r->epoch);
 	run_stage_end(r, r->stage, JOB_CANCELLED);
-	return finish(r, JOB_CANCELLED, NULL, NULL, TRAIN_CANCELLED);
+	return end_run(r, JOB_CANCELLED, NULL, NULL, TRAIN_CANCELLED);
 }
 
 const char *

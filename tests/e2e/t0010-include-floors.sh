@@ -1,7 +1,8 @@
 #!/bin/sh
-# scripts/check-includes.sh, which `make` runs before it links: the real
-# tree passes it, and each kind of bad include is reported with its file and
-# line, with exit status 1. Each case breaks its own copy of the sources.
+# scripts/check-includes.sh and scripts/check-names.sh, which `make` runs
+# before it links: the real tree passes them, and each kind of bad include
+# or clashing function name is reported with its file and line, with exit
+# status 1. Each case breaks its own copy of the sources.
 . "$(dirname "$0")/lib.sh"
 
 mkdir src &&
@@ -107,6 +108,34 @@ test_expect_success 'what the floors allow is not reported' '
 	printf "#include \"tests/unit/tap.h\"\n" >>bad/main.c &&
 	sh bad/scripts/check-includes.sh 2>err;
 	! grep -e "runner/daemon.c:" -e "render/chart.c:" -e "main.c:" err
+'
+
+# add_function FILE NAME [static]: a fresh copy of src/ in bad/, with a
+# function NAME defined at the end of bad/FILE; sets $line to its line.
+add_function() {
+	rm -rf bad && cp -R src bad &&
+	printf '\n%sint\n%s(void)\n{\n\treturn 0;\n}\n' "${3:+static }" \
+		"$2" >>"bad/$1" &&
+	line=$(($(wc -l <"bad/$1" | tr -d " ") - 3))
+}
+
+test_expect_success 'the sources have no clashing function names' '
+	sh src/scripts/check-names.sh 2>err || { cat err; false; } &&
+	! test -s err
+'
+
+test_expect_success 'a static named like another file'"'"'s static is reported' '
+	n=$(grep -n "^find_index(" src/runner/queue.c | cut -d: -f1) &&
+	add_function render/chart.c find_index static &&
+	test_expect_code 1 sh bad/scripts/check-names.sh 2>err &&
+	expect_line "find_index: defined in render/chart.c:$line and runner/queue.c:$n"
+'
+
+test_expect_success 'a static named like an exported function is reported' '
+	n=$(grep -n "^json_str(" src/lib/json.c | cut -d: -f1) &&
+	add_function runner/daemon.c json_str static &&
+	test_expect_code 1 sh bad/scripts/check-names.sh 2>err &&
+	expect_line "json_str: defined in lib/json.c:$n and runner/daemon.c:$line"
 '
 
 test_done

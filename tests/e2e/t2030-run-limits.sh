@@ -60,6 +60,23 @@ test_expect_success 'a failed run with retries left is queued again with backoff
 	stop_runner
 '
 
+test_expect_success 'a retry keeps retry_at, created and its queue order while it runs' '
+	EPOCHS=1000000 long_config spool/incoming/later.json "\"retries\": 1" &&
+	start_runner --threads 1 &&
+	wait_until "training later" &&
+	cp spool/jobs/later/state.json first.json &&
+	kill -KILL $(child_pid later) &&
+	wait_until "json_check spool/jobs/later/state.json \"j[\\\"attempt\\\"] == 2 and j[\\\"status\\\"] == \\\"running\\\" and j[\\\"stage\\\"] == \\\"train\\\"\"" &&
+	status_is later running &&
+	json_check spool/jobs/later/state.json "j[\"retry_at\"] is not None and j[\"retry_at\"] >= j[\"created\"]" &&
+	json_check spool/jobs/later/state.json "j[\"created\"] == json.load(open(\"first.json\"))[\"created\"]" &&
+	json_check spool/jobs/later/state.json "j[\"order\"] == json.load(open(\"first.json\"))[\"order\"]" &&
+	spoolboard cancel --spool spool later &&
+	wait_until "status_is later cancelled" &&
+	json_check spool/jobs/later/state.json "j[\"retry_at\"] is None" &&
+	stop_runner
+'
+
 test_expect_success 'cancel of a running job: SIGTERM, it ends cancelled' '
 	EPOCHS=1000000 long_config spool/incoming/stopme.json &&
 	start_runner --threads 1 &&
