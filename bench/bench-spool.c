@@ -21,7 +21,6 @@
 #include "lib/timeutil.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,15 +79,6 @@ count_entries(const char *dir)
 			n++;
 	closedir(d);
 	return n;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
 }
 
 /* Write n configs into stage/ as PREFIXNNNNN.json. */
@@ -221,7 +211,7 @@ main(int argc, char **argv)
 
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	file_remove_tree(dir);
 	free(lat);
 	free(spool);
 	free(dir);

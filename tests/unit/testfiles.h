@@ -16,7 +16,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,19 +110,11 @@ tf_compress(const char *dir, const char *name, const void *data, size_t n,
 	return path;
 }
 
-static int
-tf_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
+/* rm -r dir, and free the string. */
 static inline void
 tf_cleanup(char *dir)
 {
-	nftw(dir, tf_rm, 16, FTW_DEPTH | FTW_PHYS);
+	file_remove_tree(dir);
 	free(dir);
 }
 
