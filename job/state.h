@@ -39,7 +39,7 @@
 #define JOB_LOCK ".lock"
 
 #define JOB_ID_MAX 64			/* bytes in a job ID */
-#define JOB_STATE_MAX (16 * 1024 * 1024)	/* larger state.json is refused */
+#define JOB_STATE_MAX (16 * 1024 * 1024)	/* a larger state.json: refused */
 
 /* May c appear in a job ID: [A-Za-z0-9._-]? */
 int job_id_char(int c);
@@ -89,7 +89,7 @@ const char *job_stage_name(enum stage s);
 struct job_order {
 	int priority;
 	long long created_us;	/* microseconds since the epoch */
-	long long seq;		/* arrival number of the claim; 0: unknown */
+	long long seq;		/* the claim's arrival number; 0: unknown */
 };
 
 /* The order a state.json records (an old one without "order": from

@@ -247,8 +247,8 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 				config_release(&cfg);
 				goto out;
 			}
-			rc = write_claim(sp, *id, &cfg, order) < 0 ? CLAIM_ERROR :
-			     CLAIM_QUEUED;
+			rc = write_claim(sp, *id, &cfg, order) < 0 ?
+			     CLAIM_ERROR : CLAIM_QUEUED;
 			config_release(&cfg);
 			goto out;
 		}

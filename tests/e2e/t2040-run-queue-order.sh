@@ -31,9 +31,9 @@ test_expect_success 'the state records the order at full precision' '
 		json_check spool/jobs/$id/state.json \
 			"j[\"order\"][\"created_us\"] > 0" || return 1
 	done &&
-	# what the claims wrote: x was claimed last, f first
-	json_check spool/jobs/f/state.json \
-		"j[\"order\"][\"seq\"] < json.load(open(\"spool/jobs/a/state.json\"))[\"order\"][\"seq\"]"
+	# what the claims wrote: f was claimed before a
+	a_seq=$(json_get spool/jobs/a/state.json "j[\"order\"][\"seq\"]") &&
+	json_check spool/jobs/f/state.json "j[\"order\"][\"seq\"] < $a_seq"
 '
 
 test_expect_success 'ls lists them in the order they were claimed' '

@@ -107,7 +107,7 @@ test_builder(const char *dir)
 			printf("# '%s' is not documented\n", k);
 			documented = 0;
 		} else if (at < last) {
-			printf("# '%s' comes before its place in the docs\n", k);
+			printf("# '%s' is out of the docs' order\n", k);
 			in_order = 0;
 		} else {
 			last = at;
