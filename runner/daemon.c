@@ -170,32 +170,33 @@ requeue_interrupted(struct daemon *d, const char *id, const char *reason)
  * batch of claims was synced.
  */
 static int
-claim_done(struct daemon *d, const char *id, const char *state)
+claim_done(struct daemon *d, const char *id)
 {
-	char *log = spool_job_path(&d->sp, id, JOB_LOG);
+	char *dir = path_join(d->sp.jobs, id);
+	char *log = path_join(dir, JOB_LOG);
 	char err[256];
 	json_t *st;
 	int done = 1;
 
 	if (access(log, F_OK) < 0) {
-		st = json_load_path(state, 0, err, sizeof(err));
-		done = json_is_object(st);
+		st = job_state_read(dir, err, sizeof(err));
+		done = st != NULL;
 		json_decref(st);
 	}
 	free(log);
+	free(dir);
 	return done;
 }
 
 static void
 recover_one(struct daemon *d, const char *id)
 {
-	char *state = spool_job_path(&d->sp, id, JOB_STATE);
 	char *sub = spool_job_path(&d->sp, id, JOB_SUBMITTED);
 	const char *retry_at;
 	int status;
 	json_t *st;
 
-	if (access(sub, F_OK) == 0 && !claim_done(d, id, state) &&
+	if (access(sub, F_OK) == 0 && !claim_done(d, id) &&
 	    spool_claim_finish(&d->sp, id) < 0)
 		goto out;
 	st = spool_state_read(&d->sp, id);
@@ -217,7 +218,6 @@ recover_one(struct daemon *d, const char *id)
 	}
 	json_decref(st);
 out:
-	free(state);
 	free(sub);
 }
 
