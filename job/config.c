@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define NAME_MAX_CHARS 200
@@ -251,12 +252,23 @@ read_config_file(struct check *c, const char *path, size_t max, size_t *len)
 {
 	size_t n = 0;
 	char *buf = xmalloc(max + 2);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in a config's place must not hang us */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
 
 	if (fd < 0) {
 		field_problem(c, NULL, "cannot open: %s", strerror(errno));
 		free(buf);
 		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		field_problem(c, NULL, "cannot read: %s", strerror(EISDIR));
+		goto err;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		field_problem(c, NULL, "not a regular file (a FIFO or a "
+			      "device); give a JSON file");
+		goto err;
 	}
 	for (;;) {
 		ssize_t r = read(fd, buf + n, max + 1 - n);

@@ -77,6 +77,23 @@ job_status_live(int s)
 	return s == JOB_QUEUED || s == JOB_RUNNING;
 }
 
+int
+job_ckpt_epoch(const char *name)
+{
+	int e = 0;
+
+	/* JOB_CKPT_FORMAT: "ckpt-", six digits, ".tar.zst" */
+	if (strlen(name) != 19 || strncmp(name, "ckpt-", 5) != 0 ||
+	    strcmp(name + 11, ".tar.zst") != 0)
+		return -1;
+	for (int i = 5; i < 11; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+		e = e * 10 + (name[i] - '0');
+	}
+	return e;
+}
+
 const char *
 job_stage_name(enum stage s)
 {
@@ -214,6 +231,16 @@ json_t *
 job_state_stage(json_t *st, enum stage s)
 {
 	return json_array_get(json_object_get(st, "stages"), (size_t)s);
+}
+
+void
+job_state_start(json_t *st, double t, long pid)
+{
+	json_object_set_new(st, "status", json_string(
+		status_names[JOB_RUNNING]));
+	json_object_set_new(st, "stage", json_string(stage_names[0]));
+	job_state_set_time(st, "started", t);
+	json_object_set_new(st, "pid", json_integer(pid));
 }
 
 void

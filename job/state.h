@@ -15,9 +15,10 @@
  *	JOBDIR/model.tar.zst    the final model; predictions.csv beside it
  *	JOBDIR/.lock            flock'ed by the trainer while it runs
  *
- * A state.json is built in one place (job_state_new, every key in the
- * order of docs/formats.md) and its status changed in one place
- * (job_state_finish), whether the runner or the trainer records it.
+ * A state.json is built in one place (job_state_new, its keys in the
+ * order of docs/formats.md) and its status changed in two (a run starts:
+ * job_state_start; it ends or is queued again: job_state_finish), whether
+ * the runner or the trainer records it.
  */
 #ifndef SPOOLBOARD_JOB_STATE_H
 #define SPOOLBOARD_JOB_STATE_H
@@ -34,6 +35,8 @@
 #define JOB_METRICS "metrics.csv"
 #define JOB_LOG "log.txt"
 #define JOB_CHECKPOINTS "checkpoints"
+#define JOB_CKPT_FORMAT "ckpt-%06d.tar.zst"	/* in checkpoints/: epoch */
+#define JOB_CKPT_BEST "best.tar.zst"		/* in checkpoints/ */
 #define JOB_MODEL "model.tar.zst"
 #define JOB_PREDICTIONS "predictions.csv"
 #define JOB_LOCK ".lock"
@@ -43,6 +46,12 @@
 
 /* May c appear in a job ID: [A-Za-z0-9._-]? */
 int job_id_char(int c);
+
+/*
+ * The epoch of a checkpoint's file name (JOB_CKPT_FORMAT, exactly six
+ * digits), or -1 for any other name.
+ */
+int job_ckpt_epoch(const char *name);
 
 /* Is id an acceptable job ID: [A-Za-z0-9._-]{1,64}, not "." or ".."? */
 int job_id_valid(const char *id);
@@ -89,7 +98,7 @@ const char *job_stage_name(enum stage s);
 struct job_order {
 	int priority;
 	long long created_us;	/* microseconds since the epoch */
-	long long seq;		/* the claim's arrival number; 0: unknown */
+	long long seq;		/* the claim's arrival number, from 1; 0: none */
 };
 
 /* The order a state.json records (an old one without "order": from
@@ -106,7 +115,8 @@ int job_order_age_cmp(const struct job_order *a, const char *ida,
 
 /*
  * A new state.json object (a new reference) for a job just queued: every
- * key of docs/formats.md in its order, status queued, the five stages
+ * key of docs/formats.md known before a run (the trainer adds lr, and
+ * fills the others in), in its order, status queued, the five stages
  * pending, created from o->created_us.
  */
 json_t *job_state_new(const char *id, const struct config *cfg,
@@ -118,6 +128,12 @@ json_t *job_state_new(const char *id, const struct config *cfg,
  * attempt, retry_at.
  */
 void job_state_carry(json_t *st, const json_t *old);
+
+/*
+ * Record in st that a run started at t (seconds since the epoch) in
+ * process pid: status running, the first stage current, started.
+ */
+void job_state_start(json_t *st, double t, long pid);
 
 /*
  * Record status in st: "queued" clears pid, ended, eta and error; a
@@ -138,7 +154,7 @@ void job_state_set_time(json_t *obj, const char *key, double t);
 /*
  * Read JOBDIR/state.json: a regular file (never a link, a FIFO or a
  * device), at most JOB_STATE_MAX bytes, a JSON object. A new reference,
- * or NULL with why in err ("PATH: ...").
+ * or NULL with why in err (a message that names the file).
  */
 json_t *job_state_read(const char *jobdir, char *err, size_t n);
 

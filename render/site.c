@@ -176,7 +176,7 @@ link_files(const char *jdir, const char *wdir, const json_t *view)
 		free(d);
 	}
 	json_array_foreach(json_object_get(view, "checkpoints"), i, r) {
-		char *s = xasprintf("%s/checkpoints/%s", jdir,
+		char *s = xasprintf("%s/" JOB_CHECKPOINTS "/%s", jdir,
 				    json_str(r, "file", ""));
 		char *d = path_join(ck, json_str(r, "file", ""));
 
@@ -250,6 +250,15 @@ load_job(const struct site_opts *o, const char *id, int *fresh)
 	data = xasprintf("%s/jobs/%s/data.json", o->www, id);
 	view = json_load_path(data, 0, err, sizeof(err));
 	free(data);
+	if (view && !json_object_get(view, "order")) {
+		/* rendered by a version without it: its creation time */
+		double t = time_parse_iso8601(json_str(json_object_get(view,
+			"created"), "iso", ""));
+
+		json_object_set_new(view, "order", json_pack("{s:I, s:i}",
+			"created_us", (json_int_t)(t > 0 ? t * 1e6 : 0),
+			"seq", 0));
+	}
 	if (view)
 		warning("job %s: showing its last good render", id);
 	else

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATE_MAX (16 * 1024 * 1024)
+#define JSON_MAX (16 * 1024 * 1024)	/* config.json, events.jsonl */
 #define LOG_TAIL_BYTES (256 * 1024)
 #define METRICS_MAX (64 * 1024 * 1024)
 
@@ -455,7 +455,7 @@ events_view(const char *dir)
 	int q;
 
 	q = error_set_quiet(1);
-	buf = file_read_regular(path, &n, STATE_MAX);
+	buf = file_read_regular(path, &n, JSON_MAX);
 	error_set_quiet(q);
 	free(path);
 	for (line = buf; line && *line; line = end ? end + 1 : NULL) {
@@ -513,9 +513,9 @@ checkpoints_view(const json_t *state, const char *dir)
 
 		if (!name_is_safe(file))
 			continue;
-		path = xasprintf("%s/checkpoints/%s", dir, file);
+		path = xasprintf("%s/" JOB_CHECKPOINTS "/%s", dir, file);
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-			char *href = xasprintf("files/checkpoints/%s", file);
+			char *href = xasprintf("files/" JOB_CHECKPOINTS "/%s", file);
 
 			view_size((double)st.st_size, sz, sizeof(sz));
 			vl = json_object_get(c, "val_loss");
@@ -569,7 +569,7 @@ load_json(const char *dir, const char *name, char *err, size_t n)
 	int q;
 
 	q = error_set_quiet(1);
-	buf = file_read_regular(path, &len, STATE_MAX);
+	buf = file_read_regular(path, &len, JSON_MAX);
 	error_set_quiet(q);
 	if (buf)
 		v = json_load_buf(path, buf, len, err, n);

@@ -619,6 +619,7 @@ maybe_retry(struct daemon *d, const struct child *k)
 	json_t *st = spool_state_read(&d->sp, id);
 	json_int_t attempt = json_integer_value(json_object_get(st,
 								"attempt"));
+	json_t *err;
 	double delay;
 	char ts[32];
 
@@ -630,7 +631,10 @@ maybe_retry(struct daemon *d, const struct child *k)
 	if (delay > RETRY_MAX)
 		delay = RETRY_MAX;
 	time_iso8601(time_now() + delay, ts, sizeof(ts));
+	/* while the retry waits, the state still says why the last failed */
+	err = json_incref(json_object_get(st, "error"));
 	job_state_finish(st, JOB_QUEUED, NULL, NULL);
+	json_object_set_new(st, "error", err ? err : json_null());
 	json_object_set_new(st, "attempt", json_integer(attempt + 1));
 	json_object_set_new(st, "retry_at", json_string(ts));
 	if (spool_state_write(&d->sp, id, st) == 0) {

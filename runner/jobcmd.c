@@ -364,7 +364,7 @@ jobcmd_export(const char *root, const char *id, const char *out)
 	static const char *const files[] = {
 		JOB_CONFIG, JOB_SUBMITTED, JOB_STATE, JOB_EVENTS,
 		JOB_METRICS, JOB_LOG, JOB_MODEL, JOB_PREDICTIONS,
-		JOB_CHECKPOINTS "/best.tar.zst",
+		JOB_CHECKPOINTS "/" JOB_CKPT_BEST,
 	};
 	struct arc_member m[sizeof(files) / sizeof(files[0])];
 	struct spool sp;

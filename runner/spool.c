@@ -47,6 +47,7 @@ spool_open(struct spool *sp, const char *root, const char *www,
 	sp->jobs = path_join(root, "jobs");
 	sp->www = www ? xstrdup(www) : path_join(root, "www");
 	sp->data_root = xstrdup(data_root);
+	sp->seq = 1;
 	if (mkdir_p(sp->incoming) < 0 || mkdir_p(sp->rejected) < 0 ||
 	    mkdir_p(sp->control) < 0 || mkdir_p(sp->jobs) < 0 ||
 	    mkdir_p(sp->www) < 0) {
@@ -247,6 +248,7 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 				config_release(&cfg);
 				goto out;
 			}
+			order->created_us = time_now_us();
 			rc = write_claim(sp, *id, &cfg, order) < 0 ?
 			     CLAIM_ERROR : CLAIM_QUEUED;
 			config_release(&cfg);
@@ -299,14 +301,25 @@ int
 spool_claim_finish(struct spool *sp, const char *id)
 {
 	struct strbuf problems = STRBUF_INIT;
-	char *sub = spool_job_path(sp, id, JOB_SUBMITTED);
+	char *sub = spool_job_path(sp, id, JOB_SUBMITTED), *buf;
 	struct job_order order;
 	struct config cfg;
+	struct stat st;
 	json_t *root;
 	char err[512];
+	size_t len;
 	int rc = -1;
 
-	root = json_load_path(sub, CONFIG_MAX_BYTES, err, sizeof(err));
+	/* the claim's rename set its ctime: the job keeps its place */
+	buf = file_read_regular(sub, &len, CONFIG_MAX_BYTES);
+	if (!buf || lstat(sub, &st) < 0) {
+		free(buf);
+		goto out;
+	}
+	order.created_us = (long long)st.st_ctim.tv_sec * 1000000 +
+			   st.st_ctim.tv_nsec / 1000;
+	root = json_load_buf(sub, buf, len, err, sizeof(err));
+	free(buf);
 	if (!root) {
 		error("%s", err);
 		goto out;
@@ -326,7 +339,10 @@ out:
 	return rc;
 }
 
-/* config.json, state.json and the event of a job just claimed. */
+/*
+ * config.json, state.json and the event of a job just claimed, created at
+ * order->created_us; the rest of *order is filled in here.
+ */
 static int
 write_claim(struct spool *sp, const char *id, const struct config *cfg,
 	    struct job_order *order)
@@ -337,7 +353,6 @@ write_claim(struct spool *sp, const char *id, const struct config *cfg,
 	int rc = -1;
 
 	order->priority = cfg->priority;
-	order->created_us = time_now_us();
 	order->seq = sp->seq++;
 	st = job_state_new(id, cfg, order);
 	if (write_claim_file(sp, cpath, cfg->json) == 0 &&

@@ -77,17 +77,19 @@ enum {
 /*
  * Validate incoming/NAME and claim or reject it. *id gets the new job's
  * ID (the caller frees it) on CLAIM_QUEUED, else NULL, and *order (when
- * order is not NULL) its place in the queue (sp->seq numbers the claims). A file that is not
- * whole JSON and was modified less than SPOOL_QUIET_SECONDS before now
- * (seconds since the epoch) gives CLAIM_WAIT: it may still be arriving.
+ * order is not NULL) its place in the queue (sp->seq numbers the
+ * claims). A file that is not whole JSON and was modified less than
+ * SPOOL_QUIET_SECONDS before now (seconds since the epoch) gives
+ * CLAIM_WAIT: it may still be arriving.
  */
 int spool_claim(struct spool *sp, const char *name, double now, char **id,
 		struct job_order *order);
 
 /*
  * Write config.json, state.json (queued) and the "queued" event of a job
- * whose submitted.json is in place. 0, or -1 after error() (the job is
- * then marked failed when possible).
+ * whose submitted.json is in place, created when submitted.json was
+ * claimed (its ctime), so it keeps its place in the queue. 0, or -1
+ * after error(); the job folder is then left as it is.
  */
 int spool_claim_finish(struct spool *sp, const char *id);
 

@@ -196,6 +196,16 @@ BEGIN {
 		check(FILENAME, FNR, substr(s, 1, q - 1))
 }
 
+# <...> is for system headers: one of ours that way (found through -I.)
+# would slip past the rules above
+/^[ \t]*#[ \t]*include[ \t]*<(lib|job|runner|render)\// {
+	s = $0
+	sub(/^[ \t]*#[ \t]*include[ \t]*</, "", s)
+	sub(/>.*/, "", s)
+	problem(FILENAME ":" FNR ": includes <" s "> (a header of the" \
+	    " project: #include \"" s "\", checked like the others)")
+}
+
 END {
 	for (i = 1; i <= nnodes; i++)
 		if (color[nodes[i]] == 0)

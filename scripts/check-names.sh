@@ -21,7 +21,7 @@ exec awk '
 FNR == 1 { prev = "" }
 # a definition: the return type alone on the line before, "name(" here,
 # and no ";" at the end of the line (a prototype) unless it continues
-/^[a-z_][a-z_0-9]*\(/ && prev ~ /^(static )?[a-z_][a-z_0-9 ]*[a-z_0-9*]$/ &&
+/^[a-z_][a-z_0-9]*\(/ && prev ~ /^(static )?[A-Za-z_][A-Za-z_0-9 ]*[A-Za-z_0-9*]$/ &&
     prev !~ /^(return|else|if|while|for|do)/ {
 	name = $0
 	sub(/\(.*/, "", name)

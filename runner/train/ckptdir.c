@@ -114,7 +114,7 @@ ckpt_epochs(struct run *r, size_t *n)
 	if (!d)
 		return NULL;
 	while ((e = readdir(d)) != NULL) {
-		int k = ckptfile_name_epoch(e->d_name);
+		int k = job_ckpt_epoch(e->d_name);
 
 		if (k < 0)
 			continue;
@@ -133,7 +133,7 @@ ckpt_epochs(struct run *r, size_t *n)
 static char *
 ckpt_name(int epoch)
 {
-	return xasprintf("ckpt-%06d.tar.zst", epoch);
+	return xasprintf(JOB_CKPT_FORMAT, epoch);
 }
 
 /* Publish r->ckpts in the state, in the order files sort. */
@@ -164,7 +164,7 @@ ckpt_publish(struct run *r)
 		}
 		free(name);
 	}
-	best = ckpt_record(r, "best.tar.zst");
+	best = ckpt_record(r, JOB_CKPT_BEST);
 	if (best)
 		json_array_append(sorted, best);
 	free(ep);
@@ -207,7 +207,7 @@ ckpt_prune(struct run *r)
 static int
 ckpt_copy_best(struct run *r, const char *path, size_t *bytes)
 {
-	char *best = path_join(r->ckpt_dir, "best.tar.zst");
+	char *best = path_join(r->ckpt_dir, JOB_CKPT_BEST);
 	char *buf = file_read(path, bytes, 0);
 	int rc = -1;
 
@@ -263,11 +263,11 @@ ckpt_save(struct run *r)
 	rc = 0;
 	if (r->cursor == 0 && r->epoch > 0 && r->best_epoch == r->epoch) {
 		if (ckpt_copy_best(r, path, &bytes) < 0) {
-			jobfiles_log(&r->jf, "warning: best.tar.zst not "
-				     "written: %s", error_last());
+			jobfiles_log(&r->jf, "warning: %s not written: %s",
+				     JOB_CKPT_BEST, error_last());
 			error_clear();
 		} else {
-			ckpt_record_set(r, "best.tar.zst", r->epoch, bytes);
+			ckpt_record_set(r, JOB_CKPT_BEST, r->epoch, bytes);
 		}
 	}
 out:
@@ -298,7 +298,7 @@ ckpt_remove_all(struct run *r)
 {
 	size_t n;
 	int *ep = ckpt_epochs(r, &n);
-	char *best = path_join(r->ckpt_dir, "best.tar.zst");
+	char *best = path_join(r->ckpt_dir, JOB_CKPT_BEST);
 
 	for (size_t i = 0; i < n; i++) {
 		char *name = ckpt_name(ep[i]);

@@ -488,19 +488,3 @@ out:
 	free(ov);
 	return rc;
 }
-
-int
-ckptfile_name_epoch(const char *name)
-{
-	int e = 0;
-
-	if (strlen(name) != 19 || strncmp(name, "ckpt-", 5) != 0 ||
-	    strcmp(name + 11, ".tar.zst") != 0)
-		return -1;
-	for (int i = 5; i < 11; i++) {
-		if (name[i] < '0' || name[i] > '9')
-			return -1;
-		e = e * 10 + (name[i] - '0');
-	}
-	return e;
-}

@@ -106,10 +106,5 @@ int ckptfile_write(const char *path, const struct checkpoint *ck,
  */
 int ckptfile_read(const char *path, struct checkpoint *ck);
 
-/*
- * The epoch of a file name "ckpt-EEEEEE.tar.zst" (exactly six digits),
- * or -1 for any other name.
- */
-int ckptfile_name_epoch(const char *name);
 
 #endif

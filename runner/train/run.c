@@ -191,17 +191,13 @@ job_id(const char *dir)
 void
 run_state_init(struct run *r, int threads)
 {
-	struct job_order order = { r->cfg.priority, time_now_us(), 0 };
+	long long now = time_now_us();
+	struct job_order order = { r->cfg.priority, now, 0 };
 	char *id = job_id(r->jf.dir);
 	json_t *st = job_state_new(id, &r->cfg, &order);
 
 	job_state_carry(st, r->jf.old_state);
-	json_object_set_new(st, "status", json_string(job_status_name(
-		JOB_RUNNING)));
-	json_object_set_new(st, "stage", json_string(job_stage_name(
-		STAGE_LOAD)));
-	job_state_set_time(st, "started", (double)order.created_us / 1e6);
-	json_object_set_new(st, "pid", json_integer(getpid()));
+	job_state_start(st, (double)now / 1e6, (long)getpid());
 	json_object_set_new(st, "threads", json_integer(threads));
 	json_object_set_new(st, "resources", json_pack("{s:f,s:f}", "cpu_pct",
 		0.0, "rss_mb", rss_mb()));

@@ -96,6 +96,14 @@ test_expect_success 'an include by bare name is reported, with its path' '
 		"not a path from the repository root: '"'"'lib/json.h'"'"'"
 '
 
+test_expect_success 'a header of ours included with <> is reported' '
+	rm -rf bad && cp -R src bad &&
+	printf "#include <runner/daemon.h>\n" >>bad/render/chart.c &&
+	line=$(wc -l <bad/render/chart.c | tr -d " ") &&
+	check_bad &&
+	expect_line "render/chart.c:$line: includes <runner/daemon.h> (a header of the project: #include \"runner/daemon.h\", checked like the others)"
+'
+
 test_expect_success 'an include of a missing file is reported' '
 	add_include render/site.c render/nope.h && check_bad &&
 	expect_reported render/site.c render/nope.h \
@@ -127,6 +135,16 @@ test_expect_success 'the sources have no clashing function names' '
 test_expect_success 'a static named like another file'"'"'s static is reported' '
 	n=$(grep -n "^find_index(" src/runner/queue.c | cut -d: -f1) &&
 	add_function render/chart.c find_index static &&
+	test_expect_code 1 sh bad/scripts/check-names.sh 2>err &&
+	expect_line "find_index: defined in render/chart.c:$line and runner/queue.c:$n"
+'
+
+test_expect_success 'a static returning a type in capitals is seen too' '
+	n=$(grep -n "^find_index(" src/runner/queue.c | cut -d: -f1) &&
+	rm -rf bad && cp -R src bad &&
+	printf "\nstatic FILE *\nfind_index(void)\n{\n\treturn 0;\n}\n" \
+		>>bad/render/chart.c &&
+	line=$(($(wc -l <bad/render/chart.c | tr -d " ") - 3)) &&
 	test_expect_code 1 sh bad/scripts/check-names.sh 2>err &&
 	expect_line "find_index: defined in render/chart.c:$line and runner/queue.c:$n"
 '

@@ -108,4 +108,19 @@ else
 	test_skip 'a full disk fails the job with ENOSPC' 'needs root to mount a tmpfs'
 fi
 
+test_expect_success 'a FIFO in place of a queued job'"'"'s config.json fails it, no hang' '
+	mkdir -p fifo/incoming &&
+	config fifo/incoming/pipe.json &&
+	config fifo/incoming/after.json &&
+	touch -d "@$(($(date +%s) - 10))" fifo/incoming/pipe.json &&
+	spoolboard run --spool fifo --slots 0 --once --no-render \
+		--data-root . 2>claim.log &&
+	rm fifo/jobs/pipe/config.json && mkfifo fifo/jobs/pipe/config.json &&
+	timeout -k 5 60 "$SPOOLBOARD" run --spool fifo --once --no-render \
+		--data-root . 2>run.log &&
+	status_is pipe failed fifo &&
+	json_check fifo/jobs/pipe/state.json "\"not a regular file\" in j[\"error\"][\"message\"] and \"config.json\" in j[\"error\"][\"message\"] and \"submit\" in j[\"error\"][\"hint\"]" &&
+	status_is after completed fifo
+'
+
 test_done

@@ -108,11 +108,6 @@ main(void)
 	/* FNV-1a 64 reference values */
 	ok(ckptfile_fnv1a("", 0) == 0xcbf29ce484222325ULL, "fnv1a of \"\"");
 	ok(ckptfile_fnv1a("a", 1) == 0xaf63dc4c8601ec8cULL, "fnv1a of \"a\"");
-	ok(ckptfile_name_epoch("ckpt-000042.tar.zst") == 42, "name epoch");
-	ok(ckptfile_name_epoch("ckpt-42.tar.zst") == -1 &&
-	   ckptfile_name_epoch("best.tar.zst") == -1 &&
-	   ckptfile_name_epoch("ckpt-000042.tar.zst.tmp") == -1 &&
-	   ckptfile_name_epoch("ckpt-") == -1, "other names are no epoch");
 
 	for (int i = 0; i < NP; i++) {
 		p[i] = (real)(i * 0.37 - 2.1);

@@ -118,6 +118,32 @@ test_claim(void)
 	free(p);
 	free(id);
 
+	/* a crash before the claim was synced: the runner completes it, and
+	   the job keeps the place its claim gave it */
+	{
+		struct job_order before, after;
+		char *sp_state = spool_job_path(&sp, "j", JOB_STATE);
+		char *sp_config = spool_job_path(&sp, "j", JOB_CONFIG);
+
+		st = spool_state_read(&sp, "j");
+		job_order_of(st, &before);
+		json_decref(st);
+		unlink(sp_state);
+		unlink(sp_config);
+		usleep(20000);
+		ok(spool_claim_finish(&sp, "j") == 0, "a half claim finished");
+		st = spool_state_read(&sp, "j");
+		job_order_of(st, &after);
+		ok(st && after.created_us <= before.created_us &&
+		   before.created_us - after.created_us < 10000 &&
+		   after.priority == 3, "it keeps its claim time and priority "
+		   "(%lld us earlier)", before.created_us - after.created_us);
+		ok(access(sp_config, F_OK) == 0, "config.json written again");
+		json_decref(st);
+		free(sp_state);
+		free(sp_config);
+	}
+
 	free(tf_write(sp.incoming, "j.json",
 		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
 		      "[\"y\"]}}"));

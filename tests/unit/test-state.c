@@ -35,6 +35,11 @@ test_names(void)
 	ok(job_status_live(JOB_QUEUED) && job_status_live(JOB_RUNNING) &&
 	   !job_status_live(JOB_FAILED) && !job_status_live(-1),
 	   "live: queued and running only");
+	ok(job_ckpt_epoch("ckpt-000042.tar.zst") == 42, "name epoch");
+	ok(job_ckpt_epoch("ckpt-42.tar.zst") == -1 &&
+	   job_ckpt_epoch("best.tar.zst") == -1 &&
+	   job_ckpt_epoch("ckpt-000042.tar.zst.tmp") == -1 &&
+	   job_ckpt_epoch("ckpt-") == -1, "other names are no epoch");
 	is_str(job_stage_name(STAGE_LOAD), "load", "first stage");
 	is_str(job_stage_name(STAGE_SAVE), "save", "last stage");
 	ok(job_id_valid("a-1.b_2") && !job_id_valid("..") &&
