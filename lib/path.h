@@ -3,10 +3,11 @@
  *
  * A config names its data file relative to the data root (data.path under
  * --data-root), and neither ".." nor a symbolic link may lead it out. The
- * check is made in two places, with these functions and so in the same
- * words: the schema looks at the text alone (path_is_below), the spool
- * when it claims a config and the trainer when it opens the file also
- * resolve links (path_inside).
+ * check is made with these functions alone: the schema looks at the text
+ * (path_is_below; it knows no root, so it says "must be a relative path
+ * inside the data root"), and the spool when it claims a config and the
+ * trainer when it opens the file also resolve links (path_inside, whose
+ * messages name the root: the same words in both).
  */
 #ifndef SPOOLBOARD_PATH_H
 #define SPOOLBOARD_PATH_H
