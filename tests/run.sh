@@ -38,7 +38,9 @@ for t in "$BUILD"/tests/test-*; do
 	[ -x "$t" ] || continue
 	run_one "$(basename "$t")" "$t"
 done
-for t in tests/e2e/t[0-9]*.sh; do
+# e2e: the program as users drive it; hostile: as an attacker who can
+# write the spool would (docs/security.md)
+for t in tests/e2e/t[0-9]*.sh tests/hostile/h[0-9]*.sh; do
 	[ -f "$t" ] || continue
 	run_one "$(basename "$t" .sh)" sh "$t"
 done
