@@ -9,7 +9,12 @@
 #   make bench      print benchmark figures
 #   make run        install missing packages, build, start the runner on ./spool
 #   make install    PREFIX=/usr/local DESTDIR= (binary, man page, templates)
-#   make clean      remove build/ and build-san/
+#   make fuzz       build the fuzz harnesses (fuzz/fuzz-*.c) with clang and
+#                   libFuzzer into build-fuzz/ and run each for FUZZ_SECONDS
+#                   (FUZZ=NAME for one); crashes go to fuzz/crashes/.
+#                   `make test` replays fuzz/corpus/ and fuzz/regressions/
+#                   through build/tests/test-fuzz-NAME (docs/HACKING.md)
+#   make clean      remove build/, build-san/ and build-fuzz/
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -44,8 +49,14 @@ NN_SRC  := $(wildcard $(addprefix runner/train/,kernels.c layers.c lstm.c \
 NN_DOBJ := $(NN_SRC:%.c=$(BUILD)/double/%.o)
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 BIN     := $(BUILD)/spoolboard
+# Fuzz harnesses: each linked with libFuzzer (make fuzz) and with
+# fuzz/replay-main.c as a test program that replays its corpus (make test).
+FUZZ_NAMES  := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/test-fuzz-%)
+FUZZERS     := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz-%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check bench run install clean unit-tests
+.PHONY: all deps test check bench run install clean unit-tests fuzz
 all: $(BUILD)/.layout-ok $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -86,7 +97,20 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libspoolboard.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libspoolboard.a $(LIBS)
 
-unit-tests: $(TESTS)
+$(FUZZ_REPLAY): $(BUILD)/tests/test-fuzz-%: fuzz/fuzz-%.c fuzz/replay-main.c \
+		fuzz/fuzz.h $(BUILD)/libspoolboard.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_NAME='"$*"' $(ALL_LDFLAGS) -o $@ $< \
+		fuzz/replay-main.c $(BUILD)/libspoolboard.a $(LIBS)
+
+# Only with BUILD=build-fuzz and the flags `make fuzz` passes.
+$(FUZZERS): $(BUILD)/fuzz/fuzz-%: fuzz/fuzz-%.c fuzz/fuzz.h \
+		$(BUILD)/libspoolboard.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(BUILD)/libspoolboard.a $(LIBS)
+
+unit-tests: $(TESTS) $(FUZZ_REPLAY)
 
 deps:
 	@sh scripts/deps.sh
@@ -106,6 +130,14 @@ check: deps
 bench: deps all $(BENCHES)
 	@BUILD=$(BUILD) sh bench/run.sh
 
+# The library built by clang with the sanitizers and libFuzzer's coverage
+# (-fsanitize=fuzzer-no-link), the harnesses linked with -fsanitize=fuzzer.
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT='-O1 -g' \
+		SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
+		build-fuzz/.layout-ok $(FUZZ_NAMES:%=build-fuzz/fuzz/fuzz-%)
+	@sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(or $(FUZZ),$(FUZZ_NAMES))
+
 run: deps all
 	@sh scripts/run.sh $(BIN)
 
@@ -116,6 +148,6 @@ install: all
 	if [ -n "$$(ls templates)" ]; then cp -R templates/. $(DESTDIR)$(DATADIR)/templates/; fi
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(OBJ:.o=.d) $(NN_DOBJ:.o=.d) $(BUILD)/main.d

@@ -16,6 +16,8 @@ pc libzstd || need libzstd-dev
 [ -f /usr/include/csv.h ] || need libcsv-dev
 command -v zstd >/dev/null 2>&1 || need zstd
 command -v python3 >/dev/null 2>&1 || need python3
+# make fuzz: clang with libFuzzer (libclang-rt) and OpenMP (libomp-dev)
+command -v clang >/dev/null 2>&1 || need "clang libclang-rt-dev libomp-dev"
 # used by the tests only
 command -v rsync >/dev/null 2>&1 || need rsync
 command -v tidy >/dev/null 2>&1 || need tidy

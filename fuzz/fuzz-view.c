@@ -1,0 +1,49 @@
+/*
+ * fuzz-view.c - what the renderer reads from a job folder (view_job in
+ * render/view.c). The input is state.json, then after a line "@@"
+ * metrics.csv, then log.txt, config.json and events.jsonl; a part left
+ * out is a file that is missing.
+ * The view of the folder, and its summary, are built.
+ */
+#include <sys/stat.h>
+
+#include "fuzz.h"
+#include "job/state.h"
+#include "lib/json.h"
+#include "render/view.h"
+
+static const char *const files[] = { JOB_STATE, JOB_METRICS, JOB_LOG,
+				     JOB_CONFIG, JOB_EVENTS };
+#define NFILES (sizeof(files) / sizeof(files[0]))
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *part[NFILES];
+	size_t len[NFILES];
+	char *job = path_join(fz_dir(), "j");
+	json_t *v;
+
+	fz_split(data, size, part, len, NFILES);
+	file_remove_tree(job);
+	if (mkdir(job, 0700) < 0) {
+		perror(job);
+		abort();
+	}
+	for (size_t i = 0; i < NFILES; i++)
+		if (part[i]) {
+			char *path = path_join(job, files[i]);
+
+			fz_write(path, part[i], len[i]);
+			free(path);
+		}
+	v = view_job(job, "j", NULL);
+	if (v) {
+		json_t *s = view_summary(v);
+
+		json_decref(s);
+		json_decref(v);
+	}
+	free(job);
+	return 0;
+}
