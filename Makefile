@@ -133,7 +133,8 @@ bench: deps all $(BENCHES)
 # The library built by clang with the sanitizers and libFuzzer's coverage
 # (-fsanitize=fuzzer-no-link), the harnesses linked with -fsanitize=fuzzer.
 fuzz: deps
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT='-O1 -g' \
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+		OPT='-O1 -g -Wno-pass-failed' \
 		SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
 		build-fuzz/.layout-ok $(FUZZ_NAMES:%=build-fuzz/fuzz/fuzz-%)
 	@sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(or $(FUZZ),$(FUZZ_NAMES))
