@@ -22,33 +22,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int
 replay_file(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	struct strbuf_like { char *p; size_t n, cap; } b = { NULL, 0, 0 };
-	size_t got;
+	size_t len;
+	int q = error_set_quiet(1);	/* the harness may have set it */
+	char *buf = file_read(path, &len, 0);
+	uint8_t *copy;
 
-	if (!fp) {
-		perror(path);
+	error_set_quiet(q);
+	if (!buf) {
+		fprintf(stderr, "replay: %s\n", error_last());
 		return -1;
 	}
 	fprintf(stderr, "# %s\n", path);
-	do {
-		if (b.cap - b.n < 4096) {
-			b.cap = b.cap ? 2 * b.cap : 65536;
-			b.p = xrealloc(b.p, b.cap);
-		}
-		got = fread(b.p + b.n, 1, b.cap - b.n, fp);
-		b.n += got;
-	} while (got > 0);
-	fclose(fp);
-	/* an exact-size copy, so that ASan sees reads past the end */
-	{
-		uint8_t *copy = xmalloc(b.n ? b.n : 1);
-
-		memcpy(copy, b.p, b.n);
-		free(b.p);
-		LLVMFuzzerTestOneInput(copy, b.n);
-		free(copy);
-	}
+	/* an exact-size copy, so that ASan sees a read past the end */
+	copy = xmalloc(len ? len : 1);
+	memcpy(copy, buf, len);
+	free(buf);
+	LLVMFuzzerTestOneInput(copy, len);
+	free(copy);
 	return 0;
 }
 
