@@ -31,6 +31,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -41,6 +42,15 @@
 #include <unistd.h>
 
 #define ERROR_MAX (64 * 1024)
+
+/*
+ * The file that marks a folder as a site this renderer made (its first
+ * line says so): only in such a folder (or an empty one, which gets it)
+ * does a render write or remove anything.
+ */
+#define SITE_MARKER ".spoolboard-site"
+#define SITE_MARKER_TEXT "spoolboard site: made by spoolboard render; " \
+	"a render removes only what it wrote here\n"
 
 /* At most this many threads make pages. */
 #define SITE_MAX_THREADS 16
@@ -128,28 +138,65 @@ link_file(const char *src, const char *dst)
 	return rc;
 }
 
-/* Remove the files in dir that no row of rows names (stale links). */
+/*
+ * Remove the files in dir that no row of rows names (stale links). dir
+ * is opened without following a link, and the names are removed relative
+ * to it, so a link planted for dir never leads the removal elsewhere.
+ */
 static void
 prune(const char *dir, const json_t *rows)
 {
-	size_t n, i;
-	char **names = list_dir(dir, &n);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
 
-	for (size_t k = 0; k < n; k++) {
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
 		const json_t *r;
-		int keep = strcmp(names[k], JOB_CHECKPOINTS) == 0;
+		size_t i;
+		int keep = !name_is_safe(e->d_name) ||
+			   strcmp(e->d_name, JOB_CHECKPOINTS) == 0;
 
 		json_array_foreach(rows, i, r)
-			if (strcmp(json_str(r, "file", ""), names[k]) == 0)
+			if (strcmp(json_str(r, "file", ""), e->d_name) == 0)
 				keep = 1;
-		if (!keep) {
-			char *path = path_join(dir, names[k]);
-
-			unlink(path);
-			free(path);
-		}
+		if (!keep)
+			unlinkat(dirfd(d), e->d_name, 0);
 	}
-	free_list(names, n);
+	closedir(d);
+}
+
+/*
+ * Make path a real folder of the site: a symbolic link (or any other
+ * non-folder) found there is removed, with a warning, and a folder made
+ * in its place, so that nothing is ever written through a link planted
+ * in www. The folder above path must be one already. 0 or -1.
+ */
+static int
+site_dir(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		warning("'%s' is %s, not a folder: replaced by a folder",
+			path, S_ISLNK(st.st_mode) ? "a symbolic link" :
+			"not a folder");
+		if (file_remove_tree(path) < 0)
+			return -1;
+	} else if (errno != ENOENT) {
+		return error("cannot stat '%s': %s", path, strerror(errno));
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return error("cannot create '%s': %s", path, strerror(errno));
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return error("'%s' is not a folder", path);
+	return 0;
 }
 
 /* Link the downloads and checkpoints of view into wdir/files/. */
@@ -162,9 +209,9 @@ link_files(const char *jdir, const char *wdir, const json_t *view)
 	size_t i;
 	int rc = 0;
 
-	if (mkdir_p(files) < 0 ||
+	if (site_dir(files) < 0 ||
 	    (json_array_size(json_object_get(view, "checkpoints")) &&
-	     mkdir_p(ck) < 0))
+	     site_dir(ck) < 0))
 		rc = -1;
 	json_array_foreach(json_object_get(view, "downloads"), i, r) {
 		char *s = path_join(jdir, json_str(r, "file", ""));
@@ -285,12 +332,14 @@ write_job(const struct site_opts *o, struct tmpl_set *set,
 {
 	const char *id = json_str(view, "id", "");
 	char *jdir = xasprintf("%s/jobs/%s", o->spool, id);
-	char *wdir = xasprintf("%s/jobs/%s", o->www, id);
+	char *wjobs = path_join(o->www, "jobs");
+	char *wdir = path_join(wjobs, id);
 	char *page = path_join(wdir, "index.html");
 	char *data = path_join(wdir, "data.json");
 	int rc = -1;
 
-	if (mkdir_p(wdir) == 0 && link_files(jdir, wdir, view) == 0 &&
+	if (site_dir(wjobs) == 0 && site_dir(wdir) == 0 &&
+	    link_files(jdir, wdir, view) == 0 &&
 	    render_to(set, "job", view, &b->page) == 0 &&
 	    write_sb(page, &b->page) == 0) {
 		sb_reset(&b->data);
@@ -299,6 +348,7 @@ write_job(const struct site_opts *o, struct tmpl_set *set,
 		rc = write_sb(data, &b->data);
 	}
 	free(jdir);
+	free(wjobs);
 	free(wdir);
 	free(page);
 	free(data);
@@ -356,22 +406,39 @@ run_parallel(int threads, size_t n, void (*fn)(void *, size_t, int),
 		pthread_join(tid[t], NULL);
 }
 
-/* The rejected configs: [{name, error}]. */
+/*
+ * The rejected configs: [{name, error}], by name. Every rejected/NAME.json
+ * is listed whatever its name (spaces, quotes, a leading '-', bytes that
+ * are not UTF-8: the runner rejects what it is given), the name made
+ * printable by view_text and escaped by the template like any text.
+ */
 static json_t *
 rejected_view(const char *spool)
 {
 	char *dir = path_join(spool, "rejected");
 	json_t *rows = json_array();
-	size_t n;
-	char **names = list_dir(dir, &n);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
 
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json"))
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = xstrdup(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(names[i]);
 		char *path, *err;
 		int q;
 
-		if (len < 6 || strcmp(names[i] + len - 5, ".json"))
-			continue;
 		path = xasprintf("%s/%.*s.error", dir, (int)(len - 5),
 				 names[i]);
 		q = error_set_quiet(1);
@@ -381,8 +448,8 @@ rejected_view(const char *spool)
 			free(err);
 			err = NULL;
 		}
-		json_array_append_new(rows, json_pack("{s:s, s:s}",
-			"name", names[i],
+		json_array_append_new(rows, json_pack("{s:o, s:s}",
+			"name", view_text(names[i]),
 			"error", err ? err : "(no error file)"));
 		free(err);
 		free(path);
@@ -390,21 +457,6 @@ rejected_view(const char *spool)
 	free_list(names, n);
 	free(dir);
 	return rows;
-}
-
-/* s with control characters (not allowed in XML 1.0) made spaces. */
-static json_t *
-xml_string(const char *s)
-{
-	char *copy = xstrdup(s);
-	json_t *v;
-
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n')
-			*p = ' ';
-	v = json_string(copy);
-	free(copy);
-	return v ? v : json_string("");
 }
 
 /*
@@ -432,13 +484,13 @@ feed_view(json_t *const *ents, size_t n)
 			continue;
 		json_array_append_new(list, json_pack("{s:s, s:o, s:s, s:o, "
 			"s:o}", "id", json_str(sum, "id", ""),
-			"name", xml_string(json_str(sum, "name", "")),
+			"name", view_text(json_str(sum, "name", "")),
 			"label", json_str(sum, "label", ""),
-			"updated", xml_string(*u ? u : newest),
-			"best_val_loss", xml_string(json_str(sum,
+			"updated", view_text(*u ? u : newest),
+			"best_val_loss", view_text(json_str(sum,
 						     "best_val_loss", "-"))));
 	}
-	return json_pack("{s:o, s:o}", "updated", xml_string(newest),
+	return json_pack("{s:o, s:o}", "updated", view_text(newest),
 			 "entries", list);
 }
 
@@ -679,6 +731,85 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 	return rc ? -1 : 0;
 }
 
+/* What a render writes at the top of www (jobs/ a folder, others files). */
+static const char *const site_names[] = {
+	SITE_MARKER, "index.html", "jobs.json", "feed.xml", "style.css",
+	"live.js", "jobs", NULL
+};
+
+/* Could a render have made name at the top of www (or its temporary)? */
+static int
+site_name_ours(const char *name)
+{
+	for (int i = 0; site_names[i]; i++) {
+		size_t n = strlen(site_names[i]);
+
+		if (strncmp(name, site_names[i], n) == 0 &&
+		    (name[n] == '\0' || strncmp(name + n, ".tmp.", 5) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Make sure www is a site of ours before anything in it is written or
+ * removed: created when missing; marked (SITE_MARKER, a regular file) is
+ * ours; empty, or a site of a version before the marker (index.html and
+ * style.css, nothing but names a render writes), is marked and taken.
+ * Anything else (a typo naming the spool, a home folder) is refused and
+ * left as it is. Then www/jobs, when there, is made a real folder
+ * (site_dir). 0, or -1 after error().
+ */
+static int
+site_claim(const char *www)
+{
+	char *marker = path_join(www, SITE_MARKER);
+	struct stat st;
+	int rc = 0;
+
+	if (mkdir_p(www) < 0) {
+		rc = -1;
+	} else if (lstat(marker, &st) < 0 || !S_ISREG(st.st_mode)) {
+		DIR *d = opendir(www);
+		struct dirent *e;
+		int n = 0, foreign = 0, index = 0, style = 0;
+
+		if (!d) {
+			free(marker);
+			return error("cannot open '%s': %s", www,
+				     strerror(errno));
+		}
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			n++;
+			foreign |= !site_name_ours(e->d_name);
+			index |= !strcmp(e->d_name, "index.html");
+			style |= !strcmp(e->d_name, "style.css");
+		}
+		closedir(d);
+		if (n && (foreign || !index || !style))
+			rc = error("refusing to render into '%s': it is not "
+				   "empty and not a site spoolboard made (no "
+				   SITE_MARKER "); name a new or empty "
+				   "folder with --www", www);
+		else if (file_update(marker, SITE_MARKER_TEXT,
+				     strlen(SITE_MARKER_TEXT)) < 0)
+			rc = -1;
+	}
+	free(marker);
+	if (rc == 0) {
+		/* made when a job needs it; a link there is replaced now,
+		   before remove_gone lists it */
+		char *jobs = path_join(www, "jobs");
+
+		if (lstat(jobs, &st) == 0)
+			rc = site_dir(jobs);
+		free(jobs);
+	}
+	return rc;
+}
+
 /* Remove the page folders of the wanted jobs that are gone from ids. */
 static void
 remove_gone(const char *www, char *const *ids, size_t n,
@@ -693,7 +824,7 @@ remove_gone(const char *www, char *const *ids, size_t n,
 		char *path;
 		int q;
 
-		if (in_list(ids, n, id))
+		if (in_list(ids, n, id) || !job_id_valid(id))
 			continue;
 		path = path_join(dir, id);
 		/* silent, as before: the next render tries again */
@@ -800,7 +931,16 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	size_t n, nent = 0;
 	char **ids = list_dir(jobs, &n), **sorted = NULL;
 	json_t **ents;
-	int rc = mkdir_p(o->www);
+	int rc;
+
+	/* nothing is written, nothing removed, in a folder not ours */
+	if (site_claim(o->www) < 0) {
+		free(p);
+		free_list(ids, n);
+		free(jobs);
+		return -1;
+	}
+	rc = 0;
 
 	p->o = o;
 	p->set = tmpl_set_new(load_template, (void *)o->templates);

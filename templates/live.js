@@ -134,9 +134,15 @@
 		var fs = document.getElementById("fstatus");
 		var ft = document.getElementById("ftag");
 		var sortKey = "", sortDir = 1;
+		/* the sortable columns by key: the only keys taken from the
+		   hash, which is never made into a selector or markup */
+		var sortTh = {};
 		relTimes();
 		if (!table || !controls) return;
 		controls.hidden = false;
+		table.querySelectorAll("th[data-sort]").forEach(function (th) {
+			sortTh[th.getAttribute("data-sort")] = th;
+		});
 		var tbody = table.tBodies[0];
 		var rows = Array.prototype.slice.call(tbody.rows);
 		var tags = {};
@@ -154,6 +160,8 @@
 			fs.value = h.get("status") || "";
 			ft.value = h.get("tag") || "";
 			sortKey = h.get("sort") || "";
+			if (!Object.prototype.hasOwnProperty.call(sortTh, sortKey))
+				sortKey = "";
 			sortDir = h.get("dir") === "desc" ? -1 : 1;
 		}
 		function writeHash() {
@@ -184,8 +192,7 @@
 						"ascending" : "descending");
 			});
 			if (sortKey) {
-				var th = table.querySelector('th[data-sort="' +
-							     sortKey + '"]');
+				var th = sortTh[sortKey];
 				var num = th && th.getAttribute("data-type") === "num";
 				var sorted = rows.slice().sort(function (a, b) {
 					var x = a.getAttribute("data-" + sortKey) || "";

@@ -3,8 +3,11 @@
 # (--remote-debugging-pipe, Python's standard library only) against a
 # rendered spool's www/ served on 127.0.0.1, for t3100-browser.sh.
 #
-#	browser.py CHROMIUM WWW JOB ADVANCE_CMD ARTIFACTS RESULTS
+#	browser.py CHROMIUM WWW JOB ADVANCE_CMD ARTIFACTS RESULTS [HASH...]
 #
+# With HASHes (and JOB "-"), it only loads index.html#HASH for each one
+# and records the console errors, the rows and location.hash of each in
+# RESULTS' "hashes" (a URL made up by anyone must not break the page).
 # Serves WWW from a thread, loads jobs/JOB/index.html, runs ADVANCE_CMD
 # (shell code that changes the job's state and re-renders), waits (bounded)
 # for the page to show the new epoch without a reload, then loads the index
@@ -210,13 +213,30 @@ def filter_by(c, status):
 	return {"rows": c.js(ROWS), "hash": c.js("location.hash")}
 
 
-def session(c, base, www, job, advance, artifacts, res):
+def attach(c):
 	t = c.call("Target.createTarget", session=False, url="about:blank")
 	a = c.call("Target.attachToTarget", session=False,
 		   targetId=t["targetId"], flatten=True)
 	c.session = a["sessionId"]
 	for d in ("Page", "Runtime", "Log"):
 		c.call(d + ".enable")
+
+
+def index_hashes(c, base, hashes, res):
+	"""Load the index at each of HASHES, each one's errors apart."""
+	attach(c)
+	res["hashes"] = {}
+	for h in hashes:
+		c.events = []
+		c.goto(base + "/index.html#" + h)
+		c.pump(0.3)
+		res["hashes"][h] = {"errors": console_errors(c.events, []),
+				    "rows": c.js(ROWS),
+				    "hash": c.js("location.hash")}
+
+
+def session(c, base, www, job, advance, artifacts, res):
+	attach(c)
 
 	# a running job's page, then a later epoch without a reload
 	c.goto("%s/jobs/%s/index.html" % (base, job))
@@ -288,6 +308,7 @@ def on_term(sig, frame):
 def main():
 	signal.signal(signal.SIGTERM, on_term)
 	exe, www, job, advance, artifacts, results = sys.argv[1:7]
+	hashes = sys.argv[7:]
 	os.makedirs(artifacts, exist_ok=True)
 	handler = functools.partial(Quiet, directory=www)
 	srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -302,7 +323,10 @@ def main():
 	c = None
 	try:
 		c = Chrome(exe, profile)
-		session(c, base, www, job, advance, artifacts, res)
+		if hashes:
+			index_hashes(c, base, hashes, res)
+		else:
+			session(c, base, www, job, advance, artifacts, res)
 	except (Exception, SystemExit) as e:
 		res["error"] = "%s: %s" % (type(e).__name__, e)
 		rc = 1
