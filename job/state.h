@@ -59,7 +59,11 @@ int job_id_char(int c);
  */
 int job_ckpt_epoch(const char *name);
 
-/* Is id an acceptable job ID: [A-Za-z0-9._-]{1,64}, not "." or ".."? */
+/*
+ * Is id an acceptable job ID: [A-Za-z0-9._-]{1,64}, not starting with '.'
+ * (hidden, "." and "..") nor '-' (an option when pasted into a command)?
+ * So that an ID is safe as one path component and as a command argument.
+ */
 int job_id_valid(const char *id);
 
 /*

@@ -347,7 +347,7 @@ name_is_safe(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 64 || s[0] == '.')
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
 		return 0;
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 		      "0123456789._-") == n;

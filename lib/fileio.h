@@ -75,7 +75,8 @@ int file_remove_tree(const char *path);
 
 /*
  * Is name safe to use as one path component taken from a directory
- * listing: [A-Za-z0-9._-]{1,64}, not starting with '.'? 1 yes, 0 no.
+ * listing, and as a command argument: [A-Za-z0-9._-]{1,64}, not starting
+ * with '.' nor '-'? 1 yes, 0 no.
  */
 int name_is_safe(const char *name);
 

@@ -176,8 +176,12 @@ load_states(struct spool *sp, size_t *n)
 		char *dir, err[256];
 		json_t *st;
 
-		if (!job_id_valid(de->d_name))
+		if (!job_id_valid(de->d_name)) {
+			if (de->d_name[0] != '.')
+				warning("%s/%s: not a job ID, left out",
+					sp->jobs, de->d_name);
 			continue;
+		}
 		dir = path_join(sp->jobs, de->d_name);
 		st = job_state_read(dir, err, sizeof(err));
 		free(dir);
@@ -304,7 +308,8 @@ control_one(struct spool *sp, const char *id, enum control_action a)
 
 	if (!job_id_valid(id))
 		return error("'%s': not a job ID (letters, digits, '.', '_' "
-			     "and '-', at most %d)", id, JOB_ID_MAX);
+			     "and '-', at most %d, not starting with '.' or "
+			     "'-')", id, JOB_ID_MAX);
 	dir = path_join(sp->jobs, id);
 	if (access(dir, F_OK) < 0) {
 		free(dir);
@@ -424,7 +429,8 @@ jobcmd_export(const char *root, const char *id, const char *out)
 		return 1;
 	if (!job_id_valid(id)) {
 		error("'%s': not a job ID (letters, digits, '.', '_' and "
-		      "'-', not first '.' or '-', at most %d)", id, JOB_ID_MAX);
+		      "'-', at most %d, not starting with '.' or '-')", id,
+		      JOB_ID_MAX);
 		goto out;
 	}
 	jobs = open_dir_at(AT_FDCWD, sp.jobs);
