@@ -433,7 +433,8 @@ jobcmd_export(const char *root, const char *id, const char *out)
 		      JOB_ID_MAX);
 		goto out;
 	}
-	jobs = open_dir_at(AT_FDCWD, sp.jobs);
+	/* SPOOL/jobs is the spool's layout: found as every command finds it */
+	jobs = open(sp.jobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (jobs < 0) {
 		error("cannot open '%s': %s", sp.jobs, strerror(errno));
 		goto out;
