@@ -36,7 +36,8 @@ job_id_valid(const char *id)
 
 	if (n < 1 || n > JOB_ID_MAX)
 		return 0;
-	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+	/* hidden names are no jobs; "-rf" would be an option when pasted */
+	if (id[0] == '.' || id[0] == '-')
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!job_id_char((unsigned char)id[i]))

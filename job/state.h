@@ -43,6 +43,12 @@
 
 #define JOB_ID_MAX 64			/* bytes in a job ID */
 #define JOB_STATE_MAX (16 * 1024 * 1024)	/* a larger state.json: refused */
+/*
+ * The largest job file `spoolboard export` packs (model, checkpoint, log):
+ * 2 GiB, the size of a checkpoint of a model of about 170 million float
+ * parameters with its Adam moments. A larger one is left out.
+ */
+#define JOB_EXPORT_MAX ((size_t)2 << 30)
 
 /* May c appear in a job ID: [A-Za-z0-9._-]? */
 int job_id_char(int c);
@@ -53,7 +59,11 @@ int job_id_char(int c);
  */
 int job_ckpt_epoch(const char *name);
 
-/* Is id an acceptable job ID: [A-Za-z0-9._-]{1,64}, not "." or ".."? */
+/*
+ * Is id an acceptable job ID: [A-Za-z0-9._-]{1,64}, not starting with '.'
+ * (hidden, "." and "..") nor '-' (an option when pasted into a command)?
+ * So that an ID is safe as one path component and as a command argument.
+ */
 int job_id_valid(const char *id);
 
 /*

@@ -14,17 +14,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* file_read, and with regular set, file_read_regular. */
+/* file_read, and with regular set, file_read_regular; path is in dir. */
 static char *
-read_file(const char *path, size_t *len, size_t max, int regular)
+read_file(int dir, const char *path, size_t *len, size_t max, int regular)
 {
 	size_t cap = 8192, n = 0;
 	struct stat st;
 	char *buf;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC |
-		  (regular ? O_NOFOLLOW | O_NONBLOCK : 0));
+	fd = openat(dir, path, O_RDONLY | O_CLOEXEC |
+		    (regular ? O_NOFOLLOW | O_NONBLOCK : 0));
 	if (fd < 0) {
 		error("cannot open '%s': %s", path, errno == ELOOP && regular ?
 		      "a symbolic link, not a file" : strerror(errno));
@@ -76,13 +76,19 @@ err:
 char *
 file_read(const char *path, size_t *len, size_t max)
 {
-	return read_file(path, len, max, 0);
+	return read_file(AT_FDCWD, path, len, max, 0);
 }
 
 char *
 file_read_regular(const char *path, size_t *len, size_t max)
 {
-	return read_file(path, len, max, 1);
+	return read_file(AT_FDCWD, path, len, max, 1);
+}
+
+char *
+file_read_regular_at(int dir, const char *name, size_t *len, size_t max)
+{
+	return read_file(dir, name, len, max, 1);
 }
 
 static int
@@ -341,7 +347,7 @@ name_is_safe(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 64 || s[0] == '.')
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
 		return 0;
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 		      "0123456789._-") == n;

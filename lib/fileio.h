@@ -29,6 +29,14 @@ char *file_read(const char *path, size_t *len, size_t max);
  */
 char *file_read_regular(const char *path, size_t *len, size_t max);
 
+/*
+ * As file_read_regular, with name opened relative to the directory open
+ * on dir (openat), so that a caller who opened the directories above it
+ * with O_NOFOLLOW follows no link anywhere. Messages name it as name.
+ */
+char *file_read_regular_at(int dir, const char *name, size_t *len,
+			   size_t max);
+
 /* Atomically replace path with n bytes of data, mode 0644. 0 or -1. */
 int file_write_atomic(const char *path, const void *data, size_t n);
 
@@ -67,7 +75,8 @@ int file_remove_tree(const char *path);
 
 /*
  * Is name safe to use as one path component taken from a directory
- * listing: [A-Za-z0-9._-]{1,64}, not starting with '.'? 1 yes, 0 no.
+ * listing, and as a command argument: [A-Za-z0-9._-]{1,64}, not starting
+ * with '.' nor '-'? 1 yes, 0 no.
  */
 int name_is_safe(const char *name);
 

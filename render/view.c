@@ -796,12 +796,12 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 				json_null()));
 	/* cancel while queued or running, retry once finished */
 	if (live)
-		json_object_set_new(v, "cancel_cmd",
-				    json_sprintf("spoolboard cancel %s", id));
+		json_object_set_new(v, "cancel_cmd", json_sprintf(
+			"spoolboard cancel -- %s", id));
 	else
 		json_object_set_new(v, "retry_cmd", json_pack("{s:o, s:o}",
-			"plain", json_sprintf("spoolboard retry %s", id),
-			"fresh", json_sprintf("spoolboard retry --fresh %s",
+			"plain", json_sprintf("spoolboard retry -- %s", id),
+			"fresh", json_sprintf("spoolboard retry --fresh -- %s",
 					      id)));
 	metrics_view(v, dir);
 	json_object_set_new(v, "log_html", log_view(dir, o));

@@ -234,6 +234,9 @@ recover(struct daemon *d)
 	while ((de = readdir(dir)))
 		if (job_id_valid(de->d_name))
 			recover_one(d, de->d_name);
+		else if (de->d_name[0] != '.')
+			warning("%s/%s: not a job ID, left alone", d->sp.jobs,
+				de->d_name);
 	closedir(dir);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,8 +176,12 @@ load_states(struct spool *sp, size_t *n)
 		char *dir, err[256];
 		json_t *st;
 
-		if (!job_id_valid(de->d_name))
+		if (!job_id_valid(de->d_name)) {
+			if (de->d_name[0] != '.')
+				warning("%s/%s: not a job ID, left out",
+					sp->jobs, de->d_name);
 			continue;
+		}
 		dir = path_join(sp->jobs, de->d_name);
 		st = job_state_read(dir, err, sizeof(err));
 		free(dir);
@@ -303,7 +308,8 @@ control_one(struct spool *sp, const char *id, enum control_action a)
 
 	if (!job_id_valid(id))
 		return error("'%s': not a job ID (letters, digits, '.', '_' "
-			     "and '-', at most %d)", id, JOB_ID_MAX);
+			     "and '-', at most %d, not starting with '.' or "
+			     "'-')", id, JOB_ID_MAX);
 	dir = path_join(sp->jobs, id);
 	if (access(dir, F_OK) < 0) {
 		free(dir);
@@ -358,51 +364,118 @@ jobcmd_control(const char *root, char *const *ids, int n,
 	return status;
 }
 
+/*
+ * Read the export member name from the directory open on dir into *m
+ * (named shown in the archive). A member that is not there is left out
+ * silently; one that is a link, a FIFO, a device or a directory, or
+ * larger than JOB_EXPORT_MAX, is left out with a warning: the spool is a
+ * trust boundary and export packs only the job's own regular files.
+ * Returns 1 read, 0 left out, -1 after error() (it could not be read).
+ */
+static int
+export_member(int dir, const char *name, const char *shown,
+	      struct arc_member *m)
+{
+	struct stat st;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return error("cannot stat '%s': %s", shown, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		warning("export: left out '%s': %s", shown,
+			S_ISLNK(st.st_mode) ? "a symbolic link, not a file" :
+			"not a regular file");
+		return 0;
+	}
+	if ((uintmax_t)st.st_size > JOB_EXPORT_MAX) {
+		warning("export: left out '%s': larger than %zu bytes",
+			shown, JOB_EXPORT_MAX);
+		return 0;
+	}
+	m->data = file_read_regular_at(dir, name, &m->size, JOB_EXPORT_MAX);
+	if (!m->data)
+		return error("cannot export '%s'", shown);
+	m->name = xstrdup(shown);
+	return 1;
+}
+
+/*
+ * Open the directory name in dir without following a link (O_NOFOLLOW,
+ * O_DIRECTORY). The descriptor, or -1 with errno set.
+ */
+static int
+open_dir_at(int dir, const char *name)
+{
+	return openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		      O_CLOEXEC);
+}
+
 int
 jobcmd_export(const char *root, const char *id, const char *out)
 {
 	static const char *const files[] = {
 		JOB_CONFIG, JOB_SUBMITTED, JOB_STATE, JOB_EVENTS,
 		JOB_METRICS, JOB_LOG, JOB_MODEL, JOB_PREDICTIONS,
-		JOB_CHECKPOINTS "/" JOB_CKPT_BEST,
 	};
-	struct arc_member m[sizeof(files) / sizeof(files[0])];
+	struct arc_member m[sizeof(files) / sizeof(files[0]) + 1];
 	struct spool sp;
 	size_t n = 0;
-	char *dir, *def = NULL;
-	int rc = 1;
+	char *def = NULL, *shown;
+	int rc = 1, jobs = -1, job = -1, ckpt = -1, got;
 
 	if (open_existing(&sp, root) < 0)
 		return 1;
 	if (!job_id_valid(id)) {
 		error("'%s': not a job ID (letters, digits, '.', '_' and "
-		      "'-', at most %d)", id, JOB_ID_MAX);
+		      "'-', at most %d, not starting with '.' or '-')", id,
+		      JOB_ID_MAX);
 		goto out;
 	}
-	dir = path_join(sp.jobs, id);
-	if (access(dir, F_OK) < 0) {
-		error("%s: no such job in '%s'", id, sp.jobs);
-		free(dir);
+	/* SPOOL/jobs is the spool's layout: found as every command finds it */
+	jobs = open(sp.jobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (jobs < 0) {
+		error("cannot open '%s': %s", sp.jobs, strerror(errno));
 		goto out;
 	}
-	free(dir);
+	/* jobs/ID itself may be a link planted by someone else */
+	job = open_dir_at(jobs, id);
+	if (job < 0) {
+		if (errno == ENOENT)
+			error("%s: no such job in '%s'", id, sp.jobs);
+		else
+			error("%s: cannot open the job folder in '%s': %s", id,
+			      sp.jobs, errno == ELOOP || errno == ENOTDIR ?
+			      "not a directory (a link or a file)" :
+			      strerror(errno));
+		goto out;
+	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *path = spool_job_path(&sp, id, files[i]);
-		size_t len;
-		char *data;
-
-		if (access(path, F_OK) < 0) {
-			free(path);
-			continue;
-		}
-		data = file_read(path, &len, 0);
-		free(path);
-		if (!data)
+		shown = xasprintf("%s/%s", id, files[i]);
+		got = export_member(job, files[i], shown, &m[n]);
+		free(shown);
+		if (got < 0)
 			goto free;
-		m[n].name = xasprintf("%s/%s", id, files[i]);
-		m[n].data = data;
-		m[n++].size = len;
+		n += (size_t)got;
 	}
+	shown = xasprintf("%s/%s/%s", id, JOB_CHECKPOINTS, JOB_CKPT_BEST);
+	ckpt = open_dir_at(job, JOB_CHECKPOINTS);
+	if (ckpt >= 0)
+		got = export_member(ckpt, JOB_CKPT_BEST, shown, &m[n]);
+	else if (errno == ENOENT)
+		got = 0;
+	else if (errno == ELOOP || errno == ENOTDIR) {
+		warning("export: left out '%s': %s/%s is not a directory "
+			"(a link or a file)", shown, id, JOB_CHECKPOINTS);
+		got = 0;
+	} else
+		got = error("cannot open '%s/%s': %s", id, JOB_CHECKPOINTS,
+			    strerror(errno));
+	free(shown);
+	if (got < 0)
+		goto free;
+	n += (size_t)got;
 	if (!out) {
 		def = xasprintf("%s.tar.zst", id);
 		out = def;
@@ -417,6 +490,12 @@ free:
 		free(m[i].data);
 	}
 out:
+	if (ckpt >= 0)
+		close(ckpt);
+	if (job >= 0)
+		close(job);
+	if (jobs >= 0)
+		close(jobs);
 	free(def);
 	spool_release(&sp);
 	return rc;

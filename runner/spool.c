@@ -94,7 +94,7 @@ spool_id_reduce(const char *name, char *out, size_t max)
 	for (i = 0; i < n; i++)
 		out[i] = job_id_char((unsigned char)name[i]) ? name[i] : '_';
 	out[n] = '\0';
-	if (out[0] == '.')
+	if (out[0] == '.' || out[0] == '-')
 		out[0] = '_';
 	if (n == 0)
 		snprintf(out, max + 1, "job");

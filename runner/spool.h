@@ -51,7 +51,8 @@ int spool_name_counts(const char *name);
 
 /*
  * Reduce a file name to an ID: the name less ".json", each byte outside
- * [A-Za-z0-9._-] replaced by '_', a leading '.' replaced by '_', at most
+ * [A-Za-z0-9._-] replaced by '_', a leading '.' or '-' replaced by '_'
+ * (so that the ID is no hidden name and no command option), at most
  * max bytes (max <= JOB_ID_MAX), "job" when nothing is left. out holds
  * at least max + 1 bytes.
  */

@@ -111,8 +111,8 @@ test_expect_success 'the index lists rejected configs, escaped' '
 
 test_expect_success 'a failed job shows its error and stage; commands to copy' '
 	grep -q "Failed in stage load" spool/www/jobs/bad/index.html &&
-	grep -q "spoolboard retry bad" spool/www/jobs/bad/index.html &&
-	grep -q "spoolboard cancel run" spool/www/jobs/run/index.html &&
+	grep -q "spoolboard retry -- bad" spool/www/jobs/bad/index.html &&
+	grep -q "spoolboard cancel -- run" spool/www/jobs/run/index.html &&
 	grep -q "data-live=\"true\"" spool/www/jobs/run/index.html &&
 	grep -q "queue: <strong>1</strong> of 1<" spool/www/jobs/queued/index.html &&
 	! grep -q "Place in the queue" spool/www/jobs/run/index.html &&

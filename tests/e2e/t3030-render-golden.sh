@@ -281,7 +281,7 @@ test_expect_success 'an empty spool says so, with every count 0' '
 test_expect_success 'a queued job shows its place in the queue' '
 	page_text queued/spool/www/jobs/waiting/index.html >t &&
 	grep -q "Place in the queue: 1 of 1" t &&
-	grep -q "spoolboard cancel waiting" t &&
+	grep -q "spoolboard cancel -- waiting" t &&
 	page_text all/spool/www/jobs/waiting/index.html >t &&
 	grep -q "Place in the queue: 1 of 2" t &&
 	page_text all/spool/www/jobs/next/index.html >t &&
@@ -295,7 +295,7 @@ test_expect_success 'a failed job shows its error, stage and hint at the top' '
 		grep -qF "Failed in stage train" top &&
 		grep -qF "$ERR" top &&
 		grep -qF "Hint: $HINT" top &&
-		grep -q "spoolboard retry bad" t || exit 1
+		grep -q "spoolboard retry -- bad" t || exit 1
 	done
 '
 
@@ -305,7 +305,7 @@ test_expect_success 'running and completed jobs have charts' '
 	done &&
 	page_text running/spool/www/jobs/run/index.html >t &&
 	grep -qF "warning: val_loss rose <a little>" t &&
-	grep -q "spoolboard cancel run" t &&
+	grep -q "spoolboard cancel -- run" t &&
 	page_text completed/spool/www/jobs/done/index.html >t &&
 	grep -q "Completed" t &&
 	grep -q "ckpt-000003.tar.zst" t

@@ -32,6 +32,9 @@ test_ids(void)
 	reduce("", "job");
 	reduce("..hidden.json", "_.hidden");
 	reduce("h\xc3\xa9.json", "h__");
+	reduce("-rf.json", "_rf");
+	reduce("--fresh.json", "_-fresh");
+	reduce("a-.json", "a-");
 	memset(long_name, 'a', 150);
 	strcpy(long_name + 150, ".json");
 	memset(want, 'a', JOB_ID_MAX);
@@ -43,6 +46,10 @@ test_ids(void)
 	ok(!job_id_valid("."), "'.' refused");
 	ok(!job_id_valid(".."), "'..' refused");
 	ok(!job_id_valid("a/b"), "slash refused");
+	ok(!job_id_valid("-rf"), "leading '-' refused (an option)");
+	ok(!job_id_valid("-"), "'-' refused");
+	ok(!job_id_valid(".hidden"), "leading '.' refused");
+	ok(job_id_valid("a-") && job_id_valid("a.b"), "'-', '.' later fine");
 	ok(job_id_valid(want), "64 bytes accepted");
 	memset(long_name, 'b', JOB_ID_MAX + 1);
 	long_name[JOB_ID_MAX + 1] = '\0';

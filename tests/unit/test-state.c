@@ -45,6 +45,9 @@ test_names(void)
 	ok(job_id_valid("a-1.b_2") && !job_id_valid("..") &&
 	   !job_id_valid("a/b") && !job_id_valid(""),
 	   "job IDs: [A-Za-z0-9._-]{1,64}, not . or ..");
+	ok(!job_id_valid("-rf") && !job_id_valid("--fresh") &&
+	   !job_id_valid(".x") && job_id_valid("x-") && job_id_valid("x.y"),
+	   "job IDs start with neither '-' (an option) nor '.' (hidden)");
 }
 
 /* The config of a small job, loaded as the runner loads one. */

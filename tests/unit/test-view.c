@@ -150,7 +150,7 @@ test_job(void)
 		ok(!strstr(json_str(json_array_get(ch, 1), "svg", ""),
 			   "<circle"), "nor hover points");
 	}
-	is_str(json_str(v, "cancel_cmd", ""), "spoolboard cancel j",
+	is_str(json_str(v, "cancel_cmd", ""), "spoolboard cancel -- j",
 	       "a running job can be cancelled");
 	ok(json_object_get(v, "retry_cmd") == NULL, "but not retried");
 	ok(json_integer_value(json_object_get(v, "best_epoch")) == 2,
@@ -176,7 +176,7 @@ test_job(void)
 	ok(json_object_get(v, "cancel_cmd") == NULL,
 	   "a failed job cannot be cancelled");
 	is_str(json_str(json_object_get(v, "retry_cmd"), "fresh", ""),
-	       "spoolboard retry --fresh j", "but retried from scratch");
+	       "spoolboard retry --fresh -- j", "but retried from scratch");
 	json_decref(v);
 	put(dir, "state.json", "{\"status\": \"running\", \"epo", 0);
 	q = error_set_quiet(1);
