@@ -11,8 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Random letters in a temporary name, and names tried before giving up. */
+#define TEMP_RANDOM 8
+#define TEMP_TRIES 100
 
 /* file_read, and with regular set, file_read_regular; path is in dir. */
 static char *
@@ -125,39 +130,6 @@ fsync_parent(const char *path)
 	return rc;
 }
 
-int
-file_write_atomic(const char *path, const void *data, size_t n)
-{
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd, saved;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		error("cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	if (write_all(fd, data, n) < 0 || fsync(fd) < 0) {
-		saved = errno;
-		close(fd);
-		goto err;
-	}
-	if (close(fd) < 0) {
-		saved = errno;
-		goto err;
-	}
-	if (rename(tmp, path) < 0) {
-		saved = errno;
-		goto err;
-	}
-	free(tmp);
-	return fsync_parent(path);
-err:
-	unlink(tmp);
-	free(tmp);
-	return error("cannot write '%s': %s", path, strerror(saved));
-}
-
 /* Read up to n bytes from fd; the number read, or -1. */
 static ssize_t
 read_all(int fd, void *buf, size_t n)
@@ -178,6 +150,127 @@ read_all(int fd, void *buf, size_t n)
 	return (ssize_t)got;
 }
 
+/* The random bytes of temporary names: getrandom(2), or a test's. */
+static int (*temp_fill)(void *buf, size_t n);
+
+void
+file_temp_random(int (*fill)(void *buf, size_t n))
+{
+	temp_fill = fill;
+}
+
+/* Fill buf with n random bytes: getrandom(2), else /dev/urandom. 0 or -1. */
+static int
+random_bytes(void *buf, size_t n)
+{
+	size_t got = 0;
+	int fd;
+
+	if (temp_fill)
+		return temp_fill(buf, n);
+	while (got < n) {
+		ssize_t r = getrandom((char *)buf + got, n - got, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got == n)
+		return 0;
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	got = read_all(fd, buf, n) == (ssize_t)n;
+	close(fd);
+	return got ? 0 : -1;
+}
+
+/*
+ * Create a new file PATH.tmp.XXXXXXXX (8 random letters and digits) with
+ * O_EXCL, which never follows a link and never opens a file that is
+ * there already: a name someone planted is skipped, not written through.
+ * The fd, with *tmp the name (the caller frees); -1 after error().
+ */
+static int
+create_temp(const char *path, char **tmp)
+{
+	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[TEMP_RANDOM];
+	char suffix[TEMP_RANDOM + 1];
+	int fd = -1;
+
+	*tmp = NULL;
+	for (int tries = 0; tries < TEMP_TRIES; tries++) {
+		if (random_bytes(r, sizeof(r)) < 0) {
+			error("cannot create a temporary file for '%s': "
+			      "no random bytes: %s", path, strerror(errno));
+			return -1;
+		}
+		for (size_t i = 0; i < sizeof(r); i++)
+			suffix[i] = alnum[r[i] % (sizeof(alnum) - 1)];
+		suffix[sizeof(r)] = '\0';
+		free(*tmp);
+		*tmp = xasprintf("%s.tmp.%s", path, suffix);
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			  O_CLOEXEC, 0644);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			break;
+	}
+	error("cannot create '%s': %s", *tmp, strerror(errno));
+	free(*tmp);
+	*tmp = NULL;
+	return -1;
+}
+
+char *
+file_write_temp(const char *path, const void *data, size_t n, int sync)
+{
+	char *tmp;
+	int fd, saved;
+
+	fd = create_temp(path, &tmp);
+	if (fd < 0)
+		return NULL;
+	if (write_all(fd, data, n) < 0 || (sync && fsync(fd) < 0)) {
+		saved = errno;
+		close(fd);
+		goto err;
+	}
+	if (close(fd) < 0) {
+		saved = errno;
+		goto err;
+	}
+	return tmp;
+err:
+	unlink(tmp);
+	error("cannot write '%s': %s", tmp, strerror(saved));
+	free(tmp);
+	return NULL;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t n)
+{
+	char *tmp = file_write_temp(path, data, n, 1);
+
+	if (!tmp)
+		return -1;
+	if (rename(tmp, path) < 0) {
+		int saved = errno;
+
+		unlink(tmp);
+		free(tmp);
+		return error("cannot write '%s': %s", path, strerror(saved));
+	}
+	free(tmp);
+	return fsync_parent(path);
+}
+
 /* Whether the file at path holds exactly the n bytes of data. */
 static int
 same_bytes(const char *path, const void *data, size_t n)
@@ -186,10 +279,12 @@ same_bytes(const char *path, const void *data, size_t n)
 	char *old;
 	int fd, same = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a link there is not ours: never the same, the rename replaces it */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) == 0 && (size_t)st.st_size == n) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (size_t)st.st_size == n) {
 		old = n ? xmalloc(n) : NULL;
 		same = n == 0 || (read_all(fd, old, n) == (ssize_t)n &&
 				  memcmp(old, data, n) == 0);
@@ -203,33 +298,44 @@ int
 file_update(const char *path, const void *data, size_t n)
 {
 	char *tmp;
-	int fd, saved;
 
 	if (same_bytes(path, data, n))
 		return 1;
-	tmp = xasprintf("%s.tmp.%ld.%ld", path, (long)getpid(),
-			(long)gettid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		error("cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
+	tmp = file_write_temp(path, data, n, 0);
+	if (!tmp)
 		return -1;
-	}
-	if (write_all(fd, data, n) < 0) {
-		saved = errno;
-		close(fd);
-		goto err;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		saved = errno;
-		goto err;
+	if (rename(tmp, path) < 0) {
+		int saved = errno;
+
+		unlink(tmp);
+		free(tmp);
+		return error("cannot write '%s': %s", path, strerror(saved));
 	}
 	free(tmp);
 	return 0;
-err:
-	unlink(tmp);
-	free(tmp);
-	return error("cannot write '%s': %s", path, strerror(saved));
+}
+
+int
+file_open_regular(const char *path, int flags)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		error("cannot open '%s': %s", path, errno == ELOOP ?
+		      "a symbolic link, not a file" : errno == ENXIO ?
+		      "not a regular file" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		error("cannot open '%s': not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/* O_NONBLOCK was only for the open of a FIFO; drop it */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }
 
 int
@@ -237,9 +343,9 @@ file_append(const char *path, const void *data, size_t n)
 {
 	int fd, rc = 0;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	fd = file_open_regular(path, O_WRONLY | O_CREAT | O_APPEND);
 	if (fd < 0)
-		return error("cannot open '%s': %s", path, strerror(errno));
+		return -1;
 	if (write_all(fd, data, n) < 0)
 		rc = error("cannot write '%s': %s", path, strerror(errno));
 	if (close(fd) < 0 && rc == 0)

@@ -8,6 +8,18 @@
  * file is untouched and the temporary file removed. Files made from
  * others (the rendered site) go through file_update: atomic the same way,
  * not fsync'ed, and not rewritten when their bytes are unchanged.
+ *
+ * The spool is a folder other users may write to, so nothing here writes
+ * through a name someone else could have planted. Every temporary file
+ * in the program is made by file_write_temp: PATH.tmp.XXXXXXXX, eight
+ * random letters and digits from getrandom(2) (never the pid), created
+ * with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0644, so a link or file planted
+ * at a guessed name is skipped (another name is tried), never written
+ * through; the rename then replaces whatever is at PATH, a link
+ * included, without following it. Files that are opened in place
+ * (appended logs, locks) go through file_open_regular, which refuses
+ * anything but a regular file: a link, a FIFO, a device or a directory.
+ * Links in the components leading to the last one are the caller's.
  */
 #ifndef SPOOLBOARD_FILEIO_H
 #define SPOOLBOARD_FILEIO_H
@@ -37,6 +49,23 @@ char *file_read_regular(const char *path, size_t *len, size_t max);
 char *file_read_regular_at(int dir, const char *name, size_t *len,
 			   size_t max);
 
+/*
+ * Write n bytes of data to a new temporary file beside path,
+ * PATH.tmp.XXXXXXXX (see above), fsync'ed when sync is set. Returns its
+ * name (the caller frees it, and renames or unlinks the file), or NULL
+ * after error() with nothing left behind. Names that start with '.' in
+ * incoming/ and names with '.tmp.' in control/ are ignored by the runner,
+ * so a temporary there is never taken for a request.
+ */
+char *file_write_temp(const char *path, const void *data, size_t n,
+		      int sync);
+
+/*
+ * For tests: take the random bytes of temporary names from fill (0 or
+ * -1) instead of getrandom(2); NULL goes back to getrandom.
+ */
+void file_temp_random(int (*fill)(void *buf, size_t n));
+
 /* Atomically replace path with n bytes of data, mode 0644. 0 or -1. */
 int file_write_atomic(const char *path, const void *data, size_t n);
 
@@ -46,12 +75,28 @@ int file_write_atomic(const char *path, const void *data, size_t n);
  * its mtime stays. Nothing is fsync'ed: this is for files derived from
  * others (the rendered site), which are made again after a crash, where a
  * reader must never see half a file but durability is not needed. The
- * temporary name holds the pid and the thread id, so threads may write
- * different files at once. 0 written, -1 error.
+ * temporary name is random (file_write_temp), so threads may write
+ * different files at once. A link at path is never read nor followed: it
+ * is replaced. 0 written, -1 error.
  */
 int file_update(const char *path, const void *data, size_t n);
 
-/* Append n bytes to path (created 0644) with one write(2). 0 or -1. */
+/*
+ * open(2) path with flags (O_WRONLY|O_APPEND, O_RDWR, with or without
+ * O_CREAT; mode 0644), adding O_NOFOLLOW and O_CLOEXEC, only when it is a
+ * regular file: a symbolic link, a FIFO (opened with O_NONBLOCK, so no
+ * open hangs on one), a device or a directory is refused with error()
+ * naming the file ("cannot open 'P': a symbolic link, not a file"). For
+ * files opened in place in a folder others may write: logs, locks. The
+ * fd (blocking, close-on-exec), or -1.
+ */
+int file_open_regular(const char *path, int flags);
+
+/*
+ * Append n bytes to path (created 0644) with one write(2); path must be a
+ * regular file (file_open_regular): an append to a link is refused, not
+ * made to what it points to. 0 or -1.
+ */
 int file_append(const char *path, const void *data, size_t n);
 
 /* fsync the directory that holds path. 0 or -1. */

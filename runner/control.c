@@ -53,7 +53,7 @@ control_parse(const char *name, const char *content, char *id)
 			a = CONTROL_RETRY_FRESH;
 		return a;
 	}
-	/* other names (temporaries such as ID.cancel.tmp.PID) are not ours */
+	/* other names (temporaries such as ID.cancel.tmp.XXXXXXXX) are not ours */
 	return CONTROL_NONE;
 }
 

@@ -11,7 +11,8 @@
  * `touch spool/control/ID.cancel` works as well as `spoolboard cancel ID`.
  * The runner removes each file once it has acted on it; a request whose
  * ID is not valid is removed with a warning. Other names are left alone
- * (temporary files such as ID.cancel.tmp.PID among them).
+ * (temporary files such as ID.cancel.tmp.XXXXXXXX among them, the random
+ * names of file_write_temp).
  */
 #ifndef SPOOLBOARD_CONTROL_H
 #define SPOOLBOARD_CONTROL_H

@@ -108,11 +108,10 @@ take_lock(struct daemon *d)
 {
 	char *path = path_join(d->sp.root, "runner.lock");
 	char buf[32] = "";
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = file_open_regular(path, O_RDWR | O_CREAT);
 	ssize_t n;
 
 	if (fd < 0) {
-		error("cannot open '%s': %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -435,9 +434,12 @@ scan_control(struct daemon *d)
 	free(e);
 }
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
+/*
+ * In the child, between fork and exec: only async-signal-safe calls.
+ * logfd is the job's log.txt, opened by the parent (start_job).
+ */
 static void
-exec_child(struct daemon *d, const char *jobdir, const char *log,
+exec_child(struct daemon *d, const char *jobdir, int logfd,
 	   const char *threads, double mem_mb, const sigset_t *old,
 	   pid_t parent)
 {
@@ -450,8 +452,7 @@ exec_child(struct daemon *d, const char *jobdir, const char *log,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(126);
-	fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+	if (dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
 		_exit(126);
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
@@ -577,6 +578,7 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 	json_t *st = spool_state_read(&d->sp, id);
 	pid_t me = getpid(), pid;
 	struct config cfg;
+	int logfd;
 
 	if (job_status_of(st) != JOB_QUEUED)
 		goto out;
@@ -594,15 +596,32 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 	k->max_memory_mb = cfg.limits.max_memory_mb;
 	k->retries = cfg.retries;
 	config_release(&cfg);
+	/*
+	 * log.txt is opened here, not in the child, so that one which is
+	 * not a regular file (a link planted to have the job's output
+	 * appended elsewhere) fails the job with the reason, and the
+	 * runner goes on.
+	 */
+	logfd = file_open_regular(log, O_WRONLY | O_APPEND | O_CREAT);
+	if (logfd < 0) {
+		char *why = xstrdup(error_last());
+
+		fail_job(d, id, why, "remove the job's log.txt (it must be "
+			 "a plain file) and retry the job", 0);
+		free(why);
+		goto out;
+	}
 	pid = fork();
 	if (pid < 0) {
 		error("cannot start %s: fork: %s", id, strerror(errno));
 		enqueue(d, id, st, time_now() + RETRY_BASE);
+		close(logfd);
 		goto out;
 	}
 	if (pid == 0)
-		exec_child(d, jobdir, log, threads, k->max_memory_mb, old,
+		exec_child(d, jobdir, logfd, threads, k->max_memory_mb, old,
 			   me);
+	close(logfd);
 	k->pid = pid;
 	strcpy(k->id, id);
 	k->started = time_mono();

@@ -39,18 +39,22 @@ open_existing(struct spool *sp, const char *root)
 	return spool_open(sp, root, NULL, "/");
 }
 
-/* Copy data into incoming/ under base or base-2.json, ... atomically. */
+/*
+ * Copy data into incoming/ under base or base-2.json, ... atomically:
+ * through a hidden temporary (incoming/.submit.tmp.XXXXXXXX, random, made
+ * by file_write_temp), which the runner ignores for its leading '.'.
+ */
 static char *
 submit_one(struct spool *sp, const char *base, const char *data, size_t len)
 {
-	char *tmp = xasprintf("%s/.submit.%ld", sp->incoming, (long)getpid());
+	char *hidden = path_join(sp->incoming, ".submit");
+	char *tmp = file_write_temp(hidden, data, len, 1);
 	size_t blen = strlen(base) - 5;
 	char *name = NULL, *path;
 
-	if (file_write_atomic(tmp, data, len) < 0) {
-		free(tmp);
+	free(hidden);
+	if (!tmp)
 		return NULL;
-	}
 	for (unsigned k = 1; k < 100000; k++) {
 		name = k == 1 ? xstrdup(base) :
 		       xasprintf("%.*s-%u.json", (int)blen, base, k);
@@ -74,6 +78,8 @@ submit_one(struct spool *sp, const char *base, const char *data, size_t len)
 		free(name);
 		name = NULL;
 	}
+	if (name)
+		fsync_parent(tmp);
 	free(tmp);
 	return name;
 }
@@ -274,13 +280,17 @@ refusal(enum control_action a, int status)
 	return NULL;
 }
 
-/* Is a runner serving the spool? If not, *fd holds its lock for us. */
+/*
+ * Is a runner serving the spool? If not, *fd holds its lock for us. A
+ * runner.lock that is not a regular file (a link) is never opened: no
+ * runner can serve the spool then (it refuses the same file).
+ */
 static int
 runner_up(struct spool *sp, int *fd)
 {
 	char *path = path_join(sp->root, "runner.lock");
 
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	*fd = file_open_regular(path, O_RDWR | O_CREAT);
 	free(path);
 	if (*fd < 0)
 		return 0;

@@ -181,9 +181,8 @@ job_lock(struct run *r, const char *dir)
 	if (mkdir_p(dir) < 0)
 		return -1;
 	path = path_join(dir, JOB_LOCK);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = file_open_regular(path, O_RDWR | O_CREAT);
 	if (fd < 0) {
-		error("cannot open '%s': %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
