@@ -245,31 +245,51 @@ config_from_json(struct config *cfg, const json_t *root, const char *path,
 
 /*
  * Read at most max bytes of path into a new buffer. NULL with the problem
- * reported when it cannot be read or is larger.
+ * reported when it cannot be read or is larger; errno is then the open's
+ * when the open failed (ENOENT: no such file), else 0.
  */
 static char *
-read_config_file(struct check *c, const char *path, size_t max, size_t *len)
+read_config_file(struct check *c, const char *path, size_t max, size_t *len,
+		 int nofollow, struct stat *st)
 {
 	size_t n = 0;
-	char *buf = xmalloc(max + 2);
+	char *buf;
 	/* O_NONBLOCK: a FIFO put in a config's place must not hang us */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+		      (nofollow ? O_NOFOLLOW : 0));
+	int saved;
 
 	if (fd < 0) {
-		field_problem(c, NULL, "cannot open: %s", strerror(errno));
-		free(buf);
+		saved = errno;
+		if (saved == ELOOP && nofollow)
+			field_problem(c, NULL, "is a symbolic link; copy the "
+				      "config itself");
+		else
+			field_problem(c, NULL, "cannot open: %s",
+				      strerror(saved));
+		errno = saved;
 		return NULL;
 	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	/* the file opened is checked, not the name: it may have changed */
+	if (fstat(fd, st) < 0) {
+		field_problem(c, NULL, "cannot stat: %s", strerror(errno));
+		goto err;
+	}
+	if (S_ISDIR(st->st_mode)) {
 		field_problem(c, NULL, "cannot read: %s", strerror(EISDIR));
 		goto err;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		field_problem(c, NULL, "not a regular file (a FIFO or a "
 			      "device); give a JSON file");
 		goto err;
 	}
+	if (st->st_size > (off_t)max) {
+		field_problem(c, NULL, "too large: a config may have at "
+			      "most %zu bytes", max);
+		goto err;
+	}
+	buf = xmalloc(max + 2);
 	for (;;) {
 		ssize_t r = read(fd, buf + n, max + 1 - n);
 
@@ -278,6 +298,7 @@ read_config_file(struct check *c, const char *path, size_t max, size_t *len)
 		if (r < 0) {
 			field_problem(c, NULL, "cannot read: %s",
 				      strerror(errno));
+			free(buf);
 			goto err;
 		}
 		if (r == 0)
@@ -287,6 +308,7 @@ read_config_file(struct check *c, const char *path, size_t max, size_t *len)
 			field_problem(c, NULL,
 				      "too large: a config may have at most "
 				      "%zu bytes", max);
+			free(buf);
 			goto err;
 		}
 	}
@@ -296,7 +318,7 @@ read_config_file(struct check *c, const char *path, size_t max, size_t *len)
 	return buf;
 err:
 	close(fd);
-	free(buf);
+	errno = 0;
 	return NULL;
 }
 
@@ -314,28 +336,35 @@ file_stem(const char *path)
 	return strndup(base, (size_t)(dot - base));
 }
 
+char *
+config_read(const char *path, int nofollow, size_t *len, struct stat *st,
+	    struct strbuf *problems)
+{
+	struct check c = { path, problems, 0 };
+	struct stat unused;
+
+	return read_config_file(&c, path, CONFIG_MAX_BYTES, len, nofollow,
+				st ? st : &unused);
+}
+
 int
-config_load(struct config *cfg, const char *path, struct strbuf *problems)
+config_parse(struct config *cfg, const char *path, const char *buf,
+	     size_t len, struct strbuf *problems)
 {
 	struct check c = { path, problems, 0 };
 	char err[512];
-	size_t len, i;
-	char *buf, *stem;
+	char *stem;
 	json_t *root;
+	size_t i;
 	int n;
 
-	buf = read_config_file(&c, path, CONFIG_MAX_BYTES, &len);
-	if (!buf)
-		return c.n;
 	for (i = 0; i < len && strchr(" \t\r\n", buf[i]); i++)
 		;
 	if (i == len) {
 		field_problem(&c, NULL, "empty file, expected a JSON object");
-		free(buf);
 		return c.n;
 	}
 	root = json_load_buf(path, buf, len, err, sizeof err);
-	free(buf);
 	if (!root) {
 		sb_addf(problems, "%s\n", err);
 		return 1;
@@ -346,6 +375,20 @@ config_load(struct config *cfg, const char *path, struct strbuf *problems)
 	n = config_from_json(cfg, root, path, stem, problems);
 	free(stem);
 	json_decref(root);
+	return n;
+}
+
+int
+config_load(struct config *cfg, const char *path, struct strbuf *problems)
+{
+	size_t len;
+	char *buf = config_read(path, 0, &len, NULL, problems);
+	int n;
+
+	if (!buf)
+		return 1;
+	n = config_parse(cfg, path, buf, len, problems);
+	free(buf);
 	return n;
 }
 

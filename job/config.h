@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "job/schema.h"
 #include "lib/json.h"
@@ -31,6 +32,29 @@
  * default_name is used when the config has no "name" (the file's stem).
  */
 int config_load(struct config *cfg, const char *path, struct strbuf *problems);
+
+/*
+ * The reading half of config_load, for callers that must check the file
+ * they read (the runner's claim): path is opened with O_NONBLOCK (a FIFO
+ * never blocks) and, when nofollow is set, O_NOFOLLOW (a symbolic link as
+ * the last component is refused: the spool is a trust boundary); the
+ * opened file must be a regular file of at most CONFIG_MAX_BYTES. Returns
+ * its bytes in a new NUL-terminated buffer (the caller frees it), their
+ * number in *len and the opened file's status in *st (when st is not
+ * NULL). On failure returns NULL with one problem appended to problems,
+ * and errno set to the open's error when the open failed (ENOENT: there
+ * is no such file), else to 0.
+ */
+char *config_read(const char *path, int nofollow, size_t *len, struct stat *st,
+		  struct strbuf *problems);
+
+/*
+ * The validating half of config_load: buf holds len bytes read from path
+ * (which names the file in messages and gives the default name). Returns
+ * as config_load.
+ */
+int config_parse(struct config *cfg, const char *path, const char *buf,
+		 size_t len, struct strbuf *problems);
 
 /* Same, from a JSON value already parsed (borrowed). */
 int config_from_json(struct config *cfg, const json_t *root, const char *path,

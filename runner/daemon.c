@@ -82,6 +82,12 @@ struct daemon {
 		char msg[160];
 	} *unrec;
 	size_t nunrec;
+	struct reported {	/* entries reported once, by path and inode */
+		char *path;
+		dev_t dev;
+		ino_t ino;
+	} *reported;
+	size_t nreported;
 	double next_scan;	/* monotonic */
 	pid_t render_pid;	/* the `spoolboard render` child; 0 none */
 	double next_render;	/* monotonic: next start allowed */
@@ -265,13 +271,85 @@ check_foreign(struct daemon *d)
 	}
 }
 
+/* Was the entry at path (st: its lstat) reported already? */
+static int
+reported_has(const struct daemon *d, const char *path, const struct stat *st)
+{
+	for (size_t i = 0; i < d->nreported; i++)
+		if (d->reported[i].dev == st->st_dev &&
+		    d->reported[i].ino == st->st_ino &&
+		    strcmp(d->reported[i].path, path) == 0)
+			return 1;
+	return 0;
+}
+
+/* Remember that the entry at path (st) was reported. */
+static void
+reported_add(struct daemon *d, const char *path, const struct stat *st)
+{
+	struct reported *r;
+
+	if (reported_has(d, path, st))
+		return;
+	d->reported = xreallocarray(d->reported, d->nreported + 1,
+				    sizeof(*d->reported));
+	r = &d->reported[d->nreported++];
+	r->path = xstrdup(path);
+	r->dev = st->st_dev;
+	r->ino = st->st_ino;
+}
+
+/*
+ * Forget the reported entries that went away (or whose name now holds
+ * another file), so that what comes in their place is reported again.
+ */
+static void
+reported_prune(struct daemon *d)
+{
+	struct stat st;
+	size_t i = 0;
+
+	while (i < d->nreported) {
+		struct reported *r = &d->reported[i];
+
+		if (lstat(r->path, &st) == 0 && st.st_dev == r->dev &&
+		    st.st_ino == r->ino) {
+			i++;
+			continue;
+		}
+		free(r->path);
+		*r = d->reported[--d->nreported];
+	}
+}
+
+/*
+ * Claim incoming/NAME. An entry that cannot be claimed nor rejected (a
+ * directory that cannot be moved, say) is reported once: it is tried
+ * again at each rescan, quietly while it is the same file.
+ */
 static void
 claim(struct daemon *d, const char *name)
 {
+	char *path = path_join(d->sp.incoming, name);
 	struct job_order order;
+	struct stat st;
 	char *id = NULL;
-	int rc = spool_claim(&d->sp, name, time_now(), &id, &order);
+	int known, q, rc;
 
+	if (lstat(path, &st) < 0) {
+		free(path);
+		return;
+	}
+	known = reported_has(d, path, &st);
+	q = error_set_quiet(known);
+	rc = spool_claim(&d->sp, name, time_now(), &id, &order);
+	error_set_quiet(q);
+	if (rc == CLAIM_ERROR && !known) {
+		warning("incoming/%s: cannot be claimed nor rejected; "
+			"reported once, tried again quietly", name);
+		reported_add(d, path, &st);
+	}
+	free(path);
 	if (rc == CLAIM_QUEUED) {
 		queue_push(&d->q, id, &order, 0);
 		info("%s: queued (from incoming/%s)", id, name);
@@ -338,8 +416,10 @@ static void
 scan_incoming(struct daemon *d)
 {
 	size_t n;
-	struct entry *e = list_by_mtime(d->sp.incoming, &n);
+	struct entry *e;
 
+	reported_prune(d);
+	e = list_by_mtime(d->sp.incoming, &n);
 	d->pending = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!d->stopping)
@@ -369,23 +449,72 @@ stop_kid(struct child *k, enum stop_reason why)
 	}
 }
 
+/*
+ * Read a request's body (a few bytes, "fresh" or nothing) from fd, a
+ * regular file; NULL when it is empty, larger than max or unreadable.
+ */
+static char *
+request_body(int fd, const struct stat *st, size_t max)
+{
+	char *body;
+	size_t n = 0;
+	ssize_t r;
+
+	if (st->st_size <= 0 || (size_t)st->st_size >= max)
+		return NULL;
+	body = xmalloc(max);
+	while (n + 1 < max) {
+		r = read(fd, body + n, max - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	body[n] = '\0';
+	return body;
+}
+
+/*
+ * Act on control/NAME. Only a regular file is a request, and it is read
+ * from one open that neither follows a link nor blocks on a FIFO; anything
+ * else (a directory, a FIFO, a link) never acts. What cannot be acted on
+ * or removed is reported once and not acted on again while it stays.
+ */
 static void
 handle_request(struct daemon *d, const char *name)
 {
 	char *path = path_join(d->sp.control, name);
 	char id[JOB_ID_MAX + 1];
 	char *body = NULL;
-	struct stat st;
+	struct stat st, now;
 	struct child *k;
 	enum control_action a;
-	int requeued;
+	int requeued, fd;
 
-	if (lstat(path, &st) < 0) {
+	if (lstat(path, &st) < 0 || reported_has(d, path, &st)) {
 		free(path);
 		return;
 	}
-	if (S_ISREG(st.st_mode) && st.st_size < 4096)
-		body = file_read(path, NULL, 4096);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	if (fd >= 0 && fstat(fd, &st) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0 && S_ISREG(st.st_mode))
+		body = request_body(fd, &st, 4096);
+	if (fd < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		if (control_parse(name, NULL, id) != CONTROL_NONE) {
+			warning("control/%s: not a regular file; ignored "
+				"(reported once)", name);
+			reported_add(d, path, &st);
+		}
+		free(path);
+		return;
+	}
+	close(fd);
 	a = control_parse(name, body, id);
 	free(body);
 	if (a == CONTROL_NONE) {
@@ -417,7 +546,13 @@ handle_request(struct daemon *d, const char *name)
 			}
 		}
 	}
-	unlink(path);
+	/* remove the request read, not a name swapped in meanwhile */
+	if (lstat(path, &now) == 0 && now.st_dev == st.st_dev &&
+	    now.st_ino == st.st_ino && unlink(path) < 0) {
+		warning("control/%s: cannot remove: %s; not acted on again",
+			name, strerror(errno));
+		reported_add(d, path, &st);
+	}
 	free(path);
 }
 
@@ -1036,6 +1171,9 @@ daemon_run(const struct daemon_opts *o)
 		free(d.foreign[i]);
 	free(d.foreign);
 	free(d.unrec);
+	for (size_t i = 0; i < d.nreported; i++)
+		free(d.reported[i].path);
+	free(d.reported);
 	free(d.kids);
 	queue_release(&d.q);
 	if (d.ifd >= 0)

@@ -178,15 +178,38 @@ data_path_inside(const struct spool *sp, const char *rel,
 	return ok;
 }
 
-/* Is the file whole JSON (whatever its fields say)? */
+/* Is buf whole JSON (whatever its fields say)? */
 static int
-parses(const char *path)
+parses(const char *path, const char *buf, size_t len)
 {
 	char err[256];
-	json_t *v = json_load_path(path, CONFIG_MAX_BYTES, err, sizeof(err));
+	json_t *v = json_load_buf(path, buf, len, err, sizeof(err));
 
 	json_decref(v);
 	return v != NULL;
+}
+
+/*
+ * After the rename: is jobs/ID/submitted.json the very file that was
+ * validated (st)? When the name was swapped between the read and the
+ * rename, what was moved is removed (a link is never followed) and the
+ * validated bytes are written in its place, so the job never holds or
+ * shows anything but the config it was claimed for.
+ */
+static int
+claimed_is_read(const char *to, const struct stat *st, const char *buf,
+		size_t len)
+{
+	struct stat now;
+
+	if (lstat(to, &now) == 0 && now.st_dev == st->st_dev &&
+	    now.st_ino == st->st_ino)
+		return 0;
+	warning("'%s': the name was replaced while it was claimed; keeping "
+		"the config that was read", to);
+	if (file_remove_tree(to) < 0)
+		return -1;
+	return file_write_atomic(to, buf, len);
 }
 
 static int write_claim(struct spool *sp, const char *id,
@@ -198,10 +221,11 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 {
 	struct strbuf why = STRBUF_INIT;
 	char base[JOB_ID_MAX + 1];
-	char *path, *shown, *dir = NULL, *to = NULL;
+	char *path, *shown, *buf = NULL, *dir = NULL, *to = NULL;
 	struct job_order unused;
 	struct config cfg;
 	struct stat st;
+	size_t len;
 	int rc;
 
 	*id = NULL;
@@ -211,21 +235,23 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 		return CLAIM_GONE;
 	path = path_join(sp->incoming, name);
 	shown = xasprintf("incoming/%s", name);
-	if (lstat(path, &st) < 0) {
-		rc = errno == ENOENT ? CLAIM_GONE :
-		     error("cannot stat '%s': %s", path, strerror(errno));
+	/*
+	 * One open, without following a link and without blocking on a
+	 * FIFO; what is checked, validated and kept is what that open
+	 * read, whatever the name points to by now.
+	 */
+	buf = config_read(path, 1, &len, &st, &why);
+	if (!buf && errno == ENOENT) {
+		rc = CLAIM_GONE;
 		goto out;
 	}
-	if (S_ISLNK(st.st_mode)) {
+	if (!buf && errno == ELOOP) {
+		sb_reset(&why);
 		sb_addf(&why, "%s: is a symbolic link; copy the config "
 			"itself into incoming/\n", shown);
-	} else if (!S_ISREG(st.st_mode)) {
-		sb_addf(&why, "%s: not a regular file\n", shown);
-	} else if (st.st_size > CONFIG_MAX_BYTES) {
-		sb_addf(&why, "%s: too large (%lld bytes), a config is at "
-			"most %d bytes\n", shown, (long long)st.st_size,
-			CONFIG_MAX_BYTES);
-	} else if (config_load(&cfg, path, &why) == 0) {
+	} else if (!buf) {
+		/* not a regular file, too large, unreadable: said in why */
+	} else if (config_parse(&cfg, path, buf, len, &why) == 0) {
 		if (!data_path_inside(sp, cfg.data.path, &why, shown)) {
 			config_release(&cfg);
 		} else {
@@ -249,13 +275,14 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 				goto out;
 			}
 			order->created_us = time_now_us();
-			rc = write_claim(sp, *id, &cfg, order) < 0 ?
+			rc = claimed_is_read(to, &st, buf, len) < 0 ||
+			     write_claim(sp, *id, &cfg, order) < 0 ?
 			     CLAIM_ERROR : CLAIM_QUEUED;
 			config_release(&cfg);
 			goto out;
 		}
 	} else if (now - (double)st.st_mtime < SPOOL_QUIET_SECONDS &&
-		   !parses(path)) {
+		   !parses(path, buf, len)) {
 		/* maybe still being written: wait until it is quiet */
 		rc = CLAIM_WAIT;
 		goto out;
@@ -264,6 +291,7 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 	rc = rc < 0 ? CLAIM_ERROR : rc > 0 ? CLAIM_GONE : CLAIM_REJECTED;
 out:
 	sb_release(&why);
+	free(buf);
 	free(path);
 	free(shown);
 	free(dir);
