@@ -153,8 +153,9 @@ read_data(struct archive *a, struct strbuf *sb, size_t cap, const char *path,
 			goto err;
 		}
 		if (cap && sb->len + (size_t)r > cap) {
-			error("cannot read %s '%s': more than %zu bytes",
-			      what, path, cap);
+			error("cannot read %s '%s': it holds more than %zu "
+			      "bytes once decompressed (the cap)", what,
+			      path, cap);
 			goto err;
 		}
 		sb_add(sb, buf, (size_t)r);
@@ -226,8 +227,9 @@ arc_read(const char *path, struct arc_member **out, size_t *n, size_t max)
 		if (archive_entry_size_is_set(e) && max &&
 		    (archive_entry_size(e) < 0 ||
 		     (size_t)archive_entry_size(e) > max - total)) {
-			error("cannot read archive '%s': members larger than "
-			      "%zu bytes in total", path, max);
+			error("cannot read archive '%s': it holds more than "
+			      "%zu bytes once decompressed (the cap)", path,
+			      max);
 			goto err;
 		}
 		if (read_data(a, &sb, max ? max - total : 0, path,

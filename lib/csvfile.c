@@ -79,6 +79,12 @@ on_cell(void *s, size_t len, void *data)
 	/* A ragged row is refused at its end; keep no extra cells. */
 	if (ps->have_header && ps->cells > ps->t->ncols)
 		return;
+	if (ps->noff >= CSVFILE_MAX_CELLS) {
+		error("%s:%zu: more than %zu cells in the table (the cap)",
+		      ps->t->name, ps->row_line, CSVFILE_MAX_CELLS);
+		ps->failed = 1;
+		return;
+	}
 	push_off(ps, ps->text.len);
 	if (len)
 		sb_add(&ps->text, s, len);

@@ -15,7 +15,7 @@
  * or a duplicate, a quote inside an unquoted cell or text after a closing
  * quote, a quote left open at the end, a NUL byte (a binary file), a cell
  * longer than CSVFILE_MAX_CELL bytes, more than CSVFILE_MAX_COLS columns,
- * and a row whose number of cells differs from the header's.
+ * more than CSVFILE_MAX_CELLS cells in all, and a row whose number of cells differs from the header's.
  *
  *	struct csvfile t;
  *	if (csvfile_parse(&t, buf, len, ',', "data.csv", 0) < 0)
@@ -33,6 +33,14 @@
 
 #define CSVFILE_MAX_CELL (1024 * 1024)	/* bytes in one cell */
 #define CSVFILE_MAX_COLS 65536		/* cells in the header */
+/*
+ * Cells in a whole table, the header's included: each costs an offset
+ * (8 bytes) beside its text, and a data loader then keeps a number per
+ * cell, so a small compressed file of tiny cells ("0,0\n" again and
+ * again) must stop here, not when memory runs out. 2^25 cells are
+ * about 256 MiB of offsets; a training set for this tool is far smaller.
+ */
+#define CSVFILE_MAX_CELLS ((size_t)1 << 25)
 
 /*
  * csvfile_parse flag: ignore a last line that has no line end, as a reader

@@ -50,6 +50,10 @@ ckpt_identity(struct run *r, struct checkpoint *ck, struct tensor_info *ti)
 	ck->x_std = r->ds.x_std;
 	ck->y_mean = r->ds.y_mean;
 	ck->y_std = r->ds.y_std;
+	ck->epochs = r->cfg.train.epochs;
+	if (r->B > 0)
+		ck->batches = (long)((r->ds.nsamples[SPLIT_TRAIN] +
+				      (size_t)r->B - 1) / (size_t)r->B);
 	ck->params = model_params(r->model);
 	ck->best = r->best_params;
 	ck->m = r->opt.m;

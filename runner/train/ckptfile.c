@@ -15,6 +15,7 @@
 #include "runner/train/safetensors.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,6 +380,50 @@ check_state(const char *path, json_t *s, const struct arc_member *m,
 	return 0;
 }
 
+/*
+ * Are the counters read into ck consistent with the run ck describes
+ * (ck->epochs, ck->batches: 0 leaves that bound unchecked)? A checkpoint
+ * is input like any other: an epoch past the config's would "complete"
+ * the job unrun. 0, or -1 after error() naming the field.
+ */
+static int
+check_counters(const char *path, const struct checkpoint *ck)
+{
+	long nb = ck->batches;
+
+	if (nb > 0 && (ck->cursor >= nb ||
+		       (ck->epochs > 0 && ck->epoch == ck->epochs &&
+			ck->cursor != 0)))
+		return error("%s: state.json: cursor %ld is not within "
+			     "0..%ld (the batches of an epoch)", path,
+			     ck->cursor, ck->epoch == ck->epochs ? 0 : nb - 1);
+	if (nb > 0 && ck->epoch <= (LONG_MAX - ck->cursor) / nb) {
+		long most = (long)ck->epoch * nb + ck->cursor;
+
+		if (ck->step > most)
+			return error("%s: state.json: step %ld is more than "
+				     "epoch and cursor allow (%ld)", path,
+				     ck->step, most);
+		if (ck->opt_step > most)
+			return error("%s: state.json: optimizer.step %ld is "
+				     "more than epoch and cursor allow (%ld)",
+				     path, ck->opt_step, most);
+	}
+	if (!isfinite(ck->loss_sum))
+		return error("%s: state.json: loss_sum is not finite", path);
+	if (!(ck->best_val == INFINITY || isfinite(ck->best_val)))
+		return error("%s: state.json: early_stopping.best_val is "
+			     "neither finite nor inf", path);
+	if (!isfinite(ck->lr) || ck->lr < 0)
+		return error("%s: state.json: schedule.lr is not a finite "
+			     "number >= 0", path);
+	if (!isfinite(ck->schedule_pos) || ck->schedule_pos < 0 ||
+	    (ck->epochs > 0 && ck->schedule_pos > ck->epochs))
+		return error("%s: state.json: schedule.position is not "
+			     "within 0..%d", path, ck->epochs);
+	return 0;
+}
+
 /* Fill ck's counters from state.json; 0 or -1 after error(). */
 static int
 read_counters(const char *path, json_t *s, struct checkpoint *ck)
@@ -388,17 +433,34 @@ read_counters(const char *path, json_t *s, struct checkpoint *ck)
 	json_t *op = json_object_get(s, "optimizer");
 	json_t *norm = json_object_get(s, "normalization");
 	json_t *stop = json_object_get(es, "stopped_early");
+	long epoch, best_epoch, bad_epochs;
 	int bad = 0;
 
-	ck->epoch = (int)get_int(s, "epoch", &bad);
+	epoch = get_int(s, "epoch", &bad);
+	best_epoch = get_int(es, "best_epoch", &bad);
+	bad_epochs = get_int(es, "bad_epochs", &bad);
+	if (!bad && (epoch < 0 || epoch > INT_MAX ||
+		     (ck->epochs > 0 && epoch > ck->epochs)))
+		return error("%s: state.json: epoch %ld is not within 0..%d "
+			     "(the config's epochs)", path, epoch,
+			     ck->epochs > 0 ? ck->epochs : INT_MAX);
+	if (!bad && (best_epoch < 0 || best_epoch > epoch))
+		return error("%s: state.json: early_stopping.best_epoch %ld "
+			     "is not within 0..%ld (the epoch)", path,
+			     best_epoch, epoch);
+	if (!bad && (bad_epochs < 0 || bad_epochs > epoch))
+		return error("%s: state.json: early_stopping.bad_epochs %ld "
+			     "is not within 0..%ld (the epoch)", path,
+			     bad_epochs, epoch);
+	ck->epoch = (int)epoch;
+	ck->best_epoch = (int)best_epoch;
+	ck->bad_epochs = (int)bad_epochs;
 	ck->cursor = get_int(s, "cursor", &bad);
 	ck->step = get_int(s, "step", &bad);
 	ck->loss_sum = get_dbl(s, "loss_sum", &bad);
 	get_rng(s, "rng_epoch", &ck->rng_epoch, &bad);
 	get_rng(s, "rng", &ck->rng, &bad);
 	ck->best_val = get_dbl(es, "best_val", &bad);
-	ck->best_epoch = (int)get_int(es, "best_epoch", &bad);
-	ck->bad_epochs = (int)get_int(es, "bad_epochs", &bad);
 	if (!json_is_boolean(stop))
 		bad = 1;
 	ck->stopped_early = json_is_true(stop);
@@ -407,10 +469,11 @@ read_counters(const char *path, json_t *s, struct checkpoint *ck)
 	ck->schedule_pos = get_dbl(sc, "position", &bad);
 	ck->lr = get_dbl(sc, "lr", &bad);
 	ck->opt_step = get_int(op, "step", &bad);
-	if (bad || ck->epoch < 0 || ck->cursor < 0 || ck->step < 0 ||
-	    ck->opt_step < 0)
+	if (bad || ck->cursor < 0 || ck->step < 0 || ck->opt_step < 0)
 		return error("%s: state.json has a missing or invalid field",
 			     path);
+	if (check_counters(path, ck) < 0)
+		return -1;
 	if (!same_dbls(json_object_get(norm, "x_mean"), ck->x_mean,
 		       ck->nfeat) ||
 	    !same_dbls(json_object_get(norm, "x_std"), ck->x_std, ck->nfeat) ||
@@ -438,7 +501,7 @@ ckptfile_read(const char *path, struct checkpoint *ck)
 	char err[256];
 	int rc = -1;
 
-	if (arc_read(path, &all, &nall, 0) < 0) {
+	if (arc_read(path, &all, &nall, ckptfile_max_bytes(ck)) < 0) {
 		rewrap(path, NULL);
 		goto out;
 	}
@@ -487,4 +550,19 @@ out:
 	free(om);
 	free(ov);
 	return rc;
+}
+
+size_t
+ckptfile_max_bytes(const struct checkpoint *ck)
+{
+	size_t n = ck->nparams, slack = (size_t)1 << 20;
+	size_t per_tensor = 1024, per_stat = 256;
+	size_t stats = (size_t)(ck->nfeat > 0 ? ck->nfeat : 0) +
+		       (size_t)(ck->ntarg > 0 ? ck->ntarg : 0);
+
+	/* four weight arrays (params, best, m, v) of n reals */
+	if (n > (SIZE_MAX / 2 - 8 * slack) / (4 * sizeof(real)))
+		return SIZE_MAX / 2;
+	return 4 * n * sizeof(real) + 3 * ck->ntensors * per_tensor +
+	       2 * stats * per_stat + 8 * slack;
 }

@@ -52,6 +52,8 @@ struct checkpoint {
 	int nfeat, ntarg;
 	const double *x_mean, *x_std;	/* (nfeat) */
 	const double *y_mean, *y_std;	/* (ntarg) */
+	int epochs;		/* the config's epochs; 0: not checked */
+	long batches;		/* batches per epoch; 0: not checked */
 
 	/* the arrays, (nparams) each; v is NULL when there is no v */
 	real *params;		/* the weights now */
@@ -98,13 +100,26 @@ int ckptfile_write(const char *path, const struct checkpoint *ck,
  * format_version, the config hash equals ck->config_hash, each
  * safetensors member's checksum matches, every tensor is there with its
  * expected size, the optimizer is ck->optimizer, and the normalization
- * statistics equal ck's. Nothing in ck changes unless every check
+ * statistics equal ck's. The archive is read under a cap derived from
+ * ck (ckptfile_max_bytes): a bigger one is damaged and never fully
+ * decompressed. Every number read is checked too: epoch within
+ * 0..ck->epochs, cursor below ck->batches (0 at the last epoch), step
+ * and the early-stopping epochs no further than epoch and cursor allow,
+ * losses, lr and schedule position finite (best_val may be +inf); a
+ * field out of range is "PATH: state.json: FIELD ...". Nothing in ck changes unless every check
  * passes. 0, or after error() "PATH: REASON" (e.g. "PATH: checksum
  * mismatch in model.safetensors"): -2 when the checkpoint is of another
  * config (its hash differs: "PATH: written for config a1b2..., this is
  * c3d4..."), -1 for any other failure.
  */
 int ckptfile_read(const char *path, struct checkpoint *ck);
+
+/*
+ * The most bytes a checkpoint for ck may unpack to: its three safetensors
+ * members (nparams reals each, at most two tensors in optimizer) with
+ * their headers, and state.json, each with room to spare.
+ */
+size_t ckptfile_max_bytes(const struct checkpoint *ck);
 
 
 #endif

@@ -70,7 +70,7 @@
 
 enum split { SPLIT_TRAIN, SPLIT_VAL, SPLIT_TEST, NSPLITS };
 
-#define DATA_MAX_BYTES ((size_t)1 << 30)	/* data files, decompressed */
+#define DATA_MAX_BYTES ((size_t)1 << 28)	/* data files, decompressed */
 #define DATA_SEED_SALT 0x64617461u	/* "data": the shuffle's seed */
 
 struct dataset {

@@ -267,6 +267,80 @@ main(void)
 		   "another optimizer refused");
 	}
 
+	/* a checkpoint's numbers are checked against the run */
+	ck_base(&w, p, b, m, v);
+	w.epoch = 7;
+	w.cursor = 13;
+	w.step = 713;
+	w.opt_step = 712;
+	w.best_val = INFINITY;
+	w.best_epoch = 5;
+	w.bad_epochs = 2;
+	w.lr = 1e-3;
+	w.schedule_pos = 7.13;
+	ok(ckptfile_write(path, &w, NULL) == 0, "write for the counters");
+	ck_base(&r, p2, b2, m2, v2);
+	r.epochs = 10;
+	r.batches = 100;
+	ok(ckptfile_read(path, &r) == 0 && r.epoch == 7,
+	   "counters within 10 epochs of 100 batches read back");
+	ck_base(&r, p2, b2, m2, v2);
+	r.epochs = 6;
+	ok(ckptfile_read(path, &r) == -1 &&
+	   has(error_last(), "state.json: epoch 7 is not within 0..6"),
+	   "epoch 7 of 6 refused, naming the field");
+	r.epochs = 10;
+	r.batches = 13;
+	ok(ckptfile_read(path, &r) == -1 &&
+	   has(error_last(), "state.json: cursor 13 is not within 0..12"),
+	   "cursor 13 of 13 batches refused");
+	r.batches = 20;
+	ok(ckptfile_read(path, &r) == -1 &&
+	   has(error_last(), "state.json: step 713 is more than"),
+	   "713 steps in 7 epochs of 20 batches refused");
+	{
+		struct arc_member *sm;
+		size_t sn;
+		const struct arc_member *st;
+		json_t *j;
+		char err[256], *s;
+		size_t big = ckptfile_max_bytes(&r) + 1;
+		char *zeros = xcalloc(big, 1);
+
+		arc_read(path, &sm, &sn, 0);
+		st = arc_find(sm, sn, "state.json");
+		j = json_load_buf("state.json", st->data, st->size, err,
+				  sizeof(err));
+		json_object_set_new(j, "epoch", json_integer(1000000000));
+		s = json_to_string(j);
+		rewrite_member(path, bad, "state.json", s, strlen(s));
+		free(s);
+		r.batches = 0;
+		ok(ckptfile_read(bad, &r) == -1 &&
+		   has(error_last(), "epoch 1000000000 is not within 0..10"),
+		   "epoch 1000000000 of 10 refused");
+		json_object_set_new(j, "epoch", json_integer(7));
+		json_object_set_new(j, "schedule", json_pack("{s:s,s:s}",
+				    "position", "nan", "lr", "0x1p-10"));
+		s = json_to_string(j);
+		rewrite_member(path, bad, "state.json", s, strlen(s));
+		free(s);
+		ok(ckptfile_read(bad, &r) == -1 &&
+		   has(error_last(), "schedule.position"),
+		   "a NaN schedule position refused");
+		json_decref(j);
+		arc_members_free(sm, sn);
+
+		ok(ckptfile_max_bytes(&r) < 16 << 20,
+		   "the cap for %d parameters is small (%zu bytes)", NP,
+		   ckptfile_max_bytes(&r));
+		rewrite_member(path, bad, "model.safetensors", zeros, big);
+		ok(ckptfile_read(bad, &r) == -1 &&
+		   has(error_last(), "once decompressed"),
+		   "a member past the cap refused before it is all read");
+		free(zeros);
+	}
+
 	/* sgd: no v */
 	ck_base(&w, p, b, m, NULL);
 	w.optimizer = "sgd";

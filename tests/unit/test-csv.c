@@ -266,6 +266,33 @@ test_partial_tail(void)
 	csvfile_release(&t);
 }
 
+/*
+ * A table of tiny cells stops at CSVFILE_MAX_CELLS, naming the file, the
+ * line and the cap: a compressed file of "0,0\n" again and again must
+ * not take the memory of its offsets.
+ */
+static void
+test_cell_cap(void)
+{
+	size_t rows = CSVFILE_MAX_CELLS / 2, len = 4 + 4 * rows;
+	char *buf = xmalloc(len), msg[128];
+
+	memcpy(buf, "a,b\n", 4);
+	for (size_t i = 0; i < rows; i++)
+		memcpy(buf + 4 + 4 * i, "0,0\n", 4);
+	error_clear();
+	snprintf(msg, sizeof(msg), "t.csv:%zu: more than %zu cells in the "
+		 "table (the cap)", rows + 1, CSVFILE_MAX_CELLS);
+	ok(csvfile_parse(&t, buf, len, ',', "t.csv", 0) < 0 &&
+	   strstr(error_last(), msg) != NULL && t.nrows == 0,
+	   "%zu rows of 2 cells and a header: %s", rows, error_last());
+	ok(csvfile_parse(&t, buf, len - 4, ',', "t.csv", 0) == 0 &&
+	   t.nrows == rows - 1, "one row fewer is read: %zu cells",
+	   CSVFILE_MAX_CELLS);
+	csvfile_release(&t);
+	free(buf);
+}
+
 static void
 test_show(void)
 {
@@ -382,6 +409,7 @@ main(void)
 	test_delimiters();
 	test_errors();
 	test_partial_tail();
+	test_cell_cap();
 	test_show();
 	test_load();
 	return tap_done();
