@@ -156,6 +156,95 @@ read_tags(struct obj *top, struct config *t)
 		}
 	}
 }
+/* ---- the size of the model ---------------------------------------- */
+
+double
+config_model_bytes(const struct config *cfg, double inputs, double outputs,
+		   double batch, double *params)
+{
+	int rnn = cfg->model.type == MODEL_LSTM ||
+		  cfg->model.type == MODEL_GRU;
+	double T = cfg->data.lookback > 0 ? cfg->data.lookback : 1;
+	double B = batch, p = 0, acts = B * T * inputs * 2, width;
+	const int *sizes = cfg->model.type == MODEL_MLP ? cfg->model.hidden :
+			   cfg->model.head;
+	int nsizes = cfg->model.type == MODEL_MLP ? cfg->model.nhidden :
+		     rnn ? cfg->model.nhead : 0;
+
+	if (rnn) {
+		double H = cfg->model.nhidden ? cfg->model.hidden[0] : 1;
+		double G = cfg->model.type == MODEL_LSTM ? 4 : 3;
+		double nbias = cfg->model.type == MODEL_LSTM ? 1 : 2;
+
+		for (int l = 0; l < cfg->model.layers; l++)
+			p += ((l ? H : inputs) + H + nbias) * G * H;
+		/* saved gates and states, gradients between layers */
+		acts += cfg->model.layers * T * B * H * (G + 4);
+		width = H;
+	} else {
+		width = inputs * T;
+	}
+	for (int i = 0; i < nsizes; i++) {
+		p += (width + 1) * sizes[i];
+		acts += 5 * B * sizes[i];
+		width = sizes[i];
+	}
+	p += (width + 1) * outputs;
+	acts += 3 * B * outputs;
+	if (params)
+		*params = p;
+	return (5 * p + acts) * 4;
+}
+
+double
+config_memory_cap(const struct config *cfg)
+{
+	double mb = cfg->limits.max_memory_mb > 0 ?
+		    cfg->limits.max_memory_mb : CONFIG_MODEL_CAP_MB;
+
+	return mb * 1048576.0;
+}
+
+char *
+config_model_too_big(const struct config *cfg, double inputs,
+		     double outputs, double batch)
+{
+	double params, need = config_model_bytes(cfg, inputs, outputs, batch,
+						 &params);
+	double cap = config_memory_cap(cfg);
+
+	if (need <= cap)
+		return NULL;
+	return xasprintf("the model needs about %.0f MiB (%.0f parameters, "
+			 "%.0f inputs, %.0f outputs, batches of %.0f), more "
+			 "than the %.0f MiB allowed (%s); use smaller hidden, "
+			 "head or layers sizes or a smaller train.batch_size",
+			 need / 1048576.0, params, inputs, outputs, batch,
+			 cap / 1048576.0, cfg->limits.max_memory_mb > 0 ?
+			 "limits.max_memory_mb" :
+			 "the cap without limits.max_memory_mb");
+}
+
+/*
+ * The model with the sizes the config knows: the features and targets it
+ * lists (else one of each), two classes for cross_entropy. The trainer
+ * checks again once the data is read.
+ */
+static void
+check_model_size(struct check *c, const struct config *t)
+{
+	double in = t->data.features.nnames ? (double)t->data.features.nnames :
+		    1;
+	double out = t->loss.type == LOSS_CROSS_ENTROPY ? 2 :
+		     t->data.targets.nnames ? (double)t->data.targets.nnames : 1;
+	char *msg = config_model_too_big(t, in, out, t->train.batch_size);
+
+	if (msg)
+		field_problem(c, t->model.type == MODEL_LINEAR ? "model" :
+			      "model.hidden", "%s", msg);
+	free(msg);
+}
+
 /* Checks that tie fields of different sections together. */
 static void
 check_across(struct check *c, const json_t *root, struct config *t,
@@ -171,6 +260,7 @@ check_across(struct check *c, const json_t *root, struct config *t,
 	    json_is_array(targets) && json_array_size(targets) != 1)
 		field_bad(c, "data.targets", targets,
 			  "must be one column when loss is cross_entropy");
+	check_model_size(c, t);
 }
 
 /*

@@ -60,6 +60,34 @@ int config_parse(struct config *cfg, const char *path, const char *buf,
 int config_from_json(struct config *cfg, const json_t *root, const char *path,
 		     const char *default_name, struct strbuf *problems);
 
+/*
+ * The memory a model and its batches need: limits.max_memory_mb when it
+ * is set, else CONFIG_MODEL_CAP_MB. Validation checks the estimate with
+ * the sizes the config names (features and targets it lists, else 1 and
+ * 1; 2 classes); the trainer checks it again with the data's.
+ */
+#define CONFIG_MODEL_CAP_MB 8192.0
+
+/*
+ * About how many bytes training cfg's model needs with inputs features per
+ * step, outputs outputs and batches of batch samples: parameters x 5
+ * (weights, gradients, two optimizer moments, the best copy) plus the
+ * activations and batch buffers, all as 4-byte floats. Returns a double,
+ * so no size overflows; *params gets the parameter count when not NULL.
+ */
+double config_model_bytes(const struct config *cfg, double inputs,
+			  double outputs, double batch, double *params);
+
+/* The cap config_model_bytes is held to, in bytes (see above). */
+double config_memory_cap(const struct config *cfg);
+
+/*
+ * When the estimate is over the cap: a new message (the caller frees it)
+ * naming the estimate, the parameters and what is allowed; else NULL.
+ */
+char *config_model_too_big(const struct config *cfg, double inputs,
+			   double outputs, double batch);
+
 void config_release(struct config *cfg);
 
 #endif

@@ -412,7 +412,7 @@ field_check_num(struct check *c, const char *path, const json_t *v,
 		return 0;
 	/* a half-open range names the bound that was crossed */
 	if (!isinf(r->hi) && !r->lo_open && !r->hi_open)
-		field_bad(c, path, v, "must be between %g and %g", r->lo,
+		field_bad(c, path, v, "must be between %.10g and %.10g", r->lo,
 			  r->hi);
 	else if (*x <= r->lo)
 		field_bad(c, path, v, "must be %s %g", lo, r->lo);

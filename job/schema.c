@@ -27,6 +27,8 @@ static const struct range r_unit_hi_open = { 0, 1, 0, 1 };
 static const struct range r_unit_lo_open = { 0, 1, 1, 0 };
 static const struct range r_unit_open = { 0, 1, 1, 1 };
 static const struct range r_lr = { 0, 10, 1, 0 };
+static const struct range r_seconds = { 0, CONFIG_MAX_SECONDS, 0, 0 };
+static const struct range r_memory_mb = { 0, CONFIG_MAX_MEMORY_MB, 0, 0 };
 
 static const char *const model_names[] = { "linear", "mlp", "lstm", "gru",
 					   NULL };
@@ -636,9 +638,10 @@ schema_read_limits(struct obj *top, struct config *t)
 	struct obj o;
 
 	field_obj_enter(top, "limits", limits_fields, &o);
-	t->limits.max_seconds = field_opt_num(&o, "max_seconds", 0, &r_nonneg);
+	t->limits.max_seconds = field_opt_num(&o, "max_seconds", 0,
+					      &r_seconds);
 	t->limits.max_memory_mb = field_opt_num(&o, "max_memory_mb", 0,
-						&r_nonneg);
+						&r_memory_mb);
 }
 
 

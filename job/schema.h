@@ -21,6 +21,8 @@
 
 #define CONFIG_MAX_BYTES (1024 * 1024)	/* larger config files are refused */
 #define CONFIG_MAX_LAYERS 16		/* mlp hidden / head list length */
+#define CONFIG_MAX_MEMORY_MB 1048576.0	/* limits.max_memory_mb: 1 TiB */
+#define CONFIG_MAX_SECONDS 31536000.0	/* limits.max_seconds: 365 days */
 #define CONFIG_MAX_QUANTILES 16
 
 enum model_type { MODEL_LINEAR, MODEL_MLP, MODEL_LSTM, MODEL_GRU };

@@ -59,15 +59,40 @@ error_set_quiet(int on)
 	return old;
 }
 
+static void (*oom_hook)(size_t);
+
 void
-die_oom(void)
+error_set_oom_hook(void (*hook)(size_t n))
+{
+	oom_hook = hook;
+}
+
+void
+die_oom_bytes(size_t n)
 {
 	static const char msg[] = "spoolboard: out of memory\n";
+	void (*hook)(size_t) = oom_hook;
 
+	oom_hook = NULL;
+	if (hook)
+		hook(n);
 	/* No stdio here: it may need the memory we do not have. */
 	if (fwrite(msg, 1, sizeof(msg) - 1, stderr) == 0)
 		abort();
 	abort();
+}
+
+void
+die_oom(void)
+{
+	die_oom_bytes(0);
+}
+
+/* n * size, or SIZE_MAX when that overflows: the figure to report. */
+static size_t
+oom_product(size_t n, size_t size)
+{
+	return size && n > SIZE_MAX / size ? SIZE_MAX : n * size;
 }
 
 void *
@@ -76,7 +101,7 @@ xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
-		die_oom();
+		die_oom_bytes(n);
 	return p;
 }
 
@@ -86,7 +111,7 @@ xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (!p)
-		die_oom();
+		die_oom_bytes(oom_product(n, size));
 	return p;
 }
 
@@ -96,7 +121,7 @@ xrealloc(void *p, size_t n)
 	void *q = realloc(p, n ? n : 1);
 
 	if (!q)
-		die_oom();
+		die_oom_bytes(n);
 	return q;
 }
 
@@ -104,7 +129,7 @@ void *
 xreallocarray(void *p, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size)
-		die_oom();
+		die_oom_bytes(SIZE_MAX);
 	return xrealloc(p, n * size);
 }
 

@@ -39,7 +39,16 @@ void error_clear(void);
  */
 int error_set_quiet(int on);
 
+/*
+ * Out of memory: call the hook when one is set (with the size of the
+ * request that failed, 0 when unknown), then print "spoolboard: out of
+ * memory allocating N bytes" and abort. The hook may end the process
+ * itself (the trainer records a failed state and exits); it is called
+ * once, a second out-of-memory inside it goes straight to the abort.
+ */
 noreturn void die_oom(void);
+noreturn void die_oom_bytes(size_t n);
+void error_set_oom_hook(void (*hook)(size_t n));
 
 /* Allocation wrappers: never return NULL (die_oom instead). */
 void *xmalloc(size_t n);

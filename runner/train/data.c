@@ -389,8 +389,16 @@ make_classes(struct dataset *ds, struct load *ld)
 		ld->yd[lab[i].i] = (double)(k - 1);
 	}
 	free(lab);
-	if (k > INT_MAX)
-		return error("%s: too many classes", t->name);
+	if (k > DATA_MAX_CLASSES) {
+		struct strbuf col = STRBUF_INIT;
+
+		csvfile_show(&col, csvfile_header(t, c), SHOW_MAX);
+		error("%s: column '%s': %zu classes, cross_entropy takes at "
+		      "most %d; use fewer distinct labels or a regression loss",
+		      t->name, sb_str(&col), k, DATA_MAX_CLASSES);
+		sb_release(&col);
+		return -1;
+	}
 	if (k < 2) {
 		struct strbuf col = STRBUF_INIT, val = STRBUF_INIT;
 

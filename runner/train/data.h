@@ -71,6 +71,9 @@
 enum split { SPLIT_TRAIN, SPLIT_VAL, SPLIT_TEST, NSPLITS };
 
 #define DATA_MAX_BYTES ((size_t)1 << 28)	/* data files, decompressed */
+/* Classes of a cross_entropy target: the output layer, the confusion
+ * matrix and the class list in state.json grow with them. */
+#define DATA_MAX_CLASSES 1000
 #define DATA_SEED_SALT 0x64617461u	/* "data": the shuffle's seed */
 
 struct dataset {

@@ -70,13 +70,13 @@ nn_alloc(size_t n)
 	real *p;
 
 	if (n > (SIZE_MAX - 64) / sizeof(real))
-		die_oom();
+		die_oom_bytes(SIZE_MAX);
 	bytes = (n * sizeof(real) + 63) / 64 * 64;
 	if (!bytes)
 		bytes = 64;
 	p = aligned_alloc(64, bytes);
 	if (!p)
-		die_oom();
+		die_oom_bytes(bytes);
 	memset(p, 0, bytes);
 	return p;
 }

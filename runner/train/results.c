@@ -227,7 +227,17 @@ results_stage_test(struct run *r)
 	test = json_pack("{s:o,s:I,s:o}", "loss", json_num(loss), "samples",
 			 (json_int_t)r->ds.nsamples[SPLIT_TEST], "metrics",
 			 evaluate_metrics_json(&m));
-	if (m.classification && m.confusion) {
+	if (m.classification && m.confusion &&
+	    m.nclasses > RESULTS_MAX_CONFUSION) {
+		/* K x K counts would make state.json megabytes */
+		char note[80];
+
+		snprintf(note, sizeof note, "%d classes, more than %d",
+			 m.nclasses, RESULTS_MAX_CONFUSION);
+		json_object_set_new(test, "confusion", json_null());
+		json_object_set_new(test, "confusion_omitted",
+				    json_string(note));
+	} else if (m.classification && m.confusion) {
 		json_t *cm = json_array();
 
 		for (int i = 0; i < m.nclasses; i++) {

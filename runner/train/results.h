@@ -6,9 +6,14 @@
 #ifndef SPOOLBOARD_RESULTS_H
 #define SPOOLBOARD_RESULTS_H
 
+
 #include "lib/json.h"
 #include "runner/train/metrics.h"
 #include "runner/train/run.h"
+
+/* test.confusion is written up to this many classes (100 x 100 counts,
+ * at most about 60 KB); above it, null with test.confusion_omitted. */
+#define RESULTS_MAX_CONFUSION 100
 
 /* The n names as a new JSON array of strings. */
 json_t *results_names_json(char **names, int n);

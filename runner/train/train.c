@@ -37,6 +37,46 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+/* The run an out-of-memory ends (see on_oom); NULL outside train_run. */
+static struct run *oom_run;
+
+/*
+ * Out of memory during the run: the job ends failed with the figure, as
+ * any other error does, rather than aborting with its state still
+ * running. Writing the state needs a little memory; the request that
+ * failed was (nearly always) a big buffer, so the small ones still work.
+ */
+static void
+on_oom(size_t n)
+{
+	struct run *r = oom_run;
+	double mb;
+	char what[160], msg[256];
+
+	oom_run = NULL;
+	if (!r)
+		return;
+	mb = r->cfg.limits.max_memory_mb;
+	if (n == SIZE_MAX)
+		snprintf(what, sizeof what, "out of memory allocating more "
+			 "than %zu bytes (in the %s stage)", n,
+			 job_stage_name(r->stage));
+	else
+		snprintf(what, sizeof what, "out of memory allocating %zu "
+			 "bytes (%.1f MiB, in the %s stage)", n,
+			 n / 1048576.0, job_stage_name(r->stage));
+	/* worded as the runner words a limit that killed the job */
+	if (mb > 0)
+		snprintf(msg, sizeof msg, "memory limit of %g MB was hit "
+			 "(limits.max_memory_mb): %s", mb, what);
+	else
+		snprintf(msg, sizeof msg, "%s", what);
+	run_fail(r, msg, mb > 0 ? "raise limits.max_memory_mb, or use a "
+		 "smaller batch_size or model" : "use a smaller model or "
+		 "train.batch_size, or run the job where it has more memory");
+	_exit(TRAIN_FAILED);
+}
+
 static int
 load_config(struct run *r)
 {
@@ -121,6 +161,7 @@ stage_prepare(struct run *r)
 	struct strbuf sb = STRBUF_INIT;
 	size_t ntrain = r->ds.nsamples[SPLIT_TRAIN];
 	json_t *model;
+	char *big;
 
 	run_stage_begin(r, STAGE_PREPARE);
 	r->D = r->ds.ntarg;
@@ -129,6 +170,12 @@ stage_prepare(struct run *r)
 	r->B = r->cfg.train.batch_size;
 	if ((size_t)r->B > ntrain)
 		r->B = (int)ntrain;
+	big = config_model_too_big(&r->cfg, r->ds.nfeat, r->O, r->B);
+	if (big) {
+		error("%s", big);
+		free(big);
+		return -1;
+	}
 	model_spec_from_config(&spec, &r->cfg, r->ds.nfeat, r->ds.steps, r->O,
 			       r->B);
 	r->model = model_new(&spec);
@@ -286,7 +333,11 @@ train_run(const struct train_opts *opts)
 		     r.cfg.train.epochs, threads);
 	error_clear();
 	q = error_set_quiet(1);
+	oom_run = &r;
+	error_set_oom_hook(on_oom);
 	rc = run_stages(&r);
+	error_set_oom_hook(NULL);
+	oom_run = NULL;
 	error_set_quiet(q);
 	run_release(&r);
 	close(r.lock_fd);

@@ -473,6 +473,83 @@ test_files(void)
 	sb_release(&p);
 }
 
+/* A config with the given model and limits sections; the problems in p. */
+static int
+load_sized(struct config *cfg, const char *model, const char *limits,
+	   struct strbuf *p)
+{
+	char *text = xasprintf("{\"data\": {\"path\": \"d.csv\", \"targets\": "
+			       "[\"y\"]}, \"model\": %s, \"limits\": %s}",
+			       model, limits);
+	int n = load_text(cfg, text, p);
+
+	free(text);
+	return n;
+}
+
+static void
+test_resources(void)
+{
+	struct strbuf p = STRBUF_INIT;
+	struct config cfg;
+	double params, bytes;
+	char *msg;
+	int n;
+
+	n = load_sized(&cfg, "{\"type\": \"mlp\", \"hidden\": [60000, 60000, "
+		       "60000]}", "{}", &p);
+	ok(n == 1, "huge hidden sizes: one problem (got %d)", n);
+	ok(strstr(sb_str(&p), "t.json: model.hidden: the model needs about") !=
+	   NULL, "names model.hidden and the estimate: %s", sb_str(&p));
+	ok(strstr(sb_str(&p), "more than the 8192 MiB allowed") != NULL,
+	   "says what is allowed");
+	sb_reset(&p);
+
+	n = load_sized(&cfg, "{\"type\": \"mlp\", \"hidden\": [60000, 60000, "
+		       "60000]}", "{\"max_memory_mb\": 1e308, \"max_seconds\": "
+		       "1e308}", &p);
+	ok(n == 3, "huge limits do not let it in: 3 problems (got %d)", n);
+	ok(strstr(sb_str(&p), "limits.max_memory_mb") != NULL &&
+	   strstr(sb_str(&p), "limits.max_seconds") != NULL,
+	   "both limits named: %s", sb_str(&p));
+	sb_reset(&p);
+
+	n = load_sized(&cfg, "{\"type\": \"mlp\", \"hidden\": [64, 64]}",
+		       "{\"max_memory_mb\": 1048576, \"max_seconds\": "
+		       "31536000}", &p);
+	ok(n == 0, "1 TiB and a year are accepted: %s", sb_str(&p));
+	if (n == 0) {
+		bytes = config_model_bytes(&cfg, 10, 1, 64, &params);
+		is_near(params, 11 * 64 + 65 * 64 + 65, 0,
+			"mlp parameters as the model counts them");
+		ok(bytes >= params * 5 * 4, "bytes cover weights, grads, "
+		   "moments and the best copy");
+		ok(config_memory_cap(&cfg) == 1048576.0 * 1048576.0,
+		   "the cap is limits.max_memory_mb");
+		msg = config_model_too_big(&cfg, 1e6, 1, 64);
+		ok(msg == NULL, "a million features fit in 1 TiB");
+		free(msg);
+		config_release(&cfg);
+	}
+	sb_reset(&p);
+
+	n = load_sized(&cfg, "{\"type\": \"lstm\", \"hidden\": 32, \"layers\": "
+		       "2}", "{\"max_memory_mb\": 10}", &p);
+	ok(n == 0, "a small lstm passes: %s", sb_str(&p));
+	if (n == 0) {
+		config_model_bytes(&cfg, 3, 1, 64, &params);
+		is_near(params, (3 + 32 + 1) * 128 + (32 + 32 + 1) * 128 + 33,
+			0, "lstm parameters as the model counts them");
+		msg = config_model_too_big(&cfg, 100000, 1, 64);
+		ok(msg && strstr(msg, "100000 inputs") &&
+		   strstr(msg, "10 MiB allowed (limits.max_memory_mb)"),
+		   "too big for its data: %s", msg ? msg : "(null)");
+		free(msg);
+		config_release(&cfg);
+	}
+	sb_release(&p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -482,5 +559,6 @@ main(int argc, char **argv)
 	test_struct();
 	test_default_name();
 	test_files();
+	test_resources();
 	return tap_done();
 }
