@@ -192,7 +192,12 @@ reject(struct spool *sp, const char *name, const char *why)
 			/* taken (or unknown): try the next name */
 		} else if (renameat2(AT_FDCWD, from, AT_FDCWD, to,
 				     RENAME_NOREPLACE) == 0) {
-			rc = write_reason(errpath, why) < 0 ? -1 : 0;
+			rc = write_reason(errpath, why);
+			if (rc > 0)
+				warning("'%s' was taken meanwhile; '%s' is "
+					"rejected without its reason", errpath,
+					to);
+			rc = rc < 0 ? -1 : 0;
 			free(to);
 			free(errpath);
 			if (rc < 0)
