@@ -4,15 +4,26 @@
  * The text is looked at first, component by component, keeping the depth
  * below the root: a ".." that takes it under zero climbs out. Then
  * realpath(3) resolves root and root/rel, and the one must be a prefix of
- * the other, ending at a '/'.
+ * the other, ending at a '/'. path_open_inside does not check then open:
+ * it opens once, beneath the root's descriptor (openat2 with
+ * RESOLVE_BENEATH), so that no name swapped between a check and the open
+ * can lead it out.
  */
 #include "lib/path.h"
 #include "lib/fileio.h"
 #include "lib/strbuf.h"
 
+#include "lib/error.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef SYS_openat2
+#include <linux/openat2.h>
+#endif
 
 /* What the text of a path says about where it leads. */
 enum shape {
@@ -135,4 +146,90 @@ path_inside(const char *root_name, const char *root, const char *field,
 		free(rfile);
 	free(rroot);
 	return rc;
+}
+
+/*
+ * Without openat2(2): walk rel from the root's descriptor one component
+ * at a time, never following a link (O_NOFOLLOW on each), so that a link
+ * anywhere on the way is refused (ELOOP, or ENOTDIR for a directory).
+ */
+static int
+open_walk(int dirfd, const char *rel)
+{
+	char *copy = xstrdup(rel), *p = copy, *next;
+	int fd = dup(dirfd), nfd;
+
+	while (fd >= 0 && p) {
+		while (*p == '/')
+			p++;
+		next = strchr(p, '/');
+		if (next) {
+			*next++ = '\0';
+			while (*next == '/')
+				next++;
+			if (!*next)
+				next = NULL;
+		}
+		if (next) {
+			nfd = openat(fd, p, O_RDONLY | O_DIRECTORY |
+				     O_NOFOLLOW | O_CLOEXEC);
+		} else {
+			nfd = openat(fd, p, O_RDONLY | O_NOFOLLOW |
+				     O_NONBLOCK | O_CLOEXEC);
+		}
+		close(fd);
+		fd = nfd;
+		p = next;
+	}
+	free(copy);
+	return fd;
+}
+
+int
+path_open_inside(const char *root_name, const char *root, const char *field,
+		 const char *rel, struct strbuf *why)
+{
+	enum shape s = shape_of(rel);
+	int dirfd, fd, e;
+
+	if (s != SHAPE_BELOW) {
+		say_shape(why, s, root_name, root, field, rel);
+		return -1;
+	}
+	dirfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		sb_addf(why, "cannot use the %s '%s': %s", root_name, root,
+			strerror(errno));
+		return -1;
+	}
+#ifdef SYS_openat2
+	{
+		struct open_how how;
+
+		memset(&how, 0, sizeof(how));
+		how.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
+		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+		fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+		if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+			fd = open_walk(dirfd, rel);
+	}
+#else
+	fd = open_walk(dirfd, rel);
+#endif
+	e = errno;
+	close(dirfd);
+	if (fd >= 0)
+		return fd;
+	if (e == EXDEV || e == ELOOP || e == ENOTDIR) {
+		/* the one set of messages: say where it leads, as the check */
+		if (path_inside(root_name, root, field, rel, NULL, why) != 1)
+			return -1;
+		sb_addf(why, "%s: '%s' leads outside the %s '%s' (through a "
+			"symbolic link); give a path that stays below it",
+			field, rel, root_name, root);
+		return -1;
+	}
+	sb_addf(why, "%s: cannot open '%s' in the %s '%s': %s", field, rel,
+		root_name, root, strerror(e));
+	return -1;
 }

@@ -42,4 +42,17 @@ int path_is_below(const char *rel);
 int path_inside(const char *root_name, const char *root, const char *field,
 		const char *rel, char **real, struct strbuf *why);
 
+/*
+ * Open root/rel for reading, once, so that what is opened is inside root
+ * whatever is renamed meanwhile: openat2(2) beneath a descriptor of root
+ * (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: a symbolic link is followed
+ * only while it stays below root). Without openat2 (Linux < 5.6) each
+ * component is opened with O_NOFOLLOW, so that no link is followed at
+ * all. Opened O_RDONLY | O_NONBLOCK | O_CLOEXEC; the caller checks what
+ * it is (fstat) and closes it. Returns the descriptor, or -1 with one
+ * line appended to why, in path_inside's words.
+ */
+int path_open_inside(const char *root_name, const char *root,
+		     const char *field, const char *rel, struct strbuf *why);
+
 #endif

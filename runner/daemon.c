@@ -324,11 +324,13 @@ reported_prune(struct daemon *d)
 
 /*
  * Claim incoming/NAME. An entry that cannot be claimed nor rejected (a
- * directory that cannot be moved, say) is reported once: it is tried
- * again at each rescan, quietly while it is the same file.
+ * directory that cannot be moved, a config whose claim could not be
+ * written on a full disk and was put back, say) is reported once: it is
+ * tried again at each rescan (rescan set), quietly while it is the same
+ * file, and never on an inotify event, which putting it back raises.
  */
 static void
-claim(struct daemon *d, const char *name)
+claim(struct daemon *d, const char *name, int rescan)
 {
 	char *path = path_join(d->sp.incoming, name);
 	struct job_order order;
@@ -341,6 +343,10 @@ claim(struct daemon *d, const char *name)
 		return;
 	}
 	known = reported_has(d, path, &st);
+	if (known && !rescan) {
+		free(path);
+		return;
+	}
 	q = error_set_quiet(known);
 	rc = spool_claim(&d->sp, name, time_now(), &id, &order);
 	error_set_quiet(q);
@@ -423,7 +429,7 @@ scan_incoming(struct daemon *d)
 	d->pending = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!d->stopping)
-			claim(d, e[i].name);
+			claim(d, e[i].name, 1);
 		free(e[i].name);
 	}
 	free(e);
@@ -1007,7 +1013,7 @@ read_inotify(struct daemon *d)
 				continue;
 			} else if (ev->wd == d->wd_in) {
 				if (!d->stopping)
-					claim(d, ev->name);
+					claim(d, ev->name, 0);
 			} else if (ev->wd == d->wd_ctl) {
 				handle_request(d, ev->name);
 			}

@@ -133,30 +133,93 @@ spool_id_reserve(struct spool *sp, const char *base)
 	return NULL;
 }
 
-/* Move incoming/NAME to rejected/NAME and write rejected/STEM.error. */
+/*
+ * Write rejected/STEM.error (errpath) with why, only where no file of that
+ * name is: link(2) of a full temporary never replaces one. 0, 1 when the
+ * name is taken, -1 after error().
+ */
+static int
+write_reason(const char *errpath, const char *why)
+{
+	char *tmp = file_write_temp(errpath, why, strlen(why), 1);
+	int rc = 0;
+
+	if (!tmp)
+		return -1;
+	if (link(tmp, errpath) < 0)
+		rc = errno == EEXIST ? 1 :
+		     error("cannot write '%s': %s", errpath, strerror(errno));
+	unlink(tmp);
+	free(tmp);
+	if (rc == 0)
+		fsync_parent(errpath);
+	return rc;
+}
+
+/*
+ * Move incoming/NAME to rejected/, under NAME or the first free
+ * NAME-K.json whose STEM.error is free too (K = 2, 3, ...: as job IDs
+ * do), then write its STEM.error. An earlier rejection's files are never
+ * replaced nor removed: the move never replaces (RENAME_NOREPLACE) and
+ * the .error is written only to a free name, after the move succeeded.
+ * 0, 1 when incoming/NAME is gone, -1 after error() (nothing moved).
+ */
 static int
 reject(struct spool *sp, const char *name, const char *why)
 {
 	char *from = path_join(sp->incoming, name);
-	char *to = path_join(sp->rejected, name);
-	size_t n = strlen(name);
-	char *stem = xasprintf("%.*s.error", (int)(n > 5 ? n - 5 : n), name);
-	char *errpath = path_join(sp->rejected, stem);
-	int rc = 0;
+	size_t n = strlen(name), stemlen = n > 5 ? n - 5 : n;
+	int rc = -1;
 
-	/* the reason first, so that a reader who sees the file sees why */
-	if (file_write_atomic(errpath, why, strlen(why)) < 0)
-		rc = -1;
-	else if (rename(from, to) < 0)
-		rc = errno == ENOENT ? 1 :
-		     error("cannot move '%s' to '%s': %s", from, to,
-			   strerror(errno));
-	if (rc != 0)
-		unlink(errpath);
+	for (unsigned k = 1; k < 1000000 && rc < 0; k++) {
+		char *to, *errpath, *stem;
+
+		if (k == 1) {
+			to = path_join(sp->rejected, name);
+			stem = xasprintf("%.*s.error", (int)stemlen, name);
+		} else {
+			char *alt = xasprintf("%.*s-%u%s", (int)stemlen, name,
+					      k, name + stemlen);
+
+			to = path_join(sp->rejected, alt);
+			stem = xasprintf("%.*s-%u.error", (int)stemlen, name,
+					 k);
+			free(alt);
+		}
+		errpath = path_join(sp->rejected, stem);
+		free(stem);
+		if (access(errpath, F_OK) == 0 || errno != ENOENT) {
+			/* taken (or unknown): try the next name */
+		} else if (renameat2(AT_FDCWD, from, AT_FDCWD, to,
+				     RENAME_NOREPLACE) == 0) {
+			rc = write_reason(errpath, why);
+			if (rc > 0)
+				warning("'%s' was taken meanwhile; '%s' is "
+					"rejected without its reason", errpath,
+					to);
+			rc = rc < 0 ? -1 : 0;
+			free(to);
+			free(errpath);
+			if (rc < 0)
+				goto out;
+			break;
+		} else if (errno != EEXIST) {
+			rc = errno == ENOENT ? 1 :
+			     error("cannot move '%s' to '%s': %s", from, to,
+				   strerror(errno));
+			free(to);
+			free(errpath);
+			if (rc != 0)
+				goto out;
+			break;
+		}
+		free(to);
+		free(errpath);
+	}
+	if (rc < 0)
+		error("no free name in '%s' for '%s'", sp->rejected, name);
+out:
 	free(from);
-	free(to);
-	free(stem);
-	free(errpath);
 	return rc;
 }
 
@@ -214,6 +277,32 @@ claimed_is_read(const char *to, const struct stat *st, const char *buf,
 
 static int write_claim(struct spool *sp, const char *id,
 		       const struct config *cfg, struct job_order *order);
+
+/*
+ * A claim that could not be written (a full disk, say): put the config
+ * back at incoming/NAME (path) and remove jobs/ID, so that the job is
+ * never lost nor half there; the runner tries it again at its next
+ * rescan. Should incoming/NAME be taken by now, or the move back fail,
+ * the claim stays in jobs/ID holding submitted.json, which the runner
+ * completes when it starts (spool_claim_finish).
+ */
+static void
+unclaim(struct spool *sp, const char *id, const char *to, const char *path)
+{
+	char *dir = path_join(sp->jobs, id);
+	int saved = errno;
+
+	if (renameat2(AT_FDCWD, to, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
+		error("cannot put '%s' back to '%s': %s; the claim of '%s' "
+		      "is completed when the runner starts", to, path,
+		      strerror(errno), id);
+	} else {
+		error("cannot claim '%s': %s; left in incoming/, tried "
+		      "again at the next rescan", path, strerror(saved));
+		file_remove_tree(dir);
+	}
+	free(dir);
+}
 
 int
 spool_claim(struct spool *sp, const char *name, double now, char **id,
@@ -275,9 +364,14 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 				goto out;
 			}
 			order->created_us = time_now_us();
-			rc = claimed_is_read(to, &st, buf, len) < 0 ||
-			     write_claim(sp, *id, &cfg, order) < 0 ?
-			     CLAIM_ERROR : CLAIM_QUEUED;
+			rc = CLAIM_QUEUED;
+			if (claimed_is_read(to, &st, buf, len) < 0 ||
+			    write_claim(sp, *id, &cfg, order) < 0) {
+				rc = CLAIM_ERROR;
+				unclaim(sp, *id, to, path);
+				free(*id);
+				*id = NULL;
+			}
 			config_release(&cfg);
 			goto out;
 		}

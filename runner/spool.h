@@ -68,11 +68,13 @@ char *spool_id_reserve(struct spool *sp, const char *base);
 
 /* Outcomes of spool_claim. */
 enum {
-	CLAIM_ERROR = -1,	/* error() said why; the file stays */
+	CLAIM_ERROR = -1,	/* error() said why; the file stays (or is
+				   put back) in incoming/ */
 	CLAIM_GONE = 0,		/* the name is no longer there, or ignored */
 	CLAIM_QUEUED = 1,	/* claimed: *id is the new job */
 	CLAIM_WAIT = 2,		/* unparsable but recent: try again later */
-	CLAIM_REJECTED = 3	/* moved to rejected/ with NAME.error */
+	CLAIM_REJECTED = 3	/* moved to rejected/ with NAME.error, or
+				   the first free NAME-K.json, NAME-K.error */
 };
 
 /*
@@ -81,7 +83,10 @@ enum {
  * order is not NULL) its place in the queue (sp->seq numbers the
  * claims). A file that is not whole JSON and was modified less than
  * SPOOL_QUIET_SECONDS before now (seconds since the epoch) gives
- * CLAIM_WAIT: it may still be arriving.
+ * CLAIM_WAIT: it may still be arriving. A claim whose files cannot be
+ * written (a full disk) is undone: the config goes back to incoming/NAME,
+ * jobs/ID is removed, and CLAIM_ERROR is returned. A rejection never
+ * replaces nor removes an earlier rejection's files.
  */
 int spool_claim(struct spool *sp, const char *name, double now, char **id,
 		struct job_order *order);

@@ -23,10 +23,12 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define LIST_MAX 400		/* bytes of a header listed in a message */
 #define SHOW_MAX 64		/* bytes of a cell or name in a message */
@@ -39,27 +41,43 @@ struct load {
 	double *xd, *yd;	/* (nrows, nfeat), (nrows, ntarg) */
 };
 
-/* The real path of rel under root, checked to stay inside; or NULL. */
-static char *
-resolve(const char *root, const char *rel)
+/*
+ * Open rel under root once, inside it (path_open_inside: no check then
+ * open by name, which a swapped link could turn outside), and check that
+ * the file opened is regular. Returns the descriptor, *shown its real
+ * path for messages (the caller frees it), or -1 after error().
+ */
+static int
+open_data(const char *root, const char *rel, char **shown)
 {
 	struct strbuf why = STRBUF_INIT;
+	char proc[64], real[PATH_MAX];
 	struct stat st;
-	char *real;
+	ssize_t n;
+	int fd;
 
-	if (path_inside("data root", root, "data.path", rel, &real,
-			&why) != 1) {
+	*shown = NULL;
+	fd = path_open_inside("data root", root, "data.path", rel, &why);
+	if (fd < 0) {
 		error("%s", sb_str(&why));
 		sb_release(&why);
-		return NULL;
+		return -1;
 	}
 	sb_release(&why);
-	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		error("data.path: '%s' is not a regular file", rel);
-		free(real);
-		return NULL;
+		close(fd);
+		return -1;
 	}
-	return real;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, real, sizeof(real) - 1);
+	if (n > 0) {
+		real[n] = '\0';
+		*shown = xstrdup(real);
+	} else {
+		*shown = path_join(root, rel);
+	}
+	return fd;
 }
 
 /* s without surrounding white space: *b, *n. */
@@ -697,9 +715,10 @@ data_load(struct dataset *ds, const struct config *cfg,
 {
 	struct load ld;
 	char delim = cfg->data.delimiter ? cfg->data.delimiter : ',';
+	char byfd[64];
 	size_t len;
 	char *buf;
-	int rc;
+	int rc, fd;
 
 	memset(ds, 0, sizeof(*ds));
 	memset(&ld, 0, sizeof(ld));
@@ -718,10 +737,14 @@ data_load(struct dataset *ds, const struct config *cfg,
 	ds->steps = ds->lookback ? ds->lookback : 1;
 	ds->shuffled = cfg->data.shuffle != 0;
 	ds->zscore = cfg->data.normalize == NORMALIZE_ZSCORE;
-	ds->path = resolve(data_root ? data_root : ".", cfg->data.path);
-	if (!ds->path)
+	fd = open_data(data_root ? data_root : ".", cfg->data.path,
+		       &ds->path);
+	if (fd < 0)
 		goto err;
-	buf = arc_read_file(ds->path, &len, DATA_MAX_BYTES);
+	/* read what was opened: its descriptor, by /proc/self/fd/N */
+	snprintf(byfd, sizeof(byfd), "/proc/self/fd/%d", fd);
+	buf = arc_read_file(byfd, &len, DATA_MAX_BYTES);
+	close(fd);
 	if (!buf)
 		goto err;
 	rc = csvfile_parse(&ld.t, buf, len, delim, ds->name, 0);

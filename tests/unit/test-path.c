@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static char *root;
@@ -156,6 +157,65 @@ test_inside(void)
 	tf_cleanup(outside);
 }
 
+/*
+ * path_open_inside opens once, beneath the root: what the check passes is
+ * what is opened, and a link out is refused in path_inside's words.
+ */
+static void
+test_open(void)
+{
+	struct strbuf why = STRBUF_INIT;
+	char *outside = tf_dir(), *p, buf[8];
+	int fd;
+
+	p = path_join(root, "open");
+	mkdir_p(p);
+	free(p);
+	free(tf_write(root, "open/in.csv", "in\n"));
+	free(tf_write(outside, "secret.csv", "secret\n"));
+	p = path_join(root, "open/out.csv");
+	ok(symlink(outside, p) == 0, "a link to a folder out of the root");
+	free(p);
+	p = path_join(root, "open/link.csv");
+	ok(symlink("in.csv", p) == 0, "a link that stays inside");
+	free(p);
+
+	fd = path_open_inside("data root", root, "data.path", "open/in.csv",
+			      &why);
+	ok(fd >= 0 && read(fd, buf, 3) == 3 && memcmp(buf, "in\n", 3) == 0,
+	   "a file below the root is opened");
+	if (fd >= 0)
+		close(fd);
+	fd = path_open_inside("data root", root, "data.path",
+			      "open/link.csv", &why);
+	ok(fd >= 0 && read(fd, buf, 3) == 3 && memcmp(buf, "in\n", 3) == 0,
+	   "a link that stays inside is followed");
+	if (fd >= 0)
+		close(fd);
+	is_str(sb_str(&why), "", "nothing said when opened");
+	fd = path_open_inside("data root", root, "data.path",
+			      "open/out.csv/secret.csv", &why);
+	ok(fd < 0 && strstr(sb_str(&why), "'open/out.csv/secret.csv' leads "
+			    "outside the data root") &&
+	   strstr(sb_str(&why), "through a symbolic link"),
+	   "a link out of the root is refused, in path_inside's words");
+	sb_reset(&why);
+	fd = path_open_inside("data root", root, "data.path", "../x.csv",
+			      &why);
+	ok(fd < 0 && strstr(sb_str(&why), "(through '..')"),
+	   "'..' out of the root is refused by its text");
+	sb_reset(&why);
+	fd = path_open_inside("data root", root, "data.path", "open/no.csv",
+			      &why);
+	p = xasprintf("data.path: cannot open 'open/no.csv' in the data root "
+		      "'%s': No such file or directory", root);
+	ok(fd < 0, "a missing file is not opened");
+	is_str(sb_str(&why), p, "and the message says so");
+	free(p);
+	sb_release(&why);
+	tf_cleanup(outside);
+}
+
 int
 main(void)
 {
@@ -163,6 +223,7 @@ main(void)
 	root = tf_dir();
 	test_text();
 	test_inside();
+	test_open();
 	tf_cleanup(root);
 	return tap_done();
 }
