@@ -253,10 +253,11 @@ err:
 	return NULL;
 }
 
-int
-file_write_atomic(const char *path, const void *data, size_t n)
+/* A temporary beside path (fsync'ed when sync is set) renamed over it. */
+static int
+replace_file(const char *path, const void *data, size_t n, int sync)
 {
-	char *tmp = file_write_temp(path, data, n, 1);
+	char *tmp = file_write_temp(path, data, n, sync);
 
 	if (!tmp)
 		return -1;
@@ -268,6 +269,14 @@ file_write_atomic(const char *path, const void *data, size_t n)
 		return error("cannot write '%s': %s", path, strerror(saved));
 	}
 	free(tmp);
+	return 0;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t n)
+{
+	if (replace_file(path, data, n, 1) < 0)
+		return -1;
 	return fsync_parent(path);
 }
 
@@ -297,22 +306,9 @@ same_bytes(const char *path, const void *data, size_t n)
 int
 file_update(const char *path, const void *data, size_t n)
 {
-	char *tmp;
-
 	if (same_bytes(path, data, n))
 		return 1;
-	tmp = file_write_temp(path, data, n, 0);
-	if (!tmp)
-		return -1;
-	if (rename(tmp, path) < 0) {
-		int saved = errno;
-
-		unlink(tmp);
-		free(tmp);
-		return error("cannot write '%s': %s", path, strerror(saved));
-	}
-	free(tmp);
-	return 0;
+	return replace_file(path, data, n, 0);
 }
 
 int
