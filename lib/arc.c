@@ -266,15 +266,20 @@ err:
 char *
 arc_read_file(const char *path, size_t *len, size_t max)
 {
+	size_t n;
+	char *raw = file_read(path, &n, max);
+
+	return raw ? arc_decompress(path, raw, n, len, max) : NULL;
+}
+
+char *
+arc_decompress(const char *path, char *raw, size_t n, size_t *len,
+	       size_t max)
+{
 	struct strbuf sb = STRBUF_INIT;
 	struct archive *a;
 	struct archive_entry *e;
-	size_t n;
-	char *raw;
 
-	raw = file_read(path, &n, max);
-	if (!raw)
-		return NULL;
 	if (n == 0)
 		goto plain;
 	a = archive_read_new();

@@ -52,4 +52,11 @@ const struct arc_member *arc_find(const struct arc_member *m, size_t n,
  */
 char *arc_read_file(const char *path, size_t *len, size_t max);
 
+/*
+ * The same for the n bytes of a file already read into raw (NUL-terminated,
+ * taken: returned as is when plain, else freed); messages call it name.
+ */
+char *arc_decompress(const char *name, char *raw, size_t n, size_t *len,
+		     size_t max);
+
 #endif

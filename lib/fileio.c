@@ -23,7 +23,6 @@
 static char *
 read_file(int dir, const char *path, size_t *len, size_t max, int regular)
 {
-	size_t cap = 8192, n = 0;
 	struct stat st;
 	char *buf;
 	int fd;
@@ -40,6 +39,19 @@ read_file(int dir, const char *path, size_t *len, size_t max, int regular)
 		close(fd);
 		return NULL;
 	}
+	buf = file_read_fd(fd, path, len, max);
+	close(fd);
+	return buf;
+}
+
+char *
+file_read_fd(int fd, const char *name, size_t *len, size_t max)
+{
+	const char *path = name;
+	size_t cap = 8192, n = 0;
+	struct stat st;
+	char *buf;
+
 	/* room for the whole file and the EOF read, when its size is known */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (!max || (size_t)st.st_size <= max))
@@ -67,13 +79,11 @@ read_file(int dir, const char *path, size_t *len, size_t max, int regular)
 			goto err;
 		}
 	}
-	close(fd);
 	buf[n] = '\0';
 	if (len)
 		*len = n;
 	return buf;
 err:
-	close(fd);
 	free(buf);
 	return NULL;
 }

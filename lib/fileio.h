@@ -42,6 +42,12 @@ char *file_read(const char *path, size_t *len, size_t max);
 char *file_read_regular(const char *path, size_t *len, size_t max);
 
 /*
+ * As file_read, from the file open on fd (read to its end, not closed);
+ * messages call it name.
+ */
+char *file_read_fd(int fd, const char *name, size_t *len, size_t max);
+
+/*
  * As file_read_regular, with name opened relative to the directory open
  * on dir (openat), so that a caller who opened the directories above it
  * with O_NOFOLLOW follows no link anywhere. Messages name it as name.

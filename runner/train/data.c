@@ -715,7 +715,6 @@ data_load(struct dataset *ds, const struct config *cfg,
 {
 	struct load ld;
 	char delim = cfg->data.delimiter ? cfg->data.delimiter : ',';
-	char byfd[64];
 	size_t len;
 	char *buf;
 	int rc, fd;
@@ -741,10 +740,12 @@ data_load(struct dataset *ds, const struct config *cfg,
 		       &ds->path);
 	if (fd < 0)
 		goto err;
-	/* read what was opened: its descriptor, by /proc/self/fd/N */
-	snprintf(byfd, sizeof(byfd), "/proc/self/fd/%d", fd);
-	buf = arc_read_file(byfd, &len, DATA_MAX_BYTES);
+	/* read what was opened, by its descriptor; messages name the file */
+	buf = file_read_fd(fd, ds->path, &len, DATA_MAX_BYTES);
 	close(fd);
+	if (buf)
+		buf = arc_decompress(ds->path, buf, len, &len,
+				     DATA_MAX_BYTES);
 	if (!buf)
 		goto err;
 	rc = csvfile_parse(&ld.t, buf, len, delim, ds->name, 0);
