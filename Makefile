@@ -11,7 +11,8 @@
 #   make install    PREFIX=/usr/local DESTDIR= (binary, man page, templates)
 #   make fuzz       build the fuzz harnesses (fuzz/fuzz-*.c) with clang and
 #                   libFuzzer into build-fuzz/ and run each for FUZZ_SECONDS
-#                   (FUZZ=NAME for one); crashes go to fuzz/crashes/.
+#                   (FUZZ=NAME for one; FUZZ_RUNS=N stops each after N
+#                   executions); crashes go to fuzz/crashes/.
 #                   `make test` replays fuzz/corpus/ and fuzz/regressions/
 #                   through build/tests/test-fuzz-NAME (docs/HACKING.md)
 #   make clean      remove build/, build-san/ and build-fuzz/
@@ -137,7 +138,7 @@ fuzz: deps
 		OPT='-O1 -g -Wno-pass-failed' \
 		SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
 		build-fuzz/.layout-ok $(FUZZ_NAMES:%=build-fuzz/fuzz/fuzz-%)
-	@sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(or $(FUZZ),$(FUZZ_NAMES))
+	@FUZZ_RUNS=$(FUZZ_RUNS) sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(or $(FUZZ),$(FUZZ_NAMES))
 
 run: deps all
 	@sh scripts/run.sh $(BIN)

@@ -62,11 +62,17 @@ fz_dir(void)
 	return fz_tmp;
 }
 
-/* Write n bytes to path (replaced); aborts on failure. */
+/*
+ * Write n bytes to path (replaced); aborts on failure. A new file, not
+ * one truncated: ext4 flushes a truncated file to disk when it is closed.
+ */
 static inline void
 fz_write(const char *path, const void *data, size_t n)
 {
-	FILE *fp = fopen(path, "wb");
+	FILE *fp;
+
+	unlink(path);
+	fp = fopen(path, "wb");
 
 	if (!fp || fwrite(data, 1, n, fp) != n || fclose(fp) != 0) {
 		perror(path);

@@ -26,6 +26,8 @@
 #include <time.h>
 
 #define ARC_CHUNK 65536
+#define ONLY_TAR " (expected a tar archive, plain or compressed with zstd, " \
+	"gzip or xz)"
 
 static const char *
 arc_why(struct archive *a)
@@ -168,26 +170,17 @@ err:
 }
 
 /*
- * Every archive format libarchive reads except mtree: its entries name
- * files on disk, whose contents libarchive would read, and it takes
- * about any text file for an archive.
+ * The filters spoolboard reads: gzip, zstd and xz (no filter is always
+ * read). Never archive_read_support_filter_all(): it adds formats whose
+ * decoders are external programs (lrzip, grzip, lzop...) that libarchive
+ * would start on a file from the spool.
  */
 static void
-support_formats(struct archive *a)
+support_filters(struct archive *a)
 {
-	archive_read_support_format_7zip(a);
-	archive_read_support_format_ar(a);
-	archive_read_support_format_cab(a);
-	archive_read_support_format_cpio(a);
-	archive_read_support_format_empty(a);
-	archive_read_support_format_iso9660(a);
-	archive_read_support_format_lha(a);
-	archive_read_support_format_rar(a);
-	archive_read_support_format_rar5(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_warc(a);
-	archive_read_support_format_xar(a);
-	archive_read_support_format_zip(a);
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_zstd(a);
 }
 
 int
@@ -203,10 +196,12 @@ arc_read(const char *path, struct arc_member **out, size_t *n, size_t max)
 	*n = 0;
 	if (!a)
 		die_oom();
-	archive_read_support_filter_all(a);
-	support_formats(a);
+	support_filters(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_empty(a);
 	if (archive_read_open_filename(a, path, ARC_CHUNK) != ARCHIVE_OK) {
-		error("cannot read archive '%s': %s", path, arc_why(a));
+		error("cannot read archive '%s': %s%s", path, arc_why(a),
+		      ONLY_TAR);
 		goto err;
 	}
 	for (;;) {
@@ -217,8 +212,8 @@ arc_read(const char *path, struct arc_member **out, size_t *n, size_t max)
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			error("cannot read archive '%s': %s", path,
-			      arc_why(a));
+			error("cannot read archive '%s': %s%s", path,
+			      arc_why(a), entries ? "" : ONLY_TAR);
 			goto err;
 		}
 		entries++;
@@ -285,7 +280,7 @@ arc_decompress(const char *path, char *raw, size_t n, size_t *len,
 	a = archive_read_new();
 	if (!a)
 		die_oom();
-	archive_read_support_filter_all(a);
+	support_filters(a);
 	archive_read_support_format_raw(a);
 	if (archive_read_open_memory(a, raw, n) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &e) != ARCHIVE_OK) {

@@ -25,9 +25,9 @@ struct arc_member {
 int arc_write(const char *path, const struct arc_member *members, size_t n);
 
 /*
- * Read every regular file of the archive at path (any format and filter
- * libarchive knows, except mtree, whose entries point at files on disk)
- * into a new array *out of *n members; each member and the array belong
+ * Read every regular file of the tar archive at path (plain, or compressed
+ * with zstd, gzip or xz: no other format, so no other parser sees a file
+ * from the spool) into a new array *out of *n members; each member and the array belong
  * to the caller (arc_members_free). Members larger than max bytes in
  * total are refused (0: no limit). A truncated or damaged archive, an
  * empty file, or one that is no archive is an error naming the file.

@@ -433,10 +433,13 @@ log_view(const char *dir, const struct view_opts *o)
 	}
 	fseek(fp, 0, SEEK_END);
 	size = ftell(fp);
+	if (size < 0)
+		size = 0;
 	from = size > LOG_TAIL_BYTES ? size - LOG_TAIL_BYTES : 0;
 	fseek(fp, from, SEEK_SET);
-	buf = xmalloc(LOG_TAIL_BYTES + 1);
-	n = fread(buf, 1, LOG_TAIL_BYTES, fp);
+	/* what it held then: a running job's log may grow meanwhile */
+	buf = xmalloc((size_t)(size - from) + 1);
+	n = fread(buf, 1, (size_t)(size - from), fp);
 	fclose(fp);
 	buf[n] = '\0';
 	start = buf;

@@ -207,6 +207,75 @@ load_states(struct spool *sp, size_t *n)
 	return v;
 }
 
+/* Oldest first, then by name. */
+static int
+waiting_cmp(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	double tx = json_dbl(x, "mtime", 0), ty = json_dbl(y, "mtime", 0);
+
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return strcmp(json_str(x, "file", ""), json_str(y, "file", ""));
+}
+
+/*
+ * The configs waiting in incoming/ (names spool_name_counts, regular
+ * files: never a link followed), appended to *v as {id: null, file:
+ * "incoming/NAME", status: "waiting", created}, oldest first. A runner
+ * claims them within a scan; they stay when it is down or the disk is
+ * full.
+ */
+static void
+load_waiting(struct spool *sp, json_t ***v, size_t *n)
+{
+	DIR *dir = opendir(sp->incoming);
+	struct dirent *de;
+	size_t first = *n, cap = *n;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		struct stat st;
+		char when[64], *file;
+		json_t *w;
+
+		if (!spool_name_counts(de->d_name) ||
+		    fstatat(dirfd(dir), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		time_iso8601((double)st.st_mtim.tv_sec +
+			     st.st_mtim.tv_nsec / 1e9, when, sizeof(when));
+		file = xasprintf("incoming/%s", de->d_name);
+		w = json_pack("{s:n, s:s, s:s, s:s, s:f}", "id", "file", file,
+			      "status", "waiting", "created", when, "mtime",
+			      (double)st.st_mtim.tv_sec +
+			      st.st_mtim.tv_nsec / 1e9);
+		free(file);
+		if (!w)
+			die_oom();
+		if (*n >= cap) {
+			cap = cap ? cap * 2 : 16;
+			*v = xreallocarray(*v, cap, sizeof(**v));
+		}
+		(*v)[(*n)++] = w;
+	}
+	closedir(dir);
+	if (*n > first)
+		qsort(*v + first, *n - first, sizeof(**v), waiting_cmp);
+	for (size_t i = first; i < *n; i++)
+		json_object_del((*v)[i], "mtime");
+}
+
+/* What ls prints in its ID column: the ID, or the waiting config. */
+static const char *
+ls_name(json_t *st)
+{
+	const char *id = json_str(st, "id", NULL);
+
+	return id ? id : json_str(st, "file", "?");
+}
+
 int
 jobcmd_ls(const char *root, int as_json)
 {
@@ -218,6 +287,7 @@ jobcmd_ls(const char *root, int as_json)
 	if (open_existing(&sp, root) < 0)
 		return 1;
 	v = load_states(&sp, &n);
+	load_waiting(&sp, &v, &n);
 	spool_release(&sp);
 	if (as_json) {
 		char *s;
@@ -233,20 +303,28 @@ jobcmd_ls(const char *root, int as_json)
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (strlen(json_str(v[i], "id", "")) > w)
-			w = strlen(json_str(v[i], "id", ""));
+		if (strlen(ls_name(v[i])) > w)
+			w = strlen(ls_name(v[i]));
 	printf("%-*s  %-9s  %-17s  %-9s  %-10s  %s\n", (int)w, "ID", "STATUS",
 	       "PROGRESS", "EPOCH", "VAL_LOSS", "AGE");
 	for (size_t i = 0; i < n; i++) {
 		json_t *st = v[i], *vl = json_object_get(st, "val_loss");
+		int waiting = json_str(st, "id", NULL) == NULL;
 		char bar[64], ep[32], loss[32], age[32];
 		double created = time_parse_iso8601(json_str(st, "created",
 							     ""));
 
-		jobcmd_bar(json_dbl(st, "progress", 0), 10, bar, sizeof(bar));
-		snprintf(ep, sizeof(ep), "%lld/%lld",
-			 (long long)json_dbl(st, "epoch", 0),
-			 (long long)json_dbl(st, "epochs", 0));
+		if (waiting)
+			snprintf(bar, sizeof(bar), "-");
+		else
+			jobcmd_bar(json_dbl(st, "progress", 0), 10, bar,
+				   sizeof(bar));
+		if (waiting)
+			snprintf(ep, sizeof(ep), "-");
+		else
+			snprintf(ep, sizeof(ep), "%lld/%lld",
+				 (long long)json_dbl(st, "epoch", 0),
+				 (long long)json_dbl(st, "epochs", 0));
 		if (json_is_number(vl))
 			snprintf(loss, sizeof(loss), "%.4g",
 				 json_number_value(vl));
@@ -257,8 +335,8 @@ jobcmd_ls(const char *root, int as_json)
 		else
 			snprintf(age, sizeof(age), "-");
 		printf("%-*s  %-9s  %-17s  %-9s  %-10s  %s\n", (int)w,
-		       json_str(st, "id", ""), json_str(st, "status", "?"),
-		       bar, ep, loss, age);
+		       ls_name(st), json_str(st, "status", "?"), bar, ep, loss,
+		       age);
 		json_decref(st);
 	}
 	free(v);

@@ -25,6 +25,19 @@ test_expect_success 'submit refuses an invalid config like validate' '
 	test ! -e spool/incoming/bad.json
 '
 
+test_expect_success 'ls lists configs waiting in incoming/ with no runner' '
+	mkfifo spool/incoming/fifo.json && ln -s a.json spool/incoming/l.json &&
+	: >spool/incoming/.hidden.json &&
+	spoolboard ls --spool spool >ls &&
+	grep -q "^incoming/a.json  *waiting  *-  *-  *-  " ls &&
+	grep -q "^incoming/b.json  *waiting  " ls &&
+	grep -q "^incoming/a-2.json  *waiting  " ls &&
+	test $(wc -l <ls) -eq 4 &&
+	spoolboard ls --spool spool --json >ls.json &&
+	json_check ls.json "sorted(s[\"file\"] for s in j) == [\"incoming/a-2.json\", \"incoming/a.json\", \"incoming/b.json\"] and all(s[\"id\"] is None and s[\"status\"] == \"waiting\" for s in j)" &&
+	rm spool/incoming/fifo.json spool/incoming/l.json spool/incoming/.hidden.json
+'
+
 test_expect_success 'ls lists queued jobs with a progress bar' '
 	spoolboard run --spool spool --data-root . --slots 0 --once --no-render 2>log &&
 	spoolboard ls --spool spool >ls &&

@@ -52,7 +52,8 @@ if [ "$(id -u)" = 0 ] && mkdir -p tfs && mount -t tmpfs -o size=1m tmpfs tfs 2>/
 		test -f tfs/spool/incoming/full.json &&
 		test ! -e tfs/spool/jobs/full &&
 		grep "incoming/full.json" runner.log | grep -q "left in incoming/" &&
-		timeout -k 5 60 "$SPOOLBOARD" ls --spool tfs/spool >/dev/null &&
+		timeout -k 5 60 "$SPOOLBOARD" ls --spool tfs/spool >ls &&
+		grep -q "^incoming/full.json  *waiting  " ls &&
 		rm tfs/fill &&
 		wait_until "status_is full completed tfs/spool" 30 &&
 		json_check tfs/spool/jobs/full/config.json "j[\"train\"][\"epochs\"] == 2" &&

@@ -68,12 +68,14 @@ tf_write_cb(struct archive *a, void *data, const void *buf, size_t n)
 }
 
 /*
- * Write data compressed with filter ("gzip", "zstd", "xz") to dir/name.
- * The new path (caller frees), or NULL when this libarchive cannot.
+ * Write an archive in format ("raw", "cpio", "zip", "ustar"...) with
+ * filter ("none", "gzip", "zstd", "xz", "bzip2"...) to dir/name, holding
+ * one member "data" of n bytes. The new path (caller frees), or NULL when
+ * this libarchive cannot.
  */
 static inline char *
-tf_compress(const char *dir, const char *name, const void *data, size_t n,
-	    const char *filter)
+tf_archive(const char *dir, const char *name, const char *format,
+	   const char *filter, const void *data, size_t n)
 {
 	char *path = path_join(dir, name);
 	struct archive *a = archive_write_new();
@@ -81,8 +83,9 @@ tf_compress(const char *dir, const char *name, const void *data, size_t n,
 	FILE *fp = fopen(path, "wb");
 	int ok;
 
-	ok = fp && archive_write_set_format_raw(a) == ARCHIVE_OK &&
-		archive_write_add_filter_by_name(a, filter) == ARCHIVE_OK &&
+	ok = fp && archive_write_set_format_by_name(a, format) == ARCHIVE_OK &&
+		(strcmp(filter, "none") == 0 ||
+		 archive_write_add_filter_by_name(a, filter) == ARCHIVE_OK) &&
 		archive_write_set_bytes_in_last_block(a, 1) == ARCHIVE_OK &&
 		archive_write_open(a, fp, NULL, tf_write_cb, NULL) ==
 		ARCHIVE_OK;
@@ -90,12 +93,13 @@ tf_compress(const char *dir, const char *name, const void *data, size_t n,
 		archive_entry_set_pathname(e, "data");
 		archive_entry_set_filetype(e, AE_IFREG);
 		archive_entry_set_size(e, (la_int64_t)n);
+		archive_entry_set_perm(e, 0644);
 		ok = archive_write_header(a, e) == ARCHIVE_OK &&
 			archive_write_data(a, data, n) == (la_ssize_t)n &&
 			archive_write_close(a) == ARCHIVE_OK;
 	}
 	if (!ok)
-		fprintf(stderr, "# cannot write %s: %s\n", filter,
+		fprintf(stderr, "# cannot write %s %s: %s\n", format, filter,
 			archive_error_string(a) ? archive_error_string(a) :
 			"?");
 	archive_entry_free(e);
@@ -108,6 +112,14 @@ tf_compress(const char *dir, const char *name, const void *data, size_t n,
 		return NULL;
 	}
 	return path;
+}
+
+/* Write data compressed with filter ("gzip", "zstd", "xz") to dir/name. */
+static inline char *
+tf_compress(const char *dir, const char *name, const void *data, size_t n,
+	    const char *filter)
+{
+	return tf_archive(dir, name, "raw", filter, data, n);
 }
 
 /* rm -r dir, and free the string. */
