@@ -28,7 +28,7 @@ CC      ?= cc
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla \
            -Wwrite-strings -Wformat-security
-PKGS    := libarchive libpcre2-8 jansson
+PKGS    := libarchive libpcre2-8 jansson libzstd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN     ?=

@@ -21,13 +21,21 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #define ARC_CHUNK 65536
-#define ONLY_TAR " (expected a tar archive, plain or compressed with zstd, " \
-	"gzip or xz)"
+#define ONLY_TAR " (expected a tar archive, plain or compressed with zstd)"
+/* The largest zstd window a checkpoint may ask for: 2^23 bytes (zstd's
+ * levels 1 to 19 use at most that; spoolboard writes 2^21). */
+#define ZSTD_WINDOW_LOG_MAX 23
 
 static const char *
 arc_why(struct archive *a)
@@ -136,37 +144,43 @@ arc_find(const struct arc_member *m, size_t n, const char *name)
 
 /*
  * Read the current entry's data into sb, refusing to go past cap bytes
- * (0: no cap). 0 or -1 after error().
+ * (0: no cap). Blocks are taken as libarchive holds them (no copy through
+ * a buffer of ours); a sparse entry's holes read as zeros. 0 or -1 after
+ * error().
  */
 static int
 read_data(struct archive *a, struct strbuf *sb, size_t cap, const char *path,
 	  const char *what)
 {
-	char *buf = xmalloc(ARC_CHUNK);
-
 	for (;;) {
-		la_ssize_t r = archive_read_data(a, buf, ARC_CHUNK);
+		const void *p;
+		size_t n;
+		la_int64_t off;
+		int r = archive_read_data_block(a, &p, &n, &off);
 
-		if (r == 0)
-			break;
-		if (r < 0) {
-			error("cannot read %s '%s': %s", what, path,
-			      arc_why(a));
-			goto err;
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return error("cannot read %s '%s': %s", what, path,
+				     arc_why(a));
+		if (off < 0 || (uint64_t)off < sb->len)
+			return error("cannot read %s '%s': its blocks are "
+				     "out of order", what, path);
+		if ((cap && ((uint64_t)off > cap || n > cap - (size_t)off)) ||
+		    (uint64_t)off > SIZE_MAX / 2)
+			return error("cannot read %s '%s': it holds more "
+				     "than %zu bytes once decompressed (the "
+				     "cap)", what, path, cap ? cap :
+				     SIZE_MAX / 2);
+		if (sb->len < (size_t)off) {	/* a hole */
+			size_t gap = (size_t)off - sb->len;
+
+			sb_grow(sb, gap);
+			memset(sb->buf + sb->len, 0, gap);
+			sb->len += gap;
 		}
-		if (cap && sb->len + (size_t)r > cap) {
-			error("cannot read %s '%s': it holds more than %zu "
-			      "bytes once decompressed (the cap)", what,
-			      path, cap);
-			goto err;
-		}
-		sb_add(sb, buf, (size_t)r);
+		sb_add(sb, p, n);
 	}
-	free(buf);
-	return 0;
-err:
-	free(buf);
-	return -1;
 }
 
 /*
@@ -183,6 +197,90 @@ support_filters(struct archive *a)
 	archive_read_support_filter_zstd(a);
 }
 
+/*
+ * A zstd-compressed archive is decompressed here, not by libarchive's
+ * filter: its window is capped (ZSTD_WINDOW_LOG_MAX: a frame header
+ * asking for more is an error, not an allocation of up to 2 GiB), and one
+ * decompression context serves every read of the process (the trainer
+ * reads checkpoints one at a time) instead of a new window per archive.
+ */
+struct zsrc {
+	int fd;
+	size_t left;		/* ZSTD_decompressStream's last hint: 0 at
+				   the end of a frame */
+	int eof;
+	ZSTD_inBuffer in;
+	char inbuf[ARC_CHUNK];
+	char outbuf[ARC_CHUNK];
+};
+
+static ZSTD_DCtx *
+zsrc_ctx(void)
+{
+	static ZSTD_DCtx *dc;
+
+	if (!dc) {
+		dc = ZSTD_createDCtx();
+		if (!dc)
+			die_oom();
+		ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax,
+				       ZSTD_WINDOW_LOG_MAX);
+	}
+	return dc;
+}
+
+static la_ssize_t
+zsrc_read(struct archive *a, void *data, const void **buf)
+{
+	struct zsrc *z = data;
+	ZSTD_outBuffer out = { z->outbuf, sizeof(z->outbuf), 0 };
+
+	*buf = z->outbuf;
+	while (out.pos == 0) {
+		if (z->in.pos == z->in.size && !z->eof) {
+			ssize_t r = read(z->fd, z->inbuf, sizeof(z->inbuf));
+
+			if (r < 0) {
+				archive_set_error(a, errno, "%s",
+						  strerror(errno));
+				return -1;
+			}
+			z->in = (ZSTD_inBuffer){ z->inbuf, (size_t)r, 0 };
+			z->eof = r == 0;
+		}
+		if (z->in.pos == z->in.size && z->eof) {
+			if (z->left == 0)
+				return 0;
+			archive_set_error(a, EILSEQ,
+					  "truncated zstd data");
+			return -1;
+		}
+		z->left = ZSTD_decompressStream(zsrc_ctx(), &out, &z->in);
+		if (ZSTD_isError(z->left)) {
+			if (ZSTD_getErrorCode(z->left) ==
+			    ZSTD_error_frameParameter_windowTooLarge)
+				archive_set_error(a, EILSEQ, "its zstd window "
+						  "is over 2^%d bytes (the cap)",
+						  ZSTD_WINDOW_LOG_MAX);
+			else
+				archive_set_error(a, EILSEQ, "zstd: %s",
+						  ZSTD_getErrorName(z->left));
+			return -1;
+		}
+	}
+	return (la_ssize_t)out.pos;
+}
+
+/* Does the file start with zstd's magic number? Leaves the offset at 0. */
+static int
+is_zstd(int fd)
+{
+	unsigned char m[4];
+
+	return pread(fd, m, 4, 0) == 4 && m[0] == 0x28 && m[1] == 0xb5 &&
+		m[2] == 0x2f && m[3] == 0xfd;
+}
+
 int
 arc_read(const char *path, struct arc_member **out, size_t *n, size_t max)
 {
@@ -190,16 +288,28 @@ arc_read(const char *path, struct arc_member **out, size_t *n, size_t max)
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	size_t nm = 0, total = 0, cap = 0;
-	int entries = 0;
+	int entries = 0, fd = -1, opened;
+	struct zsrc *z = NULL;
 
 	*out = NULL;
 	*n = 0;
 	if (!a)
 		die_oom();
-	support_filters(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_empty(a);
-	if (archive_read_open_filename(a, path, ARC_CHUNK) != ARCHIVE_OK) {
+	/* no link followed, no FIFO waited on: a job folder is the spool's */
+	fd = file_open_regular(path, O_RDONLY);
+	if (fd < 0)
+		goto err;
+	if (is_zstd(fd)) {
+		z = xcalloc(1, sizeof(*z));
+		z->fd = fd;
+		ZSTD_DCtx_reset(zsrc_ctx(), ZSTD_reset_session_only);
+		opened = archive_read_open(a, z, NULL, zsrc_read, NULL);
+	} else {
+		opened = archive_read_open_fd(a, fd, ARC_CHUNK);
+	}
+	if (opened != ARCHIVE_OK) {
 		error("cannot read archive '%s': %s%s", path, arc_why(a),
 		      ONLY_TAR);
 		goto err;
@@ -249,11 +359,16 @@ arc_read(const char *path, struct arc_member **out, size_t *n, size_t max)
 		goto err;
 	}
 	archive_read_free(a);
+	close(fd);
+	free(z);
 	*out = m;
 	*n = nm;
 	return 0;
 err:
 	archive_read_free(a);
+	if (fd >= 0)
+		close(fd);
+	free(z);
 	arc_members_free(m, nm);
 	return -1;
 }

@@ -26,8 +26,9 @@ int arc_write(const char *path, const struct arc_member *members, size_t n);
 
 /*
  * Read every regular file of the tar archive at path (plain, or compressed
- * with zstd, gzip or xz: no other format, so no other parser sees a file
- * from the spool) into a new array *out of *n members; each member and the array belong
+ * with zstd with a window of at most 2^23 bytes: no other format, so no
+ * other parser sees a file from the spool; a link or anything but a
+ * regular file is refused, never followed nor waited on) into a new array *out of *n members; each member and the array belong
  * to the caller (arc_members_free). Members larger than max bytes in
  * total are refused (0: no limit). A truncated or damaged archive, an
  * empty file, or one that is no archive is an error naming the file.

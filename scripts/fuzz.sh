@@ -17,7 +17,10 @@ mkdir -p fuzz/crashes
 [ -z "$FUZZ_TMPDIR" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
 	FUZZ_TMPDIR=/dev/shm
 [ -n "$FUZZ_TMPDIR" ] && export TMPDIR="$FUZZ_TMPDIR"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# a quarantine of 16 MiB (not 256) still catches a use after free within
+# an input, without touching fresh memory at every allocation (2-3 times
+# the executions)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=16}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 for name in "$@"; do
 	bin=$build/fuzz/fuzz-$name

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char *dir;
 
@@ -203,9 +205,10 @@ static void
 test_only_tar(void)
 {
 	static const char *const formats[][2] = {
-		{ "ustar", "zstd" }, { "pax", "gzip" }, { "gnutar", "none" },
+		{ "ustar", "zstd" }, { "pax", "none" }, { "gnutar", "none" },
 		{ "cpio", "none" }, { "zip", "none" }, { "7zip", "none" },
 		{ "iso9660", "none" }, { "xar", "none" }, { "ustar", "bzip2" },
+		{ "ustar", "gzip" }, { "ustar", "xz" },
 	};
 	struct arc_member *out;
 	size_t n;
@@ -239,6 +242,66 @@ test_only_tar(void)
 			arc_members_free(out, n);
 		free(p);
 	}
+}
+
+/*
+ * A zstd frame may ask for a window of up to 2^31 bytes: one over 2^23 is
+ * refused before anything is allocated for it.
+ */
+static void
+test_zstd_window(void)
+{
+	char *p = tf_archive(dir, "w.tar.zst", "ustar", "zstd", "ab", 2);
+	struct arc_member *out = NULL;
+	size_t n = 0, len = 0;
+	char *raw = p ? tf_slurp(p, &len) : NULL;
+
+	/* magic, then a frame header descriptor without the single-segment
+	 * flag, then the window descriptor: 2^(10 + (WD >> 3)) */
+	if (!raw || len < 6 || (unsigned char)raw[4] & 0x20) {
+		ok(0, "a zstd frame with a window descriptor");
+		free(raw);
+		free(p);
+		return;
+	}
+	raw[5] = (char)((23 - 10) << 3);
+	free(tf_writen(dir, "w.tar.zst", raw, len));
+	ok(arc_read(p, &out, &n, 0) == 0 && n == 1, "a 2^23 window is read");
+	arc_members_free(out, n);
+	raw[5] = (char)((24 - 10) << 3);
+	free(tf_writen(dir, "w.tar.zst", raw, len));
+	error_clear();
+	ok(arc_read(p, &out, &n, 0) < 0 &&
+	   strstr(error_last(), "w.tar.zst") &&
+	   strstr(error_last(), "zstd window is over 2^23 bytes (the cap)"),
+	   "a 2^24 window is refused: %s", error_last());
+	free(raw);
+	free(p);
+}
+
+/* The archive is opened as a file of its own: no link, no FIFO. */
+static void
+test_no_link(void)
+{
+	char *p = tf_archive(dir, "real.tar", "ustar", "zstd", "ab", 2);
+	char *link = path_join(dir, "link.tar"), *fifo = path_join(dir,
+								"fifo.tar");
+	struct arc_member *out = NULL;
+	size_t n = 0;
+
+	ok(p && symlink(p, link) == 0 && mkfifo(fifo, 0600) == 0,
+	   "a link and a FIFO");
+	error_clear();
+	ok(arc_read(link, &out, &n, 0) < 0 && out == NULL &&
+	   strstr(error_last(), "link.tar': a symbolic link"),
+	   "a link to an archive is not followed: %s", error_last());
+	error_clear();
+	ok(arc_read(fifo, &out, &n, 0) < 0 &&
+	   strstr(error_last(), "fifo.tar': not a regular file"),
+	   "a FIFO is refused, not waited on: %s", error_last());
+	free(p);
+	free(link);
+	free(fifo);
 }
 
 static void
@@ -351,6 +414,8 @@ main(void)
 	dir = tf_dir();
 	test_round_trip();
 	test_only_tar();
+	test_no_link();
+	test_zstd_window();
 	test_damaged();
 	test_read_file();
 	tf_cleanup(dir);
