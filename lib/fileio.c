@@ -198,13 +198,14 @@ random_bytes(void *buf, size_t n)
 }
 
 /*
- * Create a new file PATH.tmp.XXXXXXXX (8 random letters and digits) with
- * O_EXCL, which never follows a link and never opens a file that is
- * there already: a name someone planted is skipped, not written through.
- * The fd, with *tmp the name (the caller frees); -1 after error().
+ * Create a new file NAME.tmp.XXXXXXXX (8 random letters and digits) in
+ * the directory dir (AT_FDCWD: name is a path) with O_EXCL, which never
+ * follows a link and never opens a file that is there already: a name
+ * someone planted is skipped, not written through. The fd, with *tmp the
+ * name (the caller frees); -1 after error(), which calls it shown.
  */
 static int
-create_temp(const char *path, char **tmp)
+create_temp(int dir, const char *name, const char *shown, char **tmp)
 {
 	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				    "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -216,34 +217,37 @@ create_temp(const char *path, char **tmp)
 	for (int tries = 0; tries < TEMP_TRIES; tries++) {
 		if (random_bytes(r, sizeof(r)) < 0) {
 			error("cannot create a temporary file for '%s': "
-			      "no random bytes: %s", path, strerror(errno));
+			      "no random bytes: %s", shown, strerror(errno));
 			return -1;
 		}
 		for (size_t i = 0; i < sizeof(r); i++)
 			suffix[i] = alnum[r[i] % (sizeof(alnum) - 1)];
 		suffix[sizeof(r)] = '\0';
 		free(*tmp);
-		*tmp = xasprintf("%s.tmp.%s", path, suffix);
-		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			  O_CLOEXEC, 0644);
+		*tmp = xasprintf("%s.tmp.%s", name, suffix);
+		fd = openat(dir, *tmp, O_WRONLY | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd >= 0)
 			return fd;
 		if (errno != EEXIST)
 			break;
 	}
-	error("cannot create '%s': %s", *tmp, strerror(errno));
+	error("cannot create '%s.tmp.%s': %s", shown, suffix,
+	      strerror(errno));
 	free(*tmp);
 	*tmp = NULL;
 	return -1;
 }
 
-char *
-file_write_temp(const char *path, const void *data, size_t n, int sync)
+/* file_write_temp in the directory dir; messages call name shown. */
+static char *
+write_temp_at(int dir, const char *name, const char *shown,
+	      const void *data, size_t n, int sync)
 {
 	char *tmp;
 	int fd, saved;
 
-	fd = create_temp(path, &tmp);
+	fd = create_temp(dir, name, shown, &tmp);
 	if (fd < 0)
 		return NULL;
 	if (write_all(fd, data, n) < 0 || (sync && fsync(fd) < 0)) {
@@ -257,29 +261,43 @@ file_write_temp(const char *path, const void *data, size_t n, int sync)
 	}
 	return tmp;
 err:
-	unlink(tmp);
-	error("cannot write '%s': %s", tmp, strerror(saved));
+	unlinkat(dir, tmp, 0);
+	error("cannot write '%s': %s", shown, strerror(saved));
 	free(tmp);
 	return NULL;
 }
 
-/* A temporary beside path (fsync'ed when sync is set) renamed over it. */
-static int
-replace_file(const char *path, const void *data, size_t n, int sync)
+char *
+file_write_temp(const char *path, const void *data, size_t n, int sync)
 {
-	char *tmp = file_write_temp(path, data, n, sync);
+	return write_temp_at(AT_FDCWD, path, path, data, n, sync);
+}
+
+/* A temporary beside name in dir (fsync'ed when sync is set) renamed
+ * over it. */
+static int
+replace_at(int dir, const char *name, const char *shown, const void *data,
+	   size_t n, int sync)
+{
+	char *tmp = write_temp_at(dir, name, shown, data, n, sync);
 
 	if (!tmp)
 		return -1;
-	if (rename(tmp, path) < 0) {
+	if (renameat(dir, tmp, dir, name) < 0) {
 		int saved = errno;
 
-		unlink(tmp);
+		unlinkat(dir, tmp, 0);
 		free(tmp);
-		return error("cannot write '%s': %s", path, strerror(saved));
+		return error("cannot write '%s': %s", shown, strerror(saved));
 	}
 	free(tmp);
 	return 0;
+}
+
+static int
+replace_file(const char *path, const void *data, size_t n, int sync)
+{
+	return replace_at(AT_FDCWD, path, path, data, n, sync);
 }
 
 int
@@ -290,16 +308,16 @@ file_write_atomic(const char *path, const void *data, size_t n)
 	return fsync_parent(path);
 }
 
-/* Whether the file at path holds exactly the n bytes of data. */
+/* Whether name in dir is a regular file of exactly the n bytes of data. */
 static int
-same_bytes(const char *path, const void *data, size_t n)
+same_bytes(int dir, const char *name, const void *data, size_t n)
 {
 	struct stat st;
 	char *old;
 	int fd, same = 0;
 
 	/* a link there is not ours: never the same, the rename replaces it */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -314,11 +332,18 @@ same_bytes(const char *path, const void *data, size_t n)
 }
 
 int
+file_update_at(int dir, const char *name, const char *shown,
+	       const void *data, size_t n)
+{
+	if (same_bytes(dir, name, data, n))
+		return 1;
+	return replace_at(dir, name, shown, data, n, 0);
+}
+
+int
 file_update(const char *path, const void *data, size_t n)
 {
-	if (same_bytes(path, data, n))
-		return 1;
-	return replace_file(path, data, n, 0);
+	return file_update_at(AT_FDCWD, path, path, data, n);
 }
 
 int
@@ -395,8 +420,8 @@ mkdir_p(const char *path)
  * Remove name in the directory at (a directory first emptied); shown is
  * its path for messages. file_remove_tree without the start.
  */
-static int
-remove_at(int at, const char *name, const char *shown)
+int
+file_remove_at(int at, const char *name, const char *shown)
 {
 	struct stat st;
 	struct dirent *e;
@@ -433,7 +458,7 @@ remove_at(int at, const char *name, const char *shown)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		sub = path_join(shown, e->d_name);
-		if (remove_at(dirfd(d), e->d_name, sub) < 0)
+		if (file_remove_at(dirfd(d), e->d_name, sub) < 0)
 			rc = -1;
 		free(sub);
 	}
@@ -451,7 +476,7 @@ unlink:
 int
 file_remove_tree(const char *path)
 {
-	return remove_at(AT_FDCWD, path, path);
+	return file_remove_at(AT_FDCWD, path, path);
 }
 
 int

@@ -88,6 +88,14 @@ int file_write_atomic(const char *path, const void *data, size_t n);
 int file_update(const char *path, const void *data, size_t n);
 
 /*
+ * file_update of name in the directory open as dir (AT_FDCWD: name is a
+ * path), for a writer that opened its folder once (path_open_nofollow);
+ * messages call the file shown.
+ */
+int file_update_at(int dir, const char *name, const char *shown,
+		   const void *data, size_t n);
+
+/*
  * open(2) path with flags (O_WRONLY|O_APPEND, O_RDWR, with or without
  * O_CREAT; mode 0644), adding O_NOFOLLOW and O_CLOEXEC, only when it is a
  * regular file: a symbolic link, a FIFO (opened with O_NONBLOCK, so no
@@ -123,6 +131,10 @@ int mkdir_p(const char *path);
  * something stayed.
  */
 int file_remove_tree(const char *path);
+
+/* file_remove_tree of name in the directory open as dir; messages call it
+ * shown. */
+int file_remove_at(int dir, const char *name, const char *shown);
 
 /*
  * Is name safe to use as one path component taken from a directory

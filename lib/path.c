@@ -148,13 +148,8 @@ path_inside(const char *root_name, const char *root, const char *field,
 	return rc;
 }
 
-/*
- * Without openat2(2): walk rel from the root's descriptor one component
- * at a time, never following a link (O_NOFOLLOW on each), so that a link
- * anywhere on the way is refused (ELOOP, or ENOTDIR for a directory).
- */
-static int
-open_walk(int dirfd, const char *rel)
+int
+path_open_nofollow(int dirfd, const char *rel)
 {
 	char *copy = xstrdup(rel), *p = copy, *next;
 	int fd = dup(dirfd), nfd;
@@ -169,6 +164,12 @@ open_walk(int dirfd, const char *rel)
 				next++;
 			if (!*next)
 				next = NULL;
+		}
+		if (strcmp(p, "..") == 0) {	/* never above dirfd */
+			close(fd);
+			fd = -1;
+			errno = EXDEV;
+			break;
 		}
 		if (next) {
 			nfd = openat(fd, p, O_RDONLY | O_DIRECTORY |
@@ -211,10 +212,10 @@ path_open_inside(const char *root_name, const char *root, const char *field,
 		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 		fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 		if (fd < 0 && (errno == ENOSYS || errno == EPERM))
-			fd = open_walk(dirfd, rel);
+			fd = path_open_nofollow(dirfd, rel);
 	}
 #else
-	fd = open_walk(dirfd, rel);
+	fd = path_open_nofollow(dirfd, rel);
 #endif
 	e = errno;
 	close(dirfd);

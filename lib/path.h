@@ -55,4 +55,15 @@ int path_inside(const char *root_name, const char *root, const char *field,
 int path_open_inside(const char *root_name, const char *root,
 		     const char *field, const char *rel, struct strbuf *why);
 
+/*
+ * Open rel below the directory open as dirfd one component at a time,
+ * never following a symbolic link (O_NOFOLLOW on each: a link anywhere on
+ * the way fails with ELOOP or ENOTDIR, a ".." with EXDEV), O_RDONLY | O_NONBLOCK |
+ * O_CLOEXEC. For a writer in a folder others may change (the site): what
+ * it opens is below dirfd whatever is renamed meanwhile. The descriptor,
+ * or -1 with errno set. Also path_open_inside's way where the kernel lacks
+ * openat2.
+ */
+int path_open_nofollow(int dirfd, const char *rel);
+
 #endif

@@ -24,6 +24,7 @@
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/json.h"
+#include "lib/path.h"
 #include "lib/strbuf.h"
 #include "lib/timeutil.h"
 #include "render/tmpl.h"
@@ -92,61 +93,159 @@ free_list(char **names, size_t n)
 	free(names);
 }
 
-static int
-write_sb(const char *path, const struct strbuf *sb)
+/*
+ * Every write and removal in the site goes through the site's folder,
+ * opened once per render (site_claim), and the folders below it are
+ * opened one component at a time without following a link
+ * (path_open_nofollow): a folder of www swapped for a link at any moment,
+ * by anyone who may write www, leads nothing out of the site. Paths here
+ * are the site's path joined with names below it, as messages show them.
+ * Set for a render; its threads only read them.
+ */
+static int www_fd = -1;
+static const char *www_path;
+
+/* path, below the site, less the site's own path. */
+static const char *
+site_rel(const char *path)
 {
-	return file_update(path, sb_str(sb), sb->len) < 0 ? -1 : 0;
+	size_t n = strlen(www_path);
+
+	if (strncmp(path, www_path, n) != 0) {	/* a bug of this file */
+		fprintf(stderr, "spoolboard: '%s' is not in the site '%s'\n",
+			path, www_path);
+		abort();
+	}
+	path += n;
+	while (*path == '/')
+		path++;
+	return path;
 }
 
 /*
- * Make dst a hard link to src (a regular file, not a link), replacing an
- * older dst atomically; copy it when linking fails (another filesystem).
+ * The folder holding path (below the site), opened beneath www_fd;
+ * *base gets path's last name. The descriptor, or -1 after error().
+ */
+static int
+site_parent(const char *path, const char **base)
+{
+	const char *rel = site_rel(path), *slash = strrchr(rel, '/');
+	char *dir;
+	int fd;
+
+	*base = slash ? slash + 1 : rel;
+	if (!slash) {
+		fd = openat(www_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			error("cannot open '%s': %s", www_path,
+			      strerror(errno));
+		return fd;
+	}
+	dir = xasprintf("%.*s", (int)(slash - rel), rel);
+	fd = path_open_nofollow(www_fd, dir);
+	if (fd < 0)
+		error("cannot write '%s': %s", path, errno == ELOOP ||
+		      errno == ENOTDIR || errno == EXDEV ? "a folder on its "
+		      "way is a symbolic link or no folder" :
+		      strerror(errno));
+	free(dir);
+	return fd;
+}
+
+/* file_update of path, below the site. 0 or -1. */
+static int
+site_write(const char *path, const void *data, size_t n)
+{
+	const char *base;
+	int fd = site_parent(path, &base), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = file_update_at(fd, base, path, data, n) < 0 ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
+static int
+write_sb(const char *path, const struct strbuf *sb)
+{
+	return site_write(path, sb_str(sb), sb->len);
+}
+
+/* Is name in dir the regular file s describes? Else it is removed. */
+static int
+linked_to(int dir, const char *name, const struct stat *s)
+{
+	struct stat d;
+
+	if (fstatat(dir, name, &d, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(d.st_mode) && d.st_ino == s->st_ino &&
+	    d.st_dev == s->st_dev)
+		return 1;
+	unlinkat(dir, name, 0);
+	return 0;
+}
+
+/*
+ * Make dst (below the site) a hard link to src (a regular file, not a
+ * link), replacing an older dst atomically; copy it when linking fails
+ * (another filesystem). A src swapped for a link meanwhile is not linked
+ * (link(2) would link the link itself): the new name is checked.
  */
 static int
 link_file(const char *src, const char *dst)
 {
 	struct stat s, d;
+	const char *base;
 	char *tmp;
-	int rc = 0;
+	int rc = 0, fd;
 
 	if (lstat(src, &s) < 0 || !S_ISREG(s.st_mode))
 		return 0;
-	if (lstat(dst, &d) == 0) {
+	fd = site_parent(dst, &base);
+	if (fd < 0)
+		return -1;
+	if (fstatat(fd, base, &d, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (d.st_ino == s.st_ino && d.st_dev == s.st_dev)
-			return 0;
-	} else if (errno == ENOENT && link(src, dst) == 0) {
+			goto out;
+	} else if (errno == ENOENT && linkat(AT_FDCWD, src, fd, base, 0) == 0) {
 		/* a new name appears whole: no temporary needed */
-		return 0;
+		linked_to(fd, base, &s);
+		goto out;
 	}
-	tmp = xasprintf("%s.tmp", dst);
-	unlink(tmp);
-	if (link(src, tmp) == 0) {
-		if (rename(tmp, dst) < 0) {
-			rc = error("cannot rename '%s': %s", tmp,
+	tmp = xasprintf("%s.tmp", base);
+	unlinkat(fd, tmp, 0);
+	if (linkat(AT_FDCWD, src, fd, tmp, 0) == 0) {
+		if (linked_to(fd, tmp, &s) &&
+		    renameat(fd, tmp, fd, base) < 0) {
+			rc = error("cannot rename '%s.tmp': %s", dst,
 				   strerror(errno));
-			unlink(tmp);
+			unlinkat(fd, tmp, 0);
 		}
 	} else {
 		size_t len;
 		char *buf = file_read_regular(src, &len, 0);
 
-		rc = buf ? file_update(dst, buf, len) : -1;
+		rc = buf ? file_update_at(fd, base, dst, buf, len) : -1;
 		rc = rc < 0 ? -1 : 0;
 		free(buf);
 	}
 	free(tmp);
+out:
+	close(fd);
 	return rc;
 }
 
 /*
- * Remove the files in dir that no row of rows names (stale links). dir
- * is opened without following a link, and the names are removed relative
- * to it, so a link planted for dir never leads the removal elsewhere.
+ * Remove the files in dir (below the site) that no row of rows names
+ * (stale links). dir is opened beneath the site without following a link,
+ * and the names are removed relative to it, so a link planted for dir, or
+ * for a folder above it, never leads the removal elsewhere.
  */
 static void
 prune(const char *dir, const json_t *rows)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = path_open_nofollow(www_fd, site_rel(dir));
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *e;
 
@@ -171,32 +270,43 @@ prune(const char *dir, const json_t *rows)
 }
 
 /*
- * Make path a real folder of the site: a symbolic link (or any other
- * non-folder) found there is removed, with a warning, and a folder made
- * in its place, so that nothing is ever written through a link planted
- * in www. The folder above path must be one already. 0 or -1.
+ * Make path (below the site) a real folder of the site: a symbolic link
+ * (or any other non-folder) found there is removed, with a warning, and a
+ * folder made in its place, so that nothing is ever written through a
+ * link planted in www. The folder above path must be one already. 0 or
+ * -1.
  */
 static int
 site_dir(const char *path)
 {
 	struct stat st;
+	const char *base;
+	int fd = site_parent(path, &base), rc = 0;
 
-	if (lstat(path, &st) == 0) {
+	if (fd < 0)
+		return -1;
+	if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(st.st_mode))
-			return 0;
+			goto out;
 		warning("'%s' is %s, not a folder: replaced by a folder",
 			path, S_ISLNK(st.st_mode) ? "a symbolic link" :
 			"not a folder");
-		if (file_remove_tree(path) < 0)
-			return -1;
+		if (file_remove_at(fd, base, path) < 0) {
+			rc = -1;
+			goto out;
+		}
 	} else if (errno != ENOENT) {
-		return error("cannot stat '%s': %s", path, strerror(errno));
+		rc = error("cannot stat '%s': %s", path, strerror(errno));
+		goto out;
 	}
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return error("cannot create '%s': %s", path, strerror(errno));
-	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-		return error("'%s' is not a folder", path);
-	return 0;
+	if (mkdirat(fd, base, 0755) < 0 && errno != EEXIST)
+		rc = error("cannot create '%s': %s", path, strerror(errno));
+	else if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		 !S_ISDIR(st.st_mode))
+		rc = error("'%s' is not a folder", path);
+out:
+	close(fd);
+	return rc;
 }
 
 /* Link the downloads and checkpoints of view into wdir/files/. */
@@ -500,7 +610,7 @@ copy_asset(const char *templates, const char *www, const char *name)
 	char *src = path_join(templates, name), *dst = path_join(www, name);
 	size_t len;
 	char *buf = file_read(src, &len, 0);
-	int rc = buf && file_update(dst, buf, len) >= 0 ? 0 : -1;
+	int rc = buf && site_write(dst, buf, len) == 0 ? 0 : -1;
 
 	free(buf);
 	free(src);
@@ -767,14 +877,23 @@ site_claim(const char *www)
 	struct stat st;
 	int rc = 0;
 
+	www_path = www;
 	if (mkdir_p(www) < 0) {
 		rc = -1;
-	} else if (lstat(marker, &st) < 0 || !S_ISREG(st.st_mode)) {
-		DIR *d = opendir(www);
+	} else if ((www_fd = open(www, O_RDONLY | O_DIRECTORY |
+				  O_CLOEXEC)) < 0) {
+		rc = error("cannot open '%s': %s", www, strerror(errno));
+	} else if (fstatat(www_fd, SITE_MARKER, &st,
+			   AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
+		int dfd = openat(www_fd, ".", O_RDONLY | O_DIRECTORY |
+				 O_CLOEXEC);
+		DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 		struct dirent *e;
 		int n = 0, foreign = 0, index = 0, style = 0;
 
 		if (!d) {
+			if (dfd >= 0)
+				close(dfd);
 			free(marker);
 			return error("cannot open '%s': %s", www,
 				     strerror(errno));
@@ -793,8 +912,8 @@ site_claim(const char *www)
 				   "empty and not a site spoolboard made (no "
 				   SITE_MARKER "); name a new or empty "
 				   "folder with --www", www);
-		else if (file_update(marker, SITE_MARKER_TEXT,
-				     strlen(SITE_MARKER_TEXT)) < 0)
+		else if (site_write(marker, SITE_MARKER_TEXT,
+				    strlen(SITE_MARKER_TEXT)) < 0)
 			rc = -1;
 	}
 	free(marker);
@@ -803,11 +922,21 @@ site_claim(const char *www)
 		   before remove_gone lists it */
 		char *jobs = path_join(www, "jobs");
 
-		if (lstat(jobs, &st) == 0)
+		if (fstatat(www_fd, "jobs", &st, AT_SYMLINK_NOFOLLOW) == 0)
 			rc = site_dir(jobs);
 		free(jobs);
 	}
 	return rc;
+}
+
+/* The end of a render: the site's folder is closed. */
+static void
+site_release(void)
+{
+	if (www_fd >= 0)
+		close(www_fd);
+	www_fd = -1;
+	www_path = NULL;
 }
 
 /* Remove the page folders of the wanted jobs that are gone from ids. */
@@ -818,8 +947,9 @@ remove_gone(const char *www, char *const *ids, size_t n,
 	char *dir = path_join(www, "jobs");
 	size_t nw = nwant;
 	char **old = want ? NULL : list_dir(dir, &nw);
+	int fd = path_open_nofollow(www_fd, "jobs");
 
-	for (size_t i = 0; i < nw; i++) {
+	for (size_t i = 0; fd >= 0 && i < nw; i++) {
 		const char *id = want ? want[i] : old[i];
 		char *path;
 		int q;
@@ -829,10 +959,12 @@ remove_gone(const char *www, char *const *ids, size_t n,
 		path = path_join(dir, id);
 		/* silent, as before: the next render tries again */
 		q = error_set_quiet(1);
-		file_remove_tree(path);
+		file_remove_at(fd, id, path);
 		error_set_quiet(q);
 		free(path);
 	}
+	if (fd >= 0)
+		close(fd);
 	if (old)
 		free_list(old, nw);
 	free(dir);
@@ -935,6 +1067,7 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 
 	/* nothing is written, nothing removed, in a folder not ours */
 	if (site_claim(o->www) < 0) {
+		site_release();
 		free(p);
 		free_list(ids, n);
 		free(jobs);
@@ -995,5 +1128,6 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	free(p);
 	free_list(ids, n);
 	free(jobs);
+	site_release();
 	return rc;
 }

@@ -2,7 +2,9 @@
 # The site is the renderer's own: it writes and removes only in a folder
 # it marked (.spoolboard-site), refuses any other that is not empty (a
 # typo like --www SPOOL must not delete the spool's jobs), and never
-# writes through a symbolic link planted where a folder of the site goes.
+# writes through a symbolic link planted where a folder of the site goes,
+# before a render or while it runs (a folder swapped for a link between a
+# check and a write).
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$SRCDIR/tests/e2e/lib-render.sh"
 
@@ -99,6 +101,44 @@ test_expect_success 'a link for files/checkpoints: what it points to is not prun
 	ln -s "$TRASH/victim4" spool/www/jobs/a/files/checkpoints &&
 	spoolboard render --spool spool --templates "$T" &&
 	test -f victim4/ckpt-000001.tar.zst
+'
+
+# The race: a folder checked, then swapped for a link before the write. A
+# swapper renames www/jobs away, puts a link to victim5 in its place and
+# back, as fast as it can, while the renderer renders again and again.
+test_expect_success 'a folder swapped for a link during renders: nothing written through it' '
+	jobs=$(seq -f "r%02g" 1 40) &&
+	for j in $jobs; do
+		mkdir -p victim5/$j/files && state $j running 1 || exit 1
+	done &&
+	spoolboard render --spool spool --templates "$T" &&
+	cat >swap.py <<-\EOF &&
+	import os, sys, time
+	www, victim, stop = sys.argv[1], sys.argv[2], time.time() + 60
+	j = os.path.join(www, "jobs")
+	while not os.path.exists("stop") and time.time() < stop:
+	    for step in (lambda: os.rename(j, j + ".real"),
+	                 lambda: os.symlink(victim, j),
+	                 lambda: time.sleep(0.0003),
+	                 lambda: os.unlink(j),
+	                 lambda: os.rename(j + ".real", j),
+	                 lambda: time.sleep(0.0003)):
+	        try:
+	            step()
+	        except OSError:
+	            pass
+	EOF
+	{ python3 swap.py spool/www "$TRASH/victim5" & } &&
+	swapper=$! &&
+	i=0 && while [ $i -lt 20 ]; do
+		for j in $jobs; do state $j running $((i % 9 + 1)); done
+		spoolboard render --spool spool --templates "$T" 2>/dev/null
+		i=$((i + 1))
+	done
+	touch stop && wait $swapper &&
+	find victim5 >found && cat found &&
+	test "$(find victim5 -type f | wc -l)" -eq 0 &&
+	test "$(find victim5 -type d | wc -l)" -eq 81
 '
 
 test_done

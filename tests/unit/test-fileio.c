@@ -358,6 +358,41 @@ test_open_regular(void)
 	tf_cleanup(outside);
 }
 
+/*
+ * file_update_at writes in the folder it is given, replaces a link found
+ * at the name (never writes through it), and leaves equal bytes alone.
+ */
+static void
+test_update_at(void)
+{
+	char *outside = tf_dir(), *dir = tf_dir(), *keep, *p, *s;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	struct stat st;
+
+	keep = tf_write(outside, "keep.txt", "keep\n");
+	make_link(keep, dir, "page.html");
+	ok(file_update_at(fd, "page.html", "www/page.html", "new\n", 4) == 0,
+	   "a file is written beside a link at its name");
+	s = slurp(keep);
+	ok(strcmp(s, "keep\n") == 0, "the link's target is unchanged");
+	free(s);
+	p = path_join(dir, "page.html");
+	s = slurp(p);
+	ok(lstat(p, &st) == 0 && S_ISREG(st.st_mode) && strcmp(s, "new\n") == 0,
+	   "the link is replaced by the file");
+	free(s);
+	ok(file_update_at(fd, "page.html", "www/page.html", "new\n", 4) == 1,
+	   "the same bytes again: left alone");
+	ok(file_update_at(fd, "no/such/x", "www/no/such/x", "a", 1) < 0 &&
+	   strstr(error_last(), "www/no/such/x"),
+	   "a message names the file as shown: %s", error_last());
+	free(p);
+	free(keep);
+	close(fd);
+	tf_cleanup(dir);
+	tf_cleanup(outside);
+}
+
 int
 main(void)
 {
@@ -367,5 +402,6 @@ main(void)
 	test_temp_names();
 	test_temp_planted();
 	test_open_regular();
+	test_update_at();
 	return tap_done();
 }

@@ -11,6 +11,7 @@
 #include "lib/strbuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -216,6 +217,43 @@ test_open(void)
 	tf_cleanup(outside);
 }
 
+/*
+ * path_open_nofollow: below a descriptor, no link anywhere on the way,
+ * even one that stays inside, and never "..".
+ */
+static void
+test_nofollow(void)
+{
+	char *p = path_join(root, "nf/a/b"), *q;
+	int dir, fd;
+
+	mkdir_p(p);
+	free(p);
+	p = path_join(root, "nf/link");
+	ok(symlink("a", p) == 0, "a link to a folder beside it");
+	free(p);
+	q = path_join(root, "nf");
+	dir = open(q, O_RDONLY | O_DIRECTORY);
+	free(q);
+	fd = path_open_nofollow(dir, "a/b");
+	ok(fd >= 0, "folders below are opened");
+	if (fd >= 0)
+		close(fd);
+	errno = 0;
+	fd = path_open_nofollow(dir, "link/b");
+	ok(fd < 0 && (errno == ELOOP || errno == ENOTDIR),
+	   "a link on the way is not followed (%s)", strerror(errno));
+	errno = 0;
+	fd = path_open_nofollow(dir, "link");
+	ok(fd < 0 && errno == ELOOP, "nor a link at the end (%s)",
+	   strerror(errno));
+	errno = 0;
+	fd = path_open_nofollow(dir, "a/../../nf");
+	ok(fd < 0 && errno == EXDEV, "'..' is refused (%s)",
+	   strerror(errno));
+	close(dir);
+}
+
 int
 main(void)
 {
@@ -224,6 +262,7 @@ main(void)
 	test_text();
 	test_inside();
 	test_open();
+	test_nofollow();
 	tf_cleanup(root);
 	return tap_done();
 }
