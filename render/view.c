@@ -670,7 +670,8 @@ config_view(const json_t *cfg)
 /*
  * {type, params, loss} with only what is known: params once the model is
  * built, the loss from state.json or else from the config (whose default
- * is mse), the type from state.json or the config.
+ * is mse), the type from state.json or the config; null when neither
+ * names the type.
  */
 static json_t *
 model_view(const json_t *model, const json_t *cfg)
@@ -680,7 +681,9 @@ model_view(const json_t *model, const json_t *cfg)
 	json_t *o;
 
 	if (!type)
-		type = json_str(json_object_get(cfg, "model"), "type", "?");
+		type = json_str(json_object_get(cfg, "model"), "type", NULL);
+	if (!type)	/* neither file says: nothing to show */
+		return json_null();
 	if (!loss && json_is_object(cfg)) {
 		const json_t *l = json_object_get(cfg, "loss");
 

@@ -12,7 +12,8 @@
 # (shell code that changes the job's state and re-renders), waits (bounded)
 # for the page to show the new epoch without a reload, then loads the index
 # and filters it by status. Everything seen is written to RESULTS (JSON)
-# for the test to check; screenshots go to ARTIFACTS. Exit status 0 when
+# for the test to check; screenshots go to ARTIFACTS, also of the index
+# and the job at desktop and phone width, light and dark. Exit status 0 when
 # the browser session ran to its end, 1 when it broke off (RESULTS then
 # holds "error"). Every process started is in one process group, killed
 # at the end.
@@ -298,6 +299,35 @@ def session(c, base, www, job, advance, artifacts, res):
 		"document.getElementById('fstatus').value")}
 	c.pump(0.3)
 	res["errors"] = console_errors(c.events, [])
+	looks(c, base, job, artifacts, res)
+
+
+# The pages as people see them: desktop and phone width, light and dark;
+# screenshots NAME-{desktop,phone}-{light,dark}.png, and per view whether
+# the page is wider than the screen (it must not scroll sideways).
+def looks(c, base, job, artifacts, res):
+	res["overflow"] = {}
+	for dark in (False, True):
+		c.call("Emulation.setEmulatedMedia", features=[
+			{"name": "prefers-color-scheme",
+			 "value": "dark" if dark else "light"}])
+		for phone in (False, True):
+			c.call("Emulation.setDeviceMetricsOverride",
+			       width=390 if phone else 1280,
+			       height=844 if phone else 800,
+			       deviceScaleFactor=1, mobile=phone)
+			for name, url in (("index", "/index.html"),
+					  ("job", "/jobs/%s/index.html" % job)):
+				key = "%s-%s-%s" % (name, "phone" if phone
+						    else "desktop",
+						    "dark" if dark else "light")
+				c.goto(base + url)
+				c.pump(0.2)
+				res["overflow"][key] = c.js(
+					"document.documentElement.scrollWidth"
+					" > window.innerWidth")
+				c.shot(os.path.join(artifacts, key + ".png"))
+	c.call("Emulation.clearDeviceMetricsOverride")
 
 
 def on_term(sig, frame):

@@ -28,3 +28,16 @@ small_config() {
  "train": {"epochs": 3, "seed": 1}, "checkpoint": {"every": 1}}
 JSON
 }
+
+# find_chromium: CHROMIUM, else the first of chromium, chromium-browser,
+# google-chrome on PATH; empty when none (the browser tests skip then).
+find_chromium() {
+	CHROMIUM=${CHROMIUM:-}
+	[ -n "$CHROMIUM" ] && return 0
+	for c in chromium chromium-browser google-chrome; do
+		if command -v "$c" >/dev/null 2>&1; then
+			CHROMIUM=$(command -v "$c")
+			return 0
+		fi
+	done
+}

@@ -10,6 +10,7 @@
 set -u
 TEST_NAME=$(basename "$0" .sh)
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+export SRCDIR
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$SRCDIR/$BUILD ;; esac
 SPOOLBOARD=${SPOOLBOARD:-$BUILD/spoolboard}

@@ -33,32 +33,11 @@ test_expect_success 'a fixture spool with every status renders' '
 '
 
 cat >check.py <<'PY'
-import json, os, re, sys, html.parser
+import json, os, re, sys
 import xml.etree.ElementTree as ET
+sys.path.insert(0, os.path.join(os.environ["SRCDIR"], "tests/e2e"))
+from pagecheck import page
 www = sys.argv[1]
-VOID = {"meta", "link", "br", "hr", "img", "input", "col", "wbr", "source"}
-class P(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.stack = []; self.text = []
-    def handle_starttag(self, tag, a):
-        if tag not in VOID:
-            self.stack.append(tag)
-    def handle_endtag(self, tag):
-        if tag in VOID:
-            return
-        assert self.stack and self.stack[-1] == tag, \
-            "bad close </%s> in %s" % (tag, self.stack[-3:])
-        self.stack.pop()
-    def handle_data(self, d):
-        self.text.append(d)
-def page(path):
-    src = open(path, encoding="utf-8").read()
-    p = P(); p.feed(src); p.close()
-    assert not p.stack, "unclosed %s in %s" % (p.stack, path)
-    for svg in re.findall(r"<svg.*?</svg>", src, re.S):
-        ET.fromstring(svg)
-    return src, " ".join(p.text)
 idx, idxtext = page(os.path.join(www, "index.html"))
 jobs = json.load(open(os.path.join(www, "jobs.json")))["jobs"]
 ids = sorted(j["id"] for j in jobs)

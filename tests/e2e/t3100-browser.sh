@@ -1,7 +1,8 @@
 #!/bin/sh
 # The dashboard in headless Chromium: a running job's page follows its
 # data.json without a reload, the index filters by status, no console
-# errors. Screenshots are kept in $BUILD/test-artifacts/t3100-browser/.
+# errors. Screenshots are kept in $BUILD/test-artifacts/t3100-browser/
+# (the index and a job at desktop and phone width, light and dark).
 # Skipped when no chromium is installed (scripts/deps.sh installs it).
 . "$(dirname "$0")/lib.sh"
 . "$SRCDIR/tests/e2e/lib-render.sh"
@@ -9,15 +10,7 @@
 T=$SRCDIR/templates
 ART=$BUILD/test-artifacts/$TEST_NAME
 
-CHROMIUM=${CHROMIUM:-}
-if [ -z "$CHROMIUM" ]; then
-	for c in chromium chromium-browser google-chrome; do
-		if command -v "$c" >/dev/null 2>&1; then
-			CHROMIUM=$(command -v "$c")
-			break
-		fi
-	done
-fi
+find_chromium
 
 test_expect_success 'a fixture spool renders' '
 	mkdir -p spool/rejected &&

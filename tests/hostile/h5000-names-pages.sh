@@ -7,43 +7,17 @@
 
 T=$SRCDIR/templates
 
-CHROMIUM=${CHROMIUM:-}
-if [ -z "$CHROMIUM" ]; then
-	for c in chromium chromium-browser google-chrome; do
-		if command -v "$c" >/dev/null 2>&1; then
-			CHROMIUM=$(command -v "$c")
-			break
-		fi
-	done
-fi
+find_chromium
 
 # check.py WWW [odd]: feed.xml parses, every page is balanced HTML and
 # holds no character XML 1.0 forbids; with odd, the job named "odd..." is
 # in the feed, those characters shown as U+FFFD
 cat >check.py <<'PY'
-import os, re, sys, html.parser
+import os, sys
 import xml.etree.ElementTree as ET
+sys.path.insert(0, os.path.join(os.environ["SRCDIR"], "tests/e2e"))
+from pagecheck import page
 www = sys.argv[1]
-VOID = {"meta", "link", "br", "hr", "img", "input", "col", "wbr", "source"}
-class P(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.stack = []
-    def handle_starttag(self, tag, a):
-        if tag not in VOID:
-            self.stack.append(tag)
-    def handle_endtag(self, tag):
-        if tag in VOID:
-            return
-        assert self.stack and self.stack[-1] == tag, (tag, self.stack)
-        self.stack.pop()
-BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-def page(path):
-    src = open(path, encoding="utf-8").read()
-    p = P(); p.feed(src); p.close()
-    assert not p.stack, (path, p.stack)
-    assert not BAD.search(src), path
-    return src
 page(os.path.join(www, "index.html"))
 for d in os.listdir(os.path.join(www, "jobs")) if len(sys.argv) > 2 else []:
     page(os.path.join(www, "jobs", d, "index.html"))
