@@ -53,6 +53,9 @@
 #define SITE_MARKER_TEXT "spoolboard site: made by spoolboard render; " \
 	"a render removes only what it wrote here\n"
 
+/* The largest data.json a render reads back (its last good render). */
+#define SITE_JSON_MAX (64 * 1024 * 1024)
+
 /* At most this many threads make pages. */
 #define SITE_MAX_THREADS 16
 
@@ -164,6 +167,33 @@ site_write(const char *path, const void *data, size_t n)
 	rc = file_update_at(fd, base, path, data, n) < 0 ? -1 : 0;
 	close(fd);
 	return rc;
+}
+
+/*
+ * The JSON file at path (below the site), read as site_write writes: no
+ * link followed on the way or at the end, no FIFO waited on, at most
+ * SITE_JSON_MAX bytes. NULL (err says why) when it cannot be.
+ */
+static json_t *
+site_read_json(const char *path, char *err, size_t n)
+{
+	const char *base;
+	char *buf = NULL;
+	size_t len = 0;
+	json_t *v = NULL;
+	int q = error_set_quiet(1), fd = site_parent(path, &base);
+
+	if (fd >= 0) {
+		buf = file_read_regular_at(fd, base, &len, SITE_JSON_MAX);
+		close(fd);
+	}
+	error_set_quiet(q);
+	if (buf)
+		v = json_load_buf(path, buf, len, err, n);
+	else
+		snprintf(err, n, "%s", error_last());
+	free(buf);
+	return v;
 }
 
 static int
@@ -405,7 +435,7 @@ load_job(const struct site_opts *o, const char *id, int *fresh)
 	if (view)
 		return view;
 	data = xasprintf("%s/jobs/%s/data.json", o->www, id);
-	view = json_load_path(data, 0, err, sizeof(err));
+	view = site_read_json(data, err, sizeof(err));
 	free(data);
 	if (view && !json_object_get(view, "order")) {
 		/* rendered by a version without it: its creation time */

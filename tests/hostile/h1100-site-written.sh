@@ -103,6 +103,18 @@ test_expect_success 'a link for files/checkpoints: what it points to is not prun
 	test -f victim4/ckpt-000001.tar.zst
 '
 
+test_expect_success 'a last good render that is a link out of the site is not read' '
+	state c completed 5 "job c" &&
+	spoolboard render --spool spool --templates "$T" &&
+	sed "s/job c/SECRET outside/" spool/www/jobs/c/data.json >secret.json &&
+	rm spool/www/jobs/c/data.json &&
+	ln -s "$TRASH/secret.json" spool/www/jobs/c/data.json &&
+	echo "[" >spool/jobs/c/state.json &&
+	spoolboard render --spool spool --templates "$T" 2>err &&
+	cat err && grep -q "job c: left out" err &&
+	! grep -q SECRET spool/www/index.html spool/www/jobs.json
+'
+
 # The race: a folder checked, then swapped for a link before the write. A
 # swapper renames www/jobs away, puts a link to victim5 in its place and
 # back, as fast as it can, while the renderer renders again and again.
