@@ -549,11 +549,18 @@ int
 spool_job_busy(const struct spool *sp, const char *id, const json_t *st)
 {
 	char *path = spool_job_path(sp, id, JOB_LOCK);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* never a link followed nor a FIFO waited on: the lock is the
+	   trainer's regular file, anything else is no lock */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat fst;
 	json_int_t pid;
 	int busy;
 
 	free(path);
+	if (fd >= 0 && (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd >= 0) {
 		busy = flock(fd, LOCK_EX | LOCK_NB) < 0 &&
 		       errno == EWOULDBLOCK;

@@ -212,7 +212,8 @@ static int
 ckpt_copy_best(struct run *r, const char *path, size_t *bytes)
 {
 	char *best = path_join(r->ckpt_dir, JOB_CKPT_BEST);
-	char *buf = file_read(path, bytes, 0);
+	/* the file just written: a link or FIFO swapped in is refused */
+	char *buf = file_read_regular(path, bytes, 0);
 	int rc = -1;
 
 	if (buf)

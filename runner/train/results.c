@@ -179,7 +179,7 @@ void
 results_metrics_truncate(struct run *r)
 {
 	size_t len;
-	char *buf = file_read(r->jf.metrics_path, &len, 0);
+	char *buf = file_read_regular(r->jf.metrics_path, &len, 0);
 	struct strbuf sb = STRBUF_INIT;
 	char *line, *save = NULL;
 	int first = 1;

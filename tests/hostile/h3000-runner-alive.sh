@@ -88,6 +88,20 @@ test_expect_success 'FIFOs, and names swapped between a file and a FIFO, never b
 	stop_alive
 '
 
+test_expect_success 'a FIFO planted at a job'"'"'s lock never blocks the runner' '
+	start_alive --slots 1 &&
+	config spool/incoming/locked.json &&
+	wait_until "grep -q completed spool/jobs/locked/state.json" 30 &&
+	stop_alive &&
+	sed "s/\"status\": *\"completed\"/\"status\": \"running\"/" \
+		spool/jobs/locked/state.json >st && mv st spool/jobs/locked/state.json &&
+	rm -f spool/jobs/locked/.lock && mkfifo spool/jobs/locked/.lock &&
+	start_alive --slots 1 &&
+	config spool/incoming/after.json &&
+	wait_until "grep -q completed spool/jobs/after/state.json" 30 &&
+	stop_alive
+'
+
 test_expect_success 'a symbolic link swapped into incoming/ is never read through' '
 	secret=secret-h3000-$$ &&
 	config secret.json "\"tags\": [\"$secret\"]" &&
