@@ -19,15 +19,19 @@
 #define TEMP_RANDOM 8
 #define TEMP_TRIES 100
 
-/* file_read, and with regular set, file_read_regular; path is in dir. */
+/*
+ * file_read, and with regular set, file_read_regular; name is in dir,
+ * messages call it path.
+ */
 static char *
-read_file(int dir, const char *path, size_t *len, size_t max, int regular)
+read_file(int dir, const char *name, const char *path, size_t *len,
+	  size_t max, int regular)
 {
 	struct stat st;
 	char *buf;
 	int fd;
 
-	fd = openat(dir, path, O_RDONLY | O_CLOEXEC |
+	fd = openat(dir, name, O_RDONLY | O_CLOEXEC |
 		    (regular ? O_NOFOLLOW | O_NONBLOCK : 0));
 	if (fd < 0) {
 		error("cannot open '%s': %s", path, errno == ELOOP && regular ?
@@ -91,19 +95,20 @@ err:
 char *
 file_read(const char *path, size_t *len, size_t max)
 {
-	return read_file(AT_FDCWD, path, len, max, 0);
+	return read_file(AT_FDCWD, path, path, len, max, 0);
 }
 
 char *
 file_read_regular(const char *path, size_t *len, size_t max)
 {
-	return read_file(AT_FDCWD, path, len, max, 1);
+	return read_file(AT_FDCWD, path, path, len, max, 1);
 }
 
 char *
-file_read_regular_at(int dir, const char *name, size_t *len, size_t max)
+file_read_regular_at(int dir, const char *name, const char *shown,
+		     size_t *len, size_t max)
 {
-	return read_file(dir, name, len, max, 1);
+	return read_file(dir, name, shown ? shown : name, len, max, 1);
 }
 
 static int

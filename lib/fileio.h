@@ -50,10 +50,11 @@ char *file_read_fd(int fd, const char *name, size_t *len, size_t max);
 /*
  * As file_read_regular, with name opened relative to the directory open
  * on dir (openat), so that a caller who opened the directories above it
- * with O_NOFOLLOW follows no link anywhere. Messages name it as name.
+ * with O_NOFOLLOW follows no link anywhere. Messages call it shown (NULL:
+ * name).
  */
-char *file_read_regular_at(int dir, const char *name, size_t *len,
-			   size_t max);
+char *file_read_regular_at(int dir, const char *name, const char *shown,
+			   size_t *len, size_t max);
 
 /*
  * Write n bytes of data to a new temporary file beside path,

@@ -184,7 +184,8 @@ site_read_json(const char *path, char *err, size_t n)
 	int q = error_set_quiet(1), fd = site_parent(path, &base);
 
 	if (fd >= 0) {
-		buf = file_read_regular_at(fd, base, &len, SITE_JSON_MAX);
+		buf = file_read_regular_at(fd, base, path, &len,
+					   SITE_JSON_MAX);
 		close(fd);
 	}
 	error_set_quiet(q);

@@ -236,12 +236,25 @@ recover(struct daemon *d)
 	if (!dir)
 		return error("cannot open '%s': %s", d->sp.jobs,
 			     strerror(errno));
-	while ((de = readdir(dir)))
-		if (job_id_valid(de->d_name))
+	while ((de = readdir(dir))) {
+		struct stat st = { 0 };
+
+		if (!job_id_valid(de->d_name)) {
+			if (de->d_name[0] != '.')
+				warning("%s/%s: not a job ID, left alone",
+					d->sp.jobs, de->d_name);
+		} else if (fstatat(dirfd(dir), de->d_name, &st,
+				   AT_SYMLINK_NOFOLLOW) < 0 ||
+			   !S_ISDIR(st.st_mode)) {
+			/* a link planted in jobs/ leads anywhere: never
+			   claimed, trained or written through */
+			warning("%s/%s: %s, not a job folder; left alone",
+				d->sp.jobs, de->d_name, S_ISLNK(st.st_mode) ?
+				"a symbolic link" : "not a folder");
+		} else {
 			recover_one(d, de->d_name);
-		else if (de->d_name[0] != '.')
-			warning("%s/%s: not a job ID, left alone", d->sp.jobs,
-				de->d_name);
+		}
+	}
 	closedir(dir);
 	return 0;
 }

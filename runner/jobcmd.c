@@ -188,6 +188,11 @@ load_states(struct spool *sp, size_t *n)
 					sp->jobs, de->d_name);
 			continue;
 		}
+		if (de->d_type == DT_LNK) {
+			warning("%s/%s: a symbolic link, not a job folder; "
+				"left out", sp->jobs, de->d_name);
+			continue;
+		}
 		dir = path_join(sp->jobs, de->d_name);
 		st = job_state_read(dir, err, sizeof(err));
 		free(dir);
@@ -482,7 +487,8 @@ export_member(int dir, const char *name, const char *shown,
 			shown, JOB_EXPORT_MAX);
 		return 0;
 	}
-	m->data = file_read_regular_at(dir, name, &m->size, JOB_EXPORT_MAX);
+	m->data = file_read_regular_at(dir, name, NULL, &m->size,
+				       JOB_EXPORT_MAX);
 	if (!m->data)
 		return error("cannot export '%s'", shown);
 	m->name = xstrdup(shown);

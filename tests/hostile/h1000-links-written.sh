@@ -132,4 +132,23 @@ test_expect_success 'the runner appends to no link at events.jsonl' '
 	grep -q "events.jsonl.: a symbolic link" spool/jobs/d/log.txt
 '
 
+test_expect_success 'a job folder planted as a link is never trained, read or written' '
+	fresh &&
+	config spool/incoming/planted.json &&
+	spoolboard run --spool spool --data-root . --slots 0 --once \
+		--no-render 2>/dev/null &&
+	status_is planted queued &&
+	mv spool/jobs/planted elsewhere5 &&
+	ln -s "$TRASH/elsewhere5" spool/jobs/planted &&
+	ls -lR elsewhere5 >before &&
+	spoolboard run --spool spool --data-root . --once --no-render \
+		2>err &&
+	cat err && grep -q "spool/jobs/planted: a symbolic link, not a job folder" err &&
+	ls -lR elsewhere5 >after && test_cmp before after &&
+	spoolboard ls --spool spool >ls 2>err &&
+	! grep -q "^planted " ls && grep -q "jobs/planted: a symbolic link" err &&
+	test_expect_code 1 spoolboard cancel --spool spool planted 2>err &&
+	ls -lR elsewhere5 >after && test_cmp before after
+'
+
 test_done
