@@ -31,7 +31,8 @@
 #include <string.h>
 
 #define MAX_NEST 256		/* open sections while parsing */
-#define MAX_DEPTH 1000		/* nested expansions while rendering */
+#define MAX_DEPTH 300		/* nested expansions while rendering (more
+				   than MAX_NEST: every parsed nesting renders) */
 
 enum {
 	N_ROOT, N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED, N_PARTIAL,
