@@ -30,8 +30,10 @@ for name in "$@"; do
 	seeds="fuzz/corpus/$name"
 	[ -d "fuzz/regressions/$name" ] && seeds="$seeds fuzz/regressions/$name"
 	# shellcheck disable=SC2086
+	# -close_fd_mask=2: the harness's own stderr (the warnings of bad
+	# input) is dropped; libFuzzer's and the sanitizers' reports are not
 	"$bin" -max_total_time="$seconds" -runs="${FUZZ_RUNS:--1}" \
-		-timeout=10 -rss_limit_mb=2048 \
+		-timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 \
 		-print_final_stats=1 -artifact_prefix="fuzz/crashes/$name-" \
 		"$work" $seeds >"$log" 2>&1
 	rc=$?
