@@ -291,3 +291,19 @@ json_dbl(const json_t *obj, const char *key, double def)
 
 	return json_is_number(v) ? json_number_value(v) : def;
 }
+
+json_int_t
+json_int(const json_t *obj, const char *key, json_int_t def)
+{
+	json_t *v = json_object_get(obj, key);
+	double x;
+
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (!json_is_real(v))
+		return def;
+	x = json_real_value(v);
+	if (!(x >= -9007199254740992.0 && x <= 9007199254740992.0))
+		return def;	/* NaN, infinite or too large */
+	return (json_int_t)x;
+}

@@ -70,4 +70,11 @@ const char *json_str(const json_t *obj, const char *key, const char *def);
 /* Number member (integer or real), or def when missing or not a number. */
 double json_dbl(const json_t *obj, const char *key, double def);
 
+/*
+ * Whole-number member: an integer as it is, a real truncated toward zero
+ * when it is finite and within +-2^53 (so exact, and never an undefined
+ * conversion), else def: a count read from a file is input like any.
+ */
+json_int_t json_int(const json_t *obj, const char *key, json_int_t def);
+
 #endif

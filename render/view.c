@@ -584,7 +584,7 @@ checkpoints_view(const json_t *state, const char *dir)
 			vl = json_object_get(c, "val_loss");
 			json_array_append_new(rows, json_pack(
 				"{s:s, s:I, s:s, s:o, s:s}", "file", file,
-				"epoch", (json_int_t)json_dbl(c, "epoch", 0),
+				"epoch", json_int(c, "epoch", 0),
 				"size", sz, "val_loss", num_text(vl),
 				"href", href));
 			free(href);
@@ -692,8 +692,8 @@ model_view(const json_t *model, const json_t *cfg)
 	}
 	o = json_pack("{s:s}", "type", type);
 	if (json_dbl(model, "params", 0) > 0)
-		json_object_set_new(o, "params", json_integer((json_int_t)
-			json_dbl(model, "params", 0)));
+		json_object_set_new(o, "params", json_integer(
+			json_int(model, "params", 0)));
 	if (loss)
 		json_object_set_new(o, "loss", json_string(loss));
 	return o;
@@ -749,9 +749,9 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	json_object_set_new(v, "progress_pct",
 			    json_integer((json_int_t)(progress * 100 + 0.5)));
 	json_object_set_new(v, "epoch", json_integer(
-		(json_int_t)json_dbl(state, "epoch", 0)));
+		json_int(state, "epoch", 0)));
 	json_object_set_new(v, "epochs", json_integer(
-		(json_int_t)json_dbl(state, "epochs", 0)));
+		json_int(state, "epochs", 0)));
 	eta = json_dbl(state, "eta_seconds", -1);
 	if (eta >= 0 && job_status_parse(status) == JOB_RUNNING) {
 		time_duration(eta, buf, sizeof(buf));
@@ -769,7 +769,7 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	best = json_object_get(state, "best");
 	if (json_dbl(best, "epoch", 0) >= 1)
 		json_object_set_new(v, "best_epoch", json_integer(
-			(json_int_t)json_dbl(best, "epoch", 0)));
+			json_int(best, "epoch", 0)));
 	cfg = config_json(dir);
 	json_object_set_new(v, "model", model_view(json_object_get(state,
 		"model"), cfg));
@@ -778,7 +778,7 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 		"path", json_str(data, "path", "")));
 	if (json_is_number(json_object_get(data, "rows")))
 		json_object_set_new(json_object_get(v, "data"), "rows",
-			json_integer((json_int_t)json_dbl(data, "rows", 0)));
+			json_integer(json_int(data, "rows", 0)));
 	if (json_is_array(json_object_get(data, "features")))
 		json_object_set_new(json_object_get(v, "data"), "features",
 			json_integer((json_int_t)json_array_size(

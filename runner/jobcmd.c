@@ -328,8 +328,8 @@ jobcmd_ls(const char *root, int as_json)
 			snprintf(ep, sizeof(ep), "-");
 		else
 			snprintf(ep, sizeof(ep), "%lld/%lld",
-				 (long long)json_dbl(st, "epoch", 0),
-				 (long long)json_dbl(st, "epochs", 0));
+				 (long long)json_int(st, "epoch", 0),
+				 (long long)json_int(st, "epochs", 0));
 		if (json_is_number(vl))
 			snprintf(loss, sizeof(loss), "%.4g",
 				 json_number_value(vl));

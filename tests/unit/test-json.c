@@ -109,6 +109,29 @@ quiet_nests(void)
 	unlink(tmp);
 }
 
+/* json_int: a count from a file never converts out of range. */
+static void
+test_int(void)
+{
+	static const char src[] = "{\"i\": 42, \"r\": 7.9, \"neg\": -3.5, "
+		"\"huge\": 5.5e20, \"edge\": 9007199254740992.0, "
+		"\"s\": \"12\", \"n\": null}";
+	char err[128];
+	json_t *v = json_load_buf("t", src, strlen(src), err, sizeof(err));
+
+	ok(v != NULL, "parsed: %s", v ? "" : err);
+	ok(json_int(v, "i", -1) == 42, "an integer as it is");
+	ok(json_int(v, "r", -1) == 7 && json_int(v, "neg", -1) == -3,
+	   "a real truncated toward zero");
+	ok(json_int(v, "huge", -1) == -1, "5.5e20: the default, no undefined "
+	   "conversion");
+	ok(json_int(v, "edge", -1) == 9007199254740992LL, "2^53 converts");
+	ok(json_int(v, "s", -1) == -1 && json_int(v, "n", -1) == -1 &&
+	   json_int(v, "missing", -1) == -1, "a string, null or nothing: "
+	   "the default");
+	json_decref(v);
+}
+
 int
 main(void)
 {
@@ -116,6 +139,7 @@ main(void)
 	char ctl[33];
 	json_t *v;
 
+	test_int();
 	for (int i = 0; i < 32; i++)
 		ctl[i] = (char)(i + 1 < 32 ? i + 1 : ' ');
 	ctl[32] = '\0';
