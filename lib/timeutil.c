@@ -65,6 +65,8 @@ time_duration(double sec, char *buf, size_t n)
 
 	if (sec < 0 || !isfinite(sec))
 		sec = 0;
+	if (sec > 8.64e9)	/* 100,000 days: an ETA from a file is input */
+		sec = 8.64e9;
 	if (sec < 10) {
 		snprintf(buf, n, "%.1fs", sec);
 		return;

@@ -767,7 +767,7 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	json_object_set_new(v, "best_val_loss", num_text(json_object_get(
 		json_object_get(state, "best"), "val_loss")));
 	best = json_object_get(state, "best");
-	if (json_dbl(best, "epoch", 0) >= 1)
+	if (json_int(best, "epoch", 0) >= 1)
 		json_object_set_new(v, "best_epoch", json_integer(
 			json_int(best, "epoch", 0)));
 	cfg = config_json(dir);

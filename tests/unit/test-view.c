@@ -217,6 +217,34 @@ test_patterns(void)
 	tf_cleanup(dir);
 }
 
+/* Numbers of any size in state.json: shown within sense, never converted
+ * out of range (run under UBSan by make check). */
+static void
+test_huge_numbers(void)
+{
+	static const char st[] = "{\"status\": \"running\", \"progress\": 1e300,"
+		" \"epoch\": 5.5e20, \"epochs\": -1e300, \"eta_seconds\": 1e300,"
+		" \"best\": {\"epoch\": 5.5e20, \"val_loss\": 1e308},"
+		" \"data\": {\"rows\": 1e19}, \"model\": {\"type\": \"mlp\","
+		" \"params\": 1e30}}";
+	char *dir = tf_dir();
+	json_t *v;
+
+	put(dir, "state.json", st, 0);
+	v = view_job(dir, "j", NULL);
+	ok(v != NULL, "a state of huge numbers is viewed");
+	ok(json_integer_value(json_object_get(v, "progress_pct")) == 100,
+	   "progress clamped to 100%%");
+	ok(json_integer_value(json_object_get(v, "epoch")) == 0 &&
+	   json_integer_value(json_object_get(v, "epochs")) == 0,
+	   "epochs out of range read as 0");
+	is_str(json_str(v, "eta", ""), "100000d 00h", "an ETA of 1e300 s is "
+	       "capped at 100,000 days");
+	ok(!json_object_get(v, "best_epoch"), "no best epoch out of range");
+	json_decref(v);
+	tf_cleanup(dir);
+}
+
 int
 main(void)
 {
@@ -227,6 +255,7 @@ main(void)
 	test_words();
 	test_job();
 	test_patterns();
+	test_huge_numbers();
 	pattern_free((struct pattern *)vo.error_re);
 	pattern_free((struct pattern *)vo.warning_re);
 	return tap_done();
