@@ -281,35 +281,26 @@ job_state_finish(json_t *st, enum job_status status, const char *message,
 json_t *
 job_state_read(const char *jobdir, char *err, size_t n)
 {
-	char *path = path_join(jobdir, JOB_STATE), *buf = NULL;
+	char *path = path_join(jobdir, JOB_STATE);
 	json_t *v = NULL;
-	size_t len;
-	int quiet = error_set_quiet(1);
 	/* the job folder itself is no link: one planted in jobs/ could
 	   lead a reader, and the runner acting on what it read, anywhere */
 	int dir = open(jobdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		       O_CLOEXEC);
 
 	if (dir < 0) {
-		error("cannot open the job folder '%s': %s", jobdir,
-		      errno == ELOOP || errno == ENOTDIR ? "a symbolic link "
-		      "or not a folder" : strerror(errno));
+		snprintf(err, n, "cannot open the job folder '%s': %s", jobdir,
+			 errno == ELOOP || errno == ENOTDIR ? "a symbolic "
+			 "link or not a folder" : strerror(errno));
 	} else {
-		buf = file_read_regular_at(dir, JOB_STATE, path, &len,
-					   JOB_STATE_MAX);
+		v = json_load_at(dir, JOB_STATE, path, JOB_STATE_MAX, err, n);
 		close(dir);
 	}
-	error_set_quiet(quiet);
-	if (!buf)
-		snprintf(err, n, "%s", error_last());
-	else
-		v = json_load_buf(path, buf, len, err, n);
 	if (v && !json_is_object(v)) {
 		snprintf(err, n, "%s: not a JSON object", path);
 		json_decref(v);
 		v = NULL;
 	}
-	free(buf);
 	free(path);
 	return v;
 }

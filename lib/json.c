@@ -61,6 +61,28 @@ json_load_path(const char *path, size_t max, char *err, size_t n)
 	return v;
 }
 
+json_t *
+json_load_at(int dir, const char *name, const char *shown, size_t max,
+	     char *err, size_t n)
+{
+	size_t len;
+	char *buf;
+	json_t *v;
+	int q;
+
+	q = error_set_quiet(1);
+	buf = file_read_regular_at(dir, name, shown, &len, max);
+	error_set_quiet(q);
+	if (!buf) {
+		if (err && n)
+			snprintf(err, n, "%s", error_last());
+		return NULL;
+	}
+	v = json_load_buf(shown, buf, len, err, n);
+	free(buf);
+	return v;
+}
+
 char *
 json_to_string(const json_t *v)
 {

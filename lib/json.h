@@ -27,6 +27,14 @@
 json_t *json_load_path(const char *path, size_t max, char *err, size_t n);
 
 /* Parse a buffer; errors as json_load_path with name in place of PATH. */
+/*
+ * json_load_path of a regular file name in the directory open as dir
+ * (AT_FDCWD: name is a path), read as file_read_regular_at reads (no link
+ * followed, no FIFO waited on, at most max bytes); messages call it shown.
+ */
+json_t *json_load_at(int dir, const char *name, const char *shown,
+		     size_t max, char *err, size_t n);
+
 json_t *json_load_buf(const char *name, const char *buf, size_t len,
 		      char *err, size_t n);
 

@@ -178,22 +178,16 @@ static json_t *
 site_read_json(const char *path, char *err, size_t n)
 {
 	const char *base;
-	char *buf = NULL;
-	size_t len = 0;
 	json_t *v = NULL;
 	int q = error_set_quiet(1), fd = site_parent(path, &base);
 
-	if (fd >= 0) {
-		buf = file_read_regular_at(fd, base, path, &len,
-					   SITE_JSON_MAX);
-		close(fd);
-	}
 	error_set_quiet(q);
-	if (buf)
-		v = json_load_buf(path, buf, len, err, n);
-	else
+	if (fd < 0) {
 		snprintf(err, n, "%s", error_last());
-	free(buf);
+		return NULL;
+	}
+	v = json_load_at(fd, base, path, SITE_JSON_MAX, err, n);
+	close(fd);
 	return v;
 }
 

@@ -626,19 +626,9 @@ downloads_view(const char *dir)
 static json_t *
 load_json(const char *dir, const char *name, char *err, size_t n)
 {
-	char *path = path_join(dir, name), *buf;
-	json_t *v = NULL;
-	size_t len;
-	int q;
+	char *path = path_join(dir, name);
+	json_t *v = json_load_at(AT_FDCWD, path, path, JSON_MAX, err, n);
 
-	q = error_set_quiet(1);
-	buf = file_read_regular(path, &len, JSON_MAX);
-	error_set_quiet(q);
-	if (buf)
-		v = json_load_buf(path, buf, len, err, n);
-	else
-		snprintf(err, n, "%s", error_last());
-	free(buf);
 	free(path);
 	return v;
 }
