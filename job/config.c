@@ -24,6 +24,7 @@
  */
 #include "job/config.h"
 #include "job/field.h"
+#include "job/preset.h"
 #include "job/schema.h"
 #include "lib/error.h"
 
@@ -46,7 +47,7 @@
 /* The known fields at the top, in the order of the reference. */
 static const char *const top_fields[] = { "name", "tags", "priority",
 	"threads", "retries", "data", "model", "loss", "train", "checkpoint",
-	"limits", NULL };
+	"limits", "sweep", "extends", NULL };
 
 /* ---- the top level ------------------------------------------------- */
 
@@ -308,6 +309,15 @@ config_from_json(struct config *cfg, const json_t *root, const char *path,
 	memset(&t, 0, sizeof t);
 	field_obj_init(&top, &c, "", root, field_jnew(json_object()),
 		       top_fields);
+	/* both are read before a config is one job's (preset.h, sweep.h) */
+	if (json_object_get(root, "sweep"))
+		field_problem(&c, "sweep", "a sweep makes many jobs, not one: "
+			      "submit it (spoolboard submit), or list its jobs "
+			      "with spoolboard sweep --dry-run");
+	if (json_object_get(root, "extends"))
+		field_problem(&c, "extends", "presets are merged before a "
+			      "config is read; this reader takes a config "
+			      "without extends");
 	read_name(&top, &t, default_name);
 	read_tags(&top, &t);
 	t.priority = (int)field_opt_int(&top, "priority", 0, -1000, 1000);
@@ -412,18 +422,20 @@ err:
 	return NULL;
 }
 
-/* The file name of path without its directory and last extension. */
-static char *
-file_stem(const char *path)
+char *
+config_stem(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	const char *dot;
+	char *s;
 
 	base = base ? base + 1 : path;
 	dot = strrchr(base, '.');
-	if (!dot || dot == base)
-		return xstrdup(base);
-	return strndup(base, (size_t)(dot - base));
+	s = !dot || dot == base ? strdup(base) :
+	    strndup(base, (size_t)(dot - base));
+	if (!s)
+		die_oom();
+	return s;
 }
 
 char *
@@ -437,34 +449,45 @@ config_read(const char *path, int nofollow, size_t *len, struct stat *st,
 				st ? st : &unused);
 }
 
-int
-config_parse(struct config *cfg, const char *path, const char *buf,
-	     size_t len, struct strbuf *problems)
+json_t *
+config_doc(const char *path, const char *shown, const char *buf, size_t len,
+	   const struct preset_opts *o, struct strbuf *problems)
 {
-	struct check c = { path, problems, 0 };
+	struct check c = { shown, problems, 0 };
 	char err[512];
-	char *stem;
-	json_t *root;
+	json_t *root, *doc;
 	size_t i;
-	int n;
 
 	for (i = 0; i < len && strchr(" \t\r\n", buf[i]); i++)
 		;
 	if (i == len) {
 		field_problem(&c, NULL, "empty file, expected a JSON object");
-		return c.n;
+		return NULL;
 	}
-	root = json_load_buf(path, buf, len, err, sizeof err);
+	root = json_load_buf(shown, buf, len, err, sizeof err);
 	if (!root) {
 		sb_addf(problems, "%s\n", err);
-		return 1;
+		return NULL;
 	}
-	stem = file_stem(path);
-	if (!stem)
-		die_oom();
-	n = config_from_json(cfg, root, path, stem, problems);
-	free(stem);
+	doc = preset_resolve(root, path, shown, o, problems);
 	json_decref(root);
+	return doc;
+}
+
+int
+config_parse(struct config *cfg, const char *path, const char *buf,
+	     size_t len, struct strbuf *problems)
+{
+	json_t *doc = config_doc(path, path, buf, len, NULL, problems);
+	char *stem;
+	int n;
+
+	if (!doc)
+		return 1;
+	stem = config_stem(path);
+	n = config_from_json(cfg, doc, path, stem, problems);
+	free(stem);
+	json_decref(doc);
 	return n;
 }
 

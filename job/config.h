@@ -24,6 +24,8 @@
 #include "lib/json.h"
 #include "lib/strbuf.h"
 
+struct preset_opts;
+
 /*
  * Parse and validate the config file at path. Each problem is appended to
  * problems as one line "PATH: ..." (or "PATH:LINE:COL: ..."), ending in
@@ -55,6 +57,20 @@ char *config_read(const char *path, int nofollow, size_t *len, struct stat *st,
  */
 int config_parse(struct config *cfg, const char *path, const char *buf,
 		 size_t len, struct strbuf *problems);
+
+/*
+ * The first half of config_parse: buf (len bytes read from path, named
+ * shown in messages) parsed, with its "extends" chain merged in
+ * (preset.h; o NULL: no presets folder, not confined). A new reference,
+ * or NULL with the problems appended. The document may hold a sweep
+ * (sweep.h), which config_from_json refuses.
+ */
+json_t *config_doc(const char *path, const char *shown, const char *buf,
+		   size_t len, const struct preset_opts *o,
+		   struct strbuf *problems);
+
+/* A config's default name: path's file name less its extension (new). */
+char *config_stem(const char *path);
 
 /* Same, from a JSON value already parsed (borrowed). */
 int config_from_json(struct config *cfg, const json_t *root, const char *path,
