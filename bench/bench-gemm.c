@@ -21,7 +21,7 @@
 
 #include "lib/error.h"
 #include "runner/train/kernels.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 #include "lib/timeutil.h"
 
 enum { NN, NT, TN };

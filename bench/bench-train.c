@@ -16,7 +16,7 @@
 #include "runner/train/loss.h"
 #include "runner/train/model.h"
 #include "runner/train/optim.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 #include "lib/timeutil.h"
 
 #include <omp.h>

@@ -278,23 +278,27 @@ job_state_finish(json_t *st, enum job_status status, const char *message,
 			status == JOB_QUEUED ? JOB_PENDING : status]));
 }
 
-json_t *
-job_state_read(const char *jobdir, char *err, size_t n)
+/*
+ * The JSON object name in the folder dir (what names the folder in
+ * messages), the folder opened without following a link: one planted in
+ * jobs/ or groups/ could lead a reader, and the runner acting on what it
+ * read, anywhere.
+ */
+static json_t *
+read_object_in(const char *dir, const char *name, const char *what,
+	       size_t max, char *err, size_t n)
 {
-	char *path = path_join(jobdir, JOB_STATE);
+	char *path = path_join(dir, name);
 	json_t *v = NULL;
-	/* the job folder itself is no link: one planted in jobs/ could
-	   lead a reader, and the runner acting on what it read, anywhere */
-	int dir = open(jobdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		       O_CLOEXEC);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (dir < 0) {
-		snprintf(err, n, "cannot open the job folder '%s': %s", jobdir,
+	if (fd < 0) {
+		snprintf(err, n, "cannot open the %s '%s': %s", what, dir,
 			 errno == ELOOP || errno == ENOTDIR ? "a symbolic "
 			 "link or not a folder" : strerror(errno));
 	} else {
-		v = json_load_at(dir, JOB_STATE, path, JOB_STATE_MAX, err, n);
-		close(dir);
+		v = json_load_at(fd, name, path, max, err, n);
+		close(fd);
 	}
 	if (v && !json_is_object(v)) {
 		snprintf(err, n, "%s: not a JSON object", path);
@@ -303,6 +307,28 @@ job_state_read(const char *jobdir, char *err, size_t n)
 	}
 	free(path);
 	return v;
+}
+
+json_t *
+job_state_read(const char *jobdir, char *err, size_t n)
+{
+	return read_object_in(jobdir, JOB_STATE, "job folder", JOB_STATE_MAX,
+			      err, n);
+}
+
+json_t *
+job_group_read(const char *groupdir, char *err, size_t n)
+{
+	json_t *g = read_object_in(groupdir, JOB_GROUP, "group folder",
+				   JOB_GROUP_MAX, err, n);
+
+	if (g && !json_is_array(json_object_get(g, "members"))) {
+		snprintf(err, n, "%s/%s: no list of members", groupdir,
+			 JOB_GROUP);
+		json_decref(g);
+		g = NULL;
+	}
+	return g;
 }
 
 int

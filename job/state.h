@@ -41,6 +41,15 @@
 #define JOB_PREDICTIONS "predictions.csv"
 #define JOB_LOCK ".lock"
 
+/*
+ * A sweep's group folder (SPOOL/groups/GID, docs/formats.md):
+ *	GROUPDIR/group.json     its axes and members, written once
+ *	GROUPDIR/submitted.json the sweep's config as it was claimed
+ * A group ID is never also a job ID.
+ */
+#define JOB_GROUP "group.json"
+#define JOB_GROUP_MAX (16 * 1024 * 1024)	/* a larger group.json: refused */
+
 #define JOB_ID_MAX 64			/* bytes in a job ID */
 #define JOB_STATE_MAX (16 * 1024 * 1024)	/* a larger state.json: refused */
 /*
@@ -167,6 +176,13 @@ void job_state_set_time(json_t *obj, const char *key, double t);
  * or NULL with why in err (a message that names the file).
  */
 json_t *job_state_read(const char *jobdir, char *err, size_t n);
+
+/*
+ * Read GROUPDIR/group.json as job_state_read reads state.json (at most
+ * JOB_GROUP_MAX bytes), which must hold a "members" list. A new
+ * reference, or NULL with why in err.
+ */
+json_t *job_group_read(const char *groupdir, char *err, size_t n);
 
 /*
  * Stamp "updated" and replace JOBDIR/state.json atomically; durable: with

@@ -6,15 +6,16 @@
  * as a document (the config less "sweep", its values set at its axes'
  * paths) and validated by config_from_json, so a member is exactly the
  * config a user would have written by hand. Random draws come from
- * splitmix64, a tiny generator whose sequence depends on the seed alone,
- * so an expansion is the same on every machine and in every version that
- * keeps this file's order of draws: members in order, and for each, the
- * random axes in the order the config lists them.
+ * lib/rng (the trainer's generator), whose sequence depends on the seed
+ * alone, so an expansion is the same on every machine and in every
+ * version that keeps this file's order of draws: members in order, and
+ * for each, the random axes in the order the config lists them.
  */
 #include "job/sweep.h"
 #include "job/field.h"
 #include "job/schema.h"
 #include "lib/error.h"
+#include "lib/rng.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -388,23 +389,6 @@ read_spec(struct check *c, const json_t *doc, struct spec *s)
 
 /* ---- expanding ----------------------------------------------------- */
 
-static uint64_t
-splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-/* A uniform double in [0, 1). */
-static double
-draw(uint64_t *x)
-{
-	return (double)(splitmix64(x) >> 11) * 0x1.0p-53;
-}
-
 /* x to 4 significant digits, kept within [lo, hi]. */
 static double
 round4(double x, double lo, double hi)
@@ -418,9 +402,9 @@ round4(double x, double lo, double hi)
 }
 
 static json_t *
-draw_value(const struct axis *a, uint64_t *rng)
+draw_value(const struct axis *a, struct rng *rng)
 {
-	double u = draw(rng);
+	double u = rng_uniform(rng);
 
 	switch (a->kind) {
 	case AX_CHOICE: {
@@ -525,7 +509,7 @@ member_name(const char *base, const json_t *params)
 
 /* The params of member i: grid point i / n, draw i % n. */
 static json_t *
-member_params(const struct spec *s, size_t i, size_t per, uint64_t *rng)
+member_params(const struct spec *s, size_t i, size_t per, struct rng *rng)
 {
 	json_t *p = field_jnew(json_object());
 	size_t g = i / per;
@@ -621,7 +605,7 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 	struct sweep t;
 	json_t *seen, *body;
 	size_t n, per, bad = 0;
-	uint64_t rng;
+	struct rng rng;
 
 	memset(&t, 0, sizeof t);
 	n = read_spec(&c, doc, &s);
@@ -630,7 +614,7 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 		return c.n ? c.n : 1;
 	}
 	per = s.n > 0 ? (size_t)s.n : 1;
-	rng = (uint64_t)(s.seed > 0 ? s.seed : 0);
+	rng_seed(&rng, (uint64_t)(s.seed > 0 ? s.seed : 0));
 	base = json_string_value(json_object_get(doc, "name"));
 	if (!base)
 		base = default_name;

@@ -346,9 +346,8 @@ static void
 claim(struct daemon *d, const char *name, int rescan)
 {
 	char *path = path_join(d->sp.incoming, name);
-	struct job_order order;
+	struct spool_claimed c;
 	struct stat st;
-	char *id = NULL;
 	int known, q, rc;
 
 	if (lstat(path, &st) < 0) {
@@ -361,7 +360,7 @@ claim(struct daemon *d, const char *name, int rescan)
 		return;
 	}
 	q = error_set_quiet(known);
-	rc = spool_claim(&d->sp, name, time_now(), &id, &order);
+	rc = spool_claim(&d->sp, name, time_now(), &c);
 	error_set_quiet(q);
 	if (rc == CLAIM_ERROR && !known) {
 		warning("incoming/%s: cannot be claimed nor rejected; "
@@ -369,15 +368,19 @@ claim(struct daemon *d, const char *name, int rescan)
 		reported_add(d, path, &st);
 	}
 	free(path);
-	if (rc == CLAIM_QUEUED) {
-		queue_push(&d->q, id, &order, 0);
-		info("%s: queued (from incoming/%s)", id, name);
-	} else if (rc == CLAIM_REJECTED) {
+	for (size_t i = 0; i < c.n; i++)
+		queue_push(&d->q, c.ids[i], &c.orders[i], 0);
+	if (rc == CLAIM_QUEUED && c.group)
+		info("%s: a sweep of %zu jobs queued (%s to %s, from "
+		     "incoming/%s)", c.group, c.n, c.n ? c.ids[0] : "-",
+		     c.n ? c.ids[c.n - 1] : "-", name);
+	else if (rc == CLAIM_QUEUED)
+		info("%s: queued (from incoming/%s)", c.ids[0], name);
+	else if (rc == CLAIM_REJECTED)
 		info("incoming/%s: rejected (see rejected/)", name);
-	} else if (rc == CLAIM_WAIT) {
+	else if (rc == CLAIM_WAIT)
 		d->pending++;
-	}
-	free(id);
+	spool_claimed_release(&c);
 }
 
 struct entry {
@@ -1177,6 +1180,7 @@ daemon_run(const struct daemon_opts *o)
 	d.kids = xcalloc(d.slots > 0 ? (size_t)d.slots : 1, sizeof(*d.kids));
 	info("serving spool '%s': %d slot(s), %d thread(s) per job, data "
 	     "root '%s'", d.sp.root, d.slots, d.threads, d.sp.data_root);
+	spool_group_recover(&d.sp);
 	recover(&d);
 	/* arm the watch first, then scan: nothing slips in between */
 	watch(&d);

@@ -9,13 +9,16 @@
  */
 #include "runner/spool.h"
 #include "job/config.h"
+#include "job/preset.h"
 #include "job/state.h"
+#include "job/sweep.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/path.h"
 #include "lib/strbuf.h"
 #include "lib/timeutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -46,11 +49,14 @@ spool_open(struct spool *sp, const char *root, const char *www,
 	sp->control = path_join(root, "control");
 	sp->jobs = path_join(root, "jobs");
 	sp->www = www ? xstrdup(www) : path_join(root, "www");
+	sp->groups = path_join(root, "groups");
+	sp->presets = path_join(root, "presets");
 	sp->data_root = xstrdup(data_root);
 	sp->seq = 1;
 	if (mkdir_p(sp->incoming) < 0 || mkdir_p(sp->rejected) < 0 ||
 	    mkdir_p(sp->control) < 0 || mkdir_p(sp->jobs) < 0 ||
-	    mkdir_p(sp->www) < 0) {
+	    mkdir_p(sp->www) < 0 || mkdir_p(sp->groups) < 0 ||
+	    mkdir_p(sp->presets) < 0) {
 		spool_release(sp);
 		return -1;
 	}
@@ -66,6 +72,8 @@ spool_release(struct spool *sp)
 	free(sp->control);
 	free(sp->jobs);
 	free(sp->www);
+	free(sp->groups);
+	free(sp->presets);
 	free(sp->data_root);
 	memset(sp, 0, sizeof(*sp));
 }
@@ -100,14 +108,19 @@ spool_id_reduce(const char *name, char *out, size_t max)
 		snprintf(out, max + 1, "job");
 }
 
-char *
-spool_id_reserve(struct spool *sp, const char *base)
+/*
+ * The first free ID for base (base, base-2, ...), reserved by mkdir of
+ * DIR/ID, never one taken in other: jobs/ for a group, groups/ for a job.
+ */
+static char *
+reserve_id(const char *dir, const char *other, const char *base)
 {
 	char id[JOB_ID_MAX + 1], suffix[24];
 
 	for (unsigned k = 1; k < 1000000; k++) {
 		size_t blen = strlen(base), slen = 0;
-		char *dir;
+		char *path, *taken;
+		int busy;
 
 		if (k > 1)
 			slen = (size_t)snprintf(suffix, sizeof(suffix), "-%u",
@@ -117,20 +130,37 @@ spool_id_reserve(struct spool *sp, const char *base)
 		memcpy(id, base, blen);
 		memcpy(id + blen, suffix, slen);
 		id[blen + slen] = '\0';
-		dir = path_join(sp->jobs, id);
-		if (mkdir(dir, 0755) == 0) {
-			free(dir);
+		taken = path_join(other, id);
+		busy = access(taken, F_OK) == 0 || errno != ENOENT;
+		free(taken);
+		if (busy)
+			continue;
+		path = path_join(dir, id);
+		if (mkdir(path, 0755) == 0) {
+			free(path);
 			return xstrdup(id);
 		}
 		if (errno != EEXIST) {
-			error("cannot create '%s': %s", dir, strerror(errno));
-			free(dir);
+			error("cannot create '%s': %s", path, strerror(errno));
+			free(path);
 			return NULL;
 		}
-		free(dir);
+		free(path);
 	}
-	error("no free job ID for '%s'", base);
+	error("no free ID for '%s' in '%s'", base, dir);
 	return NULL;
+}
+
+char *
+spool_id_reserve(struct spool *sp, const char *base)
+{
+	return reserve_id(sp->jobs, sp->groups, base);
+}
+
+char *
+spool_group_reserve(struct spool *sp, const char *base)
+{
+	return reserve_id(sp->groups, sp->jobs, base);
 }
 
 /*
@@ -304,22 +334,231 @@ unclaim(struct spool *sp, const char *id, const char *to, const char *path)
 	free(dir);
 }
 
-int
-spool_claim(struct spool *sp, const char *name, double now, char **id,
-	    struct job_order *order)
+void
+spool_claimed_release(struct spool_claimed *c)
 {
-	struct strbuf why = STRBUF_INIT;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->ids[i]);
+	free(c->ids);
+	free(c->orders);
+	free(c->group);
+	memset(c, 0, sizeof *c);
+}
+
+/* Room for n claimed jobs in c. */
+static void
+claimed_init(struct spool_claimed *c, size_t n)
+{
+	c->ids = xcalloc(n, sizeof *c->ids);
+	c->orders = xcalloc(n, sizeof *c->orders);
+}
+
+/*
+ * Claim incoming/NAME (path; buf and st what was read and validated as
+ * cfg) as one job. A CLAIM_ code; *out filled on CLAIM_QUEUED.
+ */
+static int
+claim_one(struct spool *sp, const char *name, const char *path,
+	  const char *buf, size_t len, const struct stat *st,
+	  const struct config *cfg, struct spool_claimed *out)
+{
 	char base[JOB_ID_MAX + 1];
-	char *path, *shown, *buf = NULL, *dir = NULL, *to = NULL;
-	struct job_order unused;
-	struct config cfg;
+	char *id, *dir, *to;
+	int rc = CLAIM_QUEUED;
+
+	spool_id_reduce(name, base, JOB_ID_MAX);
+	id = spool_id_reserve(sp, base);
+	if (!id)
+		return CLAIM_ERROR;
+	dir = path_join(sp->jobs, id);
+	to = path_join(dir, JOB_SUBMITTED);
+	if (rename(path, to) < 0) {
+		rc = errno == ENOENT ? CLAIM_GONE :
+		     error("cannot claim '%s': %s", path, strerror(errno));
+		rmdir(dir);
+		free(id);
+		goto out;
+	}
+	claimed_init(out, 1);
+	out->orders[0].created_us = time_now_us();
+	if (claimed_is_read(to, st, buf, len) < 0 ||
+	    write_claim(sp, id, cfg, &out->orders[0]) < 0) {
+		rc = CLAIM_ERROR;
+		unclaim(sp, id, to, path);
+		free(id);
+		spool_claimed_release(out);
+		goto out;
+	}
+	out->ids[0] = id;
+	out->n = 1;
+out:
+	free(dir);
+	free(to);
+	return rc;
+}
+
+/* Remove what a sweep claim made before it was committed. */
+static void
+unreserve(struct spool *sp, const char *gid, char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *dir;
+
+		if (!ids[i])
+			continue;
+		dir = path_join(sp->jobs, ids[i]);
+		file_remove_tree(dir);
+		free(dir);
+	}
+	if (gid) {
+		char *dir = path_join(sp->groups, gid);
+
+		file_remove_tree(dir);
+		free(dir);
+	}
+}
+
+/*
+ * Claim incoming/NAME (path; buf and st what was read) as the sweep sw:
+ * see spool.h for the order of the writes, which makes the rename the
+ * one moment the whole sweep is claimed. A CLAIM_ code; *out filled on
+ * CLAIM_QUEUED.
+ */
+static int
+claim_sweep(struct spool *sp, const char *name, const char *path,
+	    const char *buf, size_t len, const struct stat *st,
+	    const struct sweep *sw, struct spool_claimed *out)
+{
+	char base[JOB_ID_MAX + 1], created[32];
+	int width = snprintf(NULL, 0, "%zu", sw->n);
+	char **ids = xcalloc(sw->n, sizeof *ids);
+	char *gid, *gdir = NULL, *to = NULL, *gpath = NULL;
+	json_t *group = NULL;
+	int rc = CLAIM_ERROR;
+	size_t done = 0;
+	long long now;
+
+	/* room for "-" and the member number after the group's ID */
+	spool_id_reduce(name, base, JOB_ID_MAX - 1 - (size_t)width);
+	gid = spool_group_reserve(sp, base);
+	if (!gid) {
+		free(ids);
+		return CLAIM_ERROR;
+	}
+	for (size_t i = 0; i < sw->n; i++) {
+		char *mbase = xasprintf("%s-%0*zu", gid, width, i + 1);
+
+		ids[i] = spool_id_reserve(sp, mbase);
+		free(mbase);
+		if (!ids[i])
+			goto undo;
+	}
+	gdir = path_join(sp->groups, gid);
+	gpath = path_join(gdir, JOB_GROUP);
+	now = time_now_us();
+	time_iso8601((double)now / 1e6, created, sizeof created);
+	group = sweep_group_json(sw, gid, name, created,
+				 (const char *const *)ids);
+	if (json_update(gpath, group) < 0)
+		goto undo;
+	for (size_t i = 0; i < sw->n; i++) {
+		char *sub = spool_job_path(sp, ids[i], JOB_SUBMITTED);
+		int w = json_update(sub, sw->cfgs[i].json);
+
+		free(sub);
+		if (w < 0)
+			goto undo;
+	}
+	/* everything the rename commits to is on disk before it */
+	sp->dirty = 1;
+	if (spool_sync(sp) < 0)
+		goto undo;
+	to = path_join(gdir, JOB_SUBMITTED);
+	if (rename(path, to) < 0) {
+		rc = errno == ENOENT ? CLAIM_GONE :
+		     error("cannot claim '%s': %s", path, strerror(errno));
+		goto undo;
+	}
+	fsync_parent(to);
+	if (claimed_is_read(to, st, buf, len) < 0)
+		warning("%s: kept as claimed", to);
+	/* claimed: a member whose files cannot be written now is completed
+	   from its submitted.json when the runner next starts */
+	claimed_init(out, sw->n);
+	for (size_t i = 0; i < sw->n; i++) {
+		out->orders[out->n].created_us = now;
+		if (write_claim(sp, ids[i], &sw->cfgs[i],
+				&out->orders[out->n]) < 0) {
+			error("%s: the claim of this member of %s is completed "
+			      "when the runner next starts", ids[i], gid);
+			free(ids[i]);
+			continue;
+		}
+		out->ids[out->n++] = ids[i];
+	}
+	out->group = gid;
+	free(ids);
+	json_decref(group);
+	free(gdir);
+	free(gpath);
+	free(to);
+	return CLAIM_QUEUED;
+undo:
+	for (size_t i = 0; i < sw->n; i++)
+		done += ids[i] != NULL;
+	if (rc == CLAIM_ERROR)
+		error("cannot claim the sweep '%s' (%zu members): %s; left in "
+		      "incoming/, tried again at the next rescan", path,
+		      sw->n, error_last());
+	unreserve(sp, gid, ids, sw->n);
+	for (size_t i = 0; i < sw->n; i++)
+		free(ids[i]);
+	free(ids);
+	free(gid);
+	json_decref(group);
+	free(gdir);
+	free(gpath);
+	free(to);
+	(void)done;
+	return rc;
+}
+
+/*
+ * Are the data paths of every member inside the data root? Each
+ * distinct path is checked once.
+ */
+static int
+members_inside(const struct spool *sp, const struct sweep *sw,
+	       struct strbuf *why, const char *file)
+{
+	json_t *seen = json_object();
+	int ok = 1;
+
+	for (size_t i = 0; i < sw->n && ok; i++) {
+		const char *p = sw->cfgs[i].data.path;
+
+		if (!p || json_object_get(seen, p))
+			continue;
+		json_object_set_new(seen, p, json_true());
+		ok = data_path_inside(sp, p, why, file);
+	}
+	json_decref(seen);
+	return ok;
+}
+
+int
+spool_claim(struct spool *sp, const char *name, double now,
+	    struct spool_claimed *out)
+{
+	struct preset_opts po = { sp->presets, "presets", 1 };
+	struct strbuf why = STRBUF_INIT;
+	char *path, *shown, *buf = NULL, *stem = NULL;
+	json_t *doc = NULL;
 	struct stat st;
 	size_t len;
 	int rc;
 
-	*id = NULL;
-	if (!order)
-		order = &unused;
+	memset(out, 0, sizeof *out);
 	if (!spool_name_counts(name))
 		return CLAIM_GONE;
 	path = path_join(sp->incoming, name);
@@ -338,45 +577,36 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 		sb_reset(&why);
 		sb_addf(&why, "%s: is a symbolic link; copy the config "
 			"itself into incoming/\n", shown);
-	} else if (!buf) {
-		/* not a regular file, too large, unreadable: said in why */
-	} else if (config_parse(&cfg, path, buf, len, &why) == 0) {
-		if (!data_path_inside(sp, cfg.data.path, &why, shown)) {
-			config_release(&cfg);
-		} else {
-			spool_id_reduce(name, base, JOB_ID_MAX);
-			*id = spool_id_reserve(sp, base);
-			if (!*id) {
-				config_release(&cfg);
-				rc = CLAIM_ERROR;
+	} else if (buf) {
+		doc = config_doc(path, path, buf, len, &po, &why);
+		stem = config_stem(path);
+	}
+	if (doc && sweep_present(doc)) {
+		struct sweep sw;
+
+		if (sweep_expand(&sw, doc, path, stem, &why) == 0) {
+			rc = members_inside(sp, &sw, &why, shown) ?
+			     claim_sweep(sp, name, path, buf, len, &st, &sw,
+					 out) : -2;
+			sweep_release(&sw);
+			if (rc != -2)
 				goto out;
-			}
-			dir = path_join(sp->jobs, *id);
-			to = path_join(dir, JOB_SUBMITTED);
-			if (rename(path, to) < 0) {
-				rc = errno == ENOENT ? CLAIM_GONE :
-				     error("cannot claim '%s': %s", path,
-					   strerror(errno));
-				rmdir(dir);
-				free(*id);
-				*id = NULL;
-				config_release(&cfg);
-				goto out;
-			}
-			order->created_us = time_now_us();
-			rc = CLAIM_QUEUED;
-			if (claimed_is_read(to, &st, buf, len) < 0 ||
-			    write_claim(sp, *id, &cfg, order) < 0) {
-				rc = CLAIM_ERROR;
-				unclaim(sp, *id, to, path);
-				free(*id);
-				*id = NULL;
-			}
-			config_release(&cfg);
-			goto out;
 		}
-	} else if (now - (double)st.st_mtime < SPOOL_QUIET_SECONDS &&
-		   !parses(path, buf, len)) {
+	} else if (doc) {
+		struct config cfg;
+
+		if (config_from_json(&cfg, doc, path, stem, &why) == 0) {
+			rc = data_path_inside(sp, cfg.data.path, &why,
+					      shown) ?
+			     claim_one(sp, name, path, buf, len, &st, &cfg,
+				       out) : -2;
+			config_release(&cfg);
+			if (rc != -2)
+				goto out;
+		}
+	}
+	if (buf && now - (double)st.st_mtime < SPOOL_QUIET_SECONDS &&
+	    !parses(path, buf, len)) {
 		/* maybe still being written: wait until it is quiet */
 		rc = CLAIM_WAIT;
 		goto out;
@@ -384,12 +614,12 @@ spool_claim(struct spool *sp, const char *name, double now, char **id,
 	rc = reject(sp, name, sb_str(&why));
 	rc = rc < 0 ? CLAIM_ERROR : rc > 0 ? CLAIM_GONE : CLAIM_REJECTED;
 out:
+	json_decref(doc);
 	sb_release(&why);
 	free(buf);
 	free(path);
 	free(shown);
-	free(dir);
-	free(to);
+	free(stem);
 	return rc;
 }
 
@@ -428,7 +658,6 @@ spool_claim_finish(struct spool *sp, const char *id)
 	struct config cfg;
 	struct stat st;
 	json_t *root;
-	char err[512];
 	size_t len;
 	int rc = -1;
 
@@ -440,10 +669,14 @@ spool_claim_finish(struct spool *sp, const char *id)
 	}
 	order.created_us = (long long)st.st_ctim.tv_sec * 1000000 +
 			   st.st_ctim.tv_nsec / 1000;
-	root = json_load_buf(sub, buf, len, err, sizeof(err));
+	{
+		struct preset_opts po = { sp->presets, "presets", 1 };
+
+		root = config_doc(sub, sub, buf, len, &po, &problems);
+	}
 	free(buf);
 	if (!root) {
-		error("%s", err);
+		error("%s", sb_str(&problems));
 		goto out;
 	}
 	/* the name defaults to the submitted file's stem, as in validate */
@@ -572,4 +805,71 @@ spool_job_busy(const struct spool *sp, const char *id, const json_t *st)
 	if (pid <= 0 || pid > INT_MAX || pid == getpid())
 		return 0;
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/*
+ * Undo the uncommitted sweep claim in groups/GID: the members listed in
+ * its group.json that never got a state.json, then the folder.
+ */
+static void
+group_undo(struct spool *sp, const char *gid)
+{
+	char *gdir = path_join(sp->groups, gid);
+	char err[512];
+	json_t *g = job_group_read(gdir, err, sizeof err);
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(g, "members"), i, m) {
+		const char *id = json_str(m, "id", "");
+		char *state;
+
+		if (!job_id_valid(id))
+			continue;
+		state = spool_job_path(sp, id, JOB_STATE);
+		if (access(state, F_OK) < 0 && errno == ENOENT) {
+			char *dir = path_join(sp->jobs, id);
+
+			file_remove_tree(dir);
+			free(dir);
+		}
+		free(state);
+	}
+	json_decref(g);
+	warning("%s: a sweep claim that never finished; removed (its config "
+		"is claimed again from incoming/)", gdir);
+	file_remove_tree(gdir);
+	free(gdir);
+}
+
+int
+spool_group_recover(struct spool *sp)
+{
+	DIR *d = opendir(sp->groups);
+	struct dirent *e;
+
+	if (!d)
+		return error("cannot open '%s': %s", sp->groups,
+			     strerror(errno));
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (!job_id_valid(e->d_name) ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (faccessat(dirfd(d), e->d_name, F_OK, 0) == 0) {
+			char *sub = xasprintf("%s/%s", e->d_name,
+					      JOB_SUBMITTED);
+			int committed = fstatat(dirfd(d), sub, &st,
+						AT_SYMLINK_NOFOLLOW) == 0 ||
+					errno != ENOENT;
+
+			free(sub);
+			if (!committed)
+				group_undo(sp, e->d_name);
+		}
+	}
+	closedir(d);
+	return 0;
 }

@@ -6,6 +6,8 @@
  *	SPOOL/rejected/NAME.json   refused ones, with NAME.error beside them
  *	SPOOL/control/ID.ACTION    requests (see control.h)
  *	SPOOL/jobs/ID/             one directory per accepted job
+ *	SPOOL/groups/GID/          one per sweep: group.json, submitted.json
+ *	SPOOL/presets/             configs others extend (job/preset.h)
  *	SPOOL/www/                 the rendered site
  *	SPOOL/runner.lock          flock'ed by the one runner serving the spool
  *
@@ -14,6 +16,16 @@
  * config), state.json (status queued) and a "queued" event follow. A job
  * directory holding submitted.json but no state.json was claimed by a
  * runner that died half-way: spool_claim_finish() completes it.
+ *
+ * A config with a sweep (job/sweep.h) is claimed as a group: the group ID
+ * and every member's ID are reserved (mkdir), groups/GID/group.json and
+ * each jobs/MEMBER/submitted.json (the member's completed config) are
+ * written and synced, and then the rename of incoming/NAME.json to
+ * groups/GID/submitted.json claims the whole sweep at once; the members'
+ * config.json, state.json and events follow. A group folder without
+ * submitted.json is a claim that never happened: spool_group_recover()
+ * removes it and its members, and the config, still in incoming/, is
+ * claimed again.
  */
 #ifndef SPOOLBOARD_SPOOL_H
 #define SPOOLBOARD_SPOOL_H
@@ -28,6 +40,7 @@
 struct spool {
 	char *root;
 	char *incoming, *rejected, *control, *jobs, *www;
+	char *groups, *presets;
 	char *data_root;	/* data.path is checked against it */
 	int batch;		/* claims skip fsync; spool_sync() after */
 	int dirty;		/* claims written since the last spool_sync */
@@ -77,19 +90,45 @@ enum {
 				   the first free NAME-K.json, NAME-K.error */
 };
 
+/* What one claim queued: one job, or the members of a sweep. */
+struct spool_claimed {
+	char **ids;			/* n new job IDs */
+	struct job_order *orders;	/* their places in the queue */
+	size_t n;
+	char *group;			/* the sweep's group ID, or NULL */
+};
+
+void spool_claimed_release(struct spool_claimed *c);
+
 /*
- * Validate incoming/NAME and claim or reject it. *id gets the new job's
- * ID (the caller frees it) on CLAIM_QUEUED, else NULL, and *order (when
- * order is not NULL) its place in the queue (sp->seq numbers the
- * claims). A file that is not whole JSON and was modified less than
- * SPOOL_QUIET_SECONDS before now (seconds since the epoch) gives
- * CLAIM_WAIT: it may still be arriving. A claim whose files cannot be
- * written (a full disk) is undone: the config goes back to incoming/NAME,
- * jobs/ID is removed, and CLAIM_ERROR is returned. A rejection never
- * replaces nor removes an earlier rejection's files.
+ * Validate incoming/NAME (its "extends" merged, presets read confined:
+ * job/preset.h) and claim or reject it. On CLAIM_QUEUED, *out holds the
+ * new job's ID and place in the queue, or a sweep's group ID and its
+ * members' (release it with spool_claimed_release); otherwise out->n is
+ * 0. sp->seq numbers the claims. A file that is not whole JSON and was
+ * modified less than SPOOL_QUIET_SECONDS before now (seconds since the
+ * epoch) gives CLAIM_WAIT: it may still be arriving. A claim whose files
+ * cannot be written (a full disk) is undone: the config goes back to
+ * incoming/NAME, what was made in jobs/ and groups/ is removed, and
+ * CLAIM_ERROR is returned. A rejection never replaces nor removes an
+ * earlier rejection's files.
  */
-int spool_claim(struct spool *sp, const char *name, double now, char **id,
-		struct job_order *order);
+int spool_claim(struct spool *sp, const char *name, double now,
+		struct spool_claimed *out);
+
+/*
+ * Reserve a group ID for base as spool_id_reserve reserves job IDs (by
+ * mkdir of groups/ID), never one that is a job's ID. The ID (the caller
+ * frees it) or NULL after error().
+ */
+char *spool_group_reserve(struct spool *sp, const char *base);
+
+/*
+ * Remove every group folder of an unfinished sweep claim (no
+ * submitted.json): its members that never got a state.json, then the
+ * folder. Run by the runner before it loads the jobs. 0 or -1.
+ */
+int spool_group_recover(struct spool *sp);
 
 /*
  * Write config.json, state.json (queued) and the "queued" event of a job

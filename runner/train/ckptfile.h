@@ -31,7 +31,7 @@
 
 #include "runner/train/model.h"
 #include "runner/train/nn.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 
 #define CHECKPOINT_FORMAT "spoolboard-checkpoint"
 #define CHECKPOINT_VERSION 1

@@ -18,7 +18,7 @@
 #include "lib/fileio.h"
 #include "lib/path.h"
 #include "lib/pattern.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 #include "lib/strbuf.h"
 
 #include <limits.h>

@@ -14,7 +14,7 @@
 #include "runner/train/loss.h"
 #include "runner/train/optim.h"
 #include "runner/train/results.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 #include "lib/timeutil.h"
 
 #include <math.h>

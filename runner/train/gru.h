@@ -23,7 +23,7 @@
 #include <stddef.h>
 
 #include "runner/train/nn.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 
 struct gru {
 	int I, H, T, max_batch;

@@ -26,7 +26,7 @@
 
 #include "job/config.h"
 #include "runner/train/nn.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 
 struct dense {
 	int in, out;

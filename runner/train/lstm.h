@@ -28,7 +28,7 @@
 #include <stddef.h>
 
 #include "runner/train/nn.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 
 struct lstm {
 	int I, H, T, max_batch;

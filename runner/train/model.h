@@ -34,7 +34,7 @@
 
 #include "job/config.h"
 #include "runner/train/nn.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 #include "lib/strbuf.h"
 
 struct model_spec {

@@ -22,7 +22,7 @@
 #include "lib/json.h"
 #include "runner/train/model.h"
 #include "runner/train/optim.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 #include "runner/train/opts.h"
 
 struct run {

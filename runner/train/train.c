@@ -21,7 +21,7 @@
 #include "runner/train/model.h"
 #include "runner/train/optim.h"
 #include "runner/train/results.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 #include "runner/train/run.h"
 #include "lib/strbuf.h"
 #include "lib/timeutil.h"

@@ -19,7 +19,7 @@
 #include "runner/train/layers.h"
 #include "runner/train/lstm.h"
 #include "runner/train/model.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 #include "tap.h"
 
 #define TOL 1e-6

@@ -17,7 +17,7 @@
 
 #include "lib/error.h"
 #include "runner/train/kernels.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 #include "tap.h"
 
 enum { NN, NT, TN };

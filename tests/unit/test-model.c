@@ -12,7 +12,7 @@
 #include "lib/error.h"
 #include "runner/train/layers.h"
 #include "runner/train/model.h"
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 #include "lib/strbuf.h"
 #include "tap.h"
 

@@ -4,6 +4,7 @@
  */
 #include "runner/spool.h"
 #include "lib/error.h"
+#include "lib/fileio.h"
 #include "tap.h"
 #include "testfiles.h"
 
@@ -98,6 +99,18 @@ test_collisions(void)
 	tf_cleanup(dir);
 }
 
+/* spool_claim of one job: its ID into *id (NULL unless queued). */
+static int
+claim1(struct spool *sp, const char *name, double now, char **id)
+{
+	struct spool_claimed c;
+	int rc = spool_claim(sp, name, now, &c);
+
+	*id = c.n == 1 ? xstrdup(c.ids[0]) : NULL;
+	spool_claimed_release(&c);
+	return rc;
+}
+
 static void
 test_claim(void)
 {
@@ -110,7 +123,7 @@ test_claim(void)
 	free(tf_write(sp.incoming, "j.json",
 		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
 		      "[\"y\"]}, \"priority\": 3}"));
-	ok(spool_claim(&sp, "j.json", time(NULL), &id, NULL) == CLAIM_QUEUED,
+	ok(claim1(&sp, "j.json", time(NULL), &id) == CLAIM_QUEUED,
 	   "valid config claimed");
 	is_str(id, "j", "its id");
 	st = spool_state_read(&sp, "j");
@@ -154,14 +167,14 @@ test_claim(void)
 	free(tf_write(sp.incoming, "j.json",
 		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
 		      "[\"y\"]}}"));
-	ok(spool_claim(&sp, "j.json", time(NULL), &id, NULL) == CLAIM_QUEUED &&
+	ok(claim1(&sp, "j.json", time(NULL), &id) == CLAIM_QUEUED &&
 	   strcmp(id, "j-2") == 0, "same name again becomes j-2");
 	free(id);
 
 	free(tf_write(sp.incoming, "half.json", "{\"data\": {"));
-	ok(spool_claim(&sp, "half.json", time(NULL), &id, NULL) == CLAIM_WAIT,
+	ok(claim1(&sp, "half.json", time(NULL), &id) == CLAIM_WAIT,
 	   "a fresh unparsable file waits");
-	ok(spool_claim(&sp, "half.json", time(NULL) + 60, &id, NULL) ==
+	ok(claim1(&sp, "half.json", time(NULL) + 60, &id) ==
 	   CLAIM_REJECTED, "and is rejected once quiet");
 	p = path_join(sp.rejected, "half.error");
 	ok(access(p, F_OK) == 0, "with half.error");
@@ -170,17 +183,142 @@ test_claim(void)
 	free(tf_write(sp.incoming, "up.json",
 		      "{\"data\": {\"path\": \"../x.csv\", \"targets\": "
 		      "[\"y\"]}}"));
-	ok(spool_claim(&sp, "up.json", time(NULL), &id, NULL) == CLAIM_REJECTED,
+	ok(claim1(&sp, "up.json", time(NULL), &id) == CLAIM_REJECTED,
 	   "data path outside the root rejected");
 	p = path_join(sp.incoming, "ln.json");
 	ok(symlink("/etc/passwd", p) == 0, "symlink made");
-	ok(spool_claim(&sp, "ln.json", time(NULL), &id, NULL) == CLAIM_REJECTED,
+	ok(claim1(&sp, "ln.json", time(NULL), &id) == CLAIM_REJECTED,
 	   "symlink rejected");
 	free(p);
-	ok(spool_claim(&sp, "gone.json", time(NULL), &id, NULL) == CLAIM_GONE,
+	ok(claim1(&sp, "gone.json", time(NULL), &id) == CLAIM_GONE,
 	   "missing file is gone");
-	ok(spool_claim(&sp, ".x.json", time(NULL), &id, NULL) == CLAIM_GONE,
+	ok(claim1(&sp, ".x.json", time(NULL), &id) == CLAIM_GONE,
 	   "hidden name ignored");
+	spool_release(&sp);
+	tf_cleanup(dir);
+}
+
+/* Does SPOOL's DIR/ID/NAME exist? */
+static int
+has(const char *dir, const char *id, const char *name)
+{
+	char *p = name ? xasprintf("%s/%s/%s", dir, id, name) :
+		  xasprintf("%s/%s", dir, id);
+	int yes = access(p, F_OK) == 0;
+
+	free(p);
+	return yes;
+}
+
+static void
+test_sweep_claim(void)
+{
+	struct spool sp;
+	struct spool_claimed c;
+	char *dir = tf_dir(), *id = NULL;
+	json_t *g, *st;
+	char err[256];
+
+	spool_open(&sp, dir, NULL, dir);
+	free(tf_write(dir, "data.csv", "x,y\n1,2\n"));
+	free(tf_write(sp.presets, "base.json",
+		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
+		      "[\"y\"]}, \"priority\": 2}"));
+	free(tf_write(sp.incoming, "lr.json",
+		      "{\"extends\": \"base.json\", \"sweep\": {\"grid\": "
+		      "{\"train.lr\": [0.1, 0.01, 0.001], \"train.epochs\": "
+		      "[1, 2]}}}"));
+	ok(spool_claim(&sp, "lr.json", time(NULL), &c) == CLAIM_QUEUED,
+	   "a sweep built on a preset is claimed");
+	ok(c.n == 6 && c.group && strcmp(c.group, "lr") == 0,
+	   "as the group lr of 6 members");
+	is_str(c.n ? c.ids[0] : NULL, "lr-1", "members are lr-1 ...");
+	is_str(c.n == 6 ? c.ids[5] : NULL, "lr-6", "... to lr-6");
+	ok(c.n == 6 && c.orders[5].priority == 2 &&
+	   c.orders[5].seq > c.orders[0].seq, "in order, with the preset's "
+	   "priority");
+	spool_claimed_release(&c);
+	{
+		char *gdir = path_join(sp.groups, "lr");
+
+		g = job_group_read(gdir, err, sizeof err);
+		free(gdir);
+	}
+	ok(g && json_array_size(json_object_get(g, "members")) == 6,
+	   "group.json lists the members");
+	is_str(json_str(json_array_get(json_object_get(g, "members"), 5),
+			"id", ""), "lr-6", "by ID");
+	json_decref(g);
+	ok(has(sp.groups, "lr", JOB_SUBMITTED), "the sweep's config is the "
+	   "group's submitted.json");
+	ok(!has(sp.incoming, "lr.json", NULL), "and left incoming/");
+	st = spool_state_read(&sp, "lr-4");
+	is_str(json_str(st, "status", ""), "queued", "a member is queued");
+	is_str(json_str(st, "name", ""), "lr [lr=0.01, epochs=2]",
+	       "named by its values");
+	json_decref(st);
+
+	/* a job named like the group gets another ID, and the other way */
+	free(tf_write(sp.incoming, "lr.json",
+		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
+		      "[\"y\"]}}"));
+	ok(claim1(&sp, "lr.json", time(NULL), &id) == CLAIM_QUEUED &&
+	   strcmp(id, "lr-2-2") != 0 && !has(sp.groups, id, NULL),
+	   "a job never takes a group's ID (got %s)", id ? id : "-");
+	free(id);
+
+	/* one invalid member: the whole sweep is rejected, nothing made */
+	free(tf_write(sp.incoming, "bad.json",
+		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
+		      "[\"y\"]}, \"sweep\": {\"grid\": {\"train.lr\": "
+		      "[0.1, -1]}}}"));
+	ok(spool_claim(&sp, "bad.json", time(NULL), &c) == CLAIM_REJECTED &&
+	   c.n == 0, "a sweep with an invalid member is rejected");
+	ok(!has(sp.groups, "bad", NULL) && !has(sp.jobs, "bad-1", NULL),
+	   "and makes no group nor job");
+	{
+		char *e = path_join(sp.rejected, "bad.error");
+		char *text = file_read(e, NULL, 0);
+
+		ok(text && strstr(text, "member 2 of 2 (train.lr=-1): "
+				  "train.lr: must be > 0"),
+		   "the reason names the member and its field");
+		free(text);
+		free(e);
+	}
+	/* a member's data outside the data root */
+	free(tf_write(sp.incoming, "out.json",
+		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
+		      "[\"y\"]}, \"sweep\": {\"grid\": {\"data.path\": "
+		      "[\"data.csv\", \"../x.csv\"]}}}"));
+	ok(spool_claim(&sp, "out.json", time(NULL), &c) == CLAIM_REJECTED &&
+	   !has(sp.groups, "out", NULL), "a member reading outside the data "
+	   "root rejects the sweep");
+
+	/* a claim that stopped before its rename is undone at start-up */
+	free(tf_write(sp.incoming, "half.json",
+		      "{\"data\": {\"path\": \"data.csv\", \"targets\": "
+		      "[\"y\"]}, \"sweep\": {\"grid\": {\"train.lr\": "
+		      "[0.1, 0.2]}}}"));
+	ok(spool_claim(&sp, "half.json", time(NULL), &c) == CLAIM_QUEUED,
+	   "a sweep claimed");
+	spool_claimed_release(&c);
+	{
+		char *sub = xasprintf("%s/half/%s", sp.groups, JOB_SUBMITTED);
+		char *back = path_join(sp.incoming, "half.json");
+		char *st1 = spool_job_path(&sp, "half-1", JOB_STATE);
+
+		ok(rename(sub, back) == 0 && unlink(st1) == 0,
+		   "made as if the runner died before the rename");
+		free(sub);
+		free(back);
+		free(st1);
+	}
+	ok(spool_group_recover(&sp) == 0 && !has(sp.groups, "half", NULL) &&
+	   !has(sp.jobs, "half-1", NULL), "the unfinished claim is removed");
+	ok(has(sp.jobs, "half-2", NULL), "but not a member that has a "
+	   "state.json");
+	ok(has(sp.groups, "lr", NULL), "a finished claim is left alone");
 	spool_release(&sp);
 	tf_cleanup(dir);
 }
@@ -193,5 +331,6 @@ main(void)
 	test_names();
 	test_collisions();
 	test_claim();
+	test_sweep_claim();
 	return tap_done();
 }

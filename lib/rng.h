@@ -1,7 +1,8 @@
 /*
- * rng.h - the trainer's random numbers: xoshiro256** seeded by splitmix64.
+ * rng.h - random numbers: xoshiro256** seeded by splitmix64.
  *
- * Every random draw of a run (initial weights, shuffles, dropout masks)
+ * The trainer (initial weights, shuffles, dropout masks) and a sweep's
+ * random search draw from it. Every random draw of a run
  * comes from a struct rng whose whole state is the four words below, so a
  * checkpoint saves it and a resumed run draws the same numbers. Draws are
  * made by one thread in a fixed order, never inside parallel loops.

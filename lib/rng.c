@@ -1,7 +1,7 @@
 /*
  * rng.c - xoshiro256** (Blackman and Vigna), seeded with splitmix64.
  */
-#include "runner/train/rng.h"
+#include "lib/rng.h"
 
 #include <math.h>
 
