@@ -189,41 +189,65 @@ cmd_version(int argc, char **argv)
 }
 
 /*
- * validate FILE...: each file's problems on stderr, or "FILE: ok" on
- * stdout. 1 when any file had a problem.
+ * validate [--spool DIR] FILE...: each file's problems on stderr, or
+ * "FILE: ok" (a sweep: its table) on stdout. 1 when any file had a
+ * problem.
  */
 static int
 cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "spool", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct command *self = find_command("validate");
-	int c, status = 0;
+	const char *spool = "spool";
+	int c;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return print_help(self);
+		if (c == 's') {
+			spool = optarg;
+			continue;
+		}
 		return bad_option(self, c, argv, opts);
 	}
 	if (optind == argc)
 		return usage_error(self, "no config file given");
-	for (int i = optind; i < argc; i++) {
-		struct strbuf problems = STRBUF_INIT;
-		struct config cfg;
+	return jobcmd_validate(spool, argv + optind, argc - optind, 0);
+}
 
-		if (config_load(&cfg, argv[i], &problems) == 0) {
-			printf("%s: ok\n", argv[i]);
-			config_release(&cfg);
-		} else {
-			fflush(stdout);
-			fputs(sb_str(&problems), stderr);
-			status = 1;
-		}
-		sb_release(&problems);
+/* sweep [--spool DIR] [--dry-run] FILE...: submit sweeps, or list them. */
+static int
+cmd_sweep(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "spool", required_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *self = find_command("sweep");
+	const char *spool = "spool";
+	int c, dry = 0;
+
+	while ((c = getopt_long(argc, argv, ":hn", opts, NULL)) != -1) {
+		if (c == 'h')
+			return print_help(self);
+		if (c == 's')
+			spool = optarg;
+		else if (c == 'n')
+			dry = 1;
+		else
+			return bad_option(self, c, argv, opts);
 	}
-	return status;
+	if (optind == argc)
+		return usage_error(self, "no config file given");
+	if (dry)
+		return jobcmd_validate(spool, argv + optind, argc - optind, 1);
+	return jobcmd_submit(spool, argv + optind, argc - optind, 1);
 }
 
 static int
@@ -436,7 +460,7 @@ cmd_submit(int argc, char **argv)
 		return rc;
 	if (optind == argc)
 		return usage_error(self, "no config file given");
-	return jobcmd_submit(spool, argv + optind, argc - optind);
+	return jobcmd_submit(spool, argv + optind, argc - optind, 0);
 }
 
 static int
@@ -645,7 +669,7 @@ static const struct command commands[] = {
 	  "  --templates DIR, --log-error RE, --log-warning RE\n"
 	  "                    passed on to `spoolboard render`" },
 	{ "submit", cmd_submit,
-	  "Validate configs and copy them into the spool's incoming/.",
+	  "Validate configs (and sweeps) and copy them into incoming/.",
 	  "spoolboard submit [--spool DIR] FILE..." },
 	{ "ls", cmd_ls, "List the jobs of a spool.",
 	  "spoolboard ls [--spool DIR] [--json]" },
@@ -692,9 +716,16 @@ static const struct command commands[] = {
 	  "  --log-warning RE  the same for warnings (default "
 	  VIEW_WARNING_RE ";\n"
 	  "                    '' for none)" },
+	{ "sweep", cmd_sweep,
+	  "Submit sweeps (one config, many jobs), or list their jobs.",
+	  "spoolboard sweep [--spool DIR] [--dry-run] FILE...\n\n"
+	  "  --dry-run   validate every member and print them as a table;\n"
+	  "              submit nothing" },
 	{ "validate", cmd_validate,
 	  "Check job configs and report every problem in each.",
-	  "spoolboard validate FILE..." },
+	  "spoolboard validate [--spool DIR] FILE...\n\n"
+	  "  --spool DIR   presets are also looked for in DIR/presets\n"
+	  "                (default ./spool)" },
 	{ "version", cmd_version, "Print the version.", "spoolboard version" },
 };
 

@@ -4,6 +4,9 @@
 #include "runner/jobcmd.h"
 #include "lib/arc.h"
 #include "job/config.h"
+#include "job/preset.h"
+#include "job/state.h"
+#include "job/sweep.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "runner/spool.h"
@@ -84,8 +87,114 @@ submit_one(struct spool *sp, const char *base, const char *data, size_t len)
 	return name;
 }
 
+/* A config file read as submit reads it. */
+struct loaded {
+	char *data;		/* its bytes */
+	size_t len;
+	json_t *doc;		/* extends merged */
+	int extended;		/* it had an extends */
+	struct sweep sw;	/* sw.n > 0: a sweep */
+};
+
+static void
+loaded_release(struct loaded *l)
+{
+	free(l->data);
+	json_decref(l->doc);
+	if (l->sw.n)
+		sweep_release(&l->sw);
+	memset(l, 0, sizeof *l);
+}
+
+/*
+ * Read file, merge its presets (looked for beside it, then in
+ * SPOOL/presets when the spool has that folder) and validate it: every
+ * member when it is a sweep. 0, or 1 with the problems on stderr.
+ */
+static int
+load_file(const char *spool, const char *file, struct loaded *l)
+{
+	struct strbuf problems = STRBUF_INIT;
+	char *presets = path_join(spool, "presets");
+	struct preset_opts po = { NULL, NULL, 0 };
+	struct stat st;
+	char *stem = config_stem(file);
+	int n = 1;
+
+	memset(l, 0, sizeof *l);
+	if (stat(presets, &st) == 0 && S_ISDIR(st.st_mode)) {
+		po.presets = presets;
+		po.presets_shown = presets;
+	}
+	l->data = config_read(file, 0, &l->len, NULL, &problems);
+	if (l->data)
+		l->doc = config_doc(file, file, l->data, l->len, &po,
+				    &problems);
+	if (l->doc) {
+		char err[256];
+		json_t *raw = json_load_buf(file, l->data, l->len, err,
+					    sizeof err);
+
+		l->extended = json_object_get(raw, "extends") != NULL;
+		json_decref(raw);
+		if (sweep_present(l->doc)) {
+			n = sweep_expand(&l->sw, l->doc, file, stem,
+					 &problems);
+		} else {
+			struct config cfg;
+
+			n = config_from_json(&cfg, l->doc, file, stem,
+					     &problems);
+			if (n == 0)
+				config_release(&cfg);
+		}
+	}
+	if (n) {
+		fflush(stdout);
+		fputs(sb_str(&problems), stderr);
+		loaded_release(l);
+	}
+	sb_release(&problems);
+	free(presets);
+	free(stem);
+	return n ? 1 : 0;
+}
+
 int
-jobcmd_submit(const char *root, char *const *files, int n)
+jobcmd_validate(const char *spool, char *const *files, int n, int sweeps)
+{
+	int status = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct loaded l;
+		struct strbuf table = STRBUF_INIT;
+
+		if (load_file(spool, files[i], &l) != 0) {
+			status = 1;
+			continue;
+		}
+		if (l.sw.n) {
+			sweep_table(&l.sw, &table);
+			printf("%s: ok: a sweep of %zu jobs, ranked by %s "
+			       "(%s)\n%s", files[i], l.sw.n, l.sw.metric,
+			       l.sw.maximize ? "highest first" :
+			       "lowest first", sb_str(&table));
+		} else if (sweeps) {
+			error("%s: no sweep in it (a \"sweep\" member); it is "
+			      "one job: spoolboard submit %s", files[i],
+			      files[i]);
+			status = 1;
+		} else {
+			printf("%s: ok\n", files[i]);
+		}
+		sb_release(&table);
+		loaded_release(&l);
+	}
+	return status;
+}
+
+int
+jobcmd_submit(const char *root, char *const *files, int n, int sweeps)
 {
 	struct spool sp;
 	int status = 0;
@@ -93,25 +202,37 @@ jobcmd_submit(const char *root, char *const *files, int n)
 	if (spool_open(&sp, root, NULL, "/") < 0)
 		return 1;
 	for (int i = 0; i < n; i++) {
-		struct strbuf problems = STRBUF_INIT;
-		struct config cfg;
-		char *data, *copy, *base, *name = NULL;
+		char *copy, *base, *data, *name = NULL;
+		struct loaded l;
 		size_t len;
 
-		if (config_load(&cfg, files[i], &problems) != 0) {
-			fflush(stdout);
-			fputs(sb_str(&problems), stderr);
-			sb_release(&problems);
+		if (load_file(root, files[i], &l) != 0) {
 			status = 1;
 			continue;
 		}
-		config_release(&cfg);
-		data = file_read(files[i], &len, CONFIG_MAX_BYTES);
+		if (sweeps && !l.sw.n) {
+			error("%s: no sweep in it (a \"sweep\" member); it is "
+			      "one job: spoolboard submit %s", files[i],
+			      files[i]);
+			loaded_release(&l);
+			status = 1;
+			continue;
+		}
+		/* presets are merged here, where they were found: the
+		   runner gets one self-contained config */
+		if (l.extended) {
+			data = json_to_string(l.doc);
+			len = strlen(data);
+		} else {
+			data = l.data;
+			len = l.len;
+			l.data = NULL;
+		}
 		copy = xstrdup(files[i]);
 		base = basename(copy);
-		if (data && spool_name_counts(base)) {
+		if (spool_name_counts(base)) {
 			name = submit_one(&sp, base, data, len);
-		} else if (data) {
+		} else {
 			/* a name the runner would ignore: make one it takes */
 			char *b = xasprintf("%s.json", base[0] == '.' ||
 				base[0] == '~' ? "job" : base);
@@ -119,14 +240,17 @@ jobcmd_submit(const char *root, char *const *files, int n)
 			name = submit_one(&sp, b, data, len);
 			free(b);
 		}
-		if (name)
+		if (name && l.sw.n)
+			printf("%s/%s: a sweep of %zu jobs\n", sp.incoming,
+			       name, l.sw.n);
+		else if (name)
 			printf("%s/%s\n", sp.incoming, name);
 		else
 			status = 1;
 		free(name);
 		free(copy);
 		free(data);
-		sb_release(&problems);
+		loaded_release(&l);
 	}
 	spool_release(&sp);
 	return status;
@@ -441,6 +565,114 @@ control_one(struct spool *sp, const char *id, enum control_action a)
 	return rc;
 }
 
+/* Is id a group's (and no job's)? */
+static int
+is_group(const struct spool *sp, const char *id)
+{
+	char *job = path_join(sp->jobs, id), *group = path_join(sp->groups,
+								 id);
+	int yes = job_id_valid(id) && access(job, F_OK) < 0 &&
+		  errno == ENOENT && access(group, F_OK) == 0;
+
+	free(job);
+	free(group);
+	return yes;
+}
+
+/* How many members of the group in gdir still have a job folder? */
+static size_t
+members_left(const struct spool *sp, const char *gdir)
+{
+	char err[512];
+	json_t *g = job_group_read(gdir, err, sizeof err), *m;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(g, "members"), i, m) {
+		const char *id = json_str(m, "id", "");
+		char *dir;
+
+		if (!job_id_valid(id))
+			continue;
+		dir = path_join(sp->jobs, id);
+		n += access(dir, F_OK) == 0;
+		free(dir);
+	}
+	json_decref(g);
+	return n;
+}
+
+/*
+ * Request a for every member of the group gid to which it applies (a
+ * finished member is not cancelled, a running one neither retried nor
+ * removed); rm then removes the group itself once no member is left.
+ * 0 or -1.
+ */
+static int
+control_group(struct spool *sp, const char *gid, enum control_action a)
+{
+	char *gdir = path_join(sp->groups, gid);
+	size_t total = 0, acted = 0, skipped = 0, left = 0, i;
+	char err[512];
+	json_t *g, *m;
+	int rc = 0;
+
+	g = job_group_read(gdir, err, sizeof err);
+	if (!g) {
+		free(gdir);
+		return error("%s: %s", gid, err);
+	}
+	json_array_foreach(json_object_get(g, "members"), i, m) {
+		const char *id = json_str(m, "id", "");
+		char *dir;
+		json_t *st;
+
+		if (!job_id_valid(id))
+			continue;
+		total++;
+		dir = path_join(sp->jobs, id);
+		if (access(dir, F_OK) < 0) {
+			free(dir);
+			continue;
+		}
+		free(dir);
+		st = spool_state_read(sp, id);
+		if (st && refusal(a, job_status_of(st))) {
+			skipped++;
+			left++;
+		} else if (control_one(sp, id, a) < 0) {
+			rc = -1;
+			left++;
+		} else {
+			acted++;
+			left += a != CONTROL_RM;
+		}
+		json_decref(st);
+	}
+	json_decref(g);
+	printf("%s: %s for %zu of %zu members", gid,
+	       control_action_name(a), acted, total);
+	if (skipped)
+		printf(" (%zu %s)", skipped, a == CONTROL_CANCEL ?
+		       "had finished" : "had not finished");
+	printf("\n");
+	/* with a runner up, rm is only requested: the runner removes the
+	   members in a moment, then the group can go */
+	if (a == CONTROL_RM && left == 0 && rc == 0) {
+		for (int k = 0; k < 100 && members_left(sp, gdir); k++)
+			usleep(50000);
+		if (members_left(sp, gdir))
+			rc = error("%s: members are still there; the group "
+				   "stays (run rm %s again once they are "
+				   "gone)", gid, gid);
+		else if (file_remove_tree(gdir) == 0)
+			printf("%s: group removed\n", gid);
+		else
+			rc = -1;
+	}
+	free(gdir);
+	return rc;
+}
+
 int
 jobcmd_control(const char *root, char *const *ids, int n,
 	       enum control_action a)
@@ -450,9 +682,14 @@ jobcmd_control(const char *root, char *const *ids, int n,
 
 	if (open_existing(&sp, root) < 0)
 		return 1;
-	for (int i = 0; i < n; i++)
-		if (control_one(&sp, ids[i], a) < 0)
+	for (int i = 0; i < n; i++) {
+		int rc = is_group(&sp, ids[i]) ?
+			 control_group(&sp, ids[i], a) :
+			 control_one(&sp, ids[i], a);
+
+		if (rc < 0)
 			status = 1;
+	}
 	spool_release(&sp);
 	return status;
 }

@@ -13,11 +13,23 @@
 #include "runner/control.h"
 
 /*
- * Validate each config (the words of `spoolboard validate`) and copy the
- * valid ones atomically into SPOOL/incoming/ under a name not in use
- * there; print each new path.
+ * Validate each config as `spoolboard validate` does and copy the valid
+ * ones atomically into SPOOL/incoming/ under a name not in use there;
+ * print each new path. A config that extends presets is copied with them
+ * merged in (so the runner never looks for them). With sweeps set, each
+ * file must hold a sweep (`spoolboard sweep`).
  */
-int jobcmd_submit(const char *spool, char *const *files, int n);
+int jobcmd_submit(const char *spool, char *const *files, int n, int sweeps);
+
+/*
+ * Validate each config: its presets merged (looked for beside it, then in
+ * SPOOL/presets), every member checked when it is a sweep. Prints
+ * "FILE: ok", or for a sweep the table of its members; the problems on
+ * stderr. With sweeps set, a file without a sweep is an error
+ * (`spoolboard sweep --dry-run`).
+ */
+int jobcmd_validate(const char *spool, char *const *files, int n,
+		    int sweeps);
 
 /* Print a table of the jobs (oldest first), or with json a JSON array. */
 int jobcmd_ls(const char *spool, int json);
