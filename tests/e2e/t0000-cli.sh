@@ -17,8 +17,8 @@ test_expect_success '--help lists every command, exit 0' '
 # Every command, as --help lists them.
 cmds=$(spoolboard --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p')
 
-test_expect_success '--help lists the eleven commands' '
-	test $(echo $cmds | wc -w) -eq 11
+test_expect_success '--help lists the twelve commands' '
+	test $(echo $cmds | wc -w) -eq 12
 '
 
 for cmd in $cmds; do
@@ -77,6 +77,8 @@ train a.json b.json|spoolboard train: unexpected argument 'b.json'
 train . --out x|spoolboard train: option '--out' is for a config file; '.' is a job directory
 submit --spool s|spoolboard submit: no config file given
 validate|spoolboard validate: no config file given
+sweep --dry-run|spoolboard sweep: no config file given
+sweep --dry-run=1 x.json|spoolboard sweep: option '--dry-run' takes no value
 cancel|spoolboard cancel: no job ID given
 retry --fresh|spoolboard retry: no job ID given
 rm|spoolboard rm: no job ID given

@@ -76,12 +76,12 @@ test_expect_success 'several files: each one reported, exit 1 if any bad' '
 test_expect_success 'no file is a usage error (exit 2)' '
 	test_expect_code 2 spoolboard validate >out 2>err &&
 	test_cmp /dev/null out &&
-	grep "^usage: spoolboard validate FILE" err
+	grep "^usage: spoolboard validate \[--spool DIR\] FILE" err
 '
 
 test_expect_success '--help prints the usage on stdout, exit 0' '
 	spoolboard validate --help >out 2>err &&
-	grep "^usage: spoolboard validate FILE" out &&
+	grep "^usage: spoolboard validate \[--spool DIR\] FILE" out &&
 	test_cmp /dev/null err
 '
 
