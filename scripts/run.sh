@@ -15,7 +15,9 @@ if [ -z "$(ls -A "$spool/incoming")" ] && [ -z "$(ls -A "$spool/jobs")" ]; then
 		cp "$f" "$spool/incoming/.$(basename "$f").tmp"
 		mv "$spool/incoming/.$(basename "$f").tmp" "$spool/incoming/$(basename "$f")"
 	done
-	echo "copied the example configs into $spool/incoming/"
+	# a sweep extends an example: submit merges it before copying
+	"$bin" submit --spool "$spool" examples/sweeps/*.json >/dev/null
+	echo "copied the example configs and sweeps into $spool/incoming/"
 fi
 echo "starting the runner on $spool (Ctrl-C to stop): open $spool/www/index.html, or '$bin ls' in another terminal"
 exec "$bin" run --spool "$spool" --data-root examples
