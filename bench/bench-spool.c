@@ -12,12 +12,18 @@
  * BURST configs are renamed into incoming/ as fast as the shell of a loop
  * allows, timed until every one has its state.json; then each is checked
  * to be claimed exactly once (no ID-2, nothing rejected, incoming/ empty).
+ * Sweeps: a config with a 1,000-member grid is expanded and validated
+ * in-process (sweep_expand alone), then renamed into incoming/ and timed
+ * until its last member's state.json, beside the burst's rate of single
+ * configs.
  * Figures depend on the filesystem: every claim fsyncs three files and
  * their directory. Benchmarks print figures and never fail on them.
  */
 #include "runner/daemon.h"
+#include "job/sweep.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
+#include "lib/strbuf.h"
 #include "lib/timeutil.h"
 
 #include <dirent.h>
@@ -97,11 +103,14 @@ stage(const char *dir, const char *prefix, int n)
 	}
 }
 
+/* Rename stage/PREFIXNNNNN.json (PREFIX.json when i < 0) into incoming/. */
 static void
 drop(const char *dir, const char *prefix, int i)
 {
-	char *from = xasprintf("%s/stage/%s%05d.json", dir, prefix, i);
-	char *to = xasprintf("%s/spool/incoming/%s%05d.json", dir, prefix, i);
+	char *from = i < 0 ? xasprintf("%s/stage/%s.json", dir, prefix) :
+		     xasprintf("%s/stage/%s%05d.json", dir, prefix, i);
+	char *to = i < 0 ? xasprintf("%s/spool/incoming/%s.json", dir, prefix) :
+		   xasprintf("%s/spool/incoming/%s%05d.json", dir, prefix, i);
 
 	if (rename(from, to) < 0) {
 		perror(to);
@@ -109,6 +118,60 @@ drop(const char *dir, const char *prefix, int i)
 	}
 	free(from);
 	free(to);
+}
+
+#define SWEEP_MEMBERS 1000
+
+/* Expand, then claim, a sweep of SWEEP_MEMBERS; rate: single claims/s. */
+static void
+bench_sweep(const char *dir, const char *spool, double rate)
+{
+	struct strbuf text = STRBUF_INIT, p = STRBUF_INIT;
+	char err[256], *path, *last;
+	struct sweep sw;
+	json_t *doc;
+	double t0, t;
+	FILE *fp;
+
+	sb_addf(&text, "{\"data\": {\"path\": \"d.csv\", \"targets\": "
+		"[\"y\"]}, \"model\": {\"type\": \"linear\"}, \"sweep\": "
+		"{\"grid\": {\"train.seed\": [");
+	for (int i = 0; i < SWEEP_MEMBERS; i++)
+		sb_addf(&text, "%s%d", i ? ", " : "", i + 1);
+	sb_addf(&text, "]}}}\n");
+	doc = json_load_buf("sweep.json", text.buf, text.len, err, sizeof err);
+	t0 = time_mono();
+	if (!doc || sweep_expand(&sw, doc, "sweep.json", "sweep", &p) != 0) {
+		fprintf(stderr, "bench-spool: the sweep is invalid: %s%s\n",
+			err, sb_str(&p));
+		exit(1);
+	}
+	t = time_mono() - t0;
+	printf("sweep expansion, %d members validated in-process: %.1f ms, "
+	       "%.0f members per second\n", SWEEP_MEMBERS, t * 1e3,
+	       SWEEP_MEMBERS / t);
+	sweep_release(&sw);
+	json_decref(doc);
+
+	path = xasprintf("%s/stage/sweep.json", dir);
+	fp = fopen(path, "w");
+	if (!fp || fwrite(text.buf, 1, text.len, fp) != text.len ||
+	    fclose(fp) != 0) {
+		perror(path);
+		exit(1);
+	}
+	last = xasprintf("%s/jobs/sweep-%d/state.json", spool, SWEEP_MEMBERS);
+	t0 = time_mono();
+	drop(dir, "sweep", -1);
+	t = wait_for(last, 120, 200000);
+	printf("sweep claim, %d members, rename into incoming/ to the last "
+	       "member queued: %.2f s, %.0f members per second (single "
+	       "configs in a burst: %.0f per second, %.1fx)\n", SWEEP_MEMBERS,
+	       t, SWEEP_MEMBERS / t, rate, SWEEP_MEMBERS / t / rate);
+	free(path);
+	free(last);
+	sb_release(&text);
+	sb_release(&p);
 }
 
 int
@@ -208,6 +271,8 @@ main(int argc, char **argv)
 	       "in incoming/\n", burst, secs, burst / secs, claimed,
 	       burst + drops + 1, twice, count_entries(p));
 	free(p);
+
+	bench_sweep(dir, spool, burst / secs);
 
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
