@@ -40,6 +40,7 @@
 
 #define NAME_MAX_CHARS 200
 #define TAG_MAX_CHARS 64
+#define TAGS_MAX 64
 
 /* Serialization of the canonical form the hash is taken over. */
 #define CANON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(9))
@@ -129,6 +130,11 @@ read_tags(struct obj *top, struct config *t)
 	field_put(top->out, "tags", out);
 	if (v && !json_is_array(v)) {
 		field_bad(top->c, path, v, "must be a list of strings");
+		return;
+	}
+	if (len > TAGS_MAX) {
+		field_problem(top->c, path, "must be at most %d tags, got %zu",
+			      TAGS_MAX, len);
 		return;
 	}
 	t->tags = xcalloc(len ? len : 1, sizeof *t->tags);
@@ -291,6 +297,25 @@ hash_json(const json_t *v)
 	return xasprintf("%016" PRIx64, h);
 }
 
+/*
+ * The completed config is written as config.json and read back from it
+ * (on resume, by the trainer), so it must fit the same cap as any
+ * config: a few long lists (column names) could make it larger.
+ */
+static void
+check_size(struct check *c, const json_t *completed)
+{
+	char *s = json_to_string(completed);
+	size_t n = strlen(s);
+
+	if (n > CONFIG_MAX_BYTES)
+		field_problem(c, NULL, "the completed config would be %zu "
+			      "bytes, more than the %d a config may have; "
+			      "use fewer or shorter names (columns, tags)", n,
+			      CONFIG_MAX_BYTES);
+	free(s);
+}
+
 int
 config_from_json(struct config *cfg, const json_t *root, const char *path,
 		 const char *default_name, struct strbuf *problems)
@@ -332,6 +357,7 @@ config_from_json(struct config *cfg, const json_t *root, const char *path,
 	schema_read_limits(&top, &t);
 	check_across(&c, root, &t, data_ok, split_ok);
 	t.json = top.out;
+	check_size(&c, t.json);
 	if (c.n) {
 		config_release(&t);
 		return c.n;

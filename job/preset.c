@@ -39,6 +39,7 @@ struct chain {
 	int n;
 	const struct preset_opts *o;
 	const char *file;	/* the config's name, first on every line */
+	size_t bytes;		/* read from presets so far */
 	struct strbuf *problems;
 };
 
@@ -153,6 +154,8 @@ read_preset(struct chain *ch, int fd, const char *shown, struct stat *st)
 		return NULL;
 	}
 	buf = file_read_fd(fd, shown, &len, CONFIG_MAX_BYTES);
+	if (buf)
+		ch->bytes += len;
 	if (!buf) {
 		problem(ch, xasprintf("cannot read '%s': %s", shown,
 				      error_last()));
@@ -174,98 +177,127 @@ read_preset(struct chain *ch, int fd, const char *shown, struct stat *st)
 }
 
 /*
+ * Push the preset v read from the candidate (root, rel, shown; st its
+ * status) onto the chain, unless it closes a cycle or the chain is full
+ * (reported). 1 pushed (rel and shown are the node's now), 0 not.
+ */
+static int
+push_node(struct chain *ch, const char *root, const char *root_shown,
+	  char **rel, char **shown, const struct stat *st)
+{
+	struct node *nd = &ch->nodes[ch->n];
+	const char *why = NULL;
+	char *c;
+
+	for (int k = 0; k < ch->n && !why; k++)
+		if (ch->nodes[k].dev == st->st_dev &&
+		    ch->nodes[k].ino == st->st_ino)
+			why = "a cycle";
+	if (!why && ch->n == PRESET_DEPTH + 1)
+		why = "more than " PRESET_DEPTH_TEXT " presets deep";
+	if (!why && ch->bytes > CONFIG_MAX_BYTES)
+		why = "its presets hold more than 1 MiB in all";
+	if (why) {
+		c = chain_text(ch, *shown);
+		sb_addf(ch->problems, "%s: extends: %s: %s\n", ch->file, why, c);
+		free(c);
+		return 0;
+	}
+	nd->root = root;
+	nd->root_shown = root_shown;
+	nd->rel = *rel;
+	nd->shown = *shown;
+	nd->dev = st->st_dev;
+	nd->ino = st->st_ino;
+	*rel = NULL;
+	*shown = NULL;
+	ch->n++;
+	return 1;
+}
+
+/* Where the preset name, named by the chain's last file, may be. */
+struct candidate {
+	const char *root, *root_shown;
+	char *rel;
+};
+
+static int
+candidates(const struct chain *ch, const char *name, struct candidate *cand)
+{
+	const struct preset_opts *o = ch->o;
+	const struct node *from = &ch->nodes[ch->n - 1];
+	int n = 0;
+
+	/*
+	 * Beside the file that names it; but the runner never looks beside
+	 * a config in incoming/, where anyone may drop a file of that name
+	 * for someone else's config to extend.
+	 */
+	if (!(o && o->confined && ch->n == 1)) {
+		char *d = dir_of(from->rel);
+
+		cand[n].root = from->root;
+		cand[n].root_shown = from->root_shown;
+		cand[n++].rel = name[0] == '/' ? xstrdup(name) :
+				xasprintf("%s%s", d, name);
+		free(d);
+	}
+	if (o && o->presets && name[0] != '/') {
+		cand[n].root = o->presets;
+		cand[n].root_shown = o->presets_shown;
+		cand[n++].rel = xstrdup(name);
+		if (strncmp(name, "presets/", 8) == 0 && name[8]) {
+			cand[n].root = o->presets;
+			cand[n].root_shown = o->presets_shown;
+			cand[n++].rel = xstrdup(name + 8);
+		}
+	}
+	return n;
+}
+
+/*
  * Find and read the preset name, named by the chain's last file. On
  * success the new node is pushed and the document returned (a new
- * reference); NULL with the problem reported.
+ * reference); NULL with the problem reported. A candidate that is the
+ * naming file itself is passed over (a config named like the preset it
+ * extends means the preset).
  */
 static json_t *
 find_preset(struct chain *ch, const char *name)
 {
 	const struct preset_opts *o = ch->o;
 	const struct node *from = &ch->nodes[ch->n - 1];
-	int confined = o && o->confined;
-	struct { const char *root, *root_shown; char *rel; } cand[3];
-	int ncand = 0, found = -1, fd = -1;
 	struct strbuf looked = STRBUF_INIT;
+	struct candidate cand[3];
+	int ncand, found = 0, self = 0;
 	json_t *v = NULL;
-	struct stat st;
 
-	if (confined && !path_is_below(name)) {
-		problem(ch, xasprintf("'%s' must be a relative path below the config's "
-			"folder or %s/, without '..'", name,
-			o->presets_shown ? o->presets_shown : "presets"));
+	if (o && o->confined && !path_is_below(name)) {
+		problem(ch, xasprintf("'%s' must be a relative path below %s/, "
+				      "without '..'", name, o->presets_shown ?
+				      o->presets_shown : "presets"));
 		return NULL;
 	}
-	cand[ncand].root = from->root;
-	cand[ncand].root_shown = from->root_shown;
-	{
-		char *d = dir_of(from->rel);
-
-		cand[ncand++].rel = name[0] == '/' ? xstrdup(name) :
-				    xasprintf("%s%s", d, name);
-		free(d);
-	}
-	if (o && o->presets && name[0] != '/') {
-		cand[ncand].root = o->presets;
-		cand[ncand].root_shown = o->presets_shown;
-		cand[ncand++].rel = xstrdup(name);
-		if (strncmp(name, "presets/", 8) == 0 && name[8]) {
-			cand[ncand].root = o->presets;
-			cand[ncand].root_shown = o->presets_shown;
-			cand[ncand++].rel = xstrdup(name + 8);
-		}
-	}
-	for (int i = 0; i < ncand && found < 0; i++) {
+	ncand = candidates(ch, name, cand);
+	for (int i = 0; i < ncand && !found; i++) {
 		char *shown = cand[i].root && cand[i].rel[0] != '/' &&
 			      cand[i].root_shown[0] ?
 			      xasprintf("%s/%s", cand[i].root_shown,
 					cand[i].rel) : xstrdup(cand[i].rel);
+		int fd = open_candidate(ch, cand[i].root, cand[i].rel);
+		struct stat st;
 
-		fd = open_candidate(ch, cand[i].root, cand[i].rel);
-		if (fd >= 0) {
-			found = i;
+		if (fd >= 0 && fstat(fd, &st) == 0 &&
+		    st.st_dev == from->dev && st.st_ino == from->ino) {
+			self = 1;
+		} else if (fd >= 0) {
+			found = 1;
 			v = read_preset(ch, fd, shown, &st);
-			close(fd);
-			if (v) {
-				struct node *nd = &ch->nodes[ch->n];
-
-				for (int k = 0; k < ch->n; k++) {
-					if (ch->nodes[k].dev != st.st_dev ||
-					    ch->nodes[k].ino != st.st_ino)
-						continue;
-					{
-						char *c = chain_text(ch, shown);
-
-						sb_addf(ch->problems, "%s: "
-							"extends: a cycle: %s\n",
-							ch->file, c);
-						free(c);
-					}
-					json_decref(v);
-					v = NULL;
-					break;
-				}
-				if (v && ch->n == PRESET_DEPTH + 1) {
-					char *c = chain_text(ch, shown);
-
-					sb_addf(ch->problems, "%s: extends: "
-						"more than %d presets deep: %s\n",
-						ch->file, PRESET_DEPTH, c);
-					free(c);
-					json_decref(v);
-					v = NULL;
-				}
-				if (v) {
-					nd->root = cand[i].root;
-					nd->root_shown = cand[i].root_shown;
-					nd->rel = cand[i].rel;
-					cand[i].rel = NULL;
-					nd->shown = shown;
-					shown = NULL;
-					nd->dev = st.st_dev;
-					nd->ino = st.st_ino;
-					ch->n++;
-				}
+			if (v && !push_node(ch, cand[i].root,
+					    cand[i].root_shown, &cand[i].rel,
+					    &shown, &st)) {
+				json_decref(v);
+				v = NULL;
 			}
 		} else if (errno == ENOENT) {
 			char *q = xasprintf("'%s'", shown);
@@ -274,23 +306,33 @@ find_preset(struct chain *ch, const char *name)
 				sb_addf(&looked, "%s%s", looked.len ? ", " :
 					"", q);
 			free(q);
-		} else if (confined && (errno == ELOOP || errno == ENOTDIR ||
-					errno == EXDEV)) {
-			found = i;
-			problem(ch, xasprintf("'%s': a symbolic link, '..' or a file "
-				"where a folder should be is on the way; a "
-				"preset in the spool must be a plain file in "
-				"plain folders", shown));
+		} else if (o && o->confined && (errno == ELOOP ||
+			   errno == ENOTDIR || errno == EXDEV)) {
+			found = 1;
+			problem(ch, xasprintf("'%s': a symbolic link, '..' or "
+					      "a file where a folder should "
+					      "be is on the way; a preset in "
+					      "the spool must be a plain file "
+					      "in plain folders", shown));
 		} else {
-			found = i;
+			found = 1;
 			problem(ch, xasprintf("cannot open '%s': %s", shown,
 					      strerror(errno)));
 		}
+		if (fd >= 0)
+			close(fd);
 		free(shown);
 	}
-	if (found < 0)
-		problem(ch, xasprintf("cannot find the preset '%s' (looked for %s)",
-			name, sb_str(&looked)));
+	if (!found && self) {
+		char *c = chain_text(ch, from->shown);
+
+		sb_addf(ch->problems, "%s: extends: a cycle: %s\n", ch->file,
+			c);
+		free(c);
+	} else if (!found) {
+		problem(ch, xasprintf("cannot find the preset '%s' (looked "
+				      "for %s)", name, sb_str(&looked)));
+	}
 	for (int i = 0; i < ncand; i++)
 		free(cand[i].rel);
 	sb_release(&looked);

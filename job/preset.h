@@ -13,10 +13,12 @@
  * A preset is looked for relative to the folder of the file that names
  * it, then in the spool's presets/ folder (where a name starting with
  * "presets/" means the same file without that prefix). The runner reads
- * presets confined: only below incoming/ or SPOOL/presets, no symbolic
- * link anywhere on the way, no "..", regular files only, no FIFO waited
- * on, at most CONFIG_MAX_BYTES each. A user's own command (validate,
- * submit, train) reads their files as any program would.
+ * presets confined: only below SPOOL/presets (never beside a config in
+ * incoming/, where anyone may drop a file for another's config to
+ * extend), no symbolic link anywhere on the way, no "..", regular files
+ * only, no FIFO waited on, at most CONFIG_MAX_BYTES in all. A user's own
+ * command (validate, submit, train) reads their files as any program
+ * would.
  */
 #ifndef SPOOLBOARD_PRESET_H
 #define SPOOLBOARD_PRESET_H
@@ -25,6 +27,7 @@
 #include "lib/strbuf.h"
 
 #define PRESET_DEPTH 16		/* presets on one chain, at most */
+#define PRESET_DEPTH_TEXT "16"
 
 /* Where presets are looked for, and how. */
 struct preset_opts {

@@ -171,6 +171,7 @@ job_state_new(const char *id, const struct config *cfg,
 	json_object_set_new(st, "id", json_string(id));
 	json_object_set_new(st, "name", json_string(cfg->name));
 	json_object_set_new(st, "tags", tags);
+	json_object_set_new(st, "group", json_null());
 	json_object_set_new(st, "status", json_string(
 		status_names[JOB_QUEUED]));
 	json_object_set_new(st, "stage", json_null());
@@ -214,6 +215,7 @@ job_state_carry(json_t *st, const json_t *old)
 	const json_t *created = json_object_get(old, "created");
 	const json_t *attempt = json_object_get(old, "attempt");
 	const json_t *retry_at = json_object_get(old, "retry_at");
+	const json_t *group = json_object_get(old, "group");
 	struct job_order o;
 
 	if (json_is_string(created) || json_object_get(old, "order")) {
@@ -228,6 +230,8 @@ job_state_carry(json_t *st, const json_t *old)
 		json_object_set(st, "attempt", (json_t *)attempt);
 	if (json_is_string(retry_at))
 		json_object_set(st, "retry_at", (json_t *)retry_at);
+	if (json_is_string(group) && job_id_valid(json_string_value(group)))
+		json_object_set(st, "group", (json_t *)group);
 }
 
 json_t *

@@ -144,7 +144,7 @@ json_t *job_state_new(const char *id, const struct config *cfg,
 /*
  * Carry what outlives a run from the state old (may be NULL) into st, a
  * state just built by job_state_new: created and the queue order, the
- * attempt, retry_at.
+ * attempt, retry_at, the group.
  */
 void job_state_carry(json_t *st, const json_t *old);
 

@@ -27,6 +27,10 @@
 #define SWEEP_AXES 32		/* axes of one sweep, at most */
 #define NAME_MAX_CHARS 200	/* as config.c's */
 #define VALUE_SHOWN 24		/* characters of a value in the table */
+#define MEMBER_TEXT_SHOWN 80	/* characters of a member's values in messages */
+#define SWEEP_BAD_SHOWN 20	/* invalid members checked before stopping */
+#define SWEEP_BYTES (16 * 1024 * 1024)	/* all members' configs, compact */
+#define SWEEP_VALUES_BYTES (4 * 1024 * 1024)	/* all values, compact */
 
 enum axis_kind { AX_GRID, AX_CHOICE, AX_UNIFORM, AX_LOG_UNIFORM,
 		 AX_INT_UNIFORM };
@@ -271,6 +275,25 @@ read_random(struct check *c, const json_t *random, const json_t *doc,
 	}
 }
 
+/* An axis inside another (train and train.lr) would set one twice. */
+static void
+check_overlap(struct check *c, const struct spec *s)
+{
+	for (size_t i = 0; i < s->naxes; i++)
+		for (size_t k = 0; k < s->naxes; k++) {
+			size_t n = strlen(s->axes[i].path);
+
+			if (i != k && strncmp(s->axes[k].path,
+					      s->axes[i].path, n) == 0 &&
+			    s->axes[k].path[n] == '.')
+				field_problem(c, "sweep", "the axes '%s' and "
+					      "'%s' overlap (one is inside "
+					      "the other); vary one of them",
+					      s->axes[i].path,
+					      s->axes[k].path);
+		}
+}
+
 static const char *const sweep_fields[] = { "grid", "random", "n", "seed",
 	"metric", "goal", NULL };
 
@@ -367,6 +390,7 @@ read_spec(struct check *c, const json_t *doc, struct spec *s)
 	if (s->naxes > SWEEP_AXES)
 		field_problem(c, "sweep", "has %zu axes, more than the %d a "
 			      "sweep may vary", s->naxes, SWEEP_AXES);
+	check_overlap(c, s);
 	if (c->n != before)
 		return 0;
 	for (size_t i = 0; i < s->ngrid && total <= SWEEP_MAX; i++)
@@ -592,6 +616,83 @@ check_member(const json_t *doc, const char *file, const char *default_name,
 	return bad;
 }
 
+/* The bytes of v as compact JSON. */
+static size_t
+json_bytes(const json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	size_t n;
+
+	if (!s)
+		die_oom();
+	n = strlen(s);
+	free(s);
+	return n;
+}
+
+/*
+ * Would the members fit what a sweep may take: SWEEP_BYTES of configs in
+ * all (each member is held, validated and written), SWEEP_VALUES_BYTES of
+ * values (group.json lists them)? 1, or 0 reported.
+ */
+static int
+within_budget(struct check *c, const json_t *body, const json_t *params,
+	      const struct spec *s)
+{
+	double each = (double)json_bytes(body), all = 0, values = 0;
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(params, i, p) {
+		double b = (double)json_bytes(p);
+
+		all += each + b;
+		values += b;
+	}
+	for (size_t k = 0; k < s->naxes; k++)
+		if (s->axes[k].values)
+			values += (double)json_bytes(s->axes[k].values);
+	if (all > SWEEP_BYTES) {
+		field_problem(c, "sweep", "its %zu members would take %.1f MiB "
+			      "as configs, more than the %d MiB a sweep may; "
+			      "use fewer members or a smaller config",
+			      json_array_size(params), all / 1048576,
+			      SWEEP_BYTES / 1048576);
+		return 0;
+	}
+	if (values > SWEEP_VALUES_BYTES) {
+		field_problem(c, "sweep", "the values of its axes take %.1f MiB, "
+			      "more than the %d MiB a sweep may; use fewer "
+			      "or shorter values", values / 1048576,
+			      SWEEP_VALUES_BYTES / 1048576);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The config's name, which members add their values to: checked as a
+ * config's name is (a member's own name would hide a bad one). 1 with
+ * *base a new string, or 0 reported.
+ */
+static int
+read_base_name(struct check *c, const json_t *doc, const char *default_name,
+	       char **base)
+{
+	const json_t *v = json_object_get(doc, "name");
+	const char *s = json_string_value(v);
+	size_t n = s ? field_utf8_chars(s) : 0;
+
+	if (v && (!s || n < 1 || n > NAME_MAX_CHARS || field_has_control(s))) {
+		field_bad(c, "name", v, "must be a string of 1 to %d "
+			  "characters without control characters",
+			  NAME_MAX_CHARS);
+		return 0;
+	}
+	*base = xstrdup(s ? s : default_name);
+	return 1;
+}
+
 int
 sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 	     const char *default_name, struct strbuf *problems)
@@ -601,7 +702,7 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 	size_t cap = json_object_size(json_object_get(sv, "grid")) +
 		     json_object_size(json_object_get(sv, "random")) + 1;
 	struct spec s = { .axes = xcalloc(cap, sizeof(struct axis)) };
-	const char *base;
+	char *base;
 	struct sweep t;
 	json_t *seen, *body;
 	size_t n, per, bad = 0;
@@ -615,17 +716,25 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 	}
 	per = s.n > 0 ? (size_t)s.n : 1;
 	rng_seed(&rng, (uint64_t)(s.seed > 0 ? s.seed : 0));
-	base = json_string_value(json_object_get(doc, "name"));
-	if (!base)
-		base = default_name;
-	t.n = n;
-	t.cfgs = xcalloc(n, sizeof *t.cfgs);
+	if (!read_base_name(&c, doc, default_name, &base)) {
+		free(s.axes);
+		return c.n;
+	}
 	t.params = field_jnew(json_array());
 	body = field_jnew(json_deep_copy(doc));
 	json_object_del(body, "sweep");
+	for (size_t i = 0; i < n; i++)
+		field_append(t.params, member_params(&s, i, per, &rng));
+	if (!within_budget(&c, body, t.params, &s)) {
+		json_decref(body);
+		json_decref(t.params);
+		free(s.axes);
+		return c.n;
+	}
+	t.cfgs = xcalloc(n, sizeof *t.cfgs);
 	seen = field_jnew(json_object());
-	for (size_t i = 0; i < n; i++) {
-		json_t *p = member_params(&s, i, per, &rng);
+	for (size_t i = 0; i < n && bad < SWEEP_BAD_SHOWN; i++) {
+		json_t *p = json_array_get(t.params, i);
 		json_t *m = field_jnew(json_deep_copy(body));
 		char *text;
 		const char *key;
@@ -638,9 +747,9 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 		}
 		if (!has_name)
 			field_put(m, "name", field_jnew(member_name(base, p)));
-		field_append(t.params, p);
 		t.n = i + 1;
 		text = sweep_member_text(&t, i);
+		text[field_utf8_prefix(text, MEMBER_TEXT_SHOWN)] = '\0';
 		if (check_member(m, file, default_name, i, n, text, seen,
 				 problems, &t.cfgs[i]) != 0)
 			bad++;
@@ -649,12 +758,18 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 	}
 	json_decref(seen);
 	json_decref(body);
-	if (bad > 1)
+	if (bad == SWEEP_BAD_SHOWN && t.n < n)
+		field_problem(&c, "sweep", "%zu of the first %zu members are "
+			      "invalid, of %zu; the rest were not checked "
+			      "(each problem is listed once, with the first "
+			      "member that has it)", bad, t.n, n);
+	else if (bad > 1)
 		field_problem(&c, "sweep", "%zu of %zu members are invalid "
 			      "(each problem is listed once, with the first "
 			      "member that has it)", bad, n);
 	else if (bad)
 		c.n++;
+	t.n = n;
 	if (bad) {
 		for (size_t i = 0; i < n; i++)
 			if (t.cfgs[i].json)
@@ -662,10 +777,12 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 		free(t.cfgs);
 		json_decref(t.params);
 		free(s.axes);
+		free(base);
 		return c.n;
 	}
 	t.axes = axes_json(&s);
 	t.name = xstrdup(base);
+	free(base);
 	t.metric = xstrdup(s.metric);
 	t.maximize = s.maximize;
 	t.seed = s.seed;

@@ -370,10 +370,13 @@ claim(struct daemon *d, const char *name, int rescan)
 	free(path);
 	for (size_t i = 0; i < c.n; i++)
 		queue_push(&d->q, c.ids[i], &c.orders[i], 0);
-	if (rc == CLAIM_QUEUED && c.group)
+	if (rc == CLAIM_QUEUED && c.group && c.n > 1)
 		info("%s: a sweep of %zu jobs queued (%s to %s, from "
-		     "incoming/%s)", c.group, c.n, c.n ? c.ids[0] : "-",
-		     c.n ? c.ids[c.n - 1] : "-", name);
+		     "incoming/%s)", c.group, c.n, c.ids[0], c.ids[c.n - 1],
+		     name);
+	else if (rc == CLAIM_QUEUED && c.group)
+		info("%s: a sweep of %zu job queued (%s, from incoming/%s)",
+		     c.group, c.n, c.n ? c.ids[0] : "-", name);
 	else if (rc == CLAIM_QUEUED)
 		info("%s: queued (from incoming/%s)", c.ids[0], name);
 	else if (rc == CLAIM_REJECTED)

@@ -175,8 +175,9 @@ jobcmd_validate(const char *spool, char *const *files, int n, int sweeps)
 		}
 		if (l.sw.n) {
 			sweep_table(&l.sw, &table);
-			printf("%s: ok: a sweep of %zu jobs, ranked by %s "
-			       "(%s)\n%s", files[i], l.sw.n, l.sw.metric,
+			printf("%s: ok: a sweep of %zu job%s, ranked by %s "
+			       "(%s)\n%s", files[i], l.sw.n,
+			       l.sw.n == 1 ? "" : "s", l.sw.metric,
 			       l.sw.maximize ? "highest first" :
 			       "lowest first", sb_str(&table));
 		} else if (sweeps) {
@@ -241,8 +242,8 @@ jobcmd_submit(const char *root, char *const *files, int n, int sweeps)
 			free(b);
 		}
 		if (name && l.sw.n)
-			printf("%s/%s: a sweep of %zu jobs\n", sp.incoming,
-			       name, l.sw.n);
+			printf("%s/%s: a sweep of %zu job%s\n", sp.incoming,
+			       name, l.sw.n, l.sw.n == 1 ? "" : "s");
 		else if (name)
 			printf("%s/%s\n", sp.incoming, name);
 		else
@@ -579,23 +580,40 @@ is_group(const struct spool *sp, const char *id)
 	return yes;
 }
 
-/* How many members of the group in gdir still have a job folder? */
+/*
+ * The state of job id when it is a member of the group gid (its
+ * state.json says so: a group.json alone could list anyone's job), a
+ * new reference; else NULL, quietly.
+ */
+static json_t *
+member_state(const struct spool *sp, const char *id, const char *gid)
+{
+	char *dir = path_join(sp->jobs, id);
+	char err[512];
+	json_t *st = job_id_valid(id) ? job_state_read(dir, err, sizeof err) :
+		     NULL;
+
+	free(dir);
+	if (st && strcmp(json_str(st, "group", ""), gid) != 0) {
+		json_decref(st);
+		st = NULL;
+	}
+	return st;
+}
+
+/* How many members of the group gid (in gdir) are still there? */
 static size_t
-members_left(const struct spool *sp, const char *gdir)
+members_left(const struct spool *sp, const char *gid, const char *gdir)
 {
 	char err[512];
 	json_t *g = job_group_read(gdir, err, sizeof err), *m;
 	size_t i, n = 0;
 
 	json_array_foreach(json_object_get(g, "members"), i, m) {
-		const char *id = json_str(m, "id", "");
-		char *dir;
+		json_t *st = member_state(sp, json_str(m, "id", ""), gid);
 
-		if (!job_id_valid(id))
-			continue;
-		dir = path_join(sp->jobs, id);
-		n += access(dir, F_OK) == 0;
-		free(dir);
+		n += st != NULL;
+		json_decref(st);
 	}
 	json_decref(g);
 	return n;
@@ -623,20 +641,13 @@ control_group(struct spool *sp, const char *gid, enum control_action a)
 	}
 	json_array_foreach(json_object_get(g, "members"), i, m) {
 		const char *id = json_str(m, "id", "");
-		char *dir;
 		json_t *st;
 
-		if (!job_id_valid(id))
-			continue;
 		total++;
-		dir = path_join(sp->jobs, id);
-		if (access(dir, F_OK) < 0) {
-			free(dir);
-			continue;
-		}
-		free(dir);
-		st = spool_state_read(sp, id);
-		if (st && refusal(a, job_status_of(st))) {
+		st = member_state(sp, id, gid);
+		if (!st) {
+			/* removed, or no member of this group */
+		} else if (refusal(a, job_status_of(st))) {
 			skipped++;
 			left++;
 		} else if (control_one(sp, id, a) < 0) {
@@ -658,9 +669,9 @@ control_group(struct spool *sp, const char *gid, enum control_action a)
 	/* with a runner up, rm is only requested: the runner removes the
 	   members in a moment, then the group can go */
 	if (a == CONTROL_RM && left == 0 && rc == 0) {
-		for (int k = 0; k < 100 && members_left(sp, gdir); k++)
+		for (int k = 0; k < 100 && members_left(sp, gid, gdir); k++)
 			usleep(50000);
-		if (members_left(sp, gdir))
+		if (members_left(sp, gid, gdir))
 			rc = error("%s: members are still there; the group "
 				   "stays (run rm %s again once they are "
 				   "gone)", gid, gid);

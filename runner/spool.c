@@ -306,7 +306,8 @@ claimed_is_read(const char *to, const struct stat *st, const char *buf,
 }
 
 static int write_claim(struct spool *sp, const char *id,
-		       const struct config *cfg, struct job_order *order);
+		       const struct config *cfg, const char *group,
+		       struct job_order *order);
 
 /*
  * A claim that could not be written (a full disk, say): put the config
@@ -334,6 +335,18 @@ unclaim(struct spool *sp, const char *id, const char *to, const char *path)
 	free(dir);
 }
 
+/* Does the config in buf name presets (so that its claim merges them)? */
+static int
+had_extends(const char *path, const char *buf, size_t len)
+{
+	char err[256];
+	json_t *raw = json_load_buf(path, buf, len, err, sizeof err);
+	int yes = json_object_get(raw, "extends") != NULL;
+
+	json_decref(raw);
+	return yes;
+}
+
 void
 spool_claimed_release(struct spool_claimed *c)
 {
@@ -355,12 +368,15 @@ claimed_init(struct spool_claimed *c, size_t n)
 
 /*
  * Claim incoming/NAME (path; buf and st what was read and validated as
- * cfg) as one job. A CLAIM_ code; *out filled on CLAIM_QUEUED.
+ * cfg) as one job; merged, when not NULL, is the config with its presets
+ * merged, which replaces what was read in submitted.json. A CLAIM_ code;
+ * *out filled on CLAIM_QUEUED.
  */
 static int
 claim_one(struct spool *sp, const char *name, const char *path,
 	  const char *buf, size_t len, const struct stat *st,
-	  const struct config *cfg, struct spool_claimed *out)
+	  const struct config *cfg, const json_t *merged,
+	  struct spool_claimed *out)
 {
 	char base[JOB_ID_MAX + 1];
 	char *id, *dir, *to;
@@ -381,8 +397,10 @@ claim_one(struct spool *sp, const char *name, const char *path,
 	}
 	claimed_init(out, 1);
 	out->orders[0].created_us = time_now_us();
+	/* presets merged in: the job never needs them again */
 	if (claimed_is_read(to, st, buf, len) < 0 ||
-	    write_claim(sp, id, cfg, &out->orders[0]) < 0) {
+	    (merged && json_update(to, merged) < 0) ||
+	    write_claim(sp, id, cfg, NULL, &out->orders[0]) < 0) {
 		rc = CLAIM_ERROR;
 		unclaim(sp, id, to, path);
 		free(id);
@@ -409,6 +427,8 @@ unreserve(struct spool *sp, const char *gid, char **ids, size_t n)
 		dir = path_join(sp->jobs, ids[i]);
 		file_remove_tree(dir);
 		free(dir);
+		free(ids[i]);
+		ids[i] = NULL;
 	}
 	if (gid) {
 		char *dir = path_join(sp->groups, gid);
@@ -416,6 +436,77 @@ unreserve(struct spool *sp, const char *gid, char **ids, size_t n)
 		file_remove_tree(dir);
 		free(dir);
 	}
+}
+
+/* "GID-K", K of n zero-padded to the width of n; a new string. */
+static char *
+member_id(const char *gid, size_t k, size_t n)
+{
+	return xasprintf("%s-%0*zu", gid, snprintf(NULL, 0, "%zu", n), k);
+}
+
+/*
+ * Reserve a group ID for name and the IDs GID-1 ... GID-n of its n
+ * members, all free (a group whose member IDs are taken by older jobs is
+ * passed over for the next, GID-2 and so on). The group ID (a new
+ * string; ids[] filled) or NULL after error() with nothing left.
+ */
+static char *
+reserve_group(struct spool *sp, const char *name, size_t n, char **ids)
+{
+	char base[JOB_ID_MAX + 1];
+	int width = snprintf(NULL, 0, "%zu", n);
+	char **skipped = NULL;
+	size_t nskipped = 0;
+	char *gid = NULL;
+
+	/* room for a "-K" after a collision's "-N" (N < 1000000) */
+	spool_id_reduce(name, base, JOB_ID_MAX - 1 - (size_t)width - 7);
+	for (int tries = 0; tries < 1000 && !gid; tries++) {
+		size_t i;
+
+		gid = spool_group_reserve(sp, base);
+		if (!gid)
+			break;
+		for (i = 0; i < n; i++) {
+			char *id = member_id(gid, i + 1, n);
+			char *dir = path_join(sp->jobs, id);
+
+			if (mkdir(dir, 0755) < 0) {
+				if (errno != EEXIST)
+					error("cannot create '%s': %s", dir,
+					      strerror(errno));
+				free(dir);
+				free(id);
+				break;
+			}
+			free(dir);
+			ids[i] = id;
+		}
+		if (i == n)
+			break;
+		unreserve(sp, NULL, ids, n);
+		if (errno != EEXIST) {
+			unreserve(sp, gid, ids, 0);
+			free(gid);
+			gid = NULL;
+			break;
+		}
+		/* keep the group ID taken until a free one is found */
+		skipped = xreallocarray(skipped, nskipped + 1,
+					sizeof *skipped);
+		skipped[nskipped++] = gid;
+		gid = NULL;
+	}
+	for (size_t i = 0; i < nskipped; i++) {
+		unreserve(sp, skipped[i], ids, 0);
+		free(skipped[i]);
+	}
+	free(skipped);
+	if (!gid && errno == EEXIST)
+		error("no free group ID for '%s' whose member IDs are free",
+		      base);
+	return gid;
 }
 
 /*
@@ -429,29 +520,17 @@ claim_sweep(struct spool *sp, const char *name, const char *path,
 	    const char *buf, size_t len, const struct stat *st,
 	    const struct sweep *sw, struct spool_claimed *out)
 {
-	char base[JOB_ID_MAX + 1], created[32];
-	int width = snprintf(NULL, 0, "%zu", sw->n);
 	char **ids = xcalloc(sw->n, sizeof *ids);
 	char *gid, *gdir = NULL, *to = NULL, *gpath = NULL;
 	json_t *group = NULL;
 	int rc = CLAIM_ERROR;
-	size_t done = 0;
+	char created[32];
 	long long now;
 
-	/* room for "-" and the member number after the group's ID */
-	spool_id_reduce(name, base, JOB_ID_MAX - 1 - (size_t)width);
-	gid = spool_group_reserve(sp, base);
+	gid = reserve_group(sp, name, sw->n, ids);
 	if (!gid) {
 		free(ids);
 		return CLAIM_ERROR;
-	}
-	for (size_t i = 0; i < sw->n; i++) {
-		char *mbase = xasprintf("%s-%0*zu", gid, width, i + 1);
-
-		ids[i] = spool_id_reserve(sp, mbase);
-		free(mbase);
-		if (!ids[i])
-			goto undo;
 	}
 	gdir = path_join(sp->groups, gid);
 	gpath = path_join(gdir, JOB_GROUP);
@@ -459,6 +538,7 @@ claim_sweep(struct spool *sp, const char *name, const char *path,
 	time_iso8601((double)now / 1e6, created, sizeof created);
 	group = sweep_group_json(sw, gid, name, created,
 				 (const char *const *)ids);
+	/* group.json first: it names the members a failed claim undoes */
 	if (json_update(gpath, group) < 0)
 		goto undo;
 	for (size_t i = 0; i < sw->n; i++) {
@@ -480,14 +560,13 @@ claim_sweep(struct spool *sp, const char *name, const char *path,
 		goto undo;
 	}
 	fsync_parent(to);
-	if (claimed_is_read(to, st, buf, len) < 0)
-		warning("%s: kept as claimed", to);
+	claimed_is_read(to, st, buf, len);
 	/* claimed: a member whose files cannot be written now is completed
 	   from its submitted.json when the runner next starts */
 	claimed_init(out, sw->n);
 	for (size_t i = 0; i < sw->n; i++) {
 		out->orders[out->n].created_us = now;
-		if (write_claim(sp, ids[i], &sw->cfgs[i],
+		if (write_claim(sp, ids[i], &sw->cfgs[i], gid,
 				&out->orders[out->n]) < 0) {
 			error("%s: the claim of this member of %s is completed "
 			      "when the runner next starts", ids[i], gid);
@@ -497,29 +576,22 @@ claim_sweep(struct spool *sp, const char *name, const char *path,
 		out->ids[out->n++] = ids[i];
 	}
 	out->group = gid;
-	free(ids);
-	json_decref(group);
-	free(gdir);
-	free(gpath);
-	free(to);
-	return CLAIM_QUEUED;
+	gid = NULL;
+	rc = CLAIM_QUEUED;
+	goto out;
 undo:
-	for (size_t i = 0; i < sw->n; i++)
-		done += ids[i] != NULL;
 	if (rc == CLAIM_ERROR)
 		error("cannot claim the sweep '%s' (%zu members): %s; left in "
 		      "incoming/, tried again at the next rescan", path,
 		      sw->n, error_last());
 	unreserve(sp, gid, ids, sw->n);
-	for (size_t i = 0; i < sw->n; i++)
-		free(ids[i]);
+out:
 	free(ids);
 	free(gid);
 	json_decref(group);
 	free(gdir);
 	free(gpath);
 	free(to);
-	(void)done;
 	return rc;
 }
 
@@ -534,6 +606,8 @@ members_inside(const struct spool *sp, const struct sweep *sw,
 	json_t *seen = json_object();
 	int ok = 1;
 
+	if (!seen)
+		die_oom();
 	for (size_t i = 0; i < sw->n && ok; i++) {
 		const char *p = sw->cfgs[i].data.path;
 
@@ -599,7 +673,8 @@ spool_claim(struct spool *sp, const char *name, double now,
 			rc = data_path_inside(sp, cfg.data.path, &why,
 					      shown) ?
 			     claim_one(sp, name, path, buf, len, &st, &cfg,
-				       out) : -2;
+				       had_extends(path, buf, len) ? doc :
+				       NULL, out) : -2;
 			config_release(&cfg);
 			if (rc != -2)
 				goto out;
@@ -649,6 +724,38 @@ spool_sync(struct spool *sp)
 	return rc;
 }
 
+/*
+ * The group a job named GID-K is a member of: GID, when groups/GID's
+ * group.json lists it (a new string); else NULL.
+ */
+static char *
+member_of(const struct spool *sp, const char *id)
+{
+	const char *dash = strrchr(id, '-');
+	char *gid, *gdir, err[512];
+	json_t *g, *m;
+	size_t i;
+	int yes = 0;
+
+	if (!dash || dash == id || !dash[1] ||
+	    strspn(dash + 1, "0123456789") != strlen(dash + 1))
+		return NULL;
+	gid = strndup(id, (size_t)(dash - id));
+	if (!gid)
+		die_oom();
+	gdir = path_join(sp->groups, gid);
+	g = job_group_read(gdir, err, sizeof err);
+	json_array_foreach(json_object_get(g, "members"), i, m)
+		yes |= strcmp(json_str(m, "id", ""), id) == 0;
+	json_decref(g);
+	free(gdir);
+	if (!yes) {
+		free(gid);
+		return NULL;
+	}
+	return gid;
+}
+
 int
 spool_claim_finish(struct spool *sp, const char *id)
 {
@@ -658,6 +765,7 @@ spool_claim_finish(struct spool *sp, const char *id)
 	struct config cfg;
 	struct stat st;
 	json_t *root;
+	char *group;
 	size_t len;
 	int rc = -1;
 
@@ -686,7 +794,9 @@ spool_claim_finish(struct spool *sp, const char *id)
 		goto out;
 	}
 	json_decref(root);
-	rc = write_claim(sp, id, &cfg, &order);
+	group = member_of(sp, id);
+	rc = write_claim(sp, id, &cfg, group, &order);
+	free(group);
 	config_release(&cfg);
 out:
 	sb_release(&problems);
@@ -696,11 +806,12 @@ out:
 
 /*
  * config.json, state.json and the event of a job just claimed, created at
- * order->created_us; the rest of *order is filled in here.
+ * order->created_us, a member of the sweep group when that is not NULL;
+ * the rest of *order is filled in here.
  */
 static int
 write_claim(struct spool *sp, const char *id, const struct config *cfg,
-	    struct job_order *order)
+	    const char *group, struct job_order *order)
 {
 	char *cpath = spool_job_path(sp, id, JOB_CONFIG);
 	char *dir = path_join(sp->jobs, id);
@@ -710,6 +821,8 @@ write_claim(struct spool *sp, const char *id, const struct config *cfg,
 	order->priority = cfg->priority;
 	order->seq = sp->seq++;
 	st = job_state_new(id, cfg, order);
+	if (group)
+		json_object_set_new(st, "group", json_string(group));
 	if (write_claim_file(sp, cpath, cfg->json) == 0 &&
 	    job_state_write(dir, st, !sp->batch) == 0 &&
 	    job_event(dir, "queued", json_pack("{s:i}", "priority",
@@ -808,34 +921,76 @@ spool_job_busy(const struct spool *sp, const char *id, const json_t *st)
 }
 
 /*
- * Undo the uncommitted sweep claim in groups/GID: the members listed in
- * its group.json that never got a state.json, then the folder.
+ * May jobs/ID go with the unfinished claim of the group gid? Only a
+ * member's name (GID-K), a folder (no link) holding nothing but what the
+ * claim writes before its rename: submitted.json and temporaries.
+ */
+static int
+unclaimed_member(const struct spool *sp, const char *gid, const char *id)
+{
+	size_t n = strlen(gid);
+	struct dirent *e;
+	int fd, only = 1;
+	DIR *d;
+
+	if (strncmp(id, gid, n) != 0 || id[n] != '-' || !id[n + 1] ||
+	    strspn(id + n + 1, "0123456789") != strlen(id + n + 1))
+		return 0;
+	{
+		char *dir = path_join(sp->jobs, id);
+
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			  O_CLOEXEC);
+		free(dir);
+	}
+	if (fd < 0)
+		return 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while (only && (e = readdir(d)))
+		only = strcmp(e->d_name, ".") == 0 ||
+		       strcmp(e->d_name, "..") == 0 ||
+		       strcmp(e->d_name, JOB_SUBMITTED) == 0 ||
+		       strstr(e->d_name, ".tmp.") != NULL;
+	closedir(d);
+	return only;
+}
+
+/*
+ * Undo the unfinished sweep claim in groups/GID: the member folders it
+ * made (whether group.json, written after them, is there or not), then
+ * the group folder; only a group folder this runner's user made.
  */
 static void
 group_undo(struct spool *sp, const char *gid)
 {
 	char *gdir = path_join(sp->groups, gid);
-	char err[512];
-	json_t *g = job_group_read(gdir, err, sizeof err);
-	json_t *m;
-	size_t i;
+	DIR *d = opendir(sp->jobs);
+	struct dirent *e;
+	struct stat st;
 
-	json_array_foreach(json_object_get(g, "members"), i, m) {
-		const char *id = json_str(m, "id", "");
-		char *state;
-
-		if (!job_id_valid(id))
-			continue;
-		state = spool_job_path(sp, id, JOB_STATE);
-		if (access(state, F_OK) < 0 && errno == ENOENT) {
-			char *dir = path_join(sp->jobs, id);
-
-			file_remove_tree(dir);
-			free(dir);
-		}
-		free(state);
+	if (lstat(gdir, &st) < 0 || st.st_uid != geteuid()) {
+		warning("%s: not a claim of this runner's user; left alone",
+			gdir);
+		free(gdir);
+		if (d)
+			closedir(d);
+		return;
 	}
-	json_decref(g);
+	while (d && (e = readdir(d))) {
+		char *dir;
+
+		if (!unclaimed_member(sp, gid, e->d_name))
+			continue;
+		dir = path_join(sp->jobs, e->d_name);
+		file_remove_tree(dir);
+		free(dir);
+	}
+	if (d)
+		closedir(d);
 	warning("%s: a sweep claim that never finished; removed (its config "
 		"is claimed again from incoming/)", gdir);
 	file_remove_tree(gdir);
@@ -858,7 +1013,7 @@ spool_group_recover(struct spool *sp)
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISDIR(st.st_mode))
 			continue;
-		if (faccessat(dirfd(d), e->d_name, F_OK, 0) == 0) {
+		{
 			char *sub = xasprintf("%s/%s", e->d_name,
 					      JOB_SUBMITTED);
 			int committed = fstatat(dirfd(d), sub, &st,

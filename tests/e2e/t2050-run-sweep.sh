@@ -130,6 +130,40 @@ test_expect_success 'a sweep over the cap is rejected with its count' '
 	test -z "$(ls spool/groups)"
 '
 
+test_expect_success 'a group.json listing jobs of others acts on none of them' '
+	config other.json && cp other.json spool/incoming/other.json &&
+	spoolboard run --spool spool --data-root . --once --no-render 2>log &&
+	status_is other completed &&
+	mkdir spool/groups/evil && : >spool/groups/evil/submitted.json &&
+	echo "{\"members\": [{\"id\": \"other\"}]}" >spool/groups/evil/group.json &&
+	spoolboard rm --spool spool evil >out &&
+	grep -q "^evil: rm for 0 of 1 members$" out &&
+	test -d spool/jobs/other && test ! -e spool/groups/evil
+'
+
+test_expect_success 'a group whose member IDs are taken moves to a free ID' '
+	config taken.json && mkdir -p spool/jobs/mine-1 &&
+	cp spool/jobs/other/* spool/jobs/mine-1/ &&
+	cat >mine.json <<-EOF &&
+	{"extends": "lin.json", "sweep": {"grid": {"train.lr": [0.1, 0.01]}}}
+	EOF
+	spoolboard sweep --spool spool mine.json >/dev/null &&
+	spoolboard run --spool spool --data-root . --once --no-render 2>log &&
+	grep -q "mine-2: a sweep of 2 jobs queued (mine-2-1 to mine-2-2" log &&
+	json_check spool/jobs/mine-2-2/state.json "j[\"group\"] == \"mine-2\""
+'
+
+test_expect_success 'a long file name still gives members GID-K' '
+	n=$(python3 -c "print(\"L\" * 70)") &&
+	cp mine.json "spool/incoming/$n.json" &&
+	cp mine.json "spool/incoming/$n-x.json" &&
+	spoolboard run --spool spool --data-root . --once --no-render 2>log &&
+	for g in $(ls spool/groups | grep "^LLL"); do
+		test -d "spool/jobs/$g-1" && test -d "spool/jobs/$g-2" || return 1
+	done &&
+	test $(ls spool/groups | grep -c "^LLL") -eq 2
+'
+
 test_expect_success 'the runner reads presets only from the spool, never through a link' '
 	ln -s "$PWD/spool/presets/lin.json" spool/presets/ln.json &&
 	echo "{\"extends\": \"ln.json\"}" >spool/incoming/viaLink.json &&

@@ -550,6 +550,26 @@ test_resources(void)
 	sb_release(&p);
 }
 
+/* A completed config over the cap a config.json is read back with. */
+static void
+test_completed_size(void)
+{
+	struct strbuf text = STRBUF_INIT, p = STRBUF_INIT;
+	struct config cfg;
+
+	sb_addf(&text, "{\"data\": {\"path\": \"d.csv\", \"targets\": "
+		"[\"y\"], \"features\": [");
+	for (int i = 0; i < 60000; i++)
+		sb_addf(&text, "%s\"c%07d\"", i ? "," : "", i);
+	sb_addf(&text, "]}}");
+	ok(text.len < CONFIG_MAX_BYTES, "a config of %zu bytes", text.len);
+	ok(load_text(&cfg, text.buf, &p) == 1 &&
+	   strstr(sb_str(&p), "t.json: the completed config would be "),
+	   "whose completed form is over the cap is refused");
+	sb_release(&text);
+	sb_release(&p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -560,5 +580,6 @@ main(int argc, char **argv)
 	test_default_name();
 	test_files();
 	test_resources();
+	test_completed_size();
 	return tap_done();
 }

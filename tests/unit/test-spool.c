@@ -306,18 +306,33 @@ test_sweep_claim(void)
 	{
 		char *sub = xasprintf("%s/half/%s", sp.groups, JOB_SUBMITTED);
 		char *back = path_join(sp.incoming, "half.json");
-		char *st1 = spool_job_path(&sp, "half-1", JOB_STATE);
+		char *f1 = spool_job_path(&sp, "half-1", JOB_STATE);
+		char *f2 = spool_job_path(&sp, "half-1", JOB_CONFIG);
+		char *f3 = spool_job_path(&sp, "half-1", JOB_EVENTS);
+		char *orphan = path_join(sp.jobs, "half-3");
 
-		ok(rename(sub, back) == 0 && unlink(st1) == 0,
+		/* as a runner that died before the rename leaves it: members
+		   with submitted.json alone, one reserved before group.json */
+		ok(rename(sub, back) == 0 && unlink(f1) == 0 &&
+		   unlink(f2) == 0 && unlink(f3) == 0 &&
+		   mkdir(orphan, 0755) == 0,
 		   "made as if the runner died before the rename");
 		free(sub);
 		free(back);
-		free(st1);
+		free(f1);
+		free(f2);
+		free(f3);
+		free(orphan);
 	}
 	ok(spool_group_recover(&sp) == 0 && !has(sp.groups, "half", NULL) &&
-	   !has(sp.jobs, "half-1", NULL), "the unfinished claim is removed");
-	ok(has(sp.jobs, "half-2", NULL), "but not a member that has a "
-	   "state.json");
+	   !has(sp.jobs, "half-1", NULL) && !has(sp.jobs, "half-3", NULL),
+	   "the unfinished claim is removed, with its members");
+	ok(has(sp.jobs, "half-2", NULL), "but not a folder with more in it "
+	   "than a claim writes before its rename");
+	st = spool_state_read(&sp, "lr-2");
+	is_str(json_str(st, "group", ""), "lr", "a member's state names its "
+	       "group");
+	json_decref(st);
 	ok(has(sp.groups, "lr", NULL), "a finished claim is left alone");
 	spool_release(&sp);
 	tf_cleanup(dir);

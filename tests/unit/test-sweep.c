@@ -234,6 +234,38 @@ test_group(void)
 	sb_release(&p);
 }
 
+/* A sweep whose members or values would take too much is refused. */
+static void
+test_budget(void)
+{
+	struct strbuf text = STRBUF_INIT, p = STRBUF_INIT;
+	struct sweep sw;
+
+	sb_addf(&text, "{" BASE ", \"sweep\": {\"random\": {\"tags\": "
+		"{\"choice\": [[\"");
+	for (int i = 0; i < 60000; i++)
+		sb_addc(&text, 'x');
+	sb_addf(&text, "\"]]}}, \"n\": 100}}");
+	ok(expand_text(&sw, text.buf, &p) > 0 &&
+	   strstr(sb_str(&p), "t.json: sweep: the values of its axes take "),
+	   "values over the cap: %s", sb_str(&p));
+	sb_reset(&text);
+	sb_reset(&p);
+	sb_addf(&text, "{\"data\": {\"path\": \"d.csv\", \"targets\": "
+		"[\"y\"], \"features\": [");
+	for (int i = 0; i < 300; i++)
+		sb_addf(&text, "%s\"%060d\"", i ? "," : "", i);
+	sb_addf(&text, "]}, \"sweep\": {\"grid\": {\"train.seed\": [");
+	for (int i = 0; i < 1000; i++)
+		sb_addf(&text, "%s%d", i ? "," : "", i);
+	sb_addf(&text, "]}}}");
+	ok(expand_text(&sw, text.buf, &p) > 0 &&
+	   strstr(sb_str(&p), "t.json: sweep: its 1000 members would take "),
+	   "members over the cap: %s", sb_str(&p));
+	sb_release(&text);
+	sb_release(&p);
+}
+
 /*
  * The runner's way: a preset only below the config's folder or the
  * presets folder, never through a link.
@@ -286,6 +318,46 @@ test_confined(void)
 		free(ln);
 	}
 	{
+		/* a file dropped in incoming/ never stands in for a preset */
+		char *sub = path_join(in, "presets"), *fake;
+		const char *evil = "{\"data\": {\"path\": \"d.csv\", "
+				   "\"targets\": [\"y\"]}, \"priority\": "
+				   "-1000}";
+
+		mkdir(sub, 0755);
+		fake = path_join(sub, "lin.json");
+		file_write_atomic(fake, evil, strlen(evil));
+		ok(TRY("{\"extends\": \"presets/lin.json\"}") == 0 &&
+		   !strstr(sb_str(&out), "-1000"), "a preset beside the "
+		   "config in incoming/ is never read");
+		unlink(fake);
+		rmdir(sub);
+		free(fake);
+		free(sub);
+	}
+	{
+		/* presets of more than 1 MiB in all */
+		struct strbuf big = STRBUF_INIT;
+		char *a = path_join(pre, "a.json"), *b = path_join(pre, "b.json");
+
+		sb_addf(&big, "{\"extends\": \"b.json\", \"tags\": [\"");
+		for (int i = 0; i < 600000; i++)
+			sb_addc(&big, 'x');
+		sb_addf(&big, "\"]}");
+		file_write_atomic(a, big.buf, big.len);
+		memcpy(big.buf + 13, "lin", 3);
+		file_write_atomic(b, big.buf, big.len);
+		ok(TRY("{\"extends\": \"a.json\"}") > 0 &&
+		   strstr(sb_str(&p), "its presets hold more than 1 MiB in "
+			  "all"), "a chain's presets are capped in all: %s",
+		   sb_str(&p));
+		unlink(a);
+		unlink(b);
+		free(a);
+		free(b);
+		sb_release(&big);
+	}
+	{
 		char *fifo = path_join(pre, "fifo.json");
 
 		ok(mkfifo(fifo, 0644) == 0 &&
@@ -329,5 +401,6 @@ main(int argc, char **argv)
 	test_reproducible();
 	test_group();
 	test_confined();
+	test_budget();
 	return tap_done();
 }
