@@ -93,8 +93,12 @@ static char *
 dir_of(const char *rel)
 {
 	const char *slash = strrchr(rel, '/');
+	char *d = slash ? strndup(rel, (size_t)(slash - rel + 1)) :
+		  xstrdup("");
 
-	return slash ? strndup(rel, (size_t)(slash - rel + 1)) : xstrdup("");
+	if (!d)
+		die_oom();
+	return d;
 }
 
 /*
@@ -199,7 +203,8 @@ push_node(struct chain *ch, const char *root, const char *root_shown,
 		why = "its presets hold more than 1 MiB in all";
 	if (why) {
 		c = chain_text(ch, *shown);
-		sb_addf(ch->problems, "%s: extends: %s: %s\n", ch->file, why, c);
+		sb_addf(ch->problems, "%s: extends: %s: %s\n", ch->file, why,
+			c);
 		free(c);
 		return 0;
 	}
@@ -354,6 +359,8 @@ preset_resolve(const json_t *root, const char *path, const char *shown,
 	json_t *out = NULL;
 	struct stat st;
 
+	if (!folder)
+		die_oom();
 	ch.nodes[0].root = folder;
 	/* names below the config's folder are shown as the config is */
 	{

@@ -27,7 +27,7 @@
 #define SWEEP_AXES 32		/* axes of one sweep, at most */
 #define NAME_MAX_CHARS 200	/* as config.c's */
 #define VALUE_SHOWN 24		/* characters of a value in the table */
-#define MEMBER_TEXT_SHOWN 80	/* characters of a member's values in messages */
+#define MEMBER_TEXT_SHOWN 80	/* characters of a member's values shown */
 #define SWEEP_BAD_SHOWN 20	/* invalid members checked before stopping */
 #define SWEEP_BYTES (16 * 1024 * 1024)	/* all members' configs, compact */
 #define SWEEP_VALUES_BYTES (4 * 1024 * 1024)	/* all values, compact */
@@ -661,7 +661,8 @@ within_budget(struct check *c, const json_t *body, const json_t *params,
 		return 0;
 	}
 	if (values > SWEEP_VALUES_BYTES) {
-		field_problem(c, "sweep", "the values of its axes take %.1f MiB, "
+		field_problem(c, "sweep", "the values of its axes take %.1f "
+			      "MiB, "
 			      "more than the %d MiB a sweep may; use fewer "
 			      "or shorter values", values / 1048576,
 			      SWEEP_VALUES_BYTES / 1048576);
@@ -792,6 +793,14 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 	return 0;
 }
 
+/* A table's line ends without blanks. */
+static void
+trim_blanks(struct strbuf *sb)
+{
+	while (sb->len && sb->buf[sb->len - 1] == ' ')
+		sb->buf[--sb->len] = '\0';
+}
+
 void
 sweep_table(const struct sweep *sw, struct strbuf *out)
 {
@@ -821,6 +830,7 @@ sweep_table(const struct sweep *sw, struct strbuf *out)
 	for (size_t k = 0; k < naxes; k++)
 		sb_addf(out, "  %-*s", (int)w[k + 1],
 			json_str(json_array_get(sw->axes, k), "path", ""));
+	trim_blanks(out);
 	sb_addc(out, '\n');
 	for (size_t i = 0; i < sw->n; i++) {
 		sb_addf(out, "%*zu", (int)w[0], i + 1);
@@ -841,9 +851,7 @@ sweep_table(const struct sweep *sw, struct strbuf *out)
 				"");
 			free(t);
 		}
-		/* no trailing blanks */
-		while (out->len && out->buf[out->len - 1] == ' ')
-			out->buf[--out->len] = '\0';
+		trim_blanks(out);
 		sb_addc(out, '\n');
 	}
 	free(w);

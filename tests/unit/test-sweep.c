@@ -338,7 +338,8 @@ test_confined(void)
 	{
 		/* presets of more than 1 MiB in all */
 		struct strbuf big = STRBUF_INIT;
-		char *a = path_join(pre, "a.json"), *b = path_join(pre, "b.json");
+		char *a = path_join(pre, "a.json");
+		char *b = path_join(pre, "b.json");
 
 		sb_addf(&big, "{\"extends\": \"b.json\", \"tags\": [\"");
 		for (int i = 0; i < 600000; i++)
