@@ -61,12 +61,7 @@ json_t *view_job(const char *dir, const char *id,
  */
 json_t *view_summary(const json_t *view);
 
-/*
- * s as a new JSON string fit for XML 1.0 (the feed) and for HTML text:
- * every character XML 1.0 does not allow (C0 controls but tab, newline
- * and CR; U+FFFE, U+FFFF), every other noncharacter and every byte that
- * is not valid UTF-8 (a file name may hold any bytes) becomes U+FFFD.
- */
+/* json_text(s) (lib/json.h): a string fit for XML 1.0 and HTML text. */
 json_t *view_text(const char *s);
 
 /* The label and icon of a job or stage status ("running" -> "Running"). */
