@@ -14,8 +14,8 @@
  * A band (chart_svg_band) is reduced and drawn the same way, as filled
  * areas under the lines. A scatter plot shares the frame, ticks and
  * labels, with one scale for both axes and a square plot area; its dots
- * are one path of zero-length round-capped segments ("M x yh0"), about 12
- * bytes a dot. chart_table_binned sums many points up in a few rows.
+ * are one path of zero-length round-capped segments, each moved to from
+ * the last in whole units ("m3-12h0"), about 8 bytes a dot. chart_table_binned sums many points up in a few rows.
  *
  * The XML escaper here is a stand-in until the renderer's HTML escaper
  * (render/tmpl.c) can serve both.
@@ -24,7 +24,6 @@
 #include "lib/error.h"
 
 #include <ctype.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -984,9 +983,9 @@ draw_band(struct strbuf *sb, const struct frame *f, const struct chart_band *b,
  */
 static void
 svg_head(struct strbuf *sb, const struct chart *c, const struct chart_band *b,
-	 double w, double h, struct frame *f)
+	 double w, double h, struct frame *f, int with_legend)
 {
-	int items = c->nseries || b;
+	int items = with_legend && (c->nseries || b);
 
 	sb_adds(sb, "<svg xmlns='http://www.w3.org/2000/svg' class='chart' "
 		"role='img' aria-labelledby='");
@@ -1108,7 +1107,7 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 	}
 	total += bp.n;
 
-	svg_head(sb, c, b, w, h, &f);
+	svg_head(sb, c, b, w, h, &f, 1);
 	if (total == 0) {
 		snprintf(note, sizeof(note), "%s",
 			 dropped ? "no values > 0 to show on a log scale"
@@ -1245,7 +1244,8 @@ chart_scatter_svg(struct strbuf *sb, const struct chart *c)
 			hi = fmax(hi, fmax(dots[i][j].x, dots[i][j].y));
 		}
 	}
-	svg_head(sb, c, NULL, w, h, &f);
+	/* one series needs no legend: the title says what the dots are */
+	svg_head(sb, c, NULL, w, h, &f, c->nseries > 1);
 	if (total == 0) {
 		svg_nodata(sb, &f, "no data");
 		goto out;
@@ -1282,9 +1282,10 @@ chart_scatter_svg(struct strbuf *sb, const struct chart *c)
 	sb_addc(sb, ' ');
 	add_num1(sb, f.py0);
 	sb_adds(sb, "'/>");
-	svg_text(sb, "note", f.px1 - 4, f.py0 + 12, "end", "y = x");
+	/* below the diagonal's end, where few dots are */
+	svg_text(sb, "note", f.px1 - 4, f.py1 - 6, "end", "dashed: y = x");
 	for (i = 0; i < c->nseries; i++) {
-		long long lx = LLONG_MIN, ly = LLONG_MIN;
+		long long lx = 0, ly = 0;
 
 		sb_adds(sb, "<g class='");
 		chart_escape(sb, c->series[i].css_class ?
@@ -1292,20 +1293,24 @@ chart_scatter_svg(struct strbuf *sb, const struct chart *c)
 		sb_adds(sb, "'><path class='dots' fill='none' "
 			"stroke='currentColor' stroke-opacity='0.6' "
 			"stroke-width='5' stroke-linecap='round' d='");
+		/*
+		 * Whole units, each dot moved to from the last ("m3-12h0"):
+		 * a dot is 5 units wide, so rounding shows nowhere, and a
+		 * dot costs about 8 bytes.
+		 */
 		for (j = 0; j < nd[i]; j++) {
-			double px = map_x(&f, dots[i][j].x);
-			double py = map_y(&f, dots[i][j].y);
+			long long px = llround(map_x(&f, dots[i][j].x));
+			long long py = llround(map_y(&f, dots[i][j].y));
 
 			/* a dot drawn where the last one is adds nothing */
-			if (llround(px * 10) == lx && llround(py * 10) == ly)
+			if (j > 0 && px == lx && py == ly)
 				continue;
-			lx = llround(px * 10);
-			ly = llround(py * 10);
-			sb_addc(sb, 'M');
-			add_num1(sb, px);
-			sb_addc(sb, ' ');
-			add_num1(sb, py);
+			sb_addf(sb, j ? "m%lld" : "M%lld", j ? px - lx : px);
+			sb_addf(sb, py - (j ? ly : 0) < 0 ? "%lld" : " %lld",
+				py - (j ? ly : 0));
 			sb_adds(sb, "h0");
+			lx = px;
+			ly = py;
 		}
 		sb_adds(sb, "'/></g>");
 	}

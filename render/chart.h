@@ -109,7 +109,8 @@ int chart_svg_band(struct strbuf *sb, const struct chart *c,
  * point of each series whose x and y are finite (at most CHART_MAX_DOTS
  * per series: sorted by x and downsampled with LTTB, which keeps the
  * outliers), on one scale for both axes with a square plot area, and the
- * dashed diagonal y = x. c->log_y and c->hover are ignored; width and
+ * dashed diagonal y = x; a legend when there are two series or more.
+ * c->log_y and c->hover are ignored; width and
  * height 0 are 420 x 400. No data gives a valid SVG saying so. 0, or -1
  * as chart_svg.
  */

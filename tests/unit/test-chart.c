@@ -713,16 +713,30 @@ test_scatter(void)
 	   "%d dots, at most %d", dots, CHART_MAX_DOTS);
 	ok(sb.len < 12000, "%zu bytes", sb.len);
 	ok(strstr(sb.buf, "<path class='diag'") != NULL &&
-	   strstr(sb.buf, ">y = x</text>") != NULL, "the diagonal");
+	   strstr(sb.buf, ">dashed: y = x</text>") != NULL, "the diagonal");
+	ok(!strstr(sb.buf, "class='legend'"), "one series: no legend");
 	ok(strstr(sb.buf, ">5000</text>") != NULL,
 	   "the outlier is kept: the axes reach it");
 	ok(!strstr(sb.buf, "nan") && !strstr(sb.buf, "inf") &&
 	   !strstr(sb.buf, "e+") && !strstr(sb.buf, "1e308"),
 	   "no NaN, infinity nor huge value drawn");
 	ok(!strstr(sb.buf, "<b>") && !strstr(sb.buf, "<against>") &&
-	   strstr(sb.buf, "&lt;b&gt;price&lt;/b&gt;") &&
+	   strstr(sb.buf, "Predicted &lt;against&gt; true") &&
 	   strstr(sb.buf, "class='s1&quot;&#39;'"),
-	   "names and classes escaped");
+	   "title and class escaped");
+	sb_reset(&sb);
+	{
+		struct chart_series two[2] = { s, s };
+		struct chart c2 = c;
+
+		c2.series = two;
+		c2.nseries = 2;
+		ok(chart_scatter_svg(&sb, &c2) == 0 && well_formed(sb.buf) &&
+		   strstr(sb.buf, "class='legend'") &&
+		   strstr(sb.buf, ">&lt;b&gt;price&lt;/b&gt;</text>") &&
+		   !strstr(sb.buf, "<b>"),
+		   "two series: a legend, its names escaped");
+	}
 	ok(strstr(sb.buf, "aria-labelledby='sc--t'") != NULL, "labelled");
 	/* the plot area is square: the diagonal goes corner to corner */
 	d = strstr(sb.buf, "<path class='diag'");
