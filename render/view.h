@@ -2,10 +2,11 @@
  * view.h - the view model of one job: everything its page shows, as JSON.
  *
  * view_job reads a job directory (state.json, config.json, metrics.csv,
- * the tail of log.txt and of events.jsonl, checkpoints/) and builds one
- * json_t that the job template renders and that is written beside the
- * page as data.json, so the page and the live updates read the same
- * object. Strings from the
+ * the tail of log.txt and of events.jsonl, checkpoints/, and for a
+ * completed job its test results and predictions.csv: resultview.h) and
+ * builds one json_t that the job template renders and that is written
+ * beside the page as data.json, so the page and the live updates read
+ * the same object. Strings from the
  * job (names, tags, CSV headers, log lines, errors) are kept as they are
  * and escaped by the template; the chart SVGs and tables are made by
  * chart.h, which escapes them itself.
@@ -27,6 +28,9 @@
  * linear one. This keeps a 100-epoch job page under 100 KB.
  */
 #define VIEW_HOVER_POINTS 17
+
+/* A larger attempt number in state.json is not shown. */
+#define VIEW_ATTEMPT_MAX 1000000000
 
 /* The default log patterns (render --log-error, --log-warning). */
 #define VIEW_ERROR_RE "(?i)\\berror\\b|traceback|\\bnan\\b"
