@@ -11,7 +11,8 @@
  * forecast (a NAME_last column: windowed data) is a line chart of truth
  * and prediction against the row, downsampled to what LTTB keeps of
  * either line, with the band between the lowest and the highest quantile
- * (NAME_qTAU columns) for the quantile loss; any other regression is a
+ * (NAME_qTAU columns) for the quantile loss, at the points kept of the
+ * prediction; any other regression is a
  * scatter of predicted against true. Each chart's text alternative is a
  * binned table of all the points (chart_table_binned). Every number from
  * the files is input: a figure that is not a finite number is left out,
@@ -398,23 +399,29 @@ xrow_cmp(const void *a, const void *b)
 
 /*
  * The indices (into n rows sorted by x) of the points drawn: every point
- * when few, else those LTTB keeps of either line (over the points where
- * x and both lines are finite), in order. Returns their number; *out is
+ * when few, else those LTTB keeps of either line a and b (over the points
+ * where x and both lines are finite), in order, into *out; those it keeps
+ * of b alone into *bout (the band follows the prediction b, and is half
+ * the bytes so). Returns the number of *out, *nb that of *bout; both are
  * the caller's.
  */
 static size_t
 forecast_points(const double *x, const double *a, const double *b, size_t n,
-		size_t **out)
+		size_t **out, size_t **bout, size_t *nb)
 {
-	size_t *keep = xcalloc(n ? n : 1, sizeof(size_t)), m = 0, f = 0;
-	size_t *fin, *idx, k, i;
+	size_t *keep = xcalloc(n ? n : 1, sizeof(size_t));
+	size_t *bkeep = xcalloc(n ? n : 1, sizeof(size_t));
+	size_t *fin, *idx, k, i, m = 0, f = 0;
 	unsigned char *mark;
 	double *fx, *fy;
 
+	*nb = 0;
 	if (n <= 2 * RESULTVIEW_FORECAST_POINTS) {
 		for (i = 0; i < n; i++)
-			keep[i] = i;
+			keep[i] = bkeep[i] = i;
 		*out = keep;
+		*bout = bkeep;
+		*nb = n;
 		return n;
 	}
 	fin = xcalloc(n, sizeof(size_t));
@@ -432,17 +439,21 @@ forecast_points(const double *x, const double *a, const double *b, size_t n,
 		}
 		k = chart_lttb(fx, fy, f, RESULTVIEW_FORECAST_POINTS, idx);
 		for (i = 0; i < k; i++)
-			mark[fin[idx[i]]] = 1;
+			mark[fin[idx[i]]] |= 1 << line;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (mark[i])
 			keep[m++] = i;
+		if (mark[i] & 2)
+			bkeep[(*nb)++] = i;
+	}
 	free(fin);
 	free(fx);
 	free(fy);
 	free(mark);
 	free(idx);
 	*out = keep;
+	*bout = bkeep;
 	return m;
 }
 
@@ -460,9 +471,9 @@ forecast_chart(json_t *charts, const char *name, const struct csvfile *t,
 	double *p = numbers(t, predc);
 	double *lo = loc >= 0 ? numbers(t, loc) : NULL;
 	double *hi = hic >= 0 ? numbers(t, hic) : NULL;
-	size_t n = t->nrows, m, i, *keep;
+	size_t n = t->nrows, m, mb, i, *keep, *bkeep;
 	struct xrow *order;
-	double *v[5] = { x, y, p, lo, hi }, *d[5] = { NULL };
+	double *v[5] = { x, y, p, lo, hi }, *d[5] = { NULL }, *bx;
 	char band_name[64];
 	char *title = xasprintf("Forecast on the test set: %s", name);
 	struct strbuf svg = STRBUF_INIT, table = STRBUF_INIT;
@@ -483,14 +494,21 @@ forecast_chart(json_t *charts, const char *name, const struct csvfile *t,
 		free(v[k]);
 		v[k] = sorted;
 	}
-	m = forecast_points(v[0], v[1], v[2], n, &keep);
+	m = forecast_points(v[0], v[1], v[2], n, &keep, &bkeep, &mb);
+	/* the lines at keep; the band (x, lo, hi) at bkeep */
 	for (int k = 0; k < 5; k++) {
+		const size_t *at = k < 3 ? keep : bkeep;
+		size_t na = k < 3 ? m : mb;
+
 		if (!v[k])
 			continue;
-		d[k] = xcalloc(m ? m : 1, sizeof(double));
-		for (i = 0; i < m; i++)
-			d[k][i] = v[k][keep[i]];
+		d[k] = xcalloc(na ? na : 1, sizeof(double));
+		for (i = 0; i < na; i++)
+			d[k][i] = v[k][at[i]];
 	}
+	bx = xcalloc(mb ? mb : 1, sizeof(double));
+	for (i = 0; i < mb; i++)
+		bx[i] = v[0][bkeep[i]];
 	snprintf(band_name, sizeof(band_name), "%g\xe2\x80\x93%g quantiles",
 		 qlo, qhi);
 	{
@@ -504,8 +522,8 @@ forecast_chart(json_t *charts, const char *name, const struct csvfile *t,
 		};
 		struct chart_band ball = { band_name, "s2", v[0], v[3], v[4],
 					   n };
-		struct chart_band bdrawn = { band_name, "s2", d[0], d[3], d[4],
-					     m };
+		struct chart_band bdrawn = { band_name, "s2", bx, d[3], d[4],
+					     mb };
 		/* wide and low, as a time series reads best */
 		struct chart c = { "result-forecast", title, "row", name, 0,
 				   RESULTVIEW_FORECAST_W, RESULTVIEW_FORECAST_H,
@@ -524,6 +542,8 @@ forecast_chart(json_t *charts, const char *name, const struct csvfile *t,
 	}
 	free(order);
 	free(keep);
+	free(bkeep);
+	free(bx);
 	free(title);
 	sb_release(&svg);
 	sb_release(&table);

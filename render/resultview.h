@@ -33,8 +33,11 @@
 #define RESULTVIEW_FORECAST_W 900
 #define RESULTVIEW_FORECAST_H 280
 
-/* Hover points of each line of a forecast chart. */
-#define RESULTVIEW_HOVER 8
+/*
+ * Hover points of each line of a forecast chart: none, as the binned
+ * table has the values and a page stays smaller (-1 as chart.h has it).
+ */
+#define RESULTVIEW_HOVER (-1)
 
 /* Rows of the binned tables that stand for the charts. */
 #define RESULTVIEW_BINS 10
