@@ -641,11 +641,13 @@ resultview_make(const json_t *state, const char *dir, const json_t *cfg)
 {
 	const json_t *test = json_object_get(state, "test");
 	const json_t *m = json_object_get(test, "metrics");
-	json_t *r, *words = json_array(), *w, *notes = json_array(), *cm;
+	json_t *r, *words, *w, *notes, *cm;
 	int classifier;
 
 	if (job_status_of(state) != JOB_COMPLETED || !json_is_object(test))
 		return NULL;
+	words = json_array();
+	notes = json_array();
 	classifier = json_object_get(test, "confusion") ||
 		     json_object_get(test, "classes") ||
 		     json_object_get(m, "accuracy");
