@@ -1,8 +1,9 @@
 /*
  * fuzz-view.c - what the renderer reads from a job folder (view_job in
  * render/view.c). The input is state.json, then after a line "@@"
- * metrics.csv, then log.txt, config.json and events.jsonl; a part left
- * out is a file that is missing.
+ * metrics.csv, then log.txt, config.json, events.jsonl and
+ * predictions.csv (the results of a completed job); a part left out is a
+ * file that is missing.
  * The view of the folder, and its summary, are built.
  */
 #include <errno.h>
@@ -14,7 +15,7 @@
 #include "render/view.h"
 
 static const char *const files[] = { JOB_STATE, JOB_METRICS, JOB_LOG,
-				     JOB_CONFIG, JOB_EVENTS };
+				     JOB_CONFIG, JOB_EVENTS, JOB_PREDICTIONS };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
 int

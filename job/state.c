@@ -250,6 +250,23 @@ job_state_start(json_t *st, double t, long pid)
 	json_object_set_new(st, "pid", json_integer(pid));
 }
 
+/* A run of st is yet to begin: every stage pending, without times. */
+static void
+stages_pending(json_t *st)
+{
+	for (int i = 0; i < NSTAGES; i++) {
+		json_t *s = job_state_stage(st, (enum stage)i);
+
+		if (!json_is_object(s))
+			continue;
+		json_object_set_new(s, "status", json_string(
+			status_names[JOB_PENDING]));
+		json_object_set_new(s, "started", json_null());
+		json_object_set_new(s, "ended", json_null());
+		json_object_set_new(s, "seconds", json_null());
+	}
+}
+
 void
 job_state_finish(json_t *st, enum job_status status, const char *message,
 		 const char *hint)
@@ -264,22 +281,30 @@ job_state_finish(json_t *st, enum job_status status, const char *message,
 	json_object_set_new(st, "pid", json_null());
 	json_object_set_new(st, "eta_seconds", json_null());
 	if (status == JOB_QUEUED) {
+		/*
+		 * The stages and times are those of the run to come, which
+		 * has not begun: a job queued again (a retry, a runner
+		 * stopped) must not show Queued beside the stage that
+		 * failed, nor the last run's start and duration.
+		 */
+		json_object_set_new(st, "stage", json_null());
+		json_object_set_new(st, "started", json_null());
 		json_object_set_new(st, "ended", json_null());
 		json_object_set_new(st, "error", json_null());
-	} else {
-		job_state_set_time(st, "ended", time_now());
-		json_object_set_new(st, "retry_at", json_null());
-		if (message)
-			json_object_set_new(st, "error", json_pack(
-				"{s:s,s:o,s:s?}", "message", message, "stage",
-				stage >= 0 ? json_string(stage_names[stage]) :
-				json_null(), "hint", hint && *hint ? hint :
-				NULL));
+		stages_pending(st);
+		return;
 	}
+	job_state_set_time(st, "ended", time_now());
+	json_object_set_new(st, "retry_at", json_null());
+	if (message)
+		json_object_set_new(st, "error", json_pack("{s:s,s:o,s:s?}",
+			"message", message, "stage", stage >= 0 ?
+			json_string(stage_names[stage]) : json_null(), "hint",
+			hint && *hint ? hint : NULL));
 	s = stage >= 0 ? job_state_stage(st, (enum stage)stage) : NULL;
 	if (s && job_status_of(s) == JOB_RUNNING)
-		json_object_set_new(s, "status", json_string(status_names[
-			status == JOB_QUEUED ? JOB_PENDING : status]));
+		json_object_set_new(s, "status", json_string(
+			status_names[status]));
 }
 
 /*

@@ -155,11 +155,12 @@ void job_state_carry(json_t *st, const json_t *old);
 void job_state_start(json_t *st, double t, long pid);
 
 /*
- * Record status in st: "queued" clears pid, ended, eta and error; a
- * finished status sets ended, clears pid, eta and retry_at and, when
+ * Record status in st: "queued" (a run yet to begin) clears pid, stage,
+ * started, ended, eta and error and makes every stage pending again,
+ * without times, so that the stages shown are always the current run's;
+ * a finished status sets ended, clears pid, eta and retry_at and, when
  * message is not NULL, sets error {message, stage, hint} (hint NULL or
- * "": null). A stage still running gets the same status (pending when
- * queued again).
+ * "": null), and a stage still running gets the same status.
  */
 void job_state_finish(json_t *st, enum job_status status, const char *message,
 		      const char *hint);

@@ -329,3 +329,63 @@ json_int(const json_t *obj, const char *key, json_int_t def)
 		return def;	/* NaN, infinite or too large */
 	return (json_int_t)x;
 }
+
+/*
+ * The code point of the UTF-8 sequence at s into *cp; its length in
+ * bytes, or 0 when s does not start a valid one (overlong, a surrogate,
+ * past U+10FFFF, cut short).
+ */
+static size_t
+json_utf8_next(const unsigned char *s, unsigned *cp)
+{
+	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t n;
+	unsigned c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+json_t *
+json_text(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	json_t *v;
+
+	while (*p) {
+		unsigned c = 0;
+		size_t n = json_utf8_next(p, &c);
+		int ok = n && (c >= 0x20 || c == '\t' || c == '\n' ||
+			       c == '\r') && !(c >= 0xfdd0 && c <= 0xfdef) &&
+			 (c & 0xfffe) != 0xfffe;
+
+		if (ok)
+			sb_add(&sb, p, n);
+		else
+			sb_adds(&sb, "\xef\xbf\xbd");	/* U+FFFD */
+		p += n ? n : 1;
+	}
+	v = json_string(sb_str(&sb));
+	sb_release(&sb);
+	return v ? v : json_string("");
+}

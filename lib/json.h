@@ -69,6 +69,14 @@ char *json_to_string(const json_t *v);
 struct strbuf;
 void json_dump_web(struct strbuf *sb, const json_t *v);
 
+/*
+ * s as a new JSON string fit for XML 1.0 (a feed) and for HTML text:
+ * every character XML 1.0 does not allow (C0 controls but tab, newline
+ * and CR; U+FFFE, U+FFFF), every other noncharacter and every byte that
+ * is not valid UTF-8 (a file name may hold any bytes) becomes U+FFFD.
+ */
+json_t *json_text(const char *s);
+
 /* A JSON number for x, or null when x is NaN or infinite. New reference. */
 json_t *json_num(double x);
 

@@ -11,6 +11,12 @@
  * native <title> tooltip. Coordinates are written with one decimal by hand
  * (no printf in the per-point loop) to keep pages small and rendering fast.
  *
+ * A band (chart_svg_band) is reduced and drawn the same way, as filled
+ * areas under the lines. A scatter plot shares the frame, ticks and
+ * labels, with one scale for both axes and a square plot area; its dots
+ * are one path of zero-length round-capped segments, each moved to from
+ * the last in whole units ("m3-12h0"), about 8 bytes a dot. chart_table_binned sums many points up in a few rows.
+ *
  * The XML escaper here is a stand-in until the renderer's HTML escaper
  * (render/tmpl.c) can serve both.
  */
@@ -25,6 +31,8 @@
 
 #define DEFAULT_W 640.0
 #define DEFAULT_H 240.0
+#define SCATTER_W 420.0
+#define SCATTER_H 400.0
 #define MAX_TICKS 64
 #define CHAR_W 6.2		/* rough width of a character at 11 units */
 #define BIG 1e300		/* values are clamped to +-BIG for the range */
@@ -462,6 +470,15 @@ check_chart(const struct chart *c)
 	return 0;
 }
 
+static int
+check_band(const struct chart *c, const struct chart_band *b)
+{
+	if (b && b->n && (!b->x || !b->lo || !b->hi))
+		return error("cannot draw chart '%s': its band has no x, lo "
+			     "or hi values", c->title ? c->title : "");
+	return 0;
+}
+
 static struct prep *
 prep_all(const struct chart *c)
 {
@@ -801,7 +818,8 @@ draw_series(struct strbuf *sb, const struct frame *f,
  * number of rows either way.
  */
 static int
-legend(struct strbuf *sb, const struct chart *c, double w, double y)
+legend(struct strbuf *sb, const struct chart *c, const struct chart_band *b,
+       double w, double y)
 {
 	double x = 8;
 	int rows = 1;
@@ -809,9 +827,12 @@ legend(struct strbuf *sb, const struct chart *c, double w, double y)
 
 	if (sb)
 		sb_adds(sb, "<g class='legend'>");
-	for (i = 0; i < c->nseries; i++) {
-		const struct chart_series *s = &c->series[i];
-		size_t len = s->name ? strlen(s->name) : 0;
+	/* the series, then the band (i == nseries) */
+	for (i = 0; i < c->nseries + (b != NULL); i++) {
+		int band = i == c->nseries;
+		const char *name = band ? b->name : c->series[i].name;
+		const char *cls = band ? b->css_class : c->series[i].css_class;
+		size_t len = name ? strlen(name) : 0;
 		double item = 18 + CHAR_W * (double)len;
 
 		if (x > 8 && x + item > w - 8) {
@@ -821,12 +842,22 @@ legend(struct strbuf *sb, const struct chart *c, double w, double y)
 		}
 		if (sb) {
 			sb_adds(sb, "<g class='");
-			chart_escape(sb, s->css_class ? s->css_class : "s1");
-			sb_adds(sb, "' stroke='currentColor' "
-				"stroke-width='2.5'>");
-			add_line(sb, x, y - 3.5, x + 14, y - 3.5);
-			sb_adds(sb, "</g>");
-			svg_text(sb, "label", x + 18, y, NULL, s->name);
+			chart_escape(sb, cls ? cls : "s1");
+			if (band) {
+				sb_adds(sb, "'><rect class='band' "
+					"fill='currentColor' "
+					"fill-opacity='0.25' x='");
+				add_num1(sb, x);
+				sb_adds(sb, "' y='");
+				add_num1(sb, y - 8);
+				sb_adds(sb, "' width='14' height='9'/></g>");
+			} else {
+				sb_adds(sb, "' stroke='currentColor' "
+					"stroke-width='2.5'>");
+				add_line(sb, x, y - 3.5, x + 14, y - 3.5);
+				sb_adds(sb, "</g>");
+			}
+			svg_text(sb, "label", x + 18, y, NULL, name);
 		}
 		x += item + 14;
 	}
@@ -835,35 +866,126 @@ legend(struct strbuf *sb, const struct chart *c, double w, double y)
 	return rows;
 }
 
-int
-chart_svg(struct strbuf *sb, const struct chart *c)
-{
-	double w, h, xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY;
-	double yhi = -INFINITY, step;
-	size_t i, j, dropped = 0, total = 0;
-	int int_x = 1;
-	struct prep *p;
-	struct frame f;
-	struct yticks yt;
-	char note[96];
+/* A band reduced to its drawable points (finite x, lo and hi). */
+struct bandprep {
+	double *x, *lo, *hi;	/* log10 of the values on a log scale */
+	unsigned char *gap;	/* gap[i]: a gap lies before point i */
+	size_t n;
+};
 
-	if (check_chart(c) < 0)
-		return -1;
-	w = c->width > 0 && c->width < 1e6 ? c->width : DEFAULT_W;
-	h = c->height > 0 && c->height < 1e6 ? c->height : DEFAULT_H;
-	p = prep_all(c);
-	for (i = 0; i < c->nseries; i++) {
-		dropped += p[i].dropped;
-		total += p[i].n;
-		for (j = 0; j < p[i].n; j++) {
-			int_x &= p[i].x[j] == floor(p[i].x[j]) &&
-				 fabs(p[i].x[j]) < 1e15;
-			xlo = fmin(xlo, fmax(p[i].x[j], -BIG));
-			xhi = fmax(xhi, fmin(p[i].x[j], BIG));
-			ylo = fmin(ylo, fmax(p[i].y[j], -BIG));
-			yhi = fmax(yhi, fmin(p[i].y[j], BIG));
+static void
+bandprep_release(struct bandprep *p)
+{
+	free(p->x);
+	free(p->lo);
+	free(p->hi);
+	free(p->gap);
+}
+
+/*
+ * Reduce b to its drawable points: a point whose x, lo or hi is not
+ * finite (or, on a log scale, whose lo or hi is <= 0) is a gap; more
+ * than CHART_MAX_POINTS are downsampled with LTTB on the middle of the
+ * band.
+ */
+static void
+bandprep(struct bandprep *p, const struct chart_band *b, int log_y)
+{
+	size_t i, n = 0;
+	int gap = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (!b || !b->n)
+		return;
+	p->x = xreallocarray(NULL, b->n, sizeof(double));
+	p->lo = xreallocarray(NULL, b->n, sizeof(double));
+	p->hi = xreallocarray(NULL, b->n, sizeof(double));
+	p->gap = xmalloc(b->n);
+	for (i = 0; i < b->n; i++) {
+		double x = b->x[i], lo = b->lo[i], hi = b->hi[i];
+
+		if (!isfinite(x) || !isfinite(lo) || !isfinite(hi) ||
+		    (log_y && (lo <= 0 || hi <= 0))) {
+			gap = n > 0;
+			continue;
 		}
+		p->x[n] = x;
+		p->lo[n] = log_y ? log10(lo) : lo;
+		p->hi[n] = log_y ? log10(hi) : hi;
+		p->gap[n++] = gap;
+		gap = 0;
 	}
+	p->n = n;
+	if (n > CHART_MAX_POINTS) {
+		size_t idx[CHART_MAX_POINTS], m, prev = 0, k;
+		double *mid = xreallocarray(NULL, n, sizeof(double));
+
+		for (i = 0; i < n; i++)
+			mid[i] = p->lo[i] / 2 + p->hi[i] / 2;
+		m = chart_lttb(p->x, mid, n, CHART_MAX_POINTS, idx);
+		free(mid);
+		for (i = 0; i < m; i++) {
+			unsigned char g = p->gap[idx[i]];
+
+			for (k = prev + 1; i > 0 && k < idx[i]; k++)
+				g |= p->gap[k];
+			p->x[i] = p->x[idx[i]];
+			p->lo[i] = p->lo[idx[i]];
+			p->hi[i] = p->hi[idx[i]];
+			p->gap[i] = g;
+			prev = idx[i];
+		}
+		p->n = m;
+	}
+}
+
+/*
+ * The band as filled areas, one subpath per run of two or more points
+ * without a gap: along hi, then back along lo.
+ */
+static void
+draw_band(struct strbuf *sb, const struct frame *f, const struct chart_band *b,
+	  const struct bandprep *p)
+{
+	size_t i = 0, j, k;
+
+	sb_adds(sb, "<g class='");
+	chart_escape(sb, b->css_class ? b->css_class : "s1");
+	sb_adds(sb, "'><path class='band' fill='currentColor' "
+		"fill-opacity='0.25' stroke='none' d='");
+	while (i < p->n) {
+		for (j = i + 1; j < p->n && !p->gap[j]; j++)
+			;
+		if (j - i >= 2) {
+			for (k = i; k < j; k++) {
+				sb_addc(sb, k == i ? 'M' : 'L');
+				add_num1(sb, map_x(f, p->x[k]));
+				sb_addc(sb, ' ');
+				add_num1(sb, map_y(f, p->hi[k]));
+			}
+			for (k = j; k-- > i;) {
+				sb_addc(sb, 'L');
+				add_num1(sb, map_x(f, p->x[k]));
+				sb_addc(sb, ' ');
+				add_num1(sb, map_y(f, p->lo[k]));
+			}
+			sb_addc(sb, 'Z');
+		}
+		i = j;
+	}
+	sb_adds(sb, "'/></g>");
+}
+
+/*
+ * The <svg> element's start: its title (aria-labelledby), the title
+ * text and the legend; the plot area into f (px0 a first guess, the y
+ * tick labels decide it). w, h: the viewBox.
+ */
+static void
+svg_head(struct strbuf *sb, const struct chart *c, const struct chart_band *b,
+	 double w, double h, struct frame *f, int with_legend)
+{
+	int items = with_legend && (c->nseries || b);
 
 	sb_adds(sb, "<svg xmlns='http://www.w3.org/2000/svg' class='chart' "
 		"role='img' aria-labelledby='");
@@ -879,35 +1001,120 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	sb_adds(sb, "</title>");
 	svg_text(sb, "chart-title", 8, 15, NULL, c->title);
 
-	f.px0 = 58;
-	f.px1 = w - 14;
-	f.py0 = c->nseries ? 35 + 15 * legend(NULL, c, w, 34) : 28;
-	f.py1 = h - 34;
-	if (f.px1 < f.px0 + 10)
-		f.px1 = f.px0 + 10;
-	if (f.py1 < f.py0 + 10)
-		f.py1 = f.py0 + 10;
-	if (c->nseries)
-		legend(sb, c, w, 34);
+	f->px0 = 58;
+	f->px1 = w - 14;
+	f->py0 = items ? 35 + 15 * legend(NULL, c, b, w, 34) : 28;
+	f->py1 = h - 34;
+	if (f->px1 < f->px0 + 10)
+		f->px1 = f->px0 + 10;
+	if (f->py1 < f->py0 + 10)
+		f->py1 = f->py0 + 10;
+	if (items)
+		legend(sb, c, b, w, 34);
+}
 
+/* The empty plot area with a note in it, and the end of the <svg>. */
+static void
+svg_nodata(struct strbuf *sb, const struct frame *f, const char *note)
+{
+	sb_adds(sb, "<rect class='axis' fill='none' stroke='currentColor' "
+		"stroke-opacity='0.3' x='");
+	add_num1(sb, f->px0);
+	sb_adds(sb, "' y='");
+	add_num1(sb, f->py0);
+	sb_adds(sb, "' width='");
+	add_num1(sb, f->px1 - f->px0);
+	sb_adds(sb, "' height='");
+	add_num1(sb, f->py1 - f->py0);
+	sb_adds(sb, "'/>");
+	svg_text(sb, "note", (f->px0 + f->px1) / 2, (f->py0 + f->py1) / 2,
+		 "middle", note);
+	sb_adds(sb, "</svg>");
+}
+
+/* The axis lines and the axis labels of the plot area f in a w x h box. */
+static void
+svg_axes(struct strbuf *sb, const struct chart *c, const struct frame *f,
+	 double h)
+{
+	sb_adds(sb, "<path class='axis' fill='none' "
+		"stroke='currentColor' stroke-opacity='0.45' d='M");
+	add_num1(sb, f->px0);
+	sb_addc(sb, ' ');
+	add_num1(sb, f->py0);
+	sb_addc(sb, 'V');
+	add_num1(sb, f->py1);
+	sb_addc(sb, 'H');
+	add_num1(sb, f->px1);
+	sb_adds(sb, "'/>");
+	if (c->xlabel && *c->xlabel)
+		svg_text(sb, "label", (f->px0 + f->px1) / 2, h - 6, "middle",
+			 c->xlabel);
+	if (c->ylabel && *c->ylabel) {
+		sb_adds(sb, "<text class='label' text-anchor='middle' "
+			"transform='translate(13 ");
+		add_num1(sb, (f->py0 + f->py1) / 2);
+		sb_adds(sb, ") rotate(-90)'>");
+		chart_escape(sb, c->ylabel);
+		sb_adds(sb, "</text>");
+	}
+}
+
+int
+chart_svg(struct strbuf *sb, const struct chart *c)
+{
+	return chart_svg_band(sb, c, NULL);
+}
+
+int
+chart_svg_band(struct strbuf *sb, const struct chart *c,
+	       const struct chart_band *b)
+{
+	double w, h, xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY;
+	double yhi = -INFINITY, step;
+	size_t i, j, dropped = 0, total = 0;
+	int int_x = 1;
+	struct prep *p;
+	struct bandprep bp;
+	struct frame f;
+	struct yticks yt;
+	char note[96];
+
+	if (check_chart(c) < 0 || check_band(c, b) < 0)
+		return -1;
+	w = c->width > 0 && c->width < 1e6 ? c->width : DEFAULT_W;
+	h = c->height > 0 && c->height < 1e6 ? c->height : DEFAULT_H;
+	p = prep_all(c);
+	bandprep(&bp, b, c->log_y);
+	for (i = 0; i < c->nseries; i++) {
+		dropped += p[i].dropped;
+		total += p[i].n;
+		for (j = 0; j < p[i].n; j++) {
+			int_x &= p[i].x[j] == floor(p[i].x[j]) &&
+				 fabs(p[i].x[j]) < 1e15;
+			xlo = fmin(xlo, fmax(p[i].x[j], -BIG));
+			xhi = fmax(xhi, fmin(p[i].x[j], BIG));
+			ylo = fmin(ylo, fmax(p[i].y[j], -BIG));
+			yhi = fmax(yhi, fmin(p[i].y[j], BIG));
+		}
+	}
+	for (j = 0; j < bp.n; j++) {
+		int_x &= bp.x[j] == floor(bp.x[j]) && fabs(bp.x[j]) < 1e15;
+		xlo = fmin(xlo, fmax(bp.x[j], -BIG));
+		xhi = fmax(xhi, fmin(bp.x[j], BIG));
+		ylo = fmin(ylo, fmax(fmin(bp.lo[j], bp.hi[j]), -BIG));
+		yhi = fmax(yhi, fmin(fmax(bp.lo[j], bp.hi[j]), BIG));
+	}
+	total += bp.n;
+
+	svg_head(sb, c, b, w, h, &f, 1);
 	if (total == 0) {
 		snprintf(note, sizeof(note), "%s",
 			 dropped ? "no values > 0 to show on a log scale"
 			 : "no data");
-		sb_adds(sb, "<rect class='axis' fill='none' "
-			"stroke='currentColor' stroke-opacity='0.3' x='");
-		add_num1(sb, f.px0);
-		sb_adds(sb, "' y='");
-		add_num1(sb, f.py0);
-		sb_adds(sb, "' width='");
-		add_num1(sb, f.px1 - f.px0);
-		sb_adds(sb, "' height='");
-		add_num1(sb, f.py1 - f.py0);
-		sb_adds(sb, "'/>");
-		svg_text(sb, "note", (f.px0 + f.px1) / 2, (f.py0 + f.py1) / 2,
-			 "middle", note);
-		sb_adds(sb, "</svg>");
+		svg_nodata(sb, &f, note);
 		prep_free(p, c->nseries);
+		bandprep_release(&bp);
 		return 0;
 	}
 
@@ -944,27 +1151,9 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 		f.px1 = f.px0 + 10;
 	draw_y_axis(sb, &f, &yt);
 	draw_x_axis(sb, &f, (int)((f.px1 - f.px0) / 90) + 1, int_x);
-	sb_adds(sb, "<path class='axis' fill='none' "
-		"stroke='currentColor' stroke-opacity='0.45' d='M");
-	add_num1(sb, f.px0);
-	sb_addc(sb, ' ');
-	add_num1(sb, f.py0);
-	sb_addc(sb, 'V');
-	add_num1(sb, f.py1);
-	sb_addc(sb, 'H');
-	add_num1(sb, f.px1);
-	sb_adds(sb, "'/>");
-	if (c->xlabel && *c->xlabel)
-		svg_text(sb, "label", (f.px0 + f.px1) / 2, h - 6, "middle",
-			 c->xlabel);
-	if (c->ylabel && *c->ylabel) {
-		sb_adds(sb, "<text class='label' text-anchor='middle' "
-			"transform='translate(13 ");
-		add_num1(sb, (f.py0 + f.py1) / 2);
-		sb_adds(sb, ") rotate(-90)'>");
-		chart_escape(sb, c->ylabel);
-		sb_adds(sb, "</text>");
-	}
+	svg_axes(sb, c, &f, h);
+	if (bp.n)
+		draw_band(sb, &f, b, &bp);
 	for (i = 0; i < c->nseries; i++)
 		draw_series(sb, &f, &c->series[i], &p[i], c->log_y,
 			    c->hover);
@@ -975,6 +1164,162 @@ chart_svg(struct strbuf *sb, const struct chart *c)
 	}
 	sb_adds(sb, "</svg>");
 	prep_free(p, c->nseries);
+	bandprep_release(&bp);
+	return 0;
+}
+
+/* One dot of a scatter plot. */
+struct dot {
+	double x, y;
+};
+
+static int
+dot_cmp(const void *a, const void *b)
+{
+	const struct dot *p = a, *q = b;
+
+	if (p->x != q->x)
+		return p->x < q->x ? -1 : 1;
+	return (p->y > q->y) - (p->y < q->y);
+}
+
+/*
+ * The dots of s that can be drawn (x and y finite, within +-BIG), in x
+ * order, at most CHART_MAX_DOTS of them (LTTB over that order keeps the
+ * points far from their neighbours: the outliers). Returns their number;
+ * *out is the caller's to free.
+ */
+static size_t
+scatter_dots(const struct chart_series *s, struct dot **out)
+{
+	struct dot *d = xreallocarray(NULL, s->n ? s->n : 1, sizeof(*d));
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (isfinite(s->x[i]) && isfinite(s->y[i]) &&
+		    fabs(s->x[i]) <= BIG && fabs(s->y[i]) <= BIG)
+			d[n++] = (struct dot){ s->x[i], s->y[i] };
+	qsort(d, n, sizeof(*d), dot_cmp);
+	if (n > CHART_MAX_DOTS) {
+		double *x = xreallocarray(NULL, n, sizeof(double));
+		double *y = xreallocarray(NULL, n, sizeof(double));
+		size_t idx[CHART_MAX_DOTS], m;
+
+		for (i = 0; i < n; i++) {
+			x[i] = d[i].x;
+			y[i] = d[i].y;
+		}
+		m = chart_lttb(x, y, n, CHART_MAX_DOTS, idx);
+		for (i = 0; i < m; i++)
+			d[i] = d[idx[i]];
+		n = m;
+		free(x);
+		free(y);
+	}
+	*out = d;
+	return n;
+}
+
+int
+chart_scatter_svg(struct strbuf *sb, const struct chart *c)
+{
+	double w, h, lo = INFINITY, hi = -INFINITY, step, side;
+	double t[MAX_TICKS];
+	struct dot **dots;
+	size_t *nd, i, j, total = 0;
+	struct frame f;
+	struct yticks yt;
+
+	if (check_chart(c) < 0)
+		return -1;
+	w = c->width > 0 && c->width < 1e6 ? c->width : SCATTER_W;
+	h = c->height > 0 && c->height < 1e6 ? c->height : SCATTER_H;
+	dots = xcalloc(c->nseries ? c->nseries : 1, sizeof(*dots));
+	nd = xcalloc(c->nseries ? c->nseries : 1, sizeof(*nd));
+	for (i = 0; i < c->nseries; i++) {
+		nd[i] = scatter_dots(&c->series[i], &dots[i]);
+		total += nd[i];
+		for (j = 0; j < nd[i]; j++) {
+			lo = fmin(lo, fmin(dots[i][j].x, dots[i][j].y));
+			hi = fmax(hi, fmax(dots[i][j].x, dots[i][j].y));
+		}
+	}
+	/* one series needs no legend: the title says what the dots are */
+	svg_head(sb, c, NULL, w, h, &f, c->nseries > 1);
+	if (total == 0) {
+		svg_nodata(sb, &f, "no data");
+		goto out;
+	}
+	/* one scale for both axes, widened to whole steps */
+	widen(&lo, &hi, 0);
+	chart_ticks(lo, hi, (int)((f.py1 - f.py0) / 40) + 1, t, MAX_TICKS,
+		    &step);
+	f.x0 = f.y0 = fmax(floor(lo / step) * step, -BIG);
+	f.x1 = f.y1 = fmin(ceil(hi / step) * step, BIG);
+	if (!(f.y1 > f.y0)) {
+		f.x0 = f.y0 = lo;
+		f.x1 = f.y1 = hi;
+	}
+	yticks_make(&yt, &f, 0, (int)((f.py1 - f.py0) / 40) + 1);
+	f.px0 = 24 + CHAR_W * (double)yt.width + 6;
+	/* a square plot area, so that the diagonal is at 45 degrees */
+	side = fmin(f.px1 - f.px0, f.py1 - f.py0);
+	if (side < 10)
+		side = 10;
+	f.px1 = f.px0 + side;
+	f.py0 = f.py1 - side;
+	draw_y_axis(sb, &f, &yt);
+	draw_x_axis(sb, &f, (int)(side / 90) + 1, 0);
+	svg_axes(sb, c, &f, h);
+	/* y = x: where every dot would be if the predictions were exact */
+	sb_adds(sb, "<path class='diag' fill='none' stroke='currentColor' "
+		"stroke-opacity='0.6' stroke-dasharray='4 3' d='M");
+	add_num1(sb, f.px0);
+	sb_addc(sb, ' ');
+	add_num1(sb, f.py1);
+	sb_addc(sb, 'L');
+	add_num1(sb, f.px1);
+	sb_addc(sb, ' ');
+	add_num1(sb, f.py0);
+	sb_adds(sb, "'/>");
+	/* below the diagonal's end, where few dots are */
+	svg_text(sb, "note", f.px1 - 4, f.py1 - 6, "end", "dashed: y = x");
+	for (i = 0; i < c->nseries; i++) {
+		long long lx = 0, ly = 0;
+
+		sb_adds(sb, "<g class='");
+		chart_escape(sb, c->series[i].css_class ?
+			     c->series[i].css_class : "s1");
+		sb_adds(sb, "'><path class='dots' fill='none' "
+			"stroke='currentColor' stroke-opacity='0.6' "
+			"stroke-width='5' stroke-linecap='round' d='");
+		/*
+		 * Whole units, each dot moved to from the last ("m3-12h0"):
+		 * a dot is 5 units wide, so rounding shows nowhere, and a
+		 * dot costs about 8 bytes.
+		 */
+		for (j = 0; j < nd[i]; j++) {
+			long long px = llround(map_x(&f, dots[i][j].x));
+			long long py = llround(map_y(&f, dots[i][j].y));
+
+			/* a dot drawn where the last one is adds nothing */
+			if (j > 0 && px == lx && py == ly)
+				continue;
+			sb_addf(sb, j ? "m%lld" : "M%lld", j ? px - lx : px);
+			sb_addf(sb, py - (j ? ly : 0) < 0 ? "%lld" : " %lld",
+				py - (j ? ly : 0));
+			sb_adds(sb, "h0");
+			lx = px;
+			ly = py;
+		}
+		sb_adds(sb, "'/></g>");
+	}
+	sb_adds(sb, "</svg>");
+out:
+	for (i = 0; i < c->nseries; i++)
+		free(dots[i]);
+	free(dots);
+	free(nd);
 	return 0;
 }
 
@@ -1053,5 +1398,182 @@ chart_table(struct strbuf *sb, const struct chart *c)
 	sb_adds(sb, "</tbody></table>");
 	free(cells);
 	prep_free(p, c->nseries);
+	return 0;
+}
+
+/* The finite (x, y) points of s, sorted by x; *out is the caller's. */
+static size_t
+finite_sorted(const double *x, const double *y, size_t n, struct dot **out)
+{
+	struct dot *d = xreallocarray(NULL, n ? n : 1, sizeof(*d));
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(x[i]) && isfinite(y[i]))
+			d[m++] = (struct dot){ x[i], y[i] };
+	qsort(d, m, sizeof(*d), dot_cmp);
+	*out = d;
+	return m;
+}
+
+/* The bin of x: how many of the nedge edges are <= x. */
+static size_t
+bin_of(const double *edge, size_t nedge, double x)
+{
+	size_t lo = 0, hi = nedge;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (edge[mid] <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Sum the y of the n points d into sum[bin] and cnt[bin] (long double:
+ * two values near DBL_MAX add up without overflow).
+ */
+static void
+bin_sums(const struct dot *d, size_t n, const double *edge, size_t nedge,
+	 long double *sum, size_t *cnt)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t b = bin_of(edge, nedge, d[i].x);
+
+		sum[b] += d[i].y;
+		cnt[b]++;
+	}
+}
+
+/* A <td> with the mean sum / n at 4 significant digits, empty when n 0. */
+static void
+mean_cell(struct strbuf *sb, long double sum, size_t n)
+{
+	char buf[48];
+
+	sb_adds(sb, "<td>");
+	if (n) {
+		chart_format((double)(sum / (long double)n), 4, buf,
+			     sizeof(buf));
+		sb_adds(sb, buf);
+	}
+	sb_adds(sb, "</td>");
+}
+
+int
+chart_table_binned(struct strbuf *sb, const struct chart *c,
+		   const struct chart_band *b, size_t nbins, int xmean)
+{
+	struct dot *first = NULL, *d;
+	double *edge, *xmin, *xmax;
+	long double *sum, *xsum;
+	size_t n, nb, ne = 0, ncol, i, k, *cnt;
+	const char *xl = c && c->xlabel && *c->xlabel ? c->xlabel : "x";
+	char buf[48];
+
+	if (check_chart(c) < 0 || check_band(c, b) < 0)
+		return -1;
+	n = c->nseries ? finite_sorted(c->series[0].x, c->series[0].y,
+				       c->series[0].n, &first) : 0;
+	nb = nbins < n ? nbins : n;
+	/*
+	 * Bin k starts at the x of the point k n / nb of series 0 in x
+	 * order, so that the bins hold about as many points each; equal
+	 * edges (many points at one x) are one edge. Every series, and
+	 * the band, is summed over the same bins.
+	 */
+	edge = xcalloc(nb ? nb : 1, sizeof(double));
+	for (k = 1; k < nb; k++) {
+		double e = first[k * n / nb].x;
+
+		if (e > first[0].x && (ne == 0 || e > edge[ne - 1]))
+			edge[ne++] = e;
+	}
+	nb = n ? ne + 1 : 0;
+	ncol = c->nseries + (b ? 2 : 0);
+	sum = xcalloc((nb ? nb : 1) * (ncol ? ncol : 1), sizeof(*sum));
+	cnt = xcalloc((nb ? nb : 1) * (ncol ? ncol : 1), sizeof(size_t));
+	xmin = xcalloc(nb ? nb : 1, sizeof(double));
+	xmax = xcalloc(nb ? nb : 1, sizeof(double));
+	xsum = xcalloc(nb ? nb : 1, sizeof(*xsum));
+	for (i = 0; i < n; i++) {
+		k = bin_of(edge, ne, first[i].x);
+		if (i == 0 || k != bin_of(edge, ne, first[i - 1].x))
+			xmin[k] = first[i].x;
+		xmax[k] = first[i].x;
+		xsum[k] += first[i].x;
+	}
+	for (i = 0; nb && i < ncol; i++) {
+		int band = i >= c->nseries;
+		const double *x = band ? b->x : c->series[i].x;
+		const double *y = !band ? c->series[i].y :
+				  i == c->nseries ? b->lo : b->hi;
+		size_t m = finite_sorted(x, y, band ? b->n : c->series[i].n,
+					 &d);
+		long double *s = xcalloc(nb, sizeof(*s));
+		size_t *ct = xcalloc(nb, sizeof(size_t));
+
+		bin_sums(d, m, edge, ne, s, ct);
+		for (k = 0; k < nb; k++) {
+			sum[k * ncol + i] = s[k];
+			cnt[k * ncol + i] = ct[k];
+		}
+		free(s);
+		free(ct);
+		free(d);
+	}
+
+	sb_adds(sb, "<table class='chart-data'><caption>");
+	chart_escape(sb, c->title);
+	sb_adds(sb, "</caption><thead><tr><th scope='col'>");
+	chart_escape(sb, xl);
+	sb_adds(sb, "</th><th scope='col'>points</th>");
+	if (xmean) {
+		sb_adds(sb, "<th scope='col'>mean ");
+		chart_escape(sb, xl);
+		sb_adds(sb, "</th>");
+	}
+	for (i = 0; i < ncol; i++) {
+		sb_adds(sb, "<th scope='col'>mean ");
+		if (i < c->nseries) {
+			chart_escape(sb, c->series[i].name);
+		} else {
+			chart_escape(sb, b->name);
+			sb_adds(sb, i == c->nseries ? " (low)" : " (high)");
+		}
+		sb_adds(sb, "</th>");
+	}
+	sb_adds(sb, "</tr></thead><tbody>");
+	if (nb == 0)
+		sb_addf(sb, "<tr><td colspan='%zu'>no data</td></tr>",
+			ncol + 2 + (xmean != 0));
+	for (k = 0; k < nb; k++) {
+		chart_format(xmin[k], 4, buf, sizeof(buf));
+		sb_adds(sb, "<tr><th scope='row'>");
+		sb_adds(sb, buf);
+		if (xmax[k] != xmin[k]) {
+			chart_format(xmax[k], 4, buf, sizeof(buf));
+			sb_adds(sb, " \xe2\x80\x93 ");	/* an en dash */
+			sb_adds(sb, buf);
+		}
+		sb_addf(sb, "</th><td>%zu</td>", cnt[k * ncol]);
+		if (xmean)
+			mean_cell(sb, xsum[k], cnt[k * ncol]);
+		for (i = 0; i < ncol; i++)
+			mean_cell(sb, sum[k * ncol + i], cnt[k * ncol + i]);
+		sb_adds(sb, "</tr>");
+	}
+	sb_adds(sb, "</tbody></table>");
+	free(first);
+	free(edge);
+	free(sum);
+	free(cnt);
+	free(xmin);
+	free(xmax);
+	free(xsum);
 	return 0;
 }

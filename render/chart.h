@@ -17,7 +17,8 @@
  * classes for the stylesheet: svg.chart, .chart-title, .grid, .axis,
  * .minor, .tick, .label, .legend, .note, .pt (hover points, in a
  * <g class="pts" fill-opacity="0">: e.g. `.chart .pt:hover
- * { fill-opacity: 1 }`).
+ * { fill-opacity: 1 }`), .band (a band's area and its legend swatch),
+ * .dots and .diag (a scatter plot's dots and its diagonal).
  *
  * Points with a non-finite x or y are gaps (the line breaks there); on a
  * log scale, values <= 0 are dropped and the chart says how many. Series
@@ -26,6 +27,15 @@
  * XML-escaped. Attribute values are in single quotes: the markup also
  * travels inside JSON strings (data.json), where a double quote costs an
  * escape each time.
+ *
+ * Two more kinds, for a finished job's results: a line chart with a band
+ * (chart_svg_band: a forecast with the range of its quantiles, drawn as
+ * <path class='band'> under the lines), and a scatter plot of the points
+ * (x, y) of each series with the diagonal y = x (chart_scatter_svg:
+ * predictions against the truth; <path class='dots'>, <path
+ * class='diag'>). Their text alternative is chart_table_binned: the
+ * points summed up in bins of x, a table of a few rows however many
+ * points there are.
  */
 #ifndef SPOOLBOARD_CHART_H
 #define SPOOLBOARD_CHART_H
@@ -38,12 +48,25 @@
 #define CHART_MAX_POINTS 500
 /* At most this many points per series carry a hover <title>. */
 #define CHART_HOVER_POINTS 50
+/* A scatter plot draws at most this many dots per series. */
+#define CHART_MAX_DOTS 400
 
 struct chart_series {
 	const char *name;	/* legend and hover text; NULL is "" */
 	const char *css_class;	/* e.g. "s1"; NULL is "s1" */
 	const double *x;	/* n values (epoch, seconds, ...) */
 	const double *y;	/* n values; NaN or Inf is a gap */
+	size_t n;
+};
+
+/*
+ * A band: the area between lo and hi at each x (a prediction interval),
+ * drawn in the colour of its class with a legend entry of its own.
+ */
+struct chart_band {
+	const char *name;	/* legend; NULL is "" */
+	const char *css_class;	/* NULL is "s1" */
+	const double *x, *lo, *hi;	/* n values; a non-finite one is a gap */
 	size_t n;
 };
 
@@ -71,6 +94,41 @@ struct chart {
  * points has a NULL x or y; nothing is appended then.
  */
 int chart_svg(struct strbuf *sb, const struct chart *c);
+
+/*
+ * chart_svg with the band b (NULL: none) drawn under the series; the y
+ * range holds the band too. Longer than CHART_MAX_POINTS, it is
+ * downsampled with LTTB on its middle. 0, or -1 as chart_svg (also when
+ * b has points but no x, lo or hi).
+ */
+int chart_svg_band(struct strbuf *sb, const struct chart *c,
+		   const struct chart_band *b);
+
+/*
+ * Append c as a scatter plot, one <svg> element: a dot at (x, y) for each
+ * point of each series whose x and y are finite (at most CHART_MAX_DOTS
+ * per series: sorted by x and downsampled with LTTB, which keeps the
+ * outliers), on one scale for both axes with a square plot area, and the
+ * dashed diagonal y = x; a legend when there are two series or more.
+ * c->log_y and c->hover are ignored; width and
+ * height 0 are 420 x 400. No data gives a valid SVG saying so. 0, or -1
+ * as chart_svg.
+ */
+int chart_scatter_svg(struct strbuf *sb, const struct chart *c);
+
+/*
+ * Append the points of c (and of its band b, or NULL) summed up as an
+ * HTML <table>, the text alternative of a chart of many points: the
+ * finite points of the first series in x order are cut into at most
+ * nbins bins of about as many points each (one bin per distinct x at
+ * most), and each row gives a bin's range of x, its number of points
+ * of the first series, with xmean the mean of their x, then the mean y
+ * of every series (and of the band's lo and hi) over the points whose x
+ * falls in the bin. Numbers with 4 significant digits; a mean of no
+ * points is an empty cell. 0, or -1 as chart_svg_band.
+ */
+int chart_table_binned(struct strbuf *sb, const struct chart *c,
+		       const struct chart_band *b, size_t nbins, int xmean);
 
 /*
  * Append the series of c as an HTML <table> (caption = title, one row per

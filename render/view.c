@@ -11,6 +11,7 @@
 #include "render/view.h"
 #include "job/state.h"
 #include "render/chart.h"
+#include "render/resultview.h"
 #include "lib/csvfile.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
@@ -125,16 +126,24 @@ duration_text(const json_t *state)
 	return json_string(buf);
 }
 
+/*
+ * The stages of the current attempt. A queued job's next run has not
+ * begun, so its stages are all pending whatever the state says (a state
+ * written before the runner cleared them on a retry still holds the
+ * failed stage of the last attempt).
+ */
 static json_t *
 stages_view(const json_t *state)
 {
 	json_t *rows = json_array(), *st;
+	int queued = job_status_of(state) == JOB_QUEUED;
 	size_t i;
 
 	json_array_foreach(json_object_get(state, "stages"), i, st) {
-		const char *s = json_str(st, "status",
+		const char *s = queued ? job_status_name(JOB_PENDING) :
+				json_str(st, "status",
 					 job_status_name(JOB_PENDING));
-		double secs = json_dbl(st, "seconds", -1);
+		double secs = queued ? -1 : json_dbl(st, "seconds", -1);
 		char buf[32] = "";
 		json_t *row;
 
@@ -149,64 +158,10 @@ stages_view(const json_t *state)
 	return rows;
 }
 
-/*
- * The code point of the UTF-8 sequence at s into *cp; its length in
- * bytes, or 0 when s does not start a valid one (overlong, a surrogate,
- * past U+10FFFF, cut short).
- */
-static size_t
-view_utf8_next(const unsigned char *s, unsigned *cp)
-{
-	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t n;
-	unsigned c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 json_t *
 view_text(const char *s)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
-	json_t *v;
-
-	while (*p) {
-		unsigned c = 0;
-		size_t n = view_utf8_next(p, &c);
-		int ok = n && (c >= 0x20 || c == '\t' || c == '\n' ||
-			       c == '\r') && !(c >= 0xfdd0 && c <= 0xfdef) &&
-			 (c & 0xfffe) != 0xfffe;
-
-		if (ok)
-			sb_add(&sb, p, n);
-		else
-			sb_adds(&sb, "\xef\xbf\xbd");	/* U+FFFD */
-		p += n ? n : 1;
-	}
-	v = json_string(sb_str(&sb));
-	sb_release(&sb);
-	return v ? v : json_string("");
+	return json_text(s);
 }
 
 /* Copy a string array member (tags) keeping only strings. */
@@ -400,12 +355,34 @@ out:
 }
 
 /*
+ * Is line the one each run of the trainer starts log.txt with, "TIME ==
+ * attempt N started ..." (TIME as 2026-11-25T18:52:09Z; docs/formats.md)?
+ */
+static int
+attempt_line(const char *line)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:ddZ == attempt ";
+	const char *p = line;
+	size_t i, digits = 0;
+
+	for (i = 0; form[i]; i++, p++)
+		if (form[i] == 'd' ? !(*p >= '0' && *p <= '9') : *p != form[i])
+			return 0;
+	while (*p >= '0' && *p <= '9' && digits < 10) {
+		p++;
+		digits++;
+	}
+	return digits > 0 && strncmp(p, " started", 8) == 0;
+}
+
+/*
  * The last VIEW_LOG_LINES lines of log.txt as the markup of the log panel
  * (one string: 500 lines as JSON objects cost more than the rest of a
  * page): each line escaped (chart_escape: invalid UTF-8 shows as U+FFFD)
  * and ended by a newline, a line that matches o's error or warning
  * pattern inside <span class='ln error'> or <span class='ln warning'>
- * (single quotes, as in the charts: no escape in data.json).
+ * (single quotes, as in the charts: no escape in data.json), and the
+ * line that starts an attempt inside <span class='ln attempt'>.
  */
 static json_t *
 log_view(const char *dir, const struct view_opts *o)
@@ -458,7 +435,9 @@ log_view(const char *dir, const struct view_opts *o)
 
 		if (end)
 			*end = '\0';
-		if (pe && pattern_match(pe, start))
+		if (attempt_line(start))
+			cls = "attempt";
+		else if (pe && pattern_match(pe, start))
 			cls = "error";
 		else if (pw && pattern_match(pw, start))
 			cls = "warning";
@@ -693,8 +672,9 @@ json_t *
 view_job(const char *dir, const char *id, const struct view_opts *o)
 {
 	char err[256], buf[64];
-	json_t *state, *v, *e, *best, *data, *cfg;
+	json_t *state, *v, *e, *best, *data, *cfg, *results;
 	struct job_order order;
+	json_int_t attempt;
 	const char *status;
 	double progress, eta;
 	struct stat st;
@@ -782,14 +762,24 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	if (duration_seconds(state) >= 0)
 		json_object_set_new(v, "duration_s", json_integer(
 			(json_int_t)duration_seconds(state)));
+	attempt = json_int(state, "attempt", 1);
+	if (attempt > 1 && attempt <= VIEW_ATTEMPT_MAX)
+		json_object_set_new(v, "attempt", json_integer(attempt));
 	e = json_object_get(state, "error");
-	if (json_is_object(e))
+	if (json_is_object(e)) {
 		json_object_set_new(v, "error", json_pack("{s:s, s:s, s:o}",
 			"message", json_str(e, "message", "unknown error"),
 			"stage", json_str(e, "stage", "?"),
 			"hint", json_is_string(json_object_get(e, "hint")) ?
 				json_string(json_str(e, "hint", "")) :
 				json_null()));
+		/* queued again with the reason the last attempt failed */
+		if (live && attempt > 1 && attempt <= VIEW_ATTEMPT_MAX)
+			json_object_set_new(json_object_get(v, "error"),
+				"previous", json_pack("{s:I, s:I, s:o}",
+				"attempt", attempt - 1, "next", attempt,
+				"retry_at", time_view(state, "retry_at")));
+	}
 	/* cancel while queued or running, retry once finished */
 	if (live)
 		json_object_set_new(v, "cancel_cmd", json_sprintf(
@@ -799,6 +789,9 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 			"plain", json_sprintf("spoolboard retry -- %s", id),
 			"fresh", json_sprintf("spoolboard retry --fresh -- %s",
 					      id)));
+	results = resultview_make(state, dir, cfg);
+	if (results)
+		json_object_set_new(v, "results", results);
 	metrics_view(v, dir);
 	json_object_set_new(v, "log_html", log_view(dir, o));
 	json_object_set_new(v, "events", events_view(dir));

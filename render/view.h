@@ -2,10 +2,11 @@
  * view.h - the view model of one job: everything its page shows, as JSON.
  *
  * view_job reads a job directory (state.json, config.json, metrics.csv,
- * the tail of log.txt and of events.jsonl, checkpoints/) and builds one
- * json_t that the job template renders and that is written beside the
- * page as data.json, so the page and the live updates read the same
- * object. Strings from the
+ * the tail of log.txt and of events.jsonl, checkpoints/, and for a
+ * completed job its test results and predictions.csv: resultview.h) and
+ * builds one json_t that the job template renders and that is written
+ * beside the page as data.json, so the page and the live updates read
+ * the same object. Strings from the
  * job (names, tags, CSV headers, log lines, errors) are kept as they are
  * and escaped by the template; the chart SVGs and tables are made by
  * chart.h, which escapes them itself.
@@ -27,6 +28,9 @@
  * linear one. This keeps a 100-epoch job page under 100 KB.
  */
 #define VIEW_HOVER_POINTS 17
+
+/* A larger attempt number in state.json is not shown. */
+#define VIEW_ATTEMPT_MAX 1000000000
 
 /* The default log patterns (render --log-error, --log-warning). */
 #define VIEW_ERROR_RE "(?i)\\berror\\b|traceback|\\bnan\\b"
@@ -61,12 +65,7 @@ json_t *view_job(const char *dir, const char *id,
  */
 json_t *view_summary(const json_t *view);
 
-/*
- * s as a new JSON string fit for XML 1.0 (the feed) and for HTML text:
- * every character XML 1.0 does not allow (C0 controls but tab, newline
- * and CR; U+FFFE, U+FFFF), every other noncharacter and every byte that
- * is not valid UTF-8 (a file name may hold any bytes) becomes U+FFFD.
- */
+/* json_text(s) (lib/json.h): a string fit for XML 1.0 and HTML text. */
 json_t *view_text(const char *s);
 
 /* The label and icon of a job or stage status ("running" -> "Running"). */

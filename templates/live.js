@@ -53,6 +53,8 @@
 			if (b) b.hidden = !d.best_epoch;
 			var eta = document.getElementById("eta");
 			if (eta) eta.hidden = !d.eta;
+			var at = document.getElementById("attempt");
+			if (at) at.hidden = !d.attempt;
 			(d.cards || []).forEach(function (c) {
 				document.querySelectorAll("[data-card]").forEach(
 					function (e) {

@@ -32,7 +32,7 @@ end_epoch(struct run *r, double lr, double epoch_secs)
 	double eta, val;
 	int improved;
 
-	val = evaluate_split(r, SPLIT_VAL, &m, NULL);
+	val = evaluate_split(r, SPLIT_VAL, &m, NULL, NULL);
 	r->val_loss = val;
 	r->epoch++;
 	/* Without a validation split the train loss decides what is best. */

@@ -23,29 +23,40 @@ evaluate_target_row(const struct dataset *ds, size_t id)
 	return ds->lookback ? id + (size_t)ds->horizon : id;
 }
 
-/* Metrics as a JSON object: rmse, mae, r2, diracc or accuracy, f1. */
+/*
+ * Metrics as a JSON object: rmse, mae, r2, diracc (and pinball, coverage
+ * for the quantile loss) or accuracy, f1.
+ */
 json_t *
 evaluate_metrics_json(const struct metrics *m)
 {
+	json_t *o;
+
 	if (m->classification)
 		return json_pack("{s:o,s:o}", "accuracy", json_num(m->accuracy),
 				 "f1", json_num(m->f1));
-	return json_pack("{s:o,s:o,s:o,s:o}", "rmse", json_num(m->rmse),
-			 "mae", json_num(m->mae), "r2", json_num(m->r2),
-			 "diracc", json_num(m->diracc));
+	o = json_pack("{s:o,s:o,s:o,s:o}", "rmse", json_num(m->rmse),
+		      "mae", json_num(m->mae), "r2", json_num(m->r2),
+		      "diracc", json_num(m->diracc));
+	if (m->quantile) {
+		json_object_set_new(o, "pinball", json_num(m->pinball));
+		json_object_set_new(o, "coverage", json_num(m->coverage));
+	}
+	return o;
 }
 
-/*
- * Evaluate the model on a split: the mean loss, metrics on the original
- * scale, and when preds is not NULL the point predictions (n, D) on the
- * original scale (the caller frees them). NaN loss for an empty split.
- */
+/* Evaluate the model on a split; see evaluate.h. */
 double
-evaluate_split(struct run *r, enum split s, struct metrics *m, float **preds)
+evaluate_split(struct run *r, enum split s, struct metrics *m, float **preds,
+	       float **quants)
 {
 	const struct dataset *ds = &r->ds;
 	size_t n = ds->nsamples[s], D = (size_t)r->D;
+	int quantile = r->cfg.loss.type == LOSS_QUANTILE;
+	size_t Q = quantile ? (size_t)r->cfg.loss.nquantiles : 0;
 	float *pred = xcalloc(n * D + 1, sizeof(float));
+	/* (n, D, Q): every level's prediction, for the band and coverage */
+	float *qv = quantile ? xcalloc(n * D * Q + 1, sizeof(float)) : NULL;
 	float *truth = xcalloc(n * D + 1, sizeof(float));
 	float *last = ds->lookback ? xcalloc(n * D + 1, sizeof(float)) : NULL;
 	real *pb = xcalloc((size_t)r->B * D, sizeof(real));
@@ -62,6 +73,10 @@ evaluate_split(struct run *r, enum split s, struct metrics *m, float **preds)
 		loss_predict(&r->cfg.loss, out, nb, r->D, r->K, pb);
 		for (size_t k = 0; k < (size_t)nb * D; k++)
 			pred[i * D + k] = (float)pb[k];
+		/* out is (nb, D * Q), level j of target d at d * Q + j: the
+		   layout qv keeps */
+		for (size_t k = 0; qv && k < (size_t)nb * D * Q; k++)
+			qv[i * D * Q + k] = (float)out[k];
 	}
 	for (size_t i = 0; i < n; i++) {
 		size_t id = ds->samples[s][i];
@@ -90,6 +105,19 @@ evaluate_split(struct run *r, enum split s, struct metrics *m, float **preds)
 		data_denormalize_y(ds, pred, n);
 		metrics_regression(m, pred, truth, last, n, r->D);
 	}
+	if (qv) {
+		/* each level back on the original scale, as pred */
+		for (size_t i = 0; i < n; i++)
+			for (size_t d = 0; d < D; d++)
+				for (size_t j = 0; j < Q; j++) {
+					float *v = &qv[(i * D + d) * Q + j];
+
+					*v = (float)(*v * ds->y_std[d] +
+						     ds->y_mean[d]);
+				}
+		metrics_quantile(m, qv, truth, n, r->D, r->cfg.loss.quantiles,
+				 r->cfg.loss.nquantiles);
+	}
 	free(truth);
 	free(last);
 	free(pb);
@@ -97,5 +125,9 @@ evaluate_split(struct run *r, enum split s, struct metrics *m, float **preds)
 		*preds = pred;
 	else
 		free(pred);
+	if (quants)
+		*quants = qv;
+	else
+		free(qv);
 	return n ? sum / (double)n : NAN;
 }

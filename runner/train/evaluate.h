@@ -23,10 +23,13 @@ json_t *evaluate_metrics_json(const struct metrics *m);
 /*
  * Evaluate the model on split s: the mean loss, metrics on the original
  * scale into m (metrics_release it), and when preds is not NULL the point
- * predictions (n, D) on the original scale (the caller frees them). NaN
- * loss for an empty split.
+ * predictions (n, D) on the original scale (the caller frees them). For
+ * the quantile loss, m has the quantile figures too (metrics_quantile)
+ * and, when quants is not NULL, *quants gets the prediction of every
+ * level, (n, D, Q) on the original scale (the caller frees it; NULL for
+ * other losses). NaN loss for an empty split.
  */
 double evaluate_split(struct run *r, enum split s, struct metrics *m,
-		      float **preds);
+		      float **preds, float **quants);
 
 #endif

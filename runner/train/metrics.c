@@ -17,6 +17,8 @@ metrics_clear(struct metrics *m)
 {
 	m->classification = 0;
 	m->rmse = m->mae = m->r2 = m->diracc = NAN;
+	m->quantile = 0;
+	m->pinball = m->coverage = NAN;
 	m->accuracy = m->f1 = NAN;
 	m->nclasses = 0;
 	m->confusion = NULL;
@@ -76,6 +78,32 @@ metrics_regression(struct metrics *m, const float *pred, const float *y,
 				hits++;
 		m->diracc = (double)hits / ((double)n * D);
 	}
+}
+
+void
+metrics_quantile(struct metrics *m, const float *q, const float *y,
+		 size_t n, int D, const double *taus, int Q)
+{
+	double loss = 0;
+	size_t inside = 0;
+
+	m->quantile = 1;
+	m->pinball = m->coverage = NAN;
+	if (n == 0 || D <= 0 || Q <= 0)
+		return;
+	for (size_t i = 0; i < n * (size_t)D; i++) {
+		const float *qi = q + i * (size_t)Q;
+
+		for (int j = 0; j < Q; j++) {
+			double u = (double)y[i] - qi[j];
+
+			loss += u >= 0 ? taus[j] * u : (taus[j] - 1) * u;
+		}
+		inside += qi[0] <= y[i] && y[i] <= qi[Q - 1];
+	}
+	m->pinball = loss / ((double)n * D * Q);
+	if (Q >= 2)
+		m->coverage = (double)inside / ((double)n * D);
 }
 
 /* Accuracy and macro F1 from a (K, K) confusion matrix. */

@@ -17,6 +17,14 @@
  *   diracc  the share of pairs with sign(pred - last) = sign(y - last),
  *           where sign is -1, 0 or +1 (so no move predicted for no move
  *           is a hit); NaN without last.
+ *   pinball (quantile loss) the mean over the n*D*Q (level, prediction,
+ *           truth) triples of max(tau u, (tau - 1) u), u = y - q: the
+ *           quantile loss on the original scale
+ *   coverage  (quantile loss, Q >= 2) the share of the n*D pairs with
+ *           q_lo <= y <= q_hi, q_lo and q_hi the predictions of the
+ *           lowest and the highest level: how often the truth falls in
+ *           the band, to compare with tau_hi - tau_lo (crossed quantiles,
+ *           q_lo > q_hi, cover nothing); NaN with one level.
  *   accuracy  correct / n
  *   f1      macro F1: the mean over classes k of 2 TP / (2 TP + FP + FN),
  *           counting only the classes that occur in the truth or in the
@@ -35,6 +43,9 @@ struct metrics {
 	int classification;
 	/* regression (NaN where undefined) */
 	double rmse, mae, r2, diracc;
+	/* quantile regression (metrics_quantile), NaN otherwise */
+	int quantile;
+	double pinball, coverage;
 	/* classification */
 	double accuracy, f1;
 	int nclasses;
@@ -47,6 +58,15 @@ struct metrics {
  */
 void metrics_regression(struct metrics *m, const float *pred, const float *y,
 			const float *last, size_t n, int D);
+
+/*
+ * Add the quantile figures to m (filled by metrics_regression before):
+ * q is (n, D, Q), the predictions of the Q levels taus (ascending) on
+ * the original scale, y is (n, D). Sets m->quantile, m->pinball and
+ * m->coverage (NaN when Q < 2).
+ */
+void metrics_quantile(struct metrics *m, const float *q, const float *y,
+		      size_t n, int D, const double *taus, int Q);
 
 /*
  * pred, y: (n) class indices in [0, K). Allocates m->confusion. A pair

@@ -69,13 +69,17 @@ class_name(const struct run *r, float idx)
 	return k >= 0 && k < r->K ? r->ds.class_names[k] : "";
 }
 
-/* predictions.csv: the test samples' row, targets and predictions. */
+/*
+ * predictions.csv: the test samples' row, targets and predictions; quant
+ * (n, D, Q) the prediction of every level for the quantile loss, or NULL.
+ */
 static int
-write_predictions(struct run *r, const float *pred)
+write_predictions(struct run *r, const float *pred, const float *quant)
 {
 	const struct dataset *ds = &r->ds;
 	struct strbuf sb = STRBUF_INIT;
 	size_t n = ds->nsamples[SPLIT_TEST], D = (size_t)r->D;
+	size_t Q = quant ? (size_t)r->cfg.loss.nquantiles : 0;
 	char *path = path_join(r->jf.dir, JOB_PREDICTIONS);
 	int rc;
 
@@ -90,6 +94,13 @@ write_predictions(struct run *r, const float *pred)
 		free(p);
 		if (ds->lookback && is_regression(r)) {
 			p = xasprintf("%s_last", ds->targ_names[d]);
+			sb_addc(&sb, ',');
+			csv_field(&sb, p);
+			free(p);
+		}
+		for (size_t j = 0; j < Q; j++) {
+			p = xasprintf("%s_q%g", ds->targ_names[d],
+				      r->cfg.loss.quantiles[j]);
 			sb_addc(&sb, ',');
 			csv_field(&sb, p);
 			free(p);
@@ -117,6 +128,10 @@ write_predictions(struct run *r, const float *pred)
 			if (ds->lookback && is_regression(r)) {
 				sb_addc(&sb, ',');
 				csv_num(&sb, ds->Yraw[id * D + d]);
+			}
+			for (size_t j = 0; j < Q; j++) {
+				sb_addc(&sb, ',');
+				csv_num(&sb, quant[(i * D + d) * Q + j]);
 			}
 		}
 		sb_addc(&sb, '\n');
@@ -206,8 +221,9 @@ results_stage_test(struct run *r)
 {
 	struct metrics m, base;
 	json_t *test;
-	float *pred = NULL;
+	float *pred = NULL, *quant = NULL;
 	double loss;
+	int rc;
 
 	run_stage_begin(r, STAGE_TEST);
 	if (r->cfg.train.patience > 0 && r->best_epoch > 0) {
@@ -223,7 +239,7 @@ results_stage_test(struct run *r)
 		run_stage_end(r, STAGE_TEST, JOB_SKIPPED);
 		return 0;
 	}
-	loss = evaluate_split(r, SPLIT_TEST, &m, &pred);
+	loss = evaluate_split(r, SPLIT_TEST, &m, &pred, &quant);
 	test = json_pack("{s:o,s:I,s:o}", "loss", json_num(loss), "samples",
 			 (json_int_t)r->ds.nsamples[SPLIT_TEST], "metrics",
 			 evaluate_metrics_json(&m));
@@ -287,12 +303,17 @@ results_stage_test(struct run *r)
 		jobfiles_log(&r->jf, "test: loss %.6g  rmse %.6g  mae %.6g  "
 			     "r2 %.4f (%zu samples)", loss, m.rmse, m.mae,
 			     m.r2, r->ds.nsamples[SPLIT_TEST]);
+	if (m.quantile)
+		jobfiles_log(&r->jf, "test: pinball %.6g  coverage %.4f of "
+			     "the %g-%g band", m.pinball, m.coverage,
+			     r->cfg.loss.quantiles[0], r->cfg.loss.quantiles[
+			     r->cfg.loss.nquantiles - 1]);
 	metrics_release(&m);
-	if (write_predictions(r, pred) < 0) {
-		free(pred);
-		return -1;
-	}
+	rc = write_predictions(r, pred, quant);
 	free(pred);
+	free(quant);
+	if (rc < 0)
+		return -1;
 	run_stage_end(r, STAGE_TEST, JOB_COMPLETED);
 	return 0;
 }

@@ -285,6 +285,7 @@ int
 train_run(const struct train_opts *opts)
 {
 	struct run r;
+	json_int_t attempt;
 	int threads, rc, q;
 
 	memset(&r, 0, sizeof(r));
@@ -325,8 +326,13 @@ train_run(const struct train_opts *opts)
 	if (opts->fresh)
 		ckpt_remove_all(&r);
 	ckpt_list_init(&r);
-	jobfiles_event(&r.jf, "started", json_pack("{s:i,s:i}", "pid",
-		       getpid(), "threads", threads));
+	attempt = json_int(r.jf.state, "attempt", 1);
+	jobfiles_event(&r.jf, "started", json_pack("{s:i,s:i,s:I}", "pid",
+		       getpid(), "threads", threads, "attempt", attempt));
+	/* the one line a reader of log.txt finds each run's start by
+	   (docs/formats.md); the renderer marks it on the job page */
+	jobfiles_log(&r.jf, "== attempt %lld started (pid %ld)",
+		     (long long)attempt, (long)getpid());
 	jobfiles_log(&r.jf, "job %s (%s): %s model, %d epochs, %d threads",
 		     json_string_value(json_object_get(r.jf.state, "id")),
 		     r.cfg.name, model_type_name(r.cfg.model.type),

@@ -4,7 +4,12 @@
 # rendered spool's www/ served on 127.0.0.1, for t3100-browser.sh.
 #
 #	browser.py CHROMIUM WWW JOB ADVANCE_CMD ARTIFACTS RESULTS [HASH...]
+#	browser.py CHROMIUM WWW --looks JOB[,JOB...] ARTIFACTS RESULTS
 #
+# With --looks, it only loads each job's page at desktop and phone width,
+# light and dark, and keeps a screenshot of each (JOB-phone-dark.png...),
+# recording in RESULTS' "looks" whether the page is wider than the screen
+# and the console errors of each job.
 # With HASHes (and JOB "-"), it only loads index.html#HASH for each one
 # and records the console errors, the rows and location.hash of each in
 # RESULTS' "hashes" (a URL made up by anyone must not break the page).
@@ -330,6 +335,36 @@ def looks(c, base, job, artifacts, res):
 	c.call("Emulation.clearDeviceMetricsOverride")
 
 
+def job_looks(c, base, jobs, artifacts, res):
+	"""Each of JOBS' pages as people see them, for --looks."""
+	attach(c)
+	res["looks"] = {}
+	for job in jobs:
+		seen = {"overflow": {}, "errors": []}
+		c.events = []
+		for dark in (False, True):
+			c.call("Emulation.setEmulatedMedia", features=[
+				{"name": "prefers-color-scheme",
+				 "value": "dark" if dark else "light"}])
+			for phone in (False, True):
+				c.call("Emulation.setDeviceMetricsOverride",
+				       width=390 if phone else 1280,
+				       height=844 if phone else 800,
+				       deviceScaleFactor=1, mobile=phone)
+				key = "%s-%s" % ("phone" if phone else "desktop",
+						 "dark" if dark else "light")
+				c.goto("%s/jobs/%s/index.html" % (base, job))
+				c.pump(0.2)
+				seen["overflow"][key] = c.js(
+					"document.documentElement.scrollWidth"
+					" > window.innerWidth")
+				c.shot(os.path.join(artifacts, "%s-%s.png" %
+						    (job, key)))
+		seen["errors"] = console_errors(c.events, [])
+		res["looks"][job] = seen
+	c.call("Emulation.clearDeviceMetricsOverride")
+
+
 def on_term(sig, frame):
 	# `timeout` sends SIGTERM: unwind, so that chromium is killed too
 	raise SystemExit(1)
@@ -353,7 +388,9 @@ def main():
 	c = None
 	try:
 		c = Chrome(exe, profile)
-		if hashes:
+		if job == "--looks":
+			job_looks(c, base, advance.split(","), artifacts, res)
+		elif hashes:
 			index_hashes(c, base, hashes, res)
 		else:
 			session(c, base, www, job, advance, artifacts, res)

@@ -67,6 +67,7 @@ test_expect_success 'metrics.csv: header and one row per epoch' '
 '
 
 test_expect_success 'log.txt: timestamps, data and model summary, epochs' '
+	head -1 job/log.txt | grep -q "^20[0-9-]*T[0-9:]*Z == attempt 1 started (pid [0-9]*)$" &&
 	grep -q "^20[0-9-]*T[0-9:]*Z data: " job/log.txt &&
 	grep -q "model: .*parameters" job/log.txt &&
 	test "$(grep -c "epoch [0-9]/4" job/log.txt)" -eq 4

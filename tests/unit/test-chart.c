@@ -600,6 +600,236 @@ test_long(void)
 	free(y);
 }
 
+/* The number of subpaths (M commands) of the first d='...' after at. */
+static int
+subpaths(const char *s, const char *at)
+{
+	const char *d = strstr(s, at), *end;
+	int n = 0;
+
+	if (!d || !(d = strstr(d, "d='")) || !(end = strchr(d + 3, '\'')))
+		return -1;
+	for (; d < end; d++)
+		n += *d == 'M';
+	return n;
+}
+
+/* A forecast: truth and prediction, with the band of its quantiles. */
+static void
+test_band(void)
+{
+	enum { N = 40 };
+	double x[N], t[N], p[N], lo[N], hi[N];
+	struct chart_series s[2] = {
+		{ "truth", "s1", x, t, N }, { "prediction", "s2", x, p, N },
+	};
+	struct chart_band b = { "0.1-0.9 <band>", "s2", x, lo, hi, N };
+	struct chart c = { "fc", "Forecast", "row", "value", 0, 0, 0, s, 2,
+			   -1 };
+	struct strbuf sb = STRBUF_INIT, plain = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < N; i++) {
+		x[i] = 1000 + (double)i;
+		t[i] = sin((double)i / 3);
+		p[i] = t[i] + 0.1;
+		lo[i] = p[i] - 0.5;
+		hi[i] = p[i] + 0.5;
+	}
+	hi[5] = 9;		/* the band reaches past every series */
+	lo[20] = NAN;		/* a gap in the band, not in the lines */
+	ok(chart_svg_band(&sb, &c, &b) == 0 && well_formed(sb.buf),
+	   "a band chart renders, well-formed");
+	ok(count(sb.buf, "<path class='band'") == 1, "one band path");
+	ok(subpaths(sb.buf, "<path class='band'") == 2,
+	   "a gap splits the band in two areas");
+	ok(count(sb.buf, "Z") == 2, "each area closed");
+	ok(strstr(sb.buf, "<path class='band'") <
+	   strstr(sb.buf, "<g class='s1'><path"),
+	   "the band is under the lines");
+	ok(strstr(sb.buf, ">0.1-0.9 &lt;band&gt;</text>") != NULL &&
+	   strstr(sb.buf, "<rect class='band'") != NULL,
+	   "the band has its legend entry, escaped");
+	ok(strstr(sb.buf, ">9</text>") || strstr(sb.buf, ">10</text>"),
+	   "the y axis reaches the band's top");
+	ok(subpaths(sb.buf, "<g class='s2'><path fill='none'") == 1,
+	   "the prediction's line has no gap");
+	sb_reset(&sb);
+	ok(chart_svg(&plain, &c) == 0 && chart_svg_band(&sb, &c, NULL) == 0 &&
+	   strcmp(plain.buf, sb.buf) == 0 && !strstr(sb.buf, "band"),
+	   "no band: chart_svg's bytes");
+	sb_reset(&sb);
+	b.lo = NULL;
+	ok(chart_svg_band(&sb, &c, &b) == -1 && sb.len == 0,
+	   "a band without lo values is an error, nothing written");
+	error_clear();
+	b.lo = lo;
+	for (i = 0; i < N; i++)
+		lo[i] = hi[i] = NAN;
+	ok(chart_svg_band(&sb, &c, &b) == 0 && well_formed(sb.buf) &&
+	   !strstr(sb.buf, "<path class='band'"),
+	   "a band of no finite values draws nothing");
+	/* only a band: still a chart */
+	c.nseries = 0;
+	for (i = 0; i < N; i++) {
+		lo[i] = -1;
+		hi[i] = 1e308;	/* huge: clamped, no inf in the svg */
+	}
+	sb_reset(&sb);
+	ok(chart_svg_band(&sb, &c, &b) == 0 && well_formed(sb.buf) &&
+	   !strstr(sb.buf, "inf") && !strstr(sb.buf, "nan"),
+	   "a band alone of huge values renders");
+	sb_release(&sb);
+	sb_release(&plain);
+}
+
+/* Predicted against true: dots, the diagonal, one scale. */
+static void
+test_scatter(void)
+{
+	enum { N = 3000 };
+	double *x = xmalloc(N * sizeof(double));
+	double *y = xmalloc(N * sizeof(double));
+	struct chart_series s = { "<b>price</b>", "s1\"'", x, y, N };
+	struct chart c = { "sc<", "Predicted <against> true", "true",
+			   "predicted", 0, 0, 0, &s, 1, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	const char *d;
+	size_t i;
+	int dots;
+
+	for (i = 0; i < N; i++) {
+		x[i] = 100 + (double)(i * 7919 % N) / 10;
+		y[i] = x[i] + 5 * sin((double)i);
+	}
+	y[17] = 5000;		/* an outlier: kept */
+	x[18] = NAN;		/* not drawn */
+	y[19] = INFINITY;
+	x[20] = 1e308;
+	ok(chart_scatter_svg(&sb, &c) == 0 && well_formed(sb.buf),
+	   "a scatter of %d points renders, well-formed", N);
+	dots = count(sb.buf, "h0");
+	ok(dots > 100 && dots <= CHART_MAX_DOTS,
+	   "%d dots, at most %d", dots, CHART_MAX_DOTS);
+	ok(sb.len < 12000, "%zu bytes", sb.len);
+	ok(strstr(sb.buf, "<path class='diag'") != NULL &&
+	   strstr(sb.buf, ">dashed: y = x</text>") != NULL, "the diagonal");
+	ok(!strstr(sb.buf, "class='legend'"), "one series: no legend");
+	ok(strstr(sb.buf, ">5000</text>") != NULL,
+	   "the outlier is kept: the axes reach it");
+	ok(!strstr(sb.buf, "nan") && !strstr(sb.buf, "inf") &&
+	   !strstr(sb.buf, "e+") && !strstr(sb.buf, "1e308"),
+	   "no NaN, infinity nor huge value drawn");
+	ok(!strstr(sb.buf, "<b>") && !strstr(sb.buf, "<against>") &&
+	   strstr(sb.buf, "Predicted &lt;against&gt; true") &&
+	   strstr(sb.buf, "class='s1&quot;&#39;'"),
+	   "title and class escaped");
+	sb_reset(&sb);
+	{
+		struct chart_series two[2] = { s, s };
+		struct chart c2 = c;
+
+		c2.series = two;
+		c2.nseries = 2;
+		ok(chart_scatter_svg(&sb, &c2) == 0 && well_formed(sb.buf) &&
+		   strstr(sb.buf, "class='legend'") &&
+		   strstr(sb.buf, ">&lt;b&gt;price&lt;/b&gt;</text>") &&
+		   !strstr(sb.buf, "<b>"),
+		   "two series: a legend, its names escaped");
+	}
+	ok(strstr(sb.buf, "aria-labelledby='sc--t'") != NULL, "labelled");
+	/* the plot area is square: the diagonal goes corner to corner */
+	d = strstr(sb.buf, "<path class='diag'");
+	if (d && (d = strstr(d, "d='M"))) {
+		double x0, y0, x1, y1;
+
+		if (sscanf(d, "d='M%lf %lfL%lf %lf", &x0, &y0, &x1, &y1) == 4)
+			is_near(x1 - x0, y0 - y1, 0.15,
+				"the diagonal is at 45 degrees");
+		else
+			ok(0, "the diagonal's path reads");
+	}
+	sb_reset(&sb);
+	for (i = 0; i < N; i++)
+		x[i] = NAN;
+	ok(chart_scatter_svg(&sb, &c) == 0 && well_formed(sb.buf) &&
+	   strstr(sb.buf, ">no data</text>"), "nothing finite: no data");
+	sb_reset(&sb);
+	s.n = 1;
+	x[0] = y[0] = 3;
+	ok(chart_scatter_svg(&sb, &c) == 0 && well_formed(sb.buf) &&
+	   count(sb.buf, "h0") == 1, "a single point");
+	sb_reset(&sb);
+	s.x = NULL;
+	ok(chart_scatter_svg(&sb, &c) == -1 && sb.len == 0,
+	   "a series without x is an error");
+	error_clear();
+	sb_release(&sb);
+	free(x);
+	free(y);
+}
+
+/* The text alternative of a chart of many points: bins of x. */
+static void
+test_binned(void)
+{
+	enum { N = 100 };
+	double x[N], y[N], lo[N], hi[N];
+	struct chart_series s = { "pred<", "s1", x, y, N };
+	struct chart_band b = { "band&", "s2", x, lo, hi, N };
+	struct chart c = { "t", "Title <x>", "true", "predicted", 0, 0, 0,
+			   &s, 1, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < N; i++) {
+		x[i] = (double)(N - 1 - i);	/* not in order */
+		y[i] = 2 * x[i];
+		lo[i] = x[i] - 1;
+		hi[i] = x[i] + 1;
+	}
+	ok(chart_table_binned(&sb, &c, &b, 10, 1) == 0 && well_formed(sb.buf),
+	   "a binned table, well-formed");
+	ok(count(sb.buf, "<tr>") == 11, "a header and 10 bins");
+	ok(strstr(sb.buf, "<caption>Title &lt;x&gt;</caption>") &&
+	   strstr(sb.buf, "<th scope='col'>mean pred&lt;</th>") &&
+	   strstr(sb.buf, "<th scope='col'>mean band&amp; (high)</th>"),
+	   "caption and headers escaped");
+	ok(strstr(sb.buf, "<tr><th scope='row'>0 \xe2\x80\x93 9</th>"
+		  "<td>10</td><td>4.5</td><td>9</td><td>3.5</td><td>5.5</td>"
+		  "</tr>") != NULL,
+	   "a bin: its range, points, mean x, mean y, mean band");
+	ok(strstr(sb.buf, "<th scope='row'>90 \xe2\x80\x93 99</th>") != NULL,
+	   "the last bin ends at the last x");
+	sb_reset(&sb);
+	/* every x the same: one bin; more bins than points; NaN left out */
+	for (i = 0; i < N; i++)
+		x[i] = 7;
+	y[3] = NAN;
+	ok(chart_table_binned(&sb, &c, NULL, 10, 0) == 0 &&
+	   count(sb.buf, "<tr>") == 2 &&
+	   strstr(sb.buf, "<th scope='row'>7</th><td>99</td>"),
+	   "one x: one bin of the 99 finite points");
+	sb_reset(&sb);
+	s.n = 3;
+	x[0] = 1; x[1] = 2; x[2] = 3; y[0] = y[1] = y[2] = 1;
+	ok(chart_table_binned(&sb, &c, NULL, 10, 0) == 0 &&
+	   count(sb.buf, "<tr>") == 4, "3 points, 10 bins: 3 rows");
+	sb_reset(&sb);
+	s.n = 0;
+	ok(chart_table_binned(&sb, &c, &b, 10, 0) == 0 && well_formed(sb.buf) &&
+	   strstr(sb.buf, ">no data</td>"), "no points: says so");
+	sb_reset(&sb);
+	/* huge and tiny values: formatted, never inf */
+	s.n = 2;
+	x[0] = -1e308; x[1] = 1e308; y[0] = 1e308; y[1] = 1e308;
+	ok(chart_table_binned(&sb, &c, NULL, 2, 1) == 0 &&
+	   !strstr(sb.buf, "NaN") && !strstr(sb.buf, "Inf") &&
+	   strstr(sb.buf, "<td>1e308</td>") && well_formed(sb.buf),
+	   "huge values: means without overflow");
+	sb_release(&sb);
+}
+
 /* The charts of a typical job: 100 epochs, 4 charts, 1 hour of CPU. */
 static void
 diag_timing(void)
@@ -663,6 +893,9 @@ main(void)
 	test_table_merge();
 	test_legend_wrap();
 	test_long();
+	test_band();
+	test_scatter();
+	test_binned();
 	diag_timing();
 	return tap_done();
 }

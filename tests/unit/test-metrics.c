@@ -163,6 +163,60 @@ test_binary(void)
 	metrics_release(&m);
 }
 
+static void
+test_quantile(void)
+{
+	/*
+	 * Levels 0.1, 0.5, 0.9; (n, D, Q) = (4, 1, 3), y = (0, 2, 5, 1).
+	 * pinball terms, u = y - q: tau u when u >= 0, (tau - 1) u below.
+	 *   y 0, q (-1, 0, 1):  0.1*1, 0, 0.1*1            = 0.2   inside
+	 *   y 2, q (0, 1, 3):   0.1*2, 0.5*1, 0.1*1        = 0.8   inside
+	 *   y 5, q (1, 2, 4):   0.1*4, 0.5*3, 0.9*1        = 2.8   above
+	 *   y 1, q (3, 2, 0):   0.9*2, 0.5*1, 0.9*1        = 3.2   crossed
+	 * mean over 12 terms: 7 / 12; coverage 2 of 4.
+	 */
+	static const double taus[] = { 0.1, 0.5, 0.9 };
+	float q[] = { -1, 0, 1, 0, 1, 3, 1, 2, 4, 3, 2, 0 };
+	float y[] = { 0, 2, 5, 1 };
+	float pred[] = { 0, 1, 2, 2 };
+	struct metrics m;
+
+	metrics_regression(&m, pred, y, NULL, 4, 1);
+	ok(!m.quantile && isnan(m.pinball) && isnan(m.coverage),
+	   "regression alone: no quantile figures");
+	metrics_quantile(&m, q, y, 4, 1, taus, 3);
+	ok(m.quantile, "quantile: kind");
+	is_near(m.pinball, 7.0 / 12, TOL, "pinball loss on the raw scale");
+	is_near(m.coverage, 0.5, TOL,
+		"coverage: inside the 0.1-0.9 band; crossed levels miss");
+	is_near(m.rmse, sqrt(11.0 / 4), TOL, "the regression figures stay");
+	metrics_release(&m);
+
+	/* one level: a pinball loss, no band */
+	{
+		static const double med[] = { 0.5 };
+		float q1[] = { 1, 1 }, y1[] = { 0, 3 };
+
+		metrics_regression(&m, q1, y1, NULL, 2, 1);
+		metrics_quantile(&m, q1, y1, 2, 1, med, 1);
+		is_near(m.pinball, (0.5 + 1.0) / 2, TOL, "one level: pinball");
+		ok(isnan(m.coverage), "one level: no coverage");
+		metrics_release(&m);
+	}
+	/* two targets: (n, D, Q) = (1, 2, 2), levels 0.25, 0.75 */
+	{
+		static const double lv[] = { 0.25, 0.75 };
+		float q2[] = { 0, 2, 5, 6 }, y2[] = { 1, 7 };
+
+		metrics_regression(&m, y2, y2, NULL, 1, 2);
+		metrics_quantile(&m, q2, y2, 1, 2, lv, 2);
+		/* target 0: 0.25*1 + 0.25*1; target 1: 0.25*2 + 0.75*1 */
+		is_near(m.pinball, (0.5 + 1.25) / 4, TOL, "two targets: pinball");
+		is_near(m.coverage, 0.5, TOL, "two targets: coverage pooled");
+		metrics_release(&m);
+	}
+}
+
 int
 main(void)
 {
@@ -170,5 +224,6 @@ main(void)
 	test_regression_targets();
 	test_classification();
 	test_binary();
+	test_quantile();
 	return tap_done();
 }

@@ -196,15 +196,36 @@ test_carry_and_finish(const char *dir)
 	is_str(json_str(job_state_stage(st, STAGE_TRAIN), "status", ""),
 	       "failed", "the running stage fails with it");
 
-	/* queued again */
-	json_object_set_new(job_state_stage(st, STAGE_TRAIN), "status",
-			    json_string("running"));
+	/* queued again (a retry) after load had run and train failed */
+	json_object_set_new(job_state_stage(st, STAGE_LOAD), "status",
+			    json_string("completed"));
+	json_object_set_new(job_state_stage(st, STAGE_LOAD), "seconds",
+			    json_real(1.5));
+	job_state_set_time(job_state_stage(st, STAGE_LOAD), "started", 1e9);
+	job_state_set_time(st, "started", 1e9);
 	job_state_finish(st, JOB_QUEUED, NULL, NULL);
 	ok(json_is_null(json_object_get(st, "error")) &&
 	   json_is_null(json_object_get(st, "ended")),
 	   "queued again: error and ended cleared");
-	is_str(json_str(job_state_stage(st, STAGE_TRAIN), "status", ""),
-	       "pending", "a running stage is pending again");
+	ok(json_is_null(json_object_get(st, "started")) &&
+	   json_is_null(json_object_get(st, "stage")),
+	   "queued again: no start nor stage of a run yet");
+	{
+		int pending = 0;
+
+		for (int i = 0; i < NSTAGES; i++) {
+			json_t *g = job_state_stage(st, (enum stage)i);
+
+			pending += strcmp(json_str(g, "status", ""),
+					  "pending") == 0 &&
+				   json_is_null(json_object_get(g, "seconds")) &&
+				   json_is_null(json_object_get(g, "started")) &&
+				   json_is_null(json_object_get(g, "ended"));
+		}
+		ok(pending == NSTAGES, "queued again: every stage pending, "
+		   "the failed and the completed ones too, without times "
+		   "(%d of %d)", pending, NSTAGES);
+	}
 	json_decref(st);
 	json_decref(old);
 	config_release(&cfg);
