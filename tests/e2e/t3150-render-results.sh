@@ -6,7 +6,7 @@
 # band, the baseline in words), valid and escaped; a job retried by the
 # runner shows its attempt, the stages of the current attempt only, and
 # where each attempt began in its log. Screenshots (desktop and phone,
-# light and dark) go to $BUILD/test-artifacts/t3200-render-results/ when
+# light and dark) go to $BUILD/test-artifacts/t3150-render-results/ when
 # chromium is installed.
 . "$(dirname "$0")/lib.sh"
 . "$SRCDIR/tests/e2e/lib-render.sh"
