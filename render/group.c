@@ -526,7 +526,8 @@ grp_cell(const char *text, double sort, const char *cls)
 	if (isfinite(sort)) {
 		char buf[40];
 
-		snprintf(buf, sizeof(buf), "%.17g", sort);
+		/* more digits than the text, fewer than a double has */
+		snprintf(buf, sizeof(buf), "%.9g", sort);
 		json_object_set_new(c, "sort", json_string(buf));
 	}
 	if (cls)
