@@ -615,11 +615,18 @@ grp_curves_chart(struct grp_member *const *order, size_t nm,
 	double **ys = xcalloc(nm + 1, sizeof(double *));
 	size_t nc = 0, ncol = 0, per, ngrey = 0;
 	struct strbuf svg = STRBUF_INIT;
+	const char *name = "train_loss";
 	char more[64];
 	json_t *out = NULL;
 
+	/* validation curves, unless no member has one: then training */
 	for (size_t i = 0; i < nm; i++)
-		nc += json_str(order[i]->rec, "curve", NULL) != NULL;
+		if (!strcmp(json_str(order[i]->rec, "curve_name", ""),
+			    "val_loss"))
+			name = "val_loss";
+	for (size_t i = 0; i < nm; i++)
+		nc += json_str(order[i]->rec, "curve", NULL) &&
+		      !strcmp(json_str(order[i]->rec, "curve_name", ""), name);
 	per = nc ? GROUP_CURVE_BUDGET / nc : 0;
 	per = per < 12 ? 12 : per > RUNS_CURVE_POINTS ? RUNS_CURVE_POINTS :
 	      per;
@@ -630,7 +637,8 @@ grp_curves_chart(struct grp_member *const *order, size_t nm,
 		size_t n = 0, cap = 16, *idx, k;
 		char *end;
 
-		if (!s)
+		if (!s || strcmp(json_str(order[i]->rec, "curve_name", ""),
+				 name))
 			continue;
 		x = xcalloc(cap, sizeof(double));
 		y = xcalloc(cap, sizeof(double));
@@ -673,24 +681,17 @@ grp_curves_chart(struct grp_member *const *order, size_t nm,
 	snprintf(more, sizeof(more), "%zu other%s", ngrey, ngrey == 1 ? "" :
 		 "s");
 	if (nc) {
-		struct plot_curves pc = { "curves", title, "epoch",
-			json_str(order[0]->rec, "curve_name", "val_loss"), c,
+		struct plot_curves pc = { "curves", title, "epoch", name, c,
 			nc, ngrey ? more : NULL };
 
-		/* val_loss, unless no member has one */
-		pc.ylabel = "train_loss";
-		for (size_t i = 0; i < nm; i++)
-			if (!strcmp(json_str(order[i]->rec, "curve_name", ""),
-				    "val_loss"))
-				pc.ylabel = "val_loss";
 		if (plot_curves_svg(&svg, &pc) == 0)
 			out = json_pack("{s:s, s:s, s:o}", "id", "curves",
 				"title", title, "svg", json_stringn_nocheck(
 					sb_str(&svg), svg.len));
 		if (out && nc < nm)
 			json_object_set_new(out, "caption", json_sprintf(
-				"%zu of %zu members have a curve yet", nc,
-				nm));
+				"%zu of %zu members have a %s curve yet", nc,
+				nm, name));
 		else if (out && ngrey)
 			json_object_set_new(out, "caption", json_sprintf(
 				"The best %zu in colour (the legend's order is "

@@ -27,6 +27,7 @@ struct pl_scale {
 	enum plot_scale kind;
 	double lo, hi;	/* log10 of the value on a log scale; the index of
 			   a category */
+	int whole;	/* every value a whole number (epochs): whole ticks */
 };
 
 /* Append v with one decimal ("12.5", "3"), without printf. */
@@ -231,6 +232,7 @@ pl_fit(struct pl_scale *s, enum plot_scale kind, const double *v, size_t n,
 	double lo = INFINITY, hi = -INFINITY, t[PL_MAX_TICKS], step;
 
 	s->kind = kind;
+	s->whole = 0;
 	if (kind == PLOT_CATEGORY) {
 		s->lo = ncats > 1 ? 0 : -1;
 		s->hi = ncats > 1 ? (double)(ncats - 1) : 1;
@@ -329,8 +331,11 @@ pl_ticks(const struct pl_scale *s, int target, const char *const *cats,
 			}
 	} else {
 		double t[PL_MAX_TICKS], step, amax = 0;
-		int m = chart_ticks(s->lo, s->hi, target, t, PL_MAX_TICKS,
-				    &step), sig;
+		int m, sig;
+
+		if (s->whole && s->hi - s->lo < target)
+			target = (int)fmax(ceil(s->hi - s->lo), 1);
+		m = chart_ticks(s->lo, s->hi, target, t, PL_MAX_TICKS, &step);
 
 		for (int i = 0; i < m; i++)
 			amax = fmax(amax, fabs(t[i]));
@@ -615,6 +620,10 @@ plot_curves_svg(struct strbuf *sb, const struct plot_curves *p)
 	pl_fit(&f.y, plot_auto_scale(ys, total, 0), ys, total, 1, 0,
 	       (int)((f.py1 - f.py0) / 40) + 1);
 	pl_fit(&f.x, PLOT_LINEAR, xs, total, 1, 0, 8);
+	f.x.whole = 1;
+	for (size_t i = 0; i < total; i++)
+		if (isfinite(xs[i]) && xs[i] != floor(xs[i]))
+			f.x.whole = 0;
 	/* epochs 1..N read better from 0 */
 	if (f.x.lo > 0 && f.x.lo <= (f.x.hi - f.x.lo) * 0.25)
 		f.x.lo = 0;
@@ -826,10 +835,29 @@ plot_scatter_svg(struct strbuf *sb, const struct plot_scatter *p)
 	f.px1 = w - 14;
 	f.py0 = 28;
 	f.py1 = h - 34;
-	pl_fit(&f.x, p->xscale == PLOT_LOG ? PLOT_LOG : PLOT_LINEAR, p->x,
-	       p->n, 1, 0, 6);
-	pl_fit(&f.y, p->yscale == PLOT_LOG ? PLOT_LOG : PLOT_LINEAR, p->y,
-	       p->n, 1, 0, (int)((f.py1 - f.py0) / 40) + 1);
+	{
+		/* the range of the points shown: both values, > 0 on a log
+		   scale */
+		double *xs = xcalloc(p->n + 1, sizeof(double));
+		double *ys = xcalloc(p->n + 1, sizeof(double));
+		enum plot_scale kx = p->xscale == PLOT_LOG ? PLOT_LOG :
+				     PLOT_LINEAR;
+		enum plot_scale ky = p->yscale == PLOT_LOG ? PLOT_LOG :
+				     PLOT_LINEAR;
+
+		for (size_t i = 0; i < p->n; i++) {
+			int both = isfinite(pl_tr(kx, p->x[i])) &&
+				   isfinite(pl_tr(ky, p->y[i]));
+
+			xs[i] = both ? p->x[i] : NAN;
+			ys[i] = both ? p->y[i] : NAN;
+		}
+		pl_fit(&f.x, kx, xs, p->n, 1, 0, 6);
+		pl_fit(&f.y, ky, ys, p->n, 1, 0,
+		       (int)((f.py1 - f.py0) / 40) + 1);
+		free(xs);
+		free(ys);
+	}
 	pl_axes(sb, &f, h, p->xlabel, p->ylabel);
 	if (f.x.kind == PLOT_LOG && p->xlabel)
 		pl_text(sb, "note", f.px1, h - 6, "end", "log scale", 0);

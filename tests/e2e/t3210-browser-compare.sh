@@ -81,7 +81,7 @@ elif part == "group":
     g, h, s = j["group"], j["hover"], j["sorted"]
     assert [p["cls"] for p in g["plots"]] == ["plot curves", "plot pcoord",
                                               "plot scatter"], g["plots"]
-    assert [p["marks"] for p in g["plots"]] == [7, 8, 6], g["plots"]
+    assert [p["marks"] for p in g["plots"]] == [6, 8, 6], g["plots"]
     assert len(g["rows"]) == 8 and g["best"] == g["rows"][:1], g
     assert h["id"] == h["row"] == g["best"][0], h
     assert h["id"] in h["readout"] and "val_loss: " in h["readout"], h
