@@ -463,6 +463,36 @@ csvfile_utf8_valid(const char *s)
 }
 
 void
+csvfile_add_cell(struct strbuf *sb, const char *s, int guard)
+{
+	size_t n;
+	int quote;
+
+	if (!s)
+		s = "";
+	n = strlen(s);
+	/* a space or tab at either end: readers (libcsv among them) drop
+	   them around an unquoted cell */
+	quote = strpbrk(s, ",\"\r\n") != NULL || (n && (s[0] == ' ' ||
+		s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'));
+	if (quote)
+		sb_addc(sb, '"');
+	if (guard && n && strchr("=+-@\t\r", s[0]))
+		sb_addc(sb, '\'');
+	if (!quote) {
+		sb_add(sb, s, n);
+		return;
+	}
+	for (const char *q = strchr(s, '"'); q; q = strchr(s, '"')) {
+		sb_add(sb, s, (size_t)(q - s) + 1);	/* the quote, doubled */
+		sb_addc(sb, '"');
+		s = q + 1;
+	}
+	sb_adds(sb, s);
+	sb_addc(sb, '"');
+}
+
+void
 csvfile_show(struct strbuf *sb, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;

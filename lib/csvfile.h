@@ -121,6 +121,18 @@ void csvfile_show_list(struct strbuf *sb, const char *const *names, size_t n,
 void csvfile_show_header(struct strbuf *sb, const struct csvfile *t,
 			 size_t max);
 
+/*
+ * Append s (NUL-terminated; NULL is "") to sb as one cell of an RFC 4180
+ * file: as it is, or between double quotes (each quote doubled) when it
+ * holds a comma, a quote, CR or LF, or starts or ends with a space or a
+ * tab. With guard, a cell that starts with =, +, -, @, a tab or CR gets a
+ * leading ' first, so that a spreadsheet takes it for text, not a
+ * formula (CSV injection): for cells of text from a user, not for
+ * numbers written by the program (a guarded -0.5 would no longer read as
+ * a number).
+ */
+void csvfile_add_cell(struct strbuf *sb, const char *s, int guard);
+
 /* Is s (NUL-terminated) valid UTF-8? 1 yes, 0 no. */
 int csvfile_utf8_valid(const char *s);
 

@@ -16,10 +16,22 @@
  * same bytes and nothing is rewritten. JSON written into www has every <
  * as \u003c, so no markup from a job name can appear raw in any file a
  * browser might parse.
+ *
+ * Groups (sweeps, group.h) are read before the jobs: their group.json
+ * files say which job belongs to which group, which each job's page, row
+ * and summary show. A job's entry also keeps its record and jobs.csv
+ * cells (runs.h), and reading a job writes its compare.js; after the
+ * jobs, the page of each group with a member read in this render (or
+ * whose group.json changed) is made from its members' entries, and
+ * jobs.csv and compare.html are written with the index. In watch mode
+ * the groups are kept between renders too (by the group.json's inode,
+ * size and time), and a job whose group changed is read again.
  */
 #include "render/site.h"
 #include "job/state.h"
 #include "render/chart.h"
+#include "render/group.h"
+#include "render/runs.h"
 #include "lib/csvfile.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
@@ -460,10 +472,13 @@ struct bufs {
 	struct strbuf page, data;
 };
 
-/* Write the page, data.json and files/ of a freshly read job view. */
+/*
+ * Write the page, data.json and files/ of a freshly read job view, and its
+ * compare.js (the cjs_len bytes of cjs) when cjs is not NULL.
+ */
 static int
 write_job(const struct site_opts *o, struct tmpl_set *set,
-	  const json_t *view, struct bufs *b)
+	  const json_t *view, struct bufs *b, const char *cjs, size_t cjs_len)
 {
 	const char *id = json_str(view, "id", "");
 	char *jdir = xasprintf("%s/jobs/%s", o->spool, id);
@@ -481,6 +496,12 @@ write_job(const struct site_opts *o, struct tmpl_set *set,
 		json_dump_web(&b->data, view);
 		sb_addc(&b->data, '\n');
 		rc = write_sb(data, &b->data);
+	}
+	if (rc == 0 && cjs) {
+		char *js = path_join(wdir, "compare.js");
+
+		rc = site_write(js, cjs, cjs_len);
+		free(js);
 	}
 	free(jdir);
 	free(wjobs);
@@ -652,18 +673,20 @@ in_list(char *const *names, size_t n, const char *name)
 
 /*
  * What the index and jobs.json take from a job, kept between renders (in
- * the cache of site_render_ids): a JSON object with "sum" (view_summary),
- * "row" (its row of the index: the row template rendered with sum),
- * "json" (sum as JSON text), and for a queued job "qpos" and "qlen", the
- * place in the queue its page shows. NULL after error() when the row
- * template is missing or broken.
+ * the cache of site_render_ids): a JSON object with "sum" (view_summary,
+ * with "group"), "row" (its row of the index: the row template rendered
+ * with sum), "json" (sum as JSON text), and for a queued job "qpos" and
+ * "qlen", the place in the queue its page shows. read_slot adds "rec"
+ * and "csv" (runs.h), and jobs.csv "csvrow" and "csvsig". NULL after
+ * error() when the row template is missing or broken.
  */
 static json_t *
 make_entry(struct tmpl_set *set, const json_t *view, struct bufs *b)
 {
 	json_t *sum = view_summary(view);
-	json_t *e;
+	json_t *e, *g = json_object_get(view, "group");
 
+	json_object_set(sum, "group", g ? g : json_null());
 	if (render_to(set, "row", sum, &b->page) < 0) {
 		json_decref(sum);
 		return NULL;
@@ -702,6 +725,8 @@ struct slot {
 	json_t *entry;		/* its entry (make_entry), or NULL: left out */
 	json_t *queued;		/* a queued job's fresh view: its page waits
 				   for its place in the queue */
+	char *cjs;		/* its compare.js, to be written with its page */
+	size_t cjs_len;
 	int wanted;		/* its page is to be written */
 	int read;		/* it was read in this render */
 	int fresh;		/* ... from the spool (not its last render) */
@@ -712,7 +737,8 @@ struct slot {
 struct pass {
 	const struct site_opts *o;
 	struct tmpl_set *set;
-	struct slot *slots;
+	struct slot *slots;	/* nslots, by ID */
+	size_t nslots;
 	struct slot **queue;	/* the queued jobs, in queue order */
 	size_t nqueue;
 	char *const *want;	/* sorted; NULL: every job */
@@ -720,6 +746,12 @@ struct pass {
 	json_t *cache;
 	int threads;
 	struct bufs bufs[SITE_MAX_THREADS];
+	/* the groups (site_groups): by GID, {sig, group, sum, fresh} */
+	json_t *groups;
+	json_t *member_of;	/* job ID -> {id, name}: its (first) group */
+	json_t *moved;		/* job IDs whose group changed: read again */
+	char **gids;		/* the groups' IDs, sorted */
+	size_t ngids;
 };
 
 static int
@@ -742,6 +774,53 @@ cmp_order(const json_t *ex, const json_t *ey, int age_only)
 	       job_order_cmp(&ox, ix, &oy, iy);
 }
 
+/*
+ * What comparing takes from job s beyond its view (runs.h), into its
+ * entry e: the record and jobs.csv cells, and its compare.js into the
+ * slot for write_job. A job shown from its last render keeps what its
+ * cached entry had (its folder cannot be read now).
+ */
+static void
+read_runs(struct pass *p, struct slot *s, json_t *e, const json_t *view)
+{
+	char *jdir = xasprintf("%s/jobs/%s", p->o->spool, s->id);
+	const json_t *g = json_object_get(view, "group");
+	const json_t *old = p->cache ? json_object_get(p->cache, s->id) : NULL;
+	struct runs_job j;
+	char err[256];
+
+	memset(&j, 0, sizeof(j));
+	free(s->cjs);
+	s->cjs = NULL;
+	if (s->fresh && runs_load(&j, jdir, err, sizeof(err)) == 0) {
+		json_t *rec = runs_record(&j), *flat = runs_flatten(j.config);
+		struct strbuf js = STRBUF_INIT;
+
+		json_object_set_new(e, "csv", runs_csv_cells(entry_sum(e),
+			json_str(g, "id", NULL), rec, flat));
+		runs_compare_js(&js, entry_sum(e), g, &j, rec, flat);
+		s->cjs = sb_detach(&js, &s->cjs_len);
+		json_object_set_new(e, "rec", rec);
+		json_decref(flat);
+	} else if (old && json_object_get(old, "rec")) {
+		json_object_set(e, "rec", json_object_get(old, "rec"));
+		json_object_set(e, "csv", json_object_get(old, "csv"));
+	}
+	runs_release(&j);
+	free(jdir);
+}
+
+/* The group job id is in, as a new {id, name}, or null. */
+static json_t *
+group_of(const struct pass *p, const char *id)
+{
+	const json_t *g = json_object_get(p->member_of, id);
+
+	/* a copy: threads must not share reference counts */
+	return g ? json_pack("{s:s, s:s}", "id", json_str(g, "id", ""),
+			     "name", json_str(g, "name", "")) : json_null();
+}
+
 /* Read job s from the spool and make its entry; its view, or NULL. */
 static json_t *
 read_slot(struct pass *p, struct slot *s, int t)
@@ -750,9 +829,13 @@ read_slot(struct pass *p, struct slot *s, int t)
 
 	s->read = 1;
 	json_decref(s->entry);
+	if (view)
+		json_object_set_new(view, "group", group_of(p, s->id));
 	s->entry = view ? make_entry(p->set, view, &p->bufs[t]) : NULL;
 	if (view && !s->entry)
 		s->rc = -1;
+	if (s->entry)
+		read_runs(p, s, s->entry, view);
 	return view;
 }
 
@@ -769,7 +852,8 @@ load_slot(void *arg, size_t i, int t)
 	json_t *c = p->cache ? json_object_get(p->cache, s->id) : NULL;
 	json_t *view;
 
-	s->wanted = !p->want || in_list(p->want, p->nwant, s->id);
+	s->wanted = !p->want || in_list(p->want, p->nwant, s->id) ||
+		    json_object_get(p->moved, s->id);
 	if (c && !s->wanted) {
 		s->entry = json_incref(c);
 		return;
@@ -780,7 +864,8 @@ load_slot(void *arg, size_t i, int t)
 	} else if (s->fresh && is_queued(view)) {
 		s->queued = json_incref(view);
 	} else if (s->fresh) {
-		s->rc = write_job(p->o, p->set, view, &p->bufs[t]);
+		s->rc = write_job(p->o, p->set, view, &p->bufs[t], s->cjs,
+				  s->cjs_len);
 	}
 	json_decref(view);
 }
@@ -822,7 +907,7 @@ queue_job(void *arg, size_t i, int t)
 	}
 	json_object_set_new(view, "queue_pos", json_integer(pos));
 	json_object_set_new(view, "queue_len", json_integer(len));
-	s->rc = write_job(p->o, p->set, view, &p->bufs[t]);
+	s->rc = write_job(p->o, p->set, view, &p->bufs[t], s->cjs, s->cjs_len);
 	if (s->rc == 0) {
 		json_object_set_new(s->entry, "qpos", json_integer(pos));
 		json_object_set_new(s->entry, "qlen", json_integer(len));
@@ -844,6 +929,7 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		p->slots[i].id = ids[i];
+	p->nslots = n;
 	run_parallel(p->threads, n, load_slot, p);
 	p->queue = xcalloc(n + 1, sizeof(*p->queue));
 	for (size_t i = 0; i < n; i++)
@@ -860,6 +946,7 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 			json_object_del(p->cache, s->id);	/* read again
 								   next time */
 		json_decref(s->queued);
+		free(s->cjs);
 		rc |= s->rc;
 	}
 	free(p->queue);
@@ -869,7 +956,8 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 /* What a render writes at the top of www (jobs/ a folder, others files). */
 static const char *const site_names[] = {
 	SITE_MARKER, "index.html", "jobs.json", "feed.xml", "style.css",
-	"live.js", "jobs", NULL
+	"live.js", "jobs", "jobs.csv", "compare.html", "runs.js", GROUP_DIR,
+	NULL
 };
 
 /* Could a render have made name at the top of www (or its temporary)? */
@@ -995,6 +1083,261 @@ remove_gone(const char *www, char *const *ids, size_t n,
 	free(dir);
 }
 
+/* ---- groups ----------------------------------------------------------- */
+
+/*
+ * Read the groups of the spool into p: p->groups (the cache's ".groups"
+ * in watch mode, kept between renders) holds, by GID, {sig, group, sum,
+ * fresh}: group.json's identity (group_stat), the group as group_read
+ * made it (null when it never could be read), what the index shows of it,
+ * and whether it was read in this render. A group.json whose identity did
+ * not change is not read again; one that cannot be read is warned about
+ * once and the group shown as it last was. Then p->member_of maps each
+ * member's job ID to its group (the first by GID, when two claim it), and
+ * p->moved holds the jobs whose group is not the one their entry shows.
+ */
+static void
+load_groups(struct pass *p)
+{
+	char *dir = path_join(p->o->spool, GROUP_DIR);
+	const json_t *old = p->cache ? json_object_get(p->cache, ".members") :
+			    NULL;
+	json_t *store = p->cache ? json_object_get(p->cache, ".groups") : NULL;
+	const char *key;
+	json_t *v, *tmp;
+
+	p->gids = list_dir(dir, &p->ngids);
+	if (!store) {
+		store = json_object();
+		if (p->cache)
+			json_object_set(p->cache, ".groups", store);
+	} else {
+		json_incref(store);
+	}
+	p->groups = store;
+	json_object_foreach_safe(store, tmp, key, v)
+		if (!in_list(p->gids, p->ngids, key))
+			json_object_del(store, key);
+	for (size_t i = 0; i < p->ngids; i++) {
+		const char *gid = p->gids[i];
+		json_t *c = json_object_get(store, gid), *g;
+		char sig[160], err[512];
+
+		group_stat(dir, gid, sig, sizeof(sig));
+		if (c && !strcmp(json_str(c, "sig", ""), sig)) {
+			json_object_set_new(c, "fresh", json_false());
+			continue;
+		}
+		g = group_read(dir, gid, err, sizeof(err));
+		if (!g)
+			warning("skipping group %s: %s", gid, err);
+		if (!c) {
+			c = json_object();
+			json_object_set_new(store, gid, c);
+		}
+		json_object_set_new(c, "sig", json_string(sig));
+		json_object_set_new(c, "fresh", json_boolean(g != NULL));
+		if (g || !json_object_get(c, "group"))
+			json_object_set_new(c, "group", g ? g : json_null());
+	}
+	p->member_of = json_object();
+	for (size_t i = 0; i < p->ngids; i++) {
+		const json_t *g = json_object_get(json_object_get(store,
+			p->gids[i]), "group"), *m;
+		size_t k;
+
+		json_array_foreach(json_object_get(g, "members"), k, m)
+			if (!json_object_get(p->member_of, json_str(m, "id",
+								   "")))
+				json_object_set_new(p->member_of, json_str(m,
+					"id", ""), json_pack("{s:s, s:O}",
+					"id", p->gids[i], "name",
+					json_object_get(g, "name")));
+	}
+	p->moved = json_object();
+	json_object_foreach(p->member_of, key, v)
+		if (!old || !json_equal(v, json_object_get(old, key)))
+			json_object_set_new(p->moved, key, json_true());
+	json_object_foreach((json_t *)old, key, v)
+		if (!json_object_get(p->member_of, key))
+			json_object_set_new(p->moved, key, json_true());
+	if (p->cache)
+		json_object_set(p->cache, ".members", p->member_of);
+	free(dir);
+}
+
+/* The slot of job id, or NULL. */
+static struct slot *
+find_slot(const struct pass *p, const char *id)
+{
+	size_t lo = 0, hi = p->nslots;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(p->slots[mid].id, id);
+
+		if (c == 0)
+			return &p->slots[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The groups whose page a render writes. */
+struct gwork {
+	struct pass *p;
+	const char **gids;
+	int *rc;
+};
+
+/*
+ * Write the page and data.json of the i-th group of w (on thread t): its
+ * view made from its members' entries, those of this render. What the
+ * index shows of it goes into its cache ("sum").
+ */
+static void
+group_page(void *arg, size_t i, int t)
+{
+	struct gwork *w = arg;
+	struct pass *p = w->p;
+	json_t *c = json_object_get(p->groups, w->gids[i]);
+	const json_t *g = json_object_get(c, "group");
+	const json_t *members = json_object_get(g, "members"), *m;
+	size_t nm = json_array_size(members), k;
+	const json_t **ents = xcalloc(nm + 1, sizeof(*ents));
+	struct bufs *b = &p->bufs[t];
+	char *wg = path_join(p->o->www, GROUP_DIR);
+	char *wdir = path_join(wg, w->gids[i]);
+	char *page = path_join(wdir, "index.html");
+	char *data = path_join(wdir, "data.json");
+	json_t *view;
+	int rc = -1;
+
+	json_array_foreach(members, k, m) {
+		struct slot *s = find_slot(p, json_str(m, "id", ""));
+
+		ents[k] = s ? s->entry : NULL;
+	}
+	view = group_view(g, ents);
+	if (site_dir(wg) == 0 && site_dir(wdir) == 0 &&
+	    render_to(p->set, "group", view, &b->page) == 0 &&
+	    write_sb(page, &b->page) == 0) {
+		sb_reset(&b->data);
+		json_dump_web(&b->data, view);
+		sb_addc(&b->data, '\n');
+		rc = write_sb(data, &b->data);
+	}
+	json_object_set_new(c, "sum", group_summary(view));
+	w->rc[i] = rc;
+	json_decref(view);
+	free(ents);
+	free(wg);
+	free(wdir);
+	free(page);
+	free(data);
+}
+
+/* Does group g have a member read, wanted or moved in this render? */
+static int
+group_touched(const struct pass *p, const json_t *g)
+{
+	const json_t *m;
+	size_t k;
+
+	json_array_foreach(json_object_get(g, "members"), k, m) {
+		const char *id = json_str(m, "id", "");
+		const struct slot *s = find_slot(p, id);
+
+		if ((s && s->read) || json_object_get(p->moved, id) ||
+		    (p->want && in_list(p->want, p->nwant, id)))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+cmp_group_sum(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+
+	return strcmp(json_str(x, "id", ""), json_str(y, "id", ""));
+}
+
+/*
+ * Write the page of every group that changed or has a member that did
+ * (all of them when every job was read), remove the page folders of
+ * groups gone from the spool, and return what the index shows of the
+ * groups (by ID) in *list. 0, or -1 when a page could not be written.
+ */
+static int
+write_groups(struct pass *p, json_t **list)
+{
+	const char **todo = xcalloc(p->ngids + 1, sizeof(*todo));
+	int *rcs = xcalloc(p->ngids + 1, sizeof(*rcs)), rc = 0;
+	size_t n = 0, nold = 0;
+	struct gwork w = { p, todo, rcs };
+	char *wg = path_join(p->o->www, GROUP_DIR);
+	char **old = list_dir(wg, &nold);
+	json_t **sums;
+
+	for (size_t i = 0; i < p->ngids; i++) {
+		const json_t *c = json_object_get(p->groups, p->gids[i]);
+		const json_t *g = json_object_get(c, "group");
+
+		if (json_is_object(g) && (!p->want ||
+		    json_is_true(json_object_get(c, "fresh")) ||
+		    !json_object_get(c, "sum") || group_touched(p, g)))
+			todo[n++] = p->gids[i];
+	}
+	if (n && !tmpl_set_get(p->set, "group"))
+		rc = error("templates in '%s': 'group' is needed "
+			   "(group.mustache)", p->o->templates);
+	else
+		run_parallel(p->threads, n, group_page, &w);
+	for (size_t i = 0; i < n; i++)
+		rc |= rcs[i];
+	/* a group whose folder is gone: its pages go too */
+	for (size_t i = 0; i < nold; i++) {
+		int fd;
+
+		if (in_list(p->gids, p->ngids, old[i]) ||
+		    !job_id_valid(old[i]))
+			continue;
+		fd = path_open_nofollow(www_fd, GROUP_DIR);
+		if (fd >= 0) {
+			char *path = path_join(wg, old[i]);
+			int q = error_set_quiet(1);
+
+			file_remove_at(fd, old[i], path);
+			error_set_quiet(q);
+			free(path);
+			close(fd);
+		}
+	}
+	sums = xcalloc(p->ngids + 1, sizeof(*sums));
+	n = 0;
+	for (size_t i = 0; i < p->ngids; i++) {
+		json_t *sum = json_object_get(json_object_get(p->groups,
+			p->gids[i]), "sum");
+
+		if (sum)
+			sums[n++] = sum;
+	}
+	qsort(sums, n, sizeof(*sums), cmp_group_sum);
+	*list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append(*list, sums[i]);
+	free(sums);
+	free_list(old, nold);
+	free(wg);
+	free(todo);
+	free(rcs);
+	return rc ? -1 : 0;
+}
+
 /* Newest first: the order of creation, reversed. */
 static int
 cmp_entry(const void *a, const void *b)
@@ -1003,12 +1346,13 @@ cmp_entry(const void *a, const void *b)
 }
 
 /*
- * Write index.html, jobs.json and feed.xml from the n entries (newest
- * first) and the rejected configs. 0 or -1.
+ * Write index.html, jobs.json, jobs.csv, feed.xml and compare.html from
+ * the n entries (newest first), the groups (what the index shows of
+ * each, stolen) and the rejected configs. 0 or -1.
  */
 static int
 write_index(const struct site_opts *o, struct tmpl_set *set,
-	    json_t *const *ents, size_t n, struct strbuf *sb)
+	    json_t *const *ents, size_t n, json_t *groups, struct strbuf *sb)
 {
 	json_t *counts = json_array(), *rows = json_array(), *rejected;
 	json_t *jobs = json_array();
@@ -1041,10 +1385,12 @@ write_index(const struct site_opts *o, struct tmpl_set *set,
 	if (now > 0)
 		time_iso8601(now, now_iso, sizeof(now_iso));
 	rejected = rejected_view(o->spool);
-	index = json_pack("{s:o, s:o, s:o, s:b, s:o, s:b, s:s}", "counts",
-			  counts, "rows", rows, "jobs", jobs, "has_jobs", n > 0,
-			  "rejected", rejected, "has_rejected",
-			  json_array_size(rejected) > 0, "as_of", now_iso);
+	index = json_pack("{s:o, s:o, s:o, s:b, s:o, s:b, s:s, s:b, s:o}",
+			  "counts", counts, "rows", rows, "jobs", jobs,
+			  "has_jobs", n > 0, "rejected", rejected,
+			  "has_rejected", json_array_size(rejected) > 0,
+			  "as_of", now_iso, "has_groups",
+			  json_array_size(groups) > 0, "groups", groups);
 	path = path_join(o->www, "index.html");
 	rc = render_page(set, "index", index, path);
 	free(path);
@@ -1063,12 +1409,28 @@ write_index(const struct site_opts *o, struct tmpl_set *set,
 		free(path);
 	}
 	if (rc == 0) {
+		sb_reset(sb);
+		runs_csv(sb, ents, n);
+		path = path_join(o->www, "jobs.csv");
+		rc = write_sb(path, sb);
+		free(path);
+	}
+	if (rc == 0) {
 		json_t *feed = feed_view(ents, n);
 
 		path = path_join(o->www, "feed.xml");
 		rc = render_page(set, "feed", feed, path);
 		free(path);
 		json_decref(feed);
+	}
+	if (rc == 0) {
+		/* a page of its own making: the selection is in its URL */
+		json_t *cmp = json_object();
+
+		path = path_join(o->www, "compare.html");
+		rc = render_page(set, "compare", cmp, path);
+		free(path);
+		json_decref(cmp);
 	}
 	return rc;
 }
@@ -1087,7 +1449,7 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	struct pass *p = xcalloc(1, sizeof(*p));
 	size_t n, nent = 0;
 	char **ids = list_dir(jobs, &n), **sorted = NULL;
-	json_t **ents;
+	json_t **ents, *groups = NULL;
 	int rc;
 
 	/* nothing is written, nothing removed, in a folder not ours */
@@ -1126,8 +1488,11 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	for (size_t i = 0; cache && sorted && i < nwant; i++)
 		if (!in_list(ids, n, sorted[i]))
 			json_object_del(cache, sorted[i]);
+	load_groups(p);
 	if (rc == 0)
 		rc = render_jobs(p, ids, n);
+	if (rc == 0)
+		rc = write_groups(p, &groups);
 	ents = xcalloc(n + 1, sizeof(*ents));
 	for (size_t i = 0; i < n; i++)
 		if (p->slots[i].entry)
@@ -1135,11 +1500,16 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	if (nent)
 		qsort(ents, nent, sizeof(*ents), cmp_entry);
 	if (rc == 0)
-		rc = write_index(o, p->set, ents, nent, &p->bufs[0].data);
+		rc = write_index(o, p->set, ents, nent, groups,
+				 &p->bufs[0].data);
+	else
+		json_decref(groups);
 	if (rc == 0)
 		rc = copy_asset(o->templates, o->www, "style.css");
 	if (rc == 0)
 		rc = copy_asset(o->templates, o->www, "live.js");
+	if (rc == 0)
+		rc = copy_asset(o->templates, o->www, "runs.js");
 	for (size_t i = 0; i < n; i++)
 		json_decref(p->slots[i].entry);
 	for (int t = 0; t < SITE_MAX_THREADS; t++) {
@@ -1149,6 +1519,10 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	free(ents);
 	free(sorted);
 	free(p->slots);
+	json_decref(p->groups);
+	json_decref(p->member_of);
+	json_decref(p->moved);
+	free_list(p->gids, p->ngids);
 	tmpl_set_free(p->set);
 	free(p);
 	free_list(ids, n);

@@ -20,10 +20,14 @@ struct site_opts {
 
 /*
  * Render the spool o->spool into the folder o->www with the templates in
- * o->templates (layout, index, job *.mustache, style.css, live.js):
- * www/index.html, www/jobs.json, www/feed.xml, www/style.css, www/live.js
- * and for each job www/jobs/ID/index.html, data.json and files/ (hard
- * links, or copies across filesystems, of its downloads and checkpoints).
+ * o->templates (layout, index, row, job, group, compare *.mustache,
+ * style.css, live.js, runs.js): www/index.html, www/jobs.json,
+ * www/jobs.csv, www/feed.xml, www/compare.html, the assets, for each job
+ * www/jobs/ID/index.html, data.json, compare.js and files/ (hard links,
+ * or copies across filesystems, of its downloads and checkpoints), and
+ * for each group of SPOOL/groups/ (group.h) www/groups/GID/index.html and
+ * data.json (a group whose group.json cannot be read is warned about and
+ * its pages left as they were; the pages of a group gone are removed).
  * A queued job's view gets queue_pos and queue_len (in the runner's
  * order: higher priority first, then older first).
  * Only directory entries named [A-Za-z0-9._-]{1,64} are read. Every file is
@@ -48,7 +52,11 @@ int site_render_all(const struct site_opts *o);
  * taken out), so only the wanted jobs, and queued jobs whose place in the
  * queue moved, are read from the spool. Pass an empty object (or want NULL) to
  * read everything. Job pages are made by o->threads threads; only
- * summaries are kept in memory, not whole views. 0, or -1 after error().
+ * summaries are kept in memory, not whole views. The cache also keeps the
+ * groups (".groups") and which group each job is in (".members"): a job
+ * whose group changed is read again, and a group's page is written when
+ * its group.json changed or one of its members was read or is gone, from
+ * the members' entries. 0, or -1 after error().
  */
 int site_render_ids(const struct site_opts *o, char *const *want,
 		    size_t nwant, json_t *cache);

@@ -1,12 +1,14 @@
 /*
  * watch.c - keep the static dashboard up to date with inotify; see watch.h.
  *
- * One inotify descriptor watches the spool folder (for jobs/ and
- * rejected/ appearing), SPOOL/jobs/ (job folders created, moved or
+ * One inotify descriptor watches the spool folder (for jobs/, rejected/
+ * and groups/ appearing), SPOOL/jobs/ (job folders created, moved or
  * removed), every job folder and its checkpoints/ (files written or moved
- * in) and SPOOL/rejected/. Each watch descriptor is kept with what it
- * watches and, for a job, its ID. An event marks its job dirty (one in
- * rejected/ only asks for a render: the index is always rewritten); the
+ * in), SPOOL/rejected/, SPOOL/groups/ and each group's folder. Each watch
+ * descriptor is kept with what it watches and, for a job, its ID. An
+ * event marks its job dirty (one in rejected/ or groups/ only asks for a
+ * render: the index is always rewritten, and a render looks at every
+ * group.json's identity, reading only those that changed); the
  * first event of a batch arms a deadline, and at the deadline the dirty
  * jobs and the shared pages are rendered with site_render_ids. The
  * deadline is SETTLE (10 ms: a trainer writes state.json, metrics.csv and
@@ -23,6 +25,7 @@
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/json.h"
+#include "render/group.h"
 #include "render/site.h"
 #include "lib/timeutil.h"
 
@@ -45,7 +48,8 @@
 
 #define ID_MAX 64
 
-enum wkind { W_SPOOL, W_JOBS, W_JOB, W_CHECKPOINTS, W_REJECTED };
+enum wkind { W_SPOOL, W_JOBS, W_JOB, W_CHECKPOINTS, W_REJECTED, W_GROUPS,
+	     W_GROUP };
 
 struct wentry {
 	int wd;
@@ -117,7 +121,32 @@ watch_job(struct watcher *wt, const char *id)
 	free(dir);
 }
 
-/* Watch the spool, jobs/, rejected/ and every job folder there is. */
+#define GROUP_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)
+
+/* Watch groups/ and the folder of every group there is. */
+static void
+watch_groups(struct watcher *wt)
+{
+	char *groups = path_join(wt->o->spool, GROUP_DIR);
+	DIR *d;
+	struct dirent *e;
+
+	add_watch(wt, groups, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+		  IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF, W_GROUPS, NULL);
+	d = opendir(groups);
+	while (d && (e = readdir(d)))
+		if (name_is_safe(e->d_name)) {
+			char *g = path_join(groups, e->d_name);
+
+			add_watch(wt, g, GROUP_MASK, W_GROUP, NULL);
+			free(g);
+		}
+	if (d)
+		closedir(d);
+	free(groups);
+}
+
+/* Watch the spool, jobs/, rejected/, groups/ and every job folder. */
 static void
 watch_all(struct watcher *wt)
 {
@@ -127,6 +156,7 @@ watch_all(struct watcher *wt)
 	struct dirent *e;
 
 	add_watch(wt, wt->o->spool, IN_CREATE | IN_MOVED_TO, W_SPOOL, NULL);
+	watch_groups(wt);
 	add_watch(wt, jobs, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
 		  IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF, W_JOBS, NULL);
 	add_watch(wt, rej, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
@@ -176,6 +206,10 @@ handle(struct watcher *wt, const struct inotify_event *ev)
 	}
 	switch (e->kind) {
 	case W_SPOOL:
+		if (!strcmp(name, GROUP_DIR)) {
+			watch_groups(wt);
+			return 1;
+		}
 		if (strcmp(name, "jobs") && strcmp(name, "rejected"))
 			return 0;
 		watch_all(wt);
@@ -211,6 +245,19 @@ handle(struct watcher *wt, const struct inotify_event *ev)
 		return 1;
 	case W_REJECTED:
 		return 1;	/* the index only: every render writes it */
+	case W_GROUPS:
+		if ((ev->mask & IN_ISDIR) &&
+		    (ev->mask & (IN_CREATE | IN_MOVED_TO)) &&
+		    name_is_safe(name)) {
+			char *g = xasprintf("%s/" GROUP_DIR "/%s",
+					    wt->o->spool, name);
+
+			add_watch(wt, g, GROUP_MASK, W_GROUP, NULL);
+			free(g);
+		}
+		return 1;
+	case W_GROUP:
+		return 1;	/* its group.json: the render reads it again */
 	}
 	return 0;
 }
@@ -242,12 +289,14 @@ read_events(struct watcher *wt)
 static void
 render_dirty(struct watcher *wt)
 {
+	char *none[1] = { NULL };
 	int rc;
 
 	if (wt->all)
 		json_object_clear(wt->cache);
-	rc = site_render_ids(wt->o, wt->all ? NULL : wt->dirty, wt->ndirty,
-			     wt->cache);
+	/* no job changed (rejected/, groups/): no job to read, not all */
+	rc = site_render_ids(wt->o, wt->all ? NULL : wt->dirty ? wt->dirty :
+			     none, wt->ndirty, wt->cache);
 	if (rc < 0)
 		warning("watch: rendering the site failed; going on");
 	for (size_t i = 0; i < wt->ndirty; i++)

@@ -1,12 +1,15 @@
-#!/usr/bin/env python3
-# tidycheck.py FILE...: run `tidy -errors -q` on each page. Fails on any error
-# (tidy's exit status 2), and on any warning but the ones below: tidy 5.6
-# (Debian 12) predates parts of today's HTML and warns about markup that
-# is valid there. Each is allowed only on the kind of source line that
-# makes it, so the same message elsewhere still fails. Empty elements (the
-# progress bars' <span>) are valid, so they are kept with
-# --drop-empty-elements no rather than warned about.
-import re, subprocess, sys
+"""tidycheck.py FILE...: run `tidy -errors -q` on each page, for the e2e
+tests. Fails on any error (tidy's exit status 2), and on any warning but
+the ones below: tidy 5.6 (Debian 12) predates parts of today's HTML and
+warns about markup that is valid there. Each is allowed only on the kind
+of source line that makes it, so the same message elsewhere still fails.
+Empty elements (the progress bars' <span>) are valid, so they are kept
+with --drop-empty-elements no rather than warned about.
+"""
+import re
+import subprocess
+import sys
+
 ALLOWED = [
     # <div> grouping a <dt> and its <dd> in a <dl> (in HTML since 2017)
     (r"missing </div> before <dt>|inserting implicit <dl>|"
@@ -21,25 +24,32 @@ ALLOWED = [
      r"attribute", r"<svg[ >]"),
 ]
 LINE = re.compile(r"line (\d+) column (\d+) - (Warning|Error): (.*)")
-bad = 0
-for f in sys.argv[1:]:
-    lines = open(f, encoding="utf-8").read().split("\n")
-    p = subprocess.run(["tidy", "-errors", "-q", "--drop-empty-elements",
-                        "no", f], capture_output=True, text=True)
-    out = [l for l in (p.stdout + p.stderr).split("\n") if l.strip()]
-    if p.returncode not in (0, 1):
-        print("%s: tidy exited %d (errors)" % (f, p.returncode))
-        bad += 1
-    for l in out:
-        m = LINE.match(l)
-        ok = False
-        if m and m.group(3) == "Warning":
-            src = lines[int(m.group(1)) - 1]
-            ok = any(re.search(msg, m.group(4)) and re.search(where, src)
-                     for msg, where in ALLOWED)
-        if not ok:
-            print("%s: %s" % (f, l))
-            if m:
-                print("    " + lines[int(m.group(1)) - 1][:200])
+
+
+def main(files):
+    bad = 0
+    for f in files:
+        lines = open(f, encoding="utf-8").read().split("\n")
+        p = subprocess.run(["tidy", "-errors", "-q", "--drop-empty-elements",
+                            "no", f], capture_output=True, text=True)
+        out = [l for l in (p.stdout + p.stderr).split("\n") if l.strip()]
+        if p.returncode not in (0, 1):
+            print("%s: tidy exited %d (errors)" % (f, p.returncode))
             bad += 1
-sys.exit(1 if bad else 0)
+        for l in out:
+            m = LINE.match(l)
+            ok = False
+            if m and m.group(3) == "Warning":
+                src = lines[int(m.group(1)) - 1]
+                ok = any(re.search(msg, m.group(4)) and re.search(where, src)
+                         for msg, where in ALLOWED)
+            if not ok:
+                print("%s: %s" % (f, l))
+                if m:
+                    print("    " + lines[int(m.group(1)) - 1][:200])
+                bad += 1
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
