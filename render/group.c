@@ -304,6 +304,7 @@ struct grp_member {
 	int band;		/* 0..PLOT_BANDS-1, -1: no metric */
 	size_t rank;		/* in the table's order */
 	char *tip;		/* hover text */
+	char *label;		/* legend: its varying values, or its name */
 };
 
 /* An axis as the page sees it. */
@@ -669,7 +670,7 @@ grp_curves_chart(struct grp_member *const *order, size_t nm,
 		free(idx);
 		xs[nc] = x;
 		ys[nc] = y;
-		c[nc] = (struct plot_curve){ grp_name(order[i]), order[i]->id,
+		c[nc] = (struct plot_curve){ order[i]->label, order[i]->id,
 			x, y, k, -1, i == 0 && isfinite(order[i]->metric) };
 		/* the best few (the table's order) get a colour each */
 		if (ncol < GROUP_COLORS)
@@ -840,9 +841,13 @@ grp_best_card(const struct grp_member *b, const struct grp_axis *ax,
 	json_object_foreach(json_object_get(b->rec, "test"), key, v) {
 		char *name = xasprintf("test.%s", key);
 
-		grp_metric_text(json_number_value(v), buf, sizeof(buf));
-		json_array_append_new(test, json_pack("{s:s, s:s}", "name",
-						      name, "value", buf));
+		/* the metric the group ranks by has its own card */
+		if (strcmp(name, metric) != 0) {
+			grp_metric_text(json_number_value(v), buf,
+					sizeof(buf));
+			json_array_append_new(test, json_pack("{s:s, s:s}",
+				"name", name, "value", buf));
+		}
 		free(name);
 	}
 	grp_metric_text(b->metric, buf, sizeof(buf));
@@ -885,6 +890,37 @@ grp_tip(const struct grp_member *m, const struct grp_axis *ax, size_t nax,
 	}
 	grp_metric_text(m->metric, buf, sizeof(buf));
 	sb_addf(&sb, "\n%s: %s", metric, buf);
+	t = view_text(sb_str(&sb));
+	out = xstrdup(json_string_value(t));
+	json_decref(t);
+	sb_release(&sb);
+	return out;
+}
+
+/*
+ * The legend of a member: the values of the varying axes by their last
+ * name ("lr=0.01 hidden=[16,16]"), which tell members apart where their
+ * names (the sweep's name and the same values) would be cut; its name
+ * when nothing varies.
+ */
+static char *
+grp_label(const struct grp_member *m, const struct grp_axis *ax, size_t nax)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *t;
+	char *out;
+
+	for (size_t a = 0; a < nax; a++) {
+		const char *last = strrchr(ax[a].path, '.');
+
+		if (!ax[a].varying)
+			continue;
+		sb_addf(&sb, "%s%s=", sb.len ? " " : "",
+			last ? last + 1 : ax[a].path);
+		grp_param_text(&sb, m, ax[a].path);
+	}
+	if (!sb.len)
+		sb_adds(&sb, grp_name(m));
 	t = view_text(sb_str(&sb));
 	out = xstrdup(json_string_value(t));
 	json_decref(t);
@@ -953,8 +989,10 @@ group_view(const json_t *g, const json_t *const *ents)
 				view_text(sb_str(&sb))));
 		}
 	}
-	for (i = 0; i < nm; i++)
+	for (i = 0; i < nm; i++) {
 		m[i].tip = grp_tip(&m[i], ax, nax, metric);
+		m[i].label = grp_label(&m[i], ax, nax);
+	}
 
 	/* head and progress */
 	json_object_set(v, "id", json_object_get(g, "id"));
@@ -1135,8 +1173,10 @@ group_view(const json_t *g, const json_t *const *ents)
 			json_string("all members") : json_sprintf(
 				"the best %d", GROUP_COMPARE));
 	}
-	for (i = 0; i < nm; i++)
+	for (i = 0; i < nm; i++) {
 		free(m[i].tip);
+		free(m[i].label);
+	}
 	for (size_t a = 0; a < nax; a++)
 		grp_axis_release(&ax[a]);
 	free(ax);
