@@ -810,11 +810,43 @@ read_runs(struct pass *p, struct slot *s, json_t *e, const json_t *view)
 	free(jdir);
 }
 
-/* The group job id is in, as a new {id, name}, or null. */
+/*
+ * Does the group gid's group.json list job id? 1 or 0.
+ */
+static int
+group_lists(const struct pass *p, const char *gid, const char *id)
+{
+	const json_t *g = json_object_get(json_object_get(p->groups, gid),
+					  "group"), *m;
+	size_t k;
+
+	json_array_foreach(json_object_get(g, "members"), k, m)
+		if (!strcmp(json_str(m, "id", ""), id))
+			return 1;
+	return 0;
+}
+
+/*
+ * The group job id is in, as a new {id, name}, or null. A job the runner
+ * made as a sweep's member names its group in its state.json (claimed):
+ * that group, when its group.json lists the job, and no other (a
+ * group.json anyone made cannot take it). A job without one: the first
+ * group whose group.json lists it.
+ */
 static json_t *
-group_of(const struct pass *p, const char *id)
+group_of(const struct pass *p, const char *id, const char *claimed)
 {
 	const json_t *g = json_object_get(p->member_of, id);
+
+	if (claimed) {
+		const json_t *c = json_object_get(json_object_get(p->groups,
+			claimed), "group");
+
+		if (!group_lists(p, claimed, id))
+			return json_null();
+		return json_pack("{s:s, s:s}", "id", claimed, "name",
+				 json_str(c, "name", claimed));
+	}
 
 	/* a copy: threads must not share reference counts */
 	return g ? json_pack("{s:s, s:s}", "id", json_str(g, "id", ""),
@@ -826,12 +858,24 @@ static json_t *
 read_slot(struct pass *p, struct slot *s, int t)
 {
 	json_t *view = load_job(p->o, s->id, &s->fresh);
+	char *claimed = NULL;
 
 	s->read = 1;
 	json_decref(s->entry);
-	if (view)
-		json_object_set_new(view, "group", group_of(p, s->id));
+	if (view) {
+		/* a view from the last render holds {id, name} already */
+		const json_t *vg = json_object_get(view, "group");
+
+		claimed = json_is_string(vg) ? xstrdup(json_string_value(vg)) :
+			  NULL;
+		json_object_set_new(view, "group", group_of(p, s->id,
+			claimed ? claimed : json_str(vg, "id", NULL)));
+	}
 	s->entry = view ? make_entry(p->set, view, &p->bufs[t]) : NULL;
+	/* the group its state names, which only that group may list */
+	if (s->entry && claimed)
+		json_object_set_new(s->entry, "claim", json_string(claimed));
+	free(claimed);
 	if (view && !s->entry)
 		s->rc = -1;
 	if (s->entry)
@@ -1216,10 +1260,14 @@ group_page(void *arg, size_t i, int t)
 	json_t *view;
 	int rc = -1;
 
+	/* a job whose state names another group is not this one's */
 	json_array_foreach(members, k, m) {
 		struct slot *s = find_slot(p, json_str(m, "id", ""));
+		const char *claim = s && s->entry ? json_str(s->entry, "claim",
+							     NULL) : NULL;
 
-		ents[k] = s ? s->entry : NULL;
+		ents[k] = s && (!claim || !strcmp(claim, w->gids[i])) ?
+			  s->entry : NULL;
 	}
 	view = group_view(g, ents);
 	if (site_dir(wg) == 0 && site_dir(wdir) == 0 &&

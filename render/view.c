@@ -713,6 +713,11 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	json_object_set_new(v, "label", json_string(view_status_label(status)));
 	json_object_set_new(v, "icon", json_string(view_status_icon(status)));
 	json_object_set_new(v, "live", json_boolean(live));
+	/* the group the job's own state names (site.c checks it against
+	   the group.json files, which anyone able to write groups/ makes) */
+	if (job_id_valid(json_str(state, "group", "")))
+		json_object_set_new(v, "group", json_string(json_str(state,
+			"group", "")));
 	json_object_set_new(v, "priority", json_integer(order.priority));
 	json_object_set_new(v, "order", json_pack("{s:I, s:I}", "created_us",
 		(json_int_t)order.created_us, "seq", (json_int_t)order.seq));

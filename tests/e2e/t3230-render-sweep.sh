@@ -77,6 +77,18 @@ test_expect_success 'every member has its compare.js' '
 	done
 '
 
+test_expect_success 'a group.json made by someone else cannot take a member' '
+	mkdir -p spool/groups/aaa &&
+	echo "{\"name\": \"forged\", \"members\": [{\"id\": \"grid-1\"}]}" \
+		>spool/groups/aaa/group.json &&
+	spoolboard render --spool spool --templates "$SRCDIR/templates" &&
+	grep -q "href=\"../../groups/grid/" $W/jobs/grid-1/index.html &&
+	! grep -q "groups/aaa" $W/jobs/grid-1/index.html &&
+	json_check $W/groups/aaa/data.json "j[\"done\"] == 0" &&
+	json_check $W/groups/grid/data.json "j[\"done\"] == 6" &&
+	rm -r spool/groups/aaa
+'
+
 test_expect_success 'the pages are valid HTML' '
 	python3 "$SRCDIR/tests/e2e/tidycheck.py" $W/groups/grid/index.html \
 		$W/jobs/grid-1/index.html $W/compare.html $W/index.html
