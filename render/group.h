@@ -14,11 +14,12 @@
 
 #include <stddef.h>
 
+#include "job/state.h"
 #include "lib/json.h"
 
 #define GROUP_DIR "groups"		/* in the spool */
-#define GROUP_JSON "group.json"		/* in SPOOL/groups/GID/ */
-#define GROUP_MAX (16 * 1024 * 1024)	/* a larger group.json: refused */
+#define GROUP_JSON JOB_GROUP		/* in SPOOL/groups/GID/ */
+#define GROUP_MAX JOB_GROUP_MAX		/* a larger group.json: refused */
 #define GROUP_MAX_MEMBERS 10000		/* more: left out, with a note */
 #define GROUP_MAX_AXES 64		/* more: left out, with a note */
 #define GROUP_COMPARE 10		/* members in the compare link */

@@ -434,14 +434,33 @@ static json_t *
 load_job(const struct site_opts *o, const char *id, int *fresh)
 {
 	char *jdir = xasprintf("%s/jobs/%s", o->spool, id);
-	json_t *view = view_job(jdir, id, &o->view);
-	char err[256], *data;
+	char *state = path_join(jdir, JOB_STATE);
+	char *data = xasprintf("%s/jobs/%s/data.json", o->www, id);
+	char err[256];
+	json_t *view = NULL;
+	struct stat st;
 
+	/*
+	 * A folder without state.json and never rendered is a claim the
+	 * runner is making (a sweep's members are made before their
+	 * state): left out without a word until it has one.
+	 */
+	*fresh = 0;
+	if (lstat(state, &st) < 0 && errno == ENOENT &&
+	    lstat(data, &st) < 0 && errno == ENOENT) {
+		free(jdir);
+		free(state);
+		free(data);
+		return NULL;
+	}
+	free(state);
+	view = view_job(jdir, id, &o->view);
 	free(jdir);
 	*fresh = view != NULL;
-	if (view)
+	if (view) {
+		free(data);
 		return view;
-	data = xasprintf("%s/jobs/%s/data.json", o->www, id);
+	}
 	view = site_read_json(data, err, sizeof(err));
 	free(data);
 	if (view && !json_object_get(view, "order")) {
@@ -1129,6 +1148,18 @@ remove_gone(const char *www, char *const *ids, size_t n,
 
 /* ---- groups ----------------------------------------------------------- */
 
+/* Is groups/GID a folder without group.json (the runner claiming it)? */
+static int
+group_claiming(const char *dir, const char *gid)
+{
+	char *p = xasprintf("%s/%s/%s", dir, gid, JOB_GROUP);
+	struct stat st;
+	int yes = lstat(p, &st) < 0 && errno == ENOENT;
+
+	free(p);
+	return yes;
+}
+
 /*
  * Read the groups of the spool into p: p->groups (the cache's ".groups"
  * in watch mode, kept between renders) holds, by GID, {sig, group, sum,
@@ -1173,7 +1204,8 @@ load_groups(struct pass *p)
 			continue;
 		}
 		g = group_read(dir, gid, err, sizeof(err));
-		if (!g)
+		/* a group folder without group.json yet: a claim under way */
+		if (!g && !group_claiming(dir, gid))
 			warning("skipping group %s: %s", gid, err);
 		if (!c) {
 			c = json_object();

@@ -89,6 +89,14 @@ test_expect_success 'a group.json made by someone else cannot take a member' '
 	rm -r spool/groups/aaa
 '
 
+test_expect_success 'a claim under way (folders without their files yet) is rendered without a word' '
+	mkdir spool/groups/next spool/jobs/next-1 &&
+	spoolboard render --spool spool --templates "$SRCDIR/templates" 2>err &&
+	! test -s err && ! test -e $W/jobs/next-1 &&
+	! test -e $W/groups/next &&
+	rmdir spool/groups/next spool/jobs/next-1
+'
+
 test_expect_success 'the pages are valid HTML' '
 	python3 "$SRCDIR/tests/e2e/tidycheck.py" $W/groups/grid/index.html \
 		$W/jobs/grid-1/index.html $W/compare.html $W/index.html
