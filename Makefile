@@ -8,6 +8,8 @@
 #   make check      the same under -fsanitize=address,undefined
 #   make bench      print benchmark figures
 #   make run        install missing packages, build, start the runner on ./spool
+#                   (DATA_ROOT=DIR: the folder your configs' data.path is
+#                   relative to; default examples/, whose configs it adds)
 #   make install    PREFIX=/usr/local DESTDIR= (binary, man page, templates)
 #   make fuzz       build the fuzz harnesses (fuzz/fuzz-*.c) with clang and
 #                   libFuzzer into build-fuzz/ and run each for FUZZ_SECONDS
@@ -141,7 +143,7 @@ fuzz: deps
 	@FUZZ_RUNS=$(FUZZ_RUNS) sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(or $(FUZZ),$(FUZZ_NAMES))
 
 run: deps all
-	@sh scripts/run.sh $(BIN)
+	@DATA_ROOT='$(DATA_ROOT)' sh scripts/run.sh $(BIN)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/templates

@@ -198,25 +198,28 @@ cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "spool", required_argument, NULL, 's' },
+		{ "data-root", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct command *self = find_command("validate");
-	const char *spool = "spool";
+	const char *spool = "spool", *data_root = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return print_help(self);
-		if (c == 's') {
+		if (c == 's')
 			spool = optarg;
-			continue;
-		}
-		return bad_option(self, c, argv, opts);
+		else if (c == 'd')
+			data_root = optarg;
+		else
+			return bad_option(self, c, argv, opts);
 	}
 	if (optind == argc)
 		return usage_error(self, "no config file given");
-	return jobcmd_validate(spool, argv + optind, argc - optind, 0);
+	return jobcmd_validate(spool, argv + optind, argc - optind, 0,
+			       data_root);
 }
 
 /* sweep [--spool DIR] [--dry-run] FILE...: submit sweeps, or list them. */
@@ -246,7 +249,8 @@ cmd_sweep(int argc, char **argv)
 	if (optind == argc)
 		return usage_error(self, "no config file given");
 	if (dry)
-		return jobcmd_validate(spool, argv + optind, argc - optind, 1);
+		return jobcmd_validate(spool, argv + optind, argc - optind, 1,
+				       NULL);
 	return jobcmd_submit(spool, argv + optind, argc - optind, 1);
 }
 
@@ -723,9 +727,12 @@ static const struct command commands[] = {
 	  "              submit nothing" },
 	{ "validate", cmd_validate,
 	  "Check job configs and report every problem in each.",
-	  "spoolboard validate [--spool DIR] FILE...\n\n"
-	  "  --spool DIR   presets are also looked for in DIR/presets\n"
-	  "                (default ./spool)" },
+	  "spoolboard validate [--spool DIR] [--data-root DIR] FILE...\n\n"
+	  "  --spool DIR       presets are also looked for in DIR/presets\n"
+	  "                    (default ./spool)\n"
+	  "  --data-root DIR   also open each config's data below DIR and\n"
+	  "                    check it as the trainer will (the file, the\n"
+	  "                    columns and targets, enough rows)" },
 	{ "version", cmd_version, "Print the version.", "spoolboard version" },
 };
 

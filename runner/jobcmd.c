@@ -10,6 +10,7 @@
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "runner/spool.h"
+#include "runner/train/train.h"
 #include "lib/strbuf.h"
 #include "lib/timeutil.h"
 
@@ -94,6 +95,7 @@ struct loaded {
 	json_t *doc;		/* extends merged */
 	int extended;		/* it had an extends */
 	struct sweep sw;	/* sw.n > 0: a sweep */
+	struct config cfg;	/* not a sweep: the config */
 };
 
 static void
@@ -103,6 +105,8 @@ loaded_release(struct loaded *l)
 	json_decref(l->doc);
 	if (l->sw.n)
 		sweep_release(&l->sw);
+	if (l->cfg.json)
+		config_release(&l->cfg);
 	memset(l, 0, sizeof *l);
 }
 
@@ -141,12 +145,8 @@ load_file(const char *spool, const char *file, struct loaded *l)
 			n = sweep_expand(&l->sw, l->doc, file, stem,
 					 &problems);
 		} else {
-			struct config cfg;
-
-			n = config_from_json(&cfg, l->doc, file, stem,
+			n = config_from_json(&l->cfg, l->doc, file, stem,
 					     &problems);
-			if (n == 0)
-				config_release(&cfg);
 		}
 	}
 	if (n) {
@@ -160,8 +160,64 @@ load_file(const char *spool, const char *file, struct loaded *l)
 	return n ? 1 : 0;
 }
 
+/*
+ * Check the data of l's config (of each distinct data setup among a
+ * sweep's members: data, model, loss and batch size) below data_root, as
+ * the trainer will, in its words. 0, or 1 with the problems on stderr.
+ */
+static int
+check_data(const char *file, const struct loaded *l, const char *data_root)
+{
+	size_t n = l->sw.n ? l->sw.n : 1;
+	json_t *seen = json_object();
+	int bad = 0;
+
+	if (!seen)
+		die_oom();
+	for (size_t i = 0; i < n; i++) {
+		const struct config *cfg = l->sw.n ? &l->sw.cfgs[i] : &l->cfg;
+		json_t *k = json_pack("{s:O,s:O,s:O,s:i}", "data",
+			json_object_get(cfg->json, "data"), "model",
+			json_object_get(cfg->json, "model"), "loss",
+			json_object_get(cfg->json, "loss"), "batch",
+			cfg->train.batch_size);
+		char *key = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
+		int q, rc;
+
+		json_decref(k);
+		if (!key)
+			die_oom();
+		if (json_object_get(seen, key)) {
+			free(key);
+			continue;
+		}
+		json_object_set_new(seen, key, json_true());
+		free(key);
+		q = error_set_quiet(1);
+		error_clear();
+		rc = train_check_data(cfg, data_root);
+		error_set_quiet(q);
+		if (rc == 0)
+			continue;
+		bad = 1;
+		fflush(stdout);
+		if (l->sw.n) {
+			char *text = sweep_member_text(&l->sw, i);
+
+			fprintf(stderr, "%s: member %zu of %zu (%.80s): %s\n",
+				file, i + 1, n, text, error_last());
+			free(text);
+		} else {
+			fprintf(stderr, "%s: %s\n", file, error_last());
+		}
+	}
+	json_decref(seen);
+	return bad;
+}
+
 int
-jobcmd_validate(const char *spool, char *const *files, int n, int sweeps)
+jobcmd_validate(const char *spool, char *const *files, int n, int sweeps,
+		const char *data_root)
 {
 	int status = 0;
 
@@ -173,7 +229,10 @@ jobcmd_validate(const char *spool, char *const *files, int n, int sweeps)
 			status = 1;
 			continue;
 		}
-		if (l.sw.n) {
+		if (data_root && !(sweeps && !l.sw.n) &&
+		    check_data(files[i], &l, data_root) != 0) {
+			status = 1;
+		} else if (l.sw.n) {
 			sweep_table(&l.sw, &table);
 			printf("%s: ok: a sweep of %zu job%s, ranked by %s "
 			       "(%s)\n%s", files[i], l.sw.n,

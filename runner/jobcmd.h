@@ -23,13 +23,15 @@ int jobcmd_submit(const char *spool, char *const *files, int n, int sweeps);
 
 /*
  * Validate each config: its presets merged (looked for beside it, then in
- * SPOOL/presets), every member checked when it is a sweep. Prints
+ * SPOOL/presets), every member checked when it is a sweep, and with
+ * data_root (not NULL) its data opened below it and checked as the
+ * trainer will (runner/train/train.h: train_check_data). Prints
  * "FILE: ok", or for a sweep the table of its members; the problems on
- * stderr. With sweeps set, a file without a sweep is an error
- * (`spoolboard sweep --dry-run`).
+ * stderr (the data's in the trainer's words, after "FILE: "). With sweeps set, a file
+ * without a sweep is an error (`spoolboard sweep --dry-run`).
  */
 int jobcmd_validate(const char *spool, char *const *files, int n,
-		    int sweeps);
+		    int sweeps, const char *data_root);
 
 /* Print a table of the jobs (oldest first), or with json a JSON array. */
 int jobcmd_ls(const char *spool, int json);

@@ -154,6 +154,34 @@ stage_load(struct run *r)
 	return 0;
 }
 
+/* The batch size a run uses: the config's, at most the train samples. */
+static int
+batch_of(const struct config *cfg, const struct dataset *ds)
+{
+	size_t ntrain = ds->nsamples[SPLIT_TRAIN];
+
+	return (size_t)cfg->train.batch_size > ntrain ? (int)ntrain :
+	       cfg->train.batch_size;
+}
+
+int
+train_check_data(const struct config *cfg, const char *data_root)
+{
+	struct dataset ds;
+	char *big;
+	int rc;
+
+	memset(&ds, 0, sizeof ds);
+	if (data_load(&ds, cfg, data_root) < 0)
+		return -1;
+	big = config_model_too_big(cfg, ds.nfeat, loss_outputs(&cfg->loss,
+		ds.ntarg, ds.nclasses), batch_of(cfg, &ds));
+	rc = big ? error("%s", big) : 0;
+	free(big);
+	data_release(&ds);
+	return rc;
+}
+
 static int
 stage_prepare(struct run *r)
 {
@@ -167,9 +195,7 @@ stage_prepare(struct run *r)
 	r->D = r->ds.ntarg;
 	r->K = r->ds.nclasses;
 	r->O = loss_outputs(&r->cfg.loss, r->D, r->K);
-	r->B = r->cfg.train.batch_size;
-	if ((size_t)r->B > ntrain)
-		r->B = (int)ntrain;
+	r->B = batch_of(&r->cfg, &r->ds);
 	big = config_model_too_big(&r->cfg, r->ds.nfeat, r->O, r->B);
 	if (big) {
 		error("%s", big);

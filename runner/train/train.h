@@ -25,9 +25,19 @@
 #ifndef SPOOLBOARD_TRAIN_H
 #define SPOOLBOARD_TRAIN_H
 
+#include "job/config.h"
 #include "runner/train/opts.h"
 
 /* Run the job; returns one of the exit statuses in opts.h. */
 int train_run(const struct train_opts *opts);
+
+/*
+ * Check what can be checked of cfg's data without training, as the run's
+ * load and prepare stages do, in their words: data.path below data_root
+ * (NULL: the working directory) and readable, the columns and targets
+ * there, enough rows for the split and the window, and the model's size
+ * with the data's shapes. 0, or -1 after error().
+ */
+int train_check_data(const struct config *cfg, const char *data_root);
 
 #endif

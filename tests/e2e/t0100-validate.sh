@@ -76,12 +76,12 @@ test_expect_success 'several files: each one reported, exit 1 if any bad' '
 test_expect_success 'no file is a usage error (exit 2)' '
 	test_expect_code 2 spoolboard validate >out 2>err &&
 	test_cmp /dev/null out &&
-	grep "^usage: spoolboard validate \[--spool DIR\] FILE" err
+	grep "^usage: spoolboard validate \[--spool DIR\] \[--data-root DIR\] FILE" err
 '
 
 test_expect_success '--help prints the usage on stdout, exit 0' '
 	spoolboard validate --help >out 2>err &&
-	grep "^usage: spoolboard validate \[--spool DIR\] FILE" out &&
+	grep "^usage: spoolboard validate \[--spool DIR\] \[--data-root DIR\] FILE" out &&
 	test_cmp /dev/null err
 '
 
@@ -100,6 +100,49 @@ test_expect_success 'validate is listed in the command overview' '
 test_expect_success 'every example config is valid' '
 	spoolboard validate "$SRCDIR"/examples/*.json >out &&
 	test "$(grep -c ": ok" out)" = "$(ls "$SRCDIR"/examples/*.json | wc -l)"
+'
+
+test_expect_success '--data-root opens each example'"'"'s data: all fine' '
+	spoolboard validate --data-root "$SRCDIR/examples" \
+		"$SRCDIR"/examples/*.json >out &&
+	test "$(grep -c ": ok" out)" = "$(ls "$SRCDIR"/examples/*.json | wc -l)"
+'
+
+test_expect_success '--data-root: a data file that is not there, in the trainer'"'"'s words' '
+	cp "$SRCDIR/examples/blobs-mlp.json" blobs.json &&
+	mkdir -p empty &&
+	test_expect_code 1 spoolboard validate --data-root empty blobs.json \
+		>out 2>err &&
+	test_cmp /dev/null out &&
+	echo "blobs.json: data.path: cannot open '"'"'data/blobs.csv'"'"' in the data root '"'"'empty'"'"': No such file or directory" >want &&
+	test_cmp want err
+'
+
+test_expect_success '--data-root: a target that is not a column, too few rows for the window' '
+	python3 -c "
+import json
+c = json.load(open(\"$SRCDIR/examples/housing-mlp.json\"))
+c[\"data\"][\"targets\"] = [\"nope\"]
+json.dump(c, open(\"target.json\", \"w\"))
+c = json.load(open(\"$SRCDIR/examples/sine-lstm.json\"))
+c[\"data\"][\"window\"] = {\"lookback\": 5000, \"horizon\": 1}
+json.dump(c, open(\"window.json\", \"w\"))" &&
+	test_expect_code 1 spoolboard validate --data-root "$SRCDIR/examples" \
+		target.json window.json 2>err &&
+	grep -q "^target.json: data/housing.csv: data.targets: unknown column .nope.; the header has: .area., " err &&
+	grep -q "^window.json: data/sine.csv: too few rows: 3000 rows (0 dropped) give no train sample (lookback 5000, horizon 1, train fraction 0.7); at least 7143 rows are needed$" err
+'
+
+test_expect_success '--data-root checks a sweep'"'"'s members, each data setup once' '
+	cat >sw.json <<-EOF &&
+	{"data": {"path": "data/housing.csv", "targets": ["price"]},
+	 "sweep": {"grid": {"train.lr": [0.1, 0.01],
+	                    "data.targets": [["price"], ["rent"]]}}}
+	EOF
+	test_expect_code 1 spoolboard validate --data-root "$SRCDIR/examples" \
+		sw.json 2>err &&
+	test $(wc -l <err) -eq 1 &&
+	grep -q "^sw.json: member 2 of 4 (train.lr=0.1 data.targets=\[\"rent\"\]): data/housing.csv: data.targets: unknown column .rent." err
 '
 
 test_done
