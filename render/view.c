@@ -751,13 +751,22 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	data = json_object_get(state, "data");
 	json_object_set_new(v, "data", json_pack("{s:s}",
 		"path", json_str(data, "path", "")));
-	if (json_is_number(json_object_get(data, "rows")))
+	if (json_is_number(json_object_get(data, "rows"))) {
+		long long rows = (long long)json_int(data, "rows", 0);
+
 		json_object_set_new(json_object_get(v, "data"), "rows",
-			json_integer(json_int(data, "rows", 0)));
-	if (json_is_array(json_object_get(data, "features")))
+			json_integer(rows));
+		json_object_set_new(json_object_get(v, "data"), "rows_text",
+			json_sprintf("%lld row%s", rows, rows == 1 ? "" : "s"));
+	}
+	if (json_is_array(json_object_get(data, "features"))) {
+		size_t nf = json_array_size(json_object_get(data, "features"));
+
 		json_object_set_new(json_object_get(v, "data"), "features",
-			json_integer((json_int_t)json_array_size(
-				json_object_get(data, "features"))));
+			json_integer((json_int_t)nf));
+		json_object_set_new(json_object_get(v, "data"), "features_text",
+			json_sprintf("%zu feature%s", nf, nf == 1 ? "" : "s"));
+	}
 	json_object_set_new(v, "created", time_view(state, "created"));
 	json_object_set_new(v, "started", time_view(state, "started"));
 	json_object_set_new(v, "ended", time_view(state, "ended"));

@@ -494,10 +494,12 @@ jobcmd_ls(const char *root, int as_json)
 	for (size_t i = 0; i < n; i++)
 		if (strlen(ls_name(v[i])) > w)
 			w = strlen(ls_name(v[i]));
-	printf("%-*s  %-9s  %-17s  %-9s  %-10s  %s\n", (int)w, "ID", "STATUS",
-	       "PROGRESS", "EPOCH", "VAL_LOSS", "AGE");
+	printf("%-*s  %-9s  %-17s  %-9s  %-13s  %s\n", (int)w, "ID", "STATUS",
+	       "PROGRESS", "EPOCH", "BEST_VAL_LOSS", "AGE");
 	for (size_t i = 0; i < n; i++) {
-		json_t *st = v[i], *vl = json_object_get(st, "val_loss");
+		/* the best, as the dashboard shows it, not the last epoch's */
+		json_t *st = v[i], *vl = json_object_get(json_object_get(st,
+			"best"), "val_loss");
 		int waiting = json_str(st, "id", NULL) == NULL;
 		char bar[64], ep[32], loss[32], age[32];
 		double created = time_parse_iso8601(json_str(st, "created",
@@ -523,7 +525,7 @@ jobcmd_ls(const char *root, int as_json)
 			time_duration(now - created, age, sizeof(age));
 		else
 			snprintf(age, sizeof(age), "-");
-		printf("%-*s  %-9s  %-17s  %-9s  %-10s  %s\n", (int)w,
+		printf("%-*s  %-9s  %-17s  %-9s  %-13s  %s\n", (int)w,
 		       ls_name(st), json_str(st, "status", "?"), bar, ep, loss,
 		       age);
 		json_decref(st);

@@ -187,6 +187,48 @@ write_reason(const char *errpath, const char *why)
 }
 
 /*
+ * The reason a config was rejected, naming it where it now is: each line
+ * that starts with its path in incoming/ (SPOOL/incoming/NAME:, or
+ * incoming/NAME:) starts with to (SPOOL/rejected/NAME-K.json) instead,
+ * as `spoolboard validate` of the rejected file would say. A new string.
+ */
+static char *
+moved_reason(const struct spool *sp, const char *why, const char *name,
+	     const char *to)
+{
+	char *full = path_join(sp->incoming, name);
+	char *shown = xasprintf("incoming/%s", name);
+	const char *base = strrchr(to, '/');
+	char *to_shown = xasprintf("rejected/%s", base ? base + 1 : to);
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = why;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
+		size_t fl = strlen(full), sl = strlen(shown);
+
+		if (len > fl && strncmp(p, full, fl) == 0 && p[fl] == ':') {
+			sb_adds(&sb, to);
+			sb_add(&sb, p + fl, len - fl);
+		} else if (len > sl && strncmp(p, shown, sl) == 0 &&
+			   p[sl] == ':') {
+			sb_adds(&sb, to_shown);
+			sb_add(&sb, p + sl, len - sl);
+		} else {
+			sb_add(&sb, p, len);
+		}
+		p += len;
+	}
+	free(full);
+	free(shown);
+	free(to_shown);
+	if (!sb.len)
+		sb_adds(&sb, "");
+	return sb_detach(&sb, NULL);
+}
+
+/*
  * Move incoming/NAME to rejected/, under NAME or the first free
  * NAME-K.json whose STEM.error is free too (K = 2, 3, ...: as job IDs
  * do), then write its STEM.error. An earlier rejection's files are never
@@ -222,7 +264,10 @@ reject(struct spool *sp, const char *name, const char *why)
 			/* taken (or unknown): try the next name */
 		} else if (renameat2(AT_FDCWD, from, AT_FDCWD, to,
 				     RENAME_NOREPLACE) == 0) {
-			rc = write_reason(errpath, why);
+			char *now = moved_reason(sp, why, name, to);
+
+			rc = write_reason(errpath, now);
+			free(now);
 			if (rc > 0)
 				warning("'%s' was taken meanwhile; '%s' is "
 					"rejected without its reason", errpath,

@@ -59,7 +59,8 @@ test_expect_success 'invalid JSON is rejected with line and column' '
 	printf "{\"data\": {\"path\": \"data/lin.csv\",\n  oops}" >spool/incoming/bad.json &&
 	touch -d "1 minute ago" spool/incoming/bad.json &&
 	reject_case bad &&
-	grep -q "^spool/incoming/bad.json:2:" spool/rejected/bad.error
+	grep -q "^spool/rejected/bad.json:2:" spool/rejected/bad.error &&
+	! grep -q "incoming" spool/rejected/bad.error
 '
 
 test_expect_success 'an empty file is rejected' '
@@ -88,7 +89,7 @@ test_expect_success 'a field error is rejected in the words of validate' '
 	cp spool/incoming/lr.json lr.json &&
 	reject_case lr &&
 	{ spoolboard validate lr.json 2>want; true; } &&
-	sed "s|^lr.json|spool/incoming/lr.json|" want >want.fixed &&
+	sed "s|^lr.json|spool/rejected/lr.json|" want >want.fixed &&
 	test_cmp want.fixed spool/rejected/lr.error
 '
 

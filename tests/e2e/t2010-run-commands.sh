@@ -41,7 +41,7 @@ test_expect_success 'ls lists configs waiting in incoming/ with no runner' '
 test_expect_success 'ls lists queued jobs with a progress bar' '
 	spoolboard run --spool spool --data-root . --slots 0 --once --no-render 2>log &&
 	spoolboard ls --spool spool >ls &&
-	head -1 ls | grep -q "^ID  *STATUS  *PROGRESS  *EPOCH  *VAL_LOSS  *AGE" &&
+	head -1 ls | grep -q "^ID  *STATUS  *PROGRESS  *EPOCH  *BEST_VAL_LOSS  *AGE" &&
 	grep -q "^a  *queued  *\[\.\.\.\.\.\.\.\.\.\.\]   0%  *0/2  *-" ls &&
 	test $(wc -l <ls) -eq 4
 '
@@ -85,6 +85,22 @@ test_expect_success 'the runner runs the queue; cancel through a runner' '
 	wait_until "status_is c cancelled" &&
 	wait_until "test -z \"\$(ls spool/control)\"" &&
 	stop_runner
+'
+
+test_expect_success 'ls shows the best val_loss, as the dashboard does' '
+	cp spool/jobs/a/state.json a-state.json &&
+	python3 - <<-EOF &&
+	import json, os
+	p = "spool/jobs/a/state.json"
+	st = json.load(open(p))
+	st["best"] = {"epoch": 1, "val_loss": 0.125}
+	st["val_loss"] = 0.5
+	json.dump(st, open(p + ".tmp", "w"))
+	os.rename(p + ".tmp", p)
+	EOF
+	spoolboard ls --spool spool >ls &&
+	grep -q "^a  *completed  .*  0.125  " ls &&
+	cp a-state.json spool/jobs/a/state.json
 '
 
 test_expect_success 'touch in control/ works like the command' '

@@ -23,7 +23,7 @@ test_expect_success 'a directory named like an earlier rejection keeps its .erro
 	test_cmp first.error spool/rejected/bad.error &&
 	test_cmp spool-old.json spool/rejected/bad.json &&
 	test -f spool/rejected/bad-2.json/x &&
-	grep -q "bad.json" spool/rejected/bad-2.error &&
+	grep -q "^spool/rejected/bad-2.json: " spool/rejected/bad-2.error &&
 	test ! -e spool/incoming/bad.json
 '
 
