@@ -645,25 +645,39 @@ feed_view(json_t *const *ents, size_t n)
 	const char *newest = "1970-01-01T00:00:00Z";
 	json_t *list = json_array();
 
+	/* the feed changes when an entry does: a running job's epochs
+	   change no entry, so they leave the feed's bytes alone */
 	for (size_t i = 0; i < n; i++) {
-		const char *u = json_str(entry_sum(ents[i]), "updated", "");
+		const json_t *sum = entry_sum(ents[i]);
+		const char *u = json_str(sum, "updated", "");
 
-		if (strcmp(u, newest) > 0)
+		if (job_status_finished(job_status_of(sum)) &&
+		    strcmp(u, newest) > 0)
 			newest = u;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const json_t *sum = entry_sum(ents[i]);
 		const char *u = json_str(sum, "updated", "");
+		const json_t *err = json_object_get(sum, "error");
+		json_t *e;
 
 		if (!job_status_finished(job_status_of(sum)))
 			continue;
-		json_array_append_new(list, json_pack("{s:s, s:o, s:s, s:o, "
-			"s:o}", "id", json_str(sum, "id", ""),
+		e = json_pack("{s:s, s:o, s:s, s:o, s:o}", "id",
+			json_str(sum, "id", ""),
 			"name", view_text(json_str(sum, "name", "")),
 			"label", json_str(sum, "label", ""),
 			"updated", view_text(*u ? u : newest),
 			"best_val_loss", view_text(json_str(sum,
-						     "best_val_loss", "-"))));
+						     "best_val_loss", "-")));
+		/* a failed job's entry says why */
+		if (json_is_object(err))
+			json_object_set_new(e, "error", json_pack("{s:o, s:o}",
+				"stage", view_text(json_str(err, "stage",
+							    "?")),
+				"message", view_text(json_str(err, "message",
+							      ""))));
+		json_array_append_new(list, e);
 	}
 	return json_pack("{s:o, s:o}", "updated", view_text(newest),
 			 "entries", list);

@@ -848,7 +848,7 @@ view_summary(const json_t *view)
 		"label", "icon", "priority", "order", "progress_pct", "epoch",
 		"epochs",
 		"best_val_loss", "duration", "duration_s", "updated", "created",
-		"started", "ended" };
+		"started", "ended", "error" };
 	json_t *s = json_object();
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {

@@ -61,7 +61,7 @@ json_t *view_job(const char *dir, const char *id,
  * The summary of a job view (for the index and jobs.json): id, name,
  * tags, status, label, icon, priority, progress, epoch, epochs, best
  * val_loss, duration (text and seconds), updated, created, started,
- * ended. A new reference.
+ * ended, error. A new reference.
  */
 json_t *view_summary(const json_t *view);
 

@@ -39,4 +39,42 @@ test_expect_success 'a run of under a second lasts its stages, not 0.0s' '
 	grep -q "data-f=\"duration\">0.7s<" spool/www/jobs/one/index.html
 '
 
+test_expect_success 'the feed says why a job failed' '
+	state bad failed 2 &&
+	python3 - <<-EOF &&
+	import json, os
+	p = "spool/jobs/bad/state.json"
+	st = json.load(open(p))
+	st["error"] = {"message": "data.path: cannot open <x.csv> & co",
+	               "stage": "load", "hint": None}
+	st["ended"] = st["updated"]
+	json.dump(st, open(p + ".tmp", "w"))
+	os.rename(p + ".tmp", p)
+	EOF
+	spoolboard render --spool spool --templates "$T" &&
+	python3 - <<-EOF
+	import xml.etree.ElementTree as ET
+	A = "{http://www.w3.org/2005/Atom}"
+	f = ET.parse("spool/www/feed.xml").getroot()
+	e = [x for x in f.findall(A + "entry")
+	     if x.find(A + "id").text == "urn:spoolboard:job:bad"][0]
+	s = e.find(A + "summary").text
+	assert s == "Failed in stage load: data.path: cannot open <x.csv> & co", s
+	EOF
+'
+
+test_expect_success 'a running job'"'"'s epochs leave feed.xml as it was' '
+	state run running 1 &&
+	spoolboard render --spool spool --templates "$T" &&
+	cp spool/www/feed.xml feed1 &&
+	stat -c %Y spool/www/feed.xml >mtime1 &&
+	sleep 1 &&
+	sed -i "s/\"epoch\": 1,/\"epoch\": 2,/; s/2026-11-25T10:01:30Z/2030-01-01T00:00:00Z/" \
+		spool/jobs/run/state.json &&
+	grep -q "2030-01-01T00:00:00Z" spool/jobs/run/state.json &&
+	spoolboard render --spool spool --templates "$T" &&
+	test_cmp feed1 spool/www/feed.xml &&
+	stat -c %Y spool/www/feed.xml >mtime2 && test_cmp mtime1 mtime2
+'
+
 test_done
