@@ -465,11 +465,34 @@ ls_name(json_t *st)
 	return id ? id : json_str(st, "file", "?");
 }
 
+/*
+ * Does a runner serve the spool: is runner.lock flock'ed? Asked with a
+ * shared lock on a read-only descriptor (ls changes nothing, and may not
+ * be allowed to write the spool). 1 yes, 0 no, -1 unknown (the file
+ * cannot be opened: a link, no permission).
+ */
+static int
+runner_serving(const struct spool *sp)
+{
+	char *path = path_join(sp->root, "runner.lock");
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int up;
+
+	free(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	up = flock(fd, LOCK_SH | LOCK_NB) < 0 ?
+	     (errno == EWOULDBLOCK ? 1 : -1) : 0;
+	close(fd);
+	return up;
+}
+
 int
 jobcmd_ls(const char *root, int as_json)
 {
 	struct spool sp;
-	size_t n, w = 2;
+	size_t n, w = 2, nwait = 0;
+	int up;
 	json_t **v, *arr;
 	double now = time_now();
 
@@ -477,7 +500,19 @@ jobcmd_ls(const char *root, int as_json)
 		return 1;
 	v = load_states(&sp, &n);
 	load_waiting(&sp, &v, &n);
+	up = runner_serving(&sp);
 	spool_release(&sp);
+	for (size_t i = 0; i < n; i++)
+		nwait += json_str(v[i], "id", NULL) == NULL;
+	/* on stderr, so that the table stays a table for scripts */
+	if (!as_json && up == 0 && nwait)
+		fprintf(stderr, "spoolboard: no runner serves '%s': %zu "
+			"config%s wait%s in incoming/; start one: spoolboard "
+			"run --spool %s\n", root, nwait, nwait == 1 ? "" : "s",
+			nwait == 1 ? "s" : "", root);
+	else if (!as_json && up == 0)
+		fprintf(stderr, "spoolboard: no runner serves '%s'; start "
+			"one: spoolboard run --spool %s\n", root, root);
 	if (as_json) {
 		char *s;
 

@@ -28,7 +28,9 @@ test_expect_success 'submit refuses an invalid config like validate' '
 test_expect_success 'ls lists configs waiting in incoming/ with no runner' '
 	mkfifo spool/incoming/fifo.json && ln -s a.json spool/incoming/l.json &&
 	: >spool/incoming/.hidden.json &&
-	spoolboard ls --spool spool >ls &&
+	spoolboard ls --spool spool >ls 2>err &&
+	echo "spoolboard: no runner serves '"'"'spool'"'"': 3 configs wait in incoming/; start one: spoolboard run --spool spool" >want &&
+	test_cmp want err &&
 	grep -q "^incoming/a.json  *waiting  *-  *-  *-  " ls &&
 	grep -q "^incoming/b.json  *waiting  " ls &&
 	grep -q "^incoming/a-2.json  *waiting  " ls &&
@@ -78,6 +80,7 @@ test_expect_success 'the runner runs the queue; cancel through a runner' '
 	spoolboard run --spool spool --data-root . --once --no-render 2>log &&
 	status_is a completed && status_is b completed &&
 	start_runner --slots 0 &&
+	spoolboard ls --spool spool >ls 2>err && ! test -s err &&
 	config spool/incoming/c.json &&
 	wait_until "test -f spool/jobs/c/state.json" &&
 	spoolboard cancel --spool spool c >out &&
