@@ -730,6 +730,7 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 		json_decref(body);
 		json_decref(t.params);
 		free(s.axes);
+		free(base);
 		return c.n;
 	}
 	t.cfgs = xcalloc(n, sizeof *t.cfgs);
