@@ -684,6 +684,32 @@ model_view(const json_t *model, const json_t *cfg)
 	return o;
 }
 
+/*
+ * What a cancelled job's page says of it: the epoch it stopped at, and
+ * what `retry` would do: resume from its newest checkpoint (its epoch),
+ * or start over when none was written.
+ */
+static json_t *
+cancelled_view(const json_t *state, const char *id)
+{
+	long long resume = -1;
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(state, "checkpoints"), i, c) {
+		long long e = (long long)json_int(c, "epoch", -1);
+
+		if (job_ckpt_epoch(json_str(c, "file", "")) >= 0 && e > resume)
+			resume = e;
+	}
+	return json_pack("{s:I, s:I, s:o, s:o}",
+		"epoch", (json_int_t)json_int(state, "epoch", 0),
+		"epochs", (json_int_t)json_int(state, "epochs", 0),
+		"resume_epoch", resume >= 0 ? json_integer(resume) :
+				json_null(),
+		"retry_cmd", json_sprintf("spoolboard retry -- %s", id));
+}
+
 json_t *
 view_job(const char *dir, const char *id, const struct view_opts *o)
 {
@@ -810,6 +836,8 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 				"attempt", attempt - 1, "next", attempt,
 				"retry_at", time_view(state, "retry_at")));
 	}
+	if (!strcmp(status, "cancelled"))
+		json_object_set_new(v, "cancelled", cancelled_view(state, id));
 	/* cancel while queued or running, retry once finished */
 	if (live)
 		json_object_set_new(v, "cancel_cmd", json_sprintf(

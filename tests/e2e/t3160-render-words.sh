@@ -77,4 +77,31 @@ test_expect_success 'a running job'"'"'s epochs leave feed.xml as it was' '
 	stat -c %Y spool/www/feed.xml >mtime2 && test_cmp mtime1 mtime2
 '
 
+test_expect_success 'a cancelled job says at which epoch, and what retry does' '
+	state stopped cancelled 7 &&
+	state early cancelled 0 &&
+	python3 - <<-EOF &&
+	import json, os
+	p = "spool/jobs/stopped/state.json"
+	st = json.load(open(p))
+	st["epochs"] = 40
+	st["checkpoints"] = [
+	    {"file": "ckpt-000005.tar.zst", "epoch": 5, "bytes": 10, "val_loss": 1},
+	    {"file": "ckpt-000007.tar.zst", "epoch": 7, "bytes": 10, "val_loss": 1},
+	    {"file": "best.tar.zst", "epoch": 9, "bytes": 10, "val_loss": 1}]
+	json.dump(st, open(p + ".tmp", "w"))
+	os.rename(p + ".tmp", p)
+	EOF
+	spoolboard render --spool spool --templates "$T" &&
+	python3 - >t1 <<-EOF &&
+	import html, re
+	src = open("spool/www/jobs/stopped/index.html", encoding="utf-8").read()
+	src = re.sub(r"<(script|style)\b.*?</\1>", " ", src, flags=re.S)
+	print(" ".join(html.unescape(re.sub(r"<[^>]*>", " ", src)).split()))
+	EOF
+	grep -q "Cancelled at epoch 7 of 40. spoolboard retry -- stopped resumes from its checkpoint of epoch 7." t1 &&
+	grep -q "starts it over: no checkpoint was written" spool/www/jobs/early/index.html &&
+	! grep -q "Cancelled at epoch" spool/www/jobs/one/index.html
+'
+
 test_done
