@@ -28,6 +28,7 @@
  * size and time), and a job whose group changed is read again.
  */
 #include "render/site.h"
+#include "job/heartbeat.h"
 #include "job/state.h"
 #include "render/chart.h"
 #include "render/group.h"
@@ -1034,7 +1035,7 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 static const char *const site_names[] = {
 	SITE_MARKER, "index.html", "jobs.json", "feed.xml", "style.css",
 	"live.js", "jobs", "jobs.csv", "compare.html", "runs.js", GROUP_DIR,
-	NULL
+	HEARTBEAT_FILE, "runner.js", NULL
 };
 
 /* Could a render have made name at the top of www (or its temporary)? */
@@ -1440,6 +1441,63 @@ cmp_entry(const void *a, const void *b)
 }
 
 /*
+ * The runner's status (heartbeat.h) as of now, published as
+ * www/runner.json and as www/runner.js, the same object in a call of
+ * spoolboardRunner(...) (live.js loads it with a script element, which
+ * works over file:// too, and says on every page whether the runner is up
+ * from its last_seen and stopped, as heartbeat_read does). "state" is
+ * "none" when no runner has served the spool. Returns the index's
+ * "runner" line: state, label and a time to show. 0 or -1 after error().
+ */
+static int
+write_runner(const struct site_opts *o, json_t **line)
+{
+	json_t *hb = heartbeat_read(o->spool, time_now());
+	const char *state = hb ? json_str(hb, "state", "up") : "none";
+	struct strbuf sb = STRBUF_INIT;
+	char *path, label[96];
+	int rc;
+
+	if (!hb)
+		hb = json_pack("{s:s}", "state", "none");
+	if (!strcmp(state, "up")) {
+		size_t q = (size_t)json_int(hb, "queued", 0);
+		int w = snprintf(label, sizeof(label), "Runner up · %zu "
+			"running", json_array_size(json_object_get(hb,
+							"running")));
+
+		if (q)
+			snprintf(label + w, sizeof(label) - (size_t)w,
+				 " · %zu queued", q);
+	} else {
+		snprintf(label, sizeof(label), "%s", !strcmp(state, "none") ?
+			 "No runner has served this spool" :
+			 !strcmp(state, "stopped") ? "Runner stopped" :
+			 "Runner down · last seen");
+	}
+	*line = json_pack("{s:s, s:s, s:s}", "state", state, "label", label,
+			  "time", !strcmp(state, "stopped") ?
+			  json_str(hb, "stopped", "") : !strcmp(state, "gone") ?
+			  json_str(hb, "last_seen", "") : "");
+	json_dump_web(&sb, hb);
+	sb_addc(&sb, '\n');
+	path = path_join(o->www, HEARTBEAT_FILE);
+	rc = write_sb(path, &sb);
+	free(path);
+	sb_reset(&sb);
+	sb_adds(&sb, "spoolboardRunner(");
+	json_dump_web(&sb, hb);
+	sb_adds(&sb, ");\n");
+	path = path_join(o->www, "runner.js");
+	if (rc == 0)
+		rc = write_sb(path, &sb);
+	free(path);
+	sb_release(&sb);
+	json_decref(hb);
+	return rc;
+}
+
+/*
  * Write index.html, jobs.json, jobs.csv, feed.xml and compare.html from
  * the n entries (newest first), the groups (what the index shows of
  * each, stolen) and the rejected configs. 0 or -1.
@@ -1450,10 +1508,18 @@ write_index(const struct site_opts *o, struct tmpl_set *set,
 {
 	json_t *counts = json_array(), *rows = json_array(), *rejected;
 	json_t *jobs = json_array();
-	json_t *index;
+	json_t *index, *runner;
 	char now_iso[32] = "", *path;
 	double now = 0;
 	int rc;
+
+	if (write_runner(o, &runner) < 0) {
+		json_decref(counts);
+		json_decref(rows);
+		json_decref(jobs);
+		json_decref(groups);
+		return -1;
+	}
 
 	json_array_append_new(counts, json_pack("{s:s, s:s, s:I}", "key",
 		"total", "label", "Total", "n", (json_int_t)n));
@@ -1479,12 +1545,13 @@ write_index(const struct site_opts *o, struct tmpl_set *set,
 	if (now > 0)
 		time_iso8601(now, now_iso, sizeof(now_iso));
 	rejected = rejected_view(o->spool);
-	index = json_pack("{s:o, s:o, s:o, s:b, s:o, s:b, s:s, s:b, s:o}",
-			  "counts", counts, "rows", rows, "jobs", jobs,
+	index = json_pack("{s:o, s:o, s:o, s:b, s:o, s:b, s:s, s:b, s:o, "
+			  "s:o}", "counts", counts, "rows", rows, "jobs", jobs,
 			  "has_jobs", n > 0, "rejected", rejected,
 			  "has_rejected", json_array_size(rejected) > 0,
 			  "as_of", now_iso, "has_groups",
-			  json_array_size(groups) > 0, "groups", groups);
+			  json_array_size(groups) > 0, "groups", groups,
+			  "runner", runner);
 	path = path_join(o->www, "index.html");
 	rc = render_page(set, "index", index, path);
 	free(path);

@@ -6,11 +6,12 @@
  * removed), every job folder and its checkpoints/ (files written or moved
  * in), SPOOL/rejected/, SPOOL/groups/ and each group's folder. Each watch
  * descriptor is kept with what it watches and, for a job, its ID. An
- * event marks its job dirty (one in rejected/ or groups/ only asks for a
- * render: the index is always rewritten, and a render looks at every
- * group.json's identity, reading only those that changed); the
- * first event of a batch arms a deadline, and at the deadline the dirty
- * jobs and the shared pages are rendered with site_render_ids. The
+ * event marks its job dirty (one in rejected/ or groups/, or the runner's
+ * runner.json rewritten, only asks for a render: the index and the
+ * runner's status are always rewritten, and a render looks at every
+ * group.json's identity, reading only those that changed); the first
+ * event of a batch arms a deadline, and at the deadline the dirty jobs
+ * and the shared pages are rendered with site_render_ids. The
  * deadline is SETTLE (10 ms: a trainer writes state.json, metrics.csv and
  * the log one after the other) after the first change, but never less
  * than COALESCE (200 ms) after the start of the previous render: a quiet
@@ -21,6 +22,7 @@
  * signalfd, so the loop ends between renders, never inside one.
  */
 #include "render/watch.h"
+#include "job/heartbeat.h"
 #include "job/state.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
@@ -210,6 +212,9 @@ handle(struct watcher *wt, const struct inotify_event *ev)
 			watch_groups(wt);
 			return 1;
 		}
+		/* the runner's heartbeat: the shared pages only */
+		if (!strcmp(name, HEARTBEAT_FILE))
+			return 1;
 		if (strcmp(name, "jobs") && strcmp(name, "rejected"))
 			return 0;
 		watch_all(wt);

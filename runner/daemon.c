@@ -16,6 +16,7 @@
  */
 #include "runner/daemon.h"
 #include "job/config.h"
+#include "job/heartbeat.h"
 #include "job/state.h"
 #include "runner/control.h"
 #include "lib/error.h"
@@ -91,6 +92,10 @@ struct daemon {
 	double next_scan;	/* monotonic */
 	pid_t render_pid;	/* the `spoolboard render` child; 0 none */
 	double next_render;	/* monotonic: next start allowed */
+	double started;		/* time_now() at the start */
+	char *data_root;	/* the data root, absolute (for runner.json) */
+	double next_beat;	/* monotonic: the next heartbeat due */
+	int beat_failed;	/* the last heartbeat could not be written */
 };
 
 #define RENDER_RESTART 3.0	/* seconds between starts of the watch */
@@ -107,6 +112,32 @@ info(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * Rewrite SPOOL/runner.json (heartbeat.h) now; stopped: the runner's last
+ * word. A write that fails is warned about once, until one succeeds.
+ */
+static void
+beat(struct daemon *d, int stopped)
+{
+	const char **ids = xcalloc(d->slots > 0 ? (size_t)d->slots : 1,
+				   sizeof(*ids));
+	struct heartbeat h = { getpid(), d->started, d->slots, d->threads,
+			       ids, 0, d->q.n, d->data_root,
+			       stopped ? time_now() : 0 };
+	int q = error_set_quiet(d->beat_failed);
+
+	for (int i = 0; i < d->slots; i++)
+		if (d->kids[i].pid > 0)
+			ids[h.nrunning++] = d->kids[i].id;
+	if (heartbeat_write(d->sp.root, &h) < 0)
+		d->beat_failed = 1;
+	else
+		d->beat_failed = 0;
+	error_set_quiet(q);
+	free(ids);
+	d->next_beat = time_mono() + HEARTBEAT_S;
 }
 
 static int
@@ -787,6 +818,7 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 	k->started = time_mono();
 	d->nkids++;
 	info("%s: started (process %ld, %s threads)", id, (long)pid, threads);
+	beat(d, 0);
 out:
 	json_decref(st);
 	free(jobdir);
@@ -950,6 +982,7 @@ child_exited(struct daemon *d, struct child *k, int status)
 	     sig ? "signal" : "exit", sig ? sig : code);
 	k->pid = 0;
 	d->nkids--;
+	beat(d, 0);
 }
 
 static void
@@ -1091,6 +1124,8 @@ next_timeout(struct daemon *d)
 
 	if (t > 0 && t - now < wait)
 		wait = t - now;
+	if (d->next_beat - mono < wait)
+		wait = d->next_beat - mono;
 	if (d->nkids > 0 && wait > 0.5)
 		wait = 0.5;
 	if (wait < 0)
@@ -1128,6 +1163,8 @@ loop(struct daemon *d, const sigset_t *old)
 			read_inotify(d);
 		spool_sync(&d->sp);
 		check_limits(d);
+		if (time_mono() >= d->next_beat)
+			beat(d, 0);
 		if (time_mono() >= d->next_scan) {
 			scan_incoming(d);
 			scan_control(d);
@@ -1170,7 +1207,11 @@ daemon_run(const struct daemon_opts *o)
 	if (spool_open(&d.sp, o->spool, o->www, o->data_root) < 0)
 		return 1;
 	d.sp.batch = 1;
+	d.data_root = realpath(d.sp.data_root, NULL);
+	if (!d.data_root)
+		d.data_root = xstrdup(d.sp.data_root);
 	if (take_lock(&d) < 0) {
+		free(d.data_root);
 		spool_release(&d.sp);
 		return 1;
 	}
@@ -1181,14 +1222,17 @@ daemon_run(const struct daemon_opts *o)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	d.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	d.kids = xcalloc(d.slots > 0 ? (size_t)d.slots : 1, sizeof(*d.kids));
+	d.started = time_now();
 	info("serving spool '%s': %d slot(s), %d thread(s) per job, data "
 	     "root '%s'", d.sp.root, d.slots, d.threads, d.sp.data_root);
 	spool_group_recover(&d.sp);
 	recover(&d);
+	beat(&d, 0);
 	/* arm the watch first, then scan: nothing slips in between */
 	watch(&d);
 	loop(&d, &old);
 	/* one last render, so the site shows how every job ended */
+	beat(&d, 1);
 	stop_render(&d);
 	start_render(&d, &old, 1);
 	wait_render(&d);
@@ -1201,6 +1245,7 @@ daemon_run(const struct daemon_opts *o)
 		free(d.reported[i].path);
 	free(d.reported);
 	free(d.kids);
+	free(d.data_root);
 	queue_release(&d.q);
 	if (d.ifd >= 0)
 		close(d.ifd);

@@ -4,6 +4,7 @@
 #include "runner/jobcmd.h"
 #include "lib/arc.h"
 #include "job/config.h"
+#include "job/heartbeat.h"
 #include "job/preset.h"
 #include "job/state.h"
 #include "job/sweep.h"
@@ -253,14 +254,61 @@ jobcmd_validate(const char *spool, char *const *files, int n, int sweeps,
 	return status;
 }
 
+/*
+ * Does a runner serve the spool: is runner.lock flock'ed? Asked with a
+ * shared lock on a read-only descriptor (ls changes nothing, and may not
+ * be allowed to write the spool). 1 yes, 0 no, -1 unknown (the file
+ * cannot be opened: a link, no permission).
+ */
+static int
+runner_serving(const struct spool *sp)
+{
+	char *path = path_join(sp->root, "runner.lock");
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int up;
+
+	free(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	up = flock(fd, LOCK_SH | LOCK_NB) < 0 ?
+	     (errno == EWOULDBLOCK ? 1 : -1) : 0;
+	close(fd);
+	return up;
+}
+
+/*
+ * The data root of the runner serving sp (runner.json), a new string, or
+ * NULL when no runner serves it (or it did not say), after a word on
+ * stderr: the configs then wait in incoming/ unchecked.
+ */
+static char *
+served_data_root(const struct spool *sp)
+{
+	int up = runner_serving(sp);
+	json_t *hb = heartbeat_read(sp->root, time_now());
+	const char *root = json_str(hb, "data_root", NULL);
+	char *r = NULL;
+
+	if (up == 0 || (up < 0 && strcmp(json_str(hb, "state", ""), "up")))
+		fprintf(stderr, "spoolboard: no runner serves '%s': the "
+			"config waits in incoming/ until one starts "
+			"(spoolboard run --spool %s)\n", sp->root, sp->root);
+	else if (root && root[0] == '/')
+		r = xstrdup(root);
+	json_decref(hb);
+	return r;
+}
+
 int
 jobcmd_submit(const char *root, char *const *files, int n, int sweeps)
 {
 	struct spool sp;
+	char *data_root;
 	int status = 0;
 
 	if (spool_open(&sp, root, NULL, "/") < 0)
 		return 1;
+	data_root = served_data_root(&sp);
 	for (int i = 0; i < n; i++) {
 		char *copy, *base, *data, *name = NULL;
 		struct loaded l;
@@ -274,6 +322,18 @@ jobcmd_submit(const char *root, char *const *files, int n, int sweeps)
 			error("%s: no sweep in it (a \"sweep\" member); it is "
 			      "one job: spoolboard submit %s", files[i],
 			      files[i]);
+			loaded_release(&l);
+			status = 1;
+			continue;
+		}
+		/* the data as the runner will see it, before anything is
+		   copied: a job that can only fail is not queued */
+		if (data_root && check_data(files[i], &l, data_root) != 0) {
+			fprintf(stderr, "%s: not submitted: the runner serving "
+				"'%s' reads data below '%s' (its --data-root); "
+				"put the data there, or restart the runner "
+				"with --data-root DIR (make run DATA_ROOT=DIR)"
+				"\n", files[i], root, data_root);
 			loaded_release(&l);
 			status = 1;
 			continue;
@@ -312,6 +372,7 @@ jobcmd_submit(const char *root, char *const *files, int n, int sweeps)
 		free(data);
 		loaded_release(&l);
 	}
+	free(data_root);
 	spool_release(&sp);
 	return status;
 }
@@ -463,28 +524,6 @@ ls_name(json_t *st)
 	const char *id = json_str(st, "id", NULL);
 
 	return id ? id : json_str(st, "file", "?");
-}
-
-/*
- * Does a runner serve the spool: is runner.lock flock'ed? Asked with a
- * shared lock on a read-only descriptor (ls changes nothing, and may not
- * be allowed to write the spool). 1 yes, 0 no, -1 unknown (the file
- * cannot be opened: a link, no permission).
- */
-static int
-runner_serving(const struct spool *sp)
-{
-	char *path = path_join(sp->root, "runner.lock");
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	int up;
-
-	free(path);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	up = flock(fd, LOCK_SH | LOCK_NB) < 0 ?
-	     (errno == EWOULDBLOCK ? 1 : -1) : 0;
-	close(fd);
-	return up;
 }
 
 int

@@ -25,11 +25,72 @@
 		});
 	}
 
+	/* Called with the runner's state ("up", "stopped", "gone", "none")
+	   and its status object each time runner.js is loaded. */
+	var runnerListeners = [];
+
+	function runnerState(r) {
+		var seen, hb;
+		if (!r || r.state === "none") return "none";
+		if (r.stopped) return "stopped";
+		seen = Date.parse(r.last_seen);
+		hb = r.heartbeat_s > 0 ? r.heartbeat_s : 10;
+		/* as heartbeat.h's HEARTBEAT_STALE */
+		if (isNaN(seen) || (Date.now() - seen) / 1000 > 3 * hb + 5)
+			return "gone";
+		return "up";
+	}
+
+	/* The runner's heartbeat on every page: runner.js, written by each
+	   render from SPOOL/runner.json, is loaded by a script element every
+	   10 s (which works over file:// as over http), and the line in the
+	   header says whether the runner is up from its last_seen. */
+	function runner() {
+		var line = document.getElementById("runner-line");
+		var script = null;
+		if (!line) return;
+		window.spoolboardRunner = function (r) {
+			var st = runnerState(r), n, label, t = "";
+			if (st === "up") {
+				n = (r.running || []).length;
+				label = "Runner up · " + n + " running";
+				if (r.queued > 0) label += " · " + r.queued + " queued";
+			} else if (st === "stopped") {
+				label = "Runner stopped"; t = r.stopped;
+			} else if (st === "gone") {
+				label = "Runner down · last seen"; t = r.last_seen;
+			} else {
+				label = "No runner has served this spool";
+			}
+			line.className = "runner-line st-" + st;
+			line.innerHTML = '<span class="dot" aria-hidden="true">' +
+				'</span> <span class="runner-text">' + esc(label) +
+				(t ? ' <time datetime="' + esc(t) + '">' + esc(t) +
+				 "</time>" : "") + "</span>";
+			if (r && r.host)
+				line.title = "spoolboard " + (r.version || "") +
+					" on " + r.host + ", process " + r.pid +
+					", data root " + r.data_root;
+			line.hidden = false;
+			relTimes();
+			runnerListeners.forEach(function (f) { f(st, r); });
+		};
+		function load() {
+			if (script) script.remove();
+			script = document.createElement("script");
+			script.src = (line.getAttribute("data-root") || "") +
+				"runner.js?t=" + Date.now();
+			document.head.appendChild(script);
+		}
+		load();
+		setInterval(load, 10000);
+	}
+
 	function job() {
 		var bar = document.getElementById("livebar");
 		var note = document.getElementById("livenote");
 		var btn = document.getElementById("livetoggle");
-		var paused = false, timer = null;
+		var paused = false, timer = null, finished = false, down = false;
 		relTimes();
 		if (body.getAttribute("data-live") !== "true" || !bar) return;
 		bar.hidden = false;
@@ -102,15 +163,18 @@
 			});
 			if (!d.live) {
 				stop();
+				finished = true;
 				note.textContent = "Finished: " + d.label;
 				btn.hidden = true;
 			}
 		}
 		function poll() {
+			if (down) return;
 			fetch("data.json", { cache: "no-store" }).then(function (r) {
 				if (!r.ok) throw new Error(r.status);
 				return r.json();
 			}).then(function (d) {
+				if (down) return;
 				note.textContent = "Live · updated " +
 					new Date().toLocaleTimeString();
 				apply(d);
@@ -125,6 +189,22 @@
 			btn.textContent = paused ? "Live" : "Pause";
 			note.textContent = paused ? "Paused" : "Live";
 			if (paused) stop(); else start();
+		});
+		/* a page whose runner is gone stops saying Live */
+		runnerListeners.push(function (st) {
+			var now = st === "stopped" || st === "gone";
+			if (now === down || finished) return;
+			down = now;
+			if (down) {
+				stop();
+				btn.hidden = true;
+				note.textContent = "Not live: the runner " +
+					(st === "gone" ? "is down" : "has stopped") +
+					"; this is the job as it left it";
+			} else {
+				btn.hidden = false;
+				if (!paused) start();
+			}
 		});
 		start();
 	}
@@ -233,4 +313,5 @@
 
 	if (body.getAttribute("data-page") === "job") job();
 	else if (body.getAttribute("data-page") === "index") index();
+	runner();
 })();

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -370,30 +371,31 @@ def on_term(sig, frame):
 	raise SystemExit(1)
 
 
-def main():
+def browse(exe, www, artifacts, results, fn):
+	"""Serve WWW on 127.0.0.1, start Chromium and call FN(c, bases, res)
+	with bases [("http", URL), ("file", URL)] of the site's folder; RES
+	(a dict, with "error" when the session broke off) is written to
+	RESULTS as JSON, Chromium's log to ARTIFACTS. Returns the exit
+	status: 0 when FN ran to its end, else 1. Every process started is
+	killed at the end."""
 	signal.signal(signal.SIGTERM, on_term)
-	exe, www, job, advance, artifacts, results = sys.argv[1:7]
-	hashes = sys.argv[7:]
+	www = os.path.abspath(www)
 	os.makedirs(artifacts, exist_ok=True)
 	handler = functools.partial(Quiet, directory=www)
 	srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
 	th = threading.Thread(target=srv.serve_forever, daemon=True)
 	th.start()
-	base = "http://127.0.0.1:%d" % srv.server_address[1]
+	bases = [("http", "http://127.0.0.1:%d" % srv.server_address[1]),
+		 ("file", "file://" + urllib.parse.quote(www))]
 	tmp = tempfile.mkdtemp(prefix="spoolboard-chromium.")
 	profile = os.path.join(tmp, "profile")
 	os.mkdir(profile)
-	res = {"base": base}
+	res = {"base": bases[0][1]}
 	rc = 0
 	c = None
 	try:
 		c = Chrome(exe, profile)
-		if job == "--looks":
-			job_looks(c, base, advance.split(","), artifacts, res)
-		elif hashes:
-			index_hashes(c, base, hashes, res)
-		else:
-			session(c, base, www, job, advance, artifacts, res)
+		fn(c, bases, res)
 	except (Exception, SystemExit) as e:
 		res["error"] = "%s: %s" % (type(e).__name__, e)
 		rc = 1
@@ -412,6 +414,21 @@ def main():
 	if rc:
 		print(res["error"], file=sys.stderr)
 	return rc
+
+
+def main():
+	exe, www, job, advance, artifacts, results = sys.argv[1:7]
+	hashes = sys.argv[7:]
+
+	def run(c, bases, res):
+		base = bases[0][1]
+		if job == "--looks":
+			job_looks(c, base, advance.split(","), artifacts, res)
+		elif hashes:
+			index_hashes(c, base, hashes, res)
+		else:
+			session(c, base, www, job, advance, artifacts, res)
+	return browse(exe, www, artifacts, results, run)
 
 
 if __name__ == "__main__":

@@ -17,20 +17,14 @@
 # light and dark, go to ARTIFACTS as NAME-{desktop,phone}-{light,dark}.png.
 # Exit status 0 when the session ran to its end, 1 when it broke off
 # (RESULTS then holds "error").
-import functools
-import http.server
 import json
 import os
-import shutil
-import signal
 import sys
-import tempfile
-import threading
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser import Chrome, Quiet, attach, console_errors  # noqa: E402
+from browser import attach, browse, console_errors  # noqa: E402
 
 
 def wait_for(c, expr, seconds=10):
@@ -178,44 +172,11 @@ def session(c, bases, gid, ids, artifacts, res):
 	c.call("Emulation.clearDeviceMetricsOverride")
 
 
-def on_term(sig, frame):
-	raise SystemExit(1)
-
-
 def main():
-	signal.signal(signal.SIGTERM, on_term)
 	exe, www, gid, ids, artifacts, results = sys.argv[1:7]
-	www = os.path.abspath(www)
-	os.makedirs(artifacts, exist_ok=True)
-	handler = functools.partial(Quiet, directory=www)
-	srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-	th = threading.Thread(target=srv.serve_forever, daemon=True)
-	th.start()
-	bases = [("http", "http://127.0.0.1:%d" % srv.server_address[1]),
-		 ("file", "file://" + urllib.parse.quote(www))]
-	tmp = tempfile.mkdtemp(prefix="spoolboard-chromium.")
-	profile = os.path.join(tmp, "profile")
-	os.mkdir(profile)
-	res = {}
-	rc = 0
-	c = None
-	try:
-		c = Chrome(exe, profile)
-		session(c, bases, gid, ids, artifacts, res)
-	except (Exception, SystemExit) as e:
-		res["error"] = "%s: %s" % (type(e).__name__, e)
-		rc = 1
-	finally:
-		if c:
-			c.close()
-		srv.shutdown()
-		srv.server_close()
-		shutil.rmtree(tmp, ignore_errors=True)
-	with open(results, "w") as f:
-		json.dump(res, f, indent=1)
-	if rc:
-		print(res["error"], file=sys.stderr)
-	return rc
+	return browse(exe, www, artifacts, results,
+		      lambda c, bases, res: session(c, bases, gid, ids,
+						    artifacts, res))
 
 
 if __name__ == "__main__":
