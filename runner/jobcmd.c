@@ -889,6 +889,32 @@ open_dir_at(int dir, const char *name)
 		      O_CLOEXEC);
 }
 
+/*
+ * The name of the newest ckpt-EEEEEE.tar.zst in the directory open as dir
+ * (a new string), or NULL when there is none.
+ */
+static char *
+newest_ckpt(int dir)
+{
+	int fd = dup(dir), best = -1;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((e = readdir(d)) != NULL) {
+		int k = job_ckpt_epoch(e->d_name);
+
+		if (k > best)
+			best = k;
+	}
+	closedir(d);
+	return best < 0 ? NULL : xasprintf(JOB_CKPT_FORMAT, best);
+}
+
 int
 jobcmd_export(const char *root, const char *id, const char *out)
 {
@@ -896,7 +922,7 @@ jobcmd_export(const char *root, const char *id, const char *out)
 		JOB_CONFIG, JOB_SUBMITTED, JOB_STATE, JOB_EVENTS,
 		JOB_METRICS, JOB_LOG, JOB_MODEL, JOB_PREDICTIONS,
 	};
-	struct arc_member m[sizeof(files) / sizeof(files[0]) + 1];
+	struct arc_member m[sizeof(files) / sizeof(files[0]) + 2];
 	struct spool sp;
 	size_t n = 0;
 	char *def = NULL, *shown;
@@ -936,23 +962,37 @@ jobcmd_export(const char *root, const char *id, const char *out)
 			goto free;
 		n += (size_t)got;
 	}
-	shown = xasprintf("%s/%s/%s", id, JOB_CHECKPOINTS, JOB_CKPT_BEST);
 	ckpt = open_dir_at(job, JOB_CHECKPOINTS);
-	if (ckpt >= 0)
-		got = export_member(ckpt, JOB_CKPT_BEST, shown, &m[n]);
-	else if (errno == ENOENT)
-		got = 0;
-	else if (errno == ELOOP || errno == ENOTDIR) {
-		warning("export: left out '%s': %s/%s is not a directory "
-			"(a link or a file)", shown, id, JOB_CHECKPOINTS);
-		got = 0;
-	} else
-		got = error("cannot open '%s/%s': %s", id, JOB_CHECKPOINTS,
-			    strerror(errno));
-	free(shown);
-	if (got < 0)
-		goto free;
-	n += (size_t)got;
+	if (ckpt < 0 && errno != ENOENT) {
+		if (errno != ELOOP && errno != ENOTDIR) {
+			error("cannot open '%s/%s': %s", id, JOB_CHECKPOINTS,
+			      strerror(errno));
+			goto free;
+		}
+		warning("export: left out %s/%s: not a directory (a link or "
+			"a file)", id, JOB_CHECKPOINTS);
+	}
+	/* the newest checkpoint (it holds the best weights too), and a
+	   best.tar.zst an older version wrote */
+	if (ckpt >= 0) {
+		char *newest = newest_ckpt(ckpt);
+		const char *names[2] = { newest, JOB_CKPT_BEST };
+
+		for (size_t i = 0; i < 2; i++) {
+			if (!names[i])
+				continue;
+			shown = xasprintf("%s/%s/%s", id, JOB_CHECKPOINTS,
+					  names[i]);
+			got = export_member(ckpt, names[i], shown, &m[n]);
+			free(shown);
+			if (got < 0) {
+				free(newest);
+				goto free;
+			}
+			n += (size_t)got;
+		}
+		free(newest);
+	}
 	if (!out) {
 		def = xasprintf("%s.tar.zst", id);
 		out = def;

@@ -6,10 +6,11 @@
  * stops early: SIGTERM/SIGINT (mid-epoch, with the batch cursor) or the
  * time limit. ckpt-EEEEEE.tar.zst is named by the epochs completed, so a
  * mid-epoch checkpoint replaces the boundary one of the same epoch: it is
- * further on. The newest checkpoint.keep of them are kept. best.tar.zst
- * is a copy of the newest boundary checkpoint whose epoch is the best so
- * far (it improved the validation loss). A checkpoint that cannot be
- * written (a full disk) is a warning in the log: the run goes on, since
+ * further on. The newest checkpoint.keep of them are kept. Each one
+ * holds the best weights so far (best.safetensors) beside the current
+ * ones, so no second copy is made for the best epoch (a best.tar.zst an
+ * older version wrote is listed, and removed by --fresh). A checkpoint
+ * that cannot be written (a full disk) is a warning in the log: the run goes on, since
  * its own outputs do not depend on it, and only a resume would start
  * further back.
  *
@@ -207,22 +208,6 @@ ckpt_prune(struct run *r)
 	free(ep);
 }
 
-/* Copy the checkpoint at path to best.tar.zst; 0 or -1 after error(). */
-static int
-ckpt_copy_best(struct run *r, const char *path, size_t *bytes)
-{
-	char *best = path_join(r->ckpt_dir, JOB_CKPT_BEST);
-	/* the file just written: a link or FIFO swapped in is refused */
-	char *buf = file_read_regular(path, bytes, 0);
-	int rc = -1;
-
-	if (buf)
-		rc = file_write_atomic(best, buf, *bytes);
-	free(buf);
-	free(best);
-	return rc;
-}
-
 /* Write a checkpoint of the run as it is now; 0 or -1 (logged). */
 int
 ckpt_save(struct run *r)
@@ -266,15 +251,6 @@ ckpt_save(struct run *r)
 			     r->epoch);
 	ckpt_prune(r);
 	rc = 0;
-	if (r->cursor == 0 && r->epoch > 0 && r->best_epoch == r->epoch) {
-		if (ckpt_copy_best(r, path, &bytes) < 0) {
-			jobfiles_log(&r->jf, "warning: %s not written: %s",
-				     JOB_CKPT_BEST, error_last());
-			error_clear();
-		} else {
-			ckpt_record_set(r, JOB_CKPT_BEST, r->epoch, bytes);
-		}
-	}
 out:
 	if (rc < 0) {
 		jobfiles_log(&r->jf, "warning: checkpoint not written: %s",

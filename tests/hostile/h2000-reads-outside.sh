@@ -52,15 +52,20 @@ test_expect_success 'checkpoints/ as a link is not entered' '
 	rm -rf spool/jobs/d/checkpoints &&
 	ln -s "$TRASH/elsewhere/ckpt" spool/jobs/d/checkpoints &&
 	export_job d >out 2>err &&
-	grep -q "left out .d/checkpoints/best.tar.zst." err &&
+	grep -q "left out d/checkpoints: not a directory (a link or a file)" err &&
 	tar --zstd -xOf d.tar.zst >all && ! grep -q "secret" all
 '
 
-test_expect_success 'a real checkpoints/ is packed, a link in it is not' '
+test_expect_success 'the newest checkpoint is packed, a link in checkpoints/ is not' '
 	mkdir -p spool/jobs/d2/checkpoints && cp spool/jobs/a/state.json spool/jobs/d2/ &&
 	echo ckpt >spool/jobs/d2/checkpoints/best.tar.zst &&
+	echo old >spool/jobs/d2/checkpoints/ckpt-000001.tar.zst &&
+	echo new >spool/jobs/d2/checkpoints/ckpt-000003.tar.zst &&
 	export_job d2 >out 2>err &&
-	tar --zstd -tf d2.tar.zst | grep -qx d2/checkpoints/best.tar.zst &&
+	tar --zstd -tf d2.tar.zst >list &&
+	grep -qx d2/checkpoints/best.tar.zst list &&
+	grep -qx d2/checkpoints/ckpt-000003.tar.zst list &&
+	! grep -q ckpt-000001 list &&
 	ln -sf "$TRASH/elsewhere/ckpt/best.tar.zst" spool/jobs/d2/checkpoints/best.tar.zst &&
 	export_job d2 >out 2>err &&
 	tar --zstd -xOf d2.tar.zst >all && ! grep -q "secret" all
