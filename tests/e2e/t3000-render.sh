@@ -59,8 +59,8 @@ for j in jobs:
         assert d["error"]["message"] in text and "role=\"alert\"" in src
     if d["status"] == "completed":
         assert d["charts"] and d["cards"] and d["checkpoints"]
-        assert len(re.findall(r"<svg", src)) == len(d["charts"]) + \
-            len(d["results"]["charts"])
+        assert len(re.findall(r"<svg xmlns=", src)) == \
+            len(d["charts"]) + len(d["results"]["charts"])
     for f in d["downloads"] + d["checkpoints"]:
         assert os.path.isfile(os.path.join(www, "jobs", j["id"], f["href"]))
 counts = {}
