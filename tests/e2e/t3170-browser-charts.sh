@@ -51,7 +51,7 @@ rm -rf "$ART"
 test_expect_success 'a browser session runs against the served site' '
 	timeout 90 python3 "$SRCDIR/tests/e2e/browser_charts.py" "$CHROMIUM" \
 		"$TRASH/spool/www" long wait "$ART" res.json; rc=$?
-	cat res.json; test $rc -eq 0
+	cat res.json; echo; test $rc -eq 0
 '
 R=$TRASH/res.json
 
