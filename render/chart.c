@@ -6,14 +6,17 @@
  * remembering whether a gap preceded it, then downsampled with LTTB when it
  * is long. The axes come next: the data range is widened to whole nice
  * steps on y (powers of ten on a log scale), then the grid, tick labels,
- * axis labels and legend are written. Last, each series becomes one <path>
- * whose subpaths break at the gaps, with a few hover points carrying a
- * native <title> tooltip. Coordinates are written with one decimal by hand
+ * axis labels and legend are written, at fixed sizes around a plot area
+ * whose x is in percent (chart.h). Last, each series becomes one <path>
+ * in the stretched plot <svg>, whose subpaths break at the gaps, and a
+ * few transparent columns across the plot carry a native <title>
+ * tooltip. Coordinates are written with one decimal by hand
  * (no printf in the per-point loop) to keep pages small and rendering fast.
  *
  * A band (chart_svg_band) is reduced and drawn the same way, as filled
- * areas under the lines. A scatter plot shares the frame, ticks and
- * labels, with one scale for both axes and a square plot area; its dots
+ * areas under the lines. A scatter plot is drawn in a viewBox (it is
+ * square and small, so its text scales little), with the same ticks,
+ * one scale for both axes and a square plot area; its dots
  * are one path of zero-length round-capped segments, each moved to from
  * the last in whole units ("m3-12h0"), about 8 bytes a dot. chart_table_binned sums many points up in a few rows.
  *
@@ -29,12 +32,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_W 640.0
+#define DEFAULT_W 320.0		/* the narrowest a line chart is laid out for */
 #define DEFAULT_H 240.0
-#define SCATTER_W 420.0
-#define SCATTER_H 400.0
+#define SCATTER_W 340.0
+#define SCATTER_H 330.0
+#define PLOT_W 1000.0		/* the plot's viewBox width */
 #define MAX_TICKS 64
-#define CHAR_W 6.2		/* rough width of a character at 11 units */
+#define CHAR_W 6.8		/* rough width of a character at 12 px */
 #define BIG 1e300		/* values are clamped to +-BIG for the range */
 
 /* A series reduced to its drawable points. */
@@ -755,25 +759,74 @@ draw_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
 	sb_adds(sb, "</g>");
 }
 
-/* One series: its path, then a few hover points with a <title>. */
+/* Append frac (0..1 of the plot area's width) as a percentage. */
+static void
+add_pct(struct strbuf *sb, double frac)
+{
+	add_num1(sb, fmin(fmax(frac, -1), 2) * 100);
+	sb_addc(sb, '%');
+}
+
+/* The x of the point i of p as a share of the plot area's width. */
+static double
+frac_x(const struct frame *f, double x)
+{
+	return (x - f->x0) / (f->x1 - f->x0);
+}
+
+/*
+ * One series of a line chart, inside the plot's own <svg>: a <g> of its
+ * class carrying its name and values (data-name, data-y: what the hover
+ * and the smoothing of chart.js read; data-x too when the series does
+ * not share the chart's), and its path with a stroke that keeps its
+ * width however the plot is stretched.
+ */
 static void
 draw_series(struct strbuf *sb, const struct frame *f,
 	    const struct chart_series *s, const struct prep *p, int log_y,
-	    int hover)
+	    int data, int own_x)
 {
-	size_t i, every;
-	char xs[48], ys[48];
+	size_t i;
+	char buf[48];
 
 	sb_adds(sb, "<g class='");
 	chart_escape(sb, s->css_class ? s->css_class : "s1");
-	sb_adds(sb, "'>");
+	sb_addc(sb, '\'');
+	if (data && p->n) {
+		sb_adds(sb, " data-name='");
+		chart_escape(sb, s->name);
+		sb_adds(sb, "' data-y='");
+		/* "~" marks a gap before the point: the line breaks there */
+		for (i = 0; i < p->n; i++) {
+			if (i)
+				sb_addc(sb, ' ');
+			if (p->gap[i])
+				sb_addc(sb, '~');
+			chart_format(log_y ? pow(10, p->y[i]) : p->y[i], 4,
+				     buf, sizeof(buf));
+			sb_adds(sb, buf);
+		}
+		sb_addc(sb, '\'');
+		if (own_x) {
+			sb_adds(sb, " data-x='");
+			for (i = 0; i < p->n; i++) {
+				if (i)
+					sb_addc(sb, ' ');
+				chart_format(p->x[i], 6, buf, sizeof(buf));
+				sb_adds(sb, buf);
+			}
+			sb_addc(sb, '\'');
+		}
+	}
+	sb_addc(sb, '>');
 	if (p->n == 0) {
 		sb_adds(sb, "</g>");
 		return;
 	}
-	sb_adds(sb, "<path fill='none' stroke='currentColor' "
-		"stroke-width='1.75' stroke-linejoin='round' "
-		"stroke-linecap='round' d='");
+	sb_adds(sb, "<path class='line' fill='none' stroke='currentColor' "
+		"stroke-width='2' stroke-linejoin='round' "
+		"stroke-linecap='round' vector-effect='non-scaling-stroke' "
+		"d='");
 	for (i = 0; i < p->n; i++) {
 		int start = i == 0 || p->gap[i];
 		int alone = start && (i + 1 == p->n || p->gap[i + 1]);
@@ -786,42 +839,154 @@ draw_series(struct strbuf *sb, const struct frame *f,
 		if (alone)
 			sb_adds(sb, "h0");
 	}
-	sb_adds(sb, "'/>");
-	if (hover == 0)
-		hover = CHART_HOVER_POINTS;
-	every = hover > 0 ? (p->n + (size_t)hover - 1) / (size_t)hover : 0;
-	sb_adds(sb, "<g class='pts' fill-opacity='0'>");
-	for (i = 0; every && i < p->n; i++) {
-		if (i % every && i + 1 != p->n)
-			continue;
-		chart_format(p->x[i], 6, xs, sizeof(xs));
-		chart_format(log_y ? pow(10, p->y[i]) : p->y[i], 4, ys,
-			     sizeof(ys));
-		sb_adds(sb, "<circle class='pt' cx='");
-		add_num1(sb, map_x(f, p->x[i]));
-		sb_adds(sb, "' cy='");
-		add_num1(sb, map_y(f, p->y[i]));
-		sb_adds(sb, "' r='3'><title>");
-		chart_escape(sb, s->name);
-		sb_adds(sb, ": ");
-		sb_adds(sb, ys);
-		sb_adds(sb, " at ");
-		sb_adds(sb, xs);
-		sb_adds(sb, "</title></circle>");
-	}
-	sb_adds(sb, "</g></g>");
+	sb_adds(sb, "'/></g>");
+}
+
+/* The index of the point of p at x, or p->n when it has none. */
+static size_t
+point_at(const struct prep *p, double x)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->x[i] == x)
+			return i;
+	return p->n;
+}
+
+static int
+double_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
 }
 
 /*
- * The legend under the title, wrapped into rows that fit the width w; the
- * first row's baseline is at y. Draws it when sb is not NULL; returns the
- * number of rows either way.
+ * The hover columns of a line chart: at most hover x values of the
+ * series (evenly picked from all their distinct ones, the last always
+ * in), each with a transparent column from half way to the one before
+ * to half way to the one after, whose <title> gives every series' value
+ * there: the native tooltip of a page read without JavaScript.
+ */
+static void
+draw_columns(struct strbuf *sb, const struct chart *c, const struct frame *f,
+	     const struct prep *p, int hover)
+{
+	double *ux, *pick;
+	size_t i, j, n = 0, m = 0, every;
+	char buf[48];
+
+	for (i = 0; i < c->nseries; i++)
+		n += p[i].n;
+	if (n == 0 || hover <= 0)
+		return;
+	ux = xreallocarray(NULL, n, sizeof(double));
+	n = 0;
+	for (i = 0; i < c->nseries; i++)
+		for (j = 0; j < p[i].n; j++)
+			ux[n++] = p[i].x[j];
+	qsort(ux, n, sizeof(double), double_cmp);
+	for (i = j = 0; i < n; i++)
+		if (j == 0 || ux[i] != ux[j - 1])
+			ux[j++] = ux[i];
+	n = j;
+	every = (n + (size_t)hover - 1) / (size_t)hover;
+	pick = xreallocarray(NULL, n, sizeof(double));
+	for (i = 0; i < n; i++)
+		if (i % every == 0 || i + 1 == n)
+			pick[m++] = ux[i];
+	sb_adds(sb, "<g class='cols' fill-opacity='0'>");
+	for (i = 0; i < m; i++) {
+		double a = i ? (frac_x(f, pick[i - 1]) +
+				frac_x(f, pick[i])) / 2 : 0;
+		double z = i + 1 < m ? (frac_x(f, pick[i]) +
+					frac_x(f, pick[i + 1])) / 2 : 1;
+
+		sb_adds(sb, "<rect x='");
+		add_pct(sb, a);
+		sb_adds(sb, "' width='");
+		add_pct(sb, fmax(z - a, 0));
+		sb_adds(sb, "' height='100%'><title>");
+		chart_escape(sb, c->xlabel && *c->xlabel ? c->xlabel : "x");
+		chart_format(pick[i], 6, buf, sizeof(buf));
+		sb_addc(sb, ' ');
+		sb_adds(sb, buf);
+		for (j = 0; j < c->nseries; j++) {
+			size_t k = point_at(&p[j], pick[i]);
+
+			if (k == p[j].n)
+				continue;
+			sb_adds(sb, "\n");
+			chart_escape(sb, c->series[j].name);
+			chart_format(c->log_y ? pow(10, p[j].y[k]) : p[j].y[k],
+				     4, buf, sizeof(buf));
+			sb_adds(sb, ": ");
+			sb_adds(sb, buf);
+		}
+		sb_adds(sb, "</title></rect>");
+	}
+	sb_adds(sb, "</g>");
+	free(ux);
+	free(pick);
+}
+
+/*
+ * The mark of c at c->mark_x: a dashed vertical rule with its label at
+ * the top of the plot area, and a ring on each series' point there.
+ */
+static void
+draw_mark(struct strbuf *sb, const struct chart *c, const struct frame *f,
+	  const struct prep *p)
+{
+	double fx = frac_x(f, c->mark_x);
+	size_t i;
+
+	if (!c->mark || !isfinite(c->mark_x) || fx < -1e-9 || fx > 1 + 1e-9)
+		return;
+	sb_adds(sb, "<g class='mark'><line x1='");
+	add_pct(sb, fx);
+	sb_adds(sb, "' x2='");
+	add_pct(sb, fx);
+	sb_adds(sb, "' y2='");
+	add_num1(sb, f->py1);
+	sb_adds(sb, "' y1='-14' stroke='currentColor' stroke-opacity='0.55' "
+		"stroke-dasharray='4 3'/><text x='");
+	add_pct(sb, fx);
+	/* the label on the side with room for it */
+	sb_adds(sb, fx > 0.75 ? "' dx='-4' text-anchor='end" : "' dx='4");
+	/* above the plot area, in the room lines_top left for it */
+	sb_adds(sb, "' y='-4'>");
+	chart_escape(sb, c->mark);
+	sb_adds(sb, "</text>");
+	for (i = 0; i < c->nseries; i++) {
+		size_t k = point_at(&p[i], c->mark_x);
+
+		if (k == p[i].n)
+			continue;
+		sb_adds(sb, "<circle class='");
+		chart_escape(sb, c->series[i].css_class ?
+			     c->series[i].css_class : "s1");
+		sb_adds(sb, "' cx='");
+		add_pct(sb, fx);
+		sb_adds(sb, "' cy='");
+		add_num1(sb, map_y(f, p[i].y[k]));
+		sb_adds(sb, "' r='4.5' fill='none' stroke='currentColor' "
+			"stroke-width='2'/>");
+	}
+	sb_adds(sb, "</g>");
+}
+
+/*
+ * The legend under the title, wrapped into rows that fit the width w
+ * from x0; the first row's baseline is at y. Draws it when sb is not
+ * NULL; returns the number of rows either way.
  */
 static int
 legend(struct strbuf *sb, const struct chart *c, const struct chart_band *b,
-       double w, double y)
+       double x0, double w, double y)
 {
-	double x = 8;
+	double x = x0 + 8;
 	int rows = 1;
 	size_t i;
 
@@ -835,8 +1000,8 @@ legend(struct strbuf *sb, const struct chart *c, const struct chart_band *b,
 		size_t len = name ? strlen(name) : 0;
 		double item = 18 + CHAR_W * (double)len;
 
-		if (x > 8 && x + item > w - 8) {
-			x = 8;
+		if (x > x0 + 8 && x + item > x0 + w - 8) {
+			x = x0 + 8;
 			y += 15;
 			rows++;
 		}
@@ -977,8 +1142,9 @@ draw_band(struct strbuf *sb, const struct frame *f, const struct chart_band *b,
 }
 
 /*
- * The <svg> element's start: its title (aria-labelledby), the title
- * text and the legend; the plot area into f (px0 a first guess, the y
+ * The <svg> element's start of a scatter plot (drawn in a viewBox, at
+ * 12 units a letter): its title (aria-labelledby), the title text and
+ * the legend; the plot area into f (px0 a first guess, the y
  * tick labels decide it). w, h: the viewBox.
  */
 static void
@@ -987,14 +1153,14 @@ svg_head(struct strbuf *sb, const struct chart *c, const struct chart_band *b,
 {
 	int items = with_legend && (c->nseries || b);
 
-	sb_adds(sb, "<svg xmlns='http://www.w3.org/2000/svg' class='chart' "
-		"role='img' aria-labelledby='");
+	sb_adds(sb, "<svg xmlns='http://www.w3.org/2000/svg' class='chart "
+		"scatter' role='img' aria-labelledby='");
 	add_id(sb, c->id);
 	sb_adds(sb, "-t' viewBox='0 0 ");
 	add_num1(sb, w);
 	sb_addc(sb, ' ');
 	add_num1(sb, h);
-	sb_adds(sb, "' font-size='11' fill='currentColor'><title id='");
+	sb_adds(sb, "' font-size='12' fill='currentColor'><title id='");
 	add_id(sb, c->id);
 	sb_adds(sb, "-t'>");
 	chart_escape(sb, c->title);
@@ -1003,14 +1169,14 @@ svg_head(struct strbuf *sb, const struct chart *c, const struct chart_band *b,
 
 	f->px0 = 58;
 	f->px1 = w - 14;
-	f->py0 = items ? 35 + 15 * legend(NULL, c, b, w, 34) : 28;
+	f->py0 = items ? 35 + 15 * legend(NULL, c, b, 0, w, 34) : 28;
 	f->py1 = h - 34;
 	if (f->px1 < f->px0 + 10)
 		f->px1 = f->px0 + 10;
 	if (f->py1 < f->py0 + 10)
 		f->py1 = f->py0 + 10;
 	if (items)
-		legend(sb, c, b, w, 34);
+		legend(sb, c, b, 0, w, 34);
 }
 
 /* The empty plot area with a note in it, and the end of the <svg>. */
@@ -1060,6 +1226,192 @@ svg_axes(struct strbuf *sb, const struct chart *c, const struct frame *f,
 	}
 }
 
+/* Room beside the plot area of a line chart, in CSS px. */
+#define LINES_RIGHT 16.0
+#define LINES_BOTTOM 36.0
+
+/*
+ * The x axis of a line chart: grid lines and labels at nice ticks inside
+ * [x0, x1], at percentages of the plot area's width; whole steps when
+ * every x is a whole number (epochs). A handful of ticks, as few as fit
+ * the narrowest plot (a phone's).
+ */
+static void
+lines_x_axis(struct strbuf *sb, const struct frame *f, int int_x)
+{
+	double t[MAX_TICKS], step, amax = 0;
+	int i, n, target = 5;
+	char lab[48];
+
+	if (int_x && f->x1 - f->x0 < target)
+		target = (int)ceil(f->x1 - f->x0);
+	n = chart_ticks(f->x0, f->x1, target, t, MAX_TICKS, &step);
+	for (i = 0; i < n; i++)
+		amax = fmax(amax, fabs(t[i]));
+	sb_adds(sb, "<g class='grid' stroke='currentColor' "
+		"stroke-opacity='0.12'>");
+	for (i = 0; i < n; i++) {
+		sb_adds(sb, "<line x1='");
+		add_pct(sb, frac_x(f, t[i]));
+		sb_adds(sb, "' x2='");
+		add_pct(sb, frac_x(f, t[i]));
+		sb_adds(sb, "' y2='");
+		add_num1(sb, f->py1);
+		sb_adds(sb, "'/>");
+	}
+	sb_adds(sb, "</g><g class='tick' text-anchor='middle'>");
+	for (i = 0; i < n; i++) {
+		chart_format(t[i], tick_sig(amax, step), lab, sizeof(lab));
+		sb_adds(sb, "<text x='");
+		add_pct(sb, frac_x(f, t[i]));
+		sb_adds(sb, "' y='");
+		add_num1(sb, f->py1 + 16);
+		sb_adds(sb, "'>");
+		sb_adds(sb, lab);
+		sb_adds(sb, "</text>");
+	}
+	sb_adds(sb, "</g>");
+}
+
+/* The y axis of a line chart: grid lines across, labels to the left. */
+static void
+lines_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
+{
+	int i, m;
+
+	sb_adds(sb, "<g class='grid' stroke='currentColor' "
+		"stroke-opacity='0.12'>");
+	for (i = 0; i < yt->n; i++) {
+		sb_adds(sb, "<line x2='100%' y1='");
+		add_num1(sb, map_y(f, yt->t[i]));
+		sb_adds(sb, "' y2='");
+		add_num1(sb, map_y(f, yt->t[i]));
+		sb_adds(sb, "'/>");
+	}
+	sb_adds(sb, "</g>");
+	if (yt->minor) {
+		sb_adds(sb, "<g class='grid minor' stroke='currentColor' "
+			"stroke-opacity='0.06'>");
+		for (i = 0; i + 1 < yt->n; i++) {
+			for (m = 2; m <= 9; m++) {
+				double py = map_y(f, yt->t[i] + log10(m));
+
+				sb_adds(sb, "<line x2='100%' y1='");
+				add_num1(sb, py);
+				sb_adds(sb, "' y2='");
+				add_num1(sb, py);
+				sb_adds(sb, "'/>");
+			}
+		}
+		sb_adds(sb, "</g>");
+	}
+	sb_adds(sb, "<g class='tick' text-anchor='end'>");
+	for (i = 0; i < yt->n; i++)
+		svg_text(sb, "tick", -6, map_y(f, yt->t[i]) + 4, NULL,
+			 yt->lab[i]);
+	sb_adds(sb, "</g>");
+}
+
+/*
+ * The start of a line chart's <svg>, its title and legend. The element
+ * is as wide as its box and h CSS px high, with no viewBox: its padding
+ * (top, LINES_RIGHT, LINES_BOTTOM, left) leaves the plot area as its
+ * viewport, so that (0, 0) is the plot area's top left corner, x is
+ * written in % of its width and y in px. Everything else is drawn in
+ * the padding (overflow='visible'), at fixed sizes.
+ */
+static void
+lines_head(struct strbuf *sb, const struct chart *c, double h, double top,
+	   double left)
+{
+	sb_adds(sb, "<svg xmlns='http://www.w3.org/2000/svg' class='chart "
+		"lines' role='img' aria-labelledby='");
+	add_id(sb, c->id);
+	sb_adds(sb, "-t' width='100%' height='");
+	add_num1(sb, h);
+	sb_adds(sb, "' font-size='12' fill='currentColor' overflow='visible' "
+		"style='height:");
+	add_num1(sb, h);
+	sb_adds(sb, "px;padding:");
+	add_num1(sb, top);
+	sb_adds(sb, "px ");
+	add_num1(sb, LINES_RIGHT);
+	sb_adds(sb, "px ");
+	add_num1(sb, LINES_BOTTOM);
+	sb_adds(sb, "px ");
+	add_num1(sb, left);
+	sb_adds(sb, "px'");
+}
+
+/* The rest of the head: the <title>, the title text and the legend. */
+static void
+lines_title(struct strbuf *sb, const struct chart *c,
+	    const struct chart_band *b, double w, double top, double left)
+{
+	sb_adds(sb, "><title id='");
+	add_id(sb, c->id);
+	sb_adds(sb, "-t'>");
+	chart_escape(sb, c->title);
+	sb_adds(sb, "</title>");
+	svg_text(sb, "chart-title", 8 - left, 16 - top, NULL, c->title);
+	if (c->nseries || b)
+		legend(sb, c, b, -left, w, 34 - top);
+}
+
+/*
+ * The axis lines and labels of a line chart whose plot area is ph px
+ * high and has left px to its left.
+ */
+static void
+lines_axes(struct strbuf *sb, const struct chart *c, double ph, double left)
+{
+	sb_adds(sb, "<g class='axis' stroke='currentColor' "
+		"stroke-opacity='0.45'><line y2='");
+	add_num1(sb, ph);
+	sb_adds(sb, "'/><line x2='100%' y1='");
+	add_num1(sb, ph);
+	sb_adds(sb, "' y2='");
+	add_num1(sb, ph);
+	sb_adds(sb, "'/></g>");
+	if (c->xlabel && *c->xlabel) {
+		sb_adds(sb, "<text class='label xlabel' x='50%' y='");
+		add_num1(sb, ph + 31);
+		sb_adds(sb, "' text-anchor='middle'>");
+		chart_escape(sb, c->xlabel);
+		sb_adds(sb, "</text>");
+	}
+	if (c->ylabel && *c->ylabel) {
+		sb_adds(sb, "<text class='label' text-anchor='middle' "
+			"transform='translate(");
+		add_num1(sb, 14 - left);
+		sb_addc(sb, ' ');
+		add_num1(sb, ph / 2);
+		sb_adds(sb, ") rotate(-90)'>");
+		chart_escape(sb, c->ylabel);
+		sb_adds(sb, "</text>");
+	}
+}
+
+/* Do the series with points all have the same x? */
+static int
+same_x(const struct prep *p, size_t n)
+{
+	const struct prep *first = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!p[i].n)
+			continue;
+		if (!first) {
+			first = &p[i];
+			continue;
+		}
+		if (p[i].n != first->n || memcmp(p[i].x, first->x,
+						 p[i].n * sizeof(double)))
+			return 0;
+	}
+	return 1;
+}
+
 int
 chart_svg(struct strbuf *sb, const struct chart *c)
 {
@@ -1071,14 +1423,14 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 	       const struct chart_band *b)
 {
 	double w, h, xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY;
-	double yhi = -INFINITY, step;
+	double yhi = -INFINITY, step, top, ph, left;
 	size_t i, j, dropped = 0, total = 0;
-	int int_x = 1;
+	int int_x = 1, data, shared;
 	struct prep *p;
 	struct bandprep bp;
 	struct frame f;
 	struct yticks yt;
-	char note[96];
+	char note[96], buf[48];
 
 	if (check_chart(c) < 0 || check_band(c, b) < 0)
 		return -1;
@@ -1107,12 +1459,34 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 	}
 	total += bp.n;
 
-	svg_head(sb, c, b, w, h, &f, 1);
+	top = c->nseries || b ? 35 + 15 * legend(NULL, c, b, 0, w, 34) : 28;
+	if (c->mark)
+		top += 12;
+	ph = h - top - LINES_BOTTOM;
+	if (ph < 40) {
+		ph = 40;
+		h = top + ph + LINES_BOTTOM;
+	}
+	f.px0 = 0;
+	f.px1 = PLOT_W;
+	f.py0 = 0;
+	f.py1 = ph;
 	if (total == 0) {
 		snprintf(note, sizeof(note), "%s",
 			 dropped ? "no values > 0 to show on a log scale"
 			 : "no data");
-		svg_nodata(sb, &f, note);
+		lines_head(sb, c, h, top, 40);
+		lines_title(sb, c, b, w, top, 40);
+		sb_adds(sb, "<rect class='axis' fill='none' "
+			"stroke='currentColor' stroke-opacity='0.3' "
+			"width='100%' height='");
+		add_num1(sb, ph);
+		sb_adds(sb, "'/>");
+		sb_adds(sb, "<text class='note' x='50%' y='");
+		add_num1(sb, ph / 2 + 4);
+		sb_adds(sb, "' text-anchor='middle'>");
+		chart_escape(sb, note);
+		sb_adds(sb, "</text></svg>");
 		prep_free(p, c->nseries);
 		bandprep_release(&bp);
 		return 0;
@@ -1133,7 +1507,7 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 	} else {
 		/* widen y to whole steps, as the ticks would */
 		double t[MAX_TICKS];
-		int target = (int)((f.py1 - f.py0) / 40) + 1;
+		int target = (int)(ph / 40) + 1;
 
 		chart_ticks(ylo, yhi, target, t, MAX_TICKS, &step);
 		f.y0 = fmax(floor(ylo / step) * step, -BIG);
@@ -1143,25 +1517,73 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 			f.y1 = yhi;
 		}
 	}
-
-	yticks_make(&yt, &f, c->log_y, (int)((f.py1 - f.py0) / 40) + 1);
+	yticks_make(&yt, &f, c->log_y, (int)(ph / 40) + 1);
 	/* room for the y label and the widest tick label */
-	f.px0 = 24 + CHAR_W * (double)yt.width + 6;
-	if (f.px1 < f.px0 + 10)
-		f.px1 = f.px0 + 10;
-	draw_y_axis(sb, &f, &yt);
-	draw_x_axis(sb, &f, (int)((f.px1 - f.px0) / 90) + 1, int_x);
-	svg_axes(sb, c, &f, h);
+	left = 22 + CHAR_W * (double)yt.width + 8;
+
+	/*
+	 * With hover data, the range of the plot (data-f: x0 x1 y0 y1 in
+	 * the plot's units, and 1 on a log scale) and the x of the series
+	 * when they share them, for chart.js.
+	 */
+	data = c->hover >= 0 || c->hover == CHART_HOVER_DATA;
+	shared = same_x(p, c->nseries);
+	lines_head(sb, c, h, top, left);
+	if (data) {
+		sb_adds(sb, " data-f='");
+		chart_format(f.x0, 10, buf, sizeof(buf));
+		sb_adds(sb, buf);
+		chart_format(f.x1, 10, buf, sizeof(buf));
+		sb_addc(sb, ' ');
+		sb_adds(sb, buf);
+		chart_format(f.y0, 10, buf, sizeof(buf));
+		sb_addc(sb, ' ');
+		sb_adds(sb, buf);
+		chart_format(f.y1, 10, buf, sizeof(buf));
+		sb_addc(sb, ' ');
+		sb_adds(sb, buf);
+		sb_adds(sb, c->log_y ? " 1'" : " 0'");
+		for (i = 0; shared && i < c->nseries; i++) {
+			if (!p[i].n)
+				continue;
+			sb_adds(sb, " data-x='");
+			for (j = 0; j < p[i].n; j++) {
+				if (j)
+					sb_addc(sb, ' ');
+				chart_format(p[i].x[j], 6, buf, sizeof(buf));
+				sb_adds(sb, buf);
+			}
+			sb_addc(sb, '\'');
+			break;
+		}
+	}
+	lines_title(sb, c, b, w, top, left);
+	lines_y_axis(sb, &f, &yt);
+	lines_x_axis(sb, &f, int_x);
+	lines_axes(sb, c, ph, left);
+	/* the lines, stretched to the plot area's width */
+	sb_adds(sb, "<svg class='plot' width='100%' height='");
+	add_num1(sb, ph);
+	sb_adds(sb, "' viewBox='0 0 1000 ");
+	add_num1(sb, ph);
+	sb_adds(sb, "' preserveAspectRatio='none' overflow='visible'>");
 	if (bp.n)
 		draw_band(sb, &f, b, &bp);
 	for (i = 0; i < c->nseries; i++)
-		draw_series(sb, &f, &c->series[i], &p[i], c->log_y,
-			    c->hover);
+		draw_series(sb, &f, &c->series[i], &p[i], c->log_y, data,
+			    !shared);
+	sb_adds(sb, "</svg>");
+	draw_mark(sb, c, &f, p);
 	if (dropped) {
 		snprintf(note, sizeof(note), "%zu value%s <= 0 not shown on "
 			 "a log scale", dropped, dropped == 1 ? "" : "s");
-		svg_text(sb, "note", f.px1, 15, "end", note);
+		sb_adds(sb, "<text class='note' x='100%' y='");
+		add_num1(sb, 16 - top);
+		sb_adds(sb, "' text-anchor='end'>");
+		chart_escape(sb, note);
+		sb_adds(sb, "</text>");
 	}
+	draw_columns(sb, c, &f, p, c->hover ? c->hover : CHART_HOVER_POINTS);
 	sb_adds(sb, "</svg>");
 	prep_free(p, c->nseries);
 	bandprep_release(&bp);

@@ -14,11 +14,28 @@
  * (text takes the page's colour), each series is drawn inside
  * <g class="CSS_CLASS"> with stroke="currentColor", so the stylesheet only
  * sets `color` on .s1, .s2, ... (and may change it for dark mode). Other
- * classes for the stylesheet: svg.chart, .chart-title, .grid, .axis,
- * .minor, .tick, .label, .legend, .note, .pt (hover points, in a
- * <g class="pts" fill-opacity="0">: e.g. `.chart .pt:hover
- * { fill-opacity: 1 }`), .band (a band's area and its legend swatch),
- * .dots and .diag (a scatter plot's dots and its diagonal).
+ * classes for the stylesheet: svg.chart (with .lines or .scatter),
+ * .chart-title, .grid, .axis, .minor, .tick, .label (.xlabel the x
+ * axis's), .legend, .note, .plot (a line chart's inner <svg>), .line
+ * (a series' path), .cols (hover columns, transparent), .mark (the
+ * marked x: a rule, its label and a ring on each series), .band (a
+ * band's area and its legend swatch), .dots and .diag (a scatter plot's
+ * dots and its diagonal).
+ *
+ * A line chart has no viewBox: it is as wide as its box (width 100%),
+ * c->height CSS px high, and its text is 12 px (font-size='12') at any
+ * width. Its CSS padding (an inline style) leaves the plot area as its
+ * viewport: x is written in % of the plot's width, y in px, and the
+ * title, legend and tick labels lie in the padding (overflow='visible').
+ * The lines are in an inner <svg class='plot'> whose viewBox (0 0 1000
+ * plot-height) is stretched to the plot (preserveAspectRatio='none',
+ * strokes with vector-effect='non-scaling-stroke'). Hover columns carry
+ * a native <title> with every series' value at their x. With hover
+ * data, the root has data-f='x0 x1 y0 y1 LOG' (the plot's range, log10
+ * on a log scale, LOG 1 or 0) and data-x (the x of the series when they
+ * share them), and each series' <g> data-name, data-y (its values, 4
+ * digits, "~" before a point after a gap) and data-x when its own:
+ * what templates/chart.js draws tooltips and smoothed lines from.
  *
  * Points with a non-finite x or y are gaps (the line breaks there); on a
  * log scale, values <= 0 are dropped and the chart says how many. Series
@@ -46,8 +63,10 @@
 
 /* Longer series are downsampled to this many points. */
 #define CHART_MAX_POINTS 500
-/* At most this many points per series carry a hover <title>. */
+/* A line chart has at most this many hover columns (c->hover 0). */
 #define CHART_HOVER_POINTS 50
+/* c->hover: no hover columns, but the values for chart.js (data-y) */
+#define CHART_HOVER_DATA (-2)
 /* A scatter plot draws at most this many dots per series. */
 #define CHART_MAX_DOTS 400
 
@@ -81,14 +100,19 @@ struct chart {
 	double width, height;	/* viewBox units; 0 (or invalid) is 640x240 */
 	const struct chart_series *series;	/* nseries of them */
 	size_t nseries;
-	int hover;		/* at most this many hover points per series;
-				   0: CHART_HOVER_POINTS; negative: none */
+	int hover;		/* line charts: at most this many hover
+				   columns; 0: CHART_HOVER_POINTS;
+				   CHART_HOVER_DATA: none, but the values;
+				   -1: neither */
+	const char *mark;	/* line charts: the label of a mark at
+				   mark_x ("best"); NULL: no mark */
+	double mark_x;
 };
 
 /*
- * Append the chart as one <svg> element to sb: role="img", a <title> that
- * aria-labelledby points at, a viewBox and no fixed size, so it scales to
- * its container. Empty series, single points, constant values and
+ * Append the chart as one <svg> element to sb (a line chart, laid out
+ * as above): role="img", a <title> that aria-labelledby points at; the
+ * mark when c->mark is set and mark_x in the range. Empty series, single points, constant values and
  * non-finite values all give a valid SVG ("no data" when nothing can be
  * drawn). Returns 0, or -1 (with error()) when c is NULL or a series with
  * points has a NULL x or y; nothing is appended then.

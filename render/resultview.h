@@ -29,13 +29,17 @@
  */
 #define RESULTVIEW_FORECAST_POINTS 80
 
-/* The viewBox of a forecast chart, which takes the section's width. */
-#define RESULTVIEW_FORECAST_W 900
+/*
+ * A forecast chart takes the section's width (at least 600 px: on a
+ * phone it scrolls); its legend is laid out for that, and it is 280 px
+ * high.
+ */
+#define RESULTVIEW_FORECAST_W 600
 #define RESULTVIEW_FORECAST_H 280
 
 /*
- * Hover points of each line of a forecast chart: none, as the binned
- * table has the values and a page stays smaller (-1 as chart.h has it).
+ * Hover columns of a forecast chart: none, as the binned table has the
+ * values and a page stays smaller (-1 as chart.h has it).
  */
 #define RESULTVIEW_HOVER (-1)
 

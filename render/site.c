@@ -1034,8 +1034,8 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 /* What a render writes at the top of www (jobs/ a folder, others files). */
 static const char *const site_names[] = {
 	SITE_MARKER, "index.html", "jobs.json", "feed.xml", "style.css",
-	"live.js", "jobs", "jobs.csv", "compare.html", "runs.js", GROUP_DIR,
-	HEARTBEAT_FILE, "runner.js", NULL
+	"live.js", "jobs", "jobs.csv", "compare.html", "runs.js", "chart.js",
+	GROUP_DIR, HEARTBEAT_FILE, "runner.js", NULL
 };
 
 /* Could a render have made name at the top of www (or its temporary)? */
@@ -1671,6 +1671,8 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 		rc = copy_asset(o->templates, o->www, "live.js");
 	if (rc == 0)
 		rc = copy_asset(o->templates, o->www, "runs.js");
+	if (rc == 0)
+		rc = copy_asset(o->templates, o->www, "chart.js");
 	for (size_t i = 0; i < n; i++)
 		json_decref(p->slots[i].entry);
 	for (int t = 0; t < SITE_MAX_THREADS; t++) {

@@ -204,25 +204,37 @@ column(const struct csvfile *m, long col)
 	return v;
 }
 
-/* v rounded to 4 significant digits, as the page shows it. */
+/* How a chart of the job page is drawn: see add_chart. */
+struct chart_opts {
+	int log_y;
+	int hover;		/* hover columns: VIEW_HOVER_POINTS, or
+				   CHART_HOVER_DATA */
+	int with_table;		/* its data table too */
+	int system;		/* lr, CPU, memory: smaller, in a group of
+				   their own after the training charts */
+	double best;		/* the epoch marked "best", or NaN */
+};
 
 /*
- * One chart into charts: its SVG with at most hover hover points per
- * series (negative: none), and its data table when with_table.
+ * One chart into charts: its SVG with at most VIEW_HOVER_POINTS hover
+ * columns, the best epoch marked, and its data table when asked.
  * The values are rounded to 4 significant digits first, which is what
  * the cards and the hover titles show, and keeps the table short.
  */
 static void
 add_chart(json_t *charts, const char *id, const char *title,
-	  const char *ylabel, int log_y, const struct chart_series *s,
-	  size_t ns, int hover, int with_table)
+	  const char *ylabel, const struct chart_series *s, size_t ns,
+	  const struct chart_opts *o)
 {
 	struct chart_series r[4];
-	struct chart c = { id, title, "epoch", ylabel, log_y, 0, 0, r, ns,
-			   hover };
+	struct chart c = { id, title, "epoch", ylabel, o->log_y, 0,
+			   o->system ? VIEW_SYSTEM_H : 0, r, ns,
+			   o->hover, NULL, 0 };
 	struct strbuf svg = STRBUF_INIT, table = STRBUF_INIT;
+	char mark[48];
+	int with_table = o->with_table;
 	double *y[4] = { NULL };
-	json_t *o;
+	json_t *j;
 
 	if (ns > 4)
 		ns = c.nseries = 4;
@@ -233,21 +245,39 @@ add_chart(json_t *charts, const char *id, const char *title,
 		r[i] = s[i];
 		r[i].y = y[i];
 	}
+	if (isfinite(o->best)) {
+		snprintf(mark, sizeof(mark), "best epoch %.0f", o->best);
+		c.mark = mark;
+		c.mark_x = o->best;
+	}
 	if (chart_svg(&svg, &c) == 0 &&
 	    (!with_table || chart_table(&table, &c) == 0)) {
 		/* chart.h's markup is valid UTF-8: jansson need not check */
-		o = json_pack("{s:s, s:s, s:o}", "id", id, "title", title,
+		j = json_pack("{s:s, s:s, s:o}", "id", id, "title", title,
 			      "svg", json_stringn_nocheck(sb_str(&svg),
 							  svg.len));
 		if (with_table)
-			json_object_set_new(o, "table", json_stringn_nocheck(
+			json_object_set_new(j, "table", json_stringn_nocheck(
 				sb_str(&table), table.len));
-		json_array_append_new(charts, o);
+		if (o->system)
+			json_object_set_new(j, "system", json_true());
+		json_array_append_new(charts, j);
 	}
 	for (size_t i = 0; i < ns; i++)
 		free(y[i]);
 	sb_release(&svg);
 	sb_release(&table);
+}
+
+/* Is one of charts a system chart? */
+static int
+has_system(const json_t *charts)
+{
+	for (size_t i = 0; i < json_array_size(charts); i++)
+		if (json_is_true(json_object_get(json_array_get(charts, i),
+						 "system")))
+			return 1;
+	return 0;
 }
 
 /* Charts and metric cards from metrics.csv into v. */
@@ -258,6 +288,9 @@ metrics_view(json_t *v, const char *dir)
 		"lr", "train_loss", "val_loss", "cpu_pct", "rss_mb" };
 	char *path = path_join(dir, JOB_METRICS), *buf;
 	json_t *charts = json_array(), *cards = json_array();
+	json_t *be = json_object_get(v, "best_epoch");
+	struct chart_opts lin = { 0, VIEW_HOVER_POINTS, 1, 0, NAN };
+	struct chart_opts lg = { 1, CHART_HOVER_DATA, 0, 0, NAN };
 	struct csvfile m = { 0 };
 	double *x = NULL;
 	size_t len;
@@ -295,11 +328,12 @@ metrics_view(json_t *v, const char *dir)
 		if (w)
 			s[ns++] = (struct chart_series){ "val", "s2", x, w,
 							 m.nrows };
+		if (json_is_integer(be))
+			lin.best = lg.best = (double)json_integer_value(be);
 		if (ns) {
-			add_chart(charts, "loss", "Loss", "loss", 0, s, ns,
-				  VIEW_HOVER_POINTS, 1);
+			add_chart(charts, "loss", "Loss", "loss", s, ns, &lin);
 			add_chart(charts, "loss-log", "Loss (log scale)",
-				  "loss", 1, s, ns, -1, 0);
+				  "loss", s, ns, &lg);
 		}
 		free(t);
 		free(w);
@@ -307,7 +341,7 @@ metrics_view(json_t *v, const char *dir)
 	/* then each validation metric, with its card */
 	for (size_t col = 0; col < m.ncols; col++) {
 		const char *name = csvfile_header(&m, col);
-		double *y, best = NAN, last = NAN;
+		double *y, best = NAN, last = NAN, best_x = NAN;
 		int lower = !strstr(name, "r2") && !strstr(name, "acc") &&
 			    !strstr(name, "f1");
 		size_t k;
@@ -324,27 +358,32 @@ metrics_view(json_t *v, const char *dir)
 			if (!isfinite(y[r]))
 				continue;
 			last = y[r];
-			if (isnan(best) || (lower ? y[r] < best : y[r] > best))
+			if (isnan(best) || (lower ? y[r] < best : y[r] > best)) {
 				best = y[r];
+				best_x = x[r];
+			}
 		}
 		/* a column with no values (val_diracc without a window) */
 		if (isfinite(last)) {
 			struct chart_series s = { name, "s1", x, y, m.nrows };
 			char *id = xasprintf("m%zu", col);
+			/* a validation metric marks its own best epoch */
+			struct chart_opts mo = { 0, VIEW_HOVER_POINTS, 1, 0,
+				strncmp(name, "val_", 4) == 0 ? best_x : NAN };
 
 			chart_format(last, 4, lb, sizeof(lb));
 			chart_format(best, 4, bb, sizeof(bb));
 			json_array_append_new(cards, json_pack(
 				"{s:s, s:s, s:s}", "name", name,
 				"latest", lb, "best", bb));
-			add_chart(charts, id, name, name, 0, &s, 1,
-				  VIEW_HOVER_POINTS, 1);
+			add_chart(charts, id, name, name, &s, 1, &mo);
 			free(id);
 		}
 		free(y);
 	}
 	/* then learning rate, CPU and memory */
 	{
+		struct chart_opts so = { 0, VIEW_HOVER_POINTS, 1, 1, NAN };
 		static const char *const extra[][3] = {
 			{ "lr", "Learning rate", "lr" },
 			{ "cpu_pct", "CPU", "%" },
@@ -361,7 +400,7 @@ metrics_view(json_t *v, const char *dir)
 			s = (struct chart_series){ extra[i][1], "s1", x, y,
 						   m.nrows };
 			add_chart(charts, extra[i][0], extra[i][1],
-				  extra[i][2], 0, &s, 1, VIEW_HOVER_POINTS, 1);
+				  extra[i][2], &s, 1, &so);
 			free(y);
 		}
 	}
@@ -860,6 +899,8 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	json_object_set_new(v, "has_events", json_boolean(json_array_size(
 		json_object_get(v, "events"))));
 	json_object_set_new(v, "has_charts", json_boolean(json_array_size(
+		json_object_get(v, "charts"))));
+	json_object_set_new(v, "has_system", json_boolean(has_system(
 		json_object_get(v, "charts"))));
 	json_object_set_new(v, "has_checkpoints", json_boolean(
 		json_array_size(json_object_get(v, "checkpoints"))));

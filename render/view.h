@@ -23,11 +23,16 @@
 #define VIEW_EVENTS 50
 
 /*
- * A chart has at most VIEW_HOVER_POINTS hover points per series; the
- * log-scale loss chart has none, nor a data table, as it repeats the
- * linear one. This keeps a 100-epoch job page under 100 KB.
+ * A chart has at most VIEW_HOVER_POINTS hover columns (a native tooltip
+ * each, for a page read without JavaScript; chart.js shows every epoch
+ * from the values the chart carries); the log-scale loss chart has
+ * neither columns nor a data table, as it repeats the linear one. This
+ * keeps a 100-epoch job page under 100 KB.
  */
-#define VIEW_HOVER_POINTS 17
+#define VIEW_HOVER_POINTS 10
+
+/* The height in CSS px of the system charts (lr, CPU, memory). */
+#define VIEW_SYSTEM_H 170
 
 /* A larger attempt number in state.json is not shown. */
 #define VIEW_ATTEMPT_MAX 1000000000

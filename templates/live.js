@@ -155,7 +155,11 @@
 				log.innerHTML = d.log_html;
 				if (end) log.scrollTop = log.scrollHeight;
 			}
-			(d.charts || []).forEach(function (c) {
+			/* chart.js's, where the page has it: it keeps its
+			   tooltips and smoothing on the new charts */
+			if (window.spoolboardCharts)
+				window.spoolboardCharts.update(d.charts);
+			else (d.charts || []).forEach(function (c) {
 				var f = document.getElementById("chart-" + c.id);
 				if (f && f.firstElementChild &&
 				    f.firstElementChild.tagName.toLowerCase() === "svg")

@@ -42,6 +42,22 @@ def page(path):
     p.close()
     assert not p.stack, "unclosed %s in %s" % (p.stack, path)
     assert not FORBIDDEN.search(src), "a character XML forbids in " + path
-    for svg in re.findall(r"<svg.*?</svg>", src, re.S):
+    for svg in outer_svgs(src):
         ET.fromstring(svg)
     return src, " ".join(p.text)
+
+
+def outer_svgs(src):
+    """The outermost <svg> elements of src, each with the ones inside
+    it (a line chart draws its lines in an <svg> of their own)."""
+    out, depth, start = [], 0, 0
+    for m in re.finditer(r"<svg\b|</svg>", src):
+        if m.group(0) == "</svg>":
+            depth -= 1
+            if depth == 0:
+                out.append(src[start:m.end()])
+        else:
+            if depth == 0:
+                start = m.start()
+            depth += 1
+    return out

@@ -59,8 +59,8 @@ for j in jobs:
         assert d["error"]["message"] in text and "role=\"alert\"" in src
     if d["status"] == "completed":
         assert d["charts"] and d["cards"] and d["checkpoints"]
-        assert len(re.findall(r"<svg", src)) == len(d["charts"]) + \
-            len(d["results"]["charts"])
+        assert len(re.findall(r"<svg xmlns=", src)) == \
+            len(d["charts"]) + len(d["results"]["charts"])
     for f in d["downloads"] + d["checkpoints"]:
         assert os.path.isfile(os.path.join(www, "jobs", j["id"], f["href"]))
 counts = {}
@@ -171,7 +171,7 @@ for d, _, fs in os.walk(\"x/www\"):
             continue
         s = open(os.path.join(d, f), encoding=\"utf-8\").read()
         tags = re.findall(r\"<script[^>]*>\", s, re.I)
-        ok = [t for t in tags if re.fullmatch(r\"<script src=\\\"(\\.\\./\\.\\./)?(live|runs)\\.js\\\">\", t)]
+        ok = [t for t in tags if re.fullmatch(r\"<script src=\\\"(\\.\\./\\.\\./)?(live|runs|chart)\\.js\\\">\", t)]
         if len(tags) != len(ok) or len(ok) > 2 or \"alert(1)</\" in s.lower():
             bad.append((f, tags))
 assert not bad, bad

@@ -91,7 +91,17 @@ def text(src):
 
 def svgs(path):
     src = open(path, encoding="utf-8").read()
-    found = re.findall(r"<svg\b.*?</svg>", src, re.S)
+    # the outermost ones (a line chart's lines are an <svg> inside it)
+    found, depth, start = [], 0, 0
+    for m in re.finditer(r"<svg\b|</svg>", src):
+        if m.group(0) == "</svg>":
+            depth -= 1
+            if depth == 0:
+                found.append(src[start:m.end()])
+        else:
+            if depth == 0:
+                start = m.start()
+            depth += 1
     for s in found:
         try:
             root = ET.fromstring(s)

@@ -316,7 +316,7 @@ test_hostile(void)
 	};
 	struct chart c = {
 		"loss\"><script>", "<script>alert(1)</script> & \"quotes\"",
-		"<b>epoch</b>", "a'b", 0, 0, 0, &s, 1, 0
+		"<b>epoch</b>", "a'b", 0, 0, 0, &s, 1, 0, NULL, 0
 	};
 	struct strbuf sb = STRBUF_INIT;
 
@@ -330,8 +330,12 @@ test_hostile(void)
 	   "escaped title with the sanitised id");
 	ok(strstr(sb.buf, "aria-labelledby='loss---script--t'") != NULL,
 	   "aria-labelledby names the title");
-	ok(strstr(sb.buf, "role='img'") && strstr(sb.buf, "viewBox=") &&
-	   !strstr(sb.buf, " width='"), "role, viewBox, no fixed width");
+	ok(strstr(sb.buf, "role='img'") && strstr(sb.buf, "width='100%'") &&
+	   strstr(sb.buf, "font-size='12'") &&
+	   !strstr(sb.buf, "<svg xmlns='http://www.w3.org/2000/svg' class='"
+		   "chart lines' role='img' aria-labelledby='loss---script--t'"
+		   " viewBox"), "role, the box's width, text in px: no "
+	   "viewBox on the chart");
 	ok(well_formed(sb.buf), "hostile chart is well-formed XML");
 	sb_reset(&sb);
 	ok(chart_table(&sb, &c) == 0, "hostile table renders");
@@ -351,7 +355,7 @@ test_small(void)
 		{ "train", "s1", x, tr, 20 },
 		{ "val", "s2", x, va, 20 },
 	};
-	struct chart c = { "loss", "Loss", "epoch", "loss", 0, 0, 0, s, 2, 0 };
+	struct chart c = { "loss", "Loss", "epoch", "loss", 0, 0, 0, s, 2, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int i;
 
@@ -363,13 +367,25 @@ test_small(void)
 	va[7] = NAN;
 	ok(chart_svg(&sb, &c) == 0, "small chart renders");
 	ok(well_formed(sb.buf), "small chart is well-formed XML");
-	ok(count(sb.buf, "<path fill='none' stroke='currentColor' "
-		 "stroke-width") == 2, "one path per series");
-	ok(count(sb.buf, "<g class='s2'><path") == 1 &&
-	   strstr(strstr(sb.buf, "<g class='s2'><path"), "M") != NULL,
-	   "series drawn in its class");
+	ok(count(sb.buf, "<path class='line' fill='none' "
+		 "stroke='currentColor' stroke-width") == 2,
+	   "one path per series");
+	ok(count(sb.buf, "vector-effect='non-scaling-stroke'") == 2 &&
+	   strstr(sb.buf, "<svg class='plot' width='100%' height='") &&
+	   strstr(sb.buf, "preserveAspectRatio='none'"),
+	   "the lines stretch to the plot, their stroke does not");
+	ok(count(sb.buf, "<g class='s2' data-name='val' data-y='") == 1 &&
+	   strstr(strstr(sb.buf, "<g class='s2'"), "M") != NULL,
+	   "series drawn in its class, with its values");
+	ok(strstr(sb.buf, " data-x='1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 "
+		  "18 19 20'") && count(sb.buf, "data-x=") == 2,
+	   "series of different x (a gap in val) carry their own");
+	ok(strstr(sb.buf, "data-y='2.2 1.1 0.7333 0.55 0.44 0.3667 0.3143 "
+		  "~0.2444 ") != NULL, "data-y: 4 digits, ~ after the gap");
+	ok(strstr(sb.buf, " data-f='1 20 0 3 0'") != NULL,
+	   "data-f: the plot's range");
 	{
-		const char *d = strstr(sb.buf, "<g class='s2'><path");
+		const char *d = strstr(sb.buf, "<g class='s2' data-");
 		const char *end = strstr(d, "'/>");
 		int moves = 0;
 
@@ -377,8 +393,15 @@ test_small(void)
 			moves += *d == 'M';
 		ok(moves == 2, "a NaN starts a new subpath (%d)", moves);
 	}
-	ok(strstr(sb.buf, "<title>train: 2 at 1</title>") != NULL,
-	   "hover title 'name: value at x'");
+	ok(strstr(sb.buf, "<title>epoch 1\ntrain: 2\nval: 2.2</title>") &&
+	   strstr(sb.buf, "<title>epoch 8\ntrain: 0.25</title>"),
+	   "hover column title: x, then each series that has a value");
+	ok(count(sb.buf, "<rect x='") == 20, "a hover column an x (%zu)",
+	   count(sb.buf, "<rect x='"));
+	ok(strstr(sb.buf, "<rect x='0%' width='") &&
+	   strstr(sb.buf, "height='100%'><title>epoch 20"),
+	   "the columns span the plot, the last x in");
+	ok(!strstr(sb.buf, "class='mark'"), "no mark unless asked");
 	ok(strstr(sb.buf, ">epoch</text>") && strstr(sb.buf, ">loss</text>"),
 	   "axis labels");
 	ok(strstr(sb.buf, ">train</text>") && strstr(sb.buf, ">val</text>"),
@@ -386,6 +409,32 @@ test_small(void)
 	ok(!strstr(sb.buf, "0000000"), "no long float noise");
 	ok(!strstr(sb.buf, "fill='#") && !strstr(sb.buf, "stroke='#"),
 	   "no hard-coded colours");
+	sb_reset(&sb);
+	c.mark = "best <epoch> 20";
+	c.mark_x = 20;
+	ok(chart_svg(&sb, &c) == 0 && well_formed(sb.buf), "marked chart");
+	ok(strstr(sb.buf, "<g class='mark'><line x1='100%' x2='100%' y2='") &&
+	   strstr(sb.buf, "' y1='-14' stroke='currentColor'") &&
+	   strstr(sb.buf, "text-anchor='end' y='-4'>best &lt;epoch&gt; 20<"),
+	   "the mark: a rule at the last x, its label escaped, to its left");
+	ok(strstr(sb.buf, "<circle class='s1' cx='100%'") &&
+	   strstr(sb.buf, "<circle class='s2' cx='100%'"),
+	   "a ring on each series at the mark");
+	sb_reset(&sb);
+	c.mark_x = 8;
+	ok(chart_svg(&sb, &c) == 0 && count(sb.buf, "<circle") == 1,
+	   "no ring where a series has no point (val's gap at 8)");
+	sb_reset(&sb);
+	c.mark_x = 99;
+	ok(chart_svg(&sb, &c) == 0 && !strstr(sb.buf, "class='mark'"),
+	   "a mark out of the range is left out");
+	c.mark = NULL;
+	sb_reset(&sb);
+	c.hover = -1;
+	ok(chart_svg(&sb, &c) == 0 && !strstr(sb.buf, "data-") &&
+	   !strstr(sb.buf, "<title>epoch"),
+	   "hover < 0: no hover columns, no data");
+	c.hover = 0;
 	sb_reset(&sb);
 	c.log_y = 1;
 	ok(chart_svg(&sb, &c) == 0 && well_formed(sb.buf), "log chart");
@@ -429,7 +478,7 @@ test_edges(void)
 	double neg[4] = { -1, -2, 0, -3 };
 	double xs[4] = { 1e12, 1e12, 1e12, 1e12 };
 	struct chart_series s = { "v", "s1", x, y, 4 };
-	struct chart c = { "e", "Edge", "x", "y", 1, 0, 0, &s, 1, 0 };
+	struct chart c = { "e", "Edge", "x", "y", 1, 0, 0, &s, 1, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int q;
 
@@ -469,7 +518,7 @@ test_edges(void)
 	render_ok(&c, "no series", ">no data<");
 	c.width = -5;
 	c.height = NAN;
-	render_ok(&c, "bad size", "viewBox='0 0 640 240'");
+	render_ok(&c, "bad size", "height='240'");
 	c.title = NULL;
 	c.xlabel = NULL;
 	c.ylabel = NULL;
@@ -493,14 +542,16 @@ test_log_labels(void)
 	double x[3] = { 1, 2, 3 }, y[3] = { 2e-6, 3e-4, 8e-4 };
 	double y2[3] = { 0.002, 0.5, 40 };
 	struct chart_series s = { "lr", "s1", x, y, 3 };
-	struct chart c = { "lr", "LR", "epoch", "lr", 1, 0, 0, &s, 1, 0 };
+	struct chart c = { "lr", "LR", "epoch", "lr", 1, 0, 0, &s, 1, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 
 	chart_svg(&sb, &c);
 	ok(strstr(sb.buf, ">1e-6</text>") && strstr(sb.buf, ">1e-3</text>") &&
 	   !strstr(sb.buf, ">0.001</text>"), "log labels 1e-6 .. 1e-3");
-	ok(strstr(sb.buf, "<title>lr: 2e-6 at 1</title>") != NULL,
-	   "log hover value is the value, not its log");
+	ok(strstr(sb.buf, "<title>epoch 1\nlr: 2e-6</title>") &&
+	   strstr(sb.buf, "data-y='2e-6 0.0003 0.0008'") &&
+	   strstr(sb.buf, " data-f='1 3 -6 -3 1'"),
+	   "log hover value is the value, not its log; data-f in log10");
 	sb_reset(&sb);
 	s.y = y2;
 	chart_svg(&sb, &c);
@@ -518,7 +569,7 @@ test_table_merge(void)
 	struct chart_series s[2] = {
 		{ "a", "s1", xa, ya, 3 }, { "b & c", "s2", xb, yb, 2 },
 	};
-	struct chart c = { "m", "T", NULL, "", 0, 0, 0, s, 2, 0 };
+	struct chart c = { "m", "T", NULL, "", 0, 0, 0, s, 2, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 
 	chart_table(&sb, &c);
@@ -539,7 +590,7 @@ test_legend_wrap(void)
 {
 	static const double x[2] = { 1, 2 }, y[2] = { 1, 2 };
 	struct chart_series s[8];
-	struct chart c = { "w", "Wrap", "x", "y", 0, 300, 200, s, 8, 0 };
+	struct chart c = { "w", "Wrap", "x", "y", 0, 300, 200, s, 8, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int i;
 
@@ -551,10 +602,11 @@ test_legend_wrap(void)
 		s[i].n = 2;
 	}
 	chart_svg(&sb, &c);
-	ok(well_formed(sb.buf), "8 series in 300 units: well-formed");
-	ok(strstr(sb.buf, "y='79'>a metric name</text>") != NULL,
+	ok(well_formed(sb.buf), "8 series in 300 px: well-formed");
+	ok(strstr(sb.buf, "padding:95px ") &&
+	   strstr(sb.buf, "y='-16'>a metric name</text>"),
 	   "legend wraps to a fourth row");
-	ok(!strstr(sb.buf, "x='3"), "no legend item past the width");
+	ok(!strstr(sb.buf, "x='2"), "no legend item past the width");
 	sb_release(&sb);
 }
 
@@ -565,7 +617,7 @@ test_long(void)
 	double *x = xmalloc(N * sizeof(double));
 	double *y = xmalloc(N * sizeof(double));
 	struct chart_series s = { "cpu %", "s3", x, y, N };
-	struct chart c = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &s, 1, 0 };
+	struct chart c = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &s, 1, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
@@ -576,12 +628,12 @@ test_long(void)
 	y[N / 3] = 400;
 	ok(chart_svg(&sb, &c) == 0, "100000 points render");
 	ok(sb.len < 60000, "100000 points: %zu bytes < 60000", sb.len);
-	ok(strstr(sb.buf, "<title>cpu %: ") && strstr(sb.buf, " at 49999.5<"),
-	   "hover points reach the last point");
+	ok(strstr(sb.buf, "<title>seconds 49999.5\ncpu %: ") != NULL,
+	   "hover columns reach the last point");
 	ok(count(sb.buf, "L") < CHART_MAX_POINTS + 20,
 	   "downsampled to %d points", CHART_MAX_POINTS);
-	ok(count(sb.buf, "<circle") <= CHART_HOVER_POINTS + 1,
-	   "at most %d hover points", CHART_HOVER_POINTS + 1);
+	ok(count(sb.buf, "<rect") <= CHART_HOVER_POINTS + 1,
+	   "at most %d hover columns", CHART_HOVER_POINTS + 1);
 	ok(strstr(sb.buf, ">400</text>") != NULL,
 	   "the spike to 400 is kept (the axis reaches it)");
 	ok(well_formed(sb.buf), "100000 points: well-formed");
@@ -625,7 +677,7 @@ test_band(void)
 	};
 	struct chart_band b = { "0.1-0.9 <band>", "s2", x, lo, hi, N };
 	struct chart c = { "fc", "Forecast", "row", "value", 0, 0, 0, s, 2,
-			   -1 };
+			   -1, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT, plain = STRBUF_INIT;
 	size_t i;
 
@@ -652,7 +704,7 @@ test_band(void)
 	   "the band has its legend entry, escaped");
 	ok(strstr(sb.buf, ">9</text>") || strstr(sb.buf, ">10</text>"),
 	   "the y axis reaches the band's top");
-	ok(subpaths(sb.buf, "<g class='s2'><path fill='none'") == 1,
+	ok(subpaths(sb.buf, "<g class='s2'><path class='line' fill='none'") == 1,
 	   "the prediction's line has no gap");
 	sb_reset(&sb);
 	ok(chart_svg(&plain, &c) == 0 && chart_svg_band(&sb, &c, NULL) == 0 &&
@@ -692,7 +744,7 @@ test_scatter(void)
 	double *y = xmalloc(N * sizeof(double));
 	struct chart_series s = { "<b>price</b>", "s1\"'", x, y, N };
 	struct chart c = { "sc<", "Predicted <against> true", "true",
-			   "predicted", 0, 0, 0, &s, 1, 0 };
+			   "predicted", 0, 0, 0, &s, 1, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	const char *d;
 	size_t i;
@@ -778,7 +830,7 @@ test_binned(void)
 	struct chart_series s = { "pred<", "s1", x, y, N };
 	struct chart_band b = { "band&", "s2", x, lo, hi, N };
 	struct chart c = { "t", "Title <x>", "true", "predicted", 0, 0, 0,
-			   &s, 1, 0 };
+			   &s, 1, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
@@ -844,11 +896,11 @@ diag_timing(void)
 		{ "cpu %", "s5", sec, cpu, S },
 	};
 	struct chart c[5] = {
-		{ "loss", "Loss", "epoch", "loss", 0, 0, 0, loss, 2, 0 },
-		{ "loss-log", "Loss (log)", "epoch", "loss", 1, 0, 0, loss, 2, 0 },
-		{ "lr", "Learning rate", "epoch", "lr", 1, 0, 0, &one[0], 1, 0 },
-		{ "acc", "Accuracy", "epoch", "", 0, 0, 0, &one[1], 1, 0 },
-		{ "cpu", "CPU", "seconds", "%", 0, 0, 0, &one[2], 1, 0 },
+		{ "loss", "Loss", "epoch", "loss", 0, 0, 0, loss, 2, 0, NULL, 0 },
+		{ "loss-log", "Loss (log)", "epoch", "loss", 1, 0, 0, loss, 2, 0, NULL, 0 },
+		{ "lr", "Learning rate", "epoch", "lr", 1, 0, 0, &one[0], 1, 0, NULL, 0 },
+		{ "acc", "Accuracy", "epoch", "", 0, 0, 0, &one[1], 1, 0, NULL, 0 },
+		{ "cpu", "CPU", "seconds", "%", 0, 0, 0, &one[2], 1, 0, NULL, 0 },
 	};
 	struct strbuf sb = STRBUF_INIT;
 	double t0;

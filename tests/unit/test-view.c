@@ -152,8 +152,11 @@ test_job(void)
 			  "<table") != NULL, "the loss chart has its table");
 		ok(json_object_get(json_array_get(ch, 1), "table") == NULL,
 		   "the log-scale loss chart repeats no table");
-		ok(!strstr(json_str(json_array_get(ch, 1), "svg", ""),
-			   "<circle"), "nor hover points");
+		ok(strstr(json_str(json_array_get(ch, 1), "svg", ""),
+			  "data-y=") != NULL, "but hover data, for chart.js");
+		ok(json_is_false(json_object_get(v, "has_system")) &&
+		   !json_object_get(json_array_get(ch, 0), "system"),
+		   "no system chart without lr, cpu_pct or rss_mb");
 	}
 	is_str(json_str(v, "cancel_cmd", ""), "spoolboard cancel -- j",
 	       "a running job can be cancelled");
