@@ -389,7 +389,6 @@
 		var last = null, down = false;
 		relTimes();
 		if (!table || !controls) return;
-		controls.hidden = false;
 		table.querySelectorAll("th[data-sort]").forEach(function (th) {
 			sortTh[th.getAttribute("data-sort")] = th;
 		});
@@ -442,7 +441,7 @@
 					.indexOf(text) < 0));
 				shown += !r.hidden;
 			});
-			form.hidden = rows.length === 0;
+			form.hidden = controls.hidden = rows.length === 0;
 			nojobs.hidden = rows.length > 0;
 			nomatch.hidden = shown > 0 || rows.length === 0;
 			cards.forEach(function (b) {
