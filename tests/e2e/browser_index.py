@@ -27,21 +27,14 @@
 # Screenshots in ARTIFACTS; what was seen in RESULTS (JSON). Exit status 0
 # when the session ran to its end, 1 when it broke off (RESULTS then
 # holds "error").
-import functools
-import http.server
-import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser import Chrome, Quiet, attach, console_errors  # noqa: E402
+from browser import attach, browse, console_errors  # noqa: E402
 from browser_compare import wait_for  # noqa: E402
 
 VISIBLE = ("Array.from(document.querySelectorAll('#jobs tbody tr'))"
@@ -321,43 +314,12 @@ def session(c, base, root, change, add, art, res):
 	res["looks_errors"] = console_errors(c.events, [])
 
 
-def on_term(sig, frame):
-	raise SystemExit(1)
-
-
 def main():
-	signal.signal(signal.SIGTERM, on_term)
 	exe, root, change, add, art, results = sys.argv[1:7]
 	root = os.path.abspath(root)
-	os.makedirs(art, exist_ok=True)
-	handler = functools.partial(Quiet, directory=root)
-	srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-	th = threading.Thread(target=srv.serve_forever, daemon=True)
-	th.start()
-	base = "http://127.0.0.1:%d" % srv.server_address[1]
-	tmp = tempfile.mkdtemp(prefix="spoolboard-chromium.")
-	profile = os.path.join(tmp, "profile")
-	os.mkdir(profile)
-	res = {}
-	rc = 0
-	c = None
-	try:
-		c = Chrome(exe, profile)
-		session(c, base, root, change, add, art, res)
-	except (Exception, SystemExit) as e:
-		res["error"] = "%s: %s" % (type(e).__name__, e)
-		rc = 1
-	finally:
-		if c:
-			c.close()
-		srv.shutdown()
-		srv.server_close()
-		shutil.rmtree(tmp, ignore_errors=True)
-	with open(results, "w") as f:
-		json.dump(res, f, indent=1)
-	if rc:
-		print(res["error"], file=sys.stderr)
-	return rc
+	return browse(exe, root, art, results,
+		      lambda c, bases, res: session(c, bases[0][1], root,
+						    change, add, art, res))
 
 
 if __name__ == "__main__":
