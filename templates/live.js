@@ -1,7 +1,7 @@
-/* spoolboard live.js: live updates on job pages, sorting and filtering on
- * the index. Every page is complete without it. */
+/* spoolboard live.js: live updates on job pages and the index (polling
+ * their data.json and jobs.json), sorting and filtering on the index, a
+ * running job's duration counted up. Every page is complete without it. */
 (function () {
-	"use strict";
 	var body = document.body;
 
 	function esc(s) {
@@ -86,11 +86,84 @@
 		setInterval(load, 10000);
 	}
 
+	/* time_duration() of lib/timeutil.c: "4.2s", "3m 05s", "2h 07m",
+	   "1d 03h" */
+	function durationText(sec) {
+		var s;
+		function two(n) { return (n < 10 ? "0" : "") + n; }
+		if (!(sec >= 0) || !isFinite(sec)) sec = 0;
+		if (sec < 10) return sec.toFixed(1) + "s";
+		s = Math.round(sec);
+		if (s < 3600) return Math.floor(s / 60) + "m " + two(s % 60) + "s";
+		if (s < 86400)
+			return Math.floor(s / 3600) + "h " +
+				two(Math.floor(s % 3600 / 60)) + "m";
+		return Math.floor(s / 86400) + "d " +
+			two(Math.floor(s % 86400 / 3600)) + "h";
+	}
+
+	/* Count a running job's duration up in element e, whose
+	   data-started is the start (ISO) and data-duration the seconds the
+	   renderer counted: from the start to now by the browser's clock,
+	   never less than the renderer's figure. A function of the start and
+	   the clock, so a poll that brings an older figure sets nothing back. */
+	function tickDuration(e, cell) {
+		var t = Date.parse(e.getAttribute("data-started") || "");
+		var base = parseFloat(e.getAttribute("data-duration"));
+		var s = (Date.now() - t) / 1000;
+		if (isNaN(t)) return;
+		if (!(s >= base) && !isNaN(base)) s = base;
+		cell.textContent = durationText(s);
+	}
+
+	/* The index's Live/Pause bar: poll() every 3 s and tick() every
+	   second while live. Over file://, where fetch() is refused, the
+	   note says how to serve dir (the site's folder) and nothing runs. */
+	function liveBar(dir, poll, tick) {
+		var bar = document.getElementById("livebar");
+		var note = document.getElementById("livenote");
+		var btn = document.getElementById("livetoggle");
+		var paused = false, timer = null, ticker = null;
+		bar.hidden = false;
+		if (location.protocol === "file:") {
+			btn.hidden = true;
+			note.textContent = "Live updates need http: serve the " +
+				"folder, e.g. python3 -m http.server -d '" +
+				decodeURIComponent(dir) +
+				"', and open http://localhost:8000/";
+			return;
+		}
+		function stop() {
+			clearInterval(timer);
+			clearInterval(ticker);
+			timer = ticker = null;
+		}
+		function start() {
+			stop();
+			timer = setInterval(poll, 3000);
+			ticker = setInterval(tick, 1000);
+			poll();
+			tick();
+		}
+		btn.addEventListener("click", function () {
+			paused = !paused;
+			btn.textContent = paused ? "Live" : "Pause";
+			note.textContent = paused ? "Paused" : "Live";
+			if (paused) stop(); else start();
+		});
+		start();
+	}
+
 	function job() {
 		var bar = document.getElementById("livebar");
 		var note = document.getElementById("livenote");
 		var btn = document.getElementById("livetoggle");
 		var paused = false, timer = null, finished = false, down = false;
+		var ticker = null;
+		var dur = document.querySelector("[data-f=duration]");
+		var badge = document.getElementById("status");
+		var running = !!badge && / st-running$/.test(badge.className);
+		var shown = dur ? dur.textContent : "";
 		relTimes();
 		if (body.getAttribute("data-live") !== "true" || !bar) return;
 		bar.hidden = false;
@@ -104,12 +177,25 @@
 				"', and open http://localhost:8000/";
 			return;
 		}
+		function tick() {
+			if (running && dur && !down) tickDuration(dur, dur);
+		}
 		function apply(d) {
 			document.querySelectorAll("[data-f]").forEach(function (e) {
 				var k = e.getAttribute("data-f");
 				if (d[k] !== undefined && d[k] !== null)
 					e.textContent = d[k];
 			});
+			running = d.status === "running";
+			if (d.duration) shown = d.duration;
+			if (dur) {
+				dur.setAttribute("data-started",
+						 d.started ? d.started.iso : "");
+				dur.setAttribute("data-duration",
+						 d.duration_s === undefined ?
+						 "" : d.duration_s);
+			}
+			tick();
 			var b = document.getElementById("best");
 			if (b) b.hidden = !d.best_epoch;
 			var eta = document.getElementById("eta");
@@ -133,10 +219,9 @@
 				p.parentNode.setAttribute("aria-valuenow",
 							  d.progress_pct);
 			}
-			var st = document.getElementById("status");
-			if (st) {
-				st.className = "badge st-" + d.status;
-				st.querySelector(".icon").textContent = d.icon;
+			if (badge) {
+				badge.className = "badge st-" + d.status;
+				badge.querySelector(".icon").textContent = d.icon;
 			}
 			var ol = document.getElementById("stages");
 			if (ol && d.stages) ol.innerHTML = d.stages.map(function (s) {
@@ -186,8 +271,18 @@
 				note.textContent = "Live · could not load data.json";
 			});
 		}
-		function stop() { clearInterval(timer); timer = null; }
-		function start() { stop(); timer = setInterval(poll, 3000); poll(); }
+		function stop() {
+			clearInterval(timer);
+			clearInterval(ticker);
+			timer = ticker = null;
+		}
+		function start() {
+			stop();
+			timer = setInterval(poll, 3000);
+			ticker = setInterval(tick, 1000);
+			poll();
+			tick();
+		}
 		btn.addEventListener("click", function () {
 			paused = !paused;
 			btn.textContent = paused ? "Live" : "Pause";
@@ -201,6 +296,8 @@
 			down = now;
 			if (down) {
 				stop();
+				/* the duration as the renderer counted it */
+				if (running && dur) dur.textContent = shown;
 				btn.hidden = true;
 				note.textContent = "Not live: the runner " +
 					(st === "gone" ? "is down" : "has stopped") +
@@ -213,9 +310,75 @@
 		start();
 	}
 
+	/* Mustache's {{x}}: nothing for null or absent, else x escaped */
+	function txt(x) {
+		return x === null || x === undefined ? "" : esc(x);
+	}
+
+	/* A job's row of the index from its summary in jobs.json: the markup
+	   of templates/row.mustache, so that a row made here and one the
+	   renderer made are the same (t3300 compares them). */
+	function rowHtml(j) {
+		var tags = j.tags || [], g = j.group, st = j.started;
+		var tagList = tags.map(function (t) {
+			return txt(t) + " ";
+		}).join("");
+		return '<tr data-status="' + txt(j.status) +
+			'" data-tags="' + tagList +
+			'" data-name="' + txt(j.name) +
+			'" data-progress="' + txt(j.progress_pct) +
+			'" data-epoch="' + txt(j.epoch) +
+			'" data-best="' + txt(j.best_val_loss) +
+			'" data-started="' + txt(st && st.iso) +
+			'" data-duration="' + txt(j.duration_s) + '">\n' +
+			'<td><input type="checkbox" class="pick" name="ids" value="' +
+			txt(j.id) + '" aria-label="Compare ' + txt(j.name) +
+			'"> <a href="jobs/' + txt(j.id) + '/index.html">' +
+			txt(j.name) + '</a><div class="muted small mono">' +
+			txt(j.id) + (g ? ' · <a class="group-link" href="groups/' +
+			txt(g.id) + '/index.html">' + txt(g.name) + "</a>" : "") +
+			"</div></td>\n" +
+			'<td><span class="badge st-' + txt(j.status) +
+			'"><span class="icon" aria-hidden="true">' + txt(j.icon) +
+			"</span> " + txt(j.label) + "</span></td>\n" +
+			'<td><div class="bar" role="progressbar" ' +
+			'aria-valuemin="0" aria-valuemax="100" aria-valuenow="' +
+			txt(j.progress_pct) + '"><span style="width:' +
+			txt(j.progress_pct) + '%"></span></div><span class="small">' +
+			txt(j.progress_pct) + "%</span></td>\n" +
+			'<td class="num">' + txt(j.epoch) + "/" + txt(j.epochs) +
+			"</td>\n" +
+			'<td class="num">' + txt(j.best_val_loss) + "</td>\n" +
+			"<td>" + tags.map(function (t) {
+				return '<span class="tag">' + txt(t) + "</span> ";
+			}).join("") + "</td>\n" +
+			"<td>" + (st ? '<time datetime="' + txt(st.iso) +
+			'" title="' + txt(st.iso) + '">' + txt(st.iso) +
+			"</time>" : '<span class="muted">–</span>') + "</td>\n" +
+			'<td class="num">' + txt(j.duration) + "</td>\n</tr>\n";
+	}
+
+	/* The job ID of a row of the index: its checkbox's value */
+	function rowId(r) {
+		var c = r.querySelector(".pick");
+		return c ? c.value : "";
+	}
+
+	/*
+	 * The index: with a script, a search box, status and tag filters,
+	 * sorting by any column (all kept in location.hash), the count cards
+	 * as status filters, and over http the table follows jobs.json: the
+	 * counts, changed rows, new and removed jobs, without a reload.
+	 * jobs.json is the source of the rows once it has been read: every
+	 * row is made again from it then, and after that the rows of jobs
+	 * whose summary changed.
+	 */
 	function index() {
 		var table = document.getElementById("jobs");
 		var controls = document.getElementById("controls");
+		var form = document.getElementById("jobs-form");
+		var nojobs = document.getElementById("nojobs");
+		var nomatch = document.getElementById("nomatch");
 		var q = document.getElementById("q");
 		var fs = document.getElementById("fstatus");
 		var ft = document.getElementById("ftag");
@@ -223,23 +386,33 @@
 		/* the sortable columns by key: the only keys taken from the
 		   hash, which is never made into a selector or markup */
 		var sortTh = {};
+		/* what each row was made from: job ID to its summary as JSON
+		   text (absent: the renderer's row, not checked yet) */
+		var made = {};
+		var cards = [];
+		var last = null, down = false;
 		relTimes();
 		if (!table || !controls) return;
-		controls.hidden = false;
 		table.querySelectorAll("th[data-sort]").forEach(function (th) {
 			sortTh[th.getAttribute("data-sort")] = th;
 		});
 		var tbody = table.tBodies[0];
 		var rows = Array.prototype.slice.call(tbody.rows);
-		var tags = {};
-		rows.forEach(function (r) {
-			(r.getAttribute("data-tags") || "").split(" ")
-				.forEach(function (t) { if (t) tags[t] = 1; });
-		});
-		Object.keys(tags).sort().forEach(function (t) {
-			var o = document.createElement("option");
-			o.value = t; o.textContent = t; ft.appendChild(o);
-		});
+
+		function fillTags() {
+			var tags = {}, keep = ft.value;
+			rows.forEach(function (r) {
+				(r.getAttribute("data-tags") || "").split(" ")
+					.forEach(function (t) { if (t) tags[t] = 1; });
+			});
+			if (keep) tags[keep] = 1;
+			while (ft.options.length > 1) ft.remove(1);
+			Object.keys(tags).sort().forEach(function (t) {
+				var o = document.createElement("option");
+				o.value = t; o.textContent = t; ft.appendChild(o);
+			});
+			ft.value = keep;
+		}
 		function readHash() {
 			var h = new URLSearchParams(location.hash.slice(1));
 			q.value = h.get("q") || "";
@@ -262,14 +435,23 @@
 			history.replaceState(null, "", "#" + h.toString());
 		}
 		function update() {
-			var text = q.value.toLowerCase();
+			var text = q.value.toLowerCase(), shown = 0;
 			rows.forEach(function (r) {
 				var tg = " " + r.getAttribute("data-tags") + " ";
-				r.hidden = (fs.value && r.getAttribute("data-status") !==
-					fs.value) || (ft.value &&
+				r.hidden = !!((fs.value && r.getAttribute(
+					"data-status") !== fs.value) || (ft.value &&
 					tg.indexOf(" " + ft.value + " ") < 0) ||
 					(text && r.textContent.toLowerCase()
-					.indexOf(text) < 0);
+					.indexOf(text) < 0));
+				shown += !r.hidden;
+			});
+			form.hidden = controls.hidden = rows.length === 0;
+			nojobs.hidden = rows.length > 0;
+			nomatch.hidden = shown > 0 || rows.length === 0;
+			cards.forEach(function (b) {
+				var k = b.getAttribute("data-key");
+				b.setAttribute("aria-pressed", String(k === "total" ?
+					!fs.value : fs.value === k));
 			});
 			table.querySelectorAll("th[data-sort]").forEach(function (th) {
 				th.removeAttribute("aria-sort");
@@ -295,6 +477,104 @@
 			}
 			writeHash();
 		}
+		/* jobs: jobs.json's list, newest first. Rows of jobs gone are
+		   removed, rows of new or changed jobs made (a ticked box and
+		   the focus kept), the counts set; filters and sort stay. */
+		function apply(jobs) {
+			var old = {}, keep = {}, fresh = [], html = [];
+			var counts = { total: 0 };
+			var tpl = document.createElement("template");
+			var focus = document.activeElement, refocus = null;
+			rows.forEach(function (r) { old[rowId(r)] = r; });
+			jobs.forEach(function (j) {
+				var s = JSON.stringify(j);
+				keep[j.id] = 1;
+				counts.total++;
+				counts[j.status] = (counts[j.status] || 0) + 1;
+				if (old[j.id] && made[j.id] === s) return;
+				made[j.id] = s;
+				fresh.push(j.id);
+				html.push(rowHtml(j));
+			});
+			tpl.innerHTML = html.join("");
+			Array.prototype.slice.call(tpl.content.children)
+				.forEach(function (tr, i) {
+				var was = old[fresh[i]];
+				if (was) {
+					var a = was.querySelector(".pick");
+					var b = tr.querySelector(".pick");
+					b.checked = a.checked;
+					if (focus && was.contains(focus)) refocus = b;
+					was.parentNode.removeChild(was);
+				}
+				old[fresh[i]] = tr;
+			});
+			Object.keys(old).forEach(function (id) {
+				if (keep[id]) return;
+				if (old[id].parentNode)
+					old[id].parentNode.removeChild(old[id]);
+				delete made[id];
+			});
+			rows = jobs.map(function (j) { return old[j.id]; });
+			rows.forEach(function (r) { tbody.appendChild(r); });
+			if (refocus) refocus.focus();
+			document.querySelectorAll("[data-count]").forEach(function (e) {
+				e.textContent = counts[e.getAttribute("data-count")] || 0;
+			});
+			fillTags();
+			relTimes();
+			tick();
+			update();
+		}
+		/* a runner gone: durations as the renderer counted them, from
+		   the next poll on */
+		runnerListeners.push(function (st) {
+			var now = st === "stopped" || st === "gone";
+			if (now && !down) { made = {}; last = null; }
+			down = now;
+		});
+		function tick() {
+			if (down) return;
+			tbody.querySelectorAll('tr[data-status="running"]')
+				.forEach(function (r) {
+				if (r.cells.length > 7) tickDuration(r, r.cells[7]);
+			});
+		}
+		function poll() {
+			var note = document.getElementById("livenote");
+			fetch("jobs.json", { cache: "no-store" }).then(function (r) {
+				if (!r.ok) throw new Error(r.status);
+				return r.text();
+			}).then(function (t) {
+				if (t !== last) {
+					apply(JSON.parse(t).jobs || []);
+					last = t;
+				}
+				note.textContent = "Live · updated " +
+					new Date().toLocaleTimeString();
+			}).catch(function () {
+				note.textContent = "Live · could not load jobs.json";
+			});
+		}
+
+		/* the count cards become buttons that filter by their status */
+		document.querySelectorAll(".counts .count").forEach(function (d) {
+			var b = document.createElement("button");
+			var v = d.querySelector("[data-count]");
+			var k = v ? v.getAttribute("data-count") : "total";
+			b.type = "button";
+			b.className = d.className;
+			b.setAttribute("data-key", k);
+			b.title = k === "total" ? "Show every job" :
+				"Show only " + k + " jobs";
+			while (d.firstChild) b.appendChild(d.firstChild);
+			d.parentNode.replaceChild(b, d);
+			b.addEventListener("click", function () {
+				fs.value = k === "total" || fs.value === k ? "" : k;
+				update();
+			});
+			cards.push(b);
+		});
 		table.querySelectorAll("th[data-sort]").forEach(function (th) {
 			th.tabIndex = 0;
 			function go() {
@@ -311,8 +591,15 @@
 		[q, fs, ft].forEach(function (e) {
 			e.addEventListener("input", update);
 		});
+		document.getElementById("clearfilters").addEventListener("click",
+			function () {
+			q.value = fs.value = ft.value = "";
+			update();
+		});
+		fillTags();
 		readHash();
 		update();
+		liveBar(location.pathname.replace(/\/[^\/]*$/, ""), poll, tick);
 	}
 
 	if (body.getAttribute("data-page") === "job") job();

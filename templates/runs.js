@@ -39,6 +39,22 @@
 		return v.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
 	}
 
+	/* Each cell of table's body from the fourth column on gets its
+	   column's heading as data-label, and the table the class
+	   "labelled": on a phone style.css shows each row as a card with
+	   the headings beside the values, where it would scroll sideways. */
+	function labelled(table) {
+		var heads = Array.prototype.map.call(table.tHead.rows[0].cells,
+			function (th) { return th.textContent; });
+		Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+			Array.prototype.forEach.call(r.cells, function (td, i) {
+				if (i >= 3 && heads[i])
+					td.setAttribute("data-label", heads[i]);
+			});
+		});
+		table.classList.add("labelled");
+	}
+
 	/* ---- the group page ------------------------------------------- */
 
 	function sortable(table) {
@@ -97,7 +113,10 @@
 
 	function group() {
 		var table = document.getElementById("members");
-		if (table) sortable(table);
+		if (table) {
+			sortable(table);
+			labelled(table);
+		}
 		var lit = [];
 		function light(id) {
 			lit.forEach(function (e) { e.classList.remove("hl"); });
@@ -416,6 +435,7 @@
 			});
 			tb.appendChild(tr);
 		});
+		labelled(t);
 		var box = document.getElementById("cmp-jobs");
 		box.textContent = "";
 		box.appendChild(t);

@@ -36,7 +36,7 @@ test_expect_success 'a run of under a second lasts its stages, not 0.0s' '
 	EOF
 	spoolboard render --spool spool --templates "$T" &&
 	json_check spool/www/jobs/one/data.json "j[\"duration\"] == \"0.7s\"" &&
-	grep -q "data-f=\"duration\">0.7s<" spool/www/jobs/one/index.html
+	grep -q "data-f=\"duration\"[^>]*>0.7s<" spool/www/jobs/one/index.html
 '
 
 test_expect_success 'the feed says why a job failed' '

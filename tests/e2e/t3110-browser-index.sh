@@ -1,0 +1,226 @@
+#!/bin/sh
+# The index in headless Chromium: it follows jobs.json without a reload
+# (a job added, one removed, a status changed: counts and rows, the
+# filter, sort and ticked boxes kept; each row made from jobs.json the
+# same as the renderer's), the count cards filter (by click and by the
+# keyboard), the empty states (no jobs yet; no match, with "Clear
+# filters"), a running job's duration counts up each second on the index
+# and its page, and at 390 px no page kind scrolls sideways and the index
+# shows cards. Screenshots in $BUILD/test-artifacts/t3110-browser-index/.
+# Skipped when no chromium is installed (scripts/deps.sh installs it).
+. "$(dirname "$0")/lib.sh"
+. "$SRCDIR/tests/e2e/lib-render.sh"
+. "$SRCDIR/tests/e2e/lib-groups.sh"
+
+T=$SRCDIR/templates
+ART=$BUILD/test-artifacts/$TEST_NAME
+
+find_chromium
+
+# ago SECONDS: the ISO time that many seconds ago
+ago() {
+	date -u -d "@$(($(date +%s) - $1))" +%Y-%m-%dT%H:%M:%SZ
+}
+
+# tstate JOB STATUS EPOCH SECONDS_AGO [NAME]: state's job, started that
+# many seconds ago and last updated a minute after it started
+tstate() {
+	state "$1" "$2" "$3" "${5:-}" &&
+	sed -e "s/\"created\": \"[^\"]*\"/\"created\": \"$(ago $(($4 + 5)))\"/" \
+	    -e "s/\"started\": \"[^\"]*\"/\"started\": \"$(ago $4)\"/" \
+	    -e "s/\"updated\": \"[^\"]*\"/\"updated\": \"$(ago $(($4 - 60)))\"/" \
+		"spool/jobs/$1/state.json" >s.tmp &&
+	mv s.tmp "spool/jobs/$1/state.json"
+}
+
+test_expect_success 'three spools render: a few jobs, a sweep, none' '
+	mkdir live sweep empty &&
+	(cd live && mkdir -p spool/rejected &&
+	 tstate run running 4 130 &&
+	 state wait queued 0 &&
+	 state done completed 9 "a <b> & '\''x'\''" &&
+	 state bad failed 1 &&
+	 state stop cancelled 2 &&
+	 put_group g1 <<-\JSON &&
+	{"id": "g1", "name": "group <one>", "metric": "val_loss", "goal": "min",
+	 "axes": [], "n": 1, "members": [{"id": "done", "params": {}}]}
+	JSON
+	 spoolboard render --spool spool --templates "$T") &&
+	(cd sweep && make_sweep &&
+	 state bad failed 1 \
+		"a_job_name_with_no_space_in_it_that_is_longer_than_a_phone" &&
+	 sed "s/\"error\": null/\"error\": {\"message\": \"loss is NaN at epoch 1\", \"stage\": \"train\", \"hint\": \"lower train.lr or set train.clip_grad\"}/" \
+		spool/jobs/bad/state.json >s.tmp &&
+	 mv s.tmp spool/jobs/bad/state.json &&
+	 spoolboard render --spool spool --templates "$T") &&
+	(cd empty && mkdir -p spool/jobs spool/rejected &&
+	 spoolboard render --spool spool --templates "$T") &&
+	grep -q "No jobs yet" empty/spool/www/index.html &&
+	grep -q "spoolboard submit" empty/spool/www/index.html
+'
+
+if [ -z "$CHROMIUM" ] || ! [ -x "$CHROMIUM" ]; then
+	test_skip 'the browser session' "no chromium found \
+(${CHROMIUM:-not on PATH}; scripts/deps.sh installs it)"
+	test_done
+	exit
+fi
+
+# change.sh: two jobs come (one tagged "other", which the filter hides),
+# a cancelled one is removed, the queued one starts; the site renders.
+cat >change.sh <<EOF
+cd "$TRASH/live" &&
+. "$SRCDIR/tests/e2e/lib-render.sh" &&
+state new1 running 3 "new <one>" &&
+state new2 queued 0 &&
+sed 's/"hand"/"other"/' spool/jobs/new2/state.json >s.tmp &&
+mv s.tmp spool/jobs/new2/state.json &&
+rm -r spool/jobs/stop &&
+sed 's/"status": "queued"/"status": "running"/' spool/jobs/wait/state.json \
+	>s.tmp &&
+mv s.tmp spool/jobs/wait/state.json &&
+"$SPOOLBOARD" render --spool spool --templates "$T"
+EOF
+# add.sh: the first job comes to the empty spool
+cat >add.sh <<EOF
+cd "$TRASH/empty" &&
+. "$SRCDIR/tests/e2e/lib-render.sh" &&
+state first queued 0 &&
+"$SPOOLBOARD" render --spool spool --templates "$T"
+EOF
+
+rm -rf "$ART"
+test_expect_success 'a browser session runs against the served sites' '
+	timeout 150 python3 "$SRCDIR/tests/e2e/browser_index.py" \
+		"$CHROMIUM" "$TRASH" "sh $TRASH/change.sh" \
+		"sh $TRASH/add.sh" "$ART" res.json; rc=$?
+	cp res.json "$ART/"; cat res.json; test $rc -eq 0
+'
+R=$TRASH/res.json
+
+test_expect_success 'the count cards are buttons, "Total" pressed' '
+	json_check "$R" "(j[\"cards_are_buttons\"] == [\"BUTTON:true\"] +
+		[\"BUTTON:false\"] * 5)"
+'
+
+test_expect_success 'each row made from jobs.json is the renderer'"'"'s' '
+	json_check "$R" "j[\"first_poll\"] is True" &&
+	json_check "$R" "j[\"rows_vs_renderer\"] == {\"n\": 5,
+		\"differ\": {}}" &&
+	json_check "$R" "j[\"rows_vs_renderer_after\"] == {\"n\": 6,
+		\"differ\": {}}"
+'
+
+test_expect_success 'the index follows jobs.json without a reload' '
+	json_check "$R" "j[\"rows_before\"] == [\"done\", \"bad\", \"run\",
+		\"stop\", \"wait\"]" &&
+	json_check "$R" "j[\"change\"][\"rc\"] == 0" &&
+	json_check "$R" "j[\"followed\"] is True" &&
+	json_check "$R" "j[\"marker_after\"] == 42" &&
+	json_check "$R" "dict(j[\"all_after\"]) == {\"new1\": \"running\",
+		\"new2\": \"queued\", \"run\": \"running\",
+		\"wait\": \"running\", \"done\": \"completed\",
+		\"bad\": \"failed\"}" &&
+	json_check "$R" "j[\"counts_before\"] == {\"total\": \"5\",
+		\"queued\": \"1\", \"running\": \"1\", \"completed\": \"1\",
+		\"failed\": \"1\", \"cancelled\": \"1\"}" &&
+	json_check "$R" "j[\"counts_after\"] == {\"total\": \"6\",
+		\"queued\": \"1\", \"running\": \"3\", \"completed\": \"1\",
+		\"failed\": \"1\", \"cancelled\": \"0\"}"
+'
+
+test_expect_success 'the filter, the sort and the ticked box stay' '
+	json_check "$R" "j[\"rows_after\"] == [\"done\", \"bad\", \"run\",
+		\"wait\", \"new1\"]" &&
+	json_check "$R" "j[\"hash_after\"] == \"#tag=hand&sort=name&dir=asc\"" &&
+	json_check "$R" "j[\"tag_after\"] == \"hand\"" &&
+	json_check "$R" "j[\"ticked_after\"] == [\"done\"]"
+'
+
+test_expect_success 'a count card filters by its status, again clears' '
+	json_check "$R" "j[\"cleared_hash\"] == \"#sort=name&dir=asc\"" &&
+	json_check "$R" "j[\"card_failed\"] == {\"rows\": [\"bad\"],
+		\"hash\": \"#status=failed&sort=name&dir=asc\", \"select\": \"failed\",
+		\"pressed\": \"true\"}" &&
+	json_check "$R" "j[\"card_again\"] == {\"rows\": 6, \"hash\": \"#sort=name&dir=asc\"}" &&
+	json_check "$R" "(j[\"card_key\"][\"hash\"] == \"#status=running&sort=name&dir=asc\" and
+		sorted(j[\"card_key\"][\"rows\"]) == [\"new1\", \"run\",
+		\"wait\"])" &&
+	json_check "$R" "j[\"card_total\"] == {\"rows\": 6, \"hash\": \"#sort=name&dir=asc\",
+		\"pressed\": \"true\"}"
+'
+
+test_expect_success 'no match says so, and "Clear filters" clears' '
+	json_check "$R" "j[\"nomatch\"][\"rows\"] == []" &&
+	json_check "$R" "j[\"nomatch\"][\"shown\"] is True" &&
+	json_check "$R" "\"Clear filters\" in j[\"nomatch\"][\"text\"]" &&
+	json_check "$R" "j[\"after_clear\"] == {\"rows\": 6, \"hash\": \"#sort=name&dir=asc\",
+		\"shown\": False}"
+'
+
+test_expect_success 'an empty index says how to submit, then follows' '
+	json_check "$R" "j[\"empty\"][\"nojobs\"] is True" &&
+	json_check "$R" "j[\"empty\"][\"table\"] is False" &&
+	json_check "$R" "(\"spoolboard submit\" in j[\"empty\"][\"text\"] and
+		\"incoming/\" in j[\"empty\"][\"text\"])" &&
+	json_check "$R" "j[\"add\"][\"rc\"] == 0 and j[\"empty_followed\"]" &&
+	json_check "$R" "j[\"empty_after\"][\"nojobs\"] is False" &&
+	json_check "$R" "j[\"empty_after\"][\"rows\"] == [\"first\"]" &&
+	json_check "$R" "j[\"empty_after\"][\"counts\"][\"total\"] == \"1\""
+'
+
+# ticks.py RESULTS KEY: the samples of KEY count up by about a second a
+# second (none goes back, a poll among them), from the start (the
+# renderer counted 60 s, to the last update; the job started 130 s
+# before the fixture was made)
+cat >ticks.py <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))[sys.argv[2]]
+s = j["samples"]
+assert len(s) >= 12, s
+assert all(b >= a for a, b in zip(s, s[1:])), ("went back", s)
+assert 3 <= s[-1] - s[0] <= 6, ("not a second a second", s)
+assert s[0] >= 125, ("not from the start", s)
+assert abs(s[-1] - j["since_start"]) <= 2, ("not from the start", j)
+PY
+test_expect_success 'a running job'"'"'s duration counts up each second' '
+	python3 ticks.py "$R" index_ticks &&
+	python3 ticks.py "$R" job_ticks
+'
+
+test_expect_success 'over file:// the index says live needs http' '
+	json_check "$R" "j[\"file_note\"].startswith(\"Live updates need http\")"
+'
+
+test_expect_success 'no page kind scrolls sideways, at 390 px either' '
+	json_check "$R" "len(j[\"overflow\"]) == 36" &&
+	json_check "$R" "[k for k, v in j[\"overflow\"].items() if v] == []"
+'
+
+test_expect_success 'on a phone the index is cards, the counts a strip' '
+	for v in light dark; do
+		P="j[\"phone_index\"][\"index-phone-$v\"]" &&
+		json_check "$R" "set($P[\"display\"]) == {\"flex\"}" &&
+		json_check "$R" "$P[\"fit\"] is True" &&
+		json_check "$R" "max($P[\"name_lines\"]) <= 2" &&
+		json_check "$R" "$P[\"strip_height\"] < 80" || exit 1
+	done
+'
+
+test_expect_success 'the console has no errors' '
+	json_check "$R" "j[\"errors\"] == []" &&
+	json_check "$R" "j[\"looks_errors\"] == []"
+'
+
+test_expect_success 'screenshots are kept' '
+	for f in index-desktop-light index-desktop-dark index-phone-light \
+		 index-phone-dark empty-desktop-light index-empty \
+		 index-nomatch; do
+		python3 -c "import sys
+b = open(sys.argv[1], \"rb\").read()
+sys.exit(not (b[:8] == b\"\\x89PNG\\r\\n\\x1a\\n\" and len(b) > 5000))" \
+			"$ART/$f.png" || exit 1
+	done
+'
+
+test_done
