@@ -390,7 +390,7 @@
 		   text (absent: the renderer's row, not checked yet) */
 		var made = {};
 		var cards = [];
-		var last = null, down = false;
+		var last = null, down = false, downNote = "";
 		relTimes();
 		if (!table || !controls) return;
 		table.querySelectorAll("th[data-sort]").forEach(function (th) {
@@ -532,6 +532,11 @@
 			var now = st === "stopped" || st === "gone";
 			if (now && !down) { made = {}; last = null; }
 			down = now;
+			downNote = now ? "Not live: the runner " + (st === "gone" ?
+				"is down" : "has stopped") + "; jobs move " +
+				"again when it is back" : "";
+			if (now) document.getElementById("livenote").textContent =
+				downNote;
 		});
 		function tick() {
 			if (down) return;
@@ -550,7 +555,7 @@
 					apply(JSON.parse(t).jobs || []);
 					last = t;
 				}
-				note.textContent = "Live · updated " +
+				note.textContent = down ? downNote : "Live · updated " +
 					new Date().toLocaleTimeString();
 			}).catch(function () {
 				note.textContent = "Live · could not load jobs.json";

@@ -10,8 +10,8 @@
 # that makes the runner's heartbeat stale and re-renders), waits (bounded:
 # live.js reads runner.js every 10 s) until the page says so, records the
 # same again and takes a screenshot (job-runner-down.png); runs UP_CMD
-# (the runner back) and waits for Live again. Then the index, and the job
-# page over file://. Exit status 0 when the session ran to its end.
+# (the runner back) and waits for Live again. Then the index with the
+# runner down and up, and the job page over file://. Exit status 0 when the session ran to its end.
 import os
 import subprocess
 import sys
@@ -57,8 +57,15 @@ def session(c, bases, job, down, up, artifacts, res):
 	res["up_rc"] = r.returncode
 	res["again"] = wait_seen(c, lambda s: s["note"].startswith("Live ·"))
 	res["errors"] = console_errors(c.events, [])
+	# the index with the runner down, then up
+	subprocess.run(["sh", "-c", down], capture_output=True, timeout=20)
 	c.goto(base + "/index.html")
-	res["index"] = wait_seen(c, lambda s: s["line"])
+	res["index_down"] = wait_seen(c, lambda s: s["note"] and
+				      s["note"].startswith("Not live"))
+	subprocess.run(["sh", "-c", up], capture_output=True, timeout=20)
+	c.goto(base + "/index.html")
+	res["index"] = wait_seen(c, lambda s: s["line"] and s["note"] and
+				 s["note"].startswith("Live ·"))
 	c.goto("%s/jobs/%s/index.html" % (bases[1][1], job))
 	res["file"] = wait_seen(c, lambda s: s["line"])
 	c.shot(os.path.join(artifacts, "job-file.png"))

@@ -69,6 +69,11 @@ test_expect_success 'the runner back: Live again' '
 	json_check "$R" "j[\"errors\"] == []"
 '
 
+test_expect_success 'the index stops saying Live while the runner is down' '
+	json_check "$R" "j[\"index_down\"][\"note\"] == \"Not live: the runner is down; jobs move again when it is back\"" &&
+	json_check "$R" "j[\"index\"][\"note\"].startswith(\"Live ·\")"
+'
+
 test_expect_success 'the index and the page over file:// show the line' '
 	json_check "$R" "j[\"index\"][\"line\"].strip() == \"Runner up · 1 running · 1 queued\"" &&
 	json_check "$R" "j[\"file\"][\"line\"].strip() == \"Runner up · 1 running · 1 queued\""
