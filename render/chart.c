@@ -635,20 +635,35 @@ add_line(struct strbuf *sb, double x1, double y1, double x2, double y2)
  * The x axis: grid lines and labels at nice ticks inside [x0, x1]; whole
  * steps when every x is a whole number (epochs).
  */
-static void
-draw_x_axis(struct strbuf *sb, const struct frame *f, int target,
-	    int int_x)
+/*
+ * About target nice ticks inside [x0, x1] into t, their labels into lab;
+ * whole steps when int_x (epochs). How many.
+ */
+static int
+x_ticks(const struct frame *f, int target, int int_x, double *t,
+	char (*lab)[48])
 {
-	double t[MAX_TICKS], step, amax = 0;
+	double step, amax = 0;
 	int i, n;
-	char lab[48];
 
 	if (int_x && f->x1 - f->x0 < target)
 		target = (int)ceil(f->x1 - f->x0);
 	n = chart_ticks(f->x0, f->x1, target, t, MAX_TICKS, &step);
-
 	for (i = 0; i < n; i++)
 		amax = fmax(amax, fabs(t[i]));
+	for (i = 0; i < n; i++)
+		chart_format(t[i], tick_sig(amax, step), lab[i], sizeof(lab[i]));
+	return n;
+}
+
+static void
+draw_x_axis(struct strbuf *sb, const struct frame *f, int target,
+	    int int_x)
+{
+	double t[MAX_TICKS];
+	char lab[MAX_TICKS][48];
+	int i, n = x_ticks(f, target, int_x, t, lab);
+
 	sb_adds(sb, "<g class='grid' stroke='currentColor' "
 		"stroke-opacity='0.12'>");
 	for (i = 0; i < n; i++) {
@@ -657,10 +672,9 @@ draw_x_axis(struct strbuf *sb, const struct frame *f, int target,
 		add_line(sb, px, f->py0, px, f->py1);
 	}
 	sb_adds(sb, "</g><g class='tick' text-anchor='middle'>");
-	for (i = 0; i < n; i++) {
-		chart_format(t[i], tick_sig(amax, step), lab, sizeof(lab));
-		svg_text(sb, "tick", map_x(f, t[i]), f->py1 + 14, NULL, lab);
-	}
+	for (i = 0; i < n; i++)
+		svg_text(sb, "tick", map_x(f, t[i]), f->py1 + 14, NULL,
+			 lab[i]);
 	sb_adds(sb, "</g>");
 }
 
@@ -1239,15 +1253,10 @@ svg_axes(struct strbuf *sb, const struct chart *c, const struct frame *f,
 static void
 lines_x_axis(struct strbuf *sb, const struct frame *f, int int_x)
 {
-	double t[MAX_TICKS], step, amax = 0;
-	int i, n, target = 5;
-	char lab[48];
+	double t[MAX_TICKS];
+	char lab[MAX_TICKS][48];
+	int i, n = x_ticks(f, 5, int_x, t, lab);
 
-	if (int_x && f->x1 - f->x0 < target)
-		target = (int)ceil(f->x1 - f->x0);
-	n = chart_ticks(f->x0, f->x1, target, t, MAX_TICKS, &step);
-	for (i = 0; i < n; i++)
-		amax = fmax(amax, fabs(t[i]));
 	sb_adds(sb, "<g class='grid' stroke='currentColor' "
 		"stroke-opacity='0.12'>");
 	for (i = 0; i < n; i++) {
@@ -1261,13 +1270,12 @@ lines_x_axis(struct strbuf *sb, const struct frame *f, int int_x)
 	}
 	sb_adds(sb, "</g><g class='tick' text-anchor='middle'>");
 	for (i = 0; i < n; i++) {
-		chart_format(t[i], tick_sig(amax, step), lab, sizeof(lab));
 		sb_adds(sb, "<text x='");
 		add_pct(sb, frac_x(f, t[i]));
 		sb_adds(sb, "' y='");
 		add_num1(sb, f->py1 + 16);
 		sb_adds(sb, "'>");
-		sb_adds(sb, lab);
+		sb_adds(sb, lab[i]);
 		sb_adds(sb, "</text>");
 	}
 	sb_adds(sb, "</g>");

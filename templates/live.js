@@ -116,9 +116,11 @@
 		cell.textContent = durationText(s);
 	}
 
-	/* The index's Live/Pause bar: poll() every 3 s and tick() every
-	   second while live. Over file://, where fetch() is refused, the
-	   note says how to serve dir (the site's folder) and nothing runs. */
+	/* The Live/Pause bar of the index and of a live job's page: poll()
+	   every 3 s and tick() every second while live. Over file://, where
+	   fetch() is refused, the note says how to serve dir (the site's
+	   folder), nothing runs and the result is null; else the bar's
+	   start(), stop() and paused(). */
 	function liveBar(dir, poll, tick) {
 		var bar = document.getElementById("livebar");
 		var note = document.getElementById("livenote");
@@ -131,7 +133,7 @@
 				"folder, e.g. python3 -m http.server -d '" +
 				decodeURIComponent(dir) +
 				"', and open http://localhost:8000/";
-			return;
+			return null;
 		}
 		function stop() {
 			clearInterval(timer);
@@ -152,31 +154,21 @@
 			if (paused) stop(); else start();
 		});
 		start();
+		return { start: start, stop: stop,
+			 paused: function () { return paused; } };
 	}
 
 	function job() {
 		var bar = document.getElementById("livebar");
 		var note = document.getElementById("livenote");
 		var btn = document.getElementById("livetoggle");
-		var paused = false, timer = null, finished = false, down = false;
-		var ticker = null;
+		var live = null, finished = false, down = false;
 		var dur = document.querySelector("[data-f=duration]");
 		var badge = document.getElementById("status");
 		var running = !!badge && / st-running$/.test(badge.className);
 		var shown = dur ? dur.textContent : "";
 		relTimes();
 		if (body.getAttribute("data-live") !== "true" || !bar) return;
-		bar.hidden = false;
-		if (location.protocol === "file:") {
-			btn.hidden = true;
-			/* the site's folder: this page is in jobs/ID/ under it */
-			var dir = decodeURIComponent(location.pathname
-				.replace(/\/jobs\/[^\/]*\/[^\/]*$/, ""));
-			note.textContent = "Live updates need http: serve the " +
-				"folder, e.g. python3 -m http.server -d '" + dir +
-				"', and open http://localhost:8000/";
-			return;
-		}
 		function tick() {
 			if (running && dur && !down) tickDuration(dur, dur);
 		}
@@ -251,7 +243,7 @@
 					f.firstElementChild.outerHTML = c.svg;
 			});
 			if (!d.live) {
-				stop();
+				if (live) live.stop();
 				finished = true;
 				note.textContent = "Finished: " + d.label;
 				btn.hidden = true;
@@ -271,31 +263,17 @@
 				note.textContent = "Live · could not load data.json";
 			});
 		}
-		function stop() {
-			clearInterval(timer);
-			clearInterval(ticker);
-			timer = ticker = null;
-		}
-		function start() {
-			stop();
-			timer = setInterval(poll, 3000);
-			ticker = setInterval(tick, 1000);
-			poll();
-			tick();
-		}
-		btn.addEventListener("click", function () {
-			paused = !paused;
-			btn.textContent = paused ? "Live" : "Pause";
-			note.textContent = paused ? "Paused" : "Live";
-			if (paused) stop(); else start();
-		});
+		/* the site's folder: this page is in jobs/ID/ under it */
+		live = liveBar(location.pathname.replace(
+			/\/jobs\/[^\/]*\/[^\/]*$/, ""), poll, tick);
+		if (!live) return;
 		/* a page whose runner is gone stops saying Live */
 		runnerListeners.push(function (st) {
 			var now = st === "stopped" || st === "gone";
 			if (now === down || finished) return;
 			down = now;
 			if (down) {
-				stop();
+				live.stop();
 				/* the duration as the renderer counted it */
 				if (running && dur) dur.textContent = shown;
 				btn.hidden = true;
@@ -304,10 +282,9 @@
 					"; this is the job as it left it";
 			} else {
 				btn.hidden = false;
-				if (!paused) start();
+				if (!live.paused()) live.start();
 			}
 		});
-		start();
 	}
 
 	/* Mustache's {{x}}: nothing for null or absent, else x escaped */

@@ -241,6 +241,25 @@ err:
 	return -1;
 }
 
+/*
+ * Does column c hold text: is its first cell that is not missing no
+ * number? A column of numbers with one bad cell further down is not text
+ * (that cell is an error where it is).
+ */
+static int
+text_column(const struct csvfile *t, size_t c)
+{
+	double v;
+
+	for (size_t r = 0; r < t->nrows; r++) {
+		const char *cell = csvfile_cell(t, r, c);
+
+		if (!is_missing(cell))
+			return to_number(cell, &v) == -1;
+	}
+	return 0;
+}
+
 static char **
 copy_names(const struct csvfile *t, const size_t *cols, size_t n)
 {
@@ -269,9 +288,22 @@ choose_columns(struct dataset *ds, struct load *ld, const struct config *cfg)
 		return error("data.targets: cross_entropy takes one target "
 			     "column (the class label), got %zu", nt);
 	if (is_default(&cfg->data.features)) {
+		size_t *text = xreallocarray(NULL, t->ncols ? t->ncols : 1,
+					     sizeof(size_t));
+		size_t ntext = 0;
+
+		/* every column of numbers: a date or a name is left out,
+		   and the data summary says which */
 		ld->fcol = xreallocarray(NULL, t->ncols, sizeof(size_t));
-		for (size_t c = 0; c < t->ncols; c++)
-			ld->fcol[nf++] = c;
+		for (size_t c = 0; c < t->ncols; c++) {
+			if (text_column(t, c))
+				text[ntext++] = c;
+			else
+				ld->fcol[nf++] = c;
+		}
+		ds->text_names = copy_names(t, text, ntext);
+		ds->ntext = (int)ntext;
+		free(text);
 	} else if (pick_columns(t, &cfg->data.features, "data.features",
 				&ld->fcol, &nf) < 0) {
 		return -1;
@@ -297,6 +329,11 @@ choose_columns(struct dataset *ds, struct load *ld, const struct config *cfg)
 		if (k == 0 && cfg->data.features.pattern)
 			return error("data.features: the pattern matches only "
 				     "target columns of '%s'", t->name);
+		if (k == 0 && ds->ntext)
+			return error("data.features: no column of numbers in "
+				     "'%s' but the targets (%d of text left "
+				     "out, e.g. '%s'); name the features",
+				     t->name, ds->ntext, ds->text_names[0]);
 		if (k == 0)
 			return error("data.features: no feature column: every "
 				     "column of '%s' is a target", t->name);
@@ -796,6 +833,7 @@ data_release(struct dataset *ds)
 	free(ds->path);
 	free(ds->name);
 	free_names(ds->feat_names, ds->nfeat);
+	free_names(ds->text_names, ds->ntext);
 	free_names(ds->targ_names, ds->ntarg);
 	free_names(ds->class_names, ds->nclasses);
 	free(ds->X);
@@ -859,6 +897,12 @@ data_summary(const struct dataset *ds, struct strbuf *out)
 	sb_addf(out, "features (%d): ", ds->nfeat);
 	csvfile_show_list(out, (const char *const *)ds->feat_names,
 			  (size_t)ds->nfeat, 200);
+	if (ds->ntext) {
+		sb_addf(out, "\nleft out, not numbers (name data.features "
+			"to choose): ");
+		csvfile_show_list(out, (const char *const *)ds->text_names,
+				  (size_t)ds->ntext, 200);
+	}
 	sb_addf(out, "\ntargets (%d): ", ds->ntarg);
 	csvfile_show_list(out, (const char *const *)ds->targ_names,
 			  (size_t)ds->ntarg, 200);

@@ -86,6 +86,8 @@ struct dataset {
 	int nfeat, ntarg;
 	char **feat_names;	/* (nfeat) */
 	char **targ_names;	/* (ntarg) */
+	int ntext;		/* columns left out of the default features */
+	char **text_names;	/* (ntext): they hold text (a date, a name) */
 	real *X;		/* (nrows, nfeat), normalized */
 	real *Y;		/* (nrows, ntarg), normalized for regression;
 				   the class index for cross_entropy */

@@ -16,18 +16,12 @@
 # Exit status 0 when the session ran to its end, 1 when it broke off
 # (RESULTS then holds "error").
 import base64
-import functools
-import http.server
 import json
 import os
-import shutil
-import signal
 import sys
-import tempfile
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser import Chrome, Quiet, attach, console_errors  # noqa: E402
+from browser import attach, browse, console_errors  # noqa: E402
 
 # The computed font size and the drawn height (null when rotated) of
 # every text of every chart: [px, height], smallest first.
@@ -193,46 +187,11 @@ def session(c, base, job, waiting, artifacts, res):
 	c.call("Emulation.clearDeviceMetricsOverride")
 
 
-def on_term(sig, frame):
-	raise SystemExit(1)
-
-
 def main():
-	signal.signal(signal.SIGTERM, on_term)
 	exe, www, job, waiting, artifacts, results = sys.argv[1:7]
-	os.makedirs(artifacts, exist_ok=True)
-	handler = functools.partial(Quiet, directory=www)
-	srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-	th = threading.Thread(target=srv.serve_forever, daemon=True)
-	th.start()
-	base = "http://127.0.0.1:%d" % srv.server_address[1]
-	tmp = tempfile.mkdtemp(prefix="spoolboard-chromium.")
-	profile = os.path.join(tmp, "profile")
-	os.mkdir(profile)
-	res = {"base": base}
-	rc = 0
-	c = None
-	try:
-		c = Chrome(exe, profile)
-		session(c, base, job, waiting, artifacts, res)
-	except (Exception, SystemExit) as e:
-		res["error"] = "%s: %s" % (type(e).__name__, e)
-		rc = 1
-	finally:
-		if c:
-			c.close()
-		srv.shutdown()
-		srv.server_close()
-		log = os.path.join(tmp, "chromium.log")
-		if os.path.exists(log):
-			shutil.copy(log, os.path.join(artifacts,
-						      "chromium.log"))
-		shutil.rmtree(tmp, ignore_errors=True)
-	with open(results, "w") as f:
-		json.dump(res, f, indent=1)
-	if rc:
-		print(res["error"], file=sys.stderr)
-	return rc
+	return browse(exe, www, artifacts, results,
+		      lambda c, bases, res: session(c, bases[0][1], job,
+						    waiting, artifacts, res))
 
 
 if __name__ == "__main__":

@@ -41,3 +41,15 @@ find_chromium() {
 		fi
 	done
 }
+
+# chromium_or_skip: what follows needs Chromium; without it (none found by
+# find_chromium) the browser session is skipped, saying why, and the test
+# ends here.
+chromium_or_skip() {
+	if [ -z "$CHROMIUM" ] || ! [ -x "$CHROMIUM" ]; then
+		test_skip 'the browser session' "no chromium found \
+(${CHROMIUM:-not on PATH}; scripts/deps.sh installs it)"
+		test_done
+		exit
+	fi
+}

@@ -72,4 +72,38 @@ test_expect_success 'a non-numeric cell names row, column and cell' '
 	json_check word/state.json "\"word.csv:10\" in j[\"error\"][\"message\"] and \"area\" in j[\"error\"][\"message\"] and \"abc\" in j[\"error\"][\"message\"]"
 '
 
+test_expect_success 'text columns are left out of the default features' '
+	python3 -c "import random
+random.seed(3)
+with open(\"root/data/prices.csv\", \"w\") as f:
+    f.write(\"date,shop,price,volume\\n\")
+    for i in range(200):
+        v = random.random() * 100
+        f.write(\"2026-01-%03d,%s,%.3f,%.2f\\n\" % (i, \"ab\"[i % 2],
+                3 * v + random.gauss(0, 1), v))" &&
+	cfg data/prices.csv &&
+	spoolboard validate --data-root root root/job.json &&
+	spoolboard train root/job.json --out text &&
+	grep -q "left out, not numbers (name data.features to choose): .date., .shop." text/log.txt &&
+	grep -q "features (1): .volume." text/log.txt &&
+	cfg data/prices.csv ", \"features\": [\"date\", \"volume\"]" &&
+	test_expect_code 1 spoolboard train root/job.json --out named 2>err &&
+	grep -q "prices.csv:2: column .date.: not a number: .2026-01-000." err
+'
+
+test_expect_success 'a column of numbers with text further down is an error' '
+	sed "5s/^\([^,]*\),\([^,]*\),\([^,]*\),.*/\1,\2,\3,lots/" \
+		root/data/prices.csv >root/data/bad.csv &&
+	cfg data/bad.csv &&
+	test_expect_code 1 spoolboard validate --data-root root root/job.json 2>err &&
+	grep -q "bad.csv:5: column .volume.: not a number: .lots." err
+'
+
+test_expect_success 'only text besides the targets: name the features' '
+	cut -d, -f1,2,3 root/data/prices.csv >root/data/words.csv &&
+	cfg data/words.csv &&
+	test_expect_code 1 spoolboard validate --data-root root root/job.json 2>err &&
+	grep -q "data.features: no column of numbers in .data/words.csv. but the targets (2 of text left out, e.g. .date.); name the features" err
+'
+
 test_done

@@ -25,12 +25,7 @@ test_expect_success 'a fixture spool renders' '
 	grep -q "data-f=\"epoch\">4<" spool/www/jobs/run/index.html
 '
 
-if [ -z "$CHROMIUM" ] || ! [ -x "$CHROMIUM" ]; then
-	test_skip 'the browser session' "no chromium found \
-(${CHROMIUM:-not on PATH}; scripts/deps.sh installs it)"
-	test_done
-	exit
-fi
+chromium_or_skip
 
 # advance.sh: the running job moves to epoch 7, and the site is rendered.
 cat >advance.sh <<EOF

@@ -59,12 +59,7 @@ test_expect_success 'three spools render: a few jobs, a sweep, none' '
 	grep -q "spoolboard submit" empty/spool/www/index.html
 '
 
-if [ -z "$CHROMIUM" ] || ! [ -x "$CHROMIUM" ]; then
-	test_skip 'the browser session' "no chromium found \
-(${CHROMIUM:-not on PATH}; scripts/deps.sh installs it)"
-	test_done
-	exit
-fi
+chromium_or_skip
 
 # change.sh: two jobs come (one tagged "other", which the filter hides),
 # a cancelled one is removed, the queued one starts; the site renders.

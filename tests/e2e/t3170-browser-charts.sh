@@ -40,12 +40,7 @@ test_expect_success 'a job of 100 epochs and a queued job render' '
 	grep -q "chart.js" spool/www/jobs/long/index.html
 '
 
-if [ -z "$CHROMIUM" ] || ! [ -x "$CHROMIUM" ]; then
-	test_skip 'the browser session' "no chromium found \
-(${CHROMIUM:-not on PATH}; scripts/deps.sh installs it)"
-	test_done
-	exit
-fi
+chromium_or_skip
 
 rm -rf "$ART"
 test_expect_success 'a browser session runs against the served site' '

@@ -23,12 +23,7 @@ test_expect_success 'a spool with a group renders' '
 	test -s spool/www/groups/lr-sweep/index.html
 '
 
-if [ -z "$CHROMIUM" ] || ! [ -x "$CHROMIUM" ]; then
-	test_skip 'the browser session' "no chromium found \
-(${CHROMIUM:-not on PATH}; scripts/deps.sh installs it)"
-	test_done
-	exit
-fi
+chromium_or_skip
 
 rm -rf "$ART"
 IDS=lr-sweep-01,lr-sweep-04,lr-sweep-06

@@ -102,12 +102,7 @@ test_expect_success 'the pages are valid HTML' '
 		$W/jobs/grid-1/index.html $W/compare.html $W/index.html
 '
 
-if [ -z "$CHROMIUM" ] || ! [ -x "$CHROMIUM" ]; then
-	test_skip 'the browser session' "no chromium found \
-(${CHROMIUM:-not on PATH}; scripts/deps.sh installs it)"
-	test_done
-	exit
-fi
+chromium_or_skip
 
 rm -rf "$ART"
 IDS=grid-1,grid-4,grid-6

@@ -32,12 +32,7 @@ test_expect_success 'a running job and its runner up render' '
 		spool/www/jobs/run/index.html
 '
 
-if [ -z "$CHROMIUM" ] || ! [ -x "$CHROMIUM" ]; then
-	test_skip 'the browser session' "no chromium found \
-(${CHROMIUM:-not on PATH}; scripts/deps.sh installs it)"
-	test_done
-	exit
-fi
+chromium_or_skip
 
 rm -rf "$ART"
 test_expect_success 'a browser session runs against the served site' '
