@@ -26,7 +26,15 @@ command -v tidy >/dev/null 2>&1 || need tidy
 browser=""
 command -v chromium >/dev/null 2>&1 ||
 	command -v chromium-browser >/dev/null 2>&1 || browser="chromium"
-[ -z "$missing$browser" ] && exit 0
+# the Slurm tests (t6NNN) start a private one-node cluster
+# (scripts/slurm-local.sh) and skip themselves without Slurm, so a failed
+# install of it is a warning too; the daemons are in /usr/sbin, which a
+# user's PATH may lack
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+slurm=""
+have slurmctld && have slurmd && have sbatch || slurm=" slurm-wlm"
+have munged || slurm="$slurm munge"
+[ -z "$missing$browser$slurm" ] && exit 0
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -43,4 +51,12 @@ if [ -n "$browser" ]; then
 	$sudo apt-get install -y -qq --no-install-recommends $browser ||
 	echo "spoolboard: warning: could not install $browser;" \
 		"the browser test will be skipped" >&2
+fi
+if [ -n "$slurm" ]; then
+	echo "spoolboard: installing$slurm for the Slurm tests" >&2
+	# shellcheck disable=SC2086
+	{ [ -n "$missing$browser" ] || $sudo apt-get update -qq; } &&
+	$sudo apt-get install -y -qq --no-install-recommends $slurm ||
+	echo "spoolboard: warning: could not install$slurm;" \
+		"the Slurm tests will be skipped" >&2
 fi
