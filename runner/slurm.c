@@ -1,0 +1,436 @@
+/*
+ * slurm.c - the Slurm commands the runner uses, and what their answers
+ * mean; see slurm.h and docs/slurm.md.
+ *
+ * Every command is run by fork and execvp of an argv, its output read
+ * through pipes with poll(2) until it exits or its time is up, and the
+ * child waited for by pid: the daemon's own waitpid(-1) never runs while a
+ * command is in flight, since the daemon is one thread and waits here.
+ */
+#include "runner/slurm.h"
+#include "lib/error.h"
+#include "lib/fileio.h"
+#include "lib/timeutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void
+argv_push(char ***v, size_t *n, char *s)
+{
+	*v = xreallocarray(*v, *n + 2, sizeof(**v));
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+/* s with each '%' doubled: sbatch expands %j, %x, ... in file names */
+static char *
+percent_escape(const char *s)
+{
+	size_t n = strlen(s), k = 0;
+	char *r = xmalloc(2 * n + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		r[k++] = s[i];
+		if (s[i] == '%')
+			r[k++] = '%';
+	}
+	r[k] = '\0';
+	return r;
+}
+
+char **
+slurm_sbatch_argv(const struct slurm_opts *o, const struct slurm_spec *spec,
+		  const char *script)
+{
+	char **v = NULL, *log_path = path_join(spec->jobdir, JOB_LOG);
+	char *esc = percent_escape(log_path);
+	size_t n = 0;
+
+	argv_push(&v, &n, xstrdup("sbatch"));
+	argv_push(&v, &n, xstrdup("--parsable"));
+	argv_push(&v, &n, xasprintf("--job-name=%s", spec->name));
+	argv_push(&v, &n, xasprintf("--output=%s", esc));
+	argv_push(&v, &n, xstrdup("--open-mode=append"));
+	argv_push(&v, &n, xasprintf("--chdir=%s", spec->jobdir));
+	argv_push(&v, &n, xasprintf("--cpus-per-task=%d",
+		  spec->threads > 0 ? spec->threads : 1));
+	if (spec->max_memory_mb > 0)
+		argv_push(&v, &n, xasprintf("--mem=%.0f",
+			  ceil(spec->max_memory_mb)));
+	if (spec->max_seconds > 0) {
+		long s = (long)ceil(spec->max_seconds);
+
+		argv_push(&v, &n, xasprintf("--time=%ld:%02ld:%02ld",
+			  s / 3600, s / 60 % 60, s % 60));
+		/* the trainer checkpoints on SIGTERM; slurmctld looks at
+		   the limits about every 30 s, so the margin is wide */
+		if (s > 2 * SLURM_SIGNAL_MARGIN)
+			argv_push(&v, &n, xasprintf("--signal=B:TERM@%d",
+				  SLURM_SIGNAL_MARGIN));
+	}
+	argv_push(&v, &n, xstrdup("--requeue"));
+	if (o->partition)
+		argv_push(&v, &n, xasprintf("--partition=%s", o->partition));
+	if (o->account)
+		argv_push(&v, &n, xasprintf("--account=%s", o->account));
+	for (int i = 0; i < o->nextra; i++)
+		argv_push(&v, &n, xstrdup(o->extra[i]));
+	argv_push(&v, &n, xstrdup(script));
+	argv_push(&v, &n, xstrdup(spec->exe));
+	argv_push(&v, &n, xstrdup("train"));
+	argv_push(&v, &n, xstrdup(spec->jobdir));
+	argv_push(&v, &n, xstrdup("--data-root"));
+	argv_push(&v, &n, xstrdup(spec->data_root));
+	argv_push(&v, &n, xstrdup("--threads"));
+	argv_push(&v, &n, xasprintf("%d", spec->threads > 0 ?
+		  spec->threads : 1));
+	argv_push(&v, &n, xstrdup("--no-progress"));
+	free(esc);
+	free(log_path);
+	return v;
+}
+
+void
+slurm_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void
+command_child(char *const argv[], int out, int err)
+{
+	sigset_t none;
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		dup2(fd, 0);
+	if (dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		_exit(126);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+/* Read what fd has into sb (NULL: discard). 1 open, 0 at its end. */
+static int
+drain(int fd, struct strbuf *sb)
+{
+	char buf[4096];
+	ssize_t r = read(fd, buf, sizeof(buf));
+
+	if (r < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (r > 0 && sb)
+		sb_add(sb, buf, (size_t)r);
+	return r > 0;
+}
+
+int
+slurm_command(char *const argv[], double timeout, struct strbuf *out,
+	      struct strbuf *err)
+{
+	int po[2], pe[2], status, open_n = 2, timed_out = 0;
+	struct pollfd pfd[2];
+	double end = time_mono() + timeout;
+	pid_t pid;
+
+	if (pipe2(po, O_CLOEXEC) < 0)
+		return error("cannot run %s: pipe: %s", argv[0],
+			     strerror(errno));
+	if (pipe2(pe, O_CLOEXEC) < 0) {
+		close(po[0]);
+		close(po[1]);
+		return error("cannot run %s: pipe: %s", argv[0],
+			     strerror(errno));
+	}
+	pid = fork();
+	if (pid == 0)
+		command_child(argv, po[1], pe[1]);
+	close(po[1]);
+	close(pe[1]);
+	if (pid < 0) {
+		close(po[0]);
+		close(pe[0]);
+		return error("cannot run %s: fork: %s", argv[0],
+			     strerror(errno));
+	}
+	pfd[0].fd = po[0];
+	pfd[1].fd = pe[0];
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (open_n > 0) {
+		double left = end - time_mono();
+
+		if (left <= 0) {
+			timed_out = 1;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(pfd, 2, (int)(left * 1000) + 1) < 0 &&
+		    errno != EINTR)
+			break;
+		for (int i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			if (!drain(pfd[i].fd, i == 0 ? out : err)) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				open_n--;
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out)
+		return error("%s did not answer within %gs", argv[0],
+			     timeout);
+	if (WIFSIGNALED(status))
+		return error("%s was killed by signal %d", argv[0],
+			     WTERMSIG(status));
+	if (WEXITSTATUS(status) == 127)
+		return error("cannot run %s: not found, or it could not be "
+			     "executed", argv[0]);
+	return WEXITSTATUS(status);
+}
+
+/* The value of " KEY=" in line, copied into buf (up to a space). */
+static int
+show_field(const char *line, const char *key, char *buf, size_t n)
+{
+	size_t kl = strlen(key);
+	const char *p = line;
+
+	while ((p = strstr(p, key))) {
+		if ((p == line || p[-1] == ' ') && p[kl] == '=') {
+			size_t len = strcspn(p + kl + 1, " \n");
+
+			if (len >= n)
+				len = n - 1;
+			memcpy(buf, p + kl + 1, len);
+			buf[len] = '\0';
+			return 0;
+		}
+		p += kl;
+	}
+	buf[0] = '\0';
+	return -1;
+}
+
+int
+slurm_parse_show(const char *line, struct slurm_info *info)
+{
+	char buf[64];
+
+	memset(info, 0, sizeof(*info));
+	if (show_field(line, "JobId", buf, sizeof(buf)) < 0)
+		return -1;
+	info->id = strtol(buf, NULL, 10);
+	if (show_field(line, "JobState", info->state,
+		       sizeof(info->state)) < 0 || !info->state[0])
+		return -1;
+	show_field(line, "Reason", info->reason, sizeof(info->reason));
+	show_field(line, "NodeList", info->node, sizeof(info->node));
+	if (strcmp(info->node, "(null)") == 0)
+		info->node[0] = '\0';
+	if (show_field(line, "ExitCode", buf, sizeof(buf)) == 0)
+		sscanf(buf, "%d:%d", &info->exit_code, &info->exit_signal);
+	if (show_field(line, "Restarts", buf, sizeof(buf)) == 0)
+		info->restarts = (int)strtol(buf, NULL, 10);
+	return info->id > 0 ? 0 : -1;
+}
+
+enum slurm_phase
+slurm_phase_of(const char *state)
+{
+	static const char *const queued[] = {
+		"PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD",
+		"RESV_DEL_HOLD", "CONFIGURING", NULL
+	};
+	static const char *const ended[] = {
+		"COMPLETED", "FAILED", "TIMEOUT", "OUT_OF_MEMORY",
+		"CANCELLED", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL",
+		"DEADLINE", "SPECIAL_EXIT", "REVOKED", NULL
+	};
+
+	for (int i = 0; queued[i]; i++)
+		if (strcmp(state, queued[i]) == 0)
+			return SLURM_QUEUED;
+	for (int i = 0; ended[i]; i++)
+		if (strcmp(state, ended[i]) == 0)
+			return SLURM_ENDED;
+	return SLURM_RUNNING;
+}
+
+enum job_status
+slurm_status_of(const struct slurm_info *info)
+{
+	if (strcmp(info->state, "COMPLETED") == 0 && info->exit_code == 0 &&
+	    info->exit_signal == 0)
+		return JOB_COMPLETED;
+	if (strcmp(info->state, "CANCELLED") == 0)
+		return JOB_CANCELLED;
+	return JOB_FAILED;
+}
+
+void
+slurm_describe(const struct slurm_info *info, char *buf, size_t n)
+{
+	char detail[128] = "";
+	int k = 0;
+
+	if (info->reason[0] && strcmp(info->reason, "None") != 0)
+		k += snprintf(detail + k, sizeof(detail) - (size_t)k, "%s",
+			      info->reason);
+	if (info->exit_signal)
+		k += snprintf(detail + k, sizeof(detail) - (size_t)k,
+			      "%ssignal %d", k ? ", " : "",
+			      info->exit_signal);
+	else if (info->exit_code)
+		snprintf(detail + k, sizeof(detail) - (size_t)k,
+			 "%sexit %d", k ? ", " : "", info->exit_code);
+	snprintf(buf, n, "Slurm: %s%s%s%s%s%s, Slurm job %ld", info->state,
+		 detail[0] ? " (" : "", detail, detail[0] ? ")" : "",
+		 info->node[0] ? " on node " : "", info->node, info->id);
+}
+
+int
+slurm_write_script(const char *jobdir)
+{
+	static const char text[] =
+		"#!/bin/sh\n"
+		"# spoolboard: the job's Slurm batch script; its arguments are "
+		"the trainer's command\n"
+		"exec \"$@\"\n";
+	char *path = path_join(jobdir, SLURM_SCRIPT);
+	int rc = file_write_atomic(path, text, sizeof(text) - 1);
+
+	free(path);
+	return rc;
+}
+
+/* The first line of a command's stderr, for a message. */
+static const char *
+first_line(struct strbuf *sb)
+{
+	if (!sb->buf)
+		return "no message";
+	sb->buf[strcspn(sb->buf, "\n")] = '\0';
+	return *sb->buf ? sb->buf : "no message";
+}
+
+long
+slurm_submit(const struct slurm_opts *o, const struct slurm_spec *spec)
+{
+	char *script = path_join(spec->jobdir, SLURM_SCRIPT);
+	char **argv = slurm_sbatch_argv(o, spec, script);
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	long id = -1;
+	int rc = slurm_command(argv, SLURM_CMD_TIMEOUT, &out, &err);
+
+	if (rc == 0) {
+		/* --parsable: "ID" or "ID;CLUSTER" */
+		id = strtol(sb_str(&out), NULL, 10);
+		if (id <= 0) {
+			error("sbatch printed no job id: '%s'",
+			      first_line(&out));
+			id = -1;
+		}
+	} else if (rc > 0) {
+		error("sbatch failed: %s", first_line(&err));
+	}
+	sb_release(&out);
+	sb_release(&err);
+	slurm_argv_free(argv);
+	free(script);
+	return id;
+}
+
+int
+slurm_query(long id, struct slurm_info *info)
+{
+	char ids[32];
+	char *argv[] = { (char *)"scontrol", (char *)"-o", (char *)"show",
+			 (char *)"job", ids, NULL };
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	int rc, found = -1;
+
+	snprintf(ids, sizeof(ids), "%ld", id);
+	rc = slurm_command(argv, SLURM_CMD_TIMEOUT, &out, &err);
+	if (rc == 0 && slurm_parse_show(sb_str(&out), info) == 0)
+		found = 1;
+	else if (strstr(sb_str(&err), "Invalid job id"))
+		found = 0;
+	else if (rc >= 0)
+		error("scontrol show job %ld: %s", id, rc == 0 ?
+		      "no JobState in its answer" : first_line(&err));
+	sb_release(&out);
+	sb_release(&err);
+	return found;
+}
+
+long
+slurm_find_name(const char *name)
+{
+	char *arg = xasprintf("--name=%s", name);
+	char *argv[] = { (char *)"squeue", (char *)"-h", (char *)"-t",
+			 (char *)"all", arg, (char *)"-o", (char *)"%i",
+			 NULL };
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	long best = 0;
+	int rc = slurm_command(argv, SLURM_CMD_TIMEOUT, &out, &err);
+
+	if (rc == 0) {
+		const char *p = sb_str(&out);
+
+		while (*p) {
+			long id = strtol(p, NULL, 10);
+
+			if (id > best)
+				best = id;
+			p += strcspn(p, "\n");
+			p += *p == '\n';
+		}
+	} else {
+		if (rc > 0)
+			error("squeue --name=%s: %s", name, first_line(&err));
+		best = -1;
+	}
+	sb_release(&out);
+	sb_release(&err);
+	free(arg);
+	return best;
+}
+
+int
+slurm_cancel(long id)
+{
+	char ids[32];
+	char *argv[] = { (char *)"scancel", ids, NULL };
+	struct strbuf err = STRBUF_INIT;
+	int rc;
+
+	snprintf(ids, sizeof(ids), "%ld", id);
+	rc = slurm_command(argv, SLURM_CMD_TIMEOUT, NULL, &err);
+	if (rc > 0)
+		error("scancel %ld: %s", id, first_line(&err));
+	sb_release(&err);
+	return rc == 0 ? 0 : -1;
+}

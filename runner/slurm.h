@@ -1,0 +1,126 @@
+/*
+ * slurm.h - the runner's Slurm side: what `spoolboard run --executor
+ * slurm` asks of Slurm, through its commands (sbatch, scontrol, squeue,
+ * scancel), each run from an argv (never a shell string) with a time
+ * limit, and what Slurm's answers mean for a job. See docs/slurm.md.
+ *
+ * A job is submitted as `sbatch [options] JOBDIR/slurm.sh EXE train JOBDIR
+ * --data-root R --threads N --no-progress`: slurm.sh is the fixed two-line
+ * script `exec "$@"`, so every path reaches the node as an argument,
+ * unquoted and unexpanded, and the trainer is the batch step's process
+ * itself (Slurm's signals reach it directly). The job's record in the job
+ * folder is slurm.json (docs/formats.md), written by the daemon.
+ */
+#ifndef SPOOLBOARD_SLURM_H
+#define SPOOLBOARD_SLURM_H
+
+#include <stddef.h>
+
+#include "job/state.h"
+#include "lib/strbuf.h"
+
+#define SLURM_SCRIPT "slurm.sh"		/* in the job folder */
+#define SLURM_CMD_TIMEOUT 30.0		/* seconds a Slurm command may take */
+#define SLURM_SIGNAL_MARGIN 90		/* seconds before the time limit
+					   that the trainer gets SIGTERM */
+
+/* The cluster options of `spoolboard run --executor slurm`. */
+struct slurm_opts {
+	const char *partition;		/* NULL: the cluster's default */
+	const char *account;		/* NULL: the user's default */
+	const char *const *extra;	/* --sbatch-arg values, in order */
+	int nextra;
+};
+
+/* One submission: what the job runs and what it asks for. */
+struct slurm_spec {
+	const char *exe;		/* the spoolboard binary, absolute */
+	const char *jobdir;		/* the job folder, absolute */
+	const char *data_root;		/* absolute */
+	const char *name;		/* the Slurm job name */
+	int threads;			/* --cpus-per-task */
+	double max_seconds;		/* limits.max_seconds; 0 none */
+	double max_memory_mb;		/* limits.max_memory_mb; 0 none */
+};
+
+/* What Slurm says of one job (scontrol -o show job). */
+struct slurm_info {
+	long id;
+	char state[32];			/* JobState: PENDING, RUNNING, ... */
+	char reason[64];		/* Reason: None, Resources, ... */
+	char node[128];			/* NodeList: "" or "(null)" none */
+	int exit_code, exit_signal;	/* ExitCode=code:signal */
+	int restarts;			/* Restarts */
+};
+
+/* Where a job is, from its JobState. */
+enum slurm_phase {
+	SLURM_QUEUED,			/* PENDING, REQUEUED, CONFIGURING, ... */
+	SLURM_RUNNING,			/* RUNNING, COMPLETING, SUSPENDED, ... */
+	SLURM_ENDED			/* COMPLETED, FAILED, TIMEOUT, ... */
+};
+
+/*
+ * The sbatch argv for spec (NULL-terminated; script is the path of the
+ * job's slurm.sh). The caller frees it with slurm_argv_free().
+ */
+char **slurm_sbatch_argv(const struct slurm_opts *o,
+			 const struct slurm_spec *spec, const char *script);
+void slurm_argv_free(char **argv);
+
+/*
+ * Run argv[0] (looked up in PATH) with argv, stdin /dev/null, its stdout
+ * and stderr captured into out and err (either may be NULL: discarded),
+ * all signals unblocked in the child; killed (SIGKILL) after timeout
+ * seconds. Returns its exit status (0..255), or -1 after error() when it
+ * could not be run, was killed by a signal or timed out.
+ */
+int slurm_command(char *const argv[], double timeout, struct strbuf *out,
+		  struct strbuf *err);
+
+/*
+ * Parse one line of `scontrol -o show job ID` into *info. 0, or -1 when
+ * the line has no JobId or JobState.
+ */
+int slurm_parse_show(const char *line, struct slurm_info *info);
+
+/* The phase of a JobState word (an unknown word is SLURM_RUNNING). */
+enum slurm_phase slurm_phase_of(const char *state);
+
+/*
+ * The job's status for an ended Slurm job: COMPLETED with exit 0 is
+ * JOB_COMPLETED, CANCELLED is JOB_CANCELLED, anything else JOB_FAILED.
+ */
+enum job_status slurm_status_of(const struct slurm_info *info);
+
+/*
+ * Slurm's words for how a job stands, into buf: "Slurm: TIMEOUT
+ * (TimeLimit, signal 15) on node n1, Slurm job 12".
+ */
+void slurm_describe(const struct slurm_info *info, char *buf, size_t n);
+
+/* Write JOBDIR/slurm.sh (exec "$@"), durably. 0 or -1 after error(). */
+int slurm_write_script(const char *jobdir);
+
+/*
+ * Submit spec with sbatch. The Slurm job id (> 0), or -1 after error()
+ * with sbatch's own message.
+ */
+long slurm_submit(const struct slurm_opts *o, const struct slurm_spec *spec);
+
+/*
+ * Ask scontrol about job id. 1 with *info filled, 0 when Slurm does not
+ * know the id (finished long ago, or never), -1 after error().
+ */
+int slurm_query(long id, struct slurm_info *info);
+
+/*
+ * The id of the job named name (squeue, every state; the newest when
+ * several), 0 when there is none, -1 after error().
+ */
+long slurm_find_name(const char *name);
+
+/* scancel id. 0 or -1 after error(). */
+int slurm_cancel(long id);
+
+#endif
