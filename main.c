@@ -348,11 +348,16 @@ cmd_run(int argc, char **argv)
 		{ "templates", required_argument, NULL, 'T' },
 		{ "log-error", required_argument, NULL, 'E' },
 		{ "log-warning", required_argument, NULL, 'W' },
+		{ "executor", required_argument, NULL, 'x' },
+		{ "partition", required_argument, NULL, 'P' },
+		{ "account", required_argument, NULL, 'A' },
+		{ "sbatch-arg", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct command *self = find_command("run");
 	struct daemon_opts o = { .spool = "spool", .slots = 1, .render = 1 };
+	static const char *extra[64];
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -392,15 +397,42 @@ cmd_run(int argc, char **argv)
 				return EXIT_USAGE;
 			*(c == 'E' ? &o.log_error : &o.log_warning) = optarg;
 			break;
+		case 'x':
+			if (strcmp(optarg, "local") != 0 &&
+			    strcmp(optarg, "slurm") != 0)
+				return usage_error(self, "--executor: '%s' is "
+						   "not local or slurm",
+						   optarg);
+			o.slurm = strcmp(optarg, "slurm") == 0;
+			break;
+		case 'P':
+			o.sbatch.partition = optarg;
+			break;
+		case 'A':
+			o.sbatch.account = optarg;
+			break;
+		case 'B':
+			if (o.sbatch.nextra == (int)(sizeof(extra) /
+						     sizeof(*extra)))
+				return usage_error(self, "--sbatch-arg: more "
+						   "than %zu", sizeof(extra) /
+						   sizeof(*extra));
+			extra[o.sbatch.nextra++] = optarg;
+			break;
 		case 'h':
 			return print_help(self);
 		default:
 			return bad_option(self, c, argv, opts);
 		}
 	}
+	o.sbatch.extra = extra;
 	if (optind != argc)
 		return usage_error(self, "unexpected argument '%s'",
 				   argv[optind]);
+	if (!o.slurm && (o.sbatch.partition || o.sbatch.account ||
+			 o.sbatch.nextra))
+		return usage_error(self, "--partition, --account and "
+				   "--sbatch-arg need --executor slurm");
 	return daemon_run(&o);
 }
 
@@ -658,7 +690,10 @@ static const struct command commands[] = {
 	  "[--threads N]\n"
 	  "                      [--data-root DIR] [--once] [--no-render]\n"
 	  "                      [--templates DIR] [--log-error RE] "
-	  "[--log-warning RE]\n\n"
+	  "[--log-warning RE]\n"
+	  "                      [--executor local|slurm] [--partition P] "
+	  "[--account A]\n"
+	  "                      [--sbatch-arg ARG]...\n\n"
 	  "  --spool DIR       the spool (default ./spool, created when "
 	  "missing)\n"
 	  "  --www DIR         where the site goes (default SPOOL/www)\n"
@@ -671,7 +706,14 @@ static const struct command commands[] = {
 	  "  --once            run what is queued, wait for it, exit\n"
 	  "  --no-render       do not render the site\n"
 	  "  --templates DIR, --log-error RE, --log-warning RE\n"
-	  "                    passed on to `spoolboard render`" },
+	  "                    passed on to `spoolboard render`\n"
+	  "  --executor E      local: each job is a process here (default);\n"
+	  "                    slurm: each job is an sbatch job "
+	  "(docs/slurm.md)\n"
+	  "  --partition P, --account A\n"
+	  "                    the Slurm partition and account (with slurm)\n"
+	  "  --sbatch-arg ARG  one more sbatch option, as one argument "
+	  "(repeatable)" },
 	{ "submit", cmd_submit,
 	  "Validate configs (and sweeps) and copy them into incoming/.",
 	  "spoolboard submit [--spool DIR] FILE..." },

@@ -40,6 +40,7 @@
 #define JOB_MODEL "model.tar.zst"
 #define JOB_PREDICTIONS "predictions.csv"
 #define JOB_LOCK ".lock"
+#define JOB_SLURM "slurm.json"		/* the Slurm executor's record */
 
 /*
  * A sweep's group folder (SPOOL/groups/GID, docs/formats.md):

@@ -23,6 +23,7 @@
 #include "lib/fileio.h"
 #include "lib/strbuf.h"
 #include "runner/queue.h"
+#include "runner/slurm.h"
 #include "runner/spool.h"
 #include "lib/timeutil.h"
 
@@ -50,6 +51,7 @@
 #define KILL_GRACE 10.0		/* seconds from SIGTERM to SIGKILL */
 #define RETRY_BASE 1.0		/* backoff: RETRY_BASE * 2^(attempt-1) s */
 #define RETRY_MAX 300.0
+#define SLURM_POLL 2.0		/* seconds between looks at Slurm jobs */
 
 enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_SHUTDOWN, STOP_TIME };
 
@@ -62,14 +64,17 @@ struct child {
 	enum stop_reason stop;
 	double term_at;		/* monotonic time of the SIGTERM; 0 none */
 	int killed;		/* SIGKILL sent */
+	long slurm_id;		/* a job in Slurm (pid 0); 0: a process */
+	char sname[JOB_ID_MAX + 32];	/* its Slurm job name */
+	struct slurm_info si;	/* what Slurm said last */
 };
 
 struct daemon {
 	const struct daemon_opts *o;
 	struct spool sp;
 	struct queue q;
-	struct child *kids;
-	int nkids, slots, threads;
+	struct child *kids;	/* ncap entries; at most slots started */
+	int nkids, ncap, slots, threads;
 	int lockfd, ifd, sfd;
 	int wd_in, wd_ctl;
 	int pending;		/* incoming files waiting to be quiet */
@@ -96,7 +101,20 @@ struct daemon {
 	char *data_root;	/* the data root, absolute (for runner.json) */
 	double next_beat;	/* monotonic: the next heartbeat due */
 	int beat_failed;	/* the last heartbeat could not be written */
+	char *jobs_abs;		/* SPOOL/jobs, absolute (for Slurm) */
+	double next_poll;	/* monotonic: the next look at Slurm */
 };
+
+/* Is this child entry in use: a process, or a job in Slurm? */
+static int
+kid_busy(const struct child *k)
+{
+	return k->pid > 0 || k->slurm_id > 0;
+}
+
+static int kid_reattach(struct daemon *d, const char *id);
+static void kid_submit(struct daemon *d, struct child *k, const char *id,
+		       const char *threads);
 
 #define RENDER_RESTART 3.0	/* seconds between starts of the watch */
 
@@ -121,15 +139,14 @@ info(const char *fmt, ...)
 static void
 beat(struct daemon *d, int stopped)
 {
-	const char **ids = xcalloc(d->slots > 0 ? (size_t)d->slots : 1,
-				   sizeof(*ids));
+	const char **ids = xcalloc((size_t)d->ncap, sizeof(*ids));
 	struct heartbeat h = { getpid(), d->started, d->slots, d->threads,
 			       ids, 0, d->q.n, d->data_root,
 			       stopped ? time_now() : 0 };
 	int q = error_set_quiet(d->beat_failed);
 
-	for (int i = 0; i < d->slots; i++)
-		if (d->kids[i].pid > 0)
+	for (int i = 0; i < d->ncap; i++)
+		if (kid_busy(&d->kids[i]))
 			ids[h.nrunning++] = d->kids[i].id;
 	if (heartbeat_write(d->sp.root, &h) < 0)
 		d->beat_failed = 1;
@@ -234,6 +251,8 @@ recover_one(struct daemon *d, const char *id)
 
 	if (access(sub, F_OK) == 0 && !claim_done(d, id) &&
 	    spool_claim_finish(&d->sp, id) < 0)
+		goto out;
+	if (d->o->slurm && kid_reattach(d, id))
 		goto out;
 	st = spool_state_read(&d->sp, id);
 	if (!st)
@@ -488,19 +507,26 @@ scan_incoming(struct daemon *d)
 static struct child *
 find_kid(struct daemon *d, const char *id)
 {
-	for (int i = 0; i < d->slots; i++)
-		if (d->kids[i].pid > 0 && strcmp(d->kids[i].id, id) == 0)
+	for (int i = 0; i < d->ncap; i++)
+		if (kid_busy(&d->kids[i]) && strcmp(d->kids[i].id, id) == 0)
 			return &d->kids[i];
 	return NULL;
 }
 
+/*
+ * Stop a child: SIGTERM to its process group, or scancel of its Slurm job
+ * (Slurm sends the trainer SIGTERM, then SIGKILL after its KillWait).
+ */
 static void
 stop_kid(struct child *k, enum stop_reason why)
 {
 	if (k->stop == STOP_NONE)
 		k->stop = why;
 	if (k->term_at == 0) {
-		kill(-k->pid, SIGTERM);
+		if (k->slurm_id > 0)
+			slurm_cancel(k->slurm_id);
+		else
+			kill(-k->pid, SIGTERM);
 		k->term_at = time_mono();
 	}
 }
@@ -580,7 +606,12 @@ handle_request(struct daemon *d, const char *name)
 	if (a == CONTROL_BAD) {
 		warning("control/%s: not a valid job ID; removed", name);
 	} else if ((k = find_kid(d, id))) {
-		if (a == CONTROL_CANCEL) {
+		if (a == CONTROL_CANCEL && k->slurm_id > 0) {
+			info("%s: cancelling (scancel of Slurm job %ld)", id,
+			     k->slurm_id);
+			stop_kid(k, STOP_CANCEL);
+			d->next_poll = 0;
+		} else if (a == CONTROL_CANCEL) {
 			info("%s: cancelling (SIGTERM to %ld)", id,
 			     (long)k->pid);
 			stop_kid(k, STOP_CANCEL);
@@ -773,8 +804,8 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 
 	if (job_status_of(st) != JOB_QUEUED)
 		goto out;
-	for (int i = 0; i < d->slots && !k; i++)
-		if (d->kids[i].pid == 0)
+	for (int i = 0; i < d->ncap && !k; i++)
+		if (!kid_busy(&d->kids[i]))
 			k = &d->kids[i];
 	if (!k)
 		goto out;
@@ -800,6 +831,11 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 		fail_job(d, id, why, "remove the job's log.txt (it must be "
 			 "a plain file) and retry the job", 0);
 		free(why);
+		goto out;
+	}
+	if (d->o->slurm) {
+		close(logfd);
+		kid_submit(d, k, id, threads);
 		goto out;
 	}
 	pid = fork();
@@ -985,6 +1021,370 @@ child_exited(struct daemon *d, struct child *k, int status)
 	beat(d, 0);
 }
 
+/*
+ * The Slurm executor (--executor slurm, docs/slurm.md). A job in Slurm is
+ * a child entry with a slurm_id and no pid: started by kid_submit, looked
+ * at every SLURM_POLL seconds by kids_poll instead of waitpid, ended by
+ * kid_slurm_ended with the same retries as a process. Its record is
+ * JOBDIR/slurm.json (docs/formats.md), written durably before and after
+ * sbatch, so that a runner started later re-attaches (kid_reattach) and
+ * never submits a job twice.
+ */
+
+/* Write the child's record into JOBDIR/slurm.json, durably. 0 or -1. */
+static int
+kid_record(struct daemon *d, const struct child *k, int submitting,
+	   int ended)
+{
+	char *path = spool_job_path(&d->sp, k->id, JOB_SLURM);
+	json_t *r = json_pack("{s:s}", "name", k->sname);
+	char ts[32];
+	int rc;
+
+	if (submitting) {
+		json_object_set_new(r, "submitting", json_true());
+	} else if (k->slurm_id > 0) {
+		json_object_set_new(r, "job_id", json_integer(k->slurm_id));
+		json_object_set_new(r, "state", json_string(k->si.state));
+		json_object_set_new(r, "reason", json_string(k->si.reason));
+		json_object_set_new(r, "node", json_string(k->si.node));
+		json_object_set_new(r, "restarts",
+				    json_integer(k->si.restarts));
+		if (ended) {
+			char ex[32];
+
+			snprintf(ex, sizeof(ex), "%d:%d", k->si.exit_code,
+				 k->si.exit_signal);
+			json_object_set_new(r, "exit_code", json_string(ex));
+			json_object_set_new(r, "ended", json_true());
+		}
+	} else {
+		json_object_set_new(r, "ended", json_true());
+	}
+	time_iso8601(time_now(), ts, sizeof(ts));
+	json_object_set_new(r, "updated", json_string(ts));
+	rc = json_write_atomic(path, r);
+	json_decref(r);
+	free(path);
+	return rc;
+}
+
+/* k->id = id, a job ID (job_id_valid: at most JOB_ID_MAX bytes) */
+static void
+kid_set_id(struct child *k, const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n > JOB_ID_MAX)
+		n = JOB_ID_MAX;
+	memcpy(k->id, id, n);
+	k->id[n] = '\0';
+}
+
+/* SPOOL/jobs and the binary as absolute paths: a node has another cwd. */
+static int
+abs_paths(struct daemon *d)
+{
+	char *exe = realpath(d->exe, NULL);
+
+	if (!exe)
+		return error("cannot find '%s': %s", d->exe, strerror(errno));
+	snprintf(d->exe, sizeof(d->exe), "%s", exe);
+	free(exe);
+	d->jobs_abs = realpath(d->sp.jobs, NULL);
+	if (!d->jobs_abs)
+		return error("cannot resolve '%s': %s", d->sp.jobs,
+			     strerror(errno));
+	return 0;
+}
+
+/* Take the child entry k (free) for job id in Slurm job sid. */
+static void
+kid_attach(struct daemon *d, struct child *k, const char *id, long sid)
+{
+	kid_set_id(k, id);
+	k->slurm_id = sid;
+	k->pid = 0;
+	k->started = time_mono();
+	d->nkids++;
+	d->next_poll = 0;
+	beat(d, 0);
+}
+
+/*
+ * Submit job id (its entry k, limits and retries set) to Slurm: the
+ * record says "submitting" before sbatch runs and holds the Slurm job id
+ * once it answered. A refused submission fails the job with sbatch's
+ * words.
+ */
+static void
+kid_submit(struct daemon *d, struct child *k, const char *id,
+	   const char *threads)
+{
+	char *jobdir = path_join(d->jobs_abs, id);
+	struct slurm_spec spec = { d->exe, jobdir, d->data_root, k->sname,
+				   atoi(threads), k->max_seconds,
+				   k->max_memory_mb };
+	long sid;
+
+	kid_set_id(k, id);
+	snprintf(k->sname, sizeof(k->sname), "spoolboard:%s:%llx", id,
+		 (unsigned long long)time_now_us());
+	if (slurm_write_script(jobdir) < 0 || kid_record(d, k, 1, 0) < 0) {
+		char *why = xstrdup(error_last());
+
+		fail_job(d, id, why, "check that the job folder is writable",
+			 0);
+		free(why);
+		goto out;
+	}
+	sid = slurm_submit(&d->o->sbatch, &spec);
+	if (sid < 0) {
+		char *why = xstrdup(error_last());
+
+		k->slurm_id = 0;
+		kid_record(d, k, 0, 1);
+		fail_job(d, id, why, "check --partition, --account and "
+			 "--sbatch-arg, the job's limits and the cluster "
+			 "(sinfo), then retry the job", 0);
+		free(why);
+		goto out;
+	}
+	memset(&k->si, 0, sizeof(k->si));
+	k->si.id = sid;
+	snprintf(k->si.state, sizeof(k->si.state), "PENDING");
+	k->slurm_id = sid;
+	if (kid_record(d, k, 0, 0) < 0)
+		warning("%s: submitted as Slurm job %ld but its record could "
+			"not be written; a restarted runner finds it by name "
+			"(%s)", id, sid, k->sname);
+	spool_event(&d->sp, id, "submitted", json_pack("{s:I,s:s}",
+		    "slurm_job_id", (json_int_t)sid, "name", k->sname));
+	kid_attach(d, k, id, sid);
+	info("%s: submitted to Slurm (job %ld, %s threads)", id, sid,
+	     threads);
+out:
+	free(jobdir);
+}
+
+/*
+ * The Slurm job of k ended (si: Slurm's last word; NULL when Slurm forgot
+ * the job): the status the trainer wrote stands when it finished the run
+ * itself; otherwise Slurm's state decides, in Slurm's words.
+ */
+static void
+kid_slurm_ended(struct daemon *d, struct child *k, const struct slurm_info *si)
+{
+	struct slurm_info gone = { .id = k->slurm_id };
+	json_t *st = spool_state_read(&d->sp, k->id);
+	int status = job_status_of(st);
+	char words[320];
+
+	json_decref(st);
+	if (!si) {
+		snprintf(gone.state, sizeof(gone.state), "UNKNOWN");
+		snprintf(gone.reason, sizeof(gone.reason), "no longer known "
+			 "to Slurm");
+		si = &gone;
+	}
+	k->si = *si;
+	slurm_describe(si, words, sizeof(words));
+	if (k->stop == STOP_CANCEL) {
+		if (status != JOB_COMPLETED && status != JOB_CANCELLED) {
+			spool_state_set(&d->sp, k->id, JOB_CANCELLED, NULL,
+					NULL);
+			spool_event(&d->sp, k->id, "finished",
+				    json_pack("{s:s,s:s}", "status",
+				    job_status_name(JOB_CANCELLED), "slurm",
+				    si->state));
+		}
+	} else if (status == JOB_COMPLETED) {
+		/* the trainer's word */
+	} else if (status == JOB_FAILED) {
+		maybe_retry(d, k);
+	} else if (slurm_status_of(si) == JOB_CANCELLED) {
+		spool_state_set(&d->sp, k->id, JOB_CANCELLED, words,
+				"cancelled in Slurm (scancel), not with "
+				"spoolboard cancel");
+		spool_event(&d->sp, k->id, "finished", json_pack("{s:s,s:s}",
+			    "status", job_status_name(JOB_CANCELLED),
+			    "slurm", si->state));
+	} else {
+		fail_job(d, k->id, words, k->max_memory_mb > 0 &&
+			 si->exit_signal == SIGKILL ? "it may have used more "
+			 "than limits.max_memory_mb (Slurm's --mem); see "
+			 "log.txt" : "see the job's log.txt", 0);
+		maybe_retry(d, k);
+	}
+	kid_record(d, k, 0, 1);
+	info("%s: Slurm job %ld ended (%s)", k->id, k->slurm_id, words);
+	k->slurm_id = 0;
+	d->nkids--;
+	beat(d, 0);
+}
+
+/* Look at one job in Slurm: record a change, act on its end. */
+static void
+kid_poll(struct daemon *d, struct child *k)
+{
+	struct slurm_info si;
+	int r = slurm_query(k->slurm_id, &si);
+	enum slurm_phase ph;
+
+	if (r == 0) {
+		kid_slurm_ended(d, k, NULL);
+		return;
+	}
+	if (r < 0)
+		return;		/* said once by slurm_query; asked again */
+	ph = slurm_phase_of(si.state);
+	if (ph == SLURM_ENDED) {
+		kid_slurm_ended(d, k, &si);
+		return;
+	}
+	if (ph == SLURM_QUEUED && si.restarts > k->si.restarts) {
+		/* requeued (scontrol requeue, a node failure, preemption):
+		   the trainer is not running; it resumes from its newest
+		   checkpoint when Slurm starts it again */
+		json_t *st = spool_state_read(&d->sp, k->id);
+
+		if (job_status_of(st) != JOB_QUEUED &&
+		    spool_state_set(&d->sp, k->id, JOB_QUEUED, NULL,
+				    NULL) == 0)
+			spool_event(&d->sp, k->id, "requeued", json_pack(
+				    "{s:s,s:I}", "reason", "requeued in Slurm",
+				    "slurm_job_id", (json_int_t)k->slurm_id));
+		json_decref(st);
+		info("%s: requeued in Slurm (job %ld, restart %d)", k->id,
+		     k->slurm_id, si.restarts);
+	}
+	if (strcmp(si.state, k->si.state) != 0 ||
+	    strcmp(si.reason, k->si.reason) != 0 ||
+	    strcmp(si.node, k->si.node) != 0 ||
+	    si.restarts != k->si.restarts) {
+		k->si = si;
+		kid_record(d, k, 0, 0);
+	}
+}
+
+static void
+kids_poll(struct daemon *d)
+{
+	for (int i = 0; i < d->ncap; i++)
+		if (d->kids[i].slurm_id > 0)
+			kid_poll(d, &d->kids[i]);
+	d->next_poll = time_mono() + SLURM_POLL;
+}
+
+/*
+ * The runner stops: its jobs in Slurm run on, and the next runner
+ * re-attaches to them (kid_reattach).
+ */
+static void
+kids_leave(struct daemon *d)
+{
+	for (int i = 0; i < d->ncap; i++) {
+		struct child *k = &d->kids[i];
+
+		if (k->slurm_id <= 0)
+			continue;
+		info("%s: left running in Slurm (job %ld); the next runner "
+		     "re-attaches to it", k->id, k->slurm_id);
+		k->slurm_id = 0;
+		d->nkids--;
+	}
+}
+
+/* A free child entry, the array grown when every one is taken. */
+static struct child *
+kid_free_entry(struct daemon *d)
+{
+	for (int i = 0; i < d->ncap; i++)
+		if (!kid_busy(&d->kids[i]))
+			return &d->kids[i];
+	d->kids = xreallocarray(d->kids, (size_t)d->ncap + 1,
+				sizeof(*d->kids));
+	memset(&d->kids[d->ncap], 0, sizeof(*d->kids));
+	return &d->kids[d->ncap++];
+}
+
+/*
+ * At start-up: is job id in Slurm from an earlier runner (its slurm.json
+ * names a job not yet ended)? Then take it as a child again, and 1. A job
+ * still "submitting" is looked for by its name first. 0 when it is not
+ * (or no longer) in Slurm: the job is recovered as usual.
+ */
+static int
+kid_reattach(struct daemon *d, const char *id)
+{
+	char *path = spool_job_path(&d->sp, id, JOB_SLURM);
+	char err[256];
+	json_t *r = access(path, F_OK) == 0 ?
+		    json_load_path(path, 65536, err, sizeof(err)) : NULL;
+	struct slurm_info si;
+	struct config cfg;
+	struct child *k;
+	long sid;
+	int q, found;
+
+	free(path);
+	if (!r || json_is_true(json_object_get(r, "ended")) ||
+	    !json_is_string(json_object_get(r, "name"))) {
+		json_decref(r);
+		return 0;
+	}
+	sid = (long)json_int(r, "job_id", 0);
+	k = kid_free_entry(d);
+	memset(k, 0, sizeof(*k));
+	kid_set_id(k, id);
+	snprintf(k->sname, sizeof(k->sname), "%s", json_str(r, "name", ""));
+	k->si.restarts = (int)json_int(r, "restarts", 0);
+	json_decref(r);
+	if (sid <= 0) {
+		sid = slurm_find_name(k->sname);
+		if (sid < 0) {
+			warning("%s: cannot ask Slurm whether it was "
+				"submitted; left alone", id);
+			return 1;
+		}
+		if (sid == 0) {
+			info("%s: never reached Slurm", id);
+			kid_record(d, k, 0, 1);
+			return 0;
+		}
+	}
+	q = error_set_quiet(1);
+	found = slurm_query(sid, &si);
+	error_set_quiet(q);
+	if (found == 0) {
+		info("%s: Slurm job %ld is no longer known to Slurm", id, sid);
+		k->slurm_id = sid;
+		kid_record(d, k, 0, 1);
+		k->slurm_id = 0;
+		return 0;
+	}
+	if (found > 0)
+		snprintf(k->si.state, sizeof(k->si.state), "%s", si.state);
+	if (job_config(d, id, &cfg) == 0) {
+		k->max_seconds = cfg.limits.max_seconds;
+		k->max_memory_mb = cfg.limits.max_memory_mb;
+		k->retries = cfg.retries;
+		config_release(&cfg);
+	}
+	kid_attach(d, k, id, sid);
+	kid_record(d, k, 0, 0);
+	info("%s: re-attached to Slurm job %ld (%s)", id, sid,
+	     found > 0 ? si.state : "state not known yet");
+	/* cancelled with no runner up (spoolboard cancel did it alone) */
+	if (found > 0 && slurm_phase_of(si.state) != SLURM_ENDED &&
+	    state_final(d, id)) {
+		info("%s: finished while no runner served it; cancelling its "
+		     "Slurm job", id);
+		stop_kid(k, STOP_CANCEL);
+	}
+	return 1;
+}
+
 static void
 reap(struct daemon *d)
 {
@@ -1005,7 +1405,7 @@ reap(struct daemon *d)
 					"restarting it", WEXITSTATUS(status));
 			continue;
 		}
-		for (int i = 0; i < d->slots; i++)
+		for (int i = 0; i < d->ncap; i++)
 			if (d->kids[i].pid == pid)
 				child_exited(d, &d->kids[i], status);
 	}
@@ -1016,7 +1416,7 @@ check_limits(struct daemon *d)
 {
 	double now = time_mono();
 
-	for (int i = 0; i < d->slots; i++) {
+	for (int i = 0; i < d->ncap; i++) {
 		struct child *k = &d->kids[i];
 
 		if (k->pid <= 0)
@@ -1040,9 +1440,10 @@ shutdown_begin(struct daemon *d, int sig)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
+	kids_leave(d);
 	info("%s: stopping; %d job(s) to checkpoint and queue again",
 	     sig == SIGINT ? "SIGINT" : "SIGTERM", d->nkids);
-	for (int i = 0; i < d->slots; i++)
+	for (int i = 0; i < d->ncap; i++)
 		if (d->kids[i].pid > 0)
 			stop_kid(&d->kids[i], STOP_SHUTDOWN);
 }
@@ -1163,6 +1564,8 @@ loop(struct daemon *d, const sigset_t *old)
 			read_inotify(d);
 		spool_sync(&d->sp);
 		check_limits(d);
+		if (d->o->slurm && time_mono() >= d->next_poll)
+			kids_poll(d);
 		if (time_mono() >= d->next_beat)
 			beat(d, 0);
 		if (time_mono() >= d->next_scan) {
@@ -1210,8 +1613,14 @@ daemon_run(const struct daemon_opts *o)
 	d.data_root = realpath(d.sp.data_root, NULL);
 	if (!d.data_root)
 		d.data_root = xstrdup(d.sp.data_root);
+	if (o->slurm && abs_paths(&d) < 0) {
+		free(d.data_root);
+		spool_release(&d.sp);
+		return 1;
+	}
 	if (take_lock(&d) < 0) {
 		free(d.data_root);
+		free(d.jobs_abs);
 		spool_release(&d.sp);
 		return 1;
 	}
@@ -1221,10 +1630,12 @@ daemon_run(const struct daemon_opts *o)
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	d.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	d.kids = xcalloc(d.slots > 0 ? (size_t)d.slots : 1, sizeof(*d.kids));
+	d.ncap = d.slots > 0 ? d.slots : 1;
+	d.kids = xcalloc((size_t)d.ncap, sizeof(*d.kids));
 	d.started = time_now();
 	info("serving spool '%s': %d slot(s), %d thread(s) per job, data "
-	     "root '%s'", d.sp.root, d.slots, d.threads, d.sp.data_root);
+	     "root '%s'%s", d.sp.root, d.slots, d.threads, d.sp.data_root,
+	     o->slurm ? ", jobs run in Slurm" : "");
 	spool_group_recover(&d.sp);
 	recover(&d);
 	beat(&d, 0);
@@ -1246,6 +1657,7 @@ daemon_run(const struct daemon_opts *o)
 	free(d.reported);
 	free(d.kids);
 	free(d.data_root);
+	free(d.jobs_abs);
 	queue_release(&d.q);
 	if (d.ifd >= 0)
 		close(d.ifd);

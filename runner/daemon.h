@@ -10,6 +10,8 @@
 #ifndef SPOOLBOARD_DAEMON_H
 #define SPOOLBOARD_DAEMON_H
 
+#include "runner/slurm.h"
+
 struct daemon_opts {
 	const char *spool;	/* the spool directory */
 	const char *www;	/* NULL: SPOOL/www */
@@ -25,6 +27,8 @@ struct daemon_opts {
 	const char *templates;	/* passed on to `render`; NULL: its default */
 	const char *log_error;	/* render --log-error; NULL: its default */
 	const char *log_warning; /* render --log-warning; NULL: default */
+	int slurm;		/* 1: jobs run in Slurm (docs/slurm.md) */
+	struct slurm_opts sbatch; /* with slurm: the cluster options */
 };
 
 /*

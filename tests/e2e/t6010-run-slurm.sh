@@ -1,0 +1,121 @@
+#!/bin/sh
+# `spoolboard run --executor slurm` on a private one-node cluster: jobs
+# submitted with sbatch and completed to the same weights as a local run,
+# cancelled while pending and while running, scancel'ed behind the
+# runner's back, and a runner killed while its job runs in Slurm and
+# started again (re-attached: one Slurm job, completed). Skips, saying
+# why, where Slurm cannot run (not root, slurm-wlm or munge missing).
+. "$(dirname "$0")/lib.sh"
+. "$SRCDIR/tests/e2e/lib-runner.sh"
+. "$SRCDIR/tests/e2e/lib-slurm.sh"
+
+# two CPUs whatever the machine has: a job with 2 threads fills the node
+export SLURM_LOCAL_CPUS=2
+slurm_start_or_skip || { test_done; exit; }
+make_data
+
+# sid ID: the job's Slurm job id, from its slurm.json
+sid() {
+	json_get "spool/jobs/$1/slurm.json" 'j["job_id"]'
+}
+
+# slurm_state_is ID STATE: slurm.json says the job is STATE in Slurm
+slurm_state_is() {
+	json_check "spool/jobs/$1/slurm.json" "j.get(\"state\") == \"$2\""
+}
+
+# njobs ID: how many Slurm jobs were made for job ID
+njobs() {
+	squeue -h -t all -o %j | grep -c "^spoolboard:$1:"
+}
+
+test_expect_success 'jobs run in Slurm and complete' '
+	mkdir -p spool/incoming &&
+	config a.json "\"threads\": 1" && config b.json "\"threads\": 1" &&
+	start_runner --executor slurm --slots 2 &&
+	grep -q "jobs run in Slurm" runner.log &&
+	cp a.json b.json spool/incoming/ &&
+	wait_until "status_is a completed && status_is b completed" 60 &&
+	wait_until "json_check spool/jobs/b/slurm.json \"j.get(\\\"ended\\\")\"" 10 &&
+	grep -q "a: submitted to Slurm (job [0-9]*, 1 threads)" runner.log &&
+	slurm_state_is a COMPLETED && slurm_state_is b COMPLETED &&
+	test "$(slurm_job_state "$(sid a)")" = COMPLETED &&
+	test "$(njobs a)" = 1 &&
+	grep -q "completed in" spool/jobs/a/log.txt &&
+	grep -q "\"event\":\"submitted\",\"slurm_job_id\":$(sid a)" \
+		spool/jobs/a/events.jsonl &&
+	grep -q "^exec \"\$@\"$" spool/jobs/a/slurm.sh
+'
+
+test_expect_success 'and their weights are those of a local run' '
+	spoolboard train a.json --out local-a --data-root . --threads 1 \
+		>/dev/null 2>&1 &&
+	weights local-a && weights spool/jobs/a &&
+	cmp local-a.safetensors spool/jobs/a.safetensors &&
+	cmp local-a/predictions.csv spool/jobs/a/predictions.csv
+'
+
+test_expect_success 'a job waiting in Slurm is cancelled there' '
+	EPOCHS=1000000 long_config spool/incoming/full.json "\"threads\": 2" &&
+	wait_until "slurm_state_is full RUNNING" 30 &&
+	config spool/incoming/wait.json "\"threads\": 1" &&
+	wait_until "slurm_state_is wait PENDING" 30 &&
+	wait_until "json_check spool/jobs/wait/slurm.json \"j[\\\"reason\\\"] == \\\"Resources\\\"\"" 10 &&
+	status_is wait queued &&
+	spoolboard cancel --spool spool wait &&
+	wait_until "status_is wait cancelled" 30 &&
+	test "$(slurm_job_state "$(sid wait)")" = CANCELLED &&
+	grep -q "wait: cancelling (scancel of Slurm job" runner.log
+'
+
+test_expect_success 'a job running in Slurm is cancelled there' '
+	wait_until "status_is full running" 30 &&
+	spoolboard cancel --spool spool full &&
+	wait_until "status_is full cancelled" 30 &&
+	slurm_wait_state "$(sid full)" CANCELLED &&
+	grep -q "cancelled by SIGTERM" spool/jobs/full/log.txt
+'
+
+test_expect_success 'a job scancel'"'"'ed behind the runner'"'"'s back ends with Slurm'"'"'s words' '
+	EPOCHS=1000000 long_config spool/incoming/gone.json "\"threads\": 1" &&
+	wait_until "status_is gone running" 30 &&
+	scancel "$(sid gone)" &&
+	wait_until "status_is gone cancelled && json_check spool/jobs/gone/slurm.json \"j.get(\\\"ended\\\")\"" 30 &&
+	json_check spool/jobs/gone/state.json "j[\"error\"][\"message\"].startswith(\"Slurm: CANCELLED\")" &&
+	json_check spool/jobs/gone/state.json "\"scancel\" in j[\"error\"][\"hint\"]"
+'
+
+test_expect_success 'a runner killed while its job runs in Slurm re-attaches to it' '
+	EPOCHS=4000 long_config spool/incoming/long.json "\"threads\": 1" &&
+	wait_until "status_is long running" 30 &&
+	kill -KILL "$(cat runner.pid)" &&
+	test "$(slurm_job_state "$(sid long)")" = RUNNING &&
+	start_runner --executor slurm --slots 2 &&
+	grep -q "long: re-attached to Slurm job $(sid long) (RUNNING)" runner.log &&
+	wait_until "status_is long completed" 60 &&
+	test "$(njobs long)" = 1 &&
+	test "$(grep -c "== attempt" spool/jobs/long/log.txt)" = 1
+'
+
+test_expect_success 'a runner stopped leaves its Slurm jobs running' '
+	EPOCHS=1000000 long_config spool/incoming/left.json "\"threads\": 1" &&
+	wait_until "status_is left running" 30 &&
+	stop_runner &&
+	grep -q "left: left running in Slurm (job $(sid left))" runner.log &&
+	test "$(slurm_job_state "$(sid left)")" = RUNNING &&
+	start_runner --executor slurm --slots 2 &&
+	grep -q "left: re-attached to Slurm job $(sid left)" runner.log &&
+	spoolboard cancel --spool spool left &&
+	wait_until "status_is left cancelled" 30 &&
+	test "$(njobs left)" = 1 &&
+	stop_runner
+'
+
+test_expect_success '--partition and --sbatch-arg need --executor slurm' '
+	test_expect_code 2 spoolboard run --spool spool --partition p 2>err &&
+	grep -q "need --executor slurm" err &&
+	test_expect_code 2 spoolboard run --spool spool --executor pbs 2>err &&
+	grep -q "not local or slurm" err
+'
+
+test_done
