@@ -91,7 +91,7 @@ test_expect_success 'a runner killed while its job runs in Slurm re-attaches to 
 	kill -KILL "$(cat runner.pid)" &&
 	test "$(slurm_job_state "$(sid long)")" = RUNNING &&
 	start_runner --executor slurm --slots 2 &&
-	grep -q "long: re-attached to Slurm job $(sid long) (RUNNING)" runner.log &&
+	wait_until "grep -q \"long: re-attached to Slurm job $(sid long) (RUNNING)\" runner.log" 10 &&
 	wait_until "status_is long completed" 60 &&
 	test "$(njobs long)" = 1 &&
 	test "$(grep -c "== attempt" spool/jobs/long/log.txt)" = 1
@@ -104,14 +104,54 @@ test_expect_success 'a runner stopped leaves its Slurm jobs running' '
 	grep -q "left: left running in Slurm (job $(sid left))" runner.log &&
 	test "$(slurm_job_state "$(sid left)")" = RUNNING &&
 	start_runner --executor slurm --slots 2 &&
-	grep -q "left: re-attached to Slurm job $(sid left)" runner.log &&
+	wait_until "grep -q \"left: re-attached to Slurm job $(sid left)\" runner.log" 10 &&
 	spoolboard cancel --spool spool left &&
 	wait_until "status_is left cancelled" 30 &&
-	test "$(njobs left)" = 1 &&
-	stop_runner
+	test "$(njobs left)" = 1
+'
+
+# requeued in Slurm (as after a node failure or preemption): the trainer
+# checkpoints on SIGTERM, the same Slurm job starts again about 10 s later
+# (cred_expire) and resumes from its checkpoint to the same weights
+test_expect_success 'a job requeued in Slurm resumes to the same weights' '
+	EPOCHS=3000 long_config rq.json "\"threads\": 1" &&
+	cp rq.json spool/incoming/ &&
+	wait_until "ls spool/jobs/rq/checkpoints/ckpt-* >/dev/null" 30 &&
+	scontrol requeue "$(sid rq)" &&
+	wait_until "grep -q \"rq: requeued in Slurm\" runner.log" 30 &&
+	wait_until "status_is rq completed" 90 &&
+	test "$(njobs rq)" = 1 &&
+	test "$(grep -c "== attempt" spool/jobs/rq/log.txt)" = 2 &&
+	json_check spool/jobs/rq/state.json "j[\"resumed_from\"]" &&
+	grep -q "\"event\":\"requeued\"" spool/jobs/rq/events.jsonl &&
+	spoolboard train rq.json --out local-rq --data-root . --threads 1 \
+		>/dev/null 2>&1 &&
+	weights local-rq && weights spool/jobs/rq &&
+	cmp local-rq.safetensors spool/jobs/rq.safetensors
+'
+
+# the runner died between sbatch and writing the id: slurm.json says
+# "submitting", and the next runner finds the job by its name
+test_expect_success 'a submission whose id was not recorded is found by name' '
+	stop_runner &&
+	config sub.json "\"threads\": 1" && cp sub.json spool/incoming/ &&
+	spoolboard run --spool spool --data-root . --no-render --slots 0 \
+		--once 2>/dev/null &&
+	status_is sub queued &&
+	echo "{\"name\": \"spoolboard:sub:x1\", \"submitting\": true}" \
+		>spool/jobs/sub/slurm.json &&
+	id=$(sbatch --parsable --job-name=spoolboard:sub:x1 \
+		-o "$TRASH/spool/jobs/sub/log.txt" --open-mode=append \
+		--wrap "exec $SPOOLBOARD train $TRASH/spool/jobs/sub --data-root $TRASH --threads 1") &&
+	start_runner --executor slurm --slots 2 &&
+	wait_until "grep -q \"sub: re-attached to Slurm job $id\" runner.log" 10 &&
+	wait_until "status_is sub completed" 60 &&
+	test "$(njobs sub)" = 1 &&
+	test "$(sid sub)" = "$id"
 '
 
 test_expect_success '--partition and --sbatch-arg need --executor slurm' '
+	stop_runner &&
 	test_expect_code 2 spoolboard run --spool spool --partition p 2>err &&
 	grep -q "need --executor slurm" err &&
 	test_expect_code 2 spoolboard run --spool spool --executor pbs 2>err &&
