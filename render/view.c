@@ -676,6 +676,44 @@ config_json(const char *dir)
 	return load_json(dir, JOB_CONFIG, err, sizeof(err));
 }
 
+/*
+ * Where a live job stands in Slurm, from its slurm.json (the runner's
+ * Slurm executor, docs/slurm.md): {text, job_id, state, reason, node}, or
+ * NULL when it has none or its Slurm job has ended.
+ */
+static json_t *
+slurm_view(const char *dir)
+{
+	char err[256];
+	json_t *r = load_json(dir, JOB_SLURM, err, sizeof(err));
+	const char *state, *reason, *node;
+	json_int_t id;
+	json_t *v = NULL;
+
+	if (!json_is_object(r) || json_is_true(json_object_get(r, "ended")))
+		goto out;
+	id = json_int(r, "job_id", 0);
+	state = json_str(r, "state", "");
+	reason = json_str(r, "reason", "");
+	node = json_str(r, "node", "");
+	if (id <= 0) {
+		v = json_pack("{s:s}", "text", "Being submitted to Slurm");
+		goto out;
+	}
+	if (!strcmp(state, "PENDING") || !strcmp(state, "REQUEUED") || !*node)
+		v = json_sprintf("Queued in Slurm: %s, Slurm job %lld",
+				 *reason && strcmp(reason, "None") ? reason :
+				 "waiting", (long long)id);
+	else
+		v = json_sprintf("Running on node %s, Slurm job %lld", node,
+				 (long long)id);
+	v = json_pack("{s:o, s:I, s:s, s:s, s:s}", "text", v, "job_id", id,
+		      "state", state, "reason", reason, "node", node);
+out:
+	json_decref(r);
+	return v;
+}
+
 /* cfg pretty-printed, or null. */
 static json_t *
 config_view(const json_t *cfg)
@@ -877,6 +915,8 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	}
 	if (!strcmp(status, "cancelled"))
 		json_object_set_new(v, "cancelled", cancelled_view(state, id));
+	if (live && (e = slurm_view(dir)))
+		json_object_set_new(v, "slurm", e);
 	/* cancel while queued or running, retry once finished */
 	if (live)
 		json_object_set_new(v, "cancel_cmd", json_sprintf(

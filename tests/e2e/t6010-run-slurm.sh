@@ -62,6 +62,11 @@ test_expect_success 'a job waiting in Slurm is cancelled there' '
 	wait_until "slurm_state_is wait PENDING" 30 &&
 	wait_until "json_check spool/jobs/wait/slurm.json \"j[\\\"reason\\\"] == \\\"Resources\\\"\"" 10 &&
 	status_is wait queued &&
+	spoolboard render --spool spool 2>/dev/null &&
+	grep -q "Queued in Slurm: Resources, Slurm job $(sid wait)<" \
+		spool/www/jobs/wait/index.html &&
+	grep -q "Running on node [^,]*, Slurm job $(sid full)<" \
+		spool/www/jobs/full/index.html &&
 	spoolboard cancel --spool spool wait &&
 	wait_until "status_is wait cancelled" 30 &&
 	test "$(slurm_job_state "$(sid wait)")" = CANCELLED &&
