@@ -70,7 +70,7 @@ run --threads=0|spoolboard run: option '--threads' must be an integer from 1 to 
 train x.json --threads 2x|spoolboard train: option '--threads' must be an integer from 1 to 1024, got '2x'
 render --log-error '(x'|spoolboard render: option '--log-error' must be a PCRE2 pattern, got '(x': at offset 2: missing closing parenthesis
 run --once=yes|spoolboard run: option '--once' takes no value
-run --s x|spoolboard run: option '--s' is ambiguous: --spool, --slots
+run --s x|spoolboard run: option '--s' is ambiguous: --spool, --slots, --sbatch-arg
 submit --json x.json|spoolboard submit: unknown option '--json'
 train|spoolboard train: no config file or job directory given
 train a.json b.json|spoolboard train: unexpected argument 'b.json'
