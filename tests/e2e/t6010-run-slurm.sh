@@ -155,6 +155,16 @@ test_expect_success 'a submission whose id was not recorded is found by name' '
 	test "$(sid sub)" = "$id"
 '
 
+test_expect_success 'a submission sbatch refuses fails the job with its words' '
+	stop_runner &&
+	start_runner --executor slurm --sbatch-arg=--partition=nosuch &&
+	config spool/incoming/refused.json &&
+	wait_until "status_is refused failed" 30 &&
+	json_check spool/jobs/refused/state.json "j[\"error\"][\"message\"].startswith(\"sbatch failed: \") and \"partition\" in j[\"error\"][\"message\"]" &&
+	json_check spool/jobs/refused/slurm.json "j[\"ended\"] and \"job_id\" not in j" &&
+	test "$(njobs refused)" = 0
+'
+
 test_expect_success '--partition and --sbatch-arg need --executor slurm' '
 	stop_runner &&
 	test_expect_code 2 spoolboard run --spool spool --partition p 2>err &&
