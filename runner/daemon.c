@@ -67,6 +67,7 @@ struct child {
 	long slurm_id;		/* a job in Slurm (pid 0); 0: a process */
 	char sname[JOB_ID_MAX + 32];	/* its Slurm job name */
 	struct slurm_info si;	/* what Slurm said last */
+	int poll_failed;	/* the last question to Slurm failed */
 };
 
 struct daemon {
@@ -1228,15 +1229,28 @@ static void
 kid_poll(struct daemon *d, struct child *k)
 {
 	struct slurm_info si;
+	int q = error_set_quiet(k->poll_failed);
 	int r = slurm_query(k->slurm_id, &si);
 	enum slurm_phase ph;
 
+	error_set_quiet(q);
+	if (r < 0) {
+		/* said once; asked again at each poll */
+		if (!k->poll_failed)
+			warning("%s: cannot ask Slurm about job %ld; asking "
+				"again every %gs", k->id, k->slurm_id,
+				SLURM_POLL);
+		k->poll_failed = 1;
+		return;
+	}
+	if (k->poll_failed)
+		info("%s: Slurm answers again about job %ld", k->id,
+		     k->slurm_id);
+	k->poll_failed = 0;
 	if (r == 0) {
 		kid_slurm_ended(d, k, NULL);
 		return;
 	}
-	if (r < 0)
-		return;		/* said once by slurm_query; asked again */
 	ph = slurm_phase_of(si.state);
 	if (ph == SLURM_ENDED) {
 		kid_slurm_ended(d, k, &si);

@@ -155,6 +155,22 @@ test_expect_success 'a submission whose id was not recorded is found by name' '
 	test "$(sid sub)" = "$id"
 '
 
+# slurmctld gone for a while (its state saved first, as a crash after a
+# save): the runner says once that it cannot ask, keeps the job, and goes
+# on when Slurm answers again
+test_expect_success 'the runner waits out a slurmctld that does not answer' '
+	EPOCHS=3000 long_config spool/incoming/ctl.json "\"threads\": 1" &&
+	wait_until "status_is ctl running" 30 &&
+	slurm_save_state "$(sid ctl)" &&
+	kill -KILL "$(cat "$SLURM_DIR/slurmctld.pid")" &&
+	wait_until "grep -q \"ctl: cannot ask Slurm about job $(sid ctl)\" runner.log" 60 &&
+	sh "$SLURM_LOCAL" start "$SLURM_DIR" >/dev/null 2>&1 &&
+	wait_until "grep -q \"ctl: Slurm answers again\" runner.log" 30 &&
+	wait_until "status_is ctl completed" 60 &&
+	test "$(grep -c "ctl: cannot ask Slurm" runner.log)" = 1 &&
+	test "$(njobs ctl)" = 1
+'
+
 test_expect_success 'a submission sbatch refuses fails the job with its words' '
 	stop_runner &&
 	start_runner --executor slurm --sbatch-arg=--partition=nosuch &&
