@@ -10,6 +10,9 @@ for b in "$BUILD"/bench/bench-*; do
 	"$b"
 done
 
+echo "== the runner in Slurm (bench/slurm.sh)"
+sh bench/slurm.sh
+
 echo "== training throughput ($THREADS threads)"
 ours=$(mktemp) theirs=$(mktemp)
 trap 'rm -f "$ours" "$theirs"' EXIT
