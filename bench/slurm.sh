@@ -79,19 +79,21 @@ for j in sorted(started):
     print(started[j] - dropped[j])
 EOF
 [ "$(wc -l <latency)" -eq "$n" ] || { echo "jobs did not start"; exit 1; }
-cpu() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$runner/stat"; }
+# the runner's CPU ticks: its own, and its children's (the Slurm commands)
+cpu() { awk '{ print $14 + $15 " " $16 + $17 }' "/proc/$runner/stat"; }
 c0=$(cpu) t0=$(date +%s.%N)
 sleep 10
 c1=$(cpu) t1=$(date +%s.%N)
-python3 - "$n" "$c0" "$c1" "$t0" "$t1" <<'EOF'
+python3 - "$n" $c0 $c1 "$t0" "$t1" <<'EOF'
 import os, sys
-n, c0, c1, t0, t1 = int(sys.argv[1]), *map(float, sys.argv[2:])
+n, o0, k0, o1, k1, t0, t1 = int(sys.argv[1]), *map(float, sys.argv[2:])
 lat = sorted(float(x) for x in open("latency"))
 hz = os.sysconf("SC_CLK_TCK")
-per = (c1 - c0) / hz / (t1 - t0) / n * 1000
+def per(ticks):
+    return ticks / hz / (t1 - t0) / n * 1000
 print("config dropped to running in Slurm: median %.2f s, max %.2f s "
       "(%d jobs, 0.2 s apart)" % (lat[len(lat) // 2], lat[-1], n))
-print("runner's cost per job watched: %.2f ms of CPU per second "
-      "(the runner and its scontrol calls, %d jobs for %.0f s)" %
-      (per, n, t1 - t0))
+print("runner's cost per job watched: %.2f ms of CPU per second: "
+      "%.2f the runner, %.2f its scontrol calls (%d jobs for %.0f s)" %
+      (per(o1 - o0 + k1 - k0), per(o1 - o0), per(k1 - k0), n, t1 - t0))
 EOF
