@@ -20,7 +20,7 @@
 #include "lib/strbuf.h"
 
 #define SLURM_SCRIPT "slurm.sh"		/* in the job folder */
-#define SLURM_CMD_TIMEOUT 30.0		/* seconds a Slurm command may take */
+#define SLURM_CMD_TIMEOUT 30.0	/* seconds a Slurm command may take */
 #define SLURM_SIGNAL_MARGIN 90		/* seconds before the time limit
 					   that the trainer gets SIGTERM */
 
@@ -46,17 +46,17 @@ struct slurm_spec {
 /* What Slurm says of one job (scontrol -o show job). */
 struct slurm_info {
 	long id;
-	char state[32];			/* JobState: PENDING, RUNNING, ... */
+	char state[32];		/* JobState: PENDING, RUNNING, ... */
 	char reason[64];		/* Reason: None, Resources, ... */
-	char node[128];			/* NodeList: "" or "(null)" none */
+	char node[128];		/* NodeList; "" none */
 	int exit_code, exit_signal;	/* ExitCode=code:signal */
 	int restarts;			/* Restarts */
 };
 
 /* Where a job is, from its JobState. */
 enum slurm_phase {
-	SLURM_QUEUED,			/* PENDING, REQUEUED, CONFIGURING, ... */
-	SLURM_RUNNING,			/* RUNNING, COMPLETING, SUSPENDED, ... */
+	SLURM_QUEUED,		/* PENDING, REQUEUED, CONFIGURING, ... */
+	SLURM_RUNNING,		/* RUNNING, COMPLETING, SUSPENDED, ... */
 	SLURM_ENDED			/* COMPLETED, FAILED, TIMEOUT, ... */
 };
 
