@@ -53,3 +53,13 @@ chromium_or_skip() {
 		exit
 	fi
 }
+
+# png_ok FILE...: each FILE is a PNG screenshot of some substance (the
+# signature, more than 5000 bytes).
+png_ok() {
+	python3 -c 'import sys
+for f in sys.argv[1:]:
+    b = open(f, "rb").read()
+    if not (b[:8] == b"\x89PNG\r\n\x1a\n" and len(b) > 5000):
+        sys.exit("not a screenshot: " + f)' "$@"
+}

@@ -211,10 +211,7 @@ test_expect_success 'screenshots are kept' '
 	for f in index-desktop-light index-desktop-dark index-phone-light \
 		 index-phone-dark empty-desktop-light index-empty \
 		 index-nomatch; do
-		python3 -c "import sys
-b = open(sys.argv[1], \"rb\").read()
-sys.exit(not (b[:8] == b\"\\x89PNG\\r\\n\\x1a\\n\" and len(b) > 5000))" \
-			"$ART/$f.png" || exit 1
+		png_ok "$ART/$f.png" || exit 1
 	done
 '
 

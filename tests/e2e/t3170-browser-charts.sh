@@ -124,10 +124,7 @@ test_expect_success 'no console errors; screenshots are kept' '
 	json_check "$R" "j[\"errors\"] == []" &&
 	for f in job-desktop-light job-phone-light job-desktop-dark \
 		job-phone-dark job-hover job-smoothed; do
-		python3 -c "import sys
-b = open(sys.argv[1], \"rb\").read()
-sys.exit(not (b[:8] == b\"\\x89PNG\\r\\n\\x1a\\n\" and len(b) > 5000))" \
-			"$ART/$f.png" || exit 1
+		png_ok "$ART/$f.png" || exit 1
 	done
 '
 

@@ -119,10 +119,7 @@ test_expect_success 'no page is wider than the screen; screenshots kept' '
 		for w in desktop phone; do
 			for m in light dark; do
 				f="$ART/$p-$w-$m.png"
-				python3 -c "import sys
-b = open(sys.argv[1], \"rb\").read()
-sys.exit(not (b[:8] == b\"\\x89PNG\\r\\n\\x1a\\n\" and len(b) > 5000))" "$f" ||
-				exit 1
+				png_ok "$f" || exit 1
 			done
 		done
 	done
