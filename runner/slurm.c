@@ -248,6 +248,7 @@ slurm_parse_show(const char *line, struct slurm_info *info)
 		return -1;
 	show_field(line, "Reason", info->reason, sizeof(info->reason));
 	show_field(line, "NodeList", info->node, sizeof(info->node));
+	show_field(line, "JobName", info->name, sizeof(info->name));
 	if (strcmp(info->node, "(null)") == 0)
 		info->node[0] = '\0';
 	if (show_field(line, "ExitCode", buf, sizeof(buf)) == 0)

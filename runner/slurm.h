@@ -49,6 +49,7 @@ struct slurm_info {
 	char state[32];		/* JobState: PENDING, RUNNING, ... */
 	char reason[64];		/* Reason: None, Resources, ... */
 	char node[128];		/* NodeList; "" none */
+	char name[JOB_ID_MAX + 32];	/* JobName (truncated) */
 	int exit_code, exit_signal;	/* ExitCode=code:signal */
 	int restarts;			/* Restarts */
 };

@@ -102,6 +102,7 @@ test_parse(void)
 	ok(i.id == 12 && strcmp(i.state, "PENDING") == 0 &&
 	   strcmp(i.reason, "Resources") == 0 && i.node[0] == '\0' &&
 	   i.restarts == 0, "pending: id, state, reason, no node");
+	is_str(i.name, "spoolboard:lin:a1", "pending: its job name");
 	ok(slurm_phase_of(i.state) == SLURM_QUEUED, "PENDING is queued");
 	ok(slurm_parse_show(running, &i) == 0 &&
 	   strcmp(i.node, "node7") == 0 && i.restarts == 2 &&
