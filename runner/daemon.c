@@ -1333,8 +1333,10 @@ kid_reattach(struct daemon *d, const char *id)
 {
 	char *path = spool_job_path(&d->sp, id, JOB_SLURM);
 	char err[256];
+	/* a link or a FIFO in its place is no record (and never waited on) */
 	json_t *r = access(path, F_OK) == 0 ?
-		    json_load_path(path, 65536, err, sizeof(err)) : NULL;
+		    json_load_at(AT_FDCWD, path, NULL, 65536, err,
+				 sizeof(err)) : NULL;
 	struct slurm_info si;
 	struct config cfg;
 	struct child *k;
@@ -1375,6 +1377,15 @@ kid_reattach(struct daemon *d, const char *id)
 		k->slurm_id = sid;
 		kid_record(d, k, 0, 1);
 		k->slurm_id = 0;
+		return 0;
+	}
+	/* the record is a file in the spool: a Slurm job of another name
+	   (another user's, or another job's) is never taken, nor cancelled */
+	if (found > 0 && strcmp(si.name, k->sname) != 0) {
+		warning("%s: slurm.json names Slurm job %ld, which is '%s', "
+			"not '%s'; not re-attached", id, sid, si.name,
+			k->sname);
+		kid_record(d, k, 0, 1);
 		return 0;
 	}
 	if (found > 0)

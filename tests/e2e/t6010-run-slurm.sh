@@ -155,6 +155,27 @@ test_expect_success 'a submission whose id was not recorded is found by name' '
 	test "$(sid sub)" = "$id"
 '
 
+# slurm.json is a file in the spool: one naming a Slurm job of another
+# name is not taken (nor cancelled), and a FIFO in its place is no record
+test_expect_success 'a forged or FIFO slurm.json is not followed' '
+	stop_runner &&
+	config forged.json "\"threads\": 1" && cp forged.json spool/incoming/ &&
+	config fifo.json "\"threads\": 1" && cp fifo.json spool/incoming/ &&
+	spoolboard run --spool spool --data-root . --no-render --slots 0 \
+		--once 2>/dev/null &&
+	other=$(sbatch --parsable --job-name=someone-else -o /dev/null \
+		--wrap "sleep 300") &&
+	echo "{\"name\": \"spoolboard:forged:f1\", \"job_id\": $other}" \
+		>spool/jobs/forged/slurm.json &&
+	mkfifo spool/jobs/fifo/slurm.json &&
+	start_runner --executor slurm --slots 2 &&
+	wait_until "grep -q \"forged: slurm.json names Slurm job $other, which is .someone-else., not .spoolboard:forged:f1.; not re-attached\" runner.log" 20 &&
+	wait_until "status_is forged completed" 90 &&
+	wait_until "status_is fifo completed" 90 &&
+	test "$(slurm_job_state $other)" = RUNNING &&
+	scancel $other
+'
+
 # slurmctld gone for a while (its state saved first, as a crash after a
 # save): the runner says once that it cannot ask, keeps the job, and goes
 # on when Slurm answers again
