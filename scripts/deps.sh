@@ -45,18 +45,16 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	$sudo apt-get install -y -qq --no-install-recommends $missing
 fi
-if [ -n "$browser" ]; then
-	echo "spoolboard: installing $browser for the browser test" >&2
-	{ [ -n "$missing" ] || $sudo apt-get update -qq; } &&
-	$sudo apt-get install -y -qq --no-install-recommends $browser ||
-	echo "spoolboard: warning: could not install $browser;" \
-		"the browser test will be skipped" >&2
-fi
-if [ -n "$slurm" ]; then
-	echo "spoolboard: installing$slurm for the Slurm tests" >&2
+# an optional install: a failure is a warning naming the tests it skips
+updated="$missing"
+optional() { # packages, what they are for
+	[ -n "$1" ] || return 0
+	echo "spoolboard: installing $1 for $2" >&2
 	# shellcheck disable=SC2086
-	{ [ -n "$missing$browser" ] || $sudo apt-get update -qq; } &&
-	$sudo apt-get install -y -qq --no-install-recommends $slurm ||
-	echo "spoolboard: warning: could not install$slurm;" \
-		"the Slurm tests will be skipped" >&2
-fi
+	{ [ -n "$updated" ] || $sudo apt-get update -qq; } && updated=1 &&
+	$sudo apt-get install -y -qq --no-install-recommends $1 ||
+	echo "spoolboard: warning: could not install $1;" \
+		"$2 will be skipped" >&2
+}
+optional "$browser" "the browser tests"
+optional "${slurm# }" "the Slurm tests"
