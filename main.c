@@ -264,6 +264,7 @@ cmd_train(int argc, char **argv)
 		{ "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "fresh", no_argument, NULL, 'F' },
+		{ "wait-lock", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -295,6 +296,11 @@ cmd_train(int argc, char **argv)
 			break;
 		case 'F':
 			o.fresh = 1;
+			break;
+		case 'W':
+			if (int_arg(self, "--wait-lock", optarg, 0, 86400,
+				    &o.wait_lock) < 0)
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			return print_help(self);
@@ -735,6 +741,7 @@ static const struct command commands[] = {
 	  "spoolboard train CONFIG [--out JOBDIR] [--data-root DIR] "
 	  "[--threads N]\n"
 	  "                        [--progress | --no-progress] [--fresh]\n"
+	  "                        [--wait-lock S]\n"
 	  "       spoolboard train JOBDIR [OPTIONS]\n\n"
 	  "  --out JOBDIR      the job directory to write (default runs/STEM)\n"
 	  "  --data-root DIR   data.path is relative to DIR (default: the\n"
@@ -744,7 +751,11 @@ static const struct command commands[] = {
 	  "  --progress        draw a progress bar (default: on a terminal)\n"
 	  "  --no-progress     never draw one\n"
 	  "  --fresh           delete the job's checkpoints and start over\n"
-	  "                    (default: resume from the newest one)\n\n"
+	  "                    (default: resume from the newest one)\n"
+	  "  --wait-lock S     when another process trains the job, wait up\n"
+	  "                    to S seconds for it to stop (default 0: fail)\n\n"
+	  "SIGTERM or SIGINT: checkpoint and stop, cancelled. SIGUSR1:\n"
+	  "checkpoint and stop, failed before a time limit (a retry resumes).\n"
 	  "Exit status: 0 completed, 1 failed, 2 usage, 3 cancelled." },
 	{ "render", cmd_render, "Write the static dashboard of a spool.",
 	  "spoolboard render [--spool DIR] [--www DIR] [--templates DIR] "

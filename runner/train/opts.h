@@ -21,6 +21,8 @@ struct train_opts {
 	int threads;		/* 0: the config's, else all cores */
 	int progress;		/* 1 bar, 0 none, -1 when stderr is a TTY */
 	int fresh;		/* remove old checkpoints, do not resume */
+	int wait_lock;		/* seconds to wait for another process's
+				   hold on the job to end; 0: fail at once */
 };
 
 #endif

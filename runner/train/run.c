@@ -38,6 +38,7 @@ run_install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* CPU seconds used by this process so far. */
@@ -147,10 +148,20 @@ run_fail(struct run *r, const char *message, const char *hint)
 	return end_run(r, JOB_FAILED, message, hint, TRAIN_FAILED);
 }
 
-/* End the run cancelled by SIGTERM/SIGINT. */
+/* End the run stopped by run_stop_signal (see run.h). */
 int
 run_cancel(struct run *r)
 {
+	if (run_stop_signal == SIGUSR1) {
+		char msg[192];
+
+		snprintf(msg, sizeof(msg), "stopped before a time limit "
+			 "(SIGUSR1: Slurm's time limit is near) at epoch %d; "
+			 "checkpointed, a retry resumes from there", r->epoch);
+		return run_fail(r, msg, "raise limits.max_seconds (Slurm's "
+				"--time follows it) or the partition's time "
+				"limit, or set retries to go on by itself");
+	}
 	jobfiles_log(&r->jf, "cancelled by %s at epoch %d",
 		     run_stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
 		     r->epoch);

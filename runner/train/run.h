@@ -65,10 +65,14 @@ struct run {
 	double cpu_t0, cpu_wall0;	/* for cpu_pct */
 };
 
-/* The signal (SIGTERM, SIGINT) that asked the run to stop; 0: none yet. */
+/*
+ * The signal that asked the run to stop; 0: none yet. SIGTERM and SIGINT
+ * cancel it; SIGUSR1 says a time limit is near (Slurm's sbatch --signal):
+ * the run checkpoints and fails, saying so, and a retry resumes.
+ */
 extern volatile sig_atomic_t run_stop_signal;
 
-/* Catch SIGTERM and SIGINT into run_stop_signal. */
+/* Catch SIGTERM, SIGINT and SIGUSR1 into run_stop_signal. */
 void run_install_signals(void);
 
 /* CPU seconds used by this process so far. */
@@ -99,8 +103,9 @@ int run_complete(struct run *r);
 int run_fail(struct run *r, const char *message, const char *hint);
 
 /*
- * End the run cancelled (SIGTERM/SIGINT): the stage and the state say so.
- * Returns TRAIN_CANCELLED. ckpt_cancel() checkpoints first.
+ * End the run stopped by run_stop_signal: cancelled (SIGTERM/SIGINT,
+ * TRAIN_CANCELLED), or failed before a time limit (SIGUSR1, TRAIN_FAILED);
+ * the stage and the state say so. ckpt_cancel() checkpoints first.
  */
 int run_cancel(struct run *r);
 

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* The run an out-of-memory ends (see on_oom); NULL outside train_run. */
@@ -238,18 +239,33 @@ stage_prepare(struct run *r)
 	return 0;
 }
 
+/* The pid written into the lock file fd by its holder; 0 unknown. */
+static long
+lock_holder(int fd)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
 /*
- * Take JOBDIR/.lock (flock, exclusive, not waiting) for the life of the
- * process and write our pid into it. The runner takes a job whose state
- * says running but whose lock nobody holds for an interrupted one. When
- * another process holds it: an error naming that pid, nothing touched.
+ * Take JOBDIR/.lock (flock, exclusive) for the life of the process and
+ * write our pid into it. The runner takes a job whose state says running
+ * but whose lock nobody holds for an interrupted one. When another process
+ * holds it: wait up to opts->wait_lock seconds for it to let go (a copy
+ * of the job that Slurm requeued meets the old one, still running on a
+ * node Slurm gave up on), checking every second and stopping at a signal;
+ * then an error naming that pid, nothing touched.
  */
 static int
 job_lock(struct run *r, const char *dir)
 {
 	char *path, buf[32];
+	double until = time_mono() + r->opts->wait_lock;
+	int fd, waiting = 0;
 	ssize_t n;
-	int fd;
 
 	if (mkdir_p(dir) < 0)
 		return -1;
@@ -259,20 +275,31 @@ job_lock(struct run *r, const char *dir)
 		free(path);
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int busy = errno == EWOULDBLOCK;
 
-		n = busy ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
-		buf[n > 0 ? n : 0] = '\0';
+		if (busy && !run_stop_signal && time_mono() < until) {
+			if (!waiting++)
+				warning("job %s is being trained by pid %ld (an "
+				     "earlier copy of it); waiting up to %d s "
+				     "for it to stop", dir, lock_holder(fd),
+				     r->opts->wait_lock);
+			sleep(1);
+			continue;
+		}
 		if (busy)
-			error("job %s is already being trained (pid %ld)", dir,
-			      strtol(buf, NULL, 10));
+			error("job %s is already being trained (pid %ld)%s",
+			      dir, lock_holder(fd), waiting ? "; gave up "
+			      "waiting for it" : "");
 		else
 			error("cannot lock '%s': %s", path, strerror(errno));
 		close(fd);
 		free(path);
 		return -1;
 	}
+	if (waiting)
+		warning("job %s: the earlier copy stopped after %d s; going "
+			"on", dir, waiting - 1);
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
 		warning("cannot write the pid into '%s': %s", path,
@@ -307,6 +334,27 @@ stopped:
 	return run_fail(r, error_last(), run_stage_hint(r->stage));
 }
 
+/*
+ * limits.max_memory_mb as this process's address-space limit, wherever it
+ * runs (the local runner sets the same before exec; under Slurm it keeps
+ * the trainer inside --mem, so that it fails with the figure rather than
+ * being killed): an allocation past it fails into on_oom().
+ */
+static void
+memory_limit(double mb)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)(mb * 1048576.0);
+
+	if (mb <= 0 || getrlimit(RLIMIT_AS, &rl) < 0 ||
+	    (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= want))
+		return;
+	rl.rlim_cur = want;
+	if (setrlimit(RLIMIT_AS, &rl) < 0)
+		warning("cannot limit memory to %g MB: %s", mb,
+			strerror(errno));
+}
+
 int
 train_run(const struct train_opts *opts)
 {
@@ -322,6 +370,7 @@ train_run(const struct train_opts *opts)
 	run_install_signals();
 	if (load_config(&r) < 0)
 		return TRAIN_FAILED;
+	memory_limit(r.cfg.limits.max_memory_mb);
 	if (job_lock(&r, opts->jobdir) < 0) {
 		config_release(&r.cfg);
 		return TRAIN_FAILED;

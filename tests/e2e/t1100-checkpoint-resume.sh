@@ -226,4 +226,23 @@ test_expect_success 'a job being trained is locked' '
 	test $(grep -c "\"event\":\"started\"" mlp-lock/events.jsonl) -eq 1
 '
 
+# --wait-lock (what a copy requeued by Slurm is started with): wait for the
+# holder to let go, then resume; or give up after the seconds given
+test_expect_success '--wait-lock waits for the holder, then goes on' '
+	flock mlp-lock/.lock sleep 3 &
+	holder=$! &&
+	sleep 0.5 &&
+	test_expect_code 1 spoolboard train mlp-lock --data-root . \
+		--threads 1 --wait-lock 1 2>err &&
+	grep "waiting up to 1 s for it to stop" err &&
+	grep "already being trained (pid [0-9]*); gave up waiting for it" err &&
+	spoolboard train mlp-lock --data-root . --threads 1 \
+		--wait-lock 30 2>err &&
+	wait $holder &&
+	grep "the earlier copy stopped after [0-9]* s; going on" err &&
+	json_check mlp-lock/state.json "j[\"status\"] == \"completed\"" &&
+	test_expect_code 2 spoolboard train mlp-lock --wait-lock -1 2>err &&
+	grep -- "--wait-lock" err
+'
+
 test_done
