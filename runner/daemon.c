@@ -1224,6 +1224,31 @@ kid_slurm_ended(struct daemon *d, struct child *k, const struct slurm_info *si)
 	beat(d, 0);
 }
 
+/*
+ * Job k waits in Slurm again after a restart (scontrol requeue, a node
+ * failure, preemption; news: the restart is new): the trainer is not
+ * running, and resumes from its newest checkpoint when Slurm starts it
+ * again. Its state says queued, whatever the old copy wrote as it was
+ * stopped (cancelled, on SIGTERM) after the requeue was first seen.
+ */
+static void
+kid_requeued(struct daemon *d, struct child *k, int news)
+{
+	json_t *st = spool_state_read(&d->sp, k->id);
+	int status = job_status_of(st);
+
+	json_decref(st);
+	if (news)
+		info("%s: requeued in Slurm (job %ld)", k->id, k->slurm_id);
+	if (status == JOB_QUEUED || (!news && status == JOB_RUNNING) ||
+	    spool_state_set(&d->sp, k->id, JOB_QUEUED, NULL, NULL) < 0 ||
+	    !news)
+		return;
+	spool_event(&d->sp, k->id, "requeued", json_pack("{s:s,s:I}",
+		    "reason", "requeued in Slurm", "slurm_job_id",
+		    (json_int_t)k->slurm_id));
+}
+
 /* Look at one job in Slurm: record a change, act on its end. */
 static void
 kid_poll(struct daemon *d, struct child *k)
@@ -1256,22 +1281,8 @@ kid_poll(struct daemon *d, struct child *k)
 		kid_slurm_ended(d, k, &si);
 		return;
 	}
-	if (ph == SLURM_QUEUED && si.restarts > k->si.restarts) {
-		/* requeued (scontrol requeue, a node failure, preemption):
-		   the trainer is not running; it resumes from its newest
-		   checkpoint when Slurm starts it again */
-		json_t *st = spool_state_read(&d->sp, k->id);
-
-		if (job_status_of(st) != JOB_QUEUED &&
-		    spool_state_set(&d->sp, k->id, JOB_QUEUED, NULL,
-				    NULL) == 0)
-			spool_event(&d->sp, k->id, "requeued", json_pack(
-				    "{s:s,s:I}", "reason", "requeued in Slurm",
-				    "slurm_job_id", (json_int_t)k->slurm_id));
-		json_decref(st);
-		info("%s: requeued in Slurm (job %ld, restart %d)", k->id,
-		     k->slurm_id, si.restarts);
-	}
+	if (ph == SLURM_QUEUED && si.restarts > 0 && k->stop == STOP_NONE)
+		kid_requeued(d, k, si.restarts > k->si.restarts);
 	if (strcmp(si.state, k->si.state) != 0 ||
 	    strcmp(si.reason, k->si.reason) != 0 ||
 	    strcmp(si.node, k->si.node) != 0 ||

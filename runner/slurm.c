@@ -67,16 +67,19 @@ slurm_sbatch_argv(const struct slurm_opts *o, const struct slurm_spec *spec,
 		argv_push(&v, &n, xasprintf("--mem=%.0f",
 			  ceil(spec->max_memory_mb)));
 	if (spec->max_seconds > 0) {
-		long s = (long)ceil(spec->max_seconds);
+		/* the trainer stops itself at max_seconds (checkpointed, in
+		   its words); Slurm's limit, in whole minutes, is past that
+		   and its early signal, a backstop for a trainer stuck */
+		long m = (long)ceil((spec->max_seconds + SLURM_SIGNAL_MARGIN +
+				     SLURM_SIGNAL_EARLY + 30) / 60.0);
 
-		argv_push(&v, &n, xasprintf("--time=%ld:%02ld:%02ld",
-			  s / 3600, s / 60 % 60, s % 60));
-		/* the trainer checkpoints on SIGTERM; slurmctld looks at
-		   the limits about every 30 s, so the margin is wide */
-		if (s > 2 * SLURM_SIGNAL_MARGIN)
-			argv_push(&v, &n, xasprintf("--signal=B:TERM@%d",
-				  SLURM_SIGNAL_MARGIN));
+		argv_push(&v, &n, xasprintf("--time=%ld", m));
 	}
+	/* before any time limit (ours, or the partition's): SIGUSR1 to the
+	   batch step, which is the trainer (slurm.sh execs it): it
+	   checkpoints and fails saying so; a retry resumes */
+	argv_push(&v, &n, xasprintf("--signal=B:USR1@%d",
+		  SLURM_SIGNAL_MARGIN));
 	argv_push(&v, &n, xstrdup("--requeue"));
 	if (o->partition)
 		argv_push(&v, &n, xasprintf("--partition=%s", o->partition));
@@ -94,6 +97,7 @@ slurm_sbatch_argv(const struct slurm_opts *o, const struct slurm_spec *spec,
 	argv_push(&v, &n, xasprintf("%d", spec->threads > 0 ?
 		  spec->threads : 1));
 	argv_push(&v, &n, xstrdup("--no-progress"));
+	argv_push(&v, &n, xasprintf("--wait-lock=%d", SLURM_LOCK_WAIT));
 	free(esc);
 	free(log_path);
 	return v;

@@ -22,7 +22,10 @@
 #define SLURM_SCRIPT "slurm.sh"		/* in the job folder */
 #define SLURM_CMD_TIMEOUT 30.0	/* seconds a Slurm command may take */
 #define SLURM_SIGNAL_MARGIN 90		/* seconds before the time limit
-					   that the trainer gets SIGTERM */
+					   that the trainer gets SIGUSR1 */
+#define SLURM_SIGNAL_EARLY 60		/* how much earlier Slurm may send it */
+#define SLURM_LOCK_WAIT 600		/* seconds a requeued copy waits for
+					   the old one to let go of the job */
 
 /* The cluster options of `spoolboard run --executor slurm`. */
 struct slurm_opts {

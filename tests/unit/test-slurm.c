@@ -60,20 +60,22 @@ test_argv(void)
 	ok(has_arg(v, "--open-mode=append"), "appended");
 	ok(has_arg(v, "--cpus-per-task=4"), "CPUs from the threads");
 	ok(has_arg(v, "--mem=1501"), "memory rounded up");
-	ok(has_arg(v, "--time=1:00:00"), "time from max_seconds");
-	ok(has_arg(v, "--signal=B:TERM@90"), "SIGTERM 90 s before the end");
+	ok(has_arg(v, "--time=63"), "time from max_seconds, past the "
+	   "trainer's own limit and the signal's margin, in minutes");
+	ok(has_arg(v, "--signal=B:USR1@90"), "SIGUSR1 90 s before the end");
 	ok(has_arg(v, "--requeue"), "requeue allowed");
 	ok(has_arg(v, "--partition=gpu") && has_arg(v, "--account=proj"),
 	   "partition and account");
 	ok(script > 0 && strcmp(v[script - 1], "--qos=low") == 0 &&
 	   strcmp(v[script - 2], "--begin=now+1hour") == 0,
 	   "extra arguments in order, just before the script");
-	ok(script > 0 && n == script + 9 &&
+	ok(script > 0 && n == script + 10 &&
 	   strcmp(v[script + 1], "/usr/bin/spoolboard") == 0 &&
 	   strcmp(v[script + 2], "train") == 0 &&
 	   strcmp(v[script + 3], "/sp 100%/jobs/a") == 0 &&
 	   strcmp(v[script + 5], "/data") == 0 &&
-	   strcmp(v[script + 7], "4") == 0,
+	   strcmp(v[script + 7], "4") == 0 &&
+	   strcmp(v[script + 9], "--wait-lock=600") == 0,
 	   "the trainer's command follows the script, untouched");
 	slurm_argv_free(v);
 
@@ -82,10 +84,17 @@ test_argv(void)
 	s.max_seconds = 100.2;
 	s.max_memory_mb = 0;
 	v = slurm_sbatch_argv(&o, &s, "x");
-	ok(has_arg(v, "--cpus-per-task=1") && has_arg(v, "--time=0:01:41") &&
-	   !has_arg(v, "--signal=B:TERM@90"), "short limit: no --signal");
+	ok(has_arg(v, "--cpus-per-task=1") && has_arg(v, "--time=5") &&
+	   has_arg(v, "--signal=B:USR1@90"), "a short limit: minutes past "
+	   "it, the signal still asked for");
+	slurm_argv_free(v);
+	s.max_seconds = 0;
+	v = slurm_sbatch_argv(&o, &s, "x");
+	ok(has_arg(v, "--signal=B:USR1@90"), "no limit: the signal for the "
+	   "partition's");
 	for (int i = 0; v[i]; i++)
 		ok(strncmp(v[i], "--mem", 5) != 0 &&
+		   strncmp(v[i], "--time", 6) != 0 &&
 		   strncmp(v[i], "--partition", 11) != 0 &&
 		   strncmp(v[i], "--account", 9) != 0,
 		   "no limit nor option: '%s'", v[i]);
