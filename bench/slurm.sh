@@ -94,6 +94,6 @@ def per(ticks):
 print("config dropped to running in Slurm: median %.2f s, max %.2f s "
       "(%d jobs, 0.2 s apart)" % (lat[len(lat) // 2], lat[-1], n))
 print("runner's cost per job watched: %.2f ms of CPU per second: "
-      "%.2f the runner, %.2f its scontrol calls (%d jobs for %.0f s)" %
+      "%.2f the runner, %.2f its squeue calls (%d jobs for %.0f s)" %
       (per(o1 - o0 + k1 - k0), per(o1 - o0), per(k1 - k0), n, t1 - t0))
 EOF

@@ -104,6 +104,14 @@ struct daemon {
 	int beat_failed;	/* the last heartbeat could not be written */
 	char *jobs_abs;		/* SPOOL/jobs, absolute (for Slurm) */
 	double next_poll;	/* monotonic: the next look at Slurm */
+	pid_t poll_pid;		/* the squeue in flight (kids_poll); 0 none */
+	int poll_fd;		/* its output; -1 once at its end */
+	int poll_status;	/* its wait status; -1 until it is reaped */
+	int poll_killed;	/* it took too long and was killed */
+	double poll_t0;		/* monotonic: its start */
+	long *poll_ids;		/* the Slurm jobs it asks about */
+	int poll_n;
+	struct strbuf poll_out;	/* its stdout and stderr */
 };
 
 /* Is this child entry in use: a process, or a job in Slurm? */
@@ -1249,22 +1257,23 @@ kid_requeued(struct daemon *d, struct child *k, int news)
 		    (json_int_t)k->slurm_id));
 }
 
-/* Look at one job in Slurm: record a change, act on its end. */
+/*
+ * What Slurm answered about job k (r: 1 with *si, 0 it no longer knows
+ * the job, -1 it could not be asked, why says so): record a change, act
+ * on its end.
+ */
 static void
-kid_poll(struct daemon *d, struct child *k)
+kid_answer(struct daemon *d, struct child *k, int r,
+	   const struct slurm_info *si, const char *why)
 {
-	struct slurm_info si;
-	int q = error_set_quiet(k->poll_failed);
-	int r = slurm_query(k->slurm_id, &si);
 	enum slurm_phase ph;
 
-	error_set_quiet(q);
 	if (r < 0) {
 		/* said once; asked again at each poll */
 		if (!k->poll_failed)
-			warning("%s: cannot ask Slurm about job %ld; asking "
-				"again every %gs", k->id, k->slurm_id,
-				SLURM_POLL);
+			warning("%s: cannot ask Slurm about job %ld (%s); "
+				"asking again every %gs", k->id, k->slurm_id,
+				why && *why ? why : "no answer", SLURM_POLL);
 		k->poll_failed = 1;
 		return;
 	}
@@ -1276,29 +1285,136 @@ kid_poll(struct daemon *d, struct child *k)
 		kid_slurm_ended(d, k, NULL);
 		return;
 	}
-	ph = slurm_phase_of(si.state);
+	ph = slurm_phase_of(si->state);
 	if (ph == SLURM_ENDED) {
-		kid_slurm_ended(d, k, &si);
+		kid_slurm_ended(d, k, si);
 		return;
 	}
-	if (ph == SLURM_QUEUED && si.restarts > 0 && k->stop == STOP_NONE)
-		kid_requeued(d, k, si.restarts > k->si.restarts);
-	if (strcmp(si.state, k->si.state) != 0 ||
-	    strcmp(si.reason, k->si.reason) != 0 ||
-	    strcmp(si.node, k->si.node) != 0 ||
-	    si.restarts != k->si.restarts) {
-		k->si = si;
+	if (ph == SLURM_QUEUED && si->restarts > 0 && k->stop == STOP_NONE)
+		kid_requeued(d, k, si->restarts > k->si.restarts);
+	if (strcmp(si->state, k->si.state) != 0 ||
+	    strcmp(si->reason, k->si.reason) != 0 ||
+	    strcmp(si->node, k->si.node) != 0 ||
+	    si->restarts != k->si.restarts) {
+		k->si = *si;
 		kid_record(d, k, 0, 0);
 	}
 }
 
+/*
+ * Every SLURM_POLL seconds, one squeue asks about all the runner's jobs
+ * in Slurm. It runs beside the loop, never in it: its output is read as
+ * poll(2) says it comes (d->poll_fd), its end reaped with the other
+ * children (reap), and its answer taken (kids_poll_check) once both are
+ * in. A squeue that takes over SLURM_CMD_TIMEOUT is killed; a slow or
+ * absent slurmctld never holds up claiming, starting or cancelling.
+ */
 static void
 kids_poll(struct daemon *d)
 {
+	char **argv;
+	int n = 0;
+
+	d->next_poll = time_mono() + SLURM_POLL;
+	if (d->poll_pid > 0)
+		return;
+	d->poll_ids = xreallocarray(d->poll_ids, (size_t)d->ncap,
+				    sizeof(*d->poll_ids));
 	for (int i = 0; i < d->ncap; i++)
 		if (d->kids[i].slurm_id > 0)
-			kid_poll(d, &d->kids[i]);
-	d->next_poll = time_mono() + SLURM_POLL;
+			d->poll_ids[n++] = d->kids[i].slurm_id;
+	if (n == 0)
+		return;
+	argv = slurm_squeue_argv(d->poll_ids, n);
+	d->poll_pid = slurm_spawn(argv, &d->poll_fd);
+	slurm_argv_free(argv);
+	if (d->poll_pid < 0) {
+		d->poll_pid = 0;
+		return;
+	}
+	d->poll_n = n;
+	d->poll_status = -1;
+	d->poll_t0 = time_mono();
+	sb_reset(&d->poll_out);
+}
+
+/* The child entry of Slurm job sid, or NULL. */
+static struct child *
+kid_of_slurm(struct daemon *d, long sid)
+{
+	for (int i = 0; i < d->ncap; i++)
+		if (d->kids[i].slurm_id == sid)
+			return &d->kids[i];
+	return NULL;
+}
+
+/* The squeue in flight: killed past its time; its answer taken at its end */
+static void
+kids_poll_check(struct daemon *d)
+{
+	const char *out = sb_str(&d->poll_out);
+	char why[192] = "";
+	int st = d->poll_status, status;
+
+	if (d->poll_pid <= 0)
+		return;
+	if (st == -1 && time_mono() - d->poll_t0 > SLURM_CMD_TIMEOUT &&
+	    !d->poll_killed) {
+		kill(d->poll_pid, SIGKILL);
+		d->poll_killed = 1;
+	}
+	if (st == -1 || d->poll_fd >= 0)
+		return;
+	status = WIFEXITED(st) && WEXITSTATUS(st) != 127 ? WEXITSTATUS(st) :
+		 -1;
+	if (d->poll_killed)
+		snprintf(why, sizeof(why), "squeue did not answer within %gs",
+			 SLURM_CMD_TIMEOUT);
+	else if (status < 0)
+		snprintf(why, sizeof(why), "squeue could not be run, or was "
+			 "killed");
+	else if (status > 0 && !strstr(out, "Invalid job id"))
+		snprintf(why, sizeof(why), "%.*s", (int)strcspn(out, "\n"),
+			 *out ? out : "squeue failed with no message");
+	for (int i = 0; i < d->poll_n; i++) {
+		struct child *k = kid_of_slurm(d, d->poll_ids[i]);
+		struct slurm_info si;
+
+		if (!k)
+			continue;
+		if (why[0])
+			kid_answer(d, k, -1, NULL, why);
+		else
+			kid_answer(d, k, slurm_answer(status, out, out,
+				   d->poll_ids[i], &si), &si, why);
+	}
+	d->poll_pid = 0;
+	d->poll_killed = 0;
+}
+
+/* Read what the squeue in flight wrote (poll(2) said it has some). */
+static void
+kids_poll_read(struct daemon *d)
+{
+	if (d->poll_fd >= 0 && !slurm_drain(d->poll_fd, &d->poll_out)) {
+		close(d->poll_fd);
+		d->poll_fd = -1;
+	}
+}
+
+/* At exit: the squeue in flight, if any, killed and reaped. */
+static void
+kids_poll_end(struct daemon *d)
+{
+	if (d->poll_pid > 0) {
+		kill(d->poll_pid, SIGKILL);
+		while (waitpid(d->poll_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (d->poll_fd >= 0)
+		close(d->poll_fd);
+	sb_release(&d->poll_out);
+	free(d->poll_ids);
 }
 
 /*
@@ -1428,6 +1544,10 @@ reap(struct daemon *d)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == d->poll_pid) {
+			d->poll_status = status;
+			continue;
+		}
 		if (pid == d->render_pid) {
 			d->render_pid = 0;
 			if (WIFSIGNALED(status))
@@ -1575,7 +1695,8 @@ loop(struct daemon *d, const sigset_t *old)
 {
 	double rescan = d->o->rescan > 0 ? d->o->rescan : 2.0;
 	char id[JOB_ID_MAX + 1];
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
+	int npfd;
 
 	for (;;) {
 		while (!d->stopping && d->nkids < d->slots &&
@@ -1590,16 +1711,24 @@ loop(struct daemon *d, const sigset_t *old)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = d->ifd;
 		pfd[1].events = POLLIN;
-		if (poll(pfd, d->ifd >= 0 ? 2 : 1, next_timeout(d)) < 0 &&
+		pfd[2].fd = d->poll_fd;
+		pfd[2].events = POLLIN;
+		pfd[2].revents = 0;
+		/* the inotify and squeue entries, absent, are skipped (-1) */
+		npfd = d->poll_fd >= 0 ? 3 : d->ifd >= 0 ? 2 : 1;
+		if (poll(pfd, (nfds_t)npfd, next_timeout(d)) < 0 &&
 		    errno != EINTR) {
 			error("poll: %s", strerror(errno));
 			shutdown_begin(d, SIGTERM);
 		}
+		if (pfd[2].revents)
+			kids_poll_read(d);
 		read_signals(d);
 		if (d->ifd >= 0)
 			read_inotify(d);
 		spool_sync(&d->sp);
 		check_limits(d);
+		kids_poll_check(d);
 		if (d->o->slurm && time_mono() >= d->next_poll)
 			kids_poll(d);
 		if (time_mono() >= d->next_beat)
@@ -1627,7 +1756,7 @@ daemon_run(const struct daemon_opts *o)
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
-	d.lockfd = d.ifd = d.sfd = -1;
+	d.lockfd = d.ifd = d.sfd = d.poll_fd = -1;
 	d.slots = o->slots;
 	cores = sysconf(_SC_NPROCESSORS_ONLN);
 	d.threads = o->threads > 0 ? o->threads :
@@ -1678,6 +1807,7 @@ daemon_run(const struct daemon_opts *o)
 	/* arm the watch first, then scan: nothing slips in between */
 	watch(&d);
 	loop(&d, &old);
+	kids_poll_end(&d);
 	/* one last render, so the site shows how every job ended */
 	beat(&d, 1);
 	stop_render(&d);

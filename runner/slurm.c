@@ -131,9 +131,8 @@ command_child(char *const argv[], int out, int err)
 	_exit(127);
 }
 
-/* Read what fd has into sb (NULL: discard). 1 open, 0 at its end. */
-static int
-drain(int fd, struct strbuf *sb)
+int
+slurm_drain(int fd, struct strbuf *sb)
 {
 	char buf[4096];
 	ssize_t r = read(fd, buf, sizeof(buf));
@@ -143,6 +142,31 @@ drain(int fd, struct strbuf *sb)
 	if (r > 0 && sb)
 		sb_add(sb, buf, (size_t)r);
 	return r > 0;
+}
+
+pid_t
+slurm_spawn(char *const argv[], int *fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return error("cannot run %s: pipe: %s", argv[0],
+			     strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		/* the child's end blocks, as a command's output expects */
+		fcntl(p[1], F_SETFL, 0);
+		command_child(argv, p[1], p[1]);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return error("cannot run %s: fork: %s", argv[0],
+			     strerror(errno));
+	}
+	*fd = p[0];
+	return pid;
 }
 
 int
@@ -191,7 +215,7 @@ slurm_command(char *const argv[], double timeout, struct strbuf *out,
 		for (int i = 0; i < 2; i++) {
 			if (pfd[i].fd < 0 || !pfd[i].revents)
 				continue;
-			if (!drain(pfd[i].fd, i == 0 ? out : err)) {
+			if (!slurm_drain(pfd[i].fd, i == 0 ? out : err)) {
 				close(pfd[i].fd);
 				pfd[i].fd = -1;
 				open_n--;
@@ -215,51 +239,80 @@ slurm_command(char *const argv[], double timeout, struct strbuf *out,
 	return WEXITSTATUS(status);
 }
 
-/* The value of " KEY=" in line, copied into buf (up to a space). */
-static int
-show_field(const char *line, const char *key, char *buf, size_t n)
+/* The fields asked of squeue, in this order; the name last, whole. */
+#define SQUEUE_FORMAT "JobID:|,State:|,Reason:|,NodeList:|,exit_code:|," \
+		      "RestartCnt:|,Name:"
+
+char **
+slurm_squeue_argv(const long *ids, int n)
 {
-	size_t kl = strlen(key);
-	const char *p = line;
+	struct strbuf list = STRBUF_INIT;
+	char **v = NULL;
+	size_t k = 0;
 
-	while ((p = strstr(p, key))) {
-		if ((p == line || p[-1] == ' ') && p[kl] == '=') {
-			size_t len = strcspn(p + kl + 1, " \n");
+	for (int i = 0; i < n; i++)
+		sb_addf(&list, "%s%ld", i ? "," : "", ids[i]);
+	argv_push(&v, &k, xstrdup("squeue"));
+	argv_push(&v, &k, xstrdup("-h"));
+	argv_push(&v, &k, xstrdup("-t"));
+	argv_push(&v, &k, xstrdup("all"));
+	argv_push(&v, &k, xasprintf("--jobs=%s", sb_str(&list)));
+	argv_push(&v, &k, xstrdup("--Format=" SQUEUE_FORMAT));
+	sb_release(&list);
+	return v;
+}
 
-			if (len >= n)
-				len = n - 1;
-			memcpy(buf, p + kl + 1, len);
-			buf[len] = '\0';
-			return 0;
-		}
-		p += kl;
+/* The next '|'-ended field of *p into buf (truncated); -1 when none. */
+static int
+next_field(const char **p, char *buf, size_t n)
+{
+	const char *bar = strchr(*p, '|');
+	size_t len;
+
+	if (!bar)
+		return -1;
+	len = (size_t)(bar - *p);
+	if (n) {
+		size_t c = len < n - 1 ? len : n - 1;
+
+		memcpy(buf, *p, c);
+		buf[c] = '\0';
 	}
-	buf[0] = '\0';
-	return -1;
+	*p = bar + 1;
+	return 0;
 }
 
 int
-slurm_parse_show(const char *line, struct slurm_info *info)
+slurm_parse_line(const char *line, struct slurm_info *info)
 {
-	char buf[64];
+	char id[32], code[32], restarts[32];
+	const char *p = line;
+	size_t n;
+	long v;
 
 	memset(info, 0, sizeof(*info));
-	if (show_field(line, "JobId", buf, sizeof(buf)) < 0)
+	if (next_field(&p, id, sizeof(id)) < 0 ||
+	    next_field(&p, info->state, sizeof(info->state)) < 0 ||
+	    next_field(&p, info->reason, sizeof(info->reason)) < 0 ||
+	    next_field(&p, info->node, sizeof(info->node)) < 0 ||
+	    next_field(&p, code, sizeof(code)) < 0 ||
+	    next_field(&p, restarts, sizeof(restarts)) < 0)
 		return -1;
-	info->id = strtol(buf, NULL, 10);
-	if (show_field(line, "JobState", info->state,
-		       sizeof(info->state)) < 0 || !info->state[0])
-		return -1;
-	show_field(line, "Reason", info->reason, sizeof(info->reason));
-	show_field(line, "NodeList", info->node, sizeof(info->node));
-	show_field(line, "JobName", info->name, sizeof(info->name));
+	n = strcspn(p, "\n");
+	if (n >= sizeof(info->name))
+		n = sizeof(info->name) - 1;
+	memcpy(info->name, p, n);
+	info->name[n] = '\0';
+	info->id = strtol(id, NULL, 10);
+	/* exit_code is the wait status: a signal in its low 7 bits, else
+	   the exit code in the next 8 */
+	v = strtol(code, NULL, 10);
+	info->exit_signal = (int)(v & 0x7f);
+	info->exit_code = info->exit_signal ? 0 : (int)((v >> 8) & 0xff);
+	info->restarts = (int)strtol(restarts, NULL, 10);
 	if (strcmp(info->node, "(null)") == 0)
 		info->node[0] = '\0';
-	if (show_field(line, "ExitCode", buf, sizeof(buf)) == 0)
-		sscanf(buf, "%d:%d", &info->exit_code, &info->exit_signal);
-	if (show_field(line, "Restarts", buf, sizeof(buf)) == 0)
-		info->restarts = (int)strtol(buf, NULL, 10);
-	return info->id > 0 ? 0 : -1;
+	return info->id > 0 && info->state[0] ? 0 : -1;
 }
 
 enum slurm_phase
@@ -369,25 +422,43 @@ slurm_submit(const struct slurm_opts *o, const struct slurm_spec *spec)
 }
 
 int
+slurm_answer(int status, const char *out, const char *err, long id,
+	     struct slurm_info *info)
+{
+	const char *p = out;
+
+	if (status == 0) {
+		while (*p) {
+			if (slurm_parse_line(p, info) == 0 && info->id == id)
+				return 1;
+			p += strcspn(p, "\n");
+			p += *p == '\n';
+		}
+		return 0;
+	}
+	/* one id that Slurm no longer knows (or never did) */
+	if (status > 0 && strstr(err, "Invalid job id"))
+		return 0;
+	if (status > 0) {
+		size_t n = strcspn(err, "\n");
+
+		error("squeue about job %ld: %.*s", id, (int)n, n ? err :
+		      "no message");
+	}
+	return -1;
+}
+
+int
 slurm_query(long id, struct slurm_info *info)
 {
-	char ids[32];
-	char *argv[] = { (char *)"scontrol", (char *)"-o", (char *)"show",
-			 (char *)"job", ids, NULL };
+	char **argv = slurm_squeue_argv(&id, 1);
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
-	int rc, found = -1;
+	int rc = slurm_command(argv, SLURM_CMD_TIMEOUT, &out, &err);
+	int found = slurm_answer(rc, sb_str(&out), sb_str(&err), id, info);
 
-	snprintf(ids, sizeof(ids), "%ld", id);
-	rc = slurm_command(argv, SLURM_CMD_TIMEOUT, &out, &err);
-	if (rc == 0 && slurm_parse_show(sb_str(&out), info) == 0)
-		found = 1;
-	else if (strstr(sb_str(&err), "Invalid job id"))
-		found = 0;
-	else if (rc >= 0)
-		error("scontrol show job %ld: %s", id, rc == 0 ?
-		      "no JobState in its answer" : first_line(&err));
 	sb_release(&out);
 	sb_release(&err);
+	slurm_argv_free(argv);
 	return found;
 }
 

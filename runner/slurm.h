@@ -1,6 +1,6 @@
 /*
  * slurm.h - the runner's Slurm side: what `spoolboard run --executor
- * slurm` asks of Slurm, through its commands (sbatch, scontrol, squeue,
+ * slurm` asks of Slurm, through its commands (sbatch, squeue,
  * scancel), each run from an argv (never a shell string) with a time
  * limit, and what Slurm's answers mean for a job. See docs/slurm.md.
  *
@@ -46,15 +46,15 @@ struct slurm_spec {
 	double max_memory_mb;		/* limits.max_memory_mb; 0 none */
 };
 
-/* What Slurm says of one job (scontrol -o show job). */
+/* What Slurm says of one job (a line of squeue, slurm_parse_line). */
 struct slurm_info {
 	long id;
 	char state[32];		/* JobState: PENDING, RUNNING, ... */
 	char reason[64];		/* Reason: None, Resources, ... */
 	char node[128];		/* NodeList; "" none */
 	char name[JOB_ID_MAX + 32];	/* JobName (truncated) */
-	int exit_code, exit_signal;	/* ExitCode=code:signal */
-	int restarts;			/* Restarts */
+	int exit_code, exit_signal;	/* from its wait status */
+	int restarts;			/* RestartCnt */
 };
 
 /* Where a job is, from its JobState. */
@@ -83,10 +83,36 @@ int slurm_command(char *const argv[], double timeout, struct strbuf *out,
 		  struct strbuf *err);
 
 /*
- * Parse one line of `scontrol -o show job ID` into *info. 0, or -1 when
- * the line has no JobId or JobState.
+ * Start argv[0] as slurm_command() does, without waiting for it: its stdout
+ * and stderr both go into one pipe whose read end (non-blocking,
+ * close-on-exec) is *fd. Its pid (the caller reaps it), or -1 after
+ * error().
  */
-int slurm_parse_show(const char *line, struct slurm_info *info);
+pid_t slurm_spawn(char *const argv[], int *fd);
+
+/* Read what fd has into sb (NULL: discard). 1: more to come, 0: its end. */
+int slurm_drain(int fd, struct strbuf *sb);
+
+/*
+ * The squeue argv that asks about jobs ids[0..n-1], every state, one line
+ * each: "ID|STATE|REASON|NODES|WAITSTATUS|RESTARTS|NAME". Jobs Slurm no
+ * longer knows are left out (or, for one id alone, squeue fails with
+ * "Invalid job id"). Free it with slurm_argv_free().
+ */
+char **slurm_squeue_argv(const long *ids, int n);
+
+/* Parse one line of that answer into *info. 0, or -1 when it is none. */
+int slurm_parse_line(const char *line, struct slurm_info *info);
+
+/*
+ * What an answer to slurm_squeue_argv() says of job id, from squeue's exit
+ * status (-1: it did not run to its end), its stdout and its stderr (the
+ * same text when they were read together): 1 with *info filled, 0 when
+ * Slurm does not know the id (finished long ago, or never), -1 after
+ * error().
+ */
+int slurm_answer(int status, const char *out, const char *err, long id,
+		 struct slurm_info *info);
 
 /* The phase of a JobState word (an unknown word is SLURM_RUNNING). */
 enum slurm_phase slurm_phase_of(const char *state);
@@ -112,10 +138,7 @@ int slurm_write_script(const char *jobdir);
  */
 long slurm_submit(const struct slurm_opts *o, const struct slurm_spec *spec);
 
-/*
- * Ask scontrol about job id. 1 with *info filled, 0 when Slurm does not
- * know the id (finished long ago, or never), -1 after error().
- */
+/* Ask squeue about job id and wait for its answer: as slurm_answer(). */
 int slurm_query(long id, struct slurm_info *info);
 
 /*

@@ -1,6 +1,6 @@
 /*
  * test-slurm.c - the Slurm side of the runner without a cluster: the
- * sbatch argv, scontrol's answers (canned from Slurm 22.05), the meaning
+ * sbatch argv, squeue's answers (canned from Slurm 22.05), the meaning
  * of each state, the messages, and running a command with a time limit.
  */
 #include "runner/slurm.h"
@@ -9,24 +9,15 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-static const char pending[] =
-	"JobId=12 JobName=spoolboard:lin:a1 UserId=root(0) GroupId=root(0) "
-	"MCS_label=N/A Priority=4294901757 Nice=0 Account=(null) "
-	"QOS=(null) JobState=PENDING Reason=Resources Dependency=(null) "
-	"Requeue=1 Restarts=0 BatchFlag=1 Reboot=0 ExitCode=0:0 "
-	"RunTime=00:00:00 TimeLimit=UNLIMITED NodeList=(null) "
-	"BatchHost=(null) NumNodes=1 Command=/sp ace/slurm.sh\n";
-static const char running[] =
-	"JobId=13 JobName=spoolboard:big:b2 JobState=RUNNING Reason=None "
-	"Dependency=(null) Requeue=1 Restarts=2 BatchFlag=1 ExitCode=0:0 "
-	"NodeList=node7 BatchHost=node7\n";
-static const char timeout[] =
-	"JobId=14 JobName=x JobState=TIMEOUT Reason=TimeLimit "
-	"Dependency=(null) Restarts=0 ExitCode=0:15 NodeList=n1\n";
-static const char failed[] =
-	"JobId=15 JobName=x JobState=FAILED Reason=NonZeroExitCode "
-	"Restarts=0 ExitCode=3:0 NodeList=n1\n";
+/* lines of `squeue -h -t all --jobs=... --Format=...`, as Slurm 22.05
+   writes them (exit_code is the wait status) */
+static const char pending[] = "12|PENDING|Resources||0|0|spoolboard:lin:a1\n";
+static const char running[] = "13|RUNNING|None|node7|0|2|spoolboard:big:b2\n";
+static const char timeout[] = "14|TIMEOUT|TimeLimit|n1|15|0|x\n";
+static const char failed[] = "15|FAILED|NonZeroExitCode|n1|768|0|a|b\n";
 
 static int
 has_arg(char **argv, const char *arg)
@@ -107,48 +98,77 @@ test_parse(void)
 	struct slurm_info i;
 	char msg[256];
 
-	ok(slurm_parse_show(pending, &i) == 0, "a pending job parses");
+	ok(slurm_parse_line(pending, &i) == 0, "a pending job parses");
 	ok(i.id == 12 && strcmp(i.state, "PENDING") == 0 &&
 	   strcmp(i.reason, "Resources") == 0 && i.node[0] == '\0' &&
 	   i.restarts == 0, "pending: id, state, reason, no node");
 	is_str(i.name, "spoolboard:lin:a1", "pending: its job name");
 	ok(slurm_phase_of(i.state) == SLURM_QUEUED, "PENDING is queued");
-	ok(slurm_parse_show(running, &i) == 0 &&
+	ok(slurm_parse_line(running, &i) == 0 &&
 	   strcmp(i.node, "node7") == 0 && i.restarts == 2 &&
 	   slurm_phase_of(i.state) == SLURM_RUNNING, "running: node, restarts");
-	ok(slurm_parse_show(timeout, &i) == 0 && i.exit_signal == 15 &&
-	   slurm_phase_of(i.state) == SLURM_ENDED &&
-	   slurm_status_of(&i) == JOB_FAILED, "TIMEOUT ends failed");
+	ok(slurm_parse_line(timeout, &i) == 0 && i.exit_signal == 15 &&
+	   i.exit_code == 0 && slurm_phase_of(i.state) == SLURM_ENDED &&
+	   slurm_status_of(&i) == JOB_FAILED, "TIMEOUT (signal 15) fails");
 	slurm_describe(&i, msg, sizeof(msg));
 	is_str(msg, "Slurm: TIMEOUT (TimeLimit, signal 15) on node n1, "
 	       "Slurm job 14", "TIMEOUT in Slurm's words");
-	ok(slurm_parse_show(failed, &i) == 0 && i.exit_code == 3,
-	   "exit code 3");
+	ok(slurm_parse_line(failed, &i) == 0 && i.exit_code == 3 &&
+	   i.exit_signal == 0, "wait status 768: exit code 3");
+	is_str(i.name, "a|b", "the name, last, is taken whole");
 	slurm_describe(&i, msg, sizeof(msg));
 	is_str(msg, "Slurm: FAILED (NonZeroExitCode, exit 3) on node n1, "
 	       "Slurm job 15", "FAILED in Slurm's words");
-	ok(slurm_parse_show("JobId=3 JobState=COMPLETED Reason=None "
-			    "ExitCode=0:0 NodeList=n", &i) == 0 &&
-	   slurm_status_of(&i) == JOB_COMPLETED, "COMPLETED 0:0 completes");
+	ok(slurm_parse_line("3|COMPLETED|None|n|0|0|x", &i) == 0 &&
+	   slurm_status_of(&i) == JOB_COMPLETED, "COMPLETED 0 completes");
 	slurm_describe(&i, msg, sizeof(msg));
 	is_str(msg, "Slurm: COMPLETED on node n, Slurm job 3",
 	       "no reason, no detail");
-	ok(slurm_parse_show("JobId=4 JobState=CANCELLED Reason=None "
-			    "ExitCode=0:15", &i) == 0 &&
+	ok(slurm_parse_line("4|CANCELLED|None||15|0|x", &i) == 0 &&
 	   slurm_status_of(&i) == JOB_CANCELLED, "CANCELLED is cancelled");
-	ok(slurm_parse_show("JobId=5 JobState=OUT_OF_MEMORY", &i) == 0 &&
-	   slurm_status_of(&i) == JOB_FAILED &&
+	ok(slurm_parse_line("5|OUT_OF_MEMORY|OutOfMemory|n|9|0|x", &i) == 0 &&
+	   slurm_status_of(&i) == JOB_FAILED && i.exit_signal == 9 &&
 	   slurm_phase_of(i.state) == SLURM_ENDED, "OUT_OF_MEMORY fails");
 	ok(slurm_phase_of("NODE_FAIL") == SLURM_ENDED &&
 	   slurm_phase_of("PREEMPTED") == SLURM_ENDED &&
 	   slurm_phase_of("REQUEUED") == SLURM_QUEUED &&
 	   slurm_phase_of("COMPLETING") == SLURM_RUNNING,
 	   "the other states");
-	ok(slurm_parse_show("", &i) < 0, "an empty answer is refused");
-	ok(slurm_parse_show("JobId=5 Reason=x", &i) < 0,
-	   "no JobState: refused");
-	ok(slurm_parse_show("XJobId=5 SubJobState=RUNNING", &i) < 0,
-	   "a key is matched whole");
+	ok(slurm_parse_line("", &i) < 0, "an empty line is refused");
+	ok(slurm_parse_line("5|RUNNING|None", &i) < 0, "a short line too");
+	ok(slurm_parse_line("squeue: error: x|y|z|w|v|u|t", &i) < 0,
+	   "a line of squeue's errors too");
+	ok(slurm_parse_line("7||None||0|0|x", &i) < 0, "no state: refused");
+}
+
+/* What an answer says of each job asked about. */
+static void
+test_answer(void)
+{
+	char out[256];
+	struct slurm_info i;
+	int q = error_set_quiet(1);
+	long ids[] = { 12, 13, 9 };
+	char **v = slurm_squeue_argv(ids, 3);
+
+	ok(has_arg(v, "--jobs=12,13,9") && has_arg(v, "all") &&
+	   strncmp(v[5], "--Format=JobID:|,State:|", 24) == 0,
+	   "one squeue for every job");
+	slurm_argv_free(v);
+	snprintf(out, sizeof(out), "%s%s", pending, running);
+	ok(slurm_answer(0, out, "", 13, &i) == 1 && i.id == 13 &&
+	   strcmp(i.node, "node7") == 0, "a job found in the answer");
+	ok(slurm_answer(0, out, "", 9, &i) == 0,
+	   "a job left out: no longer known");
+	ok(slurm_answer(1, "", "slurm_load_jobs error: Invalid job id "
+			"specified\n", 9, &i) == 0,
+	   "one job asked about, unknown: no longer known");
+	ok(slurm_answer(1, "", "slurm_load_jobs error: Unable to contact "
+			"slurm controller (connect failure)\n", 9, &i) == -1 &&
+	   strstr(error_last(), "Unable to contact slurm controller"),
+	   "Slurm not answering is an error: %s", error_last());
+	ok(slurm_answer(-1, "", "", 9, &i) == -1, "squeue not run: error");
+	error_set_quiet(q);
 }
 
 static void
@@ -160,7 +180,8 @@ test_command(void)
 	char *none[] = { (char *)"/nonexistent/sbatch", NULL };
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 	double t0;
-	int q = error_set_quiet(1);
+	int q = error_set_quiet(1), fd = -1, status;
+	pid_t pid;
 
 	ok(slurm_command(echo, 5, &out, &err) == 3, "exit status returned");
 	is_str(sb_str(&out), "out\n", "stdout captured");
@@ -173,6 +194,19 @@ test_command(void)
 	ok(slurm_command(none, 5, NULL, NULL) == -1 &&
 	   strstr(error_last(), "cannot run /nonexistent/sbatch"),
 	   "a missing command: %s", error_last());
+	sb_reset(&out);
+	pid = slurm_spawn(echo, &fd);
+	ok(pid > 0 && fd >= 0, "a command started without waiting");
+	for (t0 = time_mono(); fd >= 0 && time_mono() - t0 < 5;)
+		if (!slurm_drain(fd, &out)) {
+			close(fd);
+			fd = -1;
+		}
+	ok(fd < 0 && waitpid(pid, &status, 0) == pid &&
+	   WIFEXITED(status) && WEXITSTATUS(status) == 3,
+	   "its output read to the end, its status reaped");
+	ok(strstr(sb_str(&out), "out\n") && strstr(sb_str(&out), "err\n"),
+	   "stdout and stderr in one pipe");
 	error_set_quiet(q);
 	sb_release(&out);
 	sb_release(&err);
@@ -183,6 +217,7 @@ main(void)
 {
 	test_argv();
 	test_parse();
+	test_answer();
 	test_command();
 	return tap_done();
 }
