@@ -1282,7 +1282,12 @@ kid_answer(struct daemon *d, struct child *k, int r,
 		     k->slurm_id);
 	k->poll_failed = 0;
 	if (r == 0) {
-		kid_slurm_ended(d, k, NULL);
+		struct slurm_info acct;
+
+		/* gone from squeue: how it ended, if Slurm keeps accounts */
+		kid_slurm_ended(d, k, slurm_sacct(k->slurm_id, &acct) > 0 &&
+				slurm_phase_of(acct.state) == SLURM_ENDED ?
+				&acct : NULL);
 		return;
 	}
 	ph = slurm_phase_of(si->state);
@@ -1499,6 +1504,8 @@ kid_reattach(struct daemon *d, const char *id)
 	q = error_set_quiet(1);
 	found = slurm_query(sid, &si);
 	error_set_quiet(q);
+	if (found == 0)
+		found = slurm_sacct(sid, &si);
 	if (found == 0) {
 		info("%s: Slurm job %ld is no longer known to Slurm", id, sid);
 		k->slurm_id = sid;

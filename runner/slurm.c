@@ -462,6 +462,61 @@ slurm_query(long id, struct slurm_info *info)
 	return found;
 }
 
+int
+slurm_parse_sacct(const char *line, struct slurm_info *info)
+{
+	char id[32], code[32];
+	const char *p = line;
+	size_t n;
+
+	memset(info, 0, sizeof(*info));
+	if (next_field(&p, id, sizeof(id)) < 0 ||
+	    next_field(&p, info->state, sizeof(info->state)) < 0 ||
+	    next_field(&p, info->node, sizeof(info->node)) < 0 ||
+	    next_field(&p, code, sizeof(code)) < 0)
+		return -1;
+	n = strcspn(p, "\n");
+	if (n >= sizeof(info->name))
+		n = sizeof(info->name) - 1;
+	memcpy(info->name, p, n);
+	info->name[n] = '\0';
+	/* "CANCELLED by 1000": the state is the first word */
+	info->state[strcspn(info->state, " ")] = '\0';
+	info->id = strtol(id, NULL, 10);
+	if (sscanf(code, "%d:%d", &info->exit_code, &info->exit_signal) != 2)
+		return -1;
+	if (strcmp(info->node, "None assigned") == 0)
+		info->node[0] = '\0';
+	return info->id > 0 && info->state[0] ? 0 : -1;
+}
+
+int
+slurm_sacct(long id, struct slurm_info *info)
+{
+	char ids[32];
+	char *argv[] = { (char *)"sacct", (char *)"-n", (char *)"-X",
+			 (char *)"-P", (char *)"-j", ids,
+			 (char *)"--format=JobID,State,NodeList,ExitCode,"
+			 "JobName", NULL };
+	struct strbuf out = STRBUF_INIT;
+	int q = error_set_quiet(1), found = 0;
+
+	snprintf(ids, sizeof(ids), "%ld", id);
+	if (slurm_command(argv, SLURM_CMD_TIMEOUT, &out, NULL) == 0) {
+		const char *p = sb_str(&out);
+
+		while (*p && !found) {
+			found = slurm_parse_sacct(p, info) == 0 &&
+				info->id == id;
+			p += strcspn(p, "\n");
+			p += *p == '\n';
+		}
+	}
+	error_set_quiet(q);
+	sb_release(&out);
+	return found;
+}
+
 long
 slurm_find_name(const char *name)
 {

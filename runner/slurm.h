@@ -142,6 +142,18 @@ long slurm_submit(const struct slurm_opts *o, const struct slurm_spec *spec);
 int slurm_query(long id, struct slurm_info *info);
 
 /*
+ * How job id ended, from Slurm's accounting (sacct), where the cluster
+ * keeps one: for a job squeue no longer lists (ended more than MinJobAge
+ * ago). 1 with *info (no reason, no restarts), 0 when sacct does not know
+ * it or cannot answer (no accounting: nothing is said).
+ */
+int slurm_sacct(long id, struct slurm_info *info);
+
+/* Parse one line of `sacct -n -X -P --format=JobID,State,NodeList,
+   ExitCode,JobName`. 0, or -1 when it is none. */
+int slurm_parse_sacct(const char *line, struct slurm_info *info);
+
+/*
  * The id of the job named name (squeue, every state; the newest when
  * several), 0 when there is none, -1 after error().
  */

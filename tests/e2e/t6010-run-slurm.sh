@@ -155,6 +155,35 @@ test_expect_success 'a submission whose id was not recorded is found by name' '
 	test "$(sid sub)" = "$id"
 '
 
+# Jobs that ended while no runner was up, so long ago that squeue no
+# longer lists them. Where the cluster keeps accounts, sacct says how one
+# ended: a stand-in sacct answers for job 999999 as one with accounting
+# would (this cluster keeps none); for any other it is the real sacct,
+# which has no accounts to give, and the job is recovered from its state.
+mkdir -p bin
+real_sacct=$(command -v sacct)
+printf '#!/bin/sh\ncase " $* " in\n*" 999999 "*) echo "999999|TIMEOUT|%s|0:15|spoolboard:acct:a1" ;;\n*) exec %s "$@" ;;\nesac\n' \
+	"$(hostname -s)" "$real_sacct" >bin/sacct
+chmod +x bin/sacct
+test_expect_success 'a job squeue no longer lists: sacct decides, else its state' '
+	stop_runner &&
+	config acct.json "\"threads\": 1" && cp acct.json spool/incoming/ &&
+	config lost.json "\"threads\": 1" && cp lost.json spool/incoming/ &&
+	spoolboard run --spool spool --data-root . --no-render --slots 0 \
+		--once 2>/dev/null &&
+	echo "{\"name\": \"spoolboard:acct:a1\", \"job_id\": 999999}" \
+		>spool/jobs/acct/slurm.json &&
+	echo "{\"name\": \"spoolboard:lost:l1\", \"job_id\": 999998}" \
+		>spool/jobs/lost/slurm.json &&
+	PATH=$TRASH/bin:$PATH start_runner --executor slurm --slots 2 &&
+	wait_until "status_is acct failed" 30 &&
+	json_check spool/jobs/acct/state.json "j[\"error\"][\"message\"] == \"Slurm: TIMEOUT (signal 15) on node $(hostname -s), Slurm job 999999\"" &&
+	grep -q "acct: re-attached to Slurm job 999999 (TIMEOUT)" runner.log &&
+	grep -q "lost: Slurm job 999998 is no longer known to Slurm" runner.log &&
+	wait_until "status_is lost completed" 60 &&
+	test "$(njobs acct)" = 0
+'
+
 # slurm.json is a file in the spool: one naming a Slurm job of another
 # name is not taken (nor cancelled), and a FIFO in its place is no record
 test_expect_success 'a forged or FIFO slurm.json is not followed' '
@@ -180,14 +209,16 @@ test_expect_success 'a forged or FIFO slurm.json is not followed' '
 # save): the runner says once that it cannot ask, keeps the job, and goes
 # on when Slurm answers again
 test_expect_success 'the runner waits out a slurmctld that does not answer' '
-	EPOCHS=3000 long_config spool/incoming/ctl.json "\"threads\": 1" &&
+	EPOCHS=1000000 long_config spool/incoming/ctl.json "\"threads\": 1" &&
 	wait_until "status_is ctl running" 30 &&
 	slurm_save_state "$(sid ctl)" &&
 	kill -KILL "$(cat "$SLURM_DIR/slurmctld.pid")" &&
 	wait_until "grep -q \"ctl: cannot ask Slurm about job $(sid ctl)\" runner.log" 60 &&
 	sh "$SLURM_LOCAL" start "$SLURM_DIR" >/dev/null 2>&1 &&
 	wait_until "grep -q \"ctl: Slurm answers again\" runner.log" 30 &&
-	wait_until "status_is ctl completed" 60 &&
+	status_is ctl running &&
+	spoolboard cancel --spool spool ctl &&
+	wait_until "status_is ctl cancelled" 30 &&
 	test "$(grep -c "ctl: cannot ask Slurm" runner.log)" = 1 &&
 	test "$(njobs ctl)" = 1
 '

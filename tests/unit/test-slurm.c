@@ -139,6 +139,20 @@ test_parse(void)
 	ok(slurm_parse_line("squeue: error: x|y|z|w|v|u|t", &i) < 0,
 	   "a line of squeue's errors too");
 	ok(slurm_parse_line("7||None||0|0|x", &i) < 0, "no state: refused");
+
+	/* sacct -n -X -P --format=JobID,State,NodeList,ExitCode,JobName */
+	ok(slurm_parse_sacct("21|CANCELLED by 1000|n4|0:15|spoolboard:a:1\n",
+			     &i) == 0 && i.id == 21 &&
+	   strcmp(i.state, "CANCELLED") == 0 && strcmp(i.node, "n4") == 0 &&
+	   i.exit_signal == 15 && strcmp(i.name, "spoolboard:a:1") == 0,
+	   "sacct: 'CANCELLED by UID' is CANCELLED, code:signal");
+	ok(slurm_parse_sacct("22|TIMEOUT|n1|0:0|x", &i) == 0 &&
+	   slurm_phase_of(i.state) == SLURM_ENDED, "sacct: TIMEOUT ended");
+	ok(slurm_parse_sacct("23|FAILED|None assigned|2:0|x", &i) == 0 &&
+	   i.node[0] == '\0' && i.exit_code == 2, "sacct: no node, exit 2");
+	ok(slurm_parse_sacct("24|FAILED|n1|x|y", &i) < 0 &&
+	   slurm_parse_sacct("sacct: error: Slurm accounting storage is "
+			     "disabled", &i) < 0, "sacct: not a line");
 }
 
 /* What an answer says of each job asked about. */
