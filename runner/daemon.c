@@ -68,6 +68,9 @@ struct child {
 	char sname[JOB_ID_MAX + 32];	/* its Slurm job name */
 	struct slurm_info si;	/* what Slurm said last */
 	int poll_failed;	/* the last question to Slurm failed */
+	int unverified;		/* re-attached before Slurm could say that
+				   the job is ours: never cancelled until
+				   it has (kid_answer) */
 };
 
 struct daemon {
@@ -532,6 +535,8 @@ stop_kid(struct child *k, enum stop_reason why)
 	if (k->stop == STOP_NONE)
 		k->stop = why;
 	if (k->term_at == 0) {
+		if (k->slurm_id > 0 && k->unverified)
+			return;	/* cancelled once Slurm says it is ours */
 		if (k->slurm_id > 0)
 			slurm_cancel(k->slurm_id);
 		else
@@ -1248,13 +1253,56 @@ kid_requeued(struct daemon *d, struct child *k, int news)
 	json_decref(st);
 	if (news)
 		info("%s: requeued in Slurm (job %ld)", k->id, k->slurm_id);
-	if (status == JOB_QUEUED || (!news && status == JOB_RUNNING) ||
+	/* an old copy's end (cancelled, failed, running) does not stand;
+	   one that completed the run does */
+	if (status == JOB_QUEUED || status == JOB_COMPLETED ||
+	    (!news && status == JOB_RUNNING) ||
 	    spool_state_set(&d->sp, k->id, JOB_QUEUED, NULL, NULL) < 0 ||
 	    !news)
 		return;
 	spool_event(&d->sp, k->id, "requeued", json_pack("{s:s,s:I}",
 		    "reason", "requeued in Slurm", "slurm_job_id",
 		    (json_int_t)k->slurm_id));
+}
+
+static void recover_one(struct daemon *d, const char *id);
+
+/*
+ * Job k was re-attached while Slurm did not answer; now it has (si: its
+ * word on the job, NULL: it does not know it). The job is ours when Slurm
+ * knows it under the name its record gives: then it is watched as any
+ * other (and cancelled now if that was asked meanwhile). Else it is let
+ * go, its record marked ended, and recovered as a job not in Slurm.
+ */
+static void
+kid_verify(struct daemon *d, struct child *k, const struct slurm_info *si)
+{
+	char id[JOB_ID_MAX + 1];
+
+	if (si && strcmp(si->name, k->sname) == 0) {
+		k->unverified = 0;
+		info("%s: Slurm job %ld is this job's (%s)", k->id,
+		     k->slurm_id, si->state);
+		if (k->stop == STOP_CANCEL || (slurm_phase_of(si->state) !=
+		    SLURM_ENDED && state_final(d, k->id)))
+			stop_kid(k, STOP_CANCEL);
+		d->next_poll = 0;
+		return;
+	}
+	if (si)
+		warning("%s: slurm.json names Slurm job %ld, which is '%s', "
+			"not '%s'; not re-attached", k->id, k->slurm_id,
+			si->name, k->sname);
+	else
+		info("%s: Slurm job %ld is no longer known to Slurm", k->id,
+		     k->slurm_id);
+	kid_record(d, k, 0, 1);
+	snprintf(id, sizeof(id), "%s", k->id);
+	k->slurm_id = 0;
+	k->unverified = 0;
+	d->nkids--;
+	beat(d, 0);
+	recover_one(d, id);
 }
 
 /*
@@ -1281,6 +1329,10 @@ kid_answer(struct daemon *d, struct child *k, int r,
 		info("%s: Slurm answers again about job %ld", k->id,
 		     k->slurm_id);
 	k->poll_failed = 0;
+	if (k->unverified) {
+		kid_verify(d, k, r > 0 ? si : NULL);
+		return;
+	}
 	if (r == 0) {
 		struct slurm_info acct;
 
@@ -1320,9 +1372,9 @@ kids_poll(struct daemon *d)
 	char **argv;
 	int n = 0;
 
-	d->next_poll = time_mono() + SLURM_POLL;
 	if (d->poll_pid > 0)
-		return;
+		return;	/* asked again once this one has answered */
+	d->next_poll = time_mono() + SLURM_POLL;
 	d->poll_ids = xreallocarray(d->poll_ids, (size_t)d->ncap,
 				    sizeof(*d->poll_ids));
 	for (int i = 0; i < d->ncap; i++)
@@ -1365,8 +1417,12 @@ kids_poll_check(struct daemon *d)
 		return;
 	if (st == -1 && time_mono() - d->poll_t0 > SLURM_CMD_TIMEOUT &&
 	    !d->poll_killed) {
-		kill(d->poll_pid, SIGKILL);
+		/* it and what it started; its output is not waited for */
+		kill(-d->poll_pid, SIGKILL);
 		d->poll_killed = 1;
+		if (d->poll_fd >= 0)
+			close(d->poll_fd);
+		d->poll_fd = -1;
 	}
 	if (st == -1 || d->poll_fd >= 0)
 		return;
@@ -1378,7 +1434,8 @@ kids_poll_check(struct daemon *d)
 	else if (status < 0)
 		snprintf(why, sizeof(why), "squeue could not be run, or was "
 			 "killed");
-	else if (status > 0 && !strstr(out, "Invalid job id"))
+	else if (status > 0 && (d->poll_n > 1 ||
+				!strstr(out, "Invalid job id")))
 		snprintf(why, sizeof(why), "%.*s", (int)strcspn(out, "\n"),
 			 *out ? out : "squeue failed with no message");
 	for (int i = 0; i < d->poll_n; i++) {
@@ -1411,8 +1468,8 @@ kids_poll_read(struct daemon *d)
 static void
 kids_poll_end(struct daemon *d)
 {
-	if (d->poll_pid > 0) {
-		kill(d->poll_pid, SIGKILL);
+	if (d->poll_pid > 0 && d->poll_status == -1) {
+		kill(-d->poll_pid, SIGKILL);
 		while (waitpid(d->poll_pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
@@ -1488,6 +1545,19 @@ kid_reattach(struct daemon *d, const char *id)
 	snprintf(k->sname, sizeof(k->sname), "%s", json_str(r, "name", ""));
 	k->si.restarts = (int)json_int(r, "restarts", 0);
 	json_decref(r);
+	/* the record is a file in the spool: only a name this job's
+	   submissions have (spoolboard:ID:TOKEN) and a Slurm job id are
+	   followed; another job's or another user's job never is */
+	snprintf(err, sizeof(err), "spoolboard:%s:", id);
+	if (strncmp(k->sname, err, strlen(err)) != 0 || sid < 0 ||
+	    sid > SLURM_ID_MAX) {
+		warning("%s: slurm.json names no submission of this job "
+			"(name '%s', job_id %ld); not followed", id, k->sname,
+			sid);
+		snprintf(k->sname, sizeof(k->sname), "%s", err);
+		kid_record(d, k, 0, 1);
+		return 0;
+	}
 	if (sid <= 0) {
 		sid = slurm_find_name(k->sname);
 		if (sid < 0) {
@@ -1524,6 +1594,7 @@ kid_reattach(struct daemon *d, const char *id)
 	}
 	if (found > 0)
 		snprintf(k->si.state, sizeof(k->si.state), "%s", si.state);
+	k->unverified = found < 0;
 	if (job_config(d, id, &cfg) == 0) {
 		k->max_seconds = cfg.limits.max_seconds;
 		k->max_memory_mb = cfg.limits.max_memory_mb;
@@ -1533,7 +1604,8 @@ kid_reattach(struct daemon *d, const char *id)
 	kid_attach(d, k, id, sid);
 	kid_record(d, k, 0, 0);
 	info("%s: re-attached to Slurm job %ld (%s)", id, sid,
-	     found > 0 ? si.state : "state not known yet");
+	     found > 0 ? si.state : "Slurm does not answer yet; it is "
+	     "not cancelled until Slurm says it is this job's");
 	/* cancelled with no runner up (spoolboard cancel did it alone) */
 	if (found > 0 && slurm_phase_of(si.state) != SLURM_ENDED &&
 	    state_final(d, id)) {
@@ -1551,7 +1623,7 @@ reap(struct daemon *d)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == d->poll_pid) {
+		if (pid == d->poll_pid && d->poll_status == -1) {
 			d->poll_status = status;
 			continue;
 		}

@@ -12,6 +12,7 @@
 #include "lib/fileio.h"
 #include "lib/timeutil.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -120,6 +121,8 @@ command_child(char *const argv[], int out, int err)
 	sigset_t none;
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
+	/* its own process group: a timeout kills what it started too */
+	setpgid(0, 0);
 	if (fd >= 0)
 		dup2(fd, 0);
 	if (dup2(out, 1) < 0 || dup2(err, 2) < 0)
@@ -206,7 +209,7 @@ slurm_command(char *const argv[], double timeout, struct strbuf *out,
 
 		if (left <= 0) {
 			timed_out = 1;
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			break;
 		}
 		if (poll(pfd, 2, (int)(left * 1000) + 1) < 0 &&
@@ -257,6 +260,8 @@ slurm_squeue_argv(const long *ids, int n)
 	argv_push(&v, &k, xstrdup("-t"));
 	argv_push(&v, &k, xstrdup("all"));
 	argv_push(&v, &k, xasprintf("--jobs=%s", sb_str(&list)));
+	/* only the runner's own jobs: another user's never answers */
+	argv_push(&v, &k, xasprintf("--user=%ld", (long)getuid()));
 	argv_push(&v, &k, xstrdup("--Format=" SQUEUE_FORMAT));
 	sb_release(&list);
 	return v;
@@ -282,12 +287,24 @@ next_field(const char **p, char *buf, size_t n)
 	return 0;
 }
 
+/* The rest of the line at p, whole (truncated to buf's n bytes). */
+static void
+last_field(const char *p, char *buf, size_t n)
+{
+	size_t len = strcspn(p, "\n");
+
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+}
+
 int
 slurm_parse_line(const char *line, struct slurm_info *info)
 {
 	char id[32], code[32], restarts[32];
 	const char *p = line;
-	size_t n;
+	char *end;
 	long v;
 
 	memset(info, 0, sizeof(*info));
@@ -298,12 +315,10 @@ slurm_parse_line(const char *line, struct slurm_info *info)
 	    next_field(&p, code, sizeof(code)) < 0 ||
 	    next_field(&p, restarts, sizeof(restarts)) < 0)
 		return -1;
-	n = strcspn(p, "\n");
-	if (n >= sizeof(info->name))
-		n = sizeof(info->name) - 1;
-	memcpy(info->name, p, n);
-	info->name[n] = '\0';
-	info->id = strtol(id, NULL, 10);
+	last_field(p, info->name, sizeof(info->name));
+	info->id = strtol(id, &end, 10);
+	if (*end || !isdigit((unsigned char)id[0]))
+		return -1;
 	/* exit_code is the wait status: a signal in its low 7 bits, else
 	   the exit code in the next 8 */
 	v = strtol(code, NULL, 10);
@@ -428,13 +443,22 @@ slurm_answer(int status, const char *out, const char *err, long id,
 	const char *p = out;
 
 	if (status == 0) {
+		struct slurm_info line;
+		int found = 0;
+
+		/* one line for the id, or the answer is not trusted (a
+		   job name with a newline in it could forge one) */
 		while (*p) {
-			if (slurm_parse_line(p, info) == 0 && info->id == id)
-				return 1;
+			if (slurm_parse_line(p, &line) == 0 && line.id == id) {
+				if (found++)
+					return error("squeue listed job %ld "
+						     "twice", id);
+				*info = line;
+			}
 			p += strcspn(p, "\n");
 			p += *p == '\n';
 		}
-		return 0;
+		return found;
 	}
 	/* one id that Slurm no longer knows (or never did) */
 	if (status > 0 && strstr(err, "Invalid job id"))
@@ -467,7 +491,6 @@ slurm_parse_sacct(const char *line, struct slurm_info *info)
 {
 	char id[32], code[32];
 	const char *p = line;
-	size_t n;
 
 	memset(info, 0, sizeof(*info));
 	if (next_field(&p, id, sizeof(id)) < 0 ||
@@ -475,11 +498,7 @@ slurm_parse_sacct(const char *line, struct slurm_info *info)
 	    next_field(&p, info->node, sizeof(info->node)) < 0 ||
 	    next_field(&p, code, sizeof(code)) < 0)
 		return -1;
-	n = strcspn(p, "\n");
-	if (n >= sizeof(info->name))
-		n = sizeof(info->name) - 1;
-	memcpy(info->name, p, n);
-	info->name[n] = '\0';
+	last_field(p, info->name, sizeof(info->name));
 	/* "CANCELLED by 1000": the state is the first word */
 	info->state[strcspn(info->state, " ")] = '\0';
 	info->id = strtol(id, NULL, 10);
@@ -494,14 +513,16 @@ int
 slurm_sacct(long id, struct slurm_info *info)
 {
 	char ids[32];
+	char user[32];
 	char *argv[] = { (char *)"sacct", (char *)"-n", (char *)"-X",
-			 (char *)"-P", (char *)"-j", ids,
+			 (char *)"-P", (char *)"-j", ids, user,
 			 (char *)"--format=JobID,State,NodeList,ExitCode,"
 			 "JobName", NULL };
 	struct strbuf out = STRBUF_INIT;
 	int q = error_set_quiet(1), found = 0;
 
 	snprintf(ids, sizeof(ids), "%ld", id);
+	snprintf(user, sizeof(user), "--user=%ld", (long)getuid());
 	if (slurm_command(argv, SLURM_CMD_TIMEOUT, &out, NULL) == 0) {
 		const char *p = sb_str(&out);
 
@@ -521,8 +542,9 @@ long
 slurm_find_name(const char *name)
 {
 	char *arg = xasprintf("--name=%s", name);
+	char *user = xasprintf("--user=%ld", (long)getuid());
 	char *argv[] = { (char *)"squeue", (char *)"-h", (char *)"-t",
-			 (char *)"all", arg, (char *)"-o", (char *)"%i",
+			 (char *)"all", arg, user, (char *)"-o", (char *)"%i",
 			 NULL };
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 	long best = 0;
@@ -546,6 +568,7 @@ slurm_find_name(const char *name)
 	}
 	sb_release(&out);
 	sb_release(&err);
+	free(user);
 	free(arg);
 	return best;
 }

@@ -24,6 +24,7 @@
 #define SLURM_SIGNAL_MARGIN 90		/* seconds before the time limit
 					   that the trainer gets SIGUSR1 */
 #define SLURM_SIGNAL_EARLY 60		/* how much earlier Slurm may send it */
+#define SLURM_ID_MAX 0x7fffffffL	/* the largest Slurm job id taken */
 #define SLURM_LOCK_WAIT 600		/* seconds a requeued copy waits for
 					   the old one to let go of the job */
 

@@ -21,10 +21,12 @@
 
 volatile sig_atomic_t run_stop_signal;
 
+/* SIGTERM and SIGINT (cancel) win over SIGUSR1 (a time limit near) */
 static void
 on_signal(int sig)
 {
-	run_stop_signal = sig;
+	if (run_stop_signal != SIGTERM && run_stop_signal != SIGINT)
+		run_stop_signal = sig;
 }
 
 void

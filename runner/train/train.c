@@ -31,6 +31,7 @@
 #include <libgen.h>
 #include <math.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,7 +288,11 @@ job_lock(struct run *r, const char *dir)
 			sleep(1);
 			continue;
 		}
-		if (busy)
+		if (busy && run_stop_signal)
+			error("job %s: stopped by signal %d while waiting for "
+			      "pid %ld to let go of it", dir,
+			      (int)run_stop_signal, lock_holder(fd));
+		else if (busy)
 			error("job %s is already being trained (pid %ld)%s",
 			      dir, lock_holder(fd), waiting ? "; gave up "
 			      "waiting for it" : "");
@@ -373,7 +378,9 @@ train_run(const struct train_opts *opts)
 	memory_limit(r.cfg.limits.max_memory_mb);
 	if (job_lock(&r, opts->jobdir) < 0) {
 		config_release(&r.cfg);
-		return TRAIN_FAILED;
+		/* cancelled while it waited for the lock */
+		return run_stop_signal == SIGTERM || run_stop_signal == SIGINT ?
+		       TRAIN_CANCELLED : TRAIN_FAILED;
 	}
 	if (jobfiles_open(&r.jf, opts->jobdir, opts->progress) < 0) {
 		config_release(&r.cfg);

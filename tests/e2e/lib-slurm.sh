@@ -34,6 +34,17 @@ slurm_start_or_skip() {
 	return 1
 }
 
+# sid ID: the Slurm job id of spoolboard job ID, from its slurm.json
+# (json_get is lib.sh's)
+sid() {
+	json_get "spool/jobs/$1/slurm.json" 'j["job_id"]'
+}
+
+# njobs ID: how many Slurm jobs were made for spoolboard job ID
+njobs() {
+	squeue -h -t all -o %j | grep -c "^spoolboard:$1:"
+}
+
 # slurm_job_state ID: its JobState (PENDING, RUNNING, COMPLETED, ...), from
 # squeue while slurmctld knows the job (MinJobAge=3600 keeps it an hour)
 slurm_job_state() {

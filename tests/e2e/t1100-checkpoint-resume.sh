@@ -245,4 +245,22 @@ test_expect_success '--wait-lock waits for the holder, then goes on' '
 	grep -- "--wait-lock" err
 '
 
+test_expect_success 'SIGTERM while it waits for the lock: cancelled, nothing touched' '
+	cp mlp-lock/state.json state.before &&
+	flock mlp-lock/.lock sleep 5 &
+	holder=$! &&
+	sleep 0.5 &&
+	{ "$SPOOLBOARD" train mlp-lock --data-root . --threads 1 \
+		--wait-lock 30 2>err & } &&
+	waiter=$! &&
+	wait_file err &&
+	sleep 1 &&
+	kill -TERM $waiter &&
+	{ wait $waiter; rc=$?; } &&
+	test $rc -eq 3 &&
+	grep "stopped by signal 15 while waiting for pid" err &&
+	cmp state.before mlp-lock/state.json &&
+	wait $holder
+'
+
 test_done

@@ -164,16 +164,26 @@ test_answer(void)
 	int q = error_set_quiet(1);
 	long ids[] = { 12, 13, 9 };
 	char **v = slurm_squeue_argv(ids, 3);
+	char user[32];
 
+	snprintf(user, sizeof(user), "--user=%ld", (long)getuid());
 	ok(has_arg(v, "--jobs=12,13,9") && has_arg(v, "all") &&
-	   strncmp(v[5], "--Format=JobID:|,State:|", 24) == 0,
+	   strncmp(v[6], "--Format=JobID:|,State:|", 24) == 0,
 	   "one squeue for every job");
+	ok(has_arg(v, user), "only the runner's user's jobs");
 	slurm_argv_free(v);
 	snprintf(out, sizeof(out), "%s%s", pending, running);
 	ok(slurm_answer(0, out, "", 13, &i) == 1 && i.id == 13 &&
 	   strcmp(i.node, "node7") == 0, "a job found in the answer");
 	ok(slurm_answer(0, out, "", 9, &i) == 0,
 	   "a job left out: no longer known");
+	snprintf(out, sizeof(out), "13|PENDING|None||0|0|x\n%s", running);
+	ok(slurm_answer(0, out, "", 13, &i) == -1 &&
+	   strstr(error_last(), "listed job 13 twice"),
+	   "a job listed twice (a name forging a line): not trusted");
+	ok(slurm_parse_line("13_2|RUNNING|None|n|0|0|x", &i) < 0 &&
+	   slurm_parse_line("+13|RUNNING|None|n|0|0|x", &i) < 0,
+	   "an id is digits only");
 	ok(slurm_answer(1, "", "slurm_load_jobs error: Invalid job id "
 			"specified\n", 9, &i) == 0,
 	   "one job asked about, unknown: no longer known");
