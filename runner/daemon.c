@@ -125,6 +125,7 @@ kid_busy(const struct child *k)
 }
 
 static int kid_reattach(struct daemon *d, const char *id);
+static int state_final(struct daemon *d, const char *id);
 static void kid_submit(struct daemon *d, struct child *k, const char *id,
 		       const char *threads);
 
@@ -629,6 +630,12 @@ handle_request(struct daemon *d, const char *name)
 			info("%s: cancelling (SIGTERM to %ld)", id,
 			     (long)k->pid);
 			stop_kid(k, STOP_CANCEL);
+		} else if (k->slurm_id > 0 && state_final(d, id)) {
+			/* the trainer has ended the job, Slurm's end is not
+			   seen yet: the request waits for it (a rescan) */
+			d->next_poll = 0;
+			free(path);
+			return;
 		} else {
 			error("control/%s: %s is running; cancel it first",
 			      name, id);
@@ -1529,6 +1536,7 @@ kid_reattach(struct daemon *d, const char *id)
 	struct slurm_info si;
 	struct config cfg;
 	struct child *k;
+	char mine[JOB_ID_MAX + 16];	/* this job's names start so */
 	long sid;
 	int q, found;
 
@@ -1548,13 +1556,13 @@ kid_reattach(struct daemon *d, const char *id)
 	/* the record is a file in the spool: only a name this job's
 	   submissions have (spoolboard:ID:TOKEN) and a Slurm job id are
 	   followed; another job's or another user's job never is */
-	snprintf(err, sizeof(err), "spoolboard:%s:", id);
-	if (strncmp(k->sname, err, strlen(err)) != 0 || sid < 0 ||
+	snprintf(mine, sizeof(mine), "spoolboard:%s:", id);
+	if (strncmp(k->sname, mine, strlen(mine)) != 0 || sid < 0 ||
 	    sid > SLURM_ID_MAX) {
 		warning("%s: slurm.json names no submission of this job "
 			"(name '%s', job_id %ld); not followed", id, k->sname,
 			sid);
-		snprintf(k->sname, sizeof(k->sname), "%s", err);
+		snprintf(k->sname, sizeof(k->sname), "%s", mine);
 		kid_record(d, k, 0, 1);
 		return 0;
 	}
