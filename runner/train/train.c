@@ -351,6 +351,10 @@ memory_limit(double mb)
 	struct rlimit rl;
 	rlim_t want = (rlim_t)(mb * 1048576.0);
 
+#ifdef __SANITIZE_ADDRESS__
+	/* AddressSanitizer maps terabytes of shadow: no limit can hold it */
+	mb = 0;
+#endif
 	if (mb <= 0 || getrlimit(RLIMIT_AS, &rl) < 0 ||
 	    (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= want))
 		return;
