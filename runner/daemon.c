@@ -1257,15 +1257,18 @@ kid_requeued(struct daemon *d, struct child *k, int news)
 	json_t *st = spool_state_read(&d->sp, k->id);
 	int status = job_status_of(st);
 
+	int stale;
+
 	json_decref(st);
+	/* what an old copy wrote as it stopped (cancelled, failed; running
+	   when it was killed before the requeue was seen) does not stand;
+	   a run it completed does */
+	stale = status == JOB_CANCELLED || status == JOB_FAILED ||
+		(news && status == JOB_RUNNING);
 	if (news)
 		info("%s: requeued in Slurm (job %ld)", k->id, k->slurm_id);
-	/* an old copy's end (cancelled, failed, running) does not stand;
-	   one that completed the run does */
-	if (status == JOB_QUEUED || status == JOB_COMPLETED ||
-	    (!news && status == JOB_RUNNING) ||
-	    spool_state_set(&d->sp, k->id, JOB_QUEUED, NULL, NULL) < 0 ||
-	    !news)
+	if ((stale && spool_state_set(&d->sp, k->id, JOB_QUEUED, NULL,
+				      NULL) < 0) || !news)
 		return;
 	spool_event(&d->sp, k->id, "requeued", json_pack("{s:s,s:I}",
 		    "reason", "requeued in Slurm", "slurm_job_id",
@@ -1273,6 +1276,27 @@ kid_requeued(struct daemon *d, struct child *k, int news)
 }
 
 static void recover_one(struct daemon *d, const char *id);
+
+/*
+ * The Slurm job sid that job k's slurm.json names is not to be followed:
+ * Slurm does not know it (si NULL), or knows it under another name. Say
+ * so, and mark the record ended.
+ */
+static void
+kid_disown(struct daemon *d, struct child *k, long sid,
+	   const struct slurm_info *si)
+{
+	if (si)
+		warning("%s: slurm.json names Slurm job %ld, which is '%s', "
+			"not '%s'; not re-attached", k->id, sid, si->name,
+			k->sname);
+	else
+		info("%s: Slurm job %ld is no longer known to Slurm", k->id,
+		     sid);
+	k->slurm_id = sid;
+	kid_record(d, k, 0, 1);
+	k->slurm_id = 0;
+}
 
 /*
  * Job k was re-attached while Slurm did not answer; now it has (si: its
@@ -1296,16 +1320,8 @@ kid_verify(struct daemon *d, struct child *k, const struct slurm_info *si)
 		d->next_poll = 0;
 		return;
 	}
-	if (si)
-		warning("%s: slurm.json names Slurm job %ld, which is '%s', "
-			"not '%s'; not re-attached", k->id, k->slurm_id,
-			si->name, k->sname);
-	else
-		info("%s: Slurm job %ld is no longer known to Slurm", k->id,
-		     k->slurm_id);
-	kid_record(d, k, 0, 1);
+	kid_disown(d, k, k->slurm_id, si);
 	snprintf(id, sizeof(id), "%s", k->id);
-	k->slurm_id = 0;
 	k->unverified = 0;
 	d->nkids--;
 	beat(d, 0);
@@ -1371,7 +1387,8 @@ kid_answer(struct daemon *d, struct child *k, int r,
  * poll(2) says it comes (d->poll_fd), its end reaped with the other
  * children (reap), and its answer taken (kids_poll_check) once both are
  * in. A squeue that takes over SLURM_CMD_TIMEOUT is killed; a slow or
- * absent slurmctld never holds up claiming, starting or cancelling.
+ * absent slurmctld does not hold up the loop at each poll (sbatch and
+ * scancel, once per job, still do).
  */
 static void
 kids_poll(struct daemon *d)
@@ -1584,20 +1601,10 @@ kid_reattach(struct daemon *d, const char *id)
 	error_set_quiet(q);
 	if (found == 0)
 		found = slurm_sacct(sid, &si);
-	if (found == 0) {
-		info("%s: Slurm job %ld is no longer known to Slurm", id, sid);
-		k->slurm_id = sid;
-		kid_record(d, k, 0, 1);
-		k->slurm_id = 0;
-		return 0;
-	}
 	/* the record is a file in the spool: a Slurm job of another name
 	   (another user's, or another job's) is never taken, nor cancelled */
-	if (found > 0 && strcmp(si.name, k->sname) != 0) {
-		warning("%s: slurm.json names Slurm job %ld, which is '%s', "
-			"not '%s'; not re-attached", id, sid, si.name,
-			k->sname);
-		kid_record(d, k, 0, 1);
+	if (found == 0 || (found > 0 && strcmp(si.name, k->sname) != 0)) {
+		kid_disown(d, k, sid, found ? &si : NULL);
 		return 0;
 	}
 	if (found > 0)
