@@ -299,12 +299,48 @@ last_field(const char *p, char *buf, size_t n)
 	buf[len] = '\0';
 }
 
+/* A job id field: digits only (not "12_3", "+12", " 12"). 0 or -1. */
+static int
+parse_id(const char *s, long *id)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	*id = strtol(s, &end, 10);
+	return *end || *id <= 0 ? -1 : 0;
+}
+
+/*
+ * The one line of out that parse() takes and that is about job id, into
+ * *info: 1, 0 when there is none, -1 after error() when there are two (a
+ * job name with a newline in it could forge a line: not trusted).
+ */
+static int
+find_line(const char *out, long id,
+	  int (*parse)(const char *, struct slurm_info *),
+	  struct slurm_info *info)
+{
+	struct slurm_info line;
+	int found = 0;
+
+	while (*out) {
+		if (parse(out, &line) == 0 && line.id == id) {
+			if (found++)
+				return error("Slurm listed job %ld twice", id);
+			*info = line;
+		}
+		out += strcspn(out, "\n");
+		out += *out == '\n';
+	}
+	return found;
+}
+
 int
 slurm_parse_line(const char *line, struct slurm_info *info)
 {
 	char id[32], code[32], restarts[32];
 	const char *p = line;
-	char *end;
 	long v;
 
 	memset(info, 0, sizeof(*info));
@@ -316,8 +352,7 @@ slurm_parse_line(const char *line, struct slurm_info *info)
 	    next_field(&p, restarts, sizeof(restarts)) < 0)
 		return -1;
 	last_field(p, info->name, sizeof(info->name));
-	info->id = strtol(id, &end, 10);
-	if (*end || !isdigit((unsigned char)id[0]))
+	if (parse_id(id, &info->id) < 0)
 		return -1;
 	/* exit_code is the wait status: a signal in its low 7 bits, else
 	   the exit code in the next 8 */
@@ -327,7 +362,7 @@ slurm_parse_line(const char *line, struct slurm_info *info)
 	info->restarts = (int)strtol(restarts, NULL, 10);
 	if (strcmp(info->node, "(null)") == 0)
 		info->node[0] = '\0';
-	return info->id > 0 && info->state[0] ? 0 : -1;
+	return info->state[0] ? 0 : -1;
 }
 
 enum slurm_phase
@@ -440,26 +475,8 @@ int
 slurm_answer(int status, const char *out, const char *err, long id,
 	     struct slurm_info *info)
 {
-	const char *p = out;
-
-	if (status == 0) {
-		struct slurm_info line;
-		int found = 0;
-
-		/* one line for the id, or the answer is not trusted (a
-		   job name with a newline in it could forge one) */
-		while (*p) {
-			if (slurm_parse_line(p, &line) == 0 && line.id == id) {
-				if (found++)
-					return error("squeue listed job %ld "
-						     "twice", id);
-				*info = line;
-			}
-			p += strcspn(p, "\n");
-			p += *p == '\n';
-		}
-		return found;
-	}
+	if (status == 0)
+		return find_line(out, id, slurm_parse_line, info);
 	/* one id that Slurm no longer knows (or never did) */
 	if (status > 0 && strstr(err, "Invalid job id"))
 		return 0;
@@ -501,12 +518,12 @@ slurm_parse_sacct(const char *line, struct slurm_info *info)
 	last_field(p, info->name, sizeof(info->name));
 	/* "CANCELLED by 1000": the state is the first word */
 	info->state[strcspn(info->state, " ")] = '\0';
-	info->id = strtol(id, NULL, 10);
-	if (sscanf(code, "%d:%d", &info->exit_code, &info->exit_signal) != 2)
+	if (parse_id(id, &info->id) < 0 ||
+	    sscanf(code, "%d:%d", &info->exit_code, &info->exit_signal) != 2)
 		return -1;
 	if (strcmp(info->node, "None assigned") == 0)
 		info->node[0] = '\0';
-	return info->id > 0 && info->state[0] ? 0 : -1;
+	return info->state[0] ? 0 : -1;
 }
 
 int
@@ -523,16 +540,8 @@ slurm_sacct(long id, struct slurm_info *info)
 
 	snprintf(ids, sizeof(ids), "%ld", id);
 	snprintf(user, sizeof(user), "--user=%ld", (long)getuid());
-	if (slurm_command(argv, SLURM_CMD_TIMEOUT, &out, NULL) == 0) {
-		const char *p = sb_str(&out);
-
-		while (*p && !found) {
-			found = slurm_parse_sacct(p, info) == 0 &&
-				info->id == id;
-			p += strcspn(p, "\n");
-			p += *p == '\n';
-		}
-	}
+	if (slurm_command(argv, SLURM_CMD_TIMEOUT, &out, NULL) == 0)
+		found = find_line(sb_str(&out), id, slurm_parse_sacct, info) > 0;
 	error_set_quiet(q);
 	sb_release(&out);
 	return found;

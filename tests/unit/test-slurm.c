@@ -150,6 +150,9 @@ test_parse(void)
 	   slurm_phase_of(i.state) == SLURM_ENDED, "sacct: TIMEOUT ended");
 	ok(slurm_parse_sacct("23|FAILED|None assigned|2:0|x", &i) == 0 &&
 	   i.node[0] == '\0' && i.exit_code == 2, "sacct: no node, exit 2");
+	ok(slurm_parse_sacct("25_1|FAILED|n1|1:0|y", &i) < 0 &&
+	   slurm_parse_sacct("-25|FAILED|n1|1:0|y", &i) < 0,
+	   "sacct: an id is digits only");
 	ok(slurm_parse_sacct("24|FAILED|n1|x|y", &i) < 0 &&
 	   slurm_parse_sacct("sacct: error: Slurm accounting storage is "
 			     "disabled", &i) < 0, "sacct: not a line");
