@@ -264,7 +264,7 @@ static int
 job_lock(struct run *r, const char *dir)
 {
 	char *path, buf[32];
-	double until = time_mono() + r->opts->wait_lock;
+	double t0 = time_mono();
 	int fd, waiting = 0;
 	ssize_t n;
 
@@ -279,12 +279,13 @@ job_lock(struct run *r, const char *dir)
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int busy = errno == EWOULDBLOCK;
 
-		if (busy && !run_stop_signal && time_mono() < until) {
+		if (busy && !run_stop_signal &&
+		    time_mono() - t0 < r->opts->wait_lock) {
 			if (!waiting++)
-				warning("job %s is being trained by pid %ld (an "
-				     "earlier copy of it); waiting up to %d s "
-				     "for it to stop", dir, lock_holder(fd),
-				     r->opts->wait_lock);
+				warning("job %s is being trained by pid %ld "
+					"(an earlier copy of it); waiting up "
+					"to %d s for it to stop", dir,
+					lock_holder(fd), r->opts->wait_lock);
 			sleep(1);
 			continue;
 		}
@@ -303,8 +304,8 @@ job_lock(struct run *r, const char *dir)
 		return -1;
 	}
 	if (waiting)
-		warning("job %s: the earlier copy stopped after %d s; going "
-			"on", dir, waiting - 1);
+		warning("job %s: the earlier copy stopped after %.0f s; going "
+			"on", dir, time_mono() - t0);
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
 		warning("cannot write the pid into '%s': %s", path,
