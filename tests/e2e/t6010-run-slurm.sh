@@ -175,9 +175,13 @@ test_expect_success 'a job squeue no longer lists: sacct decides, else its state
 '
 
 # slurm.json is a file in the spool: one naming a Slurm job of another
-# name is not taken (nor cancelled), and a FIFO in its place is no record
-test_expect_success 'a forged or FIFO slurm.json is not followed' '
+# name is not taken (nor cancelled), nor one naming another job's
+# submission; a FIFO, a link or a file over 64 KiB in its place is no
+# record
+test_expect_success 'a forged, FIFO, linked or huge slurm.json is not followed' '
 	stop_runner &&
+	config linked.json "\"threads\": 1" && cp linked.json spool/incoming/ &&
+	config huge.json "\"threads\": 1" && cp huge.json spool/incoming/ &&
 	config forged.json "\"threads\": 1" && cp forged.json spool/incoming/ &&
 	config fifo.json "\"threads\": 1" && cp fifo.json spool/incoming/ &&
 	config stolen.json "\"threads\": 1" && cp stolen.json spool/incoming/ &&
@@ -190,12 +194,20 @@ test_expect_success 'a forged or FIFO slurm.json is not followed' '
 	echo "{\"name\": \"spoolboard:forged:f1\", \"job_id\": $other}" \
 		>spool/jobs/stolen/slurm.json &&
 	mkfifo spool/jobs/fifo/slurm.json &&
+	echo "{\"name\": \"spoolboard:linked:l1\", \"job_id\": $other}" \
+		>"$TRASH/elsewhere.json" &&
+	ln -s "$TRASH/elsewhere.json" spool/jobs/linked/slurm.json &&
+	python3 -c "import json; print(json.dumps({\"name\": \"spoolboard:huge:h1\", \"job_id\": $other, \"pad\": \"x\" * 70000}))" \
+		>spool/jobs/huge/slurm.json &&
 	start_runner --executor slurm --slots 2 &&
 	wait_until "grep -q \"forged: slurm.json names Slurm job $other, which is .someone-else., not .spoolboard:forged:f1.; not re-attached\" runner.log" 20 &&
 	wait_until "status_is forged completed" 90 &&
 	wait_until "status_is fifo completed" 90 &&
 	grep -q "stolen: slurm.json names no submission of this job (name .spoolboard:forged:f1., job_id $other); not followed" runner.log &&
 	wait_until "status_is stolen completed" 90 &&
+	wait_until "status_is linked completed && status_is huge completed" 90 &&
+	! grep -q "linked: slurm.json\|huge: slurm.json\|re-attached to Slurm job $other" runner.log &&
+	grep -q "spoolboard:linked:l1" "$TRASH/elsewhere.json" &&
 	test "$(slurm_job_state $other)" = RUNNING &&
 	scancel $other
 '
