@@ -12,14 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Keep one core busy for secs seconds. */
+/* Use secs seconds of CPU time (however long that takes on a busy box). */
 static void
 spin(double secs)
 {
 	volatile unsigned long n = 0;
-	double end = time_mono() + secs;
+	double end = cpuload_self() + secs;
 
-	while (time_mono() < end)
+	while (cpuload_self() < end)
 		n++;
 }
 
@@ -53,22 +53,22 @@ process_time(void)
 	double t0 = cpuload_self(), p0 = cpuload_process(getpid());
 
 	spin(0.3);
-	is_near(cpuload_self() - t0, 0.3, 0.1, "our CPU time counts a spin");
-	is_near(cpuload_process(getpid()) - p0, 0.3, 0.1,
-		"/proc/PID/stat says the same");
+	ok(cpuload_self() - t0 >= 0.3, "our CPU time grows as we spin");
+	is_near(cpuload_process(getpid()) - p0, cpuload_self() - t0, 0.05,
+		"/proc/PID/stat says the same, to its ticks");
 	ok(cpuload_process(-1) == 0, "no such process: 0");
 }
 
 /*
- * A hog counted as another process's takes about one core; counted as
- * ours (the runner counts its jobs), it takes none.
+ * A hog counted as another process's keeps its core from being free;
+ * counted as ours (the runner counts its jobs), it takes none.
  */
 static void
 hog_counts(void)
 {
 	struct cpuload theirs, mine;
 	pid_t pid;
-	double f1, f2;
+	double f1, f2, h0, h1, t0, t1;
 
 	cpuload_start(&theirs);
 	ok(theirs.free < 0 && theirs.ncpu >= 1,
@@ -84,18 +84,23 @@ hog_counts(void)
 	memset(&mine, 0, sizeof(mine));
 	mine.free = -1;
 	/* both sampled at (nearly) the same moments */
-	cpuload_sample(&mine, cpuload_self() + cpuload_process(pid));
+	h0 = cpuload_process(pid);
+	t0 = time_mono();
+	cpuload_sample(&mine, cpuload_self() + h0);
 	cpuload_start(&theirs);
 	usleep(600000);
-	f2 = cpuload_sample(&mine, cpuload_self() + cpuload_process(pid));
+	h1 = cpuload_process(pid);
+	t1 = time_mono();
+	f2 = cpuload_sample(&mine, cpuload_self() + h1);
 	f1 = cpuload_free(&theirs);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	ok(f1 >= 0 && f1 <= theirs.ncpu - 0.5,
 	   "another process's hog leaves at most %d - 0.5 cores free (%.2f)",
 	   theirs.ncpu, f1);
-	ok(f2 - f1 >= 0.5, "the same hog counted as ours frees it (%.2f "
-	   "against %.2f)", f2, f1);
+	/* however little of a core the hog got on a busy box */
+	is_near(f2 - f1, (h1 - h0) / (t1 - t0), 0.15,
+		"the same hog counted as ours frees the core time it used");
 	ok(cpuload_free(&theirs) == f1,
 	   "a sample sooner than %.2f s gives the last estimate",
 	   CPULOAD_MIN_INTERVAL);
