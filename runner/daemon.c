@@ -19,6 +19,7 @@
 #include "job/heartbeat.h"
 #include "job/state.h"
 #include "runner/control.h"
+#include "lib/cpuload.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/strbuf.h"
@@ -61,6 +62,7 @@ struct child {
 	double started;		/* monotonic */
 	double max_seconds, max_memory_mb;	/* the config's limits */
 	int retries;		/* the config's retries */
+	int threads;		/* the threads it was given */
 	enum stop_reason stop;
 	double term_at;		/* monotonic time of the SIGTERM; 0 none */
 	int killed;		/* SIGKILL sent */
@@ -115,6 +117,7 @@ struct daemon {
 	long *poll_ids;		/* the Slurm jobs it asks about */
 	int poll_n;
 	struct strbuf poll_out;	/* its stdout and stderr */
+	struct cpuload load;	/* the cores other processes leave free */
 };
 
 /* Is this child entry in use: a process, or a job in Slurm? */
@@ -811,6 +814,64 @@ job_config(struct daemon *d, const char *id, struct config *cfg)
 	return rc;
 }
 
+/*
+ * CPU seconds of the runner and of what it started (cpuload.h): its own
+ * jobs are not load that takes cores from a new one; their threads are
+ * counted instead (threads_free).
+ */
+static double
+ours_cpu(const struct daemon *d)
+{
+	struct rusage ru;
+	double t = cpuload_self();
+
+	/* the children already waited for, and those still running */
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
+		t += (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+		     (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+	for (int i = 0; i < d->ncap; i++)
+		if (d->kids[i].pid > 0)
+			t += cpuload_process(d->kids[i].pid);
+	if (d->render_pid > 0)
+		t += cpuload_process(d->render_pid);
+	if (d->poll_pid > 0)
+		t += cpuload_process(d->poll_pid);
+	return t;
+}
+
+/* Look again at the load of other processes, once a second at most. */
+static void
+sample_load(struct daemon *d)
+{
+	if (time_mono() - d->load.wall >= 1.0)
+		cpuload_sample(&d->load, ours_cpu(d));
+}
+
+/*
+ * The threads a job asking for want gets here: no more than the cores
+ * that other processes and the running jobs' threads leave free (*cores),
+ * nor than its share of the cores beside the jobs queued to start with
+ * it in the slots left; at least one.
+ */
+static int
+threads_free(struct daemon *d, int want, double *cores)
+{
+	int others = d->slots - d->nkids - 1, share;
+	double f;
+
+	sample_load(d);
+	f = d->load.free >= 0 ? d->load.free : d->load.ncpu;
+	for (int i = 0; i < d->ncap; i++)
+		if (d->kids[i].pid > 0)
+			f -= d->kids[i].threads;
+	if (others > (int)d->q.n)
+		others = (int)d->q.n;
+	share = (int)(f / (1 + (others > 0 ? others : 0)));
+	*cores = f < 0 ? 0 : f;
+	return cpuload_threads(want < share ? want : share, *cores,
+			       d->load.ncpu);
+}
+
 static void
 start_job(struct daemon *d, const char *id, const sigset_t *old)
 {
@@ -821,7 +882,8 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 	json_t *st = spool_state_read(&d->sp, id);
 	pid_t me = getpid(), pid;
 	struct config cfg;
-	int logfd;
+	double cores = -1;
+	int logfd, want;
 
 	if (job_status_of(st) != JOB_QUEUED)
 		goto out;
@@ -833,8 +895,10 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 	if (job_config(d, id, &cfg) < 0)
 		goto out;
 	memset(k, 0, sizeof(*k));
-	snprintf(threads, sizeof(threads), "%d", cfg.threads > 0 ?
-		 cfg.threads : d->threads);
+	want = cfg.threads > 0 ? cfg.threads : d->threads;
+	/* Slurm gives a job the CPUs it asks for, on a node of its choice */
+	k->threads = d->o->slurm ? want : threads_free(d, want, &cores);
+	snprintf(threads, sizeof(threads), "%d", k->threads);
 	k->max_seconds = cfg.limits.max_seconds;
 	k->max_memory_mb = cfg.limits.max_memory_mb;
 	k->retries = cfg.retries;
@@ -874,7 +938,13 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 	strcpy(k->id, id);
 	k->started = time_mono();
 	d->nkids++;
-	info("%s: started (process %ld, %s threads)", id, (long)pid, threads);
+	if (k->threads < want)
+		info("%s: started (process %ld, %d thread%s of the %d asked "
+		     "for: %.1f cores free)", id, (long)pid, k->threads,
+		     k->threads > 1 ? "s" : "", want, cores);
+	else
+		info("%s: started (process %ld, %d thread%s)", id, (long)pid,
+		     k->threads, k->threads > 1 ? "s" : "");
 	beat(d, 0);
 out:
 	json_decref(st);
@@ -1822,6 +1892,7 @@ loop(struct daemon *d, const sigset_t *old)
 			read_inotify(d);
 		spool_sync(&d->sp);
 		check_limits(d);
+		sample_load(d);
 		kids_poll_check(d);
 		if (d->o->slurm && time_mono() >= d->next_poll)
 			kids_poll(d);
@@ -1846,15 +1917,14 @@ daemon_run(const struct daemon_opts *o)
 	struct daemon d;
 	sigset_t set, old;
 	ssize_t n;
-	long cores;
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
 	d.lockfd = d.ifd = d.sfd = d.poll_fd = -1;
 	d.slots = o->slots;
-	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	cpuload_start(&d.load);
 	d.threads = o->threads > 0 ? o->threads :
-		    (int)(cores / (o->slots > 0 ? o->slots : 1));
+		    d.load.ncpu / (o->slots > 0 ? o->slots : 1);
 	if (d.threads < 1)
 		d.threads = 1;
 	if (o->exe) {
