@@ -11,20 +11,30 @@
  *   lstm-8-256-t32     batch 64, 2,048 windows of 32 steps, MSE
  *   gru-8-64-t32       batch 64, 10,000 windows of 32 steps, MSE
  *
- * usage: bench-train [THREADS] [WORKLOAD]   (default 2 threads, all)
+ * usage: bench-train [--hog] [THREADS] [WORKLOAD]   (default 2 threads, all)
  * bench/torch_train.py runs the same workloads in PyTorch.
+ *
+ * --hog: a busy box. A child process spins on one core (like
+ * `while :; do :; done`) while each workload runs on 1 thread, on THREADS
+ * threads fixed, and on THREADS threads fitted to the free cores as the
+ * trainer does (runner/train/threads.h). Warm-up then lasts at least
+ * 1.5 s, so the fitted count has looked at the load before the timing.
  */
 #include "job/config.h"
 #include "runner/train/loss.h"
 #include "runner/train/model.h"
 #include "runner/train/optim.h"
+#include "runner/train/threads.h"
 #include "lib/rng.h"
 #include "lib/timeutil.h"
 
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct workload {
 	const char *name;
@@ -43,8 +53,15 @@ static const struct workload workloads[] = {
 	{ "gru-8-64-t32", MODEL_GRU, 8, 32, { 64 }, 1, 64, 10000, 0 },
 };
 
+static int hog;
+static struct threads fit;	/* the last fitted run's */
+
+/*
+ * Samples per second of w over epochs timed epochs. threads > 0: that
+ * many threads; < 0: at most -threads, fitted to the free cores.
+ */
 static double
-run(const struct workload *w, int epochs)
+run(const struct workload *w, int epochs, int threads)
 {
 	struct config cfg;
 	struct model_spec spec;
@@ -59,7 +76,7 @@ run(const struct workload *w, int epochs)
 	int outputs = w->classes ? w->classes : 1;
 	real *dout = malloc(sizeof(real) * w->batch * outputs);
 	size_t *order = malloc(sizeof(size_t) * w->rows);
-	double t0 = 0, secs;
+	double t0 = 0, start = time_mono(), secs;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.model.type = w->type;
@@ -88,12 +105,20 @@ run(const struct workload *w, int epochs)
 		       (real)rng_normal(&rng);
 		order[i] = (size_t)i;
 	}
+	if (threads > 0)
+		omp_set_num_threads(threads);
+	else
+		threads_init(&fit, -threads);
 	/* Epoch 0 warms up caches and threads and is not timed. */
 	for (int e = 0; e <= epochs; e++) {
+		if (e == 1 && hog && time_mono() - start < 1.5)
+			e = 0;
 		if (e == 1)
 			t0 = time_mono();
 		rng_shuffle(&rng, order, (size_t)w->rows);
 		for (int b = 0; b + w->batch <= w->rows; b += w->batch) {
+			if (threads < 0)
+				threads_adapt(&fit);
 			for (int i = 0; i < w->batch; i++) {
 				memcpy(xb + i * in, x + order[b + i] * in,
 				       in * sizeof(real));
@@ -121,22 +146,74 @@ run(const struct workload *w, int epochs)
 	return (double)(w->rows / w->batch * w->batch) * epochs / secs;
 }
 
+/* A child that spins on a core until killed; its pid. */
+static pid_t
+hog_start(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (volatile unsigned long i = 0;; i++)
+			;
+	}
+	if (pid < 0) {
+		perror("bench-train: fork");
+		exit(1);
+	}
+	return pid;
+}
+
+static void
+report(const struct workload *w, int threads, const char *how)
+{
+	int epochs = w->type == MODEL_MLP ? 3 : 2;
+	double rate = run(w, epochs, threads);
+
+	printf("train %-18s batch %-3d %d threads  %10.0f samples/s%s",
+	       w->name, w->batch, threads < 0 ? -threads : threads, rate, how);
+	if (threads < 0)
+		printf(" (%d changes, ended on %d)", fit.changes, fit.cur);
+	printf("\n");
+	fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
-	int threads = argc > 1 ? atoi(argv[1]) : 2;
-	const char *only = argc > 2 ? argv[2] : NULL;
+	int threads, a = 1;
+	const char *only;
+	pid_t pid = 0;
 
-	omp_set_num_threads(threads);
+	threads_wait_policy();	/* as the trainer does */
+	if (argc > 1 && strcmp(argv[1], "--hog") == 0) {
+		hog = 1;
+		a++;
+	}
+	threads = argc > a ? atoi(argv[a]) : 2;
+	only = argc > a + 1 ? argv[a + 1] : NULL;
+	if (threads < 1) {
+		fprintf(stderr, "usage: bench-train [--hog] [THREADS] "
+			"[WORKLOAD]\n");
+		return 2;
+	}
+	if (hog)
+		pid = hog_start();
 	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
 		const struct workload *w = &workloads[i];
 
 		if (only && strcmp(only, w->name) != 0)
 			continue;
-		printf("train %-18s batch %-3d %d threads  %10.0f samples/s\n",
-		       w->name, w->batch, threads,
-		       run(w, w->type == MODEL_MLP ? 3 : 2));
-		fflush(stdout);
+		if (!hog) {
+			report(w, threads, "");
+			continue;
+		}
+		report(w, 1, "  beside a hog");
+		report(w, threads, "  beside a hog, fixed");
+		report(w, -threads, "  beside a hog, fitted to free cores");
+	}
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
 	}
 	return 0;
 }
