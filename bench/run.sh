@@ -45,3 +45,10 @@ awk 'FILENAME == ARGV[1] { one[$2] = $7; next }
 			    ours[w], up, t
 		}
 	}' "$one" "$ours" "$theirs"
+
+# A busy box: a CPU hog on one core beside the trainer. The fitted count
+# should make $THREADS threads no slower than 1 (runner/train/threads.h).
+echo "== training beside a CPU hog: 1 thread, $THREADS fixed, $THREADS fitted to the free cores"
+for w in mlp-32-128-128-1 lstm-8-64-t32 gru-8-64-t32; do
+	"$BUILD/bench/bench-train" --hog "$THREADS" "$w"
+done
