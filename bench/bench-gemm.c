@@ -13,6 +13,7 @@
  * down. -q: fewer rounds; -i: use the avx2 or portable kernel instead of
  * the best one; WORD: only the products whose line has WORD (e.g. "nt",
  * "128x128x128", "lstm"). Benchmarks print figures and never fail on them.
+ * A training shape under 40% of the peak has its likely reason beside it.
  */
 #include <omp.h>
 #include <stdio.h>
