@@ -13,6 +13,7 @@
  * down. -q: fewer rounds; -i: use the avx2 or portable kernel instead of
  * the best one; WORD: only the products whose line has WORD (e.g. "nt",
  * "128x128x128", "lstm"). Benchmarks print figures and never fail on them.
+ * A training shape under 40% of the peak has its likely reason beside it.
  */
 #include <omp.h>
 #include <stdio.h>
@@ -60,7 +61,25 @@ static const struct shape training[] = {
 	{ NN, 2048, 256, 8, "lstm input proj, T=32 I=8" },
 	{ NT, 2048, 8, 256, "lstm input proj dX" },
 	{ TN, 8, 256, 2048, "lstm input proj dWx" },
+	/* mlp-100-256-256-3, batch 32 */
+	{ NN, 32, 256, 100, "mlp 100->256 forward" },
+	{ TN, 100, 256, 32, "mlp 100->256 dW" },
+	{ NN, 32, 256, 256, "mlp 256->256 forward" },
+	{ NT, 32, 256, 256, "mlp 256->256 dX" },
+	{ TN, 256, 256, 32, "mlp 256->256 dW" },
+	{ NN, 32, 3, 256, "mlp 256->3 forward" },
+	{ NT, 32, 256, 3, "mlp 256->3 dX" },
+	{ TN, 256, 3, 32, "mlp 256->3 dW" },
+	/* lstm-8-256-t32, batch 64 */
+	{ NN, 64, 1024, 256, "lstm H=256 step" },
+	{ NN, 64, 256, 1024, "lstm H=256 step dH" },
+	{ TN, 256, 1024, 1984, "lstm H=256 dWh, all steps" },
+	{ NN, 2048, 1024, 8, "lstm H=256 input proj" },
+	{ TN, 8, 1024, 2048, "lstm H=256 input proj dWx" },
 };
+
+/* As in kernels.c: products below this many flops use one thread. */
+#define PAR_FLOPS 600000.0
 
 static int quick;
 static const char *only;
@@ -138,8 +157,36 @@ measure(const struct shape *s, int threads, double *us)
 	return best / 1e9;
 }
 
+/*
+ * Why a product reaches under 40% of the peak, from its shape: the rules
+ * that the figures of this benchmark bore out (docs/performance.md).
+ */
+static const char *
+reason(const struct shape *s, int threads, double us, double us1)
+{
+	double flops = 2.0 * s->M * s->N * s->K;
+
+	if (s->N <= 4)
+		return "N<=4: a dot product per row of C, memory-bound";
+	if (s->K <= 8)
+		return "K<=8: each tile of C is loaded and stored for a few "
+		       "FMAs, memory-bound";
+	if (threads > 1 && flops < PAR_FLOPS)
+		return "too small to split: runs on one thread of the two";
+	if (threads > 1 && us1 > 0 && us > us1)
+		return "slower than 1 thread: waking and waiting for the "
+		       "other thread (busy box?) cost more than it saves";
+	if (s->M <= 32 || s->K <= 32)
+		return "M or K <= 32: packing and call overhead per FMA";
+	if (threads > 1)
+		return "few tiles per thread: the fork, join and imbalance "
+		       "show";
+	return "small product: packing B and loading C per K block";
+}
+
+/* us1: the time of the same product on 1 thread (0 unknown), or NULL */
 static void
-report(const struct shape *s, int threads, double peak)
+report(const struct shape *s, int threads, double peak, double *us1)
 {
 	char dims[64], line[128];
 	double us = 0, g;
@@ -150,9 +197,15 @@ report(const struct shape *s, int threads, double peak)
 		return;
 	g = measure(s, threads, &us);
 	printf("gemm %s %-13s %d thread%s %7.1f GFLOP/s %4.0f%% of peak "
-	       "(%.1f) %8.2f us%s%s\n", op_name[s->op], dims, threads,
+	       "(%.1f) %8.2f us%s%s", op_name[s->op], dims, threads,
 	       threads > 1 ? "s" : " ", g, 100 * g / peak, peak, us,
 	       *s->what ? "  " : "", s->what);
+	if (100 * g / peak < 40)
+		printf("  [<40%%: %s]", reason(s, threads, us,
+					      us1 ? *us1 : 0));
+	if (us1 && threads == 1)
+		*us1 = us;
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -162,6 +215,7 @@ main(int argc, char **argv)
 	int cores = omp_get_num_procs(), units;
 	const char *isa = NULL;
 	double ghz1, ghz_all = 0, peak1, peak_all;
+	static double us1[sizeof training / sizeof *training];
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-q") == 0)
@@ -195,7 +249,7 @@ main(int argc, char **argv)
 		double peak = threads == 1 ? peak1 : peak_all;
 
 		for (size_t i = 0; i < sizeof squares / sizeof *squares; i++)
-			report(&squares[i], threads, peak);
+			report(&squares[i], threads, peak, NULL);
 		if (!only)
 			printf("\n");
 	}
@@ -203,7 +257,7 @@ main(int argc, char **argv)
 		double peak = threads == 1 ? peak1 : peak_all;
 
 		for (size_t i = 0; i < sizeof training / sizeof *training; i++)
-			report(&training[i], threads, peak);
+			report(&training[i], threads, peak, &us1[i]);
 		if (!only)
 			printf("\n");
 	}

@@ -1,44 +1,67 @@
 /*
  * bench-train.c - training throughput (samples/s) of the issue's workloads.
  *
- * Each workload trains with Adam and MSE on random data for a few epochs
- * (after one warm-up epoch) and prints samples per second:
+ * Each workload trains with Adam on random data for a few epochs (after
+ * one warm-up epoch) and prints samples per second:
  *
- *   mlp-32-128-128-1   batch 64, 50,000 rows
- *   mlp-64-64-1        batch 32, 50,000 rows
- *   lstm-8-64-t32      batch 64, 10,000 windows of 32 steps
- *   gru-8-64-t32       batch 64, 10,000 windows of 32 steps
+ *   mlp-32-128-128-1   batch 64, 50,000 rows, MSE
+ *   mlp-64-64-1        batch 32, 50,000 rows, MSE
+ *   mlp-100-256-256-3  batch 32, 20,000 rows, cross-entropy over 3 classes
+ *   lstm-8-64-t32      batch 64, 10,000 windows of 32 steps, MSE
+ *   lstm-8-256-t32     batch 64, 2,048 windows of 32 steps, MSE
+ *   gru-8-64-t32       batch 64, 10,000 windows of 32 steps, MSE
  *
- * usage: bench-train [THREADS] [WORKLOAD]   (default 2 threads, all)
+ * usage: bench-train [--hog] [THREADS] [WORKLOAD]   (default 2 threads, all)
  * bench/torch_train.py runs the same workloads in PyTorch.
+ *
+ * --hog: a busy box. A child process spins on one core (like
+ * `while :; do :; done`) while each workload runs on 1 thread, on THREADS
+ * threads fixed, and on THREADS threads fitted to the free cores as the
+ * trainer does (runner/train/threads.h). Warm-up then lasts at least
+ * 1.5 s, so the fitted count has looked at the load before the timing.
  */
 #include "job/config.h"
 #include "runner/train/loss.h"
 #include "runner/train/model.h"
 #include "runner/train/optim.h"
+#include "runner/train/threads.h"
 #include "lib/rng.h"
 #include "lib/timeutil.h"
 
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct workload {
 	const char *name;
 	enum model_type type;
 	int inputs, steps, hidden[2], nhidden, batch, rows;
+	int classes;		/* 0: one regression target (MSE) */
 };
 
 static const struct workload workloads[] = {
-	{ "mlp-32-128-128-1", MODEL_MLP, 32, 1, { 128, 128 }, 2, 64, 50000 },
-	{ "mlp-64-64-1", MODEL_MLP, 64, 1, { 64 }, 1, 32, 50000 },
-	{ "lstm-8-64-t32", MODEL_LSTM, 8, 32, { 64 }, 1, 64, 10000 },
-	{ "gru-8-64-t32", MODEL_GRU, 8, 32, { 64 }, 1, 64, 10000 },
+	{ "mlp-32-128-128-1", MODEL_MLP, 32, 1, { 128, 128 }, 2, 64, 50000, 0 },
+	{ "mlp-64-64-1", MODEL_MLP, 64, 1, { 64 }, 1, 32, 50000, 0 },
+	{ "mlp-100-256-256-3", MODEL_MLP, 100, 1, { 256, 256 }, 2, 32, 20000,
+	  3 },
+	{ "lstm-8-64-t32", MODEL_LSTM, 8, 32, { 64 }, 1, 64, 10000, 0 },
+	{ "lstm-8-256-t32", MODEL_LSTM, 8, 32, { 256 }, 1, 64, 2048, 0 },
+	{ "gru-8-64-t32", MODEL_GRU, 8, 32, { 64 }, 1, 64, 10000, 0 },
 };
 
+static int hog;
+static struct threads fit;	/* the last fitted run's */
+
+/*
+ * Samples per second of w over epochs timed epochs. threads > 0: that
+ * many threads; < 0: at most -threads, fitted to the free cores.
+ */
 static double
-run(const struct workload *w, int epochs)
+run(const struct workload *w, int epochs, int threads)
 {
 	struct config cfg;
 	struct model_spec spec;
@@ -50,9 +73,10 @@ run(const struct workload *w, int epochs)
 	real *y = malloc(sizeof(real) * w->rows);
 	real *xb = malloc(sizeof(real) * in * w->batch);
 	real *yb = malloc(sizeof(real) * w->batch);
-	real *dout = malloc(sizeof(real) * w->batch);
+	int outputs = w->classes ? w->classes : 1;
+	real *dout = malloc(sizeof(real) * w->batch * outputs);
 	size_t *order = malloc(sizeof(size_t) * w->rows);
-	double t0 = 0, secs;
+	double t0 = 0, start = time_mono(), secs;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.model.type = w->type;
@@ -60,13 +84,14 @@ run(const struct workload *w, int epochs)
 	cfg.model.nhidden = w->nhidden;
 	cfg.model.layers = 1;
 	cfg.model.activation = ACT_RELU;
-	cfg.loss.type = LOSS_MSE;
+	cfg.loss.type = w->classes ? LOSS_CROSS_ENTROPY : LOSS_MSE;
 	cfg.train.optimizer = OPTIM_ADAM;
 	cfg.train.lr = 1e-3;
 	cfg.train.beta1 = 0.9;
 	cfg.train.beta2 = 0.999;
 	cfg.train.eps = 1e-8;
-	model_spec_from_config(&spec, &cfg, w->inputs, w->steps, 1, w->batch);
+	model_spec_from_config(&spec, &cfg, w->inputs, w->steps, outputs,
+			       w->batch);
 	m = model_new(&spec);
 	if (!m)
 		exit(1);
@@ -76,15 +101,24 @@ run(const struct workload *w, int epochs)
 	for (size_t i = 0; i < in * w->rows; i++)
 		x[i] = (real)rng_normal(&rng);
 	for (int i = 0; i < w->rows; i++) {
-		y[i] = (real)rng_normal(&rng);
+		y[i] = w->classes ? (real)(rng_next(&rng) % w->classes) :
+		       (real)rng_normal(&rng);
 		order[i] = (size_t)i;
 	}
+	if (threads > 0)
+		omp_set_num_threads(threads);
+	else
+		threads_init(&fit, -threads);
 	/* Epoch 0 warms up caches and threads and is not timed. */
 	for (int e = 0; e <= epochs; e++) {
+		if (e == 1 && hog && time_mono() - start < 1.5)
+			e = 0;
 		if (e == 1)
 			t0 = time_mono();
 		rng_shuffle(&rng, order, (size_t)w->rows);
 		for (int b = 0; b + w->batch <= w->rows; b += w->batch) {
+			if (threads < 0)
+				threads_adapt(&fit);
 			for (int i = 0; i < w->batch; i++) {
 				memcpy(xb + i * in, x + order[b + i] * in,
 				       in * sizeof(real));
@@ -93,7 +127,8 @@ run(const struct workload *w, int epochs)
 			const real *out = model_forward(m, xb, w->batch, 1,
 							&rng);
 
-			loss_compute(&cfg.loss, out, yb, w->batch, 1, 0, dout);
+			loss_compute(&cfg.loss, out, yb, w->batch, 1, w->classes,
+				     dout);
 			model_backward(m, dout);
 			optim_step(&opt, model_params(m), model_grads(m),
 				   1e-3);
@@ -111,22 +146,74 @@ run(const struct workload *w, int epochs)
 	return (double)(w->rows / w->batch * w->batch) * epochs / secs;
 }
 
+/* A child that spins on a core until killed; its pid. */
+static pid_t
+hog_start(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (volatile unsigned long i = 0;; i++)
+			;
+	}
+	if (pid < 0) {
+		perror("bench-train: fork");
+		exit(1);
+	}
+	return pid;
+}
+
+static void
+report(const struct workload *w, int threads, const char *how)
+{
+	int epochs = w->type == MODEL_MLP ? 3 : 2;
+	double rate = run(w, epochs, threads);
+
+	printf("train %-18s batch %-3d %d threads  %10.0f samples/s%s",
+	       w->name, w->batch, threads < 0 ? -threads : threads, rate, how);
+	if (threads < 0)
+		printf(" (%d changes, ended on %d)", fit.changes, fit.cur);
+	printf("\n");
+	fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
-	int threads = argc > 1 ? atoi(argv[1]) : 2;
-	const char *only = argc > 2 ? argv[2] : NULL;
+	int threads, a = 1;
+	const char *only;
+	pid_t pid = 0;
 
-	omp_set_num_threads(threads);
+	threads_wait_policy();	/* as the trainer does */
+	if (argc > 1 && strcmp(argv[1], "--hog") == 0) {
+		hog = 1;
+		a++;
+	}
+	threads = argc > a ? atoi(argv[a]) : 2;
+	only = argc > a + 1 ? argv[a + 1] : NULL;
+	if (threads < 1) {
+		fprintf(stderr, "usage: bench-train [--hog] [THREADS] "
+			"[WORKLOAD]\n");
+		return 2;
+	}
+	if (hog)
+		pid = hog_start();
 	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
 		const struct workload *w = &workloads[i];
 
 		if (only && strcmp(only, w->name) != 0)
 			continue;
-		printf("train %-18s batch %-3d %d threads  %10.0f samples/s\n",
-		       w->name, w->batch, threads,
-		       run(w, w->type == MODEL_MLP ? 3 : 2));
-		fflush(stdout);
+		if (!hog) {
+			report(w, threads, "");
+			continue;
+		}
+		report(w, 1, "  beside a hog");
+		report(w, threads, "  beside a hog, fixed");
+		report(w, -threads, "  beside a hog, fitted to free cores");
+	}
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
 	}
 	return 0;
 }

@@ -13,22 +13,42 @@ done
 echo "== the runner in Slurm (bench/slurm.sh)"
 sh bench/slurm.sh
 
-echo "== training throughput ($THREADS threads)"
-ours=$(mktemp) theirs=$(mktemp)
-trap 'rm -f "$ours" "$theirs"' EXIT
+echo "== training throughput (1 and $THREADS threads)"
+one=$(mktemp) ours=$(mktemp) theirs=$(mktemp)
+trap 'rm -f "$one" "$ours" "$theirs"' EXIT
+"$BUILD/bench/bench-train" 1 | tee "$one"
 "$BUILD/bench/bench-train" "$THREADS" | tee "$ours"
 # Debian's python3-torch installs for the system interpreter.
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
 if $py -c 'import torch' 2>/dev/null; then
-	echo "== PyTorch $($py -c 'import torch; print(torch.__version__)'), same workloads"
+	echo "== PyTorch $($py -c 'import torch; print(torch.__version__)'), same workloads, $THREADS threads"
 	$py bench/torch_train.py "$THREADS" | tee "$theirs"
-	echo "== spoolboard / PyTorch"
-	printf '%-18s %12s %12s %8s\n' workload spoolboard pytorch ratio
-	awk 'NR == FNR { ours[$2] = $7; next }
-	     ($2 in ours) && $7 > 0 {
-		printf "%-18s %12.0f %12.0f %7.1fx\n", $2, ours[$2], $7, ours[$2] / $7 }' \
-		"$ours" "$theirs"
 else
 	echo "PyTorch is not importable ($py): no comparison (Debian: apt-get install python3-torch)"
 fi
+echo "== training, samples/s: 1 thread, $THREADS threads, speed-up, PyTorch at $THREADS threads"
+printf '%-18s %10s %10s %8s %10s %8s\n' workload 1-thread "$THREADS-thread" \
+	speed-up pytorch ratio
+awk 'FILENAME == ARGV[1] { one[$2] = $7; next }
+	FILENAME == ARGV[2] { ours[$2] = $7; order[++n] = $2; next }
+	{ torch[$2] = $7 }
+	END {
+		for (i = 1; i <= n; i++) {
+			w = order[i]
+			t = sprintf("%10s %8s", "-", "-")
+			if ((w in torch) && torch[w] > 0)
+				t = sprintf("%10.0f %7.1fx", torch[w],
+				    ours[w] / torch[w])
+			up = one[w] > 0 ? ours[w] / one[w] : 0
+			printf "%-18s %10.0f %10.0f %7.2fx %s\n", w, one[w],
+			    ours[w], up, t
+		}
+	}' "$one" "$ours" "$theirs"
+
+# A busy box: a CPU hog on one core beside the trainer. The fitted count
+# should make $THREADS threads no slower than 1 (runner/train/threads.h).
+echo "== training beside a CPU hog: 1 thread, $THREADS fixed, $THREADS fitted to the free cores"
+for w in mlp-32-128-128-1 lstm-8-64-t32 gru-8-64-t32; do
+	"$BUILD/bench/bench-train" --hog "$THREADS" "$w"
+done

@@ -32,18 +32,30 @@ WORKLOADS = [
                            nn.ReLU(), nn.Linear(128, 1))),
     ("mlp-64-64-1", 32, 50000, (64,),
      lambda: nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))),
+    ("mlp-100-256-256-3", 32, 20000, (100,),
+     lambda: nn.Sequential(nn.Linear(100, 256), nn.ReLU(),
+                           nn.Linear(256, 256), nn.ReLU(),
+                           nn.Linear(256, 3))),
     ("lstm-8-64-t32", 64, 10000, (32, 8), lambda: RNN(nn.LSTM, 8, 64)),
+    ("lstm-8-256-t32", 64, 2048, (32, 8), lambda: RNN(nn.LSTM, 8, 256)),
     ("gru-8-64-t32", 64, 10000, (32, 8), lambda: RNN(nn.GRU, 8, 64)),
 ]
 
+# workloads whose target is one of this many classes (cross-entropy)
+CLASSES = {"mlp-100-256-256-3": 3}
 
-def run(batch, rows, shape, make, epochs):
+
+def run(batch, rows, shape, make, epochs, classes):
     torch.manual_seed(1)
     model = make()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.MSELoss()
     x = torch.randn(rows, *shape)
-    y = torch.randn(rows, 1)
+    if classes:
+        loss_fn = nn.CrossEntropyLoss()
+        y = torch.randint(0, classes, (rows,))
+    else:
+        loss_fn = nn.MSELoss()
+        y = torch.randn(rows, 1)
     t0 = 0.0
     for e in range(epochs + 1):
         if e == 1:
@@ -68,7 +80,7 @@ def main():
         if only and name != only:
             continue
         epochs = 3 if name.startswith("mlp") else 2
-        rate = run(batch, rows, shape, make, epochs)
+        rate = run(batch, rows, shape, make, epochs, CLASSES.get(name, 0))
         print("train %-18s batch %-3d %d threads  %10.0f samples/s"
               % (name, batch, threads, rate), flush=True)
 

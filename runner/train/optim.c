@@ -11,12 +11,33 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <omp.h>
+
 #include "lib/error.h"
 #include "runner/train/optim.h"
+
+#if defined(__x86_64__) && !defined(NN_DOUBLE)
+#include <immintrin.h>
+#define ADAM_X86 1
+#endif
 
 #define PAR_PARAMS 32768	/* parameters below which one thread is used */
 #define CHUNK_MIN 4096		/* smallest chunk of the clipping norm */
 #define MAX_CHUNKS 256		/* chunks are made larger beyond this */
+
+/*
+ * Inside a parallel region: this thread's share [*lo, *hi) of [0, n), in
+ * chunks of whole 64-byte lines so that threads never write one line.
+ */
+static void
+optim_split(long n, long *lo, long *hi)
+{
+	long nt = omp_get_num_threads(), t = omp_get_thread_num();
+	long chunk = ((n + nt - 1) / nt + 15) / 16 * 16;
+
+	*lo = t * chunk < n ? t * chunk : n;
+	*hi = *lo + chunk < n ? *lo + chunk : n;
+}
 
 void
 optim_init(struct optim *o, const struct config *cfg, size_t n)
@@ -66,27 +87,147 @@ sgd_step(struct optim *o, real *params, const real *grads, double lr)
 	}
 }
 
-static void
-adam_step(struct optim *o, real *params, const real *grads, double lr)
-{
-	double b1 = o->beta1, b2 = o->beta2, eps = o->eps;
-	double t = (double)(o->step + 1);
-	double step_size = lr / (1 - pow(b1, t));
-	double sbc2 = sqrt(1 - pow(b2, t));
-	double wd = o->type == OPTIM_ADAM ? o->weight_decay : 0;
-	double decay = o->type == OPTIM_ADAMW ? 1 - lr * o->weight_decay : 1;
-	long n = (long)o->n;
-	real *mom = o->m, *sq = o->v;
+/* Adam's per-step constants; see adam_step. */
+struct adam_k {
+	double b1, c1, b2, c2;	/* beta1, 1 - beta1, beta2, 1 - beta2 */
+	double step_size, sbc2, eps, wd, decay;
+};
 
-	#pragma omp parallel for schedule(static) if (n >= PAR_PARAMS)
-	for (long i = 0; i < n; i++) {
-		double p = params[i] * decay, g = grads[i] + wd * params[i];
-		double m = b1 * mom[i] + (1 - b1) * g;
-		double v = b2 * sq[i] + (1 - b2) * g * g;
+/*
+ * Elements [i0, i1) of one Adam step, in double, one element at a time
+ * in this order of operations: p = param * decay, g = grad + wd * param,
+ * m = b1 * m + c1 * g, v = b2 * v + (c2 * g) * g,
+ * param = p - (step_size * m) / (sqrt(v) / sbc2 + eps).
+ */
+static void
+adam_scalar(const struct adam_k *k, real *params, const real *grads,
+	    real *mom, real *sq, long i0, long i1)
+{
+	for (long i = i0; i < i1; i++) {
+		double p = params[i] * k->decay;
+		double g = grads[i] + k->wd * params[i];
+		double m = k->b1 * mom[i] + k->c1 * g;
+		double v = k->b2 * sq[i] + k->c2 * g * g;
 
 		mom[i] = (real)m;
 		sq[i] = (real)v;
-		params[i] = (real)(p - step_size * m / (sqrt(v) / sbc2 + eps));
+		params[i] = (real)(p - k->step_size * m /
+				   (sqrt(v) / k->sbc2 + k->eps));
+	}
+}
+
+#ifdef ADAM_X86
+/*
+ * adam_scalar 8 elements at a time. Every operation is a correctly
+ * rounded IEEE one (no fused multiply-add), in the same order, so each
+ * element gets the same bits as in adam_scalar. The compiler does not
+ * vectorize that loop itself: libm's sqrt may set errno.
+ */
+static __attribute__((target("avx512f"))) void
+adam_avx512(const struct adam_k *k, real *params, const real *grads,
+	    real *mom, real *sq, long i0, long i1)
+{
+	__m512d b1 = _mm512_set1_pd(k->b1), c1 = _mm512_set1_pd(k->c1);
+	__m512d b2 = _mm512_set1_pd(k->b2), c2 = _mm512_set1_pd(k->c2);
+	__m512d ss = _mm512_set1_pd(k->step_size);
+	__m512d sbc2 = _mm512_set1_pd(k->sbc2), eps = _mm512_set1_pd(k->eps);
+	__m512d wd = _mm512_set1_pd(k->wd), decay = _mm512_set1_pd(k->decay);
+	long i = i0;
+
+	for (; i + 8 <= i1; i += 8) {
+		__m512d w = _mm512_cvtps_pd(_mm256_loadu_ps(params + i));
+		__m512d g = _mm512_cvtps_pd(_mm256_loadu_ps(grads + i));
+		__m512d m = _mm512_cvtps_pd(_mm256_loadu_ps(mom + i));
+		__m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(sq + i));
+		__m512d p = _mm512_mul_pd(w, decay);
+
+		g = _mm512_add_pd(g, _mm512_mul_pd(wd, w));
+		m = _mm512_add_pd(_mm512_mul_pd(b1, m), _mm512_mul_pd(c1, g));
+		v = _mm512_add_pd(_mm512_mul_pd(b2, v),
+				  _mm512_mul_pd(_mm512_mul_pd(c2, g), g));
+		_mm256_storeu_ps(mom + i, _mm512_cvtpd_ps(m));
+		_mm256_storeu_ps(sq + i, _mm512_cvtpd_ps(v));
+		w = _mm512_div_pd(_mm512_mul_pd(ss, m),
+				  _mm512_add_pd(_mm512_div_pd(
+				      _mm512_sqrt_pd(v), sbc2), eps));
+		_mm256_storeu_ps(params + i, _mm512_cvtpd_ps(
+				 _mm512_sub_pd(p, w)));
+	}
+	adam_scalar(k, params, grads, mom, sq, i, i1);
+}
+
+/* adam_avx512 with 4 elements at a time. */
+static __attribute__((target("avx"))) void
+adam_avx(const struct adam_k *k, real *params, const real *grads,
+	 real *mom, real *sq, long i0, long i1)
+{
+	__m256d b1 = _mm256_set1_pd(k->b1), c1 = _mm256_set1_pd(k->c1);
+	__m256d b2 = _mm256_set1_pd(k->b2), c2 = _mm256_set1_pd(k->c2);
+	__m256d ss = _mm256_set1_pd(k->step_size);
+	__m256d sbc2 = _mm256_set1_pd(k->sbc2), eps = _mm256_set1_pd(k->eps);
+	__m256d wd = _mm256_set1_pd(k->wd), decay = _mm256_set1_pd(k->decay);
+	long i = i0;
+
+	for (; i + 4 <= i1; i += 4) {
+		__m256d w = _mm256_cvtps_pd(_mm_loadu_ps(params + i));
+		__m256d g = _mm256_cvtps_pd(_mm_loadu_ps(grads + i));
+		__m256d m = _mm256_cvtps_pd(_mm_loadu_ps(mom + i));
+		__m256d v = _mm256_cvtps_pd(_mm_loadu_ps(sq + i));
+		__m256d p = _mm256_mul_pd(w, decay);
+
+		g = _mm256_add_pd(g, _mm256_mul_pd(wd, w));
+		m = _mm256_add_pd(_mm256_mul_pd(b1, m), _mm256_mul_pd(c1, g));
+		v = _mm256_add_pd(_mm256_mul_pd(b2, v),
+				  _mm256_mul_pd(_mm256_mul_pd(c2, g), g));
+		_mm_storeu_ps(mom + i, _mm256_cvtpd_ps(m));
+		_mm_storeu_ps(sq + i, _mm256_cvtpd_ps(v));
+		w = _mm256_div_pd(_mm256_mul_pd(ss, m),
+				  _mm256_add_pd(_mm256_div_pd(
+				      _mm256_sqrt_pd(v), sbc2), eps));
+		_mm_storeu_ps(params + i, _mm256_cvtpd_ps(
+			      _mm256_sub_pd(p, w)));
+	}
+	adam_scalar(k, params, grads, mom, sq, i, i1);
+}
+#endif
+
+static void
+adam_range(const struct adam_k *k, real *params, const real *grads,
+	   real *mom, real *sq, long i0, long i1)
+{
+#ifdef ADAM_X86
+	if (__builtin_cpu_supports("avx512f"))
+		adam_avx512(k, params, grads, mom, sq, i0, i1);
+	else if (__builtin_cpu_supports("avx"))
+		adam_avx(k, params, grads, mom, sq, i0, i1);
+	else
+#endif
+		adam_scalar(k, params, grads, mom, sq, i0, i1);
+}
+
+static void
+adam_step(struct optim *o, real *params, const real *grads, double lr)
+{
+	struct adam_k k;
+	double t = (double)(o->step + 1);
+	long n = (long)o->n;
+
+	k.b1 = o->beta1;
+	k.c1 = 1 - o->beta1;
+	k.b2 = o->beta2;
+	k.c2 = 1 - o->beta2;
+	k.step_size = lr / (1 - pow(k.b1, t));
+	k.sbc2 = sqrt(1 - pow(k.b2, t));
+	k.eps = o->eps;
+	k.wd = o->type == OPTIM_ADAM ? o->weight_decay : 0;
+	k.decay = o->type == OPTIM_ADAMW ? 1 - lr * o->weight_decay : 1;
+	/* each element stands alone: any split gives the same bits */
+	#pragma omp parallel if (n >= PAR_PARAMS)
+	{
+		long lo, hi;
+
+		optim_split(n, &lo, &hi);
+		adam_range(&k, params, grads, o->m, o->v, lo, hi);
 	}
 }
 

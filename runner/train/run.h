@@ -24,6 +24,7 @@
 #include "runner/train/optim.h"
 #include "lib/rng.h"
 #include "runner/train/opts.h"
+#include "runner/train/threads.h"
 
 struct run {
 	const struct train_opts *opts;
@@ -63,6 +64,7 @@ struct run {
 	double t0;		/* monotonic start of the run */
 	double train_t0;	/* monotonic start of the train stage */
 	double cpu_t0, cpu_wall0;	/* for cpu_pct */
+	struct threads threads;	/* OpenMP threads, fitted to the free cores */
 };
 
 /*

@@ -372,6 +372,7 @@ train_run(const struct train_opts *opts)
 	json_int_t attempt;
 	int threads, rc, q;
 
+	threads_wait_policy();
 	memset(&r, 0, sizeof(r));
 	r.lock_fd = -1;
 	r.opts = opts;
@@ -406,7 +407,7 @@ train_run(const struct train_opts *opts)
 	}
 	threads = opts->threads > 0 ? opts->threads : r.cfg.threads > 0 ?
 		  r.cfg.threads : omp_get_num_procs();
-	omp_set_num_threads(threads);
+	threads_init(&r.threads, threads);
 	r.cpu_t0 = run_cpu_seconds();
 	r.cpu_wall0 = time_mono();
 	run_state_init(&r, threads);
@@ -424,6 +425,11 @@ train_run(const struct train_opts *opts)
 		     json_string_value(json_object_get(r.jf.state, "id")),
 		     r.cfg.name, model_type_name(r.cfg.model.type),
 		     r.cfg.train.epochs, threads);
+	jobfiles_log(&r.jf, "threads fitted to the free cores, at most %d; "
+		     "OMP_WAIT_POLICY=%s GOMP_SPINCOUNT=%s", threads,
+		     getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") :
+		     "(unset)", getenv("GOMP_SPINCOUNT") ?
+		     getenv("GOMP_SPINCOUNT") : "(unset)");
 	error_clear();
 	q = error_set_quiet(1);
 	oom_run = &r;

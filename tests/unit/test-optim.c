@@ -228,6 +228,58 @@ test_threads(void)
 	free(p2);
 }
 
+/*
+ * The vectorized Adam gives the bits of the formula in optim.h computed
+ * one element at a time in double, on a length that leaves a tail.
+ */
+static void
+test_adam_bits(void)
+{
+	enum { N = 1003 };
+	static real p[N], g[N], want[N], m[N], v[N];
+	struct config cfg;
+	struct optim o;
+
+	for (int type = 0; type < 2; type++) {
+		config_for(&cfg, type ? OPTIM_ADAMW : OPTIM_ADAM, 0, 0, 0.05);
+		optim_init(&o, &cfg, N);
+		for (int i = 0; i < N; i++) {
+			g[i] = (real)sin(0.37 * i) * 0.1f;
+			p[i] = want[i] = (real)cos(0.11 * i);
+			m[i] = v[i] = 0;
+		}
+		omp_set_num_threads(2);
+		for (int s = 0; s < 3; s++) {
+			double lr = 0.01 * (s + 1), t = s + 1;
+			double b1 = cfg.train.beta1, b2 = cfg.train.beta2;
+			double ss = lr / (1 - pow(b1, t));
+			double sbc2 = sqrt(1 - pow(b2, t));
+			double wd = type ? 0 : 0.05;
+			double decay = type ? 1 - lr * 0.05 : 1;
+
+			optim_step(&o, p, g, lr);
+			for (int i = 0; i < N; i++) {
+				double q = want[i] * decay;
+				double gi = g[i] + wd * want[i];
+				double mi = b1 * m[i] + (1 - b1) * gi;
+				double vi = b2 * v[i] + (1 - b2) * gi * gi;
+
+				m[i] = (real)mi;
+				v[i] = (real)vi;
+				want[i] = (real)(q - ss * mi /
+						 (sqrt(vi) / sbc2 +
+						  cfg.train.eps));
+			}
+		}
+		ok(memcmp(p, want, sizeof(p)) == 0 &&
+		   memcmp(o.m, m, sizeof(m)) == 0 &&
+		   memcmp(o.v, v, sizeof(v)) == 0,
+		   "%s: vector and scalar steps give the same bits",
+		   type ? "adamw" : "adam");
+		optim_release(&o);
+	}
+}
+
 static void
 test_schedule(void)
 {
@@ -293,6 +345,7 @@ main(void)
 	test_adam();
 	test_clip();
 	test_threads();
+	test_adam_bits();
 	test_schedule();
 	return tap_done();
 }
