@@ -184,7 +184,6 @@ main(int argc, char **argv)
 	const char *only;
 	pid_t pid = 0;
 
-	threads_wait_policy();	/* as the trainer does */
 	if (argc > 1 && strcmp(argv[1], "--hog") == 0) {
 		hog = 1;
 		a++;

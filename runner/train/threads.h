@@ -27,19 +27,6 @@ struct threads {
 	struct cpuload load;
 };
 
-/*
- * Make OpenMP threads sleep while they wait instead of spinning: unless
- * OMP_WAIT_POLICY or GOMP_SPINCOUNT is set already, set OMP_WAIT_POLICY
- * to passive and exec this program again with the same arguments
- * (libgomp reads its environment when it is loaded, before main). On a
- * busy box a spinning thread burns the core that the thread it waits for
- * needs; bench-train measured 2 threads beside other load at 4% of 1
- * thread's speed with the default spinning, 100% with passive waiting.
- * Call it first thing, before any other work. Returns (doing nothing)
- * when the policy is set already or the exec failed.
- */
-void threads_wait_policy(void);
-
 /* Use max (>= 1) threads from now on and take a first load sample. */
 void threads_init(struct threads *t, int max);
 

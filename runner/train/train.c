@@ -372,7 +372,6 @@ train_run(const struct train_opts *opts)
 	json_int_t attempt;
 	int threads, rc, q;
 
-	threads_wait_policy();
 	memset(&r, 0, sizeof(r));
 	r.lock_fd = -1;
 	r.opts = opts;
@@ -425,11 +424,8 @@ train_run(const struct train_opts *opts)
 		     json_string_value(json_object_get(r.jf.state, "id")),
 		     r.cfg.name, model_type_name(r.cfg.model.type),
 		     r.cfg.train.epochs, threads);
-	jobfiles_log(&r.jf, "threads fitted to the free cores, at most %d; "
-		     "OMP_WAIT_POLICY=%s GOMP_SPINCOUNT=%s", threads,
-		     getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") :
-		     "(unset)", getenv("GOMP_SPINCOUNT") ?
-		     getenv("GOMP_SPINCOUNT") : "(unset)");
+	jobfiles_log(&r.jf, "threads fitted to the free cores, at most %d",
+		     threads);
 	error_clear();
 	q = error_set_quiet(1);
 	oom_run = &r;
