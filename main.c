@@ -265,6 +265,7 @@ cmd_train(int argc, char **argv)
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "fresh", no_argument, NULL, 'F' },
 		{ "wait-lock", required_argument, NULL, 'W' },
+		{ "fixed-threads", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -301,6 +302,9 @@ cmd_train(int argc, char **argv)
 			if (int_arg(self, "--wait-lock", optarg, 0, 86400,
 				    &o.wait_lock) < 0)
 				return EXIT_USAGE;
+			break;
+		case 'X':
+			o.fixed_threads = 1;
 			break;
 		case 'h':
 			return print_help(self);
@@ -741,13 +745,15 @@ static const struct command commands[] = {
 	  "spoolboard train CONFIG [--out JOBDIR] [--data-root DIR] "
 	  "[--threads N]\n"
 	  "                        [--progress | --no-progress] [--fresh]\n"
-	  "                        [--wait-lock S]\n"
+	  "                        [--wait-lock S] [--fixed-threads]\n"
 	  "       spoolboard train JOBDIR [OPTIONS]\n\n"
 	  "  --out JOBDIR      the job directory to write (default runs/STEM)\n"
 	  "  --data-root DIR   data.path is relative to DIR (default: the\n"
 	  "                    config's directory)\n"
-	  "  --threads N       OpenMP threads (default: the config's, else\n"
-	  "                    all cores)\n"
+	  "  --threads N       OpenMP threads at most (default: the config's,\n"
+	  "                    else all cores): fewer when other processes\n"
+	  "                    keep cores busy, or when one thread is faster\n"
+	  "  --fixed-threads   exactly N threads, whatever the load or speed\n"
 	  "  --progress        draw a progress bar (default: on a terminal)\n"
 	  "  --no-progress     never draw one\n"
 	  "  --fresh           delete the job's checkpoints and start over\n"

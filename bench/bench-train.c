@@ -108,7 +108,7 @@ run(const struct workload *w, int epochs, int threads)
 	if (threads > 0)
 		omp_set_num_threads(threads);
 	else
-		threads_init(&fit, -threads);
+		threads_init(&fit, -threads, 0);
 	/* Epoch 0 warms up caches and threads and is not timed. */
 	for (int e = 0; e <= epochs; e++) {
 		if (e == 1 && hog && time_mono() - start < 1.5)
@@ -118,7 +118,7 @@ run(const struct workload *w, int epochs, int threads)
 		rng_shuffle(&rng, order, (size_t)w->rows);
 		for (int b = 0; b + w->batch <= w->rows; b += w->batch) {
 			if (threads < 0)
-				threads_adapt(&fit);
+				threads_adapt(&fit, b == 0);
 			for (int i = 0; i < w->batch; i++) {
 				memcpy(xb + i * in, x + order[b + i] * in,
 				       in * sizeof(real));
@@ -180,19 +180,22 @@ report(const struct workload *w, int threads, const char *how)
 int
 main(int argc, char **argv)
 {
-	int threads, a = 1;
+	int threads, a = 1, fitted = 0;
 	const char *only;
 	pid_t pid = 0;
 
-	if (argc > 1 && strcmp(argv[1], "--hog") == 0) {
-		hog = 1;
-		a++;
-	}
+	for (; argc > a && argv[a][0] == '-'; a++)
+		if (strcmp(argv[a], "--hog") == 0)
+			hog = 1;
+		else if (strcmp(argv[a], "--fitted") == 0)
+			fitted = 1;
+		else
+			break;
 	threads = argc > a ? atoi(argv[a]) : 2;
 	only = argc > a + 1 ? argv[a + 1] : NULL;
 	if (threads < 1) {
-		fprintf(stderr, "usage: bench-train [--hog] [THREADS] "
-			"[WORKLOAD]\n");
+		fprintf(stderr, "usage: bench-train [--hog | --fitted] "
+			"[THREADS] [WORKLOAD]\n");
 		return 2;
 	}
 	if (hog)
@@ -203,7 +206,8 @@ main(int argc, char **argv)
 		if (only && strcmp(only, w->name) != 0)
 			continue;
 		if (!hog) {
-			report(w, threads, "");
+			report(w, fitted ? -threads : threads,
+			       fitted ? "  fitted" : "");
 			continue;
 		}
 		report(w, 1, "  beside a hog");

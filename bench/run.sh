@@ -14,10 +14,12 @@ echo "== the runner in Slurm (bench/slurm.sh)"
 sh bench/slurm.sh
 
 echo "== training throughput (1 and $THREADS threads)"
-one=$(mktemp) ours=$(mktemp) theirs=$(mktemp)
-trap 'rm -f "$one" "$ours" "$theirs"' EXIT
+one=$(mktemp) ours=$(mktemp) fit=$(mktemp) theirs=$(mktemp)
+trap 'rm -f "$one" "$ours" "$fit" "$theirs"' EXIT
 "$BUILD/bench/bench-train" 1 | tee "$one"
 "$BUILD/bench/bench-train" "$THREADS" | tee "$ours"
+# as the trainer runs: at most $THREADS threads, one where more do not pay
+"$BUILD/bench/bench-train" --fitted "$THREADS" | tee "$fit"
 # Debian's python3-torch installs for the system interpreter.
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
@@ -27,11 +29,12 @@ if $py -c 'import torch' 2>/dev/null; then
 else
 	echo "PyTorch is not importable ($py): no comparison (Debian: apt-get install python3-torch)"
 fi
-echo "== training, samples/s: 1 thread, $THREADS threads, speed-up, PyTorch at $THREADS threads"
-printf '%-18s %10s %10s %8s %10s %8s\n' workload 1-thread "$THREADS-thread" \
-	speed-up pytorch ratio
+echo "== training, samples/s: 1 thread, $THREADS fixed, speed-up, $THREADS fitted, speed-up, PyTorch at $THREADS threads, ratio to fitted"
+printf '%-18s %10s %10s %8s %10s %8s %10s %8s\n' workload 1-thread \
+	"$THREADS-fixed" speed-up "$THREADS-fitted" speed-up pytorch ratio
 awk 'FILENAME == ARGV[1] { one[$2] = $7; next }
 	FILENAME == ARGV[2] { ours[$2] = $7; order[++n] = $2; next }
+	FILENAME == ARGV[3] { fit[$2] = $7; next }
 	{ torch[$2] = $7 }
 	END {
 		for (i = 1; i <= n; i++) {
@@ -39,12 +42,13 @@ awk 'FILENAME == ARGV[1] { one[$2] = $7; next }
 			t = sprintf("%10s %8s", "-", "-")
 			if ((w in torch) && torch[w] > 0)
 				t = sprintf("%10.0f %7.1fx", torch[w],
-				    ours[w] / torch[w])
+				    fit[w] / torch[w])
 			up = one[w] > 0 ? ours[w] / one[w] : 0
-			printf "%-18s %10.0f %10.0f %7.2fx %s\n", w, one[w],
-			    ours[w], up, t
+			fup = one[w] > 0 ? fit[w] / one[w] : 0
+			printf "%-18s %10.0f %10.0f %7.2fx %10.0f %7.2fx %s\n",
+			    w, one[w], ours[w], up, fit[w], fup, t
 		}
-	}' "$one" "$ours" "$theirs"
+	}' "$one" "$ours" "$fit" "$theirs"
 
 # A busy box: a CPU hog on one core beside the trainer. The fitted count
 # should make $THREADS threads no slower than 1 (runner/train/threads.h).

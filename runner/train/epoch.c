@@ -136,7 +136,7 @@ epoch_stage_train(struct run *r)
 			const real *out;
 			double loss;
 
-			threads_adapt(&r->threads);
+			threads_adapt(&r->threads, b == b0);
 			data_batch(&r->ds, r->order + i, nb, r->xb, r->yb,
 				   NULL);
 			out = model_forward(r->model, r->xb, nb, 1, &r->rng);

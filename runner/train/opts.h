@@ -19,6 +19,7 @@ struct train_opts {
 	const char *jobdir;	/* the job directory (created if missing) */
 	const char *data_root;	/* NULL: the config file's directory */
 	int threads;		/* 0: the config's, else all cores */
+	int fixed_threads;	/* use exactly that many: no fitting */
 	int progress;		/* 1 bar, 0 none, -1 when stderr is a TTY */
 	int fresh;		/* remove old checkpoints, do not resume */
 	int wait_lock;		/* seconds to wait for another process's

@@ -406,7 +406,7 @@ train_run(const struct train_opts *opts)
 	}
 	threads = opts->threads > 0 ? opts->threads : r.cfg.threads > 0 ?
 		  r.cfg.threads : omp_get_num_procs();
-	threads_init(&r.threads, threads);
+	threads_init(&r.threads, threads, opts->fixed_threads);
 	r.cpu_t0 = run_cpu_seconds();
 	r.cpu_wall0 = time_mono();
 	run_state_init(&r, threads);
@@ -424,8 +424,12 @@ train_run(const struct train_opts *opts)
 		     json_string_value(json_object_get(r.jf.state, "id")),
 		     r.cfg.name, model_type_name(r.cfg.model.type),
 		     r.cfg.train.epochs, threads);
-	jobfiles_log(&r.jf, "threads fitted to the free cores, at most %d",
-		     threads);
+	if (opts->fixed_threads)
+		jobfiles_log(&r.jf, "threads: exactly %d (--fixed-threads)",
+			     threads);
+	else
+		jobfiles_log(&r.jf, "threads fitted to the free cores and to "
+			     "the speed, at most %d", threads);
 	error_clear();
 	q = error_set_quiet(1);
 	oom_run = &r;

@@ -33,8 +33,8 @@ for model in mlp lstm gru mlp-big lstm-big gru-big; do
 JSON
 	test_expect_success "$model: 1, 2 and 3 threads give identical weights" "
 		spoolboard train $model.json --out $model-1 --threads 1 &&
-		spoolboard train $model.json --out $model-2 --threads 2 &&
-		spoolboard train $model.json --out $model-3 --threads 3 &&
+		spoolboard train $model.json --out $model-2 --threads 2 --fixed-threads &&
+		spoolboard train $model.json --out $model-3 --threads 3 --fixed-threads &&
 		weights $model-1 && weights $model-2 && weights $model-3 &&
 		cmp $model-1.safetensors $model-2.safetensors &&
 		cmp $model-1.safetensors $model-3.safetensors &&
@@ -42,8 +42,11 @@ JSON
 	"
 done
 
-test_expect_success 'the log says the threads follow the free cores' '
-	grep "threads fitted to the free cores, at most 2$" mlp-2/log.txt
+test_expect_success 'threads fitted to the load and the speed, or fixed, give the same weights' '
+	spoolboard train mlp-big.json --out mlp-fit --threads 2 &&
+	grep "threads fitted to the free cores and to the speed, at most 2$" mlp-fit/log.txt &&
+	grep "threads: exactly 2 (--fixed-threads)$" mlp-big-2/log.txt &&
+	weights mlp-fit && cmp mlp-big-1.safetensors mlp-fit.safetensors
 '
 
 test_expect_success 'a different seed gives different weights' '
