@@ -21,7 +21,8 @@
 #define ADAM_X86 1
 #endif
 
-#define PAR_PARAMS 32768	/* parameters below which one thread is used */
+#define PAR_PARAMS 4096	/* parameters below which one thread is used:
+				   measured, 2 threads pay from about there */
 #define CHUNK_MIN 4096		/* smallest chunk of the clipping norm */
 #define MAX_CHUNKS 256		/* chunks are made larger beyond this */
 
