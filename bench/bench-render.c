@@ -458,7 +458,7 @@ main(int argc, char **argv)
 	sleep(6);	/* a quiet watch: the deferred lists written */
 	if (system(cmd) == 0) {
 		static const char *const what[] = {
-			"an epoch on a quiet watch (the lists at once)",
+			"an epoch after 6 s of quiet (the lists due)",
 			"the next epoch, as soon as it can (the lists deferred)",
 			"the deferred lists, 6 s later" };
 		char lists[400];
