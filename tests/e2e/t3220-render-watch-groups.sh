@@ -70,9 +70,9 @@ test_expect_success 'a new group gets its page; a member it takes first links it
 	wait_for grep -q "href=\"groups/a-first/index.html\"" \
 		spool/www/index.html &&
 	# jobs.json: at most 5 s after the index (watch mode defers it)
-	wait_for json_check spool/www/jobs.json "[s[\"group\"][\"id\"]
+	wait_for json_check spool/www/jobs.json "([s[\"group\"][\"id\"]
 		for s in j[\"jobs\"] if s[\"id\"] == \"lr-sweep-03\"] ==
-		[\"a-first\"]" &&
+		[\"a-first\"])" &&
 	! grep "lr-sweep-02" watch.err
 '
 
