@@ -131,6 +131,7 @@ check: deps
 		sh tests/run.sh
 
 bench: deps all $(BENCHES)
+	@sh scripts/deps.sh --bench
 	@BUILD=$(BUILD) sh bench/run.sh
 
 # The library built by clang with the sanitizers and libFuzzer's coverage

@@ -10,13 +10,26 @@
  * Generates N jobs (default 10,000) in a temporary spool, each with the
  * files a 100-epoch run leaves (state.json, config.json, metrics.csv,
  * log.txt, events.jsonl, checkpoints, model, predictions); times one
- * full render (pages per second) and a second one of the unchanged spool; then runs the watch
- * loop (watch_run) in a child process and, SAMPLES times, replaces one
- * job's state.json (temp file, rename) and polls until that job's page is
- * replaced, printing the median and p99 of those latencies (they include
- * the 10 ms settling time of watch mode); and the sizes of index.html and a job
- * page. Benchmarks print figures and never fail on them.
+ * full render (pages per second) and a second one of the unchanged
+ * spool; when hugo is installed, builds a Hugo site of one simple page
+ * per job (name, status and a few figures in front matter and markdown,
+ * a minimal layout) in the same run and prints its time beside the full
+ * render's. Then runs the watch loop (watch_run) in a child process and,
+ * SAMPLES times, replaces one job's state.json (temp file, rename) and
+ * polls until that job's page is replaced, and until the index's
+ * manifest is, printing the median and p99 of those latencies (they
+ * include the 2 ms settling time of watch mode). Then one more epoch of
+ * one job: the bytes the watch wrote for it (the index side: index.html,
+ * index/, jobs.json, jobs.csv, feed.xml; the job side: jobs/ID/), and,
+ * when rsync is installed, what an rsync of the site to a copy made
+ * before (cp -al: the copy keeps the old files) moves, with delta
+ * transfer as over ssh (--no-whole-file): its --stats figures, once after
+ * the epoch and once after the deferred jobs.json, jobs.csv and feed.xml
+ * are written too. Last the sizes of index.html and a job page.
+ * Benchmarks print figures and never fail on them.
  */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,15 +204,162 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
+/* The inode of path, or 0. */
+static ino_t
+file_ino(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* Is a program on PATH? */
+static int
+have(const char *prog)
+{
+	char cmd[200];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", prog);
+	return system(cmd) == 0;
+}
+
+/*
+ * A Hugo site in dir of one page per job of the spool as make_spool makes
+ * it (its name, status, epochs, losses and tags in front matter, a short
+ * markdown body), with a minimal layout of a page and a list; then hugo
+ * builds it. Seconds, or -1 when hugo fails.
+ */
+static double
+hugo_site(const char *dir, int njobs)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char path[600], cmd[1400];
+	double t0;
+
+	snprintf(path, sizeof(path), "%s/content/jobs", dir);
+	if (mkdir_p(path) < 0)
+		exit(1);
+	snprintf(path, sizeof(path), "%s/layouts/_default", dir);
+	if (mkdir_p(path) < 0)
+		exit(1);
+	snprintf(path, sizeof(path), "%s/hugo.toml", dir);
+	sb_adds(&sb, "baseURL = \"/\"\ntitle = \"bench\"\n"
+		"disableKinds = [\"taxonomy\", \"term\", \"RSS\", "
+		"\"sitemap\"]\n");
+	put(path, sb.buf, sb.len);
+	sb_reset(&sb);
+	sb_adds(&sb, "<!DOCTYPE html><html><head><title>{{ .Title }}</title>"
+		"</head><body><h1>{{ .Title }}</h1><p>{{ .Params.status }} · "
+		"epoch {{ .Params.epoch }}/{{ .Params.epochs }} · best "
+		"{{ .Params.best }}</p><p>{{ range .Params.tags }}<span>{{ . }}"
+		"</span> {{ end }}</p>{{ .Content }}</body></html>\n");
+	snprintf(path, sizeof(path), "%s/layouts/_default/single.html", dir);
+	put(path, sb.buf, sb.len);
+	sb_reset(&sb);
+	sb_adds(&sb, "<!DOCTYPE html><html><head><title>{{ .Title }}</title>"
+		"</head><body><h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li>"
+		"<a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> "
+		"{{ .Params.status }}</li>{{ end }}</ul></body></html>\n");
+	snprintf(path, sizeof(path), "%s/layouts/_default/list.html", dir);
+	put(path, sb.buf, sb.len);
+	for (int i = 0; i < njobs; i++) {
+		int epoch = 50 + i % 50;
+
+		sb_reset(&sb);
+		sb_addf(&sb, "---\ntitle: \"bench job %d\"\nstatus: %s\n"
+			"epoch: %d\nepochs: %d\nbest: %.4g\ntrain_loss: %.6g\n"
+			"tags: [bench, mlp]\n---\n\n## Results\n\n"
+			"| metric | value |\n|---|---|\n| val_loss | %.6g |\n"
+			"| rmse | 0.31 |\n| mae | 0.25 |\n| r2 | 0.87 |\n\n"
+			"Model: mlp, 4801 parameters, on data/housing.csv "
+			"(4000 rows).\n", i, statuses[i % 5], epoch, EPOCHS,
+			1.1 / epoch + 0.12, 1.0 / epoch + 0.1,
+			1.1 / epoch + 0.12);
+		snprintf(path, sizeof(path), "%s/content/jobs/job%06d.md",
+			 dir, i);
+		put(path, sb.buf, sb.len);
+	}
+	sb_release(&sb);
+	snprintf(cmd, sizeof(cmd), "hugo --quiet -s '%s' -d '%s/public' "
+		 ">/dev/null", dir, dir);
+	t0 = time_mono();
+	if (system(cmd) != 0)
+		return -1;
+	return time_mono() - t0;
+}
+
+/* What one epoch's render wrote: files, bytes, on each side. */
+static time_t written_since;
+static long long written[2][2];	/* [index side, job side][files, bytes] */
+static size_t www_len;
+
+static int
+count_written(const char *path, const struct stat *st, int flag,
+	      struct FTW *f)
+{
+	const char *rel = path + www_len;
+
+	(void)f;
+	if (flag != FTW_F || st->st_mtime < written_since)
+		return 0;
+	int job = strncmp(rel, "/jobs/", 6) == 0 ||
+		  strncmp(rel, "/groups/", 8) == 0;
+	written[job][0]++;
+	written[job][1] += st->st_size;
+	return 0;
+}
+
+/* Print what the render wrote since t (whole seconds: mtime). */
+static void
+print_written(const char *www, time_t t)
+{
+	memset(written, 0, sizeof(written));
+	written_since = t;
+	www_len = strlen(www);
+	nftw(www, count_written, 32, FTW_PHYS);
+	printf("  written: index side %lld files, %lld bytes; job side "
+	       "%lld files, %lld bytes\n", written[0][0], written[0][1],
+	       written[1][0], written[1][1]);
+}
+
+/*
+ * rsync www to mirror with delta transfer, and print what it moved
+ * (--stats: bytes sent, the file list's share, literal and matched data).
+ */
+static void
+rsync_stats(const char *www, const char *mirror, const char *what)
+{
+	char cmd[800], line[300];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "rsync -a --no-whole-file --stats '%s/' "
+		 "'%s/' 2>&1", www, mirror);
+	f = popen(cmd, "r");
+	if (!f)
+		return;
+	printf("  rsync after %s:\n", what);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Number of regular files transferred", 35) ||
+		    !strncmp(line, "Total bytes sent", 16) ||
+		    !strncmp(line, "File list size", 14) ||
+		    !strncmp(line, "Literal data", 12) ||
+		    !strncmp(line, "Matched data", 12) ||
+		    !strncmp(line, "Number of files:", 16))
+			printf("    %s", line);
+	pclose(f);
+}
+
 int
 main(int argc, char **argv)
 {
 	int njobs = argc > 1 ? atoi(argv[1]) : 10000;
 	const char *tmpdir = getenv("TMPDIR");
 	char tmp[256], spool[300], www[300];
-	char cmd[400], page[400];
+	char cmd[1000], page[400];
 	struct site_opts o = { .templates = "templates" };
-	double t0, full, again, lat[SAMPLES];
+	double t0, full, again, lat[SAMPLES], ilat[SAMPLES];
+	char mirror[300], manifest[400];
+	int rsync = have("rsync");
 	pid_t pid;
 	int ok = 0;
 
@@ -235,6 +395,23 @@ main(int argc, char **argv)
 	printf("unchanged render: %8.2f s  %8.0f pages/s\n", again,
 	       njobs / again);
 	fflush(stdout);
+	if (have("hugo")) {
+		char hugo[300];
+		double h;
+
+		snprintf(hugo, sizeof(hugo), "%s/hugo", tmp);
+		h = hugo_site(hugo, njobs);
+		if (h > 0)
+			printf("hugo, same jobs:  %8.2f s  %8.0f pages/s "
+			       "(spoolboard's full render %.2fx as fast)\n", h,
+			       njobs / h, h / full);
+		else
+			printf("hugo failed\n");
+	} else {
+		printf("hugo is not installed: no reference "
+		       "(scripts/deps.sh --bench)\n");
+	}
+	fflush(stdout);
 
 	/* the child renders everything once first: wait for its index */
 	snprintf(page, sizeof(page), "%s/index.html", www);
@@ -244,9 +421,11 @@ main(int argc, char **argv)
 		_exit(watch_run(&o) < 0 ? 1 : 0);
 	while (file_size(page) < 0 && waitpid(pid, NULL, WNOHANG) == 0)
 		usleep(10000);
+	snprintf(manifest, sizeof(manifest), "%s/index/manifest.js", www);
 	for (int s = 0; s < SAMPLES; s++) {
-		int i = (s * 7919) % njobs;
+		int i = (s * 7919) % njobs, page_done = 0;
 		struct stat before, now;
+		ino_t man = file_ino(manifest);
 		double start;
 
 		snprintf(page, sizeof(page), "%s/jobs/job%06d/index.html",
@@ -256,27 +435,85 @@ main(int argc, char **argv)
 		start = time_mono();
 		write_state(spool, i, 1 + s);
 		for (;;) {
-			if (stat(page, &now) == 0 && now.st_ino != before.st_ino)
+			if (!page_done && stat(page, &now) == 0 &&
+			    now.st_ino != before.st_ino) {
+				lat[ok] = time_mono() - start;
+				page_done = 1;
+			}
+			if (page_done && file_ino(manifest) != man)
 				break;
 			if (time_mono() - start > 60)
 				break;
-			usleep(1000);
+			usleep(500);
 		}
-		lat[ok++] = time_mono() - start;
+		if (!page_done)
+			lat[ok] = time_mono() - start;
+		ilat[ok++] = time_mono() - start;
 		/* let the watch go idle again before the next sample */
 		usleep(300000);
+	}
+	/* more epochs of one job: what each writes, what rsync moves */
+	snprintf(mirror, sizeof(mirror), "%s/mirror", tmp);
+	snprintf(cmd, sizeof(cmd), "cp -al '%s' '%s'", www, mirror);
+	sleep(6);	/* a quiet watch: the deferred lists written */
+	if (system(cmd) == 0) {
+		static const char *const what[] = {
+			"an epoch after 6 s of quiet (the lists due)",
+			"the next epoch, as soon as it can (the lists deferred)",
+			"the deferred lists, 6 s later" };
+		char lists[400];
+
+		snprintf(lists, sizeof(lists), "%s/jobs.json", www);
+		for (int k = 0; k < 3; k++) {
+			int i = 4242 % njobs;
+			ino_t man = file_ino(manifest), jl = file_ino(lists);
+			time_t t = time(NULL);
+			double start;
+
+			/* a new second: mtimes say what this one wrote */
+			while (time(NULL) == t)
+				usleep(10000);
+			t = time(NULL);
+			start = time_mono();
+			if (k < 2)
+				write_state(spool, i, 77 + k);
+			else
+				sleep(6);
+			while (k < 2 && file_ino(manifest) == man &&
+			       time_mono() - start < 60)
+				usleep(1000);
+			usleep(300000);
+			printf("%s: jobs.json %s\n", what[k],
+			       file_ino(lists) == jl ? "not written" :
+			       "written");
+			print_written(www, t);
+			if (rsync)
+				rsync_stats(www, mirror, "it");
+		}
+		if (!rsync)
+			printf("rsync is not installed: no transfer figures\n");
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	if (ok) {
 		qsort(lat, (size_t)ok, sizeof(*lat), cmp_double);
 		printf("watch latency:    median %.0f ms, p99 %.0f ms "
-		       "(%d samples)\n",
+		       "(%d samples): state.json to the job's page\n",
 		       lat[ok / 2] * 1000,
 		       lat[(ok * 99 + 99) / 100 - 1] * 1000, ok);
+		qsort(ilat, (size_t)ok, sizeof(*ilat), cmp_double);
+		printf("                  median %.0f ms, p99 %.0f ms: "
+		       "to the index's manifest\n", ilat[ok / 2] * 1000,
+		       ilat[(ok * 99 + 99) / 100 - 1] * 1000);
 	}
 	snprintf(page, sizeof(page), "%s/index.html", www);
 	printf("index.html:       %ld bytes\n", file_size(page));
+	snprintf(page, sizeof(page), "%s/index/manifest.js", www);
+	printf("index manifest:   %ld bytes\n", file_size(page));
+	snprintf(page, sizeof(page), "%s/index/1.js", www);
+	printf("index shard:      %ld bytes", file_size(page));
+	snprintf(page, sizeof(page), "%s/index/1.html", www);
+	printf(" (its page %ld bytes)\n", file_size(page));
 	snprintf(page, sizeof(page), "%s/jobs/job%06d/index.html", www, 0);
 	printf("job page:         %ld bytes\n", file_size(page));
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);

@@ -49,6 +49,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,11 @@
 /* At most this many threads make pages. */
 #define SITE_MAX_THREADS 16
 
+/* The index's newest rows, the jobs of a page, their folder (write_pages) */
+#define INDEX_ROWS 100
+#define SHARD_SIZE 100
+#define INDEX_DIR "index"
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -85,6 +91,7 @@ list_dir(const char *dir, size_t *n)
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char **names = NULL;
+	size_t cap = 0;
 
 	*n = 0;
 	if (!d)
@@ -92,7 +99,10 @@ list_dir(const char *dir, size_t *n)
 	while ((e = readdir(d))) {
 		if (!name_is_safe(e->d_name))
 			continue;
-		names = xreallocarray(names, *n + 1, sizeof(*names));
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			names = xreallocarray(names, cap, sizeof(*names));
+		}
 		names[(*n)++] = xstrdup(e->d_name);
 	}
 	closedir(d);
@@ -705,20 +715,43 @@ in_list(char *const *names, size_t n, const char *name)
 	return n && bsearch(&name, names, n, sizeof(*names), cmp_str);
 }
 
+/* The serial of the next entry made (make_entry). */
+static atomic_llong entry_serial = 1;
+
+/*
+ * What every render takes from every entry (to count, sort and split the
+ * jobs), made once with the entry and kept in it as the bytes of one
+ * string ("key"): one lookup a render, not one for each field of the
+ * summary, which at 10,000 jobs was most of the time of a render of one
+ * changed job.
+ */
+struct ekey {
+	struct job_order o;	/* its place in the queue and by age */
+	long long serial;	/* the entry's ("serial") */
+	int status;		/* enum job_status, or -1 */
+	char id[JOB_ID_MAX + 1];
+	char updated[40];	/* ISO time, or "" */
+};
+
 /*
  * What the index and jobs.json take from a job, kept between renders (in
  * the cache of site_render_ids): a JSON object with "sum" (view_summary,
  * with "group"), "row" (its row of the index: the row template rendered
  * with sum), "json" (sum as JSON text), and for a queued job "qpos" and
- * "qlen", the place in the queue its page shows. read_slot adds "rec"
- * and "csv" (runs.h), and jobs.csv "csvrow" and "csvsig". NULL after
- * error() when the row template is missing or broken.
+ * "qlen", the place in the queue its page shows, and "serial", a number
+ * no other entry made by this process has (so a shard of the index
+ * whose members' serials did not change need not be made again).
+ * read_slot adds "rec" and "csv" (runs.h), and jobs.csv "csvrow" and
+ * "csvsig". NULL after error() when the row template is missing or
+ * broken.
  */
+
 static json_t *
 make_entry(struct tmpl_set *set, const json_t *view, struct bufs *b)
 {
 	json_t *sum = view_summary(view);
 	json_t *e, *g = json_object_get(view, "group");
+	struct ekey k;
 
 	json_object_set(sum, "group", g ? g : json_null());
 	if (render_to(set, "row", sum, &b->page) < 0) {
@@ -729,13 +762,24 @@ make_entry(struct tmpl_set *set, const json_t *view, struct bufs *b)
 	json_dump_web(&b->data, sum);
 	/* bytes to be joined again, not values: a row template's bytes need
 	   not be UTF-8 for that */
-	e = json_pack("{s:o, s:o, s:o}", "sum", sum,
+	e = json_pack("{s:o, s:o, s:o, s:I}", "sum", sum,
 		      "row", json_stringn_nocheck(sb_str(&b->page),
 						  b->page.len),
 		      "json", json_stringn_nocheck(sb_str(&b->data),
-						   b->data.len));
+						   b->data.len),
+		      "serial", (json_int_t)atomic_fetch_add(&entry_serial,
+							     1));
 	if (!e)
 		die_oom();
+	memset(&k, 0, sizeof(k));
+	job_order_of(sum, &k.o);
+	k.serial = json_int(e, "serial", 0);
+	k.status = job_status_of(sum);
+	snprintf(k.id, sizeof(k.id), "%s", json_str(sum, "id", ""));
+	snprintf(k.updated, sizeof(k.updated), "%s", json_str(sum, "updated",
+							      ""));
+	json_object_set_new(e, "key", json_stringn_nocheck((const char *)&k,
+							   sizeof(k)));
 	return e;
 }
 
@@ -753,6 +797,15 @@ usable_cpus(void)
 	return n > 0 ? n : 1;
 }
 
+/*
+ * What the index takes from an entry at every render, read from it once
+ * (slot_key), not once per comparison or per list.
+ */
+struct okey {
+	json_t *e;		/* the entry (make_entry) */
+	struct ekey k;
+};
+
 /* What one job of the spool contributes to a render. */
 struct slot {
 	const char *id;
@@ -765,6 +818,7 @@ struct slot {
 	int read;		/* it was read in this render */
 	int fresh;		/* ... from the spool (not its last render) */
 	int rc;			/* -1: writing its page failed */
+	struct okey key;	/* of its entry, when it has one */
 };
 
 /* One render: its settings, a slot per job folder, buffers per thread. */
@@ -794,18 +848,16 @@ is_queued(const json_t *sum)
 	return job_status_of(sum) == JOB_QUEUED;
 }
 
-/* The queue order of two entries (job_order_cmp, or with age only). */
-static int
-cmp_order(const json_t *ex, const json_t *ey, int age_only)
+/* Take the key of slot s's entry (struct ekey), when it has one. */
+static void
+slot_key(struct slot *s)
 {
-	const json_t *x = entry_sum(ex), *y = entry_sum(ey);
-	const char *ix = json_str(x, "id", ""), *iy = json_str(y, "id", "");
-	struct job_order ox, oy;
+	const json_t *k = json_object_get(s->entry, "key");
 
-	job_order_of(x, &ox);
-	job_order_of(y, &oy);
-	return age_only ? job_order_age_cmp(&ox, ix, &oy, iy) :
-	       job_order_cmp(&ox, ix, &oy, iy);
+	memset(&s->key, 0, sizeof(s->key));
+	s->key.e = s->entry;
+	if (json_string_length(k) == sizeof(s->key.k))
+		memcpy(&s->key.k, json_string_value(k), sizeof(s->key.k));
 }
 
 /*
@@ -934,6 +986,7 @@ load_slot(void *arg, size_t i, int t)
 		    json_object_get(p->moved, s->id);
 	if (c && !s->wanted) {
 		s->entry = json_incref(c);
+		slot_key(s);
 		return;
 	}
 	view = read_slot(p, s, t);
@@ -945,15 +998,19 @@ load_slot(void *arg, size_t i, int t)
 		s->rc = write_job(p->o, p->set, view, &p->bufs[t], s->cjs,
 				  s->cjs_len);
 	}
+	slot_key(s);
 	json_decref(view);
 }
 
-/* Queue order, as the runner takes jobs (job_order_cmp). */
+/* Queue order, as the runner takes jobs (job_order_cmp of s->ord). */
 static int
 cmp_queue(const void *a, const void *b)
 {
-	return cmp_order((*(struct slot *const *)a)->entry,
-			 (*(struct slot *const *)b)->entry, 0);
+	const struct slot *x = *(struct slot *const *)a;
+	const struct slot *y = *(struct slot *const *)b;
+
+	return job_order_cmp(&x->key.k.o, x->key.k.id, &y->key.k.o,
+			     y->key.k.id);
 }
 
 /*
@@ -976,6 +1033,7 @@ queue_job(void *arg, size_t i, int t)
 							       "qlen")) == len))
 			return;
 		view = read_slot(p, s, t);
+		slot_key(s);
 		if (!view || !s->fresh || !s->entry ||
 		    !is_queued(entry_sum(s->entry))) {
 			/* no longer queued: its next change renders it */
@@ -1011,7 +1069,7 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 	run_parallel(p->threads, n, load_slot, p);
 	p->queue = xcalloc(n + 1, sizeof(*p->queue));
 	for (size_t i = 0; i < n; i++)
-		if (p->slots[i].entry && is_queued(entry_sum(p->slots[i].entry)))
+		if (p->slots[i].entry && p->slots[i].key.k.status == JOB_QUEUED)
 			p->queue[p->nqueue++] = &p->slots[i];
 	qsort(p->queue, p->nqueue, sizeof(*p->queue), cmp_queue);
 	run_parallel(p->threads, p->nqueue, queue_job, p);
@@ -1035,7 +1093,7 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 static const char *const site_names[] = {
 	SITE_MARKER, "index.html", "jobs.json", "feed.xml", "style.css",
 	"live.js", "jobs", "jobs.csv", "compare.html", "runs.js", "chart.js",
-	GROUP_DIR, HEARTBEAT_FILE, "runner.js", NULL
+	GROUP_DIR, HEARTBEAT_FILE, "runner.js", INDEX_DIR, NULL
 };
 
 /* Could a render have made name at the top of www (or its temporary)? */
@@ -1435,9 +1493,11 @@ write_groups(struct pass *p, json_t **list)
 
 /* Newest first: the order of creation, reversed. */
 static int
-cmp_entry(const void *a, const void *b)
+cmp_newest(const void *a, const void *b)
 {
-	return cmp_order(*(json_t *const *)b, *(json_t *const *)a, 1);
+	const struct okey *x = a, *y = b;
+
+	return job_order_age_cmp(&y->k.o, y->k.id, &x->k.o, x->k.id);
 }
 
 /*
@@ -1497,19 +1557,247 @@ write_runner(const struct site_opts *o, json_t **line)
 	return rc;
 }
 
+/* ---- the index: its newest rows, every job by page, the shards ------ */
+
 /*
- * Write index.html, jobs.json, jobs.csv, feed.xml and compare.html from
- * the n entries (newest first), the groups (what the index shows of
- * each, stolen) and the rejected configs. 0 or -1.
+ * index.html shows the newest INDEX_ROWS jobs. Every job is on a page of
+ * SHARD_SIZE jobs, www/index/K.html (K from 1, the oldest jobs first, so
+ * a job stays on its page as jobs come), and in that page's shard,
+ * www/index/K.js: spoolboardShard(K, [summary, ...]), its jobs' entries
+ * of jobs.json, newest first. www/index/manifest.js says
+ * spoolboardIndex({size, total, shards: [{n, v}]}), v a hash of the
+ * shard's bytes: live.js loads it and the shards by script elements
+ * (which work over file:// as over http) and, while live, the manifest
+ * again, then only the shards whose v changed. A change of one job
+ * rewrites its page and shard and the manifest; a shard whose members'
+ * entries are the same ones as at the last render (by their serials,
+ * kept in the cache's ".shards") is not made again.
+ */
+/* FNV-1a, 64 bits, of the n bytes at data, continuing from h. */
+static uint64_t
+fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_START 0xcbf29ce484222325ULL
+
+/*
+ * The list of pages, newest first: [{page, first, last}], where first
+ * and last number the jobs from 1, the oldest, for n jobs in nsh pages.
+ */
+static json_t *
+page_list(size_t n, size_t nsh)
+{
+	json_t *list = json_array();
+
+	for (size_t k = nsh; k-- > 0;) {
+		size_t last = (k + 1) * SHARD_SIZE < n ? (k + 1) * SHARD_SIZE :
+			      n;
+
+		json_array_append_new(list, json_pack("{s:I, s:I, s:I}",
+			"page", (json_int_t)k + 1,
+			"first", (json_int_t)(k * SHARD_SIZE + 1),
+			"last", (json_int_t)last));
+	}
+	return list;
+}
+
+/*
+ * Remove the pages and shards of www/index/ numbered above nsh (jobs
+ * gone). Only names a render writes there are removed.
+ */
+static void
+prune_pages(size_t nsh)
+{
+	int fd = path_open_nofollow(www_fd, INDEX_DIR);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long k = strtoul(e->d_name, &end, 10);
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || k <= nsh ||
+		    (strcmp(end, ".html") && strcmp(end, ".js")))
+			continue;
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+/*
+ * Write page k (from 0) of the n entries (newest first), its shard,
+ * and return the shard's version in v (16 hex digits and a NUL). pages
+ * is page_list's. 0 or -1.
  */
 static int
-write_index(const struct site_opts *o, struct tmpl_set *set,
-	    json_t *const *ents, size_t n, json_t *groups, struct strbuf *sb)
+write_page(struct pass *p, const struct okey *keys, size_t n, size_t k,
+	   const json_t *pages, struct strbuf *sb, char *v)
 {
+	size_t lo = n - ((k + 1) * SHARD_SIZE < n ? (k + 1) * SHARD_SIZE : n);
+	size_t hi = n - k * SHARD_SIZE;	/* keys[lo, hi): newest first */
+	json_t *rows = json_array(), *model;
+	char *path;
+	int rc;
+
+	sb_reset(sb);
+	sb_addf(sb, "spoolboardShard(%zu, [\n", k + 1);
+	for (size_t i = lo; i < hi; i++) {
+		if (i > lo)
+			sb_adds(sb, ",\n");
+		sb_adds(sb, json_str(keys[i].e, "json", "{}"));
+		json_array_append(rows, json_object_get(keys[i].e, "row"));
+	}
+	sb_adds(sb, "\n]);\n");
+	snprintf(v, 17, "%016llx", (unsigned long long)fnv1a(FNV_START,
+		 sb_str(sb), sb->len));
+	path = xasprintf("%s/" INDEX_DIR "/%zu.js", p->o->www, k + 1);
+	rc = write_sb(path, sb);
+	free(path);
+	model = json_pack("{s:I, s:I, s:I, s:I, s:o, s:O}",
+		"page", (json_int_t)k + 1,
+		"first", (json_int_t)(k * SHARD_SIZE + 1),
+		"last", (json_int_t)(k * SHARD_SIZE + hi - lo),
+		"size", (json_int_t)SHARD_SIZE, "rows", rows, "pages", pages);
+	path = xasprintf("%s/" INDEX_DIR "/%zu.html", p->o->www, k + 1);
+	if (rc == 0)
+		rc = render_page(p->set, "jobspage", model, path);
+	free(path);
+	json_decref(model);
+	return rc;
+}
+
+/*
+ * Write the pages and shards of the n entries (newest first) that
+ * changed, and the manifest (see INDEX_ROWS). 0 or -1.
+ */
+static int
+write_pages(struct pass *p, const struct okey *keys, size_t n,
+	    const json_t *pages, struct strbuf *sb)
+{
+	size_t nsh = (n + SHARD_SIZE - 1) / SHARD_SIZE;
+	const json_t *old = p->cache ? json_object_get(p->cache, ".shards") :
+			    NULL;
+	json_t *now = json_array();
+	char *dir = path_join(p->o->www, INDEX_DIR), *path;
+	struct strbuf man = STRBUF_INIT;
+	int rc = site_dir(dir);
+
+	if (rc == 0 && !tmpl_set_get(p->set, "jobspage"))
+		rc = error("templates in '%s': 'jobspage' is needed "
+			   "(jobspage.mustache)", p->o->templates);
+	sb_addf(&man, "spoolboardIndex({\"size\":%d,\"total\":%zu,"
+		"\"shards\":[", SHARD_SIZE, n);
+	for (size_t k = 0; rc == 0 && k < nsh; k++) {
+		size_t lo = n - ((k + 1) * SHARD_SIZE < n ?
+				 (k + 1) * SHARD_SIZE : n);
+		size_t hi = n - k * SHARD_SIZE;
+		uint64_t h = fnv1a(FNV_START, &nsh, sizeof(nsh));
+		const json_t *was = json_array_get(old, k);
+		char sig[17], v[17];
+
+		/* the same entries as last time: the same page and shard */
+		for (size_t i = lo; i < hi; i++)
+			h = fnv1a(h, &keys[i].k.serial,
+				  sizeof(keys[i].k.serial));
+		snprintf(sig, sizeof(sig), "%016llx", (unsigned long long)h);
+		if (was && !strcmp(json_str(was, "sig", ""), sig))
+			snprintf(v, sizeof(v), "%s", json_str(was, "v", ""));
+		else
+			rc = write_page(p, keys, n, k, pages, sb, v);
+		json_array_append_new(now, json_pack("{s:s, s:s}", "sig", sig,
+						     "v", v));
+		sb_addf(&man, "%s{\"n\":%zu,\"v\":\"%s\"}", k ? "," : "",
+			hi - lo, v);
+	}
+	sb_adds(&man, "]});\n");
+	if (rc == 0) {
+		prune_pages(nsh);
+		path = path_join(dir, "manifest.js");
+		rc = write_sb(path, &man);
+		free(path);
+	}
+	if (p->cache)
+		json_object_set_new(p->cache, ".shards", rc == 0 ? now :
+				    json_array());
+	else
+		json_decref(now);
+	sb_release(&man);
+	free(dir);
+	return rc;
+}
+
+/*
+ * jobs.json, jobs.csv and feed.xml, every job in each, from the n
+ * entries (newest first). 0 or -1.
+ */
+static int
+write_lists(struct pass *p, json_t *const *ents, size_t n, struct strbuf *sb)
+{
+	char *path;
+	int rc;
+
+	sb_reset(sb);
+	sb_adds(sb, "{\"jobs\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_addc(sb, ',');
+		sb_adds(sb, json_str(ents[i], "json", "{}"));
+	}
+	sb_adds(sb, "]}\n");
+	path = path_join(p->o->www, "jobs.json");
+	rc = write_sb(path, sb);
+	free(path);
+	if (rc == 0) {
+		sb_reset(sb);
+		runs_csv(sb, ents, n);
+		path = path_join(p->o->www, "jobs.csv");
+		rc = write_sb(path, sb);
+		free(path);
+	}
+	if (rc == 0) {
+		json_t *feed = feed_view(ents, n);
+
+		path = path_join(p->o->www, "feed.xml");
+		rc = render_page(p->set, "feed", feed, path);
+		free(path);
+		json_decref(feed);
+	}
+	return rc;
+}
+
+/*
+ * Write index.html (its newest INDEX_ROWS rows), the pages and shards of
+ * every job (write_pages), compare.html and, unless o->defer_lists,
+ * jobs.json, jobs.csv and feed.xml, from the n entries (newest first),
+ * the groups (what the index shows of each, stolen) and the rejected
+ * configs. 0 or -1.
+ */
+static int
+write_index(struct pass *p, const struct okey *keys, json_t *const *ents,
+	    size_t n, json_t *groups)
+{
+	const struct site_opts *o = p->o;
+	struct strbuf *sb = &p->bufs[0].data;
+	json_int_t count[JOB_CANCELLED + 1] = { 0 };
 	json_t *counts = json_array(), *rows = json_array(), *rejected;
-	json_t *jobs = json_array();
+	json_t *jobs = json_array(), *pages;
 	json_t *index, *runner;
 	char now_iso[32] = "", *path;
+	const char *newest = "";
+	size_t nsh = (n + SHARD_SIZE - 1) / SHARD_SIZE;
 	double now = 0;
 	int rc;
 
@@ -1523,73 +1811,58 @@ write_index(const struct site_opts *o, struct tmpl_set *set,
 
 	json_array_append_new(counts, json_pack("{s:s, s:s, s:I}", "key",
 		"total", "label", "Total", "n", (json_int_t)n));
+	for (size_t i = 0; i < n; i++) {
+		int k = keys[i].k.status;
+
+		if (k >= JOB_QUEUED && k <= JOB_CANCELLED)
+			count[k]++;
+		/* ISO times of one form: the newest is the greatest */
+		if (strcmp(keys[i].k.updated, newest) > 0)
+			newest = keys[i].k.updated;
+	}
 	for (int k = JOB_QUEUED; k <= JOB_CANCELLED; k++) {
 		const char *name = job_status_name(k);
-		json_int_t c = 0;
 
-		for (size_t i = 0; i < n; i++)
-			c += job_status_of(entry_sum(ents[i])) == k;
 		json_array_append_new(counts, json_pack("{s:s, s:s, s:s, s:I}",
 			"key", name, "label", view_status_label(name), "icon",
-			view_status_icon(name), "n", c));
+			view_status_icon(name), "n", count[k]));
 	}
-	for (size_t i = 0; i < n; i++) {
-		double t = time_parse_iso8601(json_str(entry_sum(ents[i]),
-						       "updated", ""));
-
-		if (t > now)
-			now = t;
+	for (size_t i = 0; i < n && i < INDEX_ROWS; i++) {
 		json_array_append(rows, json_object_get(ents[i], "row"));
 		json_array_append(jobs, (json_t *)entry_sum(ents[i]));
 	}
+	now = time_parse_iso8601(newest);
 	if (now > 0)
 		time_iso8601(now, now_iso, sizeof(now_iso));
+	pages = page_list(n, nsh);
 	rejected = rejected_view(o->spool);
 	index = json_pack("{s:o, s:o, s:o, s:b, s:o, s:b, s:s, s:b, s:o, "
-			  "s:o}", "counts", counts, "rows", rows, "jobs", jobs,
+			  "s:o, s:O, s:b, s:I, s:I}", "counts", counts,
+			  "rows", rows, "jobs", jobs,
 			  "has_jobs", n > 0, "rejected", rejected,
 			  "has_rejected", json_array_size(rejected) > 0,
 			  "as_of", now_iso, "has_groups",
 			  json_array_size(groups) > 0, "groups", groups,
-			  "runner", runner);
+			  "runner", runner, "pages", pages,
+			  "has_more", n > INDEX_ROWS,
+			  "shown", (json_int_t)(n < INDEX_ROWS ? n :
+						INDEX_ROWS),
+			  "total", (json_int_t)n);
 	path = path_join(o->www, "index.html");
-	rc = render_page(set, "index", index, path);
+	rc = render_page(p->set, "index", index, path);
 	free(path);
 	json_decref(index);
-	if (rc == 0) {
-		sb_reset(sb);
-		sb_adds(sb, "{\"jobs\":[");
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				sb_addc(sb, ',');
-			sb_adds(sb, json_str(ents[i], "json", "{}"));
-		}
-		sb_adds(sb, "]}\n");
-		path = path_join(o->www, "jobs.json");
-		rc = write_sb(path, sb);
-		free(path);
-	}
-	if (rc == 0) {
-		sb_reset(sb);
-		runs_csv(sb, ents, n);
-		path = path_join(o->www, "jobs.csv");
-		rc = write_sb(path, sb);
-		free(path);
-	}
-	if (rc == 0) {
-		json_t *feed = feed_view(ents, n);
-
-		path = path_join(o->www, "feed.xml");
-		rc = render_page(set, "feed", feed, path);
-		free(path);
-		json_decref(feed);
-	}
+	if (rc == 0)
+		rc = write_pages(p, keys, n, pages, sb);
+	json_decref(pages);
+	if (rc == 0 && !o->defer_lists)
+		rc = write_lists(p, ents, n, sb);
 	if (rc == 0) {
 		/* a page of its own making: the selection is in its URL */
 		json_t *cmp = json_object();
 
 		path = path_join(o->www, "compare.html");
-		rc = render_page(set, "compare", cmp, path);
+		rc = render_page(p->set, "compare", cmp, path);
 		free(path);
 		json_decref(cmp);
 	}
@@ -1611,6 +1884,7 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	size_t n, nent = 0;
 	char **ids = list_dir(jobs, &n), **sorted = NULL;
 	json_t **ents, *groups = NULL;
+	struct okey *keys;
 	int rc;
 
 	/* nothing is written, nothing removed, in a folder not ours */
@@ -1654,15 +1928,17 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 		rc = render_jobs(p, ids, n);
 	if (rc == 0)
 		rc = write_groups(p, &groups);
-	ents = xcalloc(n + 1, sizeof(*ents));
+	keys = xcalloc(n + 1, sizeof(*keys));
 	for (size_t i = 0; i < n; i++)
 		if (p->slots[i].entry)
-			ents[nent++] = p->slots[i].entry;
+			keys[nent++] = p->slots[i].key;
 	if (nent)
-		qsort(ents, nent, sizeof(*ents), cmp_entry);
+		qsort(keys, nent, sizeof(*keys), cmp_newest);
+	ents = xcalloc(n + 1, sizeof(*ents));
+	for (size_t i = 0; i < nent; i++)
+		ents[i] = keys[i].e;
 	if (rc == 0)
-		rc = write_index(o, p->set, ents, nent, groups,
-				 &p->bufs[0].data);
+		rc = write_index(p, keys, ents, nent, groups);
 	else
 		json_decref(groups);
 	if (rc == 0)
@@ -1680,6 +1956,7 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 		sb_release(&p->bufs[t].data);
 	}
 	free(ents);
+	free(keys);
 	free(sorted);
 	free(p->slots);
 	json_decref(p->groups);

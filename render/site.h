@@ -16,6 +16,9 @@ struct site_opts {
 	const char *templates;	/* *.mustache, style.css, live.js */
 	struct view_opts view;	/* the log patterns of the job pages */
 	int threads;		/* threads that make pages; 0: one per CPU */
+	int defer_lists;	/* 1: jobs.json, jobs.csv and feed.xml are
+				   left as they are (watch mode writes them
+				   at most every few seconds) */
 };
 
 /*

@@ -45,8 +45,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SETTLE 0.01	/* seconds from the first change to the render */
+#define SETTLE 0.002	/* seconds from the first change to the render */
 #define COALESCE 0.2	/* ... but at least this from the previous one */
+#define LISTS_EVERY 5.0	/* jobs.json, jobs.csv, feed.xml: at most this
+			   often (seconds) */
 
 #define ID_MAX 64
 
@@ -68,6 +70,10 @@ struct watcher {
 	size_t ndirty;
 	json_t *cache;		/* job summaries by ID (site_render_ids) */
 	int all;		/* render everything */
+	struct site_opts lazy;	/* o, but jobs.json, jobs.csv and feed.xml
+				   deferred (defer_lists) */
+	double lists_at;	/* when they were last written (monotonic) */
+	int lists_stale;	/* a render since then deferred them */
 };
 
 static struct wentry *
@@ -290,18 +296,31 @@ read_events(struct watcher *wt)
 	return changed;
 }
 
-/* Render what changed since the last render, then forget it. */
+/*
+ * Render what changed since the last render, then forget it. jobs.json,
+ * jobs.csv and feed.xml (every job in each: megabytes at 10,000 jobs)
+ * are written when LISTS_EVERY has passed since they last were, and
+ * else left for a later render (watch_run arms it).
+ */
 static void
 render_dirty(struct watcher *wt)
 {
 	char *none[1] = { NULL };
-	int rc;
+	double now = time_mono();
+	int rc, lists = wt->all || now >= wt->lists_at + LISTS_EVERY;
 
 	if (wt->all)
 		json_object_clear(wt->cache);
 	/* no job changed (rejected/, groups/): no job to read, not all */
-	rc = site_render_ids(wt->o, wt->all ? NULL : wt->dirty ? wt->dirty :
-			     none, wt->ndirty, wt->cache);
+	rc = site_render_ids(lists ? wt->o : &wt->lazy, wt->all ? NULL :
+			     wt->dirty ? wt->dirty : none, wt->ndirty,
+			     wt->cache);
+	if (lists) {
+		wt->lists_at = now;
+		wt->lists_stale = 0;
+	} else {
+		wt->lists_stale = 1;
+	}
 	if (rc < 0)
 		warning("watch: rendering the site failed; going on");
 	for (size_t i = 0; i < wt->ndirty; i++)
@@ -315,7 +334,7 @@ render_dirty(struct watcher *wt)
 int
 watch_run(const struct site_opts *o)
 {
-	struct watcher wt = { .o = o };
+	struct watcher wt = { .o = o, .lazy = *o };
 	sigset_t set, old;
 	struct pollfd pfd[2];
 	double deadline = 0, last = 0;	/* monotonic seconds */
@@ -336,15 +355,21 @@ watch_run(const struct site_opts *o)
 	/* arm the watches first, then render: nothing slips in between */
 	watch_all(&wt);
 	wt.cache = json_object();
+	wt.lazy.defer_lists = 1;
 	if (site_render_ids(o, NULL, 0, wt.cache) < 0) {
 		rc = -1;
 		goto out;
 	}
+	wt.lists_at = time_mono();
 	for (;;) {
 		int timeout = -1;
+		double wake = deadline, due = wt.lists_at + LISTS_EVERY;
 
-		if (deadline > 0) {
-			double left = deadline - time_mono();
+		/* lists deferred: a render, of no job, writes them when due */
+		if (wt.lists_stale && (wake == 0 || due < wake))
+			wake = due;
+		if (wake > 0) {
+			double left = wake - time_mono();
 
 			timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
 		}
@@ -367,7 +392,8 @@ watch_run(const struct site_opts *o)
 		    deadline == 0)
 			deadline = fmax(time_mono() + SETTLE,
 					last + COALESCE);
-		if (deadline > 0 && time_mono() >= deadline) {
+		if ((deadline > 0 && time_mono() >= deadline) ||
+		    (wt.lists_stale && time_mono() >= due)) {
 			deadline = 0;
 			last = time_mono();
 			render_dirty(&wt);

@@ -1,8 +1,13 @@
 #!/bin/sh
 # Install the Debian packages spoolboard builds against, but only those that
 # pkg-config (or, for libcsv, the header) cannot find. Does nothing when all
-# are present. Uses sudo when not root.
+# are present. Uses sudo when not root. With --bench (make bench), also
+# what the benchmarks compare against, when missing: hugo (bench-render's
+# reference) and python3-torch (bench-train's); a failed install of them
+# is a warning, and the bench prints no reference then.
 set -e
+bench=""
+[ "${1:-}" = "--bench" ] && bench=1
 missing=""
 need() { missing="$missing $1"; }
 command -v pkg-config >/dev/null 2>&1 || need pkg-config
@@ -34,7 +39,14 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 slurm=""
 have slurmctld && have slurmd && have sbatch || slurm=" slurm-wlm"
 have munged || slurm="$slurm munge"
-[ -z "$missing$browser$slurm" ] && exit 0
+refs=""
+if [ -n "$bench" ]; then
+	command -v hugo >/dev/null 2>&1 || refs="hugo"
+	py=python3
+	[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+	$py -c 'import torch' 2>/dev/null || refs="$refs python3-torch"
+fi
+[ -z "$missing$browser$slurm$refs" ] && exit 0
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -58,3 +70,4 @@ optional() { # packages, what they are for
 }
 optional "$browser" "the browser tests"
 optional "${slurm# }" "the Slurm tests"
+optional "${refs# }" "the benchmarks' references (Hugo, PyTorch)"

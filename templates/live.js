@@ -1,6 +1,7 @@
 /* spoolboard live.js: live updates on job pages and the index (polling
- * their data.json and jobs.json), sorting and filtering on the index, a
- * running job's duration counted up. Every page is complete without it. */
+ * their data.json, and the index's manifest and shards), sorting and
+ * filtering on the index over every job, a running job's duration
+ * counted up. Every page is complete without it. */
 (function () {
 	var body = document.body;
 
@@ -344,10 +345,17 @@
 	/*
 	 * The index: with a script, a search box, status and tag filters,
 	 * sorting by any column (all kept in location.hash), the count cards
-	 * as status filters, and over http the table follows jobs.json: the
-	 * counts, changed rows, new and removed jobs, without a reload.
-	 * jobs.json is the source of the rows once it has been read: every
-	 * row is made again from it then, and after that the rows of jobs
+	 * as status filters, over every job: index.html has the newest rows
+	 * only, and the rows of all jobs are made from the shards of the
+	 * index (index/K.js, each calling spoolboardShard(K, [summary, ...])
+	 * with its jobs' entries of jobs.json), which index/manifest.js
+	 * names with a version each (spoolboardIndex({shards: [{n, v}]})).
+	 * Both are loaded by script elements, which work over file:// too.
+	 * Over http the table is live: the manifest is loaded again every
+	 * few seconds and only the shards whose version changed, then the
+	 * counts, changed rows, new and removed jobs follow without a
+	 * reload. The shards are the source of the rows once read: every
+	 * row is made again from them then, and after that the rows of jobs
 	 * whose summary changed.
 	 */
 	function index() {
@@ -367,7 +375,11 @@
 		   text (absent: the renderer's row, not checked yet) */
 		var made = {};
 		var cards = [];
-		var last = null, down = false, downNote = "";
+		var down = false, downNote = "", live = null;
+		/* the shards read, by K - 1: {v, jobs}; those asked for, by K:
+		   their version; since when (ms) */
+		var shards = [], want = {}, pending = 0, asked = 0;
+		var fresh = true;
 		relTimes();
 		if (!table || !controls) return;
 		table.querySelectorAll("th[data-sort]").forEach(function (th) {
@@ -507,7 +519,7 @@
 		   the next poll on */
 		runnerListeners.push(function (st) {
 			var now = st === "stopped" || st === "gone";
-			if (now && !down) { made = {}; last = null; }
+			if (now && !down) { made = {}; fresh = true; }
 			down = now;
 			downNote = now ? "Not live: the runner " + (st === "gone" ?
 				"is down" : "has stopped") + "; jobs move " +
@@ -522,20 +534,67 @@
 				if (r.cells.length > 7) tickDuration(r, r.cells[7]);
 			});
 		}
+		function script(src, failed) {
+			var e = document.createElement("script");
+			e.src = src;
+			e.onload = function () { e.remove(); };
+			e.onerror = function () { e.remove(); if (failed) failed(); };
+			document.head.appendChild(e);
+		}
+		function note(text) {
+			var n = document.getElementById("livenote");
+			if (live) n.textContent = down ? downNote : text;
+		}
+		/* every job, newest first: the shards from the newest */
+		function loaded() {
+			var all = [], pn = document.getElementById("pagenote");
+			if (pending) return;
+			for (var k = shards.length; k-- > 0;)
+				if (shards[k]) all = all.concat(shards[k].jobs);
+			if (fresh) apply(all);
+			fresh = false;
+			if (pn) pn.firstChild.textContent = "Search, filters and " +
+				"sorting cover all " + all.length + " jobs. ";
+			note("Live · updated " + new Date().toLocaleTimeString());
+		}
+		window.spoolboardIndex = function (m) {
+			var list = (m && m.shards) || [];
+			if (shards.length !== list.length) fresh = true;
+			shards.length = list.length;
+			list.forEach(function (sh, i) {
+				var k = i + 1;
+				if (shards[i] && shards[i].v === sh.v) return;
+				want[k] = sh.v;
+				pending++;
+				script("index/" + k + ".js?v=" + encodeURIComponent(sh.v),
+				       function () {
+					/* asked for again at the next poll */
+					if (!(k in want)) return;
+					delete want[k];
+					shards[i] = null;
+					pending--;
+					note("Live · could not load index/" + k + ".js");
+				});
+			});
+			loaded();
+		};
+		window.spoolboardShard = function (k, jobs) {
+			if (!(k in want)) return;
+			shards[k - 1] = { v: want[k], jobs: jobs || [] };
+			delete want[k];
+			pending--;
+			fresh = true;
+			loaded();
+		};
 		function poll() {
-			var note = document.getElementById("livenote");
-			fetch("jobs.json", { cache: "no-store" }).then(function (r) {
-				if (!r.ok) throw new Error(r.status);
-				return r.text();
-			}).then(function (t) {
-				if (t !== last) {
-					apply(JSON.parse(t).jobs || []);
-					last = t;
-				}
-				note.textContent = down ? downNote : "Live · updated " +
-					new Date().toLocaleTimeString();
-			}).catch(function () {
-				note.textContent = "Live · could not load jobs.json";
+			/* the last poll's shards still coming: wait for them,
+			   for a while */
+			if (pending && Date.now() - asked < 15000) return;
+			want = {};
+			pending = 0;
+			asked = Date.now();
+			script("index/manifest.js?t=" + asked, function () {
+				note("Live · could not load index/manifest.js");
 			});
 		}
 
@@ -581,10 +640,14 @@
 		fillTags();
 		readHash();
 		update();
-		liveBar(location.pathname.replace(/\/[^\/]*$/, ""), poll, tick);
+		live = liveBar(location.pathname.replace(/\/[^\/]*$/, ""), poll,
+			       tick);
+		/* over file://: every job once, for the search and sort */
+		if (!live) poll();
 	}
 
 	if (body.getAttribute("data-page") === "job") job();
 	else if (body.getAttribute("data-page") === "index") index();
+	else relTimes();
 	runner();
 })();

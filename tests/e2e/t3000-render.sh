@@ -107,7 +107,7 @@ test_expect_success 'rendering twice rewrites nothing' '
 	test_cmp before after
 '
 
-test_expect_success 'a state change rewrites that job, the index and feeds only' '
+test_expect_success 'a state change rewrites that job, the index, its page and shard, the feeds only' '
 	sed "s/\"epoch\": 4/\"epoch\": 5/; s/10:04:30/10:05:30/; s/\"status\": \"running\"/\"status\": \"cancelled\"/" \
 		spool/jobs/run/state.json >s.tmp &&
 	mv s.tmp spool/jobs/run/state.json &&
@@ -115,6 +115,8 @@ test_expect_success 'a state change rewrites that job, the index and feeds only'
 	find spool/www -type f -exec stat -c "%n %Y.%y" {} + | sort >after2 &&
 	diff before after2 | sed -n "s/^> \([^ ]*\) .*/\1/p" | sort >changed &&
 	printf "%s\n" spool/www/feed.xml spool/www/index.html \
+		spool/www/index/1.html spool/www/index/1.js \
+		spool/www/index/manifest.js \
 		spool/www/jobs.json spool/www/jobs.csv \
 		spool/www/jobs/run/data.json spool/www/jobs/run/compare.js \
 		spool/www/jobs/run/index.html | sort >want &&
