@@ -1351,16 +1351,77 @@ lines_head(struct strbuf *sb, const struct chart *c, double h, double top,
 	sb_adds(sb, "px'");
 }
 
-/* The rest of the head: the <title>, the title text and the legend. */
+/*
+ * The <desc> of a line chart with the n series of p (drawn from c's):
+ * for each, its first and last point and its lowest and highest value,
+ * "train: 1.1 at epoch 1 to 0.11 at epoch 100, lowest 0.11, highest
+ * 1.1.", what a screen reader says beside the title (the data itself is
+ * a link beside the chart).
+ */
+static void
+lines_desc(struct strbuf *sb, const struct chart *c, const struct prep *p)
+{
+	const char *xl = c->xlabel && *c->xlabel ? c->xlabel : "x";
+	char buf[48];
+
+	sb_adds(sb, "<desc id='");
+	add_id(sb, c->id);
+	sb_adds(sb, "-d'>");
+	for (size_t i = 0; i < c->nseries; i++) {
+		double lo = INFINITY, hi = -INFINITY, at[4];
+
+		if (!p[i].n)
+			continue;
+		at[0] = p[i].y[0];
+		at[1] = p[i].x[0];
+		at[2] = p[i].y[p[i].n - 1];
+		at[3] = p[i].x[p[i].n - 1];
+		for (size_t k = 0; k < p[i].n; k++) {
+			lo = fmin(lo, p[i].y[k]);
+			hi = fmax(hi, p[i].y[k]);
+		}
+		chart_escape(sb, c->series[i].name);
+		for (int k = 0; k < 6; k++) {
+			static const char *const words[] = { ": ", " at ",
+				" to ", " at ", ", lowest ", ", highest " };
+			double v = k < 4 ? at[k] : k == 4 ? lo : hi;
+
+			sb_adds(sb, words[k]);
+			if (k == 1 || k == 3) {
+				chart_escape(sb, xl);
+				sb_addc(sb, ' ');
+			}
+			chart_format(c->log_y && k != 1 && k != 3 ?
+				     pow(10, v) : v, k == 1 || k == 3 ? 6 : 4,
+				     buf, sizeof(buf));
+			sb_adds(sb, buf);
+		}
+		sb_adds(sb, i + 1 < c->nseries ? ". " : ".");
+	}
+	sb_adds(sb, "</desc>");
+}
+
+/*
+ * The rest of the head: the <title>, the <desc> when p is not NULL (and
+ * the series have points), the title text and the legend.
+ */
 static void
 lines_title(struct strbuf *sb, const struct chart *c,
-	    const struct chart_band *b, double w, double top, double left)
+	    const struct chart_band *b, double w, double top, double left,
+	    const struct prep *p)
 {
+	if (p) {
+		sb_adds(sb, " aria-describedby='");
+		add_id(sb, c->id);
+		sb_adds(sb, "-d'");
+	}
 	sb_adds(sb, "><title id='");
 	add_id(sb, c->id);
 	sb_adds(sb, "-t'>");
 	chart_escape(sb, c->title);
 	sb_adds(sb, "</title>");
+	if (p)
+		lines_desc(sb, c, p);
 	svg_text(sb, "chart-title", 8 - left, 16 - top, NULL, c->title);
 	if (c->nseries || b)
 		legend(sb, c, b, -left, w, 34 - top);
@@ -1484,7 +1545,7 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 			 dropped ? "no values > 0 to show on a log scale"
 			 : "no data");
 		lines_head(sb, c, h, top, 40);
-		lines_title(sb, c, b, w, top, 40);
+		lines_title(sb, c, b, w, top, 40, NULL);
 		sb_adds(sb, "<rect class='axis' fill='none' "
 			"stroke='currentColor' stroke-opacity='0.3' "
 			"width='100%' height='");
@@ -1565,7 +1626,7 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 			break;
 		}
 	}
-	lines_title(sb, c, b, w, top, left);
+	lines_title(sb, c, b, w, top, left, p);
 	lines_y_axis(sb, &f, &yt);
 	lines_x_axis(sb, &f, int_x);
 	lines_axes(sb, c, ph, left);

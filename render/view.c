@@ -209,7 +209,7 @@ struct chart_opts {
 	int log_y;
 	int hover;		/* hover columns: VIEW_HOVER_POINTS, or
 				   CHART_HOVER_DATA */
-	int with_table;		/* its data table too */
+	int with_csv;		/* a link to its data: files/metrics.csv */
 	int system;		/* lr, CPU, memory: smaller, in a group of
 				   their own after the training charts */
 	double best;		/* the epoch marked "best", or NaN */
@@ -217,9 +217,11 @@ struct chart_opts {
 
 /*
  * One chart into charts: its SVG with at most VIEW_HOVER_POINTS hover
- * columns, the best epoch marked, and its data table when asked.
- * The values are rounded to 4 significant digits first, which is what
- * the cards and the hover titles show, and keeps the table short.
+ * columns and the best epoch marked, and when asked "csv", the link to
+ * its data (metrics.csv, which the site links into files/: the text
+ * alternative of the chart, beside the SVG's <desc>). The values are
+ * rounded to 4 significant digits first, which is what the cards and
+ * the hover titles show.
  */
 static void
 add_chart(json_t *charts, const char *id, const char *title,
@@ -230,9 +232,8 @@ add_chart(json_t *charts, const char *id, const char *title,
 	struct chart c = { id, title, "epoch", ylabel, o->log_y, 0,
 			   o->system ? VIEW_SYSTEM_H : 0, r, ns,
 			   o->hover, NULL, 0 };
-	struct strbuf svg = STRBUF_INIT, table = STRBUF_INIT;
+	struct strbuf svg = STRBUF_INIT;
 	char mark[48];
-	int with_table = o->with_table;
 	double *y[4] = { NULL };
 	json_t *j;
 
@@ -250,15 +251,14 @@ add_chart(json_t *charts, const char *id, const char *title,
 		c.mark = mark;
 		c.mark_x = o->best;
 	}
-	if (chart_svg(&svg, &c) == 0 &&
-	    (!with_table || chart_table(&table, &c) == 0)) {
+	if (chart_svg(&svg, &c) == 0) {
 		/* chart.h's markup is valid UTF-8: jansson need not check */
 		j = json_pack("{s:s, s:s, s:o}", "id", id, "title", title,
 			      "svg", json_stringn_nocheck(sb_str(&svg),
 							  svg.len));
-		if (with_table)
-			json_object_set_new(j, "table", json_stringn_nocheck(
-				sb_str(&table), table.len));
+		if (o->with_csv)
+			json_object_set_new(j, "csv", json_string(
+				"files/" JOB_METRICS));
 		if (o->system)
 			json_object_set_new(j, "system", json_true());
 		json_array_append_new(charts, j);
@@ -266,7 +266,6 @@ add_chart(json_t *charts, const char *id, const char *title,
 	for (size_t i = 0; i < ns; i++)
 		free(y[i]);
 	sb_release(&svg);
-	sb_release(&table);
 }
 
 /* Is one of charts a system chart? */
@@ -290,7 +289,7 @@ metrics_view(json_t *v, const char *dir)
 	json_t *charts = json_array(), *cards = json_array();
 	json_t *be = json_object_get(v, "best_epoch");
 	struct chart_opts lin = { 0, VIEW_HOVER_POINTS, 1, 0, NAN };
-	struct chart_opts lg = { 1, CHART_HOVER_DATA, 0, 0, NAN };
+	struct chart_opts lg = { 1, CHART_HOVER_DATA, 1, 0, NAN };
 	struct csvfile m = { 0 };
 	double *x = NULL;
 	size_t len;
@@ -948,6 +947,32 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 		json_object_get(v, "downloads"))));
 	json_decref(state);
 	return v;
+}
+
+json_t *
+view_data(const json_t *view)
+{
+	json_t *d = json_copy((json_t *)view);
+	const json_t *r = json_object_get(view, "results");
+
+	json_object_del(d, "log_html");
+	json_object_del(d, "charts");
+	if (json_is_object(r)) {
+		json_t *nr = json_copy((json_t *)r), *charts = json_array();
+		const json_t *c;
+		size_t i;
+
+		json_array_foreach(json_object_get(r, "charts"), i, c) {
+			json_t *nc = json_copy((json_t *)c);
+
+			json_object_del(nc, "svg");
+			json_object_del(nc, "table");
+			json_array_append_new(charts, nc);
+		}
+		json_object_set_new(nr, "charts", charts);
+		json_object_set_new(d, "results", nr);
+	}
+	return d;
 }
 
 json_t *

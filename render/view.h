@@ -4,9 +4,9 @@
  * view_job reads a job directory (state.json, config.json, metrics.csv,
  * the tail of log.txt and of events.jsonl, checkpoints/, and for a
  * completed job its test results and predictions.csv: resultview.h) and
- * builds one json_t that the job template renders and that is written
- * beside the page as data.json, so the page and the live updates read
- * the same object. Strings from the
+ * builds one json_t that the job template renders; the same object less
+ * the page's markup (view_data) is written beside the page as data.json,
+ * the job's JSON API. Strings from the
  * job (names, tags, CSV headers, log lines, errors) are kept as they are
  * and escaped by the template; the chart SVGs and tables are made by
  * chart.h, which escapes them itself.
@@ -25,9 +25,10 @@
 /*
  * A chart has at most VIEW_HOVER_POINTS hover columns (a native tooltip
  * each, for a page read without JavaScript; chart.js shows every epoch
- * from the values the chart carries); the log-scale loss chart has
- * neither columns nor a data table, as it repeats the linear one. This
- * keeps a 100-epoch job page under 100 KB.
+ * from the values the chart carries); the log-scale loss chart has no
+ * columns, as it repeats the linear one. A chart's data is one link to
+ * files/metrics.csv, not a table: a finished 100-epoch job's page stays
+ * well under 60 KB.
  */
 #define VIEW_HOVER_POINTS 10
 
@@ -61,6 +62,15 @@ struct view_opts {
  */
 json_t *view_job(const char *dir, const char *id,
 		 const struct view_opts *o);
+
+/*
+ * The job's data.json from its view (a new object): the view without
+ * the page's markup (no "log_html", no "charts", and "results" without
+ * its charts' "svg" and "table"). The page has them; its live updates
+ * read the page itself. Every field view_summary and the site read back
+ * from a last good render is kept. A new reference.
+ */
+json_t *view_data(const json_t *view);
 
 /*
  * The summary of a job view (for the index and jobs.json): id, name,

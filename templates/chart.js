@@ -5,7 +5,7 @@
  * (the debiased exponential moving average TensorBoard uses, the raw
  * line kept faint), its weight remembered in localStorage. Events are
  * delegated from the document, so a chart replaced by live.js keeps
- * working; live.js hands each poll's charts to spoolboardCharts.update.
+ * working; live.js hands each poll's page to spoolboardCharts.update.
  * The page is complete without it. */
 (function () {
 	"use strict";
@@ -230,39 +230,39 @@
 			.forEach(draw);
 	}
 
-	/* A figure for a chart that a poll brings and the page lacks. */
-	function figure(c) {
-		var box = document.querySelector(c.system ?
-			"#charts-system .charts" : "#charts-train");
-		if (!box) return null;
-		var fig = el("figure", "chart-box");
-		fig.id = "chart-" + c.id;
-		/* markup made and escaped by the renderer */
-		fig.innerHTML = c.svg;
-		if (c.table) {
-			var d = el("details");
-			d.appendChild(el("summary", "", "Data: " + c.title));
-			d.insertAdjacentHTML("beforeend", c.table);
-			fig.appendChild(d);
-		}
-		box.appendChild(fig);
-		if (c.system)
-			document.getElementById("charts-system").hidden = false;
-		return fig;
-	}
-
-	/* data.json's charts: each one's <svg> replaced (or added). */
-	function update(charts) {
-		(charts || []).forEach(function (c) {
-			var fig = document.getElementById("chart-" + c.id);
-			var old = fig && fig.querySelector("svg.chart");
-			if (old === current) hide();
-			if (old) old.outerHTML = c.svg;
-			else if (!fig) fig = figure(c);
-			if (fig) init(fig.querySelector("svg.chart"));
+	/* The charts of d, the page as live.js fetched it again: each
+	   one's <svg> replaced, a figure the page lacks added where d has
+	   it (after its figure there, or first), and the system charts and
+	   the "waiting" note shown or hidden as in d. */
+	function update(d) {
+		d.querySelectorAll("#charts figure.chart-box").forEach(function (n) {
+			var fig = document.getElementById(n.id);
+			var svg = n.querySelector("svg.chart");
+			if (!svg) return;
+			if (fig) {
+				var old = fig.querySelector("svg.chart");
+				if (old === current) hide();
+				if (old && old.outerHTML !== svg.outerHTML)
+					old.outerHTML = svg.outerHTML;
+				else if (old) return;
+			} else {
+				var prev = n.previousElementSibling;
+				var at = prev && document.getElementById(prev.id);
+				var box = n.parentNode && n.parentNode.id ?
+					document.getElementById(n.parentNode.id) :
+					document.querySelector("#charts-system .charts");
+				fig = document.importNode(n, true);
+				if (at) at.insertAdjacentElement("afterend", fig);
+				else if (box) box.insertBefore(fig, box.firstChild);
+				else return;
+			}
+			init(fig.querySelector("svg.chart"));
 		});
-		var wait = document.getElementById("chart-wait");
-		if (wait && charts && charts.length) wait.hidden = true;
+		["charts-system", "chart-wait"].forEach(function (id) {
+			var o = document.getElementById(id);
+			var n = d.getElementById(id);
+			if (o) o.hidden = n ? n.hidden : true;
+		});
 	}
 
 	window.spoolboardCharts = { update: update };
