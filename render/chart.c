@@ -55,8 +55,9 @@ struct frame {
 	double x0, x1, y0, y1;		/* data range (log10 on a log scale) */
 };
 
-void
-chart_escape(struct strbuf *sb, const char *s)
+/* chart_escape, and chart_escape_text when quotes is 0. */
+static void
+escape(struct strbuf *sb, const char *s, int quotes)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *run;
@@ -69,7 +70,7 @@ chart_escape(struct strbuf *sb, const char *s)
 
 		run = p;
 		while (*p >= 0x20 && *p < 0x80 && *p != '&' && *p != '<' &&
-		       *p != '>' && *p != '"' && *p != '\'')
+		       *p != '>' && (!quotes || (*p != '"' && *p != '\'')))
 			p++;
 		if (p > run)
 			sb_add(sb, run, p - run);
@@ -116,6 +117,18 @@ chart_escape(struct strbuf *sb, const char *s)
 		sb_adds(sb, "\xef\xbf\xbd");
 		p++;
 	}
+}
+
+void
+chart_escape(struct strbuf *sb, const char *s)
+{
+	escape(sb, s, 1);
+}
+
+void
+chart_escape_text(struct strbuf *sb, const char *s)
+{
+	escape(sb, s, 0);
 }
 
 /* Drop trailing zeros after a decimal point in s (up to end). */
@@ -789,6 +802,37 @@ frac_x(const struct frame *f, double x)
 }
 
 /*
+ * The attribute data-x=' ' of the n values of x: "A..B" when they are
+ * the whole numbers A, A+1, ... B (epochs: three or more), else each
+ * with 6 significant digits.
+ */
+static void
+add_xs(struct strbuf *sb, const double *x, size_t n)
+{
+	char buf[48];
+	size_t i;
+	int run = n >= 3 && x[0] == floor(x[0]) && fabs(x[0]) < 1e6;
+
+	for (i = 1; run && i < n; i++)
+		run = x[i] == x[0] + (double)i;
+	sb_adds(sb, " data-x='");
+	if (run) {
+		chart_format(x[0], 7, buf, sizeof(buf));
+		sb_adds(sb, buf);
+		sb_adds(sb, "..");
+		chart_format(x[n - 1], 7, buf, sizeof(buf));
+		sb_adds(sb, buf);
+	}
+	for (i = 0; !run && i < n; i++) {
+		if (i)
+			sb_addc(sb, ' ');
+		chart_format(x[i], 6, buf, sizeof(buf));
+		sb_adds(sb, buf);
+	}
+	sb_addc(sb, '\'');
+}
+
+/*
  * One series of a line chart, inside the plot's own <svg>: a <g> of its
  * class carrying its name and values (data-name, data-y: what the hover
  * and the smoothing of chart.js read; data-x too when the series does
@@ -821,32 +865,28 @@ draw_series(struct strbuf *sb, const struct frame *f,
 			sb_adds(sb, buf);
 		}
 		sb_addc(sb, '\'');
-		if (own_x) {
-			sb_adds(sb, " data-x='");
-			for (i = 0; i < p->n; i++) {
-				if (i)
-					sb_addc(sb, ' ');
-				chart_format(p->x[i], 6, buf, sizeof(buf));
-				sb_adds(sb, buf);
-			}
-			sb_addc(sb, '\'');
-		}
+		if (own_x)
+			add_xs(sb, p->x, p->n);
 	}
 	sb_addc(sb, '>');
 	if (p->n == 0) {
 		sb_adds(sb, "</g>");
 		return;
 	}
-	sb_adds(sb, "<path class='line' fill='none' stroke='currentColor' "
-		"stroke-width='2' stroke-linejoin='round' "
-		"stroke-linecap='round' vector-effect='non-scaling-stroke' "
+	/* the stroke is the plot's <svg>'s (inherited), but for this */
+	sb_adds(sb, "<path class='line' vector-effect='non-scaling-stroke' "
 		"d='");
 	for (i = 0; i < p->n; i++) {
 		int start = i == 0 || p->gap[i];
 		int alone = start && (i + 1 == p->n || p->gap[i + 1]);
 
-		sb_addc(sb, start ? 'M' : 'L');
-		add_num1(sb, map_x(f, p->x[i]));
+		/* x in whole thousandths of the plot's width (a pixel or
+		   less), y in tenths of a px; after M, pairs draw lines */
+		if (start)
+			sb_addc(sb, 'M');
+		else
+			sb_addc(sb, ' ');
+		add_num1(sb, round(map_x(f, p->x[i])));
 		sb_addc(sb, ' ');
 		add_num1(sb, map_y(f, p->y[i]));
 		/* a point between two gaps shows as a dot */
@@ -1615,14 +1655,7 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 		for (i = 0; shared && i < c->nseries; i++) {
 			if (!p[i].n)
 				continue;
-			sb_adds(sb, " data-x='");
-			for (j = 0; j < p[i].n; j++) {
-				if (j)
-					sb_addc(sb, ' ');
-				chart_format(p[i].x[j], 6, buf, sizeof(buf));
-				sb_adds(sb, buf);
-			}
-			sb_addc(sb, '\'');
+			add_xs(sb, p[i].x, p[i].n);
 			break;
 		}
 	}
@@ -1635,7 +1668,9 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 	add_num1(sb, ph);
 	sb_adds(sb, "' viewBox='0 0 1000 ");
 	add_num1(sb, ph);
-	sb_adds(sb, "' preserveAspectRatio='none' overflow='visible'>");
+	sb_adds(sb, "' preserveAspectRatio='none' overflow='visible' "
+		"fill='none' stroke='currentColor' stroke-width='2' "
+		"stroke-linejoin='round' stroke-linecap='round'>");
 	if (bp.n)
 		draw_band(sb, &f, b, &bp);
 	for (i = 0; i < c->nseries; i++)

@@ -203,4 +203,10 @@ double chart_round(double v, int sig);
  */
 void chart_escape(struct strbuf *sb, const char *s);
 
+/*
+ * chart_escape for the text of an element (not an attribute value):
+ * quotes stay as they are, only & < > become entities.
+ */
+void chart_escape_text(struct strbuf *sb, const char *s);
+
 #endif

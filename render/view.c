@@ -432,7 +432,8 @@ attempt_line(const char *line)
 /*
  * The last VIEW_LOG_LINES lines of log.txt as the markup of the log panel
  * (one string: 500 lines as JSON objects cost more than the rest of a
- * page): each line escaped (chart_escape: invalid UTF-8 shows as U+FFFD)
+ * page): each line escaped as text (chart_escape_text: & < > only,
+ * invalid UTF-8 shows as U+FFFD)
  * and ended by a newline, a line that matches o's error or warning
  * pattern inside <span class='ln error'> or <span class='ln warning'>
  * (single quotes, as in the charts: no escape in data.json), and the
@@ -500,7 +501,7 @@ log_view(const char *dir, const struct view_opts *o)
 			sb_adds(&html, cls);
 			sb_adds(&html, "'>");
 		}
-		chart_escape(&html, start);
+		chart_escape_text(&html, start);
 		sb_adds(&html, cls ? "</span>\n" : "\n");
 		if (!end)
 			break;

@@ -16,15 +16,23 @@
 		return (s || "").split(" ").filter(function (t) { return t; });
 	}
 
+	/* data-x: the values, or "A..B" for the whole numbers A to B */
+	function xs(s) {
+		var m = /^\s*(-?\d+)\.\.(-?\d+)\s*$/.exec(s || ""), out = [];
+		if (!m) return words(s).map(Number);
+		for (var v = Number(m[1]); v <= Number(m[2]); v++) out.push(v);
+		return out;
+	}
+
 	/* The series of svg: {name, cls, g, x, y, gap} with y as numbers. */
 	function series(svg) {
-		var sx = words(svg.getAttribute("data-x")).map(Number);
+		var sx = xs(svg.getAttribute("data-x"));
 		var gs = svg.querySelectorAll("svg.plot g[data-y]");
 		return Array.prototype.map.call(gs, function (g) {
 			var own = g.getAttribute("data-x");
 			var s = { name: g.getAttribute("data-name"),
 				cls: g.getAttribute("class"), g: g,
-				x: own ? words(own).map(Number) : sx, y: [], gap: [] };
+				x: own ? xs(own) : sx, y: [], gap: [] };
 			words(g.getAttribute("data-y")).forEach(function (t) {
 				s.gap.push(t.charAt(0) === "~");
 				s.y.push(Number(t.replace("~", "")));
