@@ -802,6 +802,36 @@ frac_x(const struct frame *f, double x)
 }
 
 /*
+ * Append t tenths as a number of a path's data: "12.3", "-.5", "40",
+ * with a space before it only where it would run into the number
+ * before (a minus sign separates by itself).
+ */
+static void
+add_tenths(struct strbuf *sb, long long t)
+{
+	char buf[32], *q = buf + sizeof(buf);
+	unsigned long long a = t < 0 ? -(unsigned long long)t :
+				       (unsigned long long)t;
+	char last = sb->len ? sb->buf[sb->len - 1] : 'M';
+
+	if (a % 10) {
+		*--q = (char)('0' + a % 10);
+		*--q = '.';
+	}
+	a /= 10;
+	if (a || q == buf + sizeof(buf))
+		do {
+			*--q = (char)('0' + a % 10);
+			a /= 10;
+		} while (a);
+	if (t < 0)
+		*--q = '-';
+	else if ((last >= '0' && last <= '9') || last == '.')
+		*--q = ' ';
+	sb_add(sb, q, buf + sizeof(buf) - q);
+}
+
+/*
  * The attribute data-x=' ' of the n values of x: "A..B" when they are
  * the whole numbers A, A+1, ... B (epochs: three or more), else each
  * with 6 significant digits.
@@ -846,6 +876,7 @@ draw_series(struct strbuf *sb, const struct frame *f,
 {
 	size_t i;
 	char buf[48];
+	long long px = 0, py = 0;
 
 	sb_adds(sb, "<g class='");
 	chart_escape(sb, s->css_class ? s->css_class : "s1");
@@ -879,16 +910,27 @@ draw_series(struct strbuf *sb, const struct frame *f,
 	for (i = 0; i < p->n; i++) {
 		int start = i == 0 || p->gap[i];
 		int alone = start && (i + 1 == p->n || p->gap[i + 1]);
-
 		/* x in whole thousandths of the plot's width (a pixel or
-		   less), y in tenths of a px; after M, pairs draw lines */
-		if (start)
+		   less), y in tenths of a px: both in tenths here, and each
+		   point after the first of a line as the step from the one
+		   before, which adds up to the rounded point exactly */
+		long long X = llround(fmin(fmax(map_x(f, p->x[i]), -1e9),
+					   1e9)) * 10;
+		long long Y = llround(fmin(fmax(map_y(f, p->y[i]), -1e9),
+					   1e9) * 10);
+
+		if (start) {
 			sb_addc(sb, 'M');
-		else
-			sb_addc(sb, ' ');
-		add_num1(sb, round(map_x(f, p->x[i])));
-		sb_addc(sb, ' ');
-		add_num1(sb, map_y(f, p->y[i]));
+			add_tenths(sb, X);
+			add_tenths(sb, Y);
+		} else {
+			if (i == 1 || p->gap[i - 1])
+				sb_addc(sb, 'l');
+			add_tenths(sb, X - px);
+			add_tenths(sb, Y - py);
+		}
+		px = X;
+		py = Y;
 		/* a point between two gaps shows as a dot */
 		if (alone)
 			sb_adds(sb, "h0");
@@ -1285,30 +1327,27 @@ svg_axes(struct strbuf *sb, const struct chart *c, const struct frame *f,
 #define LINES_BOTTOM 36.0
 
 /*
- * The x axis of a line chart: grid lines and labels at nice ticks inside
- * [x0, x1], at percentages of the plot area's width; whole steps when
- * every x is a whole number (epochs). A handful of ticks, as few as fit
- * the narrowest plot (a phone's).
+ * The x axis of a line chart: labels at nice ticks inside [x0, x1], at
+ * percentages of the plot area's width, and their grid lines appended
+ * to grid (path data in the plot's viewBox); whole steps when every x is
+ * a whole number (epochs). A handful of ticks, as few as fit the
+ * narrowest plot (a phone's).
  */
 static void
-lines_x_axis(struct strbuf *sb, const struct frame *f, int int_x)
+lines_x_axis(struct strbuf *sb, const struct frame *f, int int_x,
+	     struct strbuf *grid)
 {
 	double t[MAX_TICKS];
 	char lab[MAX_TICKS][48];
 	int i, n = x_ticks(f, 5, int_x, t, lab);
 
-	sb_adds(sb, "<g class='grid' stroke='currentColor' "
-		"stroke-opacity='0.12'>");
 	for (i = 0; i < n; i++) {
-		sb_adds(sb, "<line x1='");
-		add_pct(sb, frac_x(f, t[i]));
-		sb_adds(sb, "' x2='");
-		add_pct(sb, frac_x(f, t[i]));
-		sb_adds(sb, "' y2='");
-		add_num1(sb, f->py1);
-		sb_adds(sb, "'/>");
+		sb_addc(grid, 'M');
+		add_num1(grid, frac_x(f, t[i]) * PLOT_W);
+		sb_adds(grid, " 0V");
+		add_num1(grid, f->py1);
 	}
-	sb_adds(sb, "</g><g class='tick' text-anchor='middle'>");
+	sb_adds(sb, "<g class='tick' text-anchor='middle'>");
 	for (i = 0; i < n; i++) {
 		sb_adds(sb, "<text x='");
 		add_pct(sb, frac_x(f, t[i]));
@@ -1321,42 +1360,36 @@ lines_x_axis(struct strbuf *sb, const struct frame *f, int int_x)
 	sb_adds(sb, "</g>");
 }
 
-/* The y axis of a line chart: grid lines across, labels to the left. */
+/*
+ * The y axis of a line chart: labels to the left, and the grid lines
+ * across appended to grid (the minor ones to minor) as path data.
+ */
 static void
-lines_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
+lines_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt,
+	     struct strbuf *grid, struct strbuf *minor)
 {
 	int i, m;
 
-	sb_adds(sb, "<g class='grid' stroke='currentColor' "
-		"stroke-opacity='0.12'>");
 	for (i = 0; i < yt->n; i++) {
-		sb_adds(sb, "<line x2='100%' y1='");
-		add_num1(sb, map_y(f, yt->t[i]));
-		sb_adds(sb, "' y2='");
-		add_num1(sb, map_y(f, yt->t[i]));
-		sb_adds(sb, "'/>");
+		sb_adds(grid, "M0 ");
+		add_num1(grid, map_y(f, yt->t[i]));
+		sb_adds(grid, "H1000");
 	}
-	sb_adds(sb, "</g>");
-	if (yt->minor) {
-		sb_adds(sb, "<g class='grid minor' stroke='currentColor' "
-			"stroke-opacity='0.06'>");
-		for (i = 0; i + 1 < yt->n; i++) {
-			for (m = 2; m <= 9; m++) {
-				double py = map_y(f, yt->t[i] + log10(m));
-
-				sb_adds(sb, "<line x2='100%' y1='");
-				add_num1(sb, py);
-				sb_adds(sb, "' y2='");
-				add_num1(sb, py);
-				sb_adds(sb, "'/>");
-			}
+	for (i = 0; yt->minor && i + 1 < yt->n; i++) {
+		for (m = 2; m <= 9; m++) {
+			sb_adds(minor, "M0 ");
+			add_num1(minor, map_y(f, yt->t[i] + log10(m)));
+			sb_adds(minor, "H1000");
 		}
-		sb_adds(sb, "</g>");
 	}
 	sb_adds(sb, "<g class='tick' text-anchor='end'>");
-	for (i = 0; i < yt->n; i++)
-		svg_text(sb, "tick", -6, map_y(f, yt->t[i]) + 4, NULL,
-			 yt->lab[i]);
+	for (i = 0; i < yt->n; i++) {
+		sb_adds(sb, "<text x='-6' y='");
+		add_num1(sb, map_y(f, yt->t[i]) + 4);
+		sb_adds(sb, "'>");
+		chart_escape(sb, yt->lab[i]);
+		sb_adds(sb, "</text>");
+	}
 	sb_adds(sb, "</g>");
 }
 
@@ -1474,8 +1507,7 @@ lines_title(struct strbuf *sb, const struct chart *c,
 static void
 lines_axes(struct strbuf *sb, const struct chart *c, double ph, double left)
 {
-	sb_adds(sb, "<g class='axis' stroke='currentColor' "
-		"stroke-opacity='0.45'><line y2='");
+	sb_adds(sb, "<g class='axis'><line y2='");
 	add_num1(sb, ph);
 	sb_adds(sb, "'/><line x2='100%' y1='");
 	add_num1(sb, ph);
@@ -1539,6 +1571,7 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 	struct bandprep bp;
 	struct frame f;
 	struct yticks yt;
+	struct strbuf grid = STRBUF_INIT, minor = STRBUF_INIT;
 	char note[96], buf[48];
 
 	if (check_chart(c) < 0 || check_band(c, b) < 0)
@@ -1660,8 +1693,8 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 		}
 	}
 	lines_title(sb, c, b, w, top, left, p);
-	lines_y_axis(sb, &f, &yt);
-	lines_x_axis(sb, &f, int_x);
+	lines_y_axis(sb, &f, &yt, &grid, &minor);
+	lines_x_axis(sb, &f, int_x, &grid);
 	lines_axes(sb, c, ph, left);
 	/* the lines, stretched to the plot area's width */
 	sb_adds(sb, "<svg class='plot' width='100%' height='");
@@ -1671,6 +1704,21 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 	sb_adds(sb, "' preserveAspectRatio='none' overflow='visible' "
 		"fill='none' stroke='currentColor' stroke-width='2' "
 		"stroke-linejoin='round' stroke-linecap='round'>");
+	/* the grid, hairlines under the rest (style.css colours them) */
+	if (minor.len) {
+		sb_adds(sb, "<path class='grid minor' stroke-width='1' "
+			"vector-effect='non-scaling-stroke' d='");
+		sb_add(sb, minor.buf, minor.len);
+		sb_adds(sb, "'/>");
+	}
+	if (grid.len) {
+		sb_adds(sb, "<path class='grid' stroke-width='1' "
+			"vector-effect='non-scaling-stroke' d='");
+		sb_add(sb, grid.buf, grid.len);
+		sb_adds(sb, "'/>");
+	}
+	sb_release(&grid);
+	sb_release(&minor);
 	if (bp.n)
 		draw_band(sb, &f, b, &bp);
 	for (i = 0; i < c->nseries; i++)
