@@ -881,7 +881,11 @@ draw_series(struct strbuf *sb, const struct frame *f,
 	sb_adds(sb, "<g class='");
 	chart_escape(sb, s->css_class ? s->css_class : "s1");
 	sb_addc(sb, '\'');
-	if (data && p->n) {
+	if (data == 2 && p->n) {
+		sb_adds(sb, " data-name='");
+		chart_escape(sb, s->name);
+		sb_addc(sb, '\'');
+	} else if (data && p->n) {
 		sb_adds(sb, " data-name='");
 		chart_escape(sb, s->name);
 		sb_adds(sb, "' data-y='");
@@ -893,7 +897,16 @@ draw_series(struct strbuf *sb, const struct frame *f,
 				sb_addc(sb, '~');
 			chart_format(log_y ? pow(10, p->y[i]) : p->y[i], 4,
 				     buf, sizeof(buf));
-			sb_adds(sb, buf);
+			/* "0.25" as ".25", "-0.25" as "-.25" */
+			if (buf[0] == '0' && buf[1] == '.')
+				sb_adds(sb, buf + 1);
+			else if (buf[0] == '-' && buf[1] == '0' &&
+				 buf[2] == '.') {
+				sb_addc(sb, '-');
+				sb_adds(sb, buf + 2);
+			} else {
+				sb_adds(sb, buf);
+			}
 		}
 		sb_addc(sb, '\'');
 		if (own_x)
@@ -1003,7 +1016,7 @@ draw_columns(struct strbuf *sb, const struct chart *c, const struct frame *f,
 		add_pct(sb, a);
 		sb_adds(sb, "' width='");
 		add_pct(sb, fmax(z - a, 0));
-		sb_adds(sb, "' height='100%'><title>");
+		sb_adds(sb, "'><title>");
 		chart_escape(sb, c->xlabel && *c->xlabel ? c->xlabel : "x");
 		chart_format(pick[i], 6, buf, sizeof(buf));
 		sb_addc(sb, ' ');
@@ -1046,8 +1059,7 @@ draw_mark(struct strbuf *sb, const struct chart *c, const struct frame *f,
 	add_pct(sb, fx);
 	sb_adds(sb, "' y2='");
 	add_num1(sb, f->py1);
-	sb_adds(sb, "' y1='-14' stroke='currentColor' stroke-opacity='0.55' "
-		"stroke-dasharray='4 3'/><text x='");
+	sb_adds(sb, "' y1='-14'/><text x='");
 	add_pct(sb, fx);
 	/* the label on the side with room for it */
 	sb_adds(sb, fx > 0.75 ? "' dx='-4' text-anchor='end" : "' dx='4");
@@ -1067,8 +1079,7 @@ draw_mark(struct strbuf *sb, const struct chart *c, const struct frame *f,
 		add_pct(sb, fx);
 		sb_adds(sb, "' cy='");
 		add_num1(sb, map_y(f, p[i].y[k]));
-		sb_adds(sb, "' r='4.5' fill='none' stroke='currentColor' "
-			"stroke-width='2'/>");
+		sb_adds(sb, "' r='4.5'/>");
 	}
 	sb_adds(sb, "</g>");
 }
@@ -1113,8 +1124,7 @@ legend(struct strbuf *sb, const struct chart *c, const struct chart_band *b,
 				add_num1(sb, y - 8);
 				sb_adds(sb, "' width='14' height='9'/></g>");
 			} else {
-				sb_adds(sb, "' stroke='currentColor' "
-					"stroke-width='2.5'>");
+				sb_adds(sb, "'>");
 				add_line(sb, x, y - 3.5, x + 14, y - 3.5);
 				sb_adds(sb, "</g>");
 			}
@@ -1685,7 +1695,12 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 		sb_addc(sb, ' ');
 		sb_adds(sb, buf);
 		sb_adds(sb, c->log_y ? " 1'" : " 0'");
-		for (i = 0; shared && i < c->nseries; i++) {
+		if (c->data_from) {
+			sb_adds(sb, " data-from='");
+			add_id(sb, c->data_from);
+			sb_addc(sb, '\'');
+		}
+		for (i = 0; shared && !c->data_from && i < c->nseries; i++) {
 			if (!p[i].n)
 				continue;
 			add_xs(sb, p[i].x, p[i].n);
@@ -1722,8 +1737,8 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 	if (bp.n)
 		draw_band(sb, &f, b, &bp);
 	for (i = 0; i < c->nseries; i++)
-		draw_series(sb, &f, &c->series[i], &p[i], c->log_y, data,
-			    !shared);
+		draw_series(sb, &f, &c->series[i], &p[i], c->log_y,
+			    data && c->data_from ? 2 : data, !shared);
 	sb_adds(sb, "</svg>");
 	draw_mark(sb, c, &f, p);
 	if (dropped) {

@@ -35,7 +35,10 @@
  * on a log scale, LOG 1 or 0) and data-x (the x of the series when they
  * share them), and each series' <g> data-name, data-y (its values, 4
  * digits, "~" before a point after a gap) and data-x when its own:
- * what templates/chart.js draws tooltips and smoothed lines from.
+ * what templates/chart.js draws tooltips and smoothed lines from. A
+ * chart with c->data_from has data-from='ID' instead of the values:
+ * chart.js takes them from the chart of that id. data-x is "A..B" for
+ * the whole numbers A to B.
  *
  * Points with a non-finite x or y are gaps (the line breaks there); on a
  * log scale, values <= 0 are dropped and the chart says how many. Series
@@ -107,6 +110,11 @@ struct chart {
 	const char *mark;	/* line charts: the label of a mark at
 				   mark_x ("best"); NULL: no mark */
 	double mark_x;
+	const char *data_from;	/* line charts with hover data: the id of
+				   a chart on the same page with the same
+				   series (data-y, data-x), which this one
+				   does not repeat (data-from='ID'); NULL:
+				   its own */
 };
 
 /*

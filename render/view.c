@@ -213,6 +213,7 @@ struct chart_opts {
 	int system;		/* lr, CPU, memory: smaller, in a group of
 				   their own after the training charts */
 	double best;		/* the epoch marked "best", or NaN */
+	const char *data_from;	/* chart.h's: the chart with its values */
 };
 
 /*
@@ -231,7 +232,7 @@ add_chart(json_t *charts, const char *id, const char *title,
 	struct chart_series r[4];
 	struct chart c = { id, title, "epoch", ylabel, o->log_y, 0,
 			   o->system ? VIEW_SYSTEM_H : 0, r, ns,
-			   o->hover, NULL, 0 };
+			   o->hover, NULL, 0, NULL };
 	struct strbuf svg = STRBUF_INIT;
 	char mark[48];
 	double *y[4] = { NULL };
@@ -246,6 +247,7 @@ add_chart(json_t *charts, const char *id, const char *title,
 		r[i] = s[i];
 		r[i].y = y[i];
 	}
+	c.data_from = o->data_from;
 	if (isfinite(o->best)) {
 		snprintf(mark, sizeof(mark), "best epoch %.0f", o->best);
 		c.mark = mark;
@@ -288,8 +290,8 @@ metrics_view(json_t *v, const char *dir)
 	char *path = path_join(dir, JOB_METRICS), *buf;
 	json_t *charts = json_array(), *cards = json_array();
 	json_t *be = json_object_get(v, "best_epoch");
-	struct chart_opts lin = { 0, VIEW_HOVER_POINTS, 1, 0, NAN };
-	struct chart_opts lg = { 1, CHART_HOVER_DATA, 1, 0, NAN };
+	struct chart_opts lin = { 0, VIEW_HOVER_POINTS, 1, 0, NAN, NULL };
+	struct chart_opts lg = { 1, CHART_HOVER_DATA, 1, 0, NAN, "loss" };
 	struct csvfile m = { 0 };
 	double *x = NULL;
 	size_t len;
@@ -312,7 +314,7 @@ metrics_view(json_t *v, const char *dir)
 		goto out;
 	x = column(&m, ex);
 	/* loss (linear, then log) first: the log chart has the same values,
-	   so neither a table nor hover points of its own */
+	   so neither hover points nor values of its own (data_from) */
 	{
 		long tl = csvfile_find(&m, "train_loss");
 		long vl = csvfile_find(&m, "val_loss");
@@ -368,7 +370,7 @@ metrics_view(json_t *v, const char *dir)
 			char *id = xasprintf("m%zu", col);
 			/* a validation metric marks its own best epoch */
 			struct chart_opts mo = { 0, VIEW_HOVER_POINTS, 1, 0,
-				strncmp(name, "val_", 4) == 0 ? best_x : NAN };
+				strncmp(name, "val_", 4) == 0 ? best_x : NAN, NULL };
 
 			chart_format(last, 4, lb, sizeof(lb));
 			chart_format(best, 4, bb, sizeof(bb));
@@ -382,7 +384,7 @@ metrics_view(json_t *v, const char *dir)
 	}
 	/* then learning rate, CPU and memory */
 	{
-		struct chart_opts so = { 0, VIEW_HOVER_POINTS, 1, 1, NAN };
+		struct chart_opts so = { 0, VIEW_HOVER_POINTS, 1, 1, NAN, NULL };
 		static const char *const extra[][3] = {
 			{ "lr", "Learning rate", "lr" },
 			{ "cpu_pct", "CPU", "%" },

@@ -24,8 +24,22 @@
 		return out;
 	}
 
-	/* The series of svg: {name, cls, g, x, y, gap} with y as numbers. */
+	/* The series of svg: {name, cls, g, x, y, gap} with y as numbers;
+	   a chart with data-from='ID' has the values of the chart whose
+	   title is ID-t, and its own lines (g) */
 	function series(svg) {
+		var from = svg.getAttribute("data-from");
+		if (from && /^[A-Za-z0-9_-]+$/.test(from)) {
+			var src = document.querySelector(
+				"svg.chart[aria-labelledby='" + from + "-t']");
+			var ss = src && src !== svg ? series(src) : [];
+			var gs2 = svg.querySelectorAll("svg.plot g[data-name]");
+			return ss.slice(0, gs2.length).map(function (s, i) {
+				s.g = gs2[i];
+				s.cls = gs2[i].getAttribute("class");
+				return s;
+			});
+		}
 		var sx = xs(svg.getAttribute("data-x"));
 		var gs = svg.querySelectorAll("svg.plot g[data-y]");
 		return Array.prototype.map.call(gs, function (g) {

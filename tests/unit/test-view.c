@@ -148,12 +148,21 @@ test_job(void)
 		for (size_t i = 0; i < 4; i++)
 			is_str(json_str(json_array_get(ch, i), "id", ""),
 			       order[i], "chart %zu is %s", i, order[i]);
-		ok(strstr(json_str(json_array_get(ch, 0), "table", ""),
-			  "<table") != NULL, "the loss chart has its table");
-		ok(json_object_get(json_array_get(ch, 1), "table") == NULL,
-		   "the log-scale loss chart repeats no table");
+		for (size_t i = 0; i < 4; i++)
+			ok(!json_object_get(json_array_get(ch, i), "table") &&
+			   !strcmp(json_str(json_array_get(ch, i), "csv", ""),
+				   "files/metrics.csv") &&
+			   strstr(json_str(json_array_get(ch, i), "svg", ""),
+				  "<desc id='"),
+			   "chart %zu: no table, a <desc> and the link to "
+			   "metrics.csv", i);
+		ok(strstr(json_str(json_array_get(ch, 0), "svg", ""),
+			  "data-y=") != NULL, "the loss chart has hover data");
 		ok(strstr(json_str(json_array_get(ch, 1), "svg", ""),
-			  "data-y=") != NULL, "but hover data, for chart.js");
+			  " data-from='loss'") != NULL &&
+		   !strstr(json_str(json_array_get(ch, 1), "svg", ""),
+			   "data-y="),
+		   "the log-scale one takes the loss chart's (data-from)");
 		ok(json_is_false(json_object_get(v, "has_system")) &&
 		   !json_object_get(json_array_get(ch, 0), "system"),
 		   "no system chart without lr, cpu_pct or rss_mb");
@@ -217,9 +226,9 @@ test_patterns(void)
 	put(dir, "log.txt", "x <b>&amp; \"q\" \xff\n", 0);
 	v = view_job(dir, "j", NULL);
 	is_str(json_str(v, "log_html", ""), "x &lt;b&gt;&amp;amp; "
-	       "&quot;q&quot; \xef\xbf\xbd\n",
-	       "no patterns: nothing marked; markup escaped, bad UTF-8 shown "
-	       "as U+FFFD");
+	       "\"q\" \xef\xbf\xbd\n",
+	       "no patterns: nothing marked; markup escaped as text (quotes "
+	       "as they are), bad UTF-8 shown as U+FFFD");
 	json_decref(v);
 	pattern_free((struct pattern *)mine.error_re);
 	tf_cleanup(dir);
