@@ -1418,10 +1418,8 @@ lines_head(struct strbuf *sb, const struct chart *c, double h, double top,
 	sb_adds(sb, "<svg xmlns='http://www.w3.org/2000/svg' class='chart "
 		"lines' role='img' aria-labelledby='");
 	add_id(sb, c->id);
-	sb_adds(sb, "-t' width='100%' height='");
-	add_num1(sb, h);
-	sb_adds(sb, "' font-size='12' fill='currentColor' overflow='visible' "
-		"style='height:");
+	/* its width and overflow='visible' are style.css's (svg.chart) */
+	sb_adds(sb, "-t' font-size='12' fill='currentColor' style='height:");
 	add_num1(sb, h);
 	sb_adds(sb, "px;padding:");
 	add_num1(sb, top);
@@ -1707,12 +1705,13 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 			break;
 		}
 	}
-	lines_title(sb, c, b, w, top, left, p);
+	/* a chart of another's values says what it shows in its title */
+	lines_title(sb, c, b, w, top, left, c->data_from ? NULL : p);
 	lines_y_axis(sb, &f, &yt, &grid, &minor);
 	lines_x_axis(sb, &f, int_x, &grid);
 	lines_axes(sb, c, ph, left);
 	/* the lines, stretched to the plot area's width */
-	sb_adds(sb, "<svg class='plot' width='100%' height='");
+	sb_adds(sb, "<svg class='plot' height='");
 	add_num1(sb, ph);
 	sb_adds(sb, "' viewBox='0 0 1000 ");
 	add_num1(sb, ph);

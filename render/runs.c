@@ -334,7 +334,8 @@ runs_compare_js(struct strbuf *sb, const json_t *sum, const json_t *group,
 	long ex = csvfile_find(m, "epoch");
 	char buf[32];
 	double bv, *sx = NULL;
-	size_t nx = 0;
+	size_t nx = 0, q;
+	int run;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_t *v = json_object_get(sum, keys[i]);
@@ -399,6 +400,21 @@ runs_compare_js(struct strbuf *sb, const json_t *sum, const json_t *group,
 		}
 		free(x);
 		free(y);
+	}
+	/* the epochs 1, 2, ... N (as they mostly are) as "1..N" */
+	for (q = 1, run = nx >= 3 && sx[0] == floor(sx[0]) &&
+	     fabs(sx[0]) < 1e9; run && q < nx; q++)
+		run = sx[q] == sx[0] + (double)q;
+	if (run) {
+		chart_format(sx[0], 10, buf, sizeof(buf));
+		sb_adds(sb, "},\"x\":\"");
+		sb_adds(sb, buf);
+		chart_format(sx[nx - 1], 10, buf, sizeof(buf));
+		sb_adds(sb, "..");
+		sb_adds(sb, buf);
+		sb_adds(sb, "\"});\n");
+		free(sx);
+		return;
 	}
 	sb_adds(sb, "},\"x\":[");
 	for (size_t i = 0; i < nx; i++) {

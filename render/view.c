@@ -433,6 +433,7 @@ attempt_line(const char *line)
 
 /*
  * The last VIEW_LOG_LINES lines of log.txt as the markup of the log panel
+ * (*cut set when the log has more: the page links the whole log.txt)
  * (one string: 500 lines as JSON objects cost more than the rest of a
  * page): each line escaped as text (chart_escape_text: & < > only,
  * invalid UTF-8 shows as U+FFFD)
@@ -442,7 +443,7 @@ attempt_line(const char *line)
  * line that starts an attempt inside <span class='ln attempt'>.
  */
 static json_t *
-log_view(const char *dir, const struct view_opts *o)
+log_view(const char *dir, const struct view_opts *o, int *cut)
 {
 	char *path = path_join(dir, JOB_LOG);
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
@@ -457,6 +458,7 @@ log_view(const char *dir, const struct view_opts *o)
 	size_t n, nl = 0;
 
 	free(path);
+	*cut = 0;
 	/* only a regular file: not a link to one outside the spool */
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		fp = fdopen(fd, "rb");
@@ -483,6 +485,7 @@ log_view(const char *dir, const struct view_opts *o)
 	for (p = buf + n; p > start; p--)
 		if (p[-1] == '\n' && p != buf + n && ++nl == VIEW_LOG_LINES)
 			break;
+	*cut = from > 0 || p > start;
 	start = p;
 	pe = o ? o->error_re : NULL;
 	pw = o ? o->warning_re : NULL;
@@ -799,7 +802,7 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	const char *status;
 	double progress, eta;
 	struct stat st;
-	int live;
+	int live, cut;
 
 	/* a job folder that is a link could lead anywhere */
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -932,7 +935,11 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	if (results)
 		json_object_set_new(v, "results", results);
 	metrics_view(v, dir);
-	json_object_set_new(v, "log_html", log_view(dir, o));
+	json_object_set_new(v, "log_html", log_view(dir, o, &cut));
+	/* the log panel links the whole log when it shows part of it */
+	if (cut)
+		json_object_set_new(v, "log_cut", json_integer(
+			VIEW_LOG_LINES));
 	json_object_set_new(v, "events", events_view(dir));
 	json_object_set_new(v, "checkpoints", checkpoints_view(state, dir));
 	json_object_set_new(v, "downloads", downloads_view(dir));

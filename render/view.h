@@ -16,8 +16,12 @@
 
 #include "lib/json.h"
 
-/* Lines of log.txt a job page shows (the last ones). */
-#define VIEW_LOG_LINES 500
+/*
+ * Lines of log.txt a job page shows (the last ones; a link to files/log.txt
+ * gives the whole log): a screenful and more of its log panel, while
+ * a finished 100-epoch job's page stays well under 60 KB.
+ */
+#define VIEW_LOG_LINES 100
 
 /* Events of events.jsonl a job page shows (the last ones). */
 #define VIEW_EVENTS 50
@@ -30,7 +34,7 @@
  * files/metrics.csv, not a table: a finished 100-epoch job's page stays
  * well under 60 KB.
  */
-#define VIEW_HOVER_POINTS 10
+#define VIEW_HOVER_POINTS 8
 
 /* The height in CSS px of the system charts (lr, CPU, memory). */
 #define VIEW_SYSTEM_H 170

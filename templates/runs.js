@@ -198,6 +198,13 @@
 	   one written before d.x as pairs) */
 	function pairs(d) {
 		var out = {};
+		var m = /^(-?\d+)\.\.(-?\d+)$/.exec(typeof d.x === "string" ?
+			d.x : "");
+		if (m) {
+			d.x = [];
+			for (var v = Number(m[1]); v <= Number(m[2]); v++)
+				d.x.push(v);
+		}
 		Object.keys(d.series || {}).forEach(function (k) {
 			var s = d.series[k];
 			if (s && Array.isArray(s.xy)) out[k] = s.xy;
