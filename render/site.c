@@ -1323,12 +1323,9 @@ group_page(void *arg, size_t i, int t)
 	if (site_dir(wg) == 0 && site_dir(wdir) == 0 &&
 	    render_to(p->set, "group", view, &b->page) == 0 &&
 	    write_sb(page, &b->page) == 0) {
-		json_t *d = view_data(view);
-
 		sb_reset(&b->data);
-		json_dump_web(&b->data, d);
+		json_dump_web(&b->data, view);
 		sb_addc(&b->data, '\n');
-		json_decref(d);
 		rc = write_sb(data, &b->data);
 	}
 	json_object_set_new(c, "sum", group_summary(view));
