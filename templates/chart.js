@@ -120,7 +120,10 @@
 
 	/* A chart new on the page: its tooltips are ours now. */
 	function init(svg) {
-		if (!svg || !svg.hasAttribute("data-f")) return;
+		if (!svg) return;
+		/* the markup as the renderer made it: update() compares */
+		svg.spoolboardMarkup = svg.outerHTML;
+		if (!svg.hasAttribute("data-f")) return;
 		svg.querySelectorAll(".cols title").forEach(function (t) {
 			t.parentNode.removeChild(t);
 		});
@@ -264,9 +267,10 @@
 			if (fig) {
 				var old = fig.querySelector("svg.chart");
 				if (old === current) hide();
-				if (old && old.outerHTML !== svg.outerHTML)
-					old.outerHTML = svg.outerHTML;
-				else if (old) return;
+				if (old && (old.spoolboardMarkup ||
+					    old.outerHTML) === svg.outerHTML)
+					return;
+				if (old) old.outerHTML = svg.outerHTML;
 			} else {
 				var prev = n.previousElementSibling;
 				var at = prev && document.getElementById(prev.id);
@@ -299,7 +303,7 @@
 		});
 		setWeight(range.value, false);
 	}
-	document.querySelectorAll("svg.chart.lines[data-f]").forEach(init);
+	document.querySelectorAll("svg.chart").forEach(init);
 	document.addEventListener("mousemove", onMove);
 	document.addEventListener("mouseleave", hide);
 })();

@@ -185,9 +185,11 @@
 		}
 		function apply(d) {
 			var nb = d.body;
-			d.querySelectorAll("[data-f]").forEach(function (n) {
+			/* the fields (a chart's data-f is its range, not one) */
+			d.querySelectorAll("[data-f]:not(svg)").forEach(function (n) {
 				var k = n.getAttribute("data-f");
-				var e = document.querySelector('[data-f="' + k + '"]');
+				var e = document.querySelector(
+					':not(svg)[data-f="' + CSS.escape(k) + '"]');
 				if (e) e.textContent = n.textContent;
 			});
 			var nd = d.querySelector("[data-f=duration]");
