@@ -452,10 +452,13 @@ render_page(struct tmpl_set *set, const char *name, const json_t *model,
 
 /*
  * The view of job id (a new reference) or, when its state cannot be read,
- * its last good render (then *fresh is 0); NULL when neither exists.
+ * its last good render (then *fresh is 0); NULL when neither exists. j
+ * gets what runs.h reads of the job (runs_load; empty when it could
+ * not), which the caller releases.
  */
 static json_t *
-load_job(const struct site_opts *o, const char *id, int *fresh)
+load_job(const struct site_opts *o, const char *id, int *fresh,
+	 struct runs_job *j)
 {
 	char *jdir = xasprintf("%s/jobs/%s", o->spool, id);
 	char *state = path_join(jdir, JOB_STATE);
@@ -478,7 +481,11 @@ load_job(const struct site_opts *o, const char *id, int *fresh)
 		return NULL;
 	}
 	free(state);
-	view = view_job(jdir, id, &o->view);
+	/* runs.h reads metrics.csv too: parsed once, for both */
+	if (runs_load(j, jdir, err, sizeof(err)) == 0)
+		view = view_job_with(jdir, id, &o->view, &j->metrics);
+	else
+		view = view_job(jdir, id, &o->view);
 	free(jdir);
 	*fresh = view != NULL;
 	if (view) {
@@ -844,30 +851,28 @@ cmp_order(const json_t *ex, const json_t *ey, int age_only)
 }
 
 /*
- * What comparing takes from job s beyond its view (runs.h), into its
- * entry e: the record and jobs.csv cells, and its compare.js into the
- * slot for write_job. A job shown from its last render keeps what its
- * cached entry had (its folder cannot be read now).
+ * What comparing takes from job s beyond its view (runs.h: j, as
+ * load_job read it), into its entry e: the record and jobs.csv cells,
+ * and its compare.js into the slot for write_job. A job shown from its
+ * last render keeps what its cached entry had (its folder cannot be read
+ * now).
  */
 static void
-read_runs(struct pass *p, struct slot *s, json_t *e, const json_t *view)
+read_runs(struct pass *p, struct slot *s, json_t *e, const json_t *view,
+	  const struct runs_job *j)
 {
-	char *jdir = xasprintf("%s/jobs/%s", p->o->spool, s->id);
 	const json_t *g = json_object_get(view, "group");
 	const json_t *old = p->cache ? json_object_get(p->cache, s->id) : NULL;
-	struct runs_job j;
-	char err[256];
 
-	memset(&j, 0, sizeof(j));
 	free(s->cjs);
 	s->cjs = NULL;
-	if (s->fresh && runs_load(&j, jdir, err, sizeof(err)) == 0) {
-		json_t *rec = runs_record(&j), *flat = runs_flatten(j.config);
+	if (s->fresh && j->state) {
+		json_t *rec = runs_record(j), *flat = runs_flatten(j->config);
 		struct strbuf js = STRBUF_INIT;
 
 		json_object_set_new(e, "csv", runs_csv_cells(entry_sum(e),
 			json_str(g, "id", NULL), rec, flat));
-		runs_compare_js(&js, entry_sum(e), g, &j, rec, flat);
+		runs_compare_js(&js, entry_sum(e), g, j, rec, flat);
 		s->cjs = sb_detach(&js, &s->cjs_len);
 		json_object_set_new(e, "rec", rec);
 		json_decref(flat);
@@ -875,8 +880,6 @@ read_runs(struct pass *p, struct slot *s, json_t *e, const json_t *view)
 		json_object_set(e, "rec", json_object_get(old, "rec"));
 		json_object_set(e, "csv", json_object_get(old, "csv"));
 	}
-	runs_release(&j);
-	free(jdir);
 }
 
 /*
@@ -926,8 +929,12 @@ group_of(const struct pass *p, const char *id, const char *claimed)
 static json_t *
 read_slot(struct pass *p, struct slot *s, int t)
 {
-	json_t *view = load_job(p->o, s->id, &s->fresh);
+	struct runs_job j;
+	json_t *view;
 	char *claimed = NULL;
+
+	memset(&j, 0, sizeof(j));
+	view = load_job(p->o, s->id, &s->fresh, &j);
 
 	s->read = 1;
 	json_decref(s->entry);
@@ -948,7 +955,8 @@ read_slot(struct pass *p, struct slot *s, int t)
 	if (view && !s->entry)
 		s->rc = -1;
 	if (s->entry)
-		read_runs(p, s, s->entry, view);
+		read_runs(p, s, s->entry, view, &j);
+	runs_release(&j);
 	return view;
 }
 

@@ -281,9 +281,12 @@ has_system(const json_t *charts)
 	return 0;
 }
 
-/* Charts and metric cards from metrics.csv into v. */
+/*
+ * Charts and metric cards from metrics.csv into v: from pre, the file
+ * parsed already (ncols 0: none), or read from dir when pre is NULL.
+ */
 static void
-metrics_view(json_t *v, const char *dir)
+metrics_view(json_t *v, const char *dir, const struct csvfile *pre)
 {
 	static const char *const known[] = { "epoch", "step", "seconds",
 		"lr", "train_loss", "val_loss", "cpu_pct", "rss_mb" };
@@ -293,6 +296,7 @@ metrics_view(json_t *v, const char *dir)
 	struct chart_opts lin = { 0, VIEW_HOVER_POINTS, 1, 0, NAN, NULL };
 	struct chart_opts lg = { 1, CHART_HOVER_DATA, 1, 0, NAN, "loss" };
 	struct csvfile m = { 0 };
+	const struct csvfile *mp = pre ? pre : &m;
 	double *x = NULL;
 	size_t len;
 	long ex;
@@ -300,35 +304,40 @@ metrics_view(json_t *v, const char *dir)
 
 	json_object_set_new(v, "charts", charts);
 	json_object_set_new(v, "cards", cards);
-	q = error_set_quiet(1);
-	buf = file_read_regular(path, &len, METRICS_MAX);
-	rc = buf ? csvfile_parse(&m, buf, len, ',', path,
-				 CSVFILE_PARTIAL_TAIL) : -1;
-	error_set_quiet(q);
-	free(buf);
-	free(path);
+	if (pre) {
+		free(path);
+		rc = pre->ncols ? 0 : -1;
+	} else {
+		q = error_set_quiet(1);
+		buf = file_read_regular(path, &len, METRICS_MAX);
+		rc = buf ? csvfile_parse(&m, buf, len, ',', path,
+					 CSVFILE_PARTIAL_TAIL) : -1;
+		error_set_quiet(q);
+		free(buf);
+		free(path);
+	}
 	if (rc < 0)
 		return;
-	ex = csvfile_find(&m, "epoch");
-	if (ex < 0 || m.nrows == 0)
+	ex = csvfile_find(mp, "epoch");
+	if (ex < 0 || mp->nrows == 0)
 		goto out;
-	x = column(&m, ex);
+	x = column(mp, ex);
 	/* loss (linear, then log) first: the log chart has the same values,
 	   so neither hover points nor values of its own (data_from) */
 	{
-		long tl = csvfile_find(&m, "train_loss");
-		long vl = csvfile_find(&m, "val_loss");
-		double *t = tl >= 0 ? column(&m, tl) : NULL;
-		double *w = vl >= 0 ? column(&m, vl) : NULL;
+		long tl = csvfile_find(mp, "train_loss");
+		long vl = csvfile_find(mp, "val_loss");
+		double *t = tl >= 0 ? column(mp, tl) : NULL;
+		double *w = vl >= 0 ? column(mp, vl) : NULL;
 		struct chart_series s[2];
 		size_t ns = 0;
 
 		if (t)
 			s[ns++] = (struct chart_series){ "train", "s1", x, t,
-							 m.nrows };
+							 mp->nrows };
 		if (w)
 			s[ns++] = (struct chart_series){ "val", "s2", x, w,
-							 m.nrows };
+							 mp->nrows };
 		if (json_is_integer(be))
 			lin.best = lg.best = (double)json_integer_value(be);
 		if (ns) {
@@ -340,8 +349,8 @@ metrics_view(json_t *v, const char *dir)
 		free(w);
 	}
 	/* then each validation metric, with its card */
-	for (size_t col = 0; col < m.ncols; col++) {
-		const char *name = csvfile_header(&m, col);
+	for (size_t col = 0; col < mp->ncols; col++) {
+		const char *name = csvfile_header(mp, col);
 		double *y, best = NAN, last = NAN, best_x = NAN;
 		int lower = !strstr(name, "r2") && !strstr(name, "acc") &&
 			    !strstr(name, "f1");
@@ -354,8 +363,8 @@ metrics_view(json_t *v, const char *dir)
 		/* train_loss and val_loss have cards of their own */
 		if (k < sizeof(known) / sizeof(known[0]))
 			continue;
-		y = column(&m, (long)col);
-		for (size_t r = 0; r < m.nrows; r++) {
+		y = column(mp, (long)col);
+		for (size_t r = 0; r < mp->nrows; r++) {
 			if (!isfinite(y[r]))
 				continue;
 			last = y[r];
@@ -366,7 +375,7 @@ metrics_view(json_t *v, const char *dir)
 		}
 		/* a column with no values (val_diracc without a window) */
 		if (isfinite(last)) {
-			struct chart_series s = { name, "s1", x, y, m.nrows };
+			struct chart_series s = { name, "s1", x, y, mp->nrows };
 			char *id = xasprintf("m%zu", col);
 			/* a validation metric marks its own best epoch */
 			struct chart_opts mo = { 0, VIEW_HOVER_POINTS, 1, 0,
@@ -391,15 +400,15 @@ metrics_view(json_t *v, const char *dir)
 			{ "rss_mb", "Memory", "MB" },
 		};
 		for (size_t i = 0; i < 3; i++) {
-			long c = csvfile_find(&m, extra[i][0]);
+			long c = csvfile_find(mp, extra[i][0]);
 			struct chart_series s;
 			double *y;
 
 			if (c < 0)
 				continue;
-			y = column(&m, c);
+			y = column(mp, c);
 			s = (struct chart_series){ extra[i][1], "s1", x, y,
-						   m.nrows };
+						   mp->nrows };
 			add_chart(charts, extra[i][0], extra[i][1],
 				  extra[i][2], &s, 1, &so);
 			free(y);
@@ -795,6 +804,13 @@ cancelled_view(const json_t *state, const char *id)
 json_t *
 view_job(const char *dir, const char *id, const struct view_opts *o)
 {
+	return view_job_with(dir, id, o, NULL);
+}
+
+json_t *
+view_job_with(const char *dir, const char *id, const struct view_opts *o,
+	      const struct csvfile *metrics)
+{
 	char err[256], buf[64];
 	json_t *state, *v, *e, *best, *data, *cfg, *results;
 	struct job_order order;
@@ -934,7 +950,7 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	results = resultview_make(state, dir, cfg);
 	if (results)
 		json_object_set_new(v, "results", results);
-	metrics_view(v, dir);
+	metrics_view(v, dir, metrics);
 	json_object_set_new(v, "log_html", log_view(dir, o, &cut));
 	/* the log panel links the whole log when it shows part of it */
 	if (cut)

@@ -47,6 +47,7 @@
 #define VIEW_WARNING_RE "(?i)\\bwarn"
 
 struct pattern;
+struct csvfile;
 
 /* How the job views are made. */
 struct view_opts {
@@ -66,6 +67,15 @@ struct view_opts {
  */
 json_t *view_job(const char *dir, const char *id,
 		 const struct view_opts *o);
+
+/*
+ * view_job with the job's metrics.csv parsed already (metrics: ncols 0
+ * when it has none), so that a caller that reads it for more than the
+ * view (runs.h) does not read and parse it twice; NULL reads it.
+ */
+json_t *view_job_with(const char *dir, const char *id,
+		      const struct view_opts *o,
+		      const struct csvfile *metrics);
 
 /*
  * The job's data.json from its view (a new object): the view without
