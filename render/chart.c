@@ -1642,6 +1642,8 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 		return 0;
 	}
 
+	if (c->x_max > 0 && c->x_max < BIG && c->x_max > xhi)
+		xhi = c->x_max;
 	/* epochs 1..N and seconds read better from 0 */
 	if (xlo > 0 && xlo <= (xhi - xlo) * 0.05)
 		xlo = 0;

@@ -115,6 +115,9 @@ struct chart {
 				   series (data-y, data-x), which this one
 				   does not repeat (data-from='ID'); NULL:
 				   its own */
+	double x_max;		/* line charts: the x axis reaches at least
+				   this far (a live job's last epoch);
+				   0: as far as the points */
 };
 
 /*

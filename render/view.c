@@ -214,6 +214,7 @@ struct chart_opts {
 				   their own after the training charts */
 	double best;		/* the epoch marked "best", or NaN */
 	const char *data_from;	/* chart.h's: the chart with its values */
+	double x_max;		/* chart.h's: the epochs of a live job */
 };
 
 /*
@@ -232,7 +233,7 @@ add_chart(json_t *charts, const char *id, const char *title,
 	struct chart_series r[4];
 	struct chart c = { id, title, "epoch", ylabel, o->log_y, 0,
 			   o->system ? VIEW_SYSTEM_H : 0, r, ns,
-			   o->hover, NULL, 0, NULL };
+			   o->hover, NULL, 0, NULL, 0 };
 	struct strbuf svg = STRBUF_INIT;
 	char mark[48];
 	double *y[4] = { NULL };
@@ -248,6 +249,7 @@ add_chart(json_t *charts, const char *id, const char *title,
 		r[i].y = y[i];
 	}
 	c.data_from = o->data_from;
+	c.x_max = o->x_max;
 	if (isfinite(o->best)) {
 		snprintf(mark, sizeof(mark), "best epoch %.0f", o->best);
 		c.mark = mark;
@@ -293,8 +295,16 @@ metrics_view(json_t *v, const char *dir, const struct csvfile *pre)
 	char *path = path_join(dir, JOB_METRICS), *buf;
 	json_t *charts = json_array(), *cards = json_array();
 	json_t *be = json_object_get(v, "best_epoch");
-	struct chart_opts lin = { 0, VIEW_HOVER_POINTS, 1, 0, NAN, NULL };
-	struct chart_opts lg = { 1, CHART_HOVER_DATA, 1, 0, NAN, "loss" };
+	/* a live job's charts span all its epochs: an epoch more adds to
+	   the end of each line, and the rest of the page stays as it was
+	   (rsync moves little) */
+	double xmax = json_is_true(json_object_get(v, "live")) &&
+		      json_is_integer(json_object_get(v, "epochs")) ?
+		      (double)json_integer_value(json_object_get(v,
+						 "epochs")) : 0;
+	struct chart_opts lin = { 0, VIEW_HOVER_POINTS, 1, 0, NAN, NULL, xmax };
+	struct chart_opts lg = { 1, CHART_HOVER_DATA, 1, 0, NAN, "loss",
+		xmax };
 	struct csvfile m = { 0 };
 	const struct csvfile *mp = pre ? pre : &m;
 	double *x = NULL;
@@ -379,7 +389,8 @@ metrics_view(json_t *v, const char *dir, const struct csvfile *pre)
 			char *id = xasprintf("m%zu", col);
 			/* a validation metric marks its own best epoch */
 			struct chart_opts mo = { 0, VIEW_HOVER_POINTS, 1, 0,
-				strncmp(name, "val_", 4) == 0 ? best_x : NAN, NULL };
+				strncmp(name, "val_", 4) == 0 ? best_x : NAN, NULL,
+				xmax };
 
 			chart_format(last, 4, lb, sizeof(lb));
 			chart_format(best, 4, bb, sizeof(bb));
@@ -393,7 +404,8 @@ metrics_view(json_t *v, const char *dir, const struct csvfile *pre)
 	}
 	/* then learning rate, CPU and memory */
 	{
-		struct chart_opts so = { 0, VIEW_HOVER_POINTS, 1, 1, NAN, NULL };
+		struct chart_opts so = { 0, VIEW_HOVER_POINTS, 1, 1, NAN, NULL,
+			xmax };
 		static const char *const extra[][3] = {
 			{ "lr", "Learning rate", "lr" },
 			{ "cpu_pct", "CPU", "%" },

@@ -316,7 +316,7 @@ test_hostile(void)
 	};
 	struct chart c = {
 		"loss\"><script>", "<script>alert(1)</script> & \"quotes\"",
-		"<b>epoch</b>", "a'b", 0, 0, 0, &s, 1, 0, NULL, 0, NULL
+		"<b>epoch</b>", "a'b", 0, 0, 0, &s, 1, 0, NULL, 0, NULL, 0
 	};
 	struct strbuf sb = STRBUF_INIT;
 
@@ -355,7 +355,7 @@ test_small(void)
 		{ "train", "s1", x, tr, 20 },
 		{ "val", "s2", x, va, 20 },
 	};
-	struct chart c = { "loss", "Loss", "epoch", "loss", 0, 0, 0, s, 2, 0, NULL, 0, NULL };
+	struct chart c = { "loss", "Loss", "epoch", "loss", 0, 0, 0, s, 2, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int i;
 
@@ -484,7 +484,7 @@ test_edges(void)
 	double neg[4] = { -1, -2, 0, -3 };
 	double xs[4] = { 1e12, 1e12, 1e12, 1e12 };
 	struct chart_series s = { "v", "s1", x, y, 4 };
-	struct chart c = { "e", "Edge", "x", "y", 1, 0, 0, &s, 1, 0, NULL, 0, NULL };
+	struct chart c = { "e", "Edge", "x", "y", 1, 0, 0, &s, 1, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int q;
 
@@ -548,7 +548,7 @@ test_log_labels(void)
 	double x[3] = { 1, 2, 3 }, y[3] = { 2e-6, 3e-4, 8e-4 };
 	double y2[3] = { 0.002, 0.5, 40 };
 	struct chart_series s = { "lr", "s1", x, y, 3 };
-	struct chart c = { "lr", "LR", "epoch", "lr", 1, 0, 0, &s, 1, 0, NULL, 0, NULL };
+	struct chart c = { "lr", "LR", "epoch", "lr", 1, 0, 0, &s, 1, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 
 	chart_svg(&sb, &c);
@@ -575,7 +575,7 @@ test_table_merge(void)
 	struct chart_series s[2] = {
 		{ "a", "s1", xa, ya, 3 }, { "b & c", "s2", xb, yb, 2 },
 	};
-	struct chart c = { "m", "T", NULL, "", 0, 0, 0, s, 2, 0, NULL, 0, NULL };
+	struct chart c = { "m", "T", NULL, "", 0, 0, 0, s, 2, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 
 	chart_table(&sb, &c);
@@ -596,7 +596,7 @@ test_legend_wrap(void)
 {
 	static const double x[2] = { 1, 2 }, y[2] = { 1, 2 };
 	struct chart_series s[8];
-	struct chart c = { "w", "Wrap", "x", "y", 0, 300, 200, s, 8, 0, NULL, 0, NULL };
+	struct chart c = { "w", "Wrap", "x", "y", 0, 300, 200, s, 8, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int i;
 
@@ -623,7 +623,7 @@ test_long(void)
 	double *x = xmalloc(N * sizeof(double));
 	double *y = xmalloc(N * sizeof(double));
 	struct chart_series s = { "cpu %", "s3", x, y, N };
-	struct chart c = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &s, 1, 0, NULL, 0, NULL };
+	struct chart c = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &s, 1, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
@@ -684,7 +684,7 @@ test_compact(void)
 	double want[5] = { 154, 115.5, 77, 38.5, 0 }, px = 0, py = 0;
 	struct chart_series s = { "a", "s1", x, y, 5 };
 	struct chart c = { "t", "T", "x", "y", 0, 0, 0, &s, 1, 0, NULL, 0,
-			   NULL };
+			   NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	const char *d;
 	char *end;
@@ -711,6 +711,12 @@ test_compact(void)
 	   "a <desc> says where each series starts, ends, its range");
 	ok(strstr(sb.buf, " data-x='1..5'") != NULL, "data-x as a range");
 	sb_reset(&sb);
+	c.x_max = 10;
+	ok(chart_svg(&sb, &c) == 0 && strstr(sb.buf, " data-f='1 10 ") &&
+	   strstr(sb.buf, "d='M0 154l111-38.5 111-38.5 111-38.5 111-38.5'"),
+	   "x_max: the axis reaches it (a live job's last epoch)");
+	c.x_max = 0;
+	sb_reset(&sb);
 	c.data_from = "lo ss";
 	ok(chart_svg(&sb, &c) == 0 && well_formed(sb.buf) &&
 	   strstr(sb.buf, " data-from='lo-ss'") &&
@@ -731,7 +737,7 @@ test_band(void)
 	};
 	struct chart_band b = { "0.1-0.9 <band>", "s2", x, lo, hi, N };
 	struct chart c = { "fc", "Forecast", "row", "value", 0, 0, 0, s, 2,
-			   -1, NULL, 0, NULL };
+			   -1, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT, plain = STRBUF_INIT;
 	size_t i;
 
@@ -798,7 +804,7 @@ test_scatter(void)
 	double *y = xmalloc(N * sizeof(double));
 	struct chart_series s = { "<b>price</b>", "s1\"'", x, y, N };
 	struct chart c = { "sc<", "Predicted <against> true", "true",
-			   "predicted", 0, 0, 0, &s, 1, 0, NULL, 0, NULL };
+			   "predicted", 0, 0, 0, &s, 1, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	const char *d;
 	size_t i;
@@ -884,7 +890,7 @@ test_binned(void)
 	struct chart_series s = { "pred<", "s1", x, y, N };
 	struct chart_band b = { "band&", "s2", x, lo, hi, N };
 	struct chart c = { "t", "Title <x>", "true", "predicted", 0, 0, 0,
-			   &s, 1, 0, NULL, 0, NULL };
+			   &s, 1, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
@@ -950,11 +956,11 @@ diag_timing(void)
 		{ "cpu %", "s5", sec, cpu, S },
 	};
 	struct chart c[5] = {
-		{ "loss", "Loss", "epoch", "loss", 0, 0, 0, loss, 2, 0, NULL, 0, NULL },
-		{ "loss-log", "Loss (log)", "epoch", "loss", 1, 0, 0, loss, 2, 0, NULL, 0, NULL },
-		{ "lr", "Learning rate", "epoch", "lr", 1, 0, 0, &one[0], 1, 0, NULL, 0, NULL },
-		{ "acc", "Accuracy", "epoch", "", 0, 0, 0, &one[1], 1, 0, NULL, 0, NULL },
-		{ "cpu", "CPU", "seconds", "%", 0, 0, 0, &one[2], 1, 0, NULL, 0, NULL },
+		{ "loss", "Loss", "epoch", "loss", 0, 0, 0, loss, 2, 0, NULL, 0, NULL, 0 },
+		{ "loss-log", "Loss (log)", "epoch", "loss", 1, 0, 0, loss, 2, 0, NULL, 0, NULL, 0 },
+		{ "lr", "Learning rate", "epoch", "lr", 1, 0, 0, &one[0], 1, 0, NULL, 0, NULL, 0 },
+		{ "acc", "Accuracy", "epoch", "", 0, 0, 0, &one[1], 1, 0, NULL, 0, NULL, 0 },
+		{ "cpu", "CPU", "seconds", "%", 0, 0, 0, &one[2], 1, 0, NULL, 0, NULL, 0 },
 	};
 	struct strbuf sb = STRBUF_INIT;
 	double t0;
