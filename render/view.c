@@ -995,6 +995,10 @@ view_data(const json_t *view)
 
 	json_object_del(d, "log_html");
 	json_object_del(d, "charts");
+	/* the template's flags: a program sees the lists themselves */
+	json_object_del(d, "has_events");
+	json_object_del(d, "has_checkpoints");
+	json_object_del(d, "has_downloads");
 	if (json_is_object(r)) {
 		json_t *nr = json_copy((json_t *)r), *charts = json_array();
 		const json_t *c;

@@ -80,7 +80,8 @@ json_t *view_job_with(const char *dir, const char *id,
 /*
  * The job's data.json from its view (a new object): the view without
  * the page's markup (no "log_html", no "charts", and "results" without
- * its charts' "svg" and "table"). The page has them; its live updates
+ * its charts' "svg" and "table") and the template's flags has_events,
+ * has_checkpoints and has_downloads. The page has them; its live updates
  * read the page itself. Every field view_summary and the site read back
  * from a last good render is kept. A new reference.
  */
