@@ -55,8 +55,9 @@ struct frame {
 	double x0, x1, y0, y1;		/* data range (log10 on a log scale) */
 };
 
-void
-chart_escape(struct strbuf *sb, const char *s)
+/* chart_escape, and chart_escape_text when quotes is 0. */
+static void
+escape(struct strbuf *sb, const char *s, int quotes)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *run;
@@ -69,7 +70,7 @@ chart_escape(struct strbuf *sb, const char *s)
 
 		run = p;
 		while (*p >= 0x20 && *p < 0x80 && *p != '&' && *p != '<' &&
-		       *p != '>' && *p != '"' && *p != '\'')
+		       *p != '>' && (!quotes || (*p != '"' && *p != '\'')))
 			p++;
 		if (p > run)
 			sb_add(sb, run, p - run);
@@ -116,6 +117,18 @@ chart_escape(struct strbuf *sb, const char *s)
 		sb_adds(sb, "\xef\xbf\xbd");
 		p++;
 	}
+}
+
+void
+chart_escape(struct strbuf *sb, const char *s)
+{
+	escape(sb, s, 1);
+}
+
+void
+chart_escape_text(struct strbuf *sb, const char *s)
+{
+	escape(sb, s, 0);
 }
 
 /* Drop trailing zeros after a decimal point in s (up to end). */
@@ -789,6 +802,67 @@ frac_x(const struct frame *f, double x)
 }
 
 /*
+ * Append t tenths as a number of a path's data: "12.3", "-.5", "40",
+ * with a space before it only where it would run into the number
+ * before (a minus sign separates by itself).
+ */
+static void
+add_tenths(struct strbuf *sb, long long t)
+{
+	char buf[32], *q = buf + sizeof(buf);
+	unsigned long long a = t < 0 ? -(unsigned long long)t :
+				       (unsigned long long)t;
+	char last = sb->len ? sb->buf[sb->len - 1] : 'M';
+
+	if (a % 10) {
+		*--q = (char)('0' + a % 10);
+		*--q = '.';
+	}
+	a /= 10;
+	if (a || q == buf + sizeof(buf))
+		do {
+			*--q = (char)('0' + a % 10);
+			a /= 10;
+		} while (a);
+	if (t < 0)
+		*--q = '-';
+	else if ((last >= '0' && last <= '9') || last == '.')
+		*--q = ' ';
+	sb_add(sb, q, buf + sizeof(buf) - q);
+}
+
+/*
+ * The attribute data-x=' ' of the n values of x: "A..B" when they are
+ * the whole numbers A, A+1, ... B (epochs: three or more), else each
+ * with 6 significant digits.
+ */
+static void
+add_xs(struct strbuf *sb, const double *x, size_t n)
+{
+	char buf[48];
+	size_t i;
+	int run = n >= 3 && x[0] == floor(x[0]) && fabs(x[0]) < 1e6;
+
+	for (i = 1; run && i < n; i++)
+		run = x[i] == x[0] + (double)i;
+	sb_adds(sb, " data-x='");
+	if (run) {
+		chart_format(x[0], 7, buf, sizeof(buf));
+		sb_adds(sb, buf);
+		sb_adds(sb, "..");
+		chart_format(x[n - 1], 7, buf, sizeof(buf));
+		sb_adds(sb, buf);
+	}
+	for (i = 0; !run && i < n; i++) {
+		if (i)
+			sb_addc(sb, ' ');
+		chart_format(x[i], 6, buf, sizeof(buf));
+		sb_adds(sb, buf);
+	}
+	sb_addc(sb, '\'');
+}
+
+/*
  * One series of a line chart, inside the plot's own <svg>: a <g> of its
  * class carrying its name and values (data-name, data-y: what the hover
  * and the smoothing of chart.js read; data-x too when the series does
@@ -802,11 +876,16 @@ draw_series(struct strbuf *sb, const struct frame *f,
 {
 	size_t i;
 	char buf[48];
+	long long px = 0, py = 0;
 
 	sb_adds(sb, "<g class='");
 	chart_escape(sb, s->css_class ? s->css_class : "s1");
 	sb_addc(sb, '\'');
-	if (data && p->n) {
+	if (data == 2 && p->n) {
+		sb_adds(sb, " data-name='");
+		chart_escape(sb, s->name);
+		sb_addc(sb, '\'');
+	} else if (data && p->n) {
 		sb_adds(sb, " data-name='");
 		chart_escape(sb, s->name);
 		sb_adds(sb, "' data-y='");
@@ -818,37 +897,53 @@ draw_series(struct strbuf *sb, const struct frame *f,
 				sb_addc(sb, '~');
 			chart_format(log_y ? pow(10, p->y[i]) : p->y[i], 4,
 				     buf, sizeof(buf));
-			sb_adds(sb, buf);
-		}
-		sb_addc(sb, '\'');
-		if (own_x) {
-			sb_adds(sb, " data-x='");
-			for (i = 0; i < p->n; i++) {
-				if (i)
-					sb_addc(sb, ' ');
-				chart_format(p->x[i], 6, buf, sizeof(buf));
+			/* "0.25" as ".25", "-0.25" as "-.25" */
+			if (buf[0] == '0' && buf[1] == '.')
+				sb_adds(sb, buf + 1);
+			else if (buf[0] == '-' && buf[1] == '0' &&
+				 buf[2] == '.') {
+				sb_addc(sb, '-');
+				sb_adds(sb, buf + 2);
+			} else {
 				sb_adds(sb, buf);
 			}
-			sb_addc(sb, '\'');
 		}
+		sb_addc(sb, '\'');
+		if (own_x)
+			add_xs(sb, p->x, p->n);
 	}
 	sb_addc(sb, '>');
 	if (p->n == 0) {
 		sb_adds(sb, "</g>");
 		return;
 	}
-	sb_adds(sb, "<path class='line' fill='none' stroke='currentColor' "
-		"stroke-width='2' stroke-linejoin='round' "
-		"stroke-linecap='round' vector-effect='non-scaling-stroke' "
+	/* the stroke is the plot's <svg>'s (inherited), but for this */
+	sb_adds(sb, "<path class='line' vector-effect='non-scaling-stroke' "
 		"d='");
 	for (i = 0; i < p->n; i++) {
 		int start = i == 0 || p->gap[i];
 		int alone = start && (i + 1 == p->n || p->gap[i + 1]);
+		/* x in whole thousandths of the plot's width (a pixel or
+		   less), y in tenths of a px: both in tenths here, and each
+		   point after the first of a line as the step from the one
+		   before, which adds up to the rounded point exactly */
+		long long X = llround(fmin(fmax(map_x(f, p->x[i]), -1e9),
+					   1e9)) * 10;
+		long long Y = llround(fmin(fmax(map_y(f, p->y[i]), -1e9),
+					   1e9) * 10);
 
-		sb_addc(sb, start ? 'M' : 'L');
-		add_num1(sb, map_x(f, p->x[i]));
-		sb_addc(sb, ' ');
-		add_num1(sb, map_y(f, p->y[i]));
+		if (start) {
+			sb_addc(sb, 'M');
+			add_tenths(sb, X);
+			add_tenths(sb, Y);
+		} else {
+			if (i == 1 || p->gap[i - 1])
+				sb_addc(sb, 'l');
+			add_tenths(sb, X - px);
+			add_tenths(sb, Y - py);
+		}
+		px = X;
+		py = Y;
 		/* a point between two gaps shows as a dot */
 		if (alone)
 			sb_adds(sb, "h0");
@@ -921,7 +1016,7 @@ draw_columns(struct strbuf *sb, const struct chart *c, const struct frame *f,
 		add_pct(sb, a);
 		sb_adds(sb, "' width='");
 		add_pct(sb, fmax(z - a, 0));
-		sb_adds(sb, "' height='100%'><title>");
+		sb_adds(sb, "'><title>");
 		chart_escape(sb, c->xlabel && *c->xlabel ? c->xlabel : "x");
 		chart_format(pick[i], 6, buf, sizeof(buf));
 		sb_addc(sb, ' ');
@@ -964,8 +1059,7 @@ draw_mark(struct strbuf *sb, const struct chart *c, const struct frame *f,
 	add_pct(sb, fx);
 	sb_adds(sb, "' y2='");
 	add_num1(sb, f->py1);
-	sb_adds(sb, "' y1='-14' stroke='currentColor' stroke-opacity='0.55' "
-		"stroke-dasharray='4 3'/><text x='");
+	sb_adds(sb, "' y1='-14'/><text x='");
 	add_pct(sb, fx);
 	/* the label on the side with room for it */
 	sb_adds(sb, fx > 0.75 ? "' dx='-4' text-anchor='end" : "' dx='4");
@@ -985,8 +1079,7 @@ draw_mark(struct strbuf *sb, const struct chart *c, const struct frame *f,
 		add_pct(sb, fx);
 		sb_adds(sb, "' cy='");
 		add_num1(sb, map_y(f, p[i].y[k]));
-		sb_adds(sb, "' r='4.5' fill='none' stroke='currentColor' "
-			"stroke-width='2'/>");
+		sb_adds(sb, "' r='4.5'/>");
 	}
 	sb_adds(sb, "</g>");
 }
@@ -1031,8 +1124,7 @@ legend(struct strbuf *sb, const struct chart *c, const struct chart_band *b,
 				add_num1(sb, y - 8);
 				sb_adds(sb, "' width='14' height='9'/></g>");
 			} else {
-				sb_adds(sb, "' stroke='currentColor' "
-					"stroke-width='2.5'>");
+				sb_adds(sb, "'>");
 				add_line(sb, x, y - 3.5, x + 14, y - 3.5);
 				sb_adds(sb, "</g>");
 			}
@@ -1245,30 +1337,27 @@ svg_axes(struct strbuf *sb, const struct chart *c, const struct frame *f,
 #define LINES_BOTTOM 36.0
 
 /*
- * The x axis of a line chart: grid lines and labels at nice ticks inside
- * [x0, x1], at percentages of the plot area's width; whole steps when
- * every x is a whole number (epochs). A handful of ticks, as few as fit
- * the narrowest plot (a phone's).
+ * The x axis of a line chart: labels at nice ticks inside [x0, x1], at
+ * percentages of the plot area's width, and their grid lines appended
+ * to grid (path data in the plot's viewBox); whole steps when every x is
+ * a whole number (epochs). A handful of ticks, as few as fit the
+ * narrowest plot (a phone's).
  */
 static void
-lines_x_axis(struct strbuf *sb, const struct frame *f, int int_x)
+lines_x_axis(struct strbuf *sb, const struct frame *f, int int_x,
+	     struct strbuf *grid)
 {
 	double t[MAX_TICKS];
 	char lab[MAX_TICKS][48];
 	int i, n = x_ticks(f, 5, int_x, t, lab);
 
-	sb_adds(sb, "<g class='grid' stroke='currentColor' "
-		"stroke-opacity='0.12'>");
 	for (i = 0; i < n; i++) {
-		sb_adds(sb, "<line x1='");
-		add_pct(sb, frac_x(f, t[i]));
-		sb_adds(sb, "' x2='");
-		add_pct(sb, frac_x(f, t[i]));
-		sb_adds(sb, "' y2='");
-		add_num1(sb, f->py1);
-		sb_adds(sb, "'/>");
+		sb_addc(grid, 'M');
+		add_num1(grid, frac_x(f, t[i]) * PLOT_W);
+		sb_adds(grid, " 0V");
+		add_num1(grid, f->py1);
 	}
-	sb_adds(sb, "</g><g class='tick' text-anchor='middle'>");
+	sb_adds(sb, "<g class='tick' text-anchor='middle'>");
 	for (i = 0; i < n; i++) {
 		sb_adds(sb, "<text x='");
 		add_pct(sb, frac_x(f, t[i]));
@@ -1281,42 +1370,36 @@ lines_x_axis(struct strbuf *sb, const struct frame *f, int int_x)
 	sb_adds(sb, "</g>");
 }
 
-/* The y axis of a line chart: grid lines across, labels to the left. */
+/*
+ * The y axis of a line chart: labels to the left, and the grid lines
+ * across appended to grid (the minor ones to minor) as path data.
+ */
 static void
-lines_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt)
+lines_y_axis(struct strbuf *sb, const struct frame *f, const struct yticks *yt,
+	     struct strbuf *grid, struct strbuf *minor)
 {
 	int i, m;
 
-	sb_adds(sb, "<g class='grid' stroke='currentColor' "
-		"stroke-opacity='0.12'>");
 	for (i = 0; i < yt->n; i++) {
-		sb_adds(sb, "<line x2='100%' y1='");
-		add_num1(sb, map_y(f, yt->t[i]));
-		sb_adds(sb, "' y2='");
-		add_num1(sb, map_y(f, yt->t[i]));
-		sb_adds(sb, "'/>");
+		sb_adds(grid, "M0 ");
+		add_num1(grid, map_y(f, yt->t[i]));
+		sb_adds(grid, "H1000");
 	}
-	sb_adds(sb, "</g>");
-	if (yt->minor) {
-		sb_adds(sb, "<g class='grid minor' stroke='currentColor' "
-			"stroke-opacity='0.06'>");
-		for (i = 0; i + 1 < yt->n; i++) {
-			for (m = 2; m <= 9; m++) {
-				double py = map_y(f, yt->t[i] + log10(m));
-
-				sb_adds(sb, "<line x2='100%' y1='");
-				add_num1(sb, py);
-				sb_adds(sb, "' y2='");
-				add_num1(sb, py);
-				sb_adds(sb, "'/>");
-			}
+	for (i = 0; yt->minor && i + 1 < yt->n; i++) {
+		for (m = 2; m <= 9; m++) {
+			sb_adds(minor, "M0 ");
+			add_num1(minor, map_y(f, yt->t[i] + log10(m)));
+			sb_adds(minor, "H1000");
 		}
-		sb_adds(sb, "</g>");
 	}
 	sb_adds(sb, "<g class='tick' text-anchor='end'>");
-	for (i = 0; i < yt->n; i++)
-		svg_text(sb, "tick", -6, map_y(f, yt->t[i]) + 4, NULL,
-			 yt->lab[i]);
+	for (i = 0; i < yt->n; i++) {
+		sb_adds(sb, "<text x='-6' y='");
+		add_num1(sb, map_y(f, yt->t[i]) + 4);
+		sb_adds(sb, "'>");
+		chart_escape(sb, yt->lab[i]);
+		sb_adds(sb, "</text>");
+	}
 	sb_adds(sb, "</g>");
 }
 
@@ -1335,10 +1418,8 @@ lines_head(struct strbuf *sb, const struct chart *c, double h, double top,
 	sb_adds(sb, "<svg xmlns='http://www.w3.org/2000/svg' class='chart "
 		"lines' role='img' aria-labelledby='");
 	add_id(sb, c->id);
-	sb_adds(sb, "-t' width='100%' height='");
-	add_num1(sb, h);
-	sb_adds(sb, "' font-size='12' fill='currentColor' overflow='visible' "
-		"style='height:");
+	/* its width and overflow='visible' are style.css's (svg.chart) */
+	sb_adds(sb, "-t' font-size='12' fill='currentColor' style='height:");
 	add_num1(sb, h);
 	sb_adds(sb, "px;padding:");
 	add_num1(sb, top);
@@ -1351,16 +1432,77 @@ lines_head(struct strbuf *sb, const struct chart *c, double h, double top,
 	sb_adds(sb, "px'");
 }
 
-/* The rest of the head: the <title>, the title text and the legend. */
+/*
+ * The <desc> of a line chart with the n series of p (drawn from c's):
+ * for each, its first and last point and its lowest and highest value,
+ * "train: 1.1 at epoch 1 to 0.11 at epoch 100, lowest 0.11, highest
+ * 1.1.", what a screen reader says beside the title (the data itself is
+ * a link beside the chart).
+ */
+static void
+lines_desc(struct strbuf *sb, const struct chart *c, const struct prep *p)
+{
+	const char *xl = c->xlabel && *c->xlabel ? c->xlabel : "x";
+	char buf[48];
+
+	sb_adds(sb, "<desc id='");
+	add_id(sb, c->id);
+	sb_adds(sb, "-d'>");
+	for (size_t i = 0; i < c->nseries; i++) {
+		double lo = INFINITY, hi = -INFINITY, at[4];
+
+		if (!p[i].n)
+			continue;
+		at[0] = p[i].y[0];
+		at[1] = p[i].x[0];
+		at[2] = p[i].y[p[i].n - 1];
+		at[3] = p[i].x[p[i].n - 1];
+		for (size_t k = 0; k < p[i].n; k++) {
+			lo = fmin(lo, p[i].y[k]);
+			hi = fmax(hi, p[i].y[k]);
+		}
+		chart_escape(sb, c->series[i].name);
+		for (int k = 0; k < 6; k++) {
+			static const char *const words[] = { ": ", " at ",
+				" to ", " at ", ", lowest ", ", highest " };
+			double v = k < 4 ? at[k] : k == 4 ? lo : hi;
+
+			sb_adds(sb, words[k]);
+			if (k == 1 || k == 3) {
+				chart_escape(sb, xl);
+				sb_addc(sb, ' ');
+			}
+			chart_format(c->log_y && k != 1 && k != 3 ?
+				     pow(10, v) : v, k == 1 || k == 3 ? 6 : 4,
+				     buf, sizeof(buf));
+			sb_adds(sb, buf);
+		}
+		sb_adds(sb, i + 1 < c->nseries ? ". " : ".");
+	}
+	sb_adds(sb, "</desc>");
+}
+
+/*
+ * The rest of the head: the <title>, the <desc> when p is not NULL (and
+ * the series have points), the title text and the legend.
+ */
 static void
 lines_title(struct strbuf *sb, const struct chart *c,
-	    const struct chart_band *b, double w, double top, double left)
+	    const struct chart_band *b, double w, double top, double left,
+	    const struct prep *p)
 {
+	if (p) {
+		sb_adds(sb, " aria-describedby='");
+		add_id(sb, c->id);
+		sb_adds(sb, "-d'");
+	}
 	sb_adds(sb, "><title id='");
 	add_id(sb, c->id);
 	sb_adds(sb, "-t'>");
 	chart_escape(sb, c->title);
 	sb_adds(sb, "</title>");
+	if (p)
+		lines_desc(sb, c, p);
 	svg_text(sb, "chart-title", 8 - left, 16 - top, NULL, c->title);
 	if (c->nseries || b)
 		legend(sb, c, b, -left, w, 34 - top);
@@ -1373,8 +1515,7 @@ lines_title(struct strbuf *sb, const struct chart *c,
 static void
 lines_axes(struct strbuf *sb, const struct chart *c, double ph, double left)
 {
-	sb_adds(sb, "<g class='axis' stroke='currentColor' "
-		"stroke-opacity='0.45'><line y2='");
+	sb_adds(sb, "<g class='axis'><line y2='");
 	add_num1(sb, ph);
 	sb_adds(sb, "'/><line x2='100%' y1='");
 	add_num1(sb, ph);
@@ -1438,6 +1579,7 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 	struct bandprep bp;
 	struct frame f;
 	struct yticks yt;
+	struct strbuf grid = STRBUF_INIT, minor = STRBUF_INIT;
 	char note[96], buf[48];
 
 	if (check_chart(c) < 0 || check_band(c, b) < 0)
@@ -1484,7 +1626,7 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 			 dropped ? "no values > 0 to show on a log scale"
 			 : "no data");
 		lines_head(sb, c, h, top, 40);
-		lines_title(sb, c, b, w, top, 40);
+		lines_title(sb, c, b, w, top, 40, NULL);
 		sb_adds(sb, "<rect class='axis' fill='none' "
 			"stroke='currentColor' stroke-opacity='0.3' "
 			"width='100%' height='");
@@ -1500,6 +1642,8 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 		return 0;
 	}
 
+	if (c->x_max > 0 && c->x_max < BIG && c->x_max > xhi)
+		xhi = c->x_max;
 	/* epochs 1..N and seconds read better from 0 */
 	if (xlo > 0 && xlo <= (xhi - xlo) * 0.05)
 		xlo = 0;
@@ -1551,35 +1695,51 @@ chart_svg_band(struct strbuf *sb, const struct chart *c,
 		sb_addc(sb, ' ');
 		sb_adds(sb, buf);
 		sb_adds(sb, c->log_y ? " 1'" : " 0'");
-		for (i = 0; shared && i < c->nseries; i++) {
+		if (c->data_from) {
+			sb_adds(sb, " data-from='");
+			add_id(sb, c->data_from);
+			sb_addc(sb, '\'');
+		}
+		for (i = 0; shared && !c->data_from && i < c->nseries; i++) {
 			if (!p[i].n)
 				continue;
-			sb_adds(sb, " data-x='");
-			for (j = 0; j < p[i].n; j++) {
-				if (j)
-					sb_addc(sb, ' ');
-				chart_format(p[i].x[j], 6, buf, sizeof(buf));
-				sb_adds(sb, buf);
-			}
-			sb_addc(sb, '\'');
+			add_xs(sb, p[i].x, p[i].n);
 			break;
 		}
 	}
-	lines_title(sb, c, b, w, top, left);
-	lines_y_axis(sb, &f, &yt);
-	lines_x_axis(sb, &f, int_x);
+	/* a chart of another's values says what it shows in its title */
+	lines_title(sb, c, b, w, top, left, c->data_from ? NULL : p);
+	lines_y_axis(sb, &f, &yt, &grid, &minor);
+	lines_x_axis(sb, &f, int_x, &grid);
 	lines_axes(sb, c, ph, left);
 	/* the lines, stretched to the plot area's width */
-	sb_adds(sb, "<svg class='plot' width='100%' height='");
+	sb_adds(sb, "<svg class='plot' height='");
 	add_num1(sb, ph);
 	sb_adds(sb, "' viewBox='0 0 1000 ");
 	add_num1(sb, ph);
-	sb_adds(sb, "' preserveAspectRatio='none' overflow='visible'>");
+	sb_adds(sb, "' preserveAspectRatio='none' overflow='visible' "
+		"fill='none' stroke='currentColor' stroke-width='2' "
+		"stroke-linejoin='round' stroke-linecap='round'>");
+	/* the grid, hairlines under the rest (style.css colours them) */
+	if (minor.len) {
+		sb_adds(sb, "<path class='grid minor' stroke-width='1' "
+			"vector-effect='non-scaling-stroke' d='");
+		sb_add(sb, minor.buf, minor.len);
+		sb_adds(sb, "'/>");
+	}
+	if (grid.len) {
+		sb_adds(sb, "<path class='grid' stroke-width='1' "
+			"vector-effect='non-scaling-stroke' d='");
+		sb_add(sb, grid.buf, grid.len);
+		sb_adds(sb, "'/>");
+	}
+	sb_release(&grid);
+	sb_release(&minor);
 	if (bp.n)
 		draw_band(sb, &f, b, &bp);
 	for (i = 0; i < c->nseries; i++)
-		draw_series(sb, &f, &c->series[i], &p[i], c->log_y, data,
-			    !shared);
+		draw_series(sb, &f, &c->series[i], &p[i], c->log_y,
+			    data && c->data_from ? 2 : data, !shared);
 	sb_adds(sb, "</svg>");
 	draw_mark(sb, c, &f, p);
 	if (dropped) {

@@ -35,7 +35,10 @@
  * on a log scale, LOG 1 or 0) and data-x (the x of the series when they
  * share them), and each series' <g> data-name, data-y (its values, 4
  * digits, "~" before a point after a gap) and data-x when its own:
- * what templates/chart.js draws tooltips and smoothed lines from.
+ * what templates/chart.js draws tooltips and smoothed lines from. A
+ * chart with c->data_from has data-from='ID' instead of the values:
+ * chart.js takes them from the chart of that id. data-x is "A..B" for
+ * the whole numbers A to B.
  *
  * Points with a non-finite x or y are gaps (the line breaks there); on a
  * log scale, values <= 0 are dropped and the chart says how many. Series
@@ -107,6 +110,14 @@ struct chart {
 	const char *mark;	/* line charts: the label of a mark at
 				   mark_x ("best"); NULL: no mark */
 	double mark_x;
+	const char *data_from;	/* line charts with hover data: the id of
+				   a chart on the same page with the same
+				   series (data-y, data-x), which this one
+				   does not repeat (data-from='ID'); NULL:
+				   its own */
+	double x_max;		/* line charts: the x axis reaches at least
+				   this far (a live job's last epoch);
+				   0: as far as the points */
 };
 
 /*
@@ -202,5 +213,11 @@ double chart_round(double v, int sig);
  * well-formed XML. NULL is "".
  */
 void chart_escape(struct strbuf *sb, const char *s);
+
+/*
+ * chart_escape for the text of an element (not an attribute value):
+ * quotes stay as they are, only & < > become entities.
+ */
+void chart_escape_text(struct strbuf *sb, const char *s);
 
 #endif

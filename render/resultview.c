@@ -367,7 +367,7 @@ scatter_chart(json_t *charts, const char *name, const double *truth,
 	struct chart_series s = { "test samples", "s1", truth, pred, n };
 	char *title = xasprintf("Predicted against true: %s", name);
 	struct chart c = { "result-scatter", title, "true", "predicted", 0, 0,
-			   0, &s, 1, -1, NULL, 0 };
+			   0, &s, 1, -1, NULL, 0, NULL, 0 };
 	struct strbuf svg = STRBUF_INIT, table = STRBUF_INIT;
 
 	if (chart_scatter_svg(&svg, &c) == 0 &&
@@ -527,7 +527,7 @@ forecast_chart(json_t *charts, const char *name, const struct csvfile *t,
 		/* wide and low, as a time series reads best */
 		struct chart c = { "result-forecast", title, "row", name, 0,
 				   RESULTVIEW_FORECAST_W, RESULTVIEW_FORECAST_H,
-				   drawn, 2, RESULTVIEW_HOVER, NULL, 0 };
+				   drawn, 2, RESULTVIEW_HOVER, NULL, 0, NULL, 0 };
 		struct chart call = c;
 
 		call.series = all;

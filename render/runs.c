@@ -333,7 +333,9 @@ runs_compare_js(struct strbuf *sb, const json_t *sum, const json_t *group,
 	const struct csvfile *m = &j->metrics;
 	long ex = csvfile_find(m, "epoch");
 	char buf[32];
-	double bv;
+	double bv, *sx = NULL;
+	size_t nx = 0, q;
+	int run;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_t *v = json_object_get(sum, keys[i]);
@@ -355,11 +357,15 @@ runs_compare_js(struct strbuf *sb, const json_t *sum, const json_t *group,
 	json_dump_web(sb, o);
 	json_decref(o);
 	sb->len--;	/* the closing brace: the series go in first */
+	/* the x of the first series once ("x"), the others as their y
+	   alone when they have the same x (as they do below
+	   RUNS_SERIES_POINTS rows), else as {"xy": [x0, y0, ...]} */
 	sb_adds(sb, ",\"series\":{");
 	for (size_t c = 0, first = 1; ex >= 0 && c < m->ncols; c++) {
 		const char *col = csvfile_header(m, c);
 		double *x, *y;
 		size_t n, k;
+		int own;
 
 		for (k = 0; k < sizeof(skip) / sizeof(skip[0]); k++)
 			if (!strcmp(col, skip[k]))
@@ -367,27 +373,57 @@ runs_compare_js(struct strbuf *sb, const json_t *sum, const json_t *group,
 		if (k < sizeof(skip) / sizeof(skip[0]))
 			continue;
 		n = runs_series(m, ex, (long)c, RUNS_SERIES_POINTS, &x, &y);
+		if (n && !sx) {
+			sx = xreallocarray(NULL, n, sizeof(double));
+			memcpy(sx, x, n * sizeof(double));
+			nx = n;
+		}
 		if (n) {
+			own = n != nx || memcmp(x, sx, n * sizeof(double));
 			sb_adds(sb, first ? "" : ",");
 			first = 0;
 			name = json_string(col);
 			json_dump_web(sb, name ? name : json_null());
 			json_decref(name);
-			sb_adds(sb, ":[");
+			sb_adds(sb, own ? ":{\"xy\":[" : ":[");
 			for (size_t i = 0; i < n; i++) {
-				chart_format(x[i], 9, buf, sizeof(buf));
 				sb_adds(sb, i ? "," : "");
-				sb_adds(sb, buf);
+				if (own) {
+					chart_format(x[i], 9, buf, sizeof(buf));
+					sb_adds(sb, buf);
+					sb_addc(sb, ',');
+				}
 				chart_format(y[i], 4, buf, sizeof(buf));
-				sb_addc(sb, ',');
 				sb_adds(sb, buf);
 			}
-			sb_addc(sb, ']');
+			sb_adds(sb, own ? "]}" : "]");
 		}
 		free(x);
 		free(y);
 	}
-	sb_adds(sb, "}});\n");
+	/* the epochs 1, 2, ... N (as they mostly are) as "1..N" */
+	for (q = 1, run = nx >= 3 && sx[0] == floor(sx[0]) &&
+	     fabs(sx[0]) < 1e9; run && q < nx; q++)
+		run = sx[q] == sx[0] + (double)q;
+	if (run) {
+		chart_format(sx[0], 10, buf, sizeof(buf));
+		sb_adds(sb, "},\"x\":\"");
+		sb_adds(sb, buf);
+		chart_format(sx[nx - 1], 10, buf, sizeof(buf));
+		sb_adds(sb, "..");
+		sb_adds(sb, buf);
+		sb_adds(sb, "\"});\n");
+		free(sx);
+		return;
+	}
+	sb_adds(sb, "},\"x\":[");
+	for (size_t i = 0; i < nx; i++) {
+		chart_format(sx[i], 9, buf, sizeof(buf));
+		sb_adds(sb, i ? "," : "");
+		sb_adds(sb, buf);
+	}
+	free(sx);
+	sb_adds(sb, "]});\n");
 }
 
 /* ---- jobs.csv -------------------------------------------------------- */

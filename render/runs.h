@@ -88,9 +88,11 @@ json_t *runs_flatten(const json_t *config);
  * ({id, name} or null); epoch, epochs, best_val_loss, best_epoch, test
  * (as the record has them, null when unknown); config (flat: path ->
  * value); series: each column of metrics.csv but epoch, step and seconds,
- * as [x0, y0, x1, y1, ...] against the epoch, at most RUNS_SERIES_POINTS
- * points (LTTB), 4 significant digits. JSON for the web (every < as
- * \u003c).
+ * against the epoch, at most RUNS_SERIES_POINTS points (LTTB), 4
+ * significant digits: x, the epochs of the first series ("A..B" when
+ * they are the whole numbers A to B), and each series
+ * as [y0, y1, ...] when it has those epochs, else as {"xy": [x0, y0, x1,
+ * y1, ...]}. JSON for the web (every < as \u003c).
  */
 void runs_compare_js(struct strbuf *sb, const json_t *sum,
 		     const json_t *group, const struct runs_job *j,

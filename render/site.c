@@ -235,31 +235,28 @@ linked_to(int dir, const char *name, const struct stat *s)
 }
 
 /*
- * Make dst (below the site) a hard link to src (a regular file, not a
- * link), replacing an older dst atomically; copy it when linking fails
- * (another filesystem). A src swapped for a link meanwhile is not linked
- * (link(2) would link the link itself): the new name is checked.
+ * Make base in the folder fd (dst below the site, for messages) a hard
+ * link to src (a regular file, not a link), replacing an older one
+ * atomically; copy it when linking fails (another filesystem). A src
+ * swapped for a link meanwhile is not linked (link(2) would link the link
+ * itself): the new name is checked.
  */
 static int
-link_file(const char *src, const char *dst)
+link_file_at(const char *src, int fd, const char *base, const char *dst)
 {
 	struct stat s, d;
-	const char *base;
 	char *tmp;
-	int rc = 0, fd;
+	int rc = 0;
 
 	if (lstat(src, &s) < 0 || !S_ISREG(s.st_mode))
 		return 0;
-	fd = site_parent(dst, &base);
-	if (fd < 0)
-		return -1;
 	if (fstatat(fd, base, &d, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (d.st_ino == s.st_ino && d.st_dev == s.st_dev)
-			goto out;
+			return 0;
 	} else if (errno == ENOENT && linkat(AT_FDCWD, src, fd, base, 0) == 0) {
 		/* a new name appears whole: no temporary needed */
 		linked_to(fd, base, &s);
-		goto out;
+		return 0;
 	}
 	tmp = xasprintf("%s.tmp", base);
 	unlinkat(fd, tmp, 0);
@@ -279,27 +276,25 @@ link_file(const char *src, const char *dst)
 		free(buf);
 	}
 	free(tmp);
-out:
-	close(fd);
 	return rc;
 }
 
 /*
- * Remove the files in dir (below the site) that no row of rows names
- * (stale links). dir is opened beneath the site without following a link,
- * and the names are removed relative to it, so a link planted for dir, or
- * for a folder above it, never leads the removal elsewhere.
+ * Remove the files in the folder fd (of the site, opened without
+ * following a link) that no row of rows names (stale links); the names
+ * are removed relative to it, so a link planted for the folder, or for
+ * one above it, never leads the removal elsewhere. fd stays open.
  */
 static void
-prune(const char *dir, const json_t *rows)
+prune_at(int fd, const json_t *rows)
 {
-	int fd = path_open_nofollow(www_fd, site_rel(dir));
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 	struct dirent *e;
 
 	if (!d) {
-		if (fd >= 0)
-			close(fd);
+		if (dfd >= 0)
+			close(dfd);
 		return;
 	}
 	while ((e = readdir(d))) {
@@ -318,80 +313,108 @@ prune(const char *dir, const json_t *rows)
 }
 
 /*
- * Make path (below the site) a real folder of the site: a symbolic link
- * (or any other non-folder) found there is removed, with a warning, and a
- * folder made in its place, so that nothing is ever written through a
- * link planted in www. The folder above path must be one already. 0 or
- * -1.
+ * Make base in the folder fd (path below the site, for messages) a real
+ * folder of the site: a symbolic link (or any other non-folder) found
+ * there is removed, with a warning, and a folder made in its place, so
+ * that nothing is ever written through a link planted in www. Its
+ * descriptor (opened without following a link), or -1 after error().
+ */
+static int
+site_dir_at(int fd, const char *base, const char *path)
+{
+	struct stat st;
+	int dfd;
+
+	if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISDIR(st.st_mode))
+			goto open;
+		warning("'%s' is %s, not a folder: replaced by a folder",
+			path, S_ISLNK(st.st_mode) ? "a symbolic link" :
+			"not a folder");
+		if (file_remove_at(fd, base, path) < 0)
+			return -1;
+	} else if (errno != ENOENT) {
+		return error("cannot stat '%s': %s", path, strerror(errno));
+	}
+	if (mkdirat(fd, base, 0755) < 0 && errno != EEXIST)
+		return error("cannot create '%s': %s", path, strerror(errno));
+open:
+	dfd = openat(fd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (dfd < 0)
+		error("'%s' is not a folder", path);
+	return dfd;
+}
+
+/*
+ * Make path (below the site) a real folder of the site (site_dir_at);
+ * the folder above path must be one already. 0 or -1.
  */
 static int
 site_dir(const char *path)
 {
-	struct stat st;
 	const char *base;
-	int fd = site_parent(path, &base), rc = 0;
+	int fd = site_parent(path, &base), dfd;
 
 	if (fd < 0)
 		return -1;
-	if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISDIR(st.st_mode))
-			goto out;
-		warning("'%s' is %s, not a folder: replaced by a folder",
-			path, S_ISLNK(st.st_mode) ? "a symbolic link" :
-			"not a folder");
-		if (file_remove_at(fd, base, path) < 0) {
-			rc = -1;
-			goto out;
-		}
-	} else if (errno != ENOENT) {
-		rc = error("cannot stat '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (mkdirat(fd, base, 0755) < 0 && errno != EEXIST)
-		rc = error("cannot create '%s': %s", path, strerror(errno));
-	else if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		 !S_ISDIR(st.st_mode))
-		rc = error("'%s' is not a folder", path);
-out:
+	dfd = site_dir_at(fd, base, path);
 	close(fd);
-	return rc;
+	if (dfd < 0)
+		return -1;
+	close(dfd);
+	return 0;
 }
 
-/* Link the downloads and checkpoints of view into wdir/files/. */
+/*
+ * Link the downloads and checkpoints of view into files/ of the job's
+ * folder of the site, open as wfd (wdir its path, for messages).
+ */
 static int
-link_files(const char *jdir, const char *wdir, const json_t *view)
+link_files(const char *jdir, int wfd, const char *wdir, const json_t *view)
 {
+	const json_t *down = json_object_get(view, "downloads");
+	const json_t *cks = json_object_get(view, "checkpoints"), *r;
 	char *files = path_join(wdir, "files");
 	char *ck = path_join(files, JOB_CHECKPOINTS);
-	const json_t *r;
+	int ffd = site_dir_at(wfd, "files", files), cfd = -1, rc = 0;
 	size_t i;
-	int rc = 0;
 
-	if (site_dir(files) < 0 ||
-	    (json_array_size(json_object_get(view, "checkpoints")) &&
-	     site_dir(ck) < 0))
+	if (ffd < 0 || (json_array_size(cks) &&
+			(cfd = site_dir_at(ffd, JOB_CHECKPOINTS, ck)) < 0))
 		rc = -1;
-	json_array_foreach(json_object_get(view, "downloads"), i, r) {
-		char *s = path_join(jdir, json_str(r, "file", ""));
-		char *d = path_join(files, json_str(r, "file", ""));
+	json_array_foreach(down, i, r) {
+		const char *f = json_str(r, "file", "");
+		char *src = path_join(jdir, f), *dst = path_join(files, f);
 
 		if (rc == 0)
-			rc = link_file(s, d);
-		free(s);
-		free(d);
+			rc = link_file_at(src, ffd, f, dst);
+		free(src);
+		free(dst);
 	}
-	json_array_foreach(json_object_get(view, "checkpoints"), i, r) {
-		char *s = xasprintf("%s/" JOB_CHECKPOINTS "/%s", jdir,
-				    json_str(r, "file", ""));
-		char *d = path_join(ck, json_str(r, "file", ""));
+	json_array_foreach(cks, i, r) {
+		const char *f = json_str(r, "file", "");
+		char *src = xasprintf("%s/" JOB_CHECKPOINTS "/%s", jdir, f);
+		char *dst = path_join(ck, f);
 
 		if (rc == 0)
-			rc = link_file(s, d);
-		free(s);
-		free(d);
+			rc = link_file_at(src, cfd, f, dst);
+		free(src);
+		free(dst);
 	}
-	prune(files, json_object_get(view, "downloads"));
-	prune(ck, json_object_get(view, "checkpoints"));
+	if (ffd >= 0) {
+		prune_at(ffd, down);
+		/* stale checkpoints, also when none is left */
+		if (cfd < 0)
+			cfd = openat(ffd, JOB_CHECKPOINTS, O_RDONLY |
+				     O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd >= 0)
+			prune_at(cfd, cks);
+	}
+	if (cfd >= 0)
+		close(cfd);
+	if (ffd >= 0)
+		close(ffd);
 	free(files);
 	free(ck);
 	return rc;
@@ -439,10 +462,13 @@ render_page(struct tmpl_set *set, const char *name, const json_t *model,
 
 /*
  * The view of job id (a new reference) or, when its state cannot be read,
- * its last good render (then *fresh is 0); NULL when neither exists.
+ * its last good render (then *fresh is 0); NULL when neither exists. j
+ * gets what runs.h reads of the job (runs_load; empty when it could
+ * not), which the caller releases.
  */
 static json_t *
-load_job(const struct site_opts *o, const char *id, int *fresh)
+load_job(const struct site_opts *o, const char *id, int *fresh,
+	 struct runs_job *j)
 {
 	char *jdir = xasprintf("%s/jobs/%s", o->spool, id);
 	char *state = path_join(jdir, JOB_STATE);
@@ -465,7 +491,11 @@ load_job(const struct site_opts *o, const char *id, int *fresh)
 		return NULL;
 	}
 	free(state);
-	view = view_job(jdir, id, &o->view);
+	/* runs.h reads metrics.csv too: parsed once, for both */
+	if (runs_load(j, jdir, err, sizeof(err)) == 0)
+		view = view_job_with(jdir, id, &o->view, &j->metrics);
+	else
+		view = view_job(jdir, id, &o->view);
 	free(jdir);
 	*fresh = view != NULL;
 	if (view) {
@@ -504,7 +534,9 @@ struct bufs {
 
 /*
  * Write the page, data.json and files/ of a freshly read job view, and its
- * compare.js (the cjs_len bytes of cjs) when cjs is not NULL.
+ * compare.js (the cjs_len bytes of cjs) when cjs is not NULL. The job's
+ * folder of the site is opened once (never through a link) and every
+ * file is written or linked relative to it.
  */
 static int
 write_job(const struct site_opts *o, struct tmpl_set *set,
@@ -516,28 +548,38 @@ write_job(const struct site_opts *o, struct tmpl_set *set,
 	char *wdir = path_join(wjobs, id);
 	char *page = path_join(wdir, "index.html");
 	char *data = path_join(wdir, "data.json");
-	int rc = -1;
+	char *js = path_join(wdir, "compare.js");
+	const char *base;
+	int rc = -1, pfd = -1, wfd = -1;
 
-	if (site_dir(wjobs) == 0 && site_dir(wdir) == 0 &&
-	    link_files(jdir, wdir, view) == 0 &&
+	if (site_dir(wjobs) == 0 && (pfd = site_parent(wdir, &base)) >= 0 &&
+	    (wfd = site_dir_at(pfd, base, wdir)) >= 0 &&
+	    link_files(jdir, wfd, wdir, view) == 0 &&
 	    render_to(set, "job", view, &b->page) == 0 &&
-	    write_sb(page, &b->page) == 0) {
-		sb_reset(&b->data);
-		json_dump_web(&b->data, view);
-		sb_addc(&b->data, '\n');
-		rc = write_sb(data, &b->data);
-	}
-	if (rc == 0 && cjs) {
-		char *js = path_join(wdir, "compare.js");
+	    file_update_at(wfd, "index.html", page, sb_str(&b->page),
+			   b->page.len) >= 0) {
+		json_t *d = view_data(view);
 
-		rc = site_write(js, cjs, cjs_len);
-		free(js);
+		sb_reset(&b->data);
+		json_dump_web(&b->data, d);
+		sb_addc(&b->data, '\n');
+		json_decref(d);
+		rc = file_update_at(wfd, "data.json", data, sb_str(&b->data),
+				    b->data.len) < 0 ? -1 : 0;
 	}
+	if (rc == 0 && cjs)
+		rc = file_update_at(wfd, "compare.js", js, cjs, cjs_len) < 0 ?
+		     -1 : 0;
+	if (wfd >= 0)
+		close(wfd);
+	if (pfd >= 0)
+		close(pfd);
 	free(jdir);
 	free(wjobs);
 	free(wdir);
 	free(page);
 	free(data);
+	free(js);
 	return rc;
 }
 
@@ -861,30 +903,28 @@ slot_key(struct slot *s)
 }
 
 /*
- * What comparing takes from job s beyond its view (runs.h), into its
- * entry e: the record and jobs.csv cells, and its compare.js into the
- * slot for write_job. A job shown from its last render keeps what its
- * cached entry had (its folder cannot be read now).
+ * What comparing takes from job s beyond its view (runs.h: j, as
+ * load_job read it), into its entry e: the record and jobs.csv cells,
+ * and its compare.js into the slot for write_job. A job shown from its
+ * last render keeps what its cached entry had (its folder cannot be read
+ * now).
  */
 static void
-read_runs(struct pass *p, struct slot *s, json_t *e, const json_t *view)
+read_runs(struct pass *p, struct slot *s, json_t *e, const json_t *view,
+	  const struct runs_job *j)
 {
-	char *jdir = xasprintf("%s/jobs/%s", p->o->spool, s->id);
 	const json_t *g = json_object_get(view, "group");
 	const json_t *old = p->cache ? json_object_get(p->cache, s->id) : NULL;
-	struct runs_job j;
-	char err[256];
 
-	memset(&j, 0, sizeof(j));
 	free(s->cjs);
 	s->cjs = NULL;
-	if (s->fresh && runs_load(&j, jdir, err, sizeof(err)) == 0) {
-		json_t *rec = runs_record(&j), *flat = runs_flatten(j.config);
+	if (s->fresh && j->state) {
+		json_t *rec = runs_record(j), *flat = runs_flatten(j->config);
 		struct strbuf js = STRBUF_INIT;
 
 		json_object_set_new(e, "csv", runs_csv_cells(entry_sum(e),
 			json_str(g, "id", NULL), rec, flat));
-		runs_compare_js(&js, entry_sum(e), g, &j, rec, flat);
+		runs_compare_js(&js, entry_sum(e), g, j, rec, flat);
 		s->cjs = sb_detach(&js, &s->cjs_len);
 		json_object_set_new(e, "rec", rec);
 		json_decref(flat);
@@ -892,8 +932,6 @@ read_runs(struct pass *p, struct slot *s, json_t *e, const json_t *view)
 		json_object_set(e, "rec", json_object_get(old, "rec"));
 		json_object_set(e, "csv", json_object_get(old, "csv"));
 	}
-	runs_release(&j);
-	free(jdir);
 }
 
 /*
@@ -943,8 +981,12 @@ group_of(const struct pass *p, const char *id, const char *claimed)
 static json_t *
 read_slot(struct pass *p, struct slot *s, int t)
 {
-	json_t *view = load_job(p->o, s->id, &s->fresh);
+	struct runs_job j;
+	json_t *view;
 	char *claimed = NULL;
+
+	memset(&j, 0, sizeof(j));
+	view = load_job(p->o, s->id, &s->fresh, &j);
 
 	s->read = 1;
 	json_decref(s->entry);
@@ -965,7 +1007,8 @@ read_slot(struct pass *p, struct slot *s, int t)
 	if (view && !s->entry)
 		s->rc = -1;
 	if (s->entry)
-		read_runs(p, s, s->entry, view);
+		read_runs(p, s, s->entry, view, &j);
+	runs_release(&j);
 	return view;
 }
 

@@ -209,17 +209,21 @@ struct chart_opts {
 	int log_y;
 	int hover;		/* hover columns: VIEW_HOVER_POINTS, or
 				   CHART_HOVER_DATA */
-	int with_table;		/* its data table too */
+	int with_csv;		/* a link to its data: files/metrics.csv */
 	int system;		/* lr, CPU, memory: smaller, in a group of
 				   their own after the training charts */
 	double best;		/* the epoch marked "best", or NaN */
+	const char *data_from;	/* chart.h's: the chart with its values */
+	double x_max;		/* chart.h's: the epochs of a live job */
 };
 
 /*
  * One chart into charts: its SVG with at most VIEW_HOVER_POINTS hover
- * columns, the best epoch marked, and its data table when asked.
- * The values are rounded to 4 significant digits first, which is what
- * the cards and the hover titles show, and keeps the table short.
+ * columns and the best epoch marked, and when asked "csv", the link to
+ * its data (metrics.csv, which the site links into files/: the text
+ * alternative of the chart, beside the SVG's <desc>). The values are
+ * rounded to 4 significant digits first, which is what the cards and
+ * the hover titles show.
  */
 static void
 add_chart(json_t *charts, const char *id, const char *title,
@@ -229,10 +233,9 @@ add_chart(json_t *charts, const char *id, const char *title,
 	struct chart_series r[4];
 	struct chart c = { id, title, "epoch", ylabel, o->log_y, 0,
 			   o->system ? VIEW_SYSTEM_H : 0, r, ns,
-			   o->hover, NULL, 0 };
-	struct strbuf svg = STRBUF_INIT, table = STRBUF_INIT;
+			   o->hover, NULL, 0, NULL, 0 };
+	struct strbuf svg = STRBUF_INIT;
 	char mark[48];
-	int with_table = o->with_table;
 	double *y[4] = { NULL };
 	json_t *j;
 
@@ -245,20 +248,21 @@ add_chart(json_t *charts, const char *id, const char *title,
 		r[i] = s[i];
 		r[i].y = y[i];
 	}
+	c.data_from = o->data_from;
+	c.x_max = o->x_max;
 	if (isfinite(o->best)) {
 		snprintf(mark, sizeof(mark), "best epoch %.0f", o->best);
 		c.mark = mark;
 		c.mark_x = o->best;
 	}
-	if (chart_svg(&svg, &c) == 0 &&
-	    (!with_table || chart_table(&table, &c) == 0)) {
+	if (chart_svg(&svg, &c) == 0) {
 		/* chart.h's markup is valid UTF-8: jansson need not check */
 		j = json_pack("{s:s, s:s, s:o}", "id", id, "title", title,
 			      "svg", json_stringn_nocheck(sb_str(&svg),
 							  svg.len));
-		if (with_table)
-			json_object_set_new(j, "table", json_stringn_nocheck(
-				sb_str(&table), table.len));
+		if (o->with_csv)
+			json_object_set_new(j, "csv", json_string(
+				"files/" JOB_METRICS));
 		if (o->system)
 			json_object_set_new(j, "system", json_true());
 		json_array_append_new(charts, j);
@@ -266,7 +270,6 @@ add_chart(json_t *charts, const char *id, const char *title,
 	for (size_t i = 0; i < ns; i++)
 		free(y[i]);
 	sb_release(&svg);
-	sb_release(&table);
 }
 
 /* Is one of charts a system chart? */
@@ -280,18 +283,30 @@ has_system(const json_t *charts)
 	return 0;
 }
 
-/* Charts and metric cards from metrics.csv into v. */
+/*
+ * Charts and metric cards from metrics.csv into v: from pre, the file
+ * parsed already (ncols 0: none), or read from dir when pre is NULL.
+ */
 static void
-metrics_view(json_t *v, const char *dir)
+metrics_view(json_t *v, const char *dir, const struct csvfile *pre)
 {
 	static const char *const known[] = { "epoch", "step", "seconds",
 		"lr", "train_loss", "val_loss", "cpu_pct", "rss_mb" };
 	char *path = path_join(dir, JOB_METRICS), *buf;
 	json_t *charts = json_array(), *cards = json_array();
 	json_t *be = json_object_get(v, "best_epoch");
-	struct chart_opts lin = { 0, VIEW_HOVER_POINTS, 1, 0, NAN };
-	struct chart_opts lg = { 1, CHART_HOVER_DATA, 0, 0, NAN };
+	/* a live job's charts span all its epochs: an epoch more adds to
+	   the end of each line, and the rest of the page stays as it was
+	   (rsync moves little) */
+	double xmax = json_is_true(json_object_get(v, "live")) &&
+		      json_is_integer(json_object_get(v, "epochs")) ?
+		      (double)json_integer_value(json_object_get(v,
+						 "epochs")) : 0;
+	struct chart_opts lin = { 0, VIEW_HOVER_POINTS, 1, 0, NAN, NULL, xmax };
+	struct chart_opts lg = { 1, CHART_HOVER_DATA, 1, 0, NAN, "loss",
+		xmax };
 	struct csvfile m = { 0 };
+	const struct csvfile *mp = pre ? pre : &m;
 	double *x = NULL;
 	size_t len;
 	long ex;
@@ -299,35 +314,40 @@ metrics_view(json_t *v, const char *dir)
 
 	json_object_set_new(v, "charts", charts);
 	json_object_set_new(v, "cards", cards);
-	q = error_set_quiet(1);
-	buf = file_read_regular(path, &len, METRICS_MAX);
-	rc = buf ? csvfile_parse(&m, buf, len, ',', path,
-				 CSVFILE_PARTIAL_TAIL) : -1;
-	error_set_quiet(q);
-	free(buf);
-	free(path);
+	if (pre) {
+		free(path);
+		rc = pre->ncols ? 0 : -1;
+	} else {
+		q = error_set_quiet(1);
+		buf = file_read_regular(path, &len, METRICS_MAX);
+		rc = buf ? csvfile_parse(&m, buf, len, ',', path,
+					 CSVFILE_PARTIAL_TAIL) : -1;
+		error_set_quiet(q);
+		free(buf);
+		free(path);
+	}
 	if (rc < 0)
 		return;
-	ex = csvfile_find(&m, "epoch");
-	if (ex < 0 || m.nrows == 0)
+	ex = csvfile_find(mp, "epoch");
+	if (ex < 0 || mp->nrows == 0)
 		goto out;
-	x = column(&m, ex);
+	x = column(mp, ex);
 	/* loss (linear, then log) first: the log chart has the same values,
-	   so neither a table nor hover points of its own */
+	   so neither hover points nor values of its own (data_from) */
 	{
-		long tl = csvfile_find(&m, "train_loss");
-		long vl = csvfile_find(&m, "val_loss");
-		double *t = tl >= 0 ? column(&m, tl) : NULL;
-		double *w = vl >= 0 ? column(&m, vl) : NULL;
+		long tl = csvfile_find(mp, "train_loss");
+		long vl = csvfile_find(mp, "val_loss");
+		double *t = tl >= 0 ? column(mp, tl) : NULL;
+		double *w = vl >= 0 ? column(mp, vl) : NULL;
 		struct chart_series s[2];
 		size_t ns = 0;
 
 		if (t)
 			s[ns++] = (struct chart_series){ "train", "s1", x, t,
-							 m.nrows };
+							 mp->nrows };
 		if (w)
 			s[ns++] = (struct chart_series){ "val", "s2", x, w,
-							 m.nrows };
+							 mp->nrows };
 		if (json_is_integer(be))
 			lin.best = lg.best = (double)json_integer_value(be);
 		if (ns) {
@@ -339,8 +359,8 @@ metrics_view(json_t *v, const char *dir)
 		free(w);
 	}
 	/* then each validation metric, with its card */
-	for (size_t col = 0; col < m.ncols; col++) {
-		const char *name = csvfile_header(&m, col);
+	for (size_t col = 0; col < mp->ncols; col++) {
+		const char *name = csvfile_header(mp, col);
 		double *y, best = NAN, last = NAN, best_x = NAN;
 		int lower = !strstr(name, "r2") && !strstr(name, "acc") &&
 			    !strstr(name, "f1");
@@ -353,8 +373,8 @@ metrics_view(json_t *v, const char *dir)
 		/* train_loss and val_loss have cards of their own */
 		if (k < sizeof(known) / sizeof(known[0]))
 			continue;
-		y = column(&m, (long)col);
-		for (size_t r = 0; r < m.nrows; r++) {
+		y = column(mp, (long)col);
+		for (size_t r = 0; r < mp->nrows; r++) {
 			if (!isfinite(y[r]))
 				continue;
 			last = y[r];
@@ -365,11 +385,12 @@ metrics_view(json_t *v, const char *dir)
 		}
 		/* a column with no values (val_diracc without a window) */
 		if (isfinite(last)) {
-			struct chart_series s = { name, "s1", x, y, m.nrows };
+			struct chart_series s = { name, "s1", x, y, mp->nrows };
 			char *id = xasprintf("m%zu", col);
 			/* a validation metric marks its own best epoch */
 			struct chart_opts mo = { 0, VIEW_HOVER_POINTS, 1, 0,
-				strncmp(name, "val_", 4) == 0 ? best_x : NAN };
+				strncmp(name, "val_", 4) == 0 ? best_x : NAN, NULL,
+				xmax };
 
 			chart_format(last, 4, lb, sizeof(lb));
 			chart_format(best, 4, bb, sizeof(bb));
@@ -383,22 +404,23 @@ metrics_view(json_t *v, const char *dir)
 	}
 	/* then learning rate, CPU and memory */
 	{
-		struct chart_opts so = { 0, VIEW_HOVER_POINTS, 1, 1, NAN };
+		struct chart_opts so = { 0, VIEW_HOVER_POINTS, 1, 1, NAN, NULL,
+			xmax };
 		static const char *const extra[][3] = {
 			{ "lr", "Learning rate", "lr" },
 			{ "cpu_pct", "CPU", "%" },
 			{ "rss_mb", "Memory", "MB" },
 		};
 		for (size_t i = 0; i < 3; i++) {
-			long c = csvfile_find(&m, extra[i][0]);
+			long c = csvfile_find(mp, extra[i][0]);
 			struct chart_series s;
 			double *y;
 
 			if (c < 0)
 				continue;
-			y = column(&m, c);
+			y = column(mp, c);
 			s = (struct chart_series){ extra[i][1], "s1", x, y,
-						   m.nrows };
+						   mp->nrows };
 			add_chart(charts, extra[i][0], extra[i][1],
 				  extra[i][2], &s, 1, &so);
 			free(y);
@@ -432,15 +454,17 @@ attempt_line(const char *line)
 
 /*
  * The last VIEW_LOG_LINES lines of log.txt as the markup of the log panel
+ * (*cut set when the log has more: the page links the whole log.txt)
  * (one string: 500 lines as JSON objects cost more than the rest of a
- * page): each line escaped (chart_escape: invalid UTF-8 shows as U+FFFD)
+ * page): each line escaped as text (chart_escape_text: & < > only,
+ * invalid UTF-8 shows as U+FFFD)
  * and ended by a newline, a line that matches o's error or warning
  * pattern inside <span class='ln error'> or <span class='ln warning'>
  * (single quotes, as in the charts: no escape in data.json), and the
  * line that starts an attempt inside <span class='ln attempt'>.
  */
 static json_t *
-log_view(const char *dir, const struct view_opts *o)
+log_view(const char *dir, const struct view_opts *o, int *cut)
 {
 	char *path = path_join(dir, JOB_LOG);
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
@@ -455,6 +479,7 @@ log_view(const char *dir, const struct view_opts *o)
 	size_t n, nl = 0;
 
 	free(path);
+	*cut = 0;
 	/* only a regular file: not a link to one outside the spool */
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		fp = fdopen(fd, "rb");
@@ -481,6 +506,7 @@ log_view(const char *dir, const struct view_opts *o)
 	for (p = buf + n; p > start; p--)
 		if (p[-1] == '\n' && p != buf + n && ++nl == VIEW_LOG_LINES)
 			break;
+	*cut = from > 0 || p > start;
 	start = p;
 	pe = o ? o->error_re : NULL;
 	pw = o ? o->warning_re : NULL;
@@ -501,7 +527,7 @@ log_view(const char *dir, const struct view_opts *o)
 			sb_adds(&html, cls);
 			sb_adds(&html, "'>");
 		}
-		chart_escape(&html, start);
+		chart_escape_text(&html, start);
 		sb_adds(&html, cls ? "</span>\n" : "\n");
 		if (!end)
 			break;
@@ -790,6 +816,13 @@ cancelled_view(const json_t *state, const char *id)
 json_t *
 view_job(const char *dir, const char *id, const struct view_opts *o)
 {
+	return view_job_with(dir, id, o, NULL);
+}
+
+json_t *
+view_job_with(const char *dir, const char *id, const struct view_opts *o,
+	      const struct csvfile *metrics)
+{
 	char err[256], buf[64];
 	json_t *state, *v, *e, *best, *data, *cfg, *results;
 	struct job_order order;
@@ -797,7 +830,7 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	const char *status;
 	double progress, eta;
 	struct stat st;
-	int live;
+	int live, cut;
 
 	/* a job folder that is a link could lead anywhere */
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -929,8 +962,12 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 	results = resultview_make(state, dir, cfg);
 	if (results)
 		json_object_set_new(v, "results", results);
-	metrics_view(v, dir);
-	json_object_set_new(v, "log_html", log_view(dir, o));
+	metrics_view(v, dir, metrics);
+	json_object_set_new(v, "log_html", log_view(dir, o, &cut));
+	/* the log panel links the whole log when it shows part of it */
+	if (cut)
+		json_object_set_new(v, "log_cut", json_integer(
+			VIEW_LOG_LINES));
 	json_object_set_new(v, "events", events_view(dir));
 	json_object_set_new(v, "checkpoints", checkpoints_view(state, dir));
 	json_object_set_new(v, "downloads", downloads_view(dir));
@@ -948,6 +985,36 @@ view_job(const char *dir, const char *id, const struct view_opts *o)
 		json_object_get(v, "downloads"))));
 	json_decref(state);
 	return v;
+}
+
+json_t *
+view_data(const json_t *view)
+{
+	json_t *d = json_copy((json_t *)view);
+	const json_t *r = json_object_get(view, "results");
+
+	json_object_del(d, "log_html");
+	json_object_del(d, "charts");
+	/* the template's flags: a program sees the lists themselves */
+	json_object_del(d, "has_events");
+	json_object_del(d, "has_checkpoints");
+	json_object_del(d, "has_downloads");
+	if (json_is_object(r)) {
+		json_t *nr = json_copy((json_t *)r), *charts = json_array();
+		const json_t *c;
+		size_t i;
+
+		json_array_foreach(json_object_get(r, "charts"), i, c) {
+			json_t *nc = json_copy((json_t *)c);
+
+			json_object_del(nc, "svg");
+			json_object_del(nc, "table");
+			json_array_append_new(charts, nc);
+		}
+		json_object_set_new(nr, "charts", charts);
+		json_object_set_new(d, "results", nr);
+	}
+	return d;
 }
 
 json_t *

@@ -4,9 +4,9 @@
  * view_job reads a job directory (state.json, config.json, metrics.csv,
  * the tail of log.txt and of events.jsonl, checkpoints/, and for a
  * completed job its test results and predictions.csv: resultview.h) and
- * builds one json_t that the job template renders and that is written
- * beside the page as data.json, so the page and the live updates read
- * the same object. Strings from the
+ * builds one json_t that the job template renders; the same object less
+ * the page's markup (view_data) is written beside the page as data.json,
+ * the job's JSON API. Strings from the
  * job (names, tags, CSV headers, log lines, errors) are kept as they are
  * and escaped by the template; the chart SVGs and tables are made by
  * chart.h, which escapes them itself.
@@ -16,8 +16,12 @@
 
 #include "lib/json.h"
 
-/* Lines of log.txt a job page shows (the last ones). */
-#define VIEW_LOG_LINES 500
+/*
+ * Lines of log.txt a job page shows (the last ones; a link to files/log.txt
+ * gives the whole log): a screenful and more of its log panel, while
+ * a finished 100-epoch job's page stays well under 60 KB.
+ */
+#define VIEW_LOG_LINES 100
 
 /* Events of events.jsonl a job page shows (the last ones). */
 #define VIEW_EVENTS 50
@@ -25,11 +29,12 @@
 /*
  * A chart has at most VIEW_HOVER_POINTS hover columns (a native tooltip
  * each, for a page read without JavaScript; chart.js shows every epoch
- * from the values the chart carries); the log-scale loss chart has
- * neither columns nor a data table, as it repeats the linear one. This
- * keeps a 100-epoch job page under 100 KB.
+ * from the values the chart carries); the log-scale loss chart has no
+ * columns, as it repeats the linear one. A chart's data is one link to
+ * files/metrics.csv, not a table: a finished 100-epoch job's page stays
+ * well under 60 KB.
  */
-#define VIEW_HOVER_POINTS 10
+#define VIEW_HOVER_POINTS 8
 
 /* The height in CSS px of the system charts (lr, CPU, memory). */
 #define VIEW_SYSTEM_H 170
@@ -42,6 +47,7 @@
 #define VIEW_WARNING_RE "(?i)\\bwarn"
 
 struct pattern;
+struct csvfile;
 
 /* How the job views are made. */
 struct view_opts {
@@ -61,6 +67,25 @@ struct view_opts {
  */
 json_t *view_job(const char *dir, const char *id,
 		 const struct view_opts *o);
+
+/*
+ * view_job with the job's metrics.csv parsed already (metrics: ncols 0
+ * when it has none), so that a caller that reads it for more than the
+ * view (runs.h) does not read and parse it twice; NULL reads it.
+ */
+json_t *view_job_with(const char *dir, const char *id,
+		      const struct view_opts *o,
+		      const struct csvfile *metrics);
+
+/*
+ * The job's data.json from its view (a new object): the view without
+ * the page's markup (no "log_html", no "charts", and "results" without
+ * its charts' "svg" and "table") and the template's flags has_events,
+ * has_checkpoints and has_downloads. The page has them; its live updates
+ * read the page itself. Every field view_summary and the site read back
+ * from a last good render is kept. A new reference.
+ */
+json_t *view_data(const json_t *view);
 
 /*
  * The summary of a job view (for the index and jobs.json): id, name,

@@ -5,7 +5,7 @@
  * (the debiased exponential moving average TensorBoard uses, the raw
  * line kept faint), its weight remembered in localStorage. Events are
  * delegated from the document, so a chart replaced by live.js keeps
- * working; live.js hands each poll's charts to spoolboardCharts.update.
+ * working; live.js hands each poll's page to spoolboardCharts.update.
  * The page is complete without it. */
 (function () {
 	"use strict";
@@ -16,15 +16,37 @@
 		return (s || "").split(" ").filter(function (t) { return t; });
 	}
 
-	/* The series of svg: {name, cls, g, x, y, gap} with y as numbers. */
+	/* data-x: the values, or "A..B" for the whole numbers A to B */
+	function xs(s) {
+		var m = /^\s*(-?\d+)\.\.(-?\d+)\s*$/.exec(s || ""), out = [];
+		if (!m) return words(s).map(Number);
+		for (var v = Number(m[1]); v <= Number(m[2]); v++) out.push(v);
+		return out;
+	}
+
+	/* The series of svg: {name, cls, g, x, y, gap} with y as numbers;
+	   a chart with data-from='ID' has the values of the chart whose
+	   title is ID-t, and its own lines (g) */
 	function series(svg) {
-		var sx = words(svg.getAttribute("data-x")).map(Number);
+		var from = svg.getAttribute("data-from");
+		if (from && /^[A-Za-z0-9_-]+$/.test(from)) {
+			var src = document.querySelector(
+				"svg.chart[aria-labelledby='" + from + "-t']");
+			var ss = src && src !== svg ? series(src) : [];
+			var gs2 = svg.querySelectorAll("svg.plot g[data-name]");
+			return ss.slice(0, gs2.length).map(function (s, i) {
+				s.g = gs2[i];
+				s.cls = gs2[i].getAttribute("class");
+				return s;
+			});
+		}
+		var sx = xs(svg.getAttribute("data-x"));
 		var gs = svg.querySelectorAll("svg.plot g[data-y]");
 		return Array.prototype.map.call(gs, function (g) {
 			var own = g.getAttribute("data-x");
 			var s = { name: g.getAttribute("data-name"),
 				cls: g.getAttribute("class"), g: g,
-				x: own ? words(own).map(Number) : sx, y: [], gap: [] };
+				x: own ? xs(own) : sx, y: [], gap: [] };
 			words(g.getAttribute("data-y")).forEach(function (t) {
 				s.gap.push(t.charAt(0) === "~");
 				s.y.push(Number(t.replace("~", "")));
@@ -98,7 +120,10 @@
 
 	/* A chart new on the page: its tooltips are ours now. */
 	function init(svg) {
-		if (!svg || !svg.hasAttribute("data-f")) return;
+		if (!svg) return;
+		/* the markup as the renderer made it: update() compares */
+		svg.spoolboardMarkup = svg.outerHTML;
+		if (!svg.hasAttribute("data-f")) return;
 		svg.querySelectorAll(".cols title").forEach(function (t) {
 			t.parentNode.removeChild(t);
 		});
@@ -230,39 +255,40 @@
 			.forEach(draw);
 	}
 
-	/* A figure for a chart that a poll brings and the page lacks. */
-	function figure(c) {
-		var box = document.querySelector(c.system ?
-			"#charts-system .charts" : "#charts-train");
-		if (!box) return null;
-		var fig = el("figure", "chart-box");
-		fig.id = "chart-" + c.id;
-		/* markup made and escaped by the renderer */
-		fig.innerHTML = c.svg;
-		if (c.table) {
-			var d = el("details");
-			d.appendChild(el("summary", "", "Data: " + c.title));
-			d.insertAdjacentHTML("beforeend", c.table);
-			fig.appendChild(d);
-		}
-		box.appendChild(fig);
-		if (c.system)
-			document.getElementById("charts-system").hidden = false;
-		return fig;
-	}
-
-	/* data.json's charts: each one's <svg> replaced (or added). */
-	function update(charts) {
-		(charts || []).forEach(function (c) {
-			var fig = document.getElementById("chart-" + c.id);
-			var old = fig && fig.querySelector("svg.chart");
-			if (old === current) hide();
-			if (old) old.outerHTML = c.svg;
-			else if (!fig) fig = figure(c);
-			if (fig) init(fig.querySelector("svg.chart"));
+	/* The charts of d, the page as live.js fetched it again: each
+	   one's <svg> replaced, a figure the page lacks added where d has
+	   it (after its figure there, or first), and the system charts and
+	   the "waiting" note shown or hidden as in d. */
+	function update(d) {
+		d.querySelectorAll("#charts figure.chart-box").forEach(function (n) {
+			var fig = document.getElementById(n.id);
+			var svg = n.querySelector("svg.chart");
+			if (!svg) return;
+			if (fig) {
+				var old = fig.querySelector("svg.chart");
+				if (old === current) hide();
+				if (old && (old.spoolboardMarkup ||
+					    old.outerHTML) === svg.outerHTML)
+					return;
+				if (old) old.outerHTML = svg.outerHTML;
+			} else {
+				var prev = n.previousElementSibling;
+				var at = prev && document.getElementById(prev.id);
+				var box = n.parentNode && n.parentNode.id ?
+					document.getElementById(n.parentNode.id) :
+					document.querySelector("#charts-system .charts");
+				fig = document.importNode(n, true);
+				if (at) at.insertAdjacentElement("afterend", fig);
+				else if (box) box.insertBefore(fig, box.firstChild);
+				else return;
+			}
+			init(fig.querySelector("svg.chart"));
 		});
-		var wait = document.getElementById("chart-wait");
-		if (wait && charts && charts.length) wait.hidden = true;
+		["charts-system", "chart-wait"].forEach(function (id) {
+			var o = document.getElementById(id);
+			var n = d.getElementById(id);
+			if (o) o.hidden = n ? n.hidden : true;
+		});
 	}
 
 	window.spoolboardCharts = { update: update };
@@ -277,7 +303,7 @@
 		});
 		setWeight(range.value, false);
 	}
-	document.querySelectorAll("svg.chart.lines[data-f]").forEach(init);
+	document.querySelectorAll("svg.chart").forEach(init);
 	document.addEventListener("mousemove", onMove);
 	document.addEventListener("mouseleave", hide);
 })();

@@ -1,5 +1,5 @@
 /* spoolboard live.js: live updates on job pages and the index (polling
- * their data.json, and the index's manifest and shards), sorting and
+ * a job's own page, and the index's manifest and shards), sorting and
  * filtering on the index over every job, a running job's duration
  * counted up. Every page is complete without it. */
 (function () {
@@ -159,6 +159,11 @@
 			 paused: function () { return paused; } };
 	}
 
+	/* A live job's page: every 3 s it fetches its own index.html (the
+	   renderer rewrites it at each change: there is no other live
+	   file) and puts the parts of it that change into this page, which
+	   keeps its scroll, its open panels, the smoothing and the charts'
+	   tooltips. */
 	function job() {
 		var bar = document.getElementById("livebar");
 		var note = document.getElementById("livenote");
@@ -173,95 +178,83 @@
 		function tick() {
 			if (running && dur && !down) tickDuration(dur, dur);
 		}
+		/* the element of id in d, and its twin here */
+		function pair(d, id) {
+			var e = document.getElementById(id);
+			var n = d.getElementById(id);
+			return e && n ? { old: e, now: n } : null;
+		}
 		function apply(d) {
-			document.querySelectorAll("[data-f]").forEach(function (e) {
-				var k = e.getAttribute("data-f");
-				if (d[k] !== undefined && d[k] !== null)
-					e.textContent = d[k];
+			var nb = d.body;
+			/* the fields (a chart's data-f is its range, not one) */
+			d.querySelectorAll("[data-f]:not(svg)").forEach(function (n) {
+				var k = n.getAttribute("data-f");
+				var e = document.querySelector(
+					':not(svg)[data-f="' + CSS.escape(k) + '"]');
+				if (e) e.textContent = n.textContent;
 			});
-			running = d.status === "running";
-			if (d.duration) shown = d.duration;
-			if (dur) {
-				dur.setAttribute("data-started",
-						 d.started ? d.started.iso : "");
-				dur.setAttribute("data-duration",
-						 d.duration_s === undefined ?
-						 "" : d.duration_s);
-			}
-			tick();
-			var b = document.getElementById("best");
-			if (b) b.hidden = !d.best_epoch;
-			var eta = document.getElementById("eta");
-			if (eta) eta.hidden = !d.eta;
-			var at = document.getElementById("attempt");
-			if (at) at.hidden = !d.attempt;
-			(d.cards || []).forEach(function (c) {
-				document.querySelectorAll("[data-card]").forEach(
-					function (e) {
-					if (e.getAttribute("data-card") !== c.name)
-						return;
-					e.querySelector(".card-value").textContent =
-						c.latest;
-					e.querySelector(".card-best").textContent =
-						c.best;
+			var nd = d.querySelector("[data-f=duration]");
+			if (dur && nd) {
+				shown = nd.textContent;
+				["data-started", "data-duration"].forEach(function (a) {
+					dur.setAttribute(a, nd.getAttribute(a) || "");
 				});
+			}
+			["best", "eta", "attempt"].forEach(function (id) {
+				var p = pair(d, id);
+				if (p) p.old.hidden = p.now.hidden;
 			});
-			var p = document.getElementById("pbar");
-			if (p) {
-				p.style.width = d.progress_pct + "%";
-				p.parentNode.setAttribute("aria-valuenow",
-							  d.progress_pct);
-			}
-			if (badge) {
-				badge.className = "badge st-" + d.status;
-				badge.querySelector(".icon").textContent = d.icon;
-			}
-			var ol = document.getElementById("stages");
-			if (ol && d.stages) ol.innerHTML = d.stages.map(function (s) {
-				return '<li class="stage st-' + esc(s.status) +
-					'"><span class="icon" aria-hidden="true">' +
-					esc(s.icon) + '</span> <span class="stage-name">' +
-					esc(s.name) + '</span> <span class="stage-status">' +
-					esc(s.label) + '</span> <span class="stage-dur muted">' +
-					esc(s.duration) + "</span></li>";
-			}).join("");
-			var log = document.getElementById("log");
-			if (log && typeof d.log_html === "string") {
+			/* what is redrawn whole: the renderer made and escaped it */
+			["status", "queue", "progress", "stages", "cards"].forEach(function (id) {
+				var p = pair(d, id);
+				if (p && p.old.innerHTML !== p.now.innerHTML)
+					p.old.innerHTML = p.now.innerHTML;
+			});
+			var nbadge = d.getElementById("status");
+			if (badge && nbadge) badge.className = nbadge.className;
+			running = !!badge && / st-running$/.test(badge.className);
+			tick();
+			var lp = pair(d, "log");
+			if (lp && lp.old.innerHTML !== lp.now.innerHTML) {
+				var log = lp.old;
 				var end = log.scrollTop + log.clientHeight >=
 					log.scrollHeight - 4;
-				/* markup made and escaped by the renderer */
-				log.innerHTML = d.log_html;
+				log.innerHTML = lp.now.innerHTML;
 				if (end) log.scrollTop = log.scrollHeight;
 			}
 			/* chart.js's, where the page has it: it keeps its
 			   tooltips and smoothing on the new charts */
 			if (window.spoolboardCharts)
-				window.spoolboardCharts.update(d.charts);
-			else (d.charts || []).forEach(function (c) {
-				var f = document.getElementById("chart-" + c.id);
-				if (f && f.firstElementChild &&
-				    f.firstElementChild.tagName.toLowerCase() === "svg")
-					f.firstElementChild.outerHTML = c.svg;
+				window.spoolboardCharts.update(d);
+			else d.querySelectorAll("figure.chart-box").forEach(
+				function (f) {
+				var o = document.getElementById(f.id);
+				var os = o && o.querySelector("svg");
+				var ns = f.querySelector("svg");
+				if (os && ns) os.outerHTML = ns.outerHTML;
 			});
-			if (!d.live) {
+			if (nb.getAttribute("data-live") !== "true") {
 				if (live) live.stop();
 				finished = true;
-				note.textContent = "Finished: " + d.label;
+				var lab = document.querySelector("[data-f=label]");
+				note.textContent = "Finished: " +
+					(lab ? lab.textContent : "");
 				btn.hidden = true;
 			}
 		}
 		function poll() {
 			if (down) return;
-			fetch("data.json", { cache: "no-store" }).then(function (r) {
+			fetch("index.html", { cache: "no-store" }).then(function (r) {
 				if (!r.ok) throw new Error(r.status);
-				return r.json();
-			}).then(function (d) {
-				if (down) return;
+				return r.text();
+			}).then(function (t) {
+				if (down || finished) return;
+				var d = new DOMParser().parseFromString(t, "text/html");
 				note.textContent = "Live · updated " +
 					new Date().toLocaleTimeString();
 				apply(d);
 			}).catch(function () {
-				note.textContent = "Live · could not load data.json";
+				note.textContent = "Live · could not load the page";
 			});
 		}
 		/* the site's folder: this page is in jobs/ID/ under it */

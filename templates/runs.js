@@ -193,10 +193,36 @@
 
 	var loaded = {};
 	/* called by each jobs/ID/compare.js */
+	/* d's series as [x0, y0, x1, y1, ...]: compare.js gives the y of
+	   those with the epochs d.x alone, the others as {xy: [...]} (and
+	   one written before d.x as pairs) */
+	function pairs(d) {
+		var out = {};
+		var m = /^(-?\d+)\.\.(-?\d+)$/.exec(typeof d.x === "string" ?
+			d.x : "");
+		if (m) {
+			d.x = [];
+			for (var v = Number(m[1]); v <= Number(m[2]); v++)
+				d.x.push(v);
+		}
+		Object.keys(d.series || {}).forEach(function (k) {
+			var s = d.series[k];
+			if (s && Array.isArray(s.xy)) out[k] = s.xy;
+			else if (Array.isArray(s) && Array.isArray(d.x)) {
+				out[k] = [];
+				s.forEach(function (y, i) {
+					if (i < d.x.length) out[k].push(d.x[i], y);
+				});
+			} else if (Array.isArray(s)) out[k] = s;
+		});
+		d.series = out;
+		return d;
+	}
+
 	window.spoolboardCompare = function (d) {
 		var s = document.currentScript;
 		var id = s ? s.getAttribute("data-id") : d && d.id;
-		if (id && d && d.id === id) loaded[id] = d;
+		if (id && d && d.id === id) loaded[id] = pairs(d);
 	};
 
 	function load(ids, done) {

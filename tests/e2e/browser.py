@@ -279,6 +279,15 @@ def session(c, base, www, job, advance, artifacts, res):
 	res["progress_want"] = json.load(open(data))["progress_pct"]
 	res["livenote"] = c.js("document.getElementById('livenote')"
 			       ".textContent")
+	# the rest of what a poll brings: charts (new ones added), the log
+	res["charts_after"] = c.js("Array.from(document.querySelectorAll("
+				   "'#charts-train figure')).map(function (f)"
+				   " { return f.id; })")
+	res["chart_wait_hidden"] = c.js("(function () { var w = document."
+					"getElementById('chart-wait'); return"
+					" !w || w.hidden; })()")
+	res["log_after"] = c.js("document.getElementById('log').textContent"
+				".trim().split('\\n').pop()")
 	c.shot(os.path.join(artifacts, "job.png"))
 	res["ignored"] = []
 	res["job_errors"] = console_errors(c.events, res["ignored"])

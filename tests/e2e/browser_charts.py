@@ -169,9 +169,11 @@ def session(c, base, job, waiting, artifacts, res):
 	res["smooth_after_reload"] = [
 		c.js("document.getElementById('smooth').value"),
 		len(c.js(LINES)["smooth"])]
-	# what live.js does on each poll: the charts' svgs replaced
-	c.js("fetch('data.json').then(function (r) { return r.json(); })"
-	     ".then(function (d) { spoolboardCharts.update(d.charts); })")
+	# what live.js does on each poll: the page fetched again, the charts'
+	# svgs replaced from it
+	c.js("fetch('index.html').then(function (r) { return r.text(); })"
+	     ".then(function (t) { spoolboardCharts.update(new DOMParser()"
+	     ".parseFromString(t, 'text/html')); })")
 	res["lines_replaced"] = c.js(LINES)
 	res["tip_replaced"] = hover(c, 30)
 	set_smoothing(c, 0)

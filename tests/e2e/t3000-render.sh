@@ -57,10 +57,28 @@ for j in jobs:
     assert d["best_val_loss"] in text
     if d["status"] == "failed":
         assert d["error"]["message"] in text and "role=\"alert\"" in src
+    # data.json is the view without the page's markup: charts and the
+    # log are in the page only
+    assert "charts" not in d and "log_html" not in d, j["id"]
+    for c in (d.get("results") or {}).get("charts", []):
+        assert "svg" not in c and "table" not in c, (j["id"], c)
+    figs = re.findall(r'<figure class="chart-box[^>]*>(.*?)</figure>', src,
+                      re.S)
+    assert len(re.findall(r"<svg xmlns=", src)) == len(figs), j["id"]
     if d["status"] == "completed":
-        assert d["charts"] and d["cards"] and d["checkpoints"]
-        assert len(re.findall(r"<svg xmlns=", src)) == \
-            len(d["charts"]) + len(d["results"]["charts"])
+        assert figs and d["cards"]
+        assert d["checkpoints"] or j["id"] != "done"
+        # each training chart: its title, a <desc> (or the values of
+        # another: data-from) and a link to its data instead of a table
+        train = re.findall(r'<figure class="chart-box" id="chart-[^"]*">'
+                           r'(.*?)</figure>', src, re.S)
+        assert train
+        for f in train:
+            assert "<table" not in f, f[-300:]
+            assert "<title id=" in f and ("<desc id=" in f or
+                                          "data-from=" in f), f[:200]
+            assert '<a class="chart-csv" href="files/metrics.csv">' \
+                'data as CSV</a>' in f, f[-200:]
     for f in d["downloads"] + d["checkpoints"]:
         assert os.path.isfile(os.path.join(www, "jobs", j["id"], f["href"]))
 counts = {}
@@ -183,9 +201,10 @@ assert not bad, bad
 	! test -e x/www/jobs/evil/files/checkpoints
 '
 
-test_expect_success 'a 100-epoch job page stays under 100 KB' '
+test_expect_success 'a finished 100-epoch job writes under 60 KB' '
 	mkdir -p big/jobs/b &&
-	sed "s/\"id\": \"queued\"/\"id\": \"b\"/; s/\"epochs\": 10/\"epochs\": 100/" \
+	sed "s/\"id\": \"queued\"/\"id\": \"b\"/; s/\"epochs\": 10/\"epochs\": 100/
+	     s/\"status\": \"queued\"/\"status\": \"completed\"/" \
 		spool/jobs/queued/state.json >big/jobs/b/state.json &&
 	awk "BEGIN {
 		print \"epoch,step,seconds,lr,train_loss,val_loss,val_rmse,\" \
@@ -202,10 +221,19 @@ test_expect_success 'a 100-epoch job page stays under 100 KB' '
 				0.49 / e, 0.14 / e, 0.002 > \"big/jobs/b/log.txt\"
 	}" >big/jobs/b/metrics.csv &&
 	spoolboard render --spool big --templates "$T" &&
-	size=$(wc -c <big/www/jobs/b/index.html) &&
-	echo "100-epoch job page: $size bytes" &&
-	test "$(grep -c "<table class=.chart-data." big/www/jobs/b/index.html)" = 7 &&
-	test "$size" -lt 100000 &&
+	size=$(cat big/www/jobs/b/index.html big/www/jobs/b/data.json \
+		big/www/jobs/b/compare.js | wc -c) &&
+	echo "100-epoch job: $size bytes (page, data.json, compare.js)" &&
+	find big/www/jobs/b -type f ! -links 2 | sort >written &&
+	printf "%s\n" big/www/jobs/b/compare.js big/www/jobs/b/data.json \
+		big/www/jobs/b/index.html >want &&
+	test_cmp want written &&
+	! grep -q "<table class=.chart-data." big/www/jobs/b/index.html &&
+	test "$(grep -c "class=\"chart-csv\" href=\"files/metrics.csv\"" \
+		big/www/jobs/b/index.html)" = 8 &&
+	grep -q "The last 100 lines: the whole log is <a href=\"files/log.txt\">" \
+		big/www/jobs/b/index.html &&
+	test "$size" -lt 61440 &&
 	python3 check.py big/www b
 '
 

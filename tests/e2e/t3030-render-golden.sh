@@ -144,8 +144,18 @@ for i, s in want.items():
     d = json.load(open(os.path.join(www, "jobs", i, "data.json")))
     assert d["id"] == i and d["status"] == s, (i, d["id"], d["status"])
     src, found = svgs(os.path.join(www, "jobs", i, "index.html"))
-    n = len(d["charts"]) + len((d.get("results") or {}).get("charts", []))
+    # data.json is the view without the page's markup; every chart is
+    # on the page, each training chart with its data as a CSV link
+    assert "charts" not in d and "log_html" not in d, i
+    n = len(re.findall(r'<figure class="chart-box', src))
     assert len(found) == n, (i, len(found), n)
+    csv = src.count('<a class="chart-csv" href="files/metrics.csv">'
+                    'data as CSV</a>')
+    assert csv == len(re.findall(r'<figure class="chart-box" id=', src)), \
+        (i, "a CSV link per training chart", csv)
+    if csv:
+        assert os.path.isfile(os.path.join(www, "jobs", i, "files",
+                                           "metrics.csv")), (i, "csv")
     t = text(src)
     assert d["name"] in t and d["label"] in t, (i, d["name"], d["label"])
     assert ('data-live="%s"' % ("true" if s in ("queued", "running")

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The dashboard in headless Chromium: a running job's page follows its
-# data.json without a reload, the index filters by status, no console
-# errors. Screenshots are kept in $BUILD/test-artifacts/t3100-browser/
+# own page (fetched again: status, progress, charts, log) without a
+# reload, the index filters by status, no console errors. Screenshots are kept in $BUILD/test-artifacts/t3100-browser/
 # (the index and a job at desktop and phone width, light and dark).
 # Skipped when no chromium is installed (scripts/deps.sh installs it).
 . "$(dirname "$0")/lib.sh"
@@ -31,6 +31,9 @@ chromium_or_skip
 cat >advance.sh <<EOF
 sed 's/"epoch": 4/"epoch": 7/; s/"progress": 0.4/"progress": 0.7/' \
 	spool/jobs/run/state.json >s.tmp &&
+printf "epoch,train_loss,val_loss\n1,0.9,0.8\n2,0.7,0.65\n" \
+	>spool/jobs/run/metrics.csv &&
+echo "epoch 7 done <ok>" >>spool/jobs/run/log.txt &&
 mv s.tmp spool/jobs/run/state.json &&
 "$SPOOLBOARD" render --spool spool --templates "$T"
 EOF
@@ -52,6 +55,13 @@ test_expect_success 'the job page shows the new epoch without a reload' '
 	json_check "$R" "j[\"marker_after\"] == 42" &&
 	json_check "$R" "j[\"live_bar_shown\"] is True" &&
 	json_check "$R" "j[\"livenote\"].startswith(\"Live\")"
+'
+
+test_expect_success 'the job page fetched again brings its charts and log' '
+	json_check "$R" "j[\"charts_after\"] == [\"chart-loss\",
+		\"chart-loss-log\"]" &&
+	json_check "$R" "j[\"chart_wait_hidden\"] is True" &&
+	json_check "$R" "j[\"log_after\"] == \"epoch 7 done <ok>\""
 '
 
 test_expect_success 'the console has no errors' '

@@ -95,7 +95,9 @@ for j in jobs:
         assert o["config"]["train.lr"] == config[j]["train"]["lr"]
         assert o["config"]["model.hidden"] == config[j]["model"]["hidden"]
         rows = open(os.path.join(spool, "jobs", j, "metrics.csv")).read().split()
-        assert len(o["series"]["val_loss"]) == 2 * (len(rows) - 1), j
+        # the epochs once (as A..B when 1, 2, ... N), each series' values
+        assert o["x"] == "1..%d" % (len(rows) - 1), (j, o["x"])
+        assert len(o["series"]["val_loss"]) == len(rows) - 1, j
         assert abs(o["best_val_loss"] - best[j]) < 1e-3 * best[j]
         assert o["test"]["rmse"] == state[j]["test"]["metrics"]["rmse"]
 

@@ -316,7 +316,7 @@ test_hostile(void)
 	};
 	struct chart c = {
 		"loss\"><script>", "<script>alert(1)</script> & \"quotes\"",
-		"<b>epoch</b>", "a'b", 0, 0, 0, &s, 1, 0, NULL, 0
+		"<b>epoch</b>", "a'b", 0, 0, 0, &s, 1, 0, NULL, 0, NULL, 0
 	};
 	struct strbuf sb = STRBUF_INIT;
 
@@ -330,11 +330,11 @@ test_hostile(void)
 	   "escaped title with the sanitised id");
 	ok(strstr(sb.buf, "aria-labelledby='loss---script--t'") != NULL,
 	   "aria-labelledby names the title");
-	ok(strstr(sb.buf, "role='img'") && strstr(sb.buf, "width='100%'") &&
+	ok(strstr(sb.buf, "role='img'") && !strstr(sb.buf, "-t' width=") &&
 	   strstr(sb.buf, "font-size='12'") &&
 	   !strstr(sb.buf, "<svg xmlns='http://www.w3.org/2000/svg' class='"
 		   "chart lines' role='img' aria-labelledby='loss---script--t'"
-		   " viewBox"), "role, the box's width, text in px: no "
+		   " viewBox"), "role, the width style.css's, text in px: no "
 	   "viewBox on the chart");
 	ok(well_formed(sb.buf), "hostile chart is well-formed XML");
 	sb_reset(&sb);
@@ -355,7 +355,7 @@ test_small(void)
 		{ "train", "s1", x, tr, 20 },
 		{ "val", "s2", x, va, 20 },
 	};
-	struct chart c = { "loss", "Loss", "epoch", "loss", 0, 0, 0, s, 2, 0, NULL, 0 };
+	struct chart c = { "loss", "Loss", "epoch", "loss", 0, 0, 0, s, 2, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int i;
 
@@ -367,21 +367,27 @@ test_small(void)
 	va[7] = NAN;
 	ok(chart_svg(&sb, &c) == 0, "small chart renders");
 	ok(well_formed(sb.buf), "small chart is well-formed XML");
-	ok(count(sb.buf, "<path class='line' fill='none' "
-		 "stroke='currentColor' stroke-width") == 2,
-	   "one path per series");
-	ok(count(sb.buf, "vector-effect='non-scaling-stroke'") == 2 &&
-	   strstr(sb.buf, "<svg class='plot' width='100%' height='") &&
+	ok(count(sb.buf, "<path class='line' vector-effect="
+		 "'non-scaling-stroke' d='M") == 2 &&
+	   strstr(sb.buf, "overflow='visible' fill='none' stroke="
+		  "'currentColor' stroke-width='2' stroke-linejoin='round'"),
+	   "one path per series, the stroke set once on the plot");
+	ok(count(sb.buf, "vector-effect='non-scaling-stroke'") == 3 &&
+	   count(sb.buf, "<path class='grid' stroke-width='1' "
+		 "vector-effect='non-scaling-stroke' d='M0 ") == 1 &&
+	   strstr(sb.buf, "<svg class='plot' height='") &&
 	   strstr(sb.buf, "preserveAspectRatio='none'"),
 	   "the lines stretch to the plot, their stroke does not");
 	ok(count(sb.buf, "<g class='s2' data-name='val' data-y='") == 1 &&
 	   strstr(strstr(sb.buf, "<g class='s2'"), "M") != NULL,
 	   "series drawn in its class, with its values");
-	ok(strstr(sb.buf, " data-x='1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 "
+	ok(strstr(sb.buf, " data-x='1..20'") &&
+	   strstr(sb.buf, " data-x='1 2 3 4 5 6 7 9 10 11 12 13 14 15 16 17 "
 		  "18 19 20'") && count(sb.buf, "data-x=") == 2,
 	   "series of different x (a gap in val) carry their own");
-	ok(strstr(sb.buf, "data-y='2.2 1.1 0.7333 0.55 0.44 0.3667 0.3143 "
-		  "~0.2444 ") != NULL, "data-y: 4 digits, ~ after the gap");
+	ok(strstr(sb.buf, "data-y='2.2 1.1 .7333 .55 .44 .3667 .3143 "
+		  "~.2444 ") != NULL,
+	   "data-y: 4 digits (no 0 before the point), ~ after the gap");
 	ok(strstr(sb.buf, " data-f='1 20 0 3 0'") != NULL,
 	   "data-f: the plot's range");
 	{
@@ -399,7 +405,7 @@ test_small(void)
 	ok(count(sb.buf, "<rect x='") == 20, "a hover column an x (%zu)",
 	   count(sb.buf, "<rect x='"));
 	ok(strstr(sb.buf, "<rect x='0%' width='") &&
-	   strstr(sb.buf, "height='100%'><title>epoch 20"),
+	   strstr(sb.buf, "%'><title>epoch 20"),
 	   "the columns span the plot, the last x in");
 	ok(!strstr(sb.buf, "class='mark'"), "no mark unless asked");
 	ok(strstr(sb.buf, ">epoch</text>") && strstr(sb.buf, ">loss</text>"),
@@ -414,7 +420,7 @@ test_small(void)
 	c.mark_x = 20;
 	ok(chart_svg(&sb, &c) == 0 && well_formed(sb.buf), "marked chart");
 	ok(strstr(sb.buf, "<g class='mark'><line x1='100%' x2='100%' y2='") &&
-	   strstr(sb.buf, "' y1='-14' stroke='currentColor'") &&
+	   strstr(sb.buf, "' y1='-14'/>") &&
 	   strstr(sb.buf, "text-anchor='end' y='-4'>best &lt;epoch&gt; 20<"),
 	   "the mark: a rule at the last x, its label escaped, to its left");
 	ok(strstr(sb.buf, "<circle class='s1' cx='100%'") &&
@@ -478,7 +484,7 @@ test_edges(void)
 	double neg[4] = { -1, -2, 0, -3 };
 	double xs[4] = { 1e12, 1e12, 1e12, 1e12 };
 	struct chart_series s = { "v", "s1", x, y, 4 };
-	struct chart c = { "e", "Edge", "x", "y", 1, 0, 0, &s, 1, 0, NULL, 0 };
+	struct chart c = { "e", "Edge", "x", "y", 1, 0, 0, &s, 1, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int q;
 
@@ -518,7 +524,7 @@ test_edges(void)
 	render_ok(&c, "no series", ">no data<");
 	c.width = -5;
 	c.height = NAN;
-	render_ok(&c, "bad size", "height='240'");
+	render_ok(&c, "bad size", "style='height:240px;");
 	c.title = NULL;
 	c.xlabel = NULL;
 	c.ylabel = NULL;
@@ -542,14 +548,14 @@ test_log_labels(void)
 	double x[3] = { 1, 2, 3 }, y[3] = { 2e-6, 3e-4, 8e-4 };
 	double y2[3] = { 0.002, 0.5, 40 };
 	struct chart_series s = { "lr", "s1", x, y, 3 };
-	struct chart c = { "lr", "LR", "epoch", "lr", 1, 0, 0, &s, 1, 0, NULL, 0 };
+	struct chart c = { "lr", "LR", "epoch", "lr", 1, 0, 0, &s, 1, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 
 	chart_svg(&sb, &c);
 	ok(strstr(sb.buf, ">1e-6</text>") && strstr(sb.buf, ">1e-3</text>") &&
 	   !strstr(sb.buf, ">0.001</text>"), "log labels 1e-6 .. 1e-3");
 	ok(strstr(sb.buf, "<title>epoch 1\nlr: 2e-6</title>") &&
-	   strstr(sb.buf, "data-y='2e-6 0.0003 0.0008'") &&
+	   strstr(sb.buf, "data-y='2e-6 .0003 .0008'") &&
 	   strstr(sb.buf, " data-f='1 3 -6 -3 1'"),
 	   "log hover value is the value, not its log; data-f in log10");
 	sb_reset(&sb);
@@ -569,7 +575,7 @@ test_table_merge(void)
 	struct chart_series s[2] = {
 		{ "a", "s1", xa, ya, 3 }, { "b & c", "s2", xb, yb, 2 },
 	};
-	struct chart c = { "m", "T", NULL, "", 0, 0, 0, s, 2, 0, NULL, 0 };
+	struct chart c = { "m", "T", NULL, "", 0, 0, 0, s, 2, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 
 	chart_table(&sb, &c);
@@ -590,7 +596,7 @@ test_legend_wrap(void)
 {
 	static const double x[2] = { 1, 2 }, y[2] = { 1, 2 };
 	struct chart_series s[8];
-	struct chart c = { "w", "Wrap", "x", "y", 0, 300, 200, s, 8, 0, NULL, 0 };
+	struct chart c = { "w", "Wrap", "x", "y", 0, 300, 200, s, 8, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	int i;
 
@@ -617,7 +623,7 @@ test_long(void)
 	double *x = xmalloc(N * sizeof(double));
 	double *y = xmalloc(N * sizeof(double));
 	struct chart_series s = { "cpu %", "s3", x, y, N };
-	struct chart c = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &s, 1, 0, NULL, 0 };
+	struct chart c = { "cpu", "CPU", "seconds", "%", 0, 0, 0, &s, 1, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
@@ -666,6 +672,60 @@ subpaths(const char *s, const char *at)
 	return n;
 }
 
+/*
+ * A line chart's compact markup: its path as steps from the point before
+ * (rounded once, so they add up to the rounded points), its <desc>, the
+ * epochs as A..B, and a chart that takes its values from another.
+ */
+static void
+test_compact(void)
+{
+	double x[5] = { 1, 2, 3, 4, 5 }, y[5] = { 1, 2, 3, 4, 5 };
+	double want[5] = { 154, 115.5, 77, 38.5, 0 }, px = 0, py = 0;
+	struct chart_series s = { "a", "s1", x, y, 5 };
+	struct chart c = { "t", "T", "x", "y", 0, 0, 0, &s, 1, 0, NULL, 0,
+			   NULL, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	const char *d;
+	char *end;
+	int i, good = 1;
+
+	ok(chart_svg(&sb, &c) == 0 && well_formed(sb.buf), "compact chart");
+	d = strstr(sb.buf, "<path class='line' vector-effect="
+		   "'non-scaling-stroke' d='M");
+	ok(d && strstr(d, "l250"), "the path: M, then l and its steps");
+	d = d ? strstr(d, "d='M") + 4 : "";
+	for (i = 0; i < 5 && *d && *d != '\''; i++) {
+		if (*d == 'l')
+			d++;
+		px += strtod(d, &end);
+		d = end;
+		py += strtod(d, &end);
+		d = end;
+		good &= fabs(px - 250 * i) < 1e-9 && fabs(py - want[i]) < 0.051;
+	}
+	ok(good && i == 5 && *d == '\'', "the steps add up to the points");
+	ok(strstr(sb.buf, " aria-describedby='t-d'") &&
+	   strstr(sb.buf, "<desc id='t-d'>a: 1 at x 1 to 5 at x 5, lowest 1, "
+		  "highest 5.</desc>"),
+	   "a <desc> says where each series starts, ends, its range");
+	ok(strstr(sb.buf, " data-x='1..5'") != NULL, "data-x as a range");
+	sb_reset(&sb);
+	c.x_max = 10;
+	ok(chart_svg(&sb, &c) == 0 && strstr(sb.buf, " data-f='1 10 ") &&
+	   strstr(sb.buf, "d='M0 154l111-38.5 111-38.5 111-38.5 111-38.5'"),
+	   "x_max: the axis reaches it (a live job's last epoch)");
+	c.x_max = 0;
+	sb_reset(&sb);
+	c.data_from = "lo ss";
+	ok(chart_svg(&sb, &c) == 0 && well_formed(sb.buf) &&
+	   strstr(sb.buf, " data-from='lo-ss'") &&
+	   strstr(sb.buf, "<g class='s1' data-name='a'>") &&
+	   !strstr(sb.buf, "data-y=") && !strstr(sb.buf, "data-x="),
+	   "data_from: the values are the other chart's");
+	sb_release(&sb);
+}
+
 /* A forecast: truth and prediction, with the band of its quantiles. */
 static void
 test_band(void)
@@ -677,7 +737,7 @@ test_band(void)
 	};
 	struct chart_band b = { "0.1-0.9 <band>", "s2", x, lo, hi, N };
 	struct chart c = { "fc", "Forecast", "row", "value", 0, 0, 0, s, 2,
-			   -1, NULL, 0 };
+			   -1, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT, plain = STRBUF_INIT;
 	size_t i;
 
@@ -704,7 +764,7 @@ test_band(void)
 	   "the band has its legend entry, escaped");
 	ok(strstr(sb.buf, ">9</text>") || strstr(sb.buf, ">10</text>"),
 	   "the y axis reaches the band's top");
-	ok(subpaths(sb.buf, "<g class='s2'><path class='line' fill='none'") == 1,
+	ok(subpaths(sb.buf, "<g class='s2'><path class='line' ") == 1,
 	   "the prediction's line has no gap");
 	sb_reset(&sb);
 	ok(chart_svg(&plain, &c) == 0 && chart_svg_band(&sb, &c, NULL) == 0 &&
@@ -744,7 +804,7 @@ test_scatter(void)
 	double *y = xmalloc(N * sizeof(double));
 	struct chart_series s = { "<b>price</b>", "s1\"'", x, y, N };
 	struct chart c = { "sc<", "Predicted <against> true", "true",
-			   "predicted", 0, 0, 0, &s, 1, 0, NULL, 0 };
+			   "predicted", 0, 0, 0, &s, 1, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	const char *d;
 	size_t i;
@@ -830,7 +890,7 @@ test_binned(void)
 	struct chart_series s = { "pred<", "s1", x, y, N };
 	struct chart_band b = { "band&", "s2", x, lo, hi, N };
 	struct chart c = { "t", "Title <x>", "true", "predicted", 0, 0, 0,
-			   &s, 1, 0, NULL, 0 };
+			   &s, 1, 0, NULL, 0, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
@@ -896,11 +956,11 @@ diag_timing(void)
 		{ "cpu %", "s5", sec, cpu, S },
 	};
 	struct chart c[5] = {
-		{ "loss", "Loss", "epoch", "loss", 0, 0, 0, loss, 2, 0, NULL, 0 },
-		{ "loss-log", "Loss (log)", "epoch", "loss", 1, 0, 0, loss, 2, 0, NULL, 0 },
-		{ "lr", "Learning rate", "epoch", "lr", 1, 0, 0, &one[0], 1, 0, NULL, 0 },
-		{ "acc", "Accuracy", "epoch", "", 0, 0, 0, &one[1], 1, 0, NULL, 0 },
-		{ "cpu", "CPU", "seconds", "%", 0, 0, 0, &one[2], 1, 0, NULL, 0 },
+		{ "loss", "Loss", "epoch", "loss", 0, 0, 0, loss, 2, 0, NULL, 0, NULL, 0 },
+		{ "loss-log", "Loss (log)", "epoch", "loss", 1, 0, 0, loss, 2, 0, NULL, 0, NULL, 0 },
+		{ "lr", "Learning rate", "epoch", "lr", 1, 0, 0, &one[0], 1, 0, NULL, 0, NULL, 0 },
+		{ "acc", "Accuracy", "epoch", "", 0, 0, 0, &one[1], 1, 0, NULL, 0, NULL, 0 },
+		{ "cpu", "CPU", "seconds", "%", 0, 0, 0, &one[2], 1, 0, NULL, 0, NULL, 0 },
 	};
 	struct strbuf sb = STRBUF_INIT;
 	double t0;
@@ -946,6 +1006,7 @@ main(void)
 	test_legend_wrap();
 	test_long();
 	test_band();
+	test_compact();
 	test_scatter();
 	test_binned();
 	diag_timing();

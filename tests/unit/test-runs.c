@@ -325,12 +325,21 @@ test_compare_js(const char *dir)
 		   !json_object_get(ser, "seconds") &&
 		   json_object_get(ser, "lr") && json_object_get(ser,
 		   "train_loss"), "series: all but epoch, step, seconds");
-		ok(json_array_size(vl) == 2 * RUNS_SERIES_POINTS,
+		json_t *x = json_object_get(o, "x");
+		json_t *lr = json_object_get(ser, "lr");
+		json_t *vxy = json_object_get(vl, "xy");
+
+		ok(json_array_size(x) == RUNS_SERIES_POINTS &&
+		   json_is_array(lr) &&
+		   json_array_size(lr) == RUNS_SERIES_POINTS,
+		   "x: the first series' epochs; it has its values alone");
+		ok(json_array_size(vxy) == 2 * RUNS_SERIES_POINTS,
 		   "val_loss downsampled to %d points", RUNS_SERIES_POINTS);
-		ok(json_integer_value(json_array_get(vl, 0)) == 1 &&
-		   json_number_value(json_array_get(vl, 1)) == 2.01,
-		   "pairs of epoch and value");
-		ok(json_array_size(rm) == 2 * RUNS_SERIES_POINTS,
+		ok(json_integer_value(json_array_get(vxy, 0)) == 1 &&
+		   json_number_value(json_array_get(vxy, 1)) == 2.01,
+		   "of other epochs (LTTB's own): pairs of epoch and value");
+		ok(json_array_size(json_object_get(rm, "xy")) ==
+		   2 * RUNS_SERIES_POINTS,
 		   "a column with gaps: its points only");
 	}
 	diag("compare.js of a 250-epoch job: %zu bytes", len);

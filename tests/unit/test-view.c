@@ -113,8 +113,10 @@ test_job(void)
 	html = json_str(v, "log_html", "");
 	ok(count(html, "\n") == VIEW_LOG_LINES, "log keeps %d lines",
 	   VIEW_LOG_LINES);
-	ok(strncmp(html, "line 102\n", 9) == 0,
-	   "the tail starts at line 102, a plain line unmarked");
+	ok(strncmp(html, "line 502\n", 9) == 0,
+	   "the tail starts at line 502, a plain line unmarked");
+	ok(json_integer_value(json_object_get(v, "log_cut")) == VIEW_LOG_LINES,
+	   "log_cut: the page says it shows part, and links the whole log");
 	ok(strlen(html) > 8 && strcmp(html + strlen(html) - 8, "partial\n") == 0,
 	   "an unterminated last line is kept");
 	ok(strstr(html, "\n<span class='ln error'>line 590 Error: boom"
@@ -148,12 +150,21 @@ test_job(void)
 		for (size_t i = 0; i < 4; i++)
 			is_str(json_str(json_array_get(ch, i), "id", ""),
 			       order[i], "chart %zu is %s", i, order[i]);
-		ok(strstr(json_str(json_array_get(ch, 0), "table", ""),
-			  "<table") != NULL, "the loss chart has its table");
-		ok(json_object_get(json_array_get(ch, 1), "table") == NULL,
-		   "the log-scale loss chart repeats no table");
+		for (size_t i = 0; i < 4; i++)
+			ok(!json_object_get(json_array_get(ch, i), "table") &&
+			   !strcmp(json_str(json_array_get(ch, i), "csv", ""),
+				   "files/metrics.csv") &&
+			   !strstr(json_str(json_array_get(ch, i), "svg", ""),
+				   "<desc id='") == (i == 1),
+			   "chart %zu: no table, the link to metrics.csv, a "
+			   "<desc> (not the log-scale loss chart)", i);
+		ok(strstr(json_str(json_array_get(ch, 0), "svg", ""),
+			  "data-y=") != NULL, "the loss chart has hover data");
 		ok(strstr(json_str(json_array_get(ch, 1), "svg", ""),
-			  "data-y=") != NULL, "but hover data, for chart.js");
+			  " data-from='loss'") != NULL &&
+		   !strstr(json_str(json_array_get(ch, 1), "svg", ""),
+			   "data-y="),
+		   "the log-scale one takes the loss chart's (data-from)");
 		ok(json_is_false(json_object_get(v, "has_system")) &&
 		   !json_object_get(json_array_get(ch, 0), "system"),
 		   "no system chart without lr, cpu_pct or rss_mb");
@@ -217,9 +228,9 @@ test_patterns(void)
 	put(dir, "log.txt", "x <b>&amp; \"q\" \xff\n", 0);
 	v = view_job(dir, "j", NULL);
 	is_str(json_str(v, "log_html", ""), "x &lt;b&gt;&amp;amp; "
-	       "&quot;q&quot; \xef\xbf\xbd\n",
-	       "no patterns: nothing marked; markup escaped, bad UTF-8 shown "
-	       "as U+FFFD");
+	       "\"q\" \xef\xbf\xbd\n",
+	       "no patterns: nothing marked; markup escaped as text (quotes "
+	       "as they are), bad UTF-8 shown as U+FFFD");
 	json_decref(v);
 	pattern_free((struct pattern *)mine.error_re);
 	tf_cleanup(dir);
