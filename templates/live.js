@@ -621,6 +621,9 @@
 			});
 			cards.push(b);
 		});
+		/* the headings sort now: style.css shows them as chips on a
+		   phone only then */
+		table.classList.add("sortable");
 		table.querySelectorAll("th[data-sort]").forEach(function (th) {
 			th.tabIndex = 0;
 			function go() {

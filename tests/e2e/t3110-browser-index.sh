@@ -10,7 +10,8 @@
 # shards are loaded the search finds a job that is not among the newest
 # 100, each column sorts every job (both ways, and from the hash), each
 # status filter and count covers every job; without a script every job
-# is reachable by links through the pages.
+# is reachable by links through the pages; the "Sort by" chips at 390 px
+# show where they sort (the index with a script) and only there.
 # Screenshots in $BUILD/test-artifacts/t3110-browser-index/.
 # Skipped when no chromium is installed (scripts/deps.sh installs it).
 . "$(dirname "$0")/lib.sh"
@@ -335,6 +336,32 @@ test_expect_success 'over http, the index searches, sorts, filters all jobs' '
 
 test_expect_success 'over file:// too' '
 	python3 many.py "$R" "$J" file
+'
+
+test_expect_success 'the sort chips show where they sort, and sort there' '
+	for v in light dark; do
+		P="j[\"many\"][\"chips\"][\"phone-$v\"]" &&
+		json_check "$R" "$P[\"index\"] == {\"shown\": True,
+			\"before\": \"\\\"Sort by\\\"\", \"sortable\": 8}" &&
+		json_check "$R" "$P[\"page\"][\"shown\"] is False" &&
+		json_check "$R" "$P[\"page_overflow\"] is False" || exit 1
+	done &&
+	python3 - "$R" "$J" <<-\PY &&
+	import json, sys
+	got = json.load(open(sys.argv[1]))["many"]["chips"]["phone-light"]
+	jobs = json.load(open(sys.argv[2]))["jobs"]
+	has = [j for j in jobs if j["best_val_loss"] != "-"]
+	exp = [j["id"] for j in sorted(has, key=lambda j:
+	       float(j["best_val_loss"]))]
+	assert got["index_sorted"][:3] == exp[:3], (got["index_sorted"][:3],
+						     exp[:3])
+	PY
+	for l in http file; do
+		P="j[\"many\"][\"$l\"]" &&
+		json_check "$R" "$P[\"nojs_chips\"][\"shown\"] is False" &&
+		json_check "$R" "$P[\"nojs_page_chips\"][\"shown\"] is False" ||
+			exit 1
+	done
 '
 
 test_expect_success 'screenshots are kept' '
