@@ -444,18 +444,23 @@
 			if (sortKey) {
 				var th = sortTh[sortKey];
 				var num = th && th.getAttribute("data-type") === "num";
-				var sorted = rows.slice().sort(function (a, b) {
-					var x = a.getAttribute("data-" + sortKey) || "";
-					var y = b.getAttribute("data-" + sortKey) || "";
-					if (num) {
-						x = parseFloat(x); y = parseFloat(y);
-						if (isNaN(x)) x = Infinity;
-						if (isNaN(y)) y = Infinity;
-						return (x - y) * sortDir || 0;
-					}
-					return x.localeCompare(y) * sortDir;
+				/* each row's value once: null for none (no best
+				   val_loss, not started), which goes last whichever
+				   way, as on a group's page; ties keep the rows'
+				   order, newest first */
+				var keyed = rows.map(function (r) {
+					var v = r.getAttribute("data-" + sortKey) || "";
+					if (num) v = parseFloat(v);
+					return { r: r, v: v === "" ||
+						 (num && isNaN(v)) ? null : v };
 				});
-				sorted.forEach(function (r) { tbody.appendChild(r); });
+				keyed.sort(function (a, b) {
+					if (a.v === null || b.v === null)
+						return (a.v === null) - (b.v === null);
+					return (num ? a.v - b.v :
+						a.v.localeCompare(b.v)) * sortDir;
+				});
+				keyed.forEach(function (k) { tbody.appendChild(k.r); });
 			}
 			writeHash();
 		}
@@ -609,6 +614,9 @@
 			});
 			cards.push(b);
 		});
+		/* the headings sort now: style.css shows them as chips on a
+		   phone only then */
+		table.classList.add("sortable");
 		table.querySelectorAll("th[data-sort]").forEach(function (th) {
 			th.tabIndex = 0;
 			function go() {

@@ -23,10 +23,19 @@
 #  - empty: the empty index, then ADD_CMD (a job comes) followed live;
 #  - over file://: the note that live updates need http;
 #  - at 390 px wide, light and dark: every page kind, whether it scrolls
-#    sideways, and the index's rows as cards, the counts as one strip.
+#    sideways, and the index's rows as cards, the counts as one strip;
+#  - many (many/spool/www, more than 100 jobs), over http and file://:
+#    the index once its shards are loaded, searched for a job that is
+#    not among the newest 100, sorted by each column it offers (both
+#    ways, by click; and from a bookmarked hash) and filtered by each
+#    status; then, with scripts disabled, every job reached by links from
+#    index.html through the pages; the sort chips at 390 px on the index
+#    (they sort) and on a page of jobs (none, nor without a script).
 # Screenshots in ARTIFACTS; what was seen in RESULTS (JSON). Exit status 0
 # when the session ran to its end, 1 when it broke off (RESULTS then
 # holds "error").
+import base64
+import json
 import os
 import subprocess
 import sys
@@ -300,6 +309,165 @@ PHONE_INDEX = """(function () {
 })()"""
 
 
+# Every row of the index, shown or not; the sortable columns' keys
+KEYS = ("Array.from(document.querySelectorAll('#jobs th[data-sort]'))"
+	".map(function (th) { return th.getAttribute('data-sort'); })")
+# The sort chips at phone width: whether the headings show, what is
+# before them ("Sort by"), and whether they are sortable
+CHIPS = """(function () {
+	var h = document.querySelector('#jobs thead');
+	var tr = h && h.rows[0];
+	return {shown: !!h && h.getClientRects().length > 0,
+		before: tr ? getComputedStyle(tr, '::before').content : null,
+		sortable: document.querySelectorAll('#jobs th[data-sort]')
+			.length};
+})()"""
+
+
+def set_value(c, id, value):
+	c.js("(function () { var e = document.getElementById(%s);"
+	     " e.value = %s; e.dispatchEvent(new Event('input',"
+	     " {bubbles: true})); })()" % (json.dumps(id), json.dumps(value)))
+
+
+def many_loaded(c, n):
+	"""Wait (bounded) until the index shows N rows and says that
+	search and sort cover them all."""
+	return bool(wait_for(c, "document.querySelectorAll('#jobs tbody tr')"
+			     ".length === %d && /cover all %d jobs/.test("
+			     "document.getElementById('pagenote').textContent)"
+			     % (n, n), 15))
+
+
+def many_index(c, url, n, res):
+	"""The index of N jobs at URL: search, sort, filter over all."""
+	c.goto(url)
+	res["loaded"] = many_loaded(c, n)
+	res["pagenote"] = c.js("document.getElementById('pagenote')"
+			       ".textContent")
+	set_value(c, "q", "needle")
+	res["search"] = {"rows": c.js(VISIBLE), "hash": c.js("location.hash"),
+			 "href": c.js("(function () { var r = document."
+				      "querySelector('.pick[value=m007]');"
+				      " return r && r.closest('tr')."
+				      "querySelector('a').href; })()")}
+	c.js("document.getElementById('clearfilters').click()")
+	res["keys"] = c.js(KEYS)
+	res["sort"] = {}
+	for k in res["keys"]:
+		th = "document.querySelector('#jobs th[data-sort=%s]')" % k
+		got = {}
+		for d in ("asc", "desc"):
+			c.js(th + ".click()")
+			got[d] = c.js(VISIBLE)
+			got[d + "_aria"] = c.js(th + ".getAttribute('aria-sort')")
+			got[d + "_hash"] = c.js("location.hash")
+		res["sort"][k] = got
+	res["filter"] = {}
+	for st in ("queued", "running", "completed", "failed", "cancelled"):
+		set_value(c, "fstatus", st)
+		res["filter"][st] = len(c.js(VISIBLE))
+	set_value(c, "fstatus", "")
+	c.js("document.querySelector('.count[data-key=failed]').click()")
+	res["card_failed"] = len(c.js(VISIBLE))
+	res["counts"] = c.js(COUNTS)
+	# a bookmarked view: sorted and filtered from the hash, over all
+	c.goto(url + "#status=completed&sort=best&dir=desc")
+	many_loaded(c, n)
+	res["from_hash"] = c.js(VISIBLE)
+
+
+# Every job's page reached by links from index.html through the pages of
+# jobs, with scripts disabled: {pages: [...], jobs: [...]} (the paths
+# from the site's folder)
+CRAWL_LINKS = ("Array.from(document.querySelectorAll('a[href]'))"
+	       ".map(function (a) { return a.href; })")
+
+
+def crawl(c, site):
+	pages, jobs, todo = set(), set(), [site + "index.html"]
+	while todo:
+		u = todo.pop()
+		if u in pages:
+			continue
+		pages.add(u)
+		c.goto(u)
+		for h in c.js(CRAWL_LINKS):
+			h = h.split("#")[0]
+			if not h.startswith(site):
+				continue
+			rel = h[len(site):]
+			if rel.startswith("index/") and rel.endswith(".html"):
+				todo.append(h)
+			parts = rel.split("/")
+			if len(parts) == 3 and parts[0] == "jobs" and \
+			   parts[2] == "index.html":
+				jobs.add(parts[1])
+	return {"pages": sorted(p[len(site):] for p in pages),
+		"jobs": sorted(jobs)}
+
+
+def viewport_shot(c, path):
+	"""What the screen shows, the job table's top a quarter down (a
+	page of hundreds of rows is too tall to keep whole)."""
+	c.js("window.scrollTo(0, document.getElementById('jobs')"
+	     ".getBoundingClientRect().top + scrollY - innerHeight / 4)")
+	r = c.call("Page.captureScreenshot", format="png")
+	with open(path, "wb") as f:
+		f.write(base64.b64decode(r["data"]))
+
+
+def many(c, base, root, n, art, res):
+	"""The spool of N jobs over http and file://, then its looks."""
+	out = res["many"] = {}
+	sites = (("http", base + "/many/spool/www/"),
+		 ("file", "file://" + urllib.parse.quote(root) +
+		  "/many/spool/www/"))
+	media(c, 1280, False)
+	for label, site in sites:
+		out[label] = {}
+		many_index(c, site + "index.html", n, out[label])
+		c.call("Emulation.setScriptExecutionDisabled", value=True)
+		try:
+			out[label]["nojs"] = crawl(c, site)
+			media(c, 390, False)
+			c.goto(site + "index.html")
+			out[label]["nojs_chips"] = c.js(CHIPS)
+			c.goto(site + "index/1.html")
+			out[label]["nojs_page_chips"] = c.js(CHIPS)
+		finally:
+			c.call("Emulation.setScriptExecutionDisabled",
+			       value=False)
+			media(c, 1280, False)
+	# how the index and a page of jobs look, and whether the chips sort
+	site = sites[0][1]
+	out["chips"] = {}
+	for dark in (False, True):
+		for width in (1280, 390):
+			key = "%s-%s" % ("phone" if width < 600 else "desktop",
+					 "dark" if dark else "light")
+			media(c, width, dark)
+			c.goto(site + "index.html")
+			many_loaded(c, n)
+			viewport_shot(c, os.path.join(art,
+						      "many-index-%s.png" % key))
+			seen = {"index": c.js(CHIPS)}
+			if width < 600 and not dark:
+				c.js("document.querySelector("
+				     "'#jobs th[data-sort=best]').click()")
+				seen["index_sorted"] = c.js(VISIBLE)
+			c.goto(site + "index/1.html")
+			c.pump(0.2)
+			viewport_shot(c, os.path.join(art,
+						      "many-page-%s.png" % key))
+			seen["page"] = c.js(CHIPS)
+			seen["page_overflow"] = c.js(
+				"document.documentElement.scrollWidth"
+				" > window.innerWidth")
+			out["chips"][key] = seen
+	c.call("Emulation.clearDeviceMetricsOverride")
+
+
 def session(c, base, root, change, add, art, res):
 	attach(c)
 	live(c, base, root, change, art, res)
@@ -312,6 +480,9 @@ def session(c, base, root, change, add, art, res):
 	c.events = []
 	looks(c, base, res, art)
 	res["looks_errors"] = console_errors(c.events, [])
+	c.events = []
+	many(c, base, root, 230, art, res)
+	res["many_errors"] = console_errors(c.events, [])
 
 
 def main():

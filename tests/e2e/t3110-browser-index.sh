@@ -6,7 +6,13 @@
 # keyboard), the empty states (no jobs yet; no match, with "Clear
 # filters"), a running job's duration counts up each second on the index
 # and its page, and at 390 px no page kind scrolls sideways and the index
-# shows cards. Screenshots in $BUILD/test-artifacts/t3110-browser-index/.
+# shows cards. A spool of 230 jobs, over http and file://: once the
+# shards are loaded the search finds a job that is not among the newest
+# 100, each column sorts every job (both ways, and from the hash), each
+# status filter and count covers every job; without a script every job
+# is reachable by links through the pages; the "Sort by" chips at 390 px
+# show where they sort (the index with a script) and only there.
+# Screenshots in $BUILD/test-artifacts/t3110-browser-index/.
 # Skipped when no chromium is installed (scripts/deps.sh installs it).
 . "$(dirname "$0")/lib.sh"
 . "$SRCDIR/tests/e2e/lib-render.sh"
@@ -59,6 +65,52 @@ test_expect_success 'three spools render: a few jobs, a sweep, none' '
 	grep -q "spoolboard submit" empty/spool/www/index.html
 '
 
+# mkmany.py N: N jobs m000.. in ./spool, created a minute apart (m000 the
+# oldest), the statuses, names, progress, best val_loss (none for every
+# fourth), tags, starts and durations mixed so that no column sorts as
+# the creation order does; m007, far from the newest 100, is the only
+# "needle"
+cat >mkmany.py <<'PY'
+import json, os, sys
+n = int(sys.argv[1])
+for i in range(n):
+    d = "spool/jobs/m%03d" % i
+    os.makedirs(d, exist_ok=True)
+    def at(s):
+        s += i * 60
+        return "2026-11-%02dT%02d:%02d:%02dZ" % (1 + s // 86400,
+            s // 3600 % 24, s // 60 % 60, s % 60)
+    st = ("failed" if i % 23 == 0 else "queued" if i % 7 == 0 else
+          "cancelled" if i % 11 == 0 else "running" if i % 5 == 0 else
+          "completed")
+    ep = i * 37 % 11
+    best = None if i % 4 == 0 else {"epoch": 1,
+                                     "val_loss": 0.01 + i * 53 % 230 / 100}
+    s = {"id": "m%03d" % i,
+         "name": "needle in the pages" if i == 7 else "run %03d" % (i * 97 % n),
+         "tags": ["t%d" % (i % 3)] + (["rare"] if i % 50 == 3 else []),
+         "status": st, "stage": "train", "progress": ep / 10,
+         "epoch": ep, "epochs": 10, "train_loss": 0.5, "val_loss": 0.6,
+         "best": best, "metrics": {}, "stages": [],
+         "created": at(0), "started": None if st == "queued" else at(30),
+         "updated": at(30 + i * 13 % 300),
+         "ended": None if st in ("queued", "running") else
+             at(30 + i * 13 % 300),
+         "checkpoints": [], "error": None}
+    with open(d + "/.s.tmp", "w") as f:
+        json.dump(s, f)
+    os.rename(d + "/.s.tmp", d + "/state.json")
+PY
+
+test_expect_success 'a fourth spool renders: 230 jobs, three pages' '
+	mkdir many &&
+	(cd many && python3 ../mkmany.py 230 &&
+	 spoolboard render --spool spool --templates "$T") &&
+	test $(grep -c "<tr data-status" many/spool/www/index.html) = 100 &&
+	! grep -q "needle" many/spool/www/index.html &&
+	test -f many/spool/www/index/3.html
+'
+
 chromium_or_skip
 
 # change.sh: two jobs come (one tagged "other", which the filter hides),
@@ -86,7 +138,7 @@ EOF
 
 rm -rf "$ART"
 test_expect_success 'a browser session runs against the served sites' '
-	timeout 150 python3 "$SRCDIR/tests/e2e/browser_index.py" \
+	timeout 240 python3 "$SRCDIR/tests/e2e/browser_index.py" \
 		"$CHROMIUM" "$TRASH" "sh $TRASH/change.sh" \
 		"sh $TRASH/add.sh" "$ART" res.json; rc=$?
 	cp res.json "$ART/"; cat res.json; test $rc -eq 0
@@ -204,13 +256,120 @@ test_expect_success 'on a phone the index is cards, the counts a strip' '
 
 test_expect_success 'the console has no errors' '
 	json_check "$R" "j[\"errors\"] == []" &&
-	json_check "$R" "j[\"looks_errors\"] == []"
+	json_check "$R" "j[\"looks_errors\"] == []" &&
+	json_check "$R" "j[\"many_errors\"] == []"
+'
+
+# many.py RESULTS JOBS_JSON LABEL: the index of many/ (over LABEL, http
+# or file) against jobs.json: every sort (the rows each column gives, both
+# ways, as jobs.json orders them: numbers as numbers, jobs without a value
+# last whichever way, ties newest first), every filter and count, the
+# search and the bookmarked view
+cat >many.py <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["many"][sys.argv[3]]
+jobs = json.load(open(sys.argv[2]))["jobs"]
+ids = [j["id"] for j in jobs]
+def num(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+key = {"name": lambda j: j["name"], "status": lambda j: j["status"],
+       "progress": lambda j: num(j["progress_pct"]),
+       "epoch": lambda j: num(j["epoch"]),
+       "best": lambda j: num(j["best_val_loss"]),
+       "tags": lambda j: "".join(t + " " for t in j["tags"]),
+       "started": lambda j: (j["started"] or {}).get("iso") or None,
+       "duration": lambda j: num(j.get("duration_s"))}
+def order(k, desc, among=jobs):
+    has = [j for j in among if key[k](j) is not None]
+    none = [j for j in among if key[k](j) is None]
+    return [j["id"] for j in sorted(has, key=key[k], reverse=desc) + none]
+bad = []
+def want(what, got, exp):
+    if got != exp:
+        bad.append("%s: got %s, want %s" % (what, str(got)[:300],
+                                            str(exp)[:300]))
+want("loaded", res["loaded"], True)
+want("pagenote", res["pagenote"].startswith(
+     "Search, filters and sorting cover all %d jobs" % len(jobs)), True)
+want("search", res["search"]["rows"], ["m007"])
+want("search hash", res["search"]["hash"], "#q=needle")
+want("search href", res["search"]["href"].endswith("/jobs/m007/index.html"),
+     True)
+want("columns", sorted(res["keys"]), sorted(key))
+for k in res["keys"]:
+    for d in ("asc", "desc"):
+        got = res["sort"][k][d]
+        exp = order(k, d == "desc")
+        want("sort %s %s: rows" % (k, d), len(got), len(jobs))
+        want("sort %s %s: first, last" % (k, d), (got[:1], got[-1:]),
+             (exp[:1], exp[-1:]))
+        want("sort %s %s: order" % (k, d), got, exp)
+        want("sort %s %s: aria" % (k, d), res["sort"][k][d + "_aria"],
+             "ascending" if d == "asc" else "descending")
+        want("sort %s %s: hash" % (k, d), res["sort"][k][d + "_hash"],
+             "#sort=%s&dir=%s" % (k, d))
+for st, n in res["filter"].items():
+    want("filter " + st, n, sum(j["status"] == st for j in jobs))
+want("card failed", res["card_failed"],
+     sum(j["status"] == "failed" for j in jobs))
+counts = {"total": str(len(jobs))}
+for j in jobs:
+    counts[j["status"]] = str(int(counts.get(j["status"], "0")) + 1)
+want("counts", {k: v for k, v in res["counts"].items() if v != "0"}, counts)
+want("from hash", res["from_hash"], order("best", True,
+     [j for j in jobs if j["status"] == "completed"]))
+want("no script: pages", res["nojs"]["pages"],
+     ["index.html"] + ["index/%d.html" % k for k in (1, 2, 3)])
+want("no script: jobs", res["nojs"]["jobs"], sorted(ids))
+for b in bad:
+    print(b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+J=$TRASH/many/spool/www/jobs.json
+
+test_expect_success 'over http, the index searches, sorts, filters all jobs' '
+	python3 many.py "$R" "$J" http
+'
+
+test_expect_success 'over file:// too' '
+	python3 many.py "$R" "$J" file
+'
+
+test_expect_success 'the sort chips show where they sort, and sort there' '
+	for v in light dark; do
+		P="j[\"many\"][\"chips\"][\"phone-$v\"]" &&
+		json_check "$R" "$P[\"index\"] == {\"shown\": True,
+			\"before\": \"\\\"Sort by\\\"\", \"sortable\": 8}" &&
+		json_check "$R" "$P[\"page\"][\"shown\"] is False" &&
+		json_check "$R" "$P[\"page_overflow\"] is False" || exit 1
+	done &&
+	python3 - "$R" "$J" <<-\PY &&
+	import json, sys
+	got = json.load(open(sys.argv[1]))["many"]["chips"]["phone-light"]
+	jobs = json.load(open(sys.argv[2]))["jobs"]
+	has = [j for j in jobs if j["best_val_loss"] != "-"]
+	exp = [j["id"] for j in sorted(has, key=lambda j:
+	       float(j["best_val_loss"]))]
+	assert got["index_sorted"][:3] == exp[:3], (got["index_sorted"][:3],
+						     exp[:3])
+	PY
+	for l in http file; do
+		P="j[\"many\"][\"$l\"]" &&
+		json_check "$R" "$P[\"nojs_chips\"][\"shown\"] is False" &&
+		json_check "$R" "$P[\"nojs_page_chips\"][\"shown\"] is False" ||
+			exit 1
+	done
 '
 
 test_expect_success 'screenshots are kept' '
 	for f in index-desktop-light index-desktop-dark index-phone-light \
 		 index-phone-dark empty-desktop-light index-empty \
-		 index-nomatch; do
+		 index-nomatch many-index-phone-light many-index-phone-dark \
+		 many-page-phone-light many-page-phone-dark \
+		 many-page-desktop-light many-page-desktop-dark; do
 		png_ok "$ART/$f.png" || exit 1
 	done
 '
