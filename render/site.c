@@ -64,6 +64,7 @@
  * does a render write or remove anything.
  */
 #define SITE_MARKER ".spoolboard-site"
+#define LIST_RACY 0.1	/* seconds: see list_jobs */
 #define SITE_MARKER_TEXT "spoolboard site: made by spoolboard render; " \
 	"a render removes only what it wrote here\n"
 
@@ -108,6 +109,54 @@ list_dir(const char *dir, size_t *n)
 	closedir(d);
 	if (*n)
 		qsort(names, *n, sizeof(*names), cmp_str);
+	return names;
+}
+
+/*
+ * The job IDs of the jobs folder (list_dir). With a cache (watch mode)
+ * the list is kept in it (".ids") with the folder's identity and mtime,
+ * and the folder listed again only when they changed: 10,000 names read
+ * and sorted were most of the time to a changed job's page. A listing
+ * made within LIST_RACY seconds of the folder's mtime is not trusted (a
+ * change in the same tick of the file system's clock leaves the mtime
+ * as it was), so it is made again next time.
+ */
+static char **
+list_jobs(const char *jobs, json_t *cache, size_t *n)
+{
+	json_t *kept = cache ? json_object_get(cache, ".ids") : NULL, *ids;
+	struct stat st;
+	char **names;
+	double now = time_now(), mt;
+
+	if (!cache || stat(jobs, &st) < 0) {
+		if (cache)
+			json_object_del(cache, ".ids");
+		return list_dir(jobs, n);
+	}
+	mt = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9;
+	ids = json_object_get(kept, "ids");
+	if (json_int(kept, "dev", -1) == (json_int_t)st.st_dev &&
+	    json_int(kept, "ino", -1) == (json_int_t)st.st_ino &&
+	    json_int(kept, "sec", -1) == (json_int_t)st.st_mtim.tv_sec &&
+	    json_int(kept, "nsec", -1) == (json_int_t)st.st_mtim.tv_nsec &&
+	    json_dbl(kept, "at", 0) - mt >= LIST_RACY && json_is_array(ids)) {
+		*n = json_array_size(ids);
+		names = xcalloc(*n + 1, sizeof(*names));
+		for (size_t i = 0; i < *n; i++)
+			names[i] = xstrdup(json_string_value(
+				json_array_get(ids, i)));
+		return names;
+	}
+	names = list_dir(jobs, n);
+	ids = json_array();
+	for (size_t i = 0; i < *n; i++)
+		json_array_append_new(ids, json_string(names[i]));
+	json_object_set_new(cache, ".ids", json_pack("{s:I, s:I, s:I, s:I, "
+		"s:f, s:o}", "dev", (json_int_t)st.st_dev,
+		"ino", (json_int_t)st.st_ino,
+		"sec", (json_int_t)st.st_mtim.tv_sec,
+		"nsec", (json_int_t)st.st_mtim.tv_nsec, "at", now, "ids", ids));
 	return names;
 }
 
@@ -857,6 +906,7 @@ struct slot {
 	char *cjs;		/* its compare.js, to be written with its page */
 	size_t cjs_len;
 	int wanted;		/* its page is to be written */
+	int done;		/* load_slot has filled it */
 	int read;		/* it was read in this render */
 	int fresh;		/* ... from the spool (not its last render) */
 	int rc;			/* -1: writing its page failed */
@@ -869,6 +919,7 @@ struct pass {
 	struct tmpl_set *set;
 	struct slot *slots;	/* nslots, by ID */
 	size_t nslots;
+	size_t *first;		/* the slots of want, filled first */
 	struct slot **queue;	/* the queued jobs, in queue order */
 	size_t nqueue;
 	char *const *want;	/* sorted; NULL: every job */
@@ -1022,9 +1073,12 @@ load_slot(void *arg, size_t i, int t)
 {
 	struct pass *p = arg;
 	struct slot *s = &p->slots[i];
-	json_t *c = p->cache ? json_object_get(p->cache, s->id) : NULL;
-	json_t *view;
+	json_t *c, *view;
 
+	if (s->done)
+		return;
+	s->done = 1;
+	c = p->cache ? json_object_get(p->cache, s->id) : NULL;
 	s->wanted = !p->want || in_list(p->want, p->nwant, s->id) ||
 		    json_object_get(p->moved, s->id);
 	if (c && !s->wanted) {
@@ -1043,6 +1097,15 @@ load_slot(void *arg, size_t i, int t)
 	}
 	slot_key(s);
 	json_decref(view);
+}
+
+/* load_slot of the i-th slot of p->first. */
+static void
+load_first(void *arg, size_t i, int t)
+{
+	struct pass *p = arg;
+
+	load_slot(p, p->first[i], t);
 }
 
 /* Queue order, as the runner takes jobs (job_order_cmp of s->ord). */
@@ -1109,6 +1172,25 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 	for (size_t i = 0; i < n; i++)
 		p->slots[i].id = ids[i];
 	p->nslots = n;
+	/*
+	 * The jobs that changed first: in watch mode their pages are
+	 * replaced before the other 10,000 slots are filled from the cache.
+	 */
+	if (p->want) {
+		size_t nf = 0;
+
+		p->first = xcalloc(p->nwant + 1, sizeof(*p->first));
+		for (size_t k = 0; k < p->nwant; k++) {
+			char **hit = n ? bsearch(&p->want[k], ids, n,
+						 sizeof(*ids), cmp_str) : NULL;
+
+			if (hit)
+				p->first[nf++] = (size_t)(hit - ids);
+		}
+		run_parallel(p->threads, nf, load_first, p);
+		free(p->first);
+		p->first = NULL;
+	}
 	run_parallel(p->threads, n, load_slot, p);
 	p->queue = xcalloc(n + 1, sizeof(*p->queue));
 	for (size_t i = 0; i < n; i++)
@@ -1822,6 +1904,31 @@ write_lists(struct pass *p, json_t *const *ents, size_t n, struct strbuf *sb)
 }
 
 /*
+ * write_lists, in a child process when o->lists_pid is set (its pid goes
+ * there): at 10,000 jobs the lists are megabytes, and the watch goes on
+ * rendering changed pages meanwhile. The child has this render's entries
+ * as they are now (fork copies them) and writes nothing else. Where fork
+ * fails, written here. 0 or -1 (the child's failure is its exit status).
+ */
+static int
+lists_in_child(struct pass *p, json_t *const *ents, size_t n,
+	       struct strbuf *sb)
+{
+	pid_t pid;
+
+	if (!p->o->lists_pid)
+		return write_lists(p, ents, n, sb);
+	fflush(NULL);	/* nothing buffered is written twice */
+	pid = fork();
+	if (pid == 0)
+		_exit(write_lists(p, ents, n, sb) < 0 ? 1 : 0);
+	if (pid < 0)
+		return write_lists(p, ents, n, sb);
+	*p->o->lists_pid = pid;
+	return 0;
+}
+
+/*
  * Write index.html (its newest INDEX_ROWS rows), the pages and shards of
  * every job (write_pages), compare.html and, unless o->defer_lists,
  * jobs.json, jobs.csv and feed.xml, from the n entries (newest first),
@@ -1899,7 +2006,7 @@ write_index(struct pass *p, const struct okey *keys, json_t *const *ents,
 		rc = write_pages(p, keys, n, pages, sb);
 	json_decref(pages);
 	if (rc == 0 && !o->defer_lists)
-		rc = write_lists(p, ents, n, sb);
+		rc = lists_in_child(p, ents, n, sb);
 	if (rc == 0) {
 		/* a page of its own making: the selection is in its URL */
 		json_t *cmp = json_object();
@@ -1925,7 +2032,7 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	char *jobs = path_join(o->spool, "jobs");
 	struct pass *p = xcalloc(1, sizeof(*p));
 	size_t n, nent = 0;
-	char **ids = list_dir(jobs, &n), **sorted = NULL;
+	char **ids = list_jobs(jobs, cache, &n), **sorted = NULL;
 	json_t **ents, *groups = NULL;
 	struct okey *keys;
 	int rc;
