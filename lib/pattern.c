@@ -27,6 +27,7 @@
 struct pattern {
 	pcre2_code *code;
 	pcre2_match_context *mctx;
+	char *src;		/* the pattern as given */
 };
 
 struct pattern *
@@ -60,7 +61,14 @@ pattern_new(const char *re, char *err, size_t n)
 		die_oom();
 	pcre2_set_match_limit(p->mctx, PATTERN_MATCH_LIMIT);
 	pcre2_set_depth_limit(p->mctx, PATTERN_DEPTH_LIMIT);
+	p->src = xstrdup(re);
 	return p;
+}
+
+const char *
+pattern_source(const struct pattern *p)
+{
+	return p->src;
 }
 
 int
@@ -91,5 +99,6 @@ pattern_free(struct pattern *p)
 		return;
 	pcre2_code_free(p->code);
 	pcre2_match_context_free(p->mctx);
+	free(p->src);
 	free(p);
 }

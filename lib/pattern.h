@@ -24,6 +24,9 @@ struct pattern *pattern_new(const char *re, char *err, size_t n);
  */
 int pattern_match(const struct pattern *p, const char *s);
 
+/* The pattern p was made from, as given to pattern_new. */
+const char *pattern_source(const struct pattern *p);
+
 void pattern_free(struct pattern *p);
 
 #endif

@@ -33,11 +33,13 @@
 #include "render/chart.h"
 #include "render/group.h"
 #include "render/runs.h"
+#include "render/stamp.h"
 #include "lib/csvfile.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/json.h"
 #include "lib/path.h"
+#include "lib/pattern.h"
 #include "lib/strbuf.h"
 #include "lib/timeutil.h"
 #include "render/tmpl.h"
@@ -837,12 +839,30 @@ struct ekey {
  * broken.
  */
 
+/* Give entry e (its "sum" made) a new "serial" and its "key". */
+static void
+entry_finish(json_t *e)
+{
+	const json_t *sum = json_object_get(e, "sum");
+	struct ekey k;
+
+	memset(&k, 0, sizeof(k));
+	k.serial = atomic_fetch_add(&entry_serial, 1);
+	json_object_set_new(e, "serial", json_integer(k.serial));
+	job_order_of(sum, &k.o);
+	k.status = job_status_of(sum);
+	snprintf(k.id, sizeof(k.id), "%s", json_str(sum, "id", ""));
+	snprintf(k.updated, sizeof(k.updated), "%s", json_str(sum, "updated",
+							      ""));
+	json_object_set_new(e, "key", json_stringn_nocheck((const char *)&k,
+							   sizeof(k)));
+}
+
 static json_t *
 make_entry(struct tmpl_set *set, const json_t *view, struct bufs *b)
 {
 	json_t *sum = view_summary(view);
 	json_t *e, *g = json_object_get(view, "group");
-	struct ekey k;
 
 	json_object_set(sum, "group", g ? g : json_null());
 	if (render_to(set, "row", sum, &b->page) < 0) {
@@ -853,24 +873,14 @@ make_entry(struct tmpl_set *set, const json_t *view, struct bufs *b)
 	json_dump_web(&b->data, sum);
 	/* bytes to be joined again, not values: a row template's bytes need
 	   not be UTF-8 for that */
-	e = json_pack("{s:o, s:o, s:o, s:I}", "sum", sum,
+	e = json_pack("{s:o, s:o, s:o}", "sum", sum,
 		      "row", json_stringn_nocheck(sb_str(&b->page),
 						  b->page.len),
 		      "json", json_stringn_nocheck(sb_str(&b->data),
-						   b->data.len),
-		      "serial", (json_int_t)atomic_fetch_add(&entry_serial,
-							     1));
+						   b->data.len));
 	if (!e)
 		die_oom();
-	memset(&k, 0, sizeof(k));
-	job_order_of(sum, &k.o);
-	k.serial = json_int(e, "serial", 0);
-	k.status = job_status_of(sum);
-	snprintf(k.id, sizeof(k.id), "%s", json_str(sum, "id", ""));
-	snprintf(k.updated, sizeof(k.updated), "%s", json_str(sum, "updated",
-							      ""));
-	json_object_set_new(e, "key", json_stringn_nocheck((const char *)&k,
-							   sizeof(k)));
+	entry_finish(e);
 	return e;
 }
 
@@ -907,6 +917,11 @@ struct slot {
 	size_t cjs_len;
 	int wanted;		/* its page is to be written */
 	int done;		/* load_slot has filled it */
+	int reused;		/* taken from the render cache (cache_take) */
+	uint64_t in;		/* its spool folder's stamp before it was
+				   read (full renders), or 0 */
+	char *line;		/* its record of the render cache, when made */
+	size_t line_len;
 	int read;		/* it was read in this render */
 	int fresh;		/* ... from the spool (not its last render) */
 	int rc;			/* -1: writing its page failed */
@@ -925,6 +940,7 @@ struct pass {
 	char *const *want;	/* sorted; NULL: every job */
 	size_t nwant;
 	json_t *cache;
+	struct disk *disk;	/* the render cache read (full renders) */
 	int threads;
 	struct bufs bufs[SITE_MAX_THREADS];
 	/* the groups (site_groups): by GID, {sig, group, sum, fresh} */
@@ -1028,6 +1044,388 @@ group_of(const struct pass *p, const char *id, const char *claimed)
 			     "name", json_str(g, "name", "")) : json_null();
 }
 
+/* ---- the render cache ------------------------------------------------ */
+
+/*
+ * A full render (no want: spoolboard render, the watch's first) leaves in
+ * www/CACHE_FILE each job's entry with two stamps (stamp.h): of its spool
+ * folder, taken before it was read, and of its site folder, taken after
+ * its page was written. The next full render takes a job whose two
+ * folders have the same stamps, and whose group is the same, from there
+ * (cache_take): its page, data.json and files/ are as they were made,
+ * and the entry is all the index needs of it. A finished job is read
+ * once, not at every full render. The first line names what else every
+ * page depends on (cache_sig: this program's build, the templates, the
+ * log patterns); another one voids the whole file. Then a record per
+ * job: "RRRRRRRR JJJJJJJJ {"id", "in", "out", "e"}\n", the lengths in hex
+ * of the index row and summary JSON that follow as they are (the largest
+ * parts of an entry, not parsed again), then "\n". A record that does not
+ * parse only costs its job a render; the file is the site's own, written
+ * like its pages.
+ */
+#define CACHE_FILE ".spoolboard-cache"
+#define CACHE_VERSION 1
+#define CACHE_JOB_MAX (64 * 1024)	/* bytes per job, at most */
+
+/* A record of the render cache, in the file's buffer. */
+struct crec {
+	const char *all, *head, *row, *json;	/* the record, its parts */
+	size_t all_len, head_len, row_len, json_len;
+	json_t *v;		/* head parsed, or NULL */
+};
+
+struct disk {
+	char *buf;		/* the file */
+	size_t len;
+	struct crec *rec;
+	size_t n;
+	json_t *by_id;		/* ID -> its record's index */
+	char head[64];		/* the first line this render writes */
+};
+
+/* The stamp of SPOOL/jobs/ID and the folder in it (checkpoints/). */
+static uint64_t
+job_stamp(const char *spool, const char *id)
+{
+	char *dir = xasprintf("%s/jobs/%s", spool, id);
+	uint64_t h = stamp_tree(AT_FDCWD, dir, 2);
+
+	free(dir);
+	return h;
+}
+
+/*
+ * The stamp of www/jobs/ID: the files a render writes there and the
+ * folders of links. A link added, removed or replaced changes its
+ * folder's mtime; a linked file changed in place is the spool's, in the
+ * job's stamp.
+ */
+static uint64_t
+page_stamp(const char *id)
+{
+	static const char *const names[] = { "index.html", "data.json",
+		"compare.js", "files", "files/" JOB_CHECKPOINTS, NULL };
+	char *rel = xasprintf("jobs/%s", id);
+	uint64_t h = stamp_names(www_fd, rel, names);
+
+	free(rel);
+	return h;
+}
+
+/* Does rec's key (16 hex digits) hold the stamp h (not 0)? */
+static int
+stamp_is(const json_t *rec, const char *key, uint64_t h)
+{
+	char hex[17];
+
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)h);
+	return h && !strcmp(json_str(rec, key, ""), hex);
+}
+
+/*
+ * What every page depends on beyond its job: the cache's format, this
+ * program (its version, and the binary's identity: a new build may make
+ * pages differently), the templates folder's stamp, the log patterns and
+ * the spool. 0 when one of them cannot be had: no cache then.
+ */
+static uint64_t
+cache_sig(const struct site_opts *o)
+{
+	static const int version = CACHE_VERSION;
+	const struct pattern *re[2] = { o->view.error_re, o->view.warning_re };
+	uint64_t h = stamp_hash(STAMP_START, &version, sizeof(version));
+	uint64_t t = stamp_tree(AT_FDCWD, o->templates, 1);
+	struct stat st;
+	int64_t f[5];
+
+	if (!t || stat("/proc/self/exe", &st) < 0)
+		return 0;
+	f[0] = (int64_t)st.st_dev;
+	f[1] = (int64_t)st.st_ino;
+	f[2] = (int64_t)st.st_size;
+	f[3] = (int64_t)st.st_mtim.tv_sec;
+	f[4] = (int64_t)st.st_mtim.tv_nsec;
+	h = stamp_hash(h, f, sizeof(f));
+	h = stamp_hash(h, SPOOLBOARD_VERSION, sizeof(SPOOLBOARD_VERSION));
+	h = stamp_hash(h, &t, sizeof(t));
+	for (int i = 0; i < 2; i++) {
+		const char *src = re[i] ? pattern_source(re[i]) : "";
+
+		h = stamp_hash(h, src, strlen(src) + 1);
+	}
+	return stamp_hash(h, o->spool, strlen(o->spool) + 1);
+}
+
+/* The 8 hex digits at p, or -1. */
+static long
+hex8(const char *p)
+{
+	long v = 0;
+
+	for (int i = 0; i < 8; i++) {
+		int c = p[i], d = c >= '0' && c <= '9' ? c - '0' :
+				  c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/*
+ * Cut the record at q (end: the buffer's end) into r. The byte after it,
+ * or NULL when it is cut short or malformed (the rest is not read).
+ */
+static const char *
+cache_cut(const char *q, const char *end, struct crec *r)
+{
+	long nr, nj;
+	const char *nl;
+
+	if (end - q < 18 || (nr = hex8(q)) < 0 || q[8] != ' ' ||
+	    (nj = hex8(q + 9)) < 0 || q[17] != ' ' ||
+	    !(nl = memchr(q + 18, '\n', (size_t)(end - q - 18))) ||
+	    end - nl - 1 < nr + nj + 1 || nl[1 + nr + nj] != '\n')
+		return NULL;
+	r->all = q;
+	r->head = q + 18;
+	r->head_len = (size_t)(nl - r->head);
+	r->row = nl + 1;
+	r->row_len = (size_t)nr;
+	r->json = r->row + nr;
+	r->json_len = (size_t)nj;
+	r->all_len = (size_t)(r->json + nj + 1 - q);
+	r->v = NULL;
+	return r->json + nj + 1;
+}
+
+static void
+cache_parse(void *arg, size_t i, int t)
+{
+	struct disk *d = arg;
+
+	(void)t;
+	d->rec[i].v = json_loadb(d->rec[i].head, d->rec[i].head_len, 0, NULL);
+}
+
+static void
+cache_free(struct disk *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		json_decref(d->rec[i].v);
+	json_decref(d->by_id);
+	free(d->rec);
+	free(d->buf);
+	free(d);
+}
+
+/*
+ * Read the render cache into p->disk for a full render of njobs jobs; an
+ * empty one (nothing to take) when it is missing, of another signature,
+ * or unreadable: it is written anew at the end either way. No cache at
+ * all (NULL) when the signature cannot be had.
+ */
+static void
+cache_load(struct pass *p, size_t njobs)
+{
+	uint64_t sig = cache_sig(p->o);
+	struct disk *d;
+	const char *q, *end;
+	char *path;
+	size_t hl, cap = 0;
+	int quiet;
+
+	if (!sig)
+		return;
+	d = xcalloc(1, sizeof(*d));
+	d->by_id = json_object();
+	snprintf(d->head, sizeof(d->head), "spoolboard render cache %016llx\n",
+		 (unsigned long long)sig);
+	p->disk = d;
+	path = path_join(p->o->www, CACHE_FILE);
+	quiet = error_set_quiet(1);
+	d->buf = file_read_regular_at(www_fd, CACHE_FILE, path, &d->len,
+				      (njobs + 1) * CACHE_JOB_MAX);
+	error_set_quiet(quiet);
+	free(path);
+	hl = strlen(d->head);
+	if (!d->buf || d->len < hl || memcmp(d->buf, d->head, hl))
+		return;
+	for (q = d->buf + hl, end = d->buf + d->len; q && q < end;) {
+		if (d->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			d->rec = xreallocarray(d->rec, cap, sizeof(*d->rec));
+		}
+		q = cache_cut(q, end, &d->rec[d->n]);
+		if (q)
+			d->n++;
+	}
+	run_parallel(p->threads, d->n, cache_parse, d);
+	for (size_t i = 0; i < d->n; i++) {
+		const char *id = json_str(d->rec[i].v, "id", "");
+
+		if (job_id_valid(id) &&
+		    json_is_object(json_object_get(d->rec[i].v, "e")))
+			json_object_set_new(d->by_id, id, json_integer(i));
+	}
+}
+
+/* The cache's record of job id, or NULL. */
+static struct crec *
+cache_rec(const struct disk *d, const char *id)
+{
+	const json_t *k = d ? json_object_get(d->by_id, id) : NULL;
+
+	return k ? &d->rec[json_integer_value(k)] : NULL;
+}
+
+/*
+ * Take job s's entry from the render cache when its spool and site
+ * folders have the stamps they had when it was made, and its group is
+ * the one its entry shows. 1 taken (s->entry set), 0 not.
+ */
+static int
+cache_take(struct pass *p, struct slot *s)
+{
+	struct crec *r = cache_rec(p->disk, s->id);
+	json_t *e = r ? json_object_get(r->v, "e") : NULL, *g;
+	const json_t *sum = json_object_get(e, "sum");
+	int same;
+
+	if (!r || !json_is_object(sum) ||
+	    !stamp_is(r->v, "in", job_stamp(p->o->spool, s->id)) ||
+	    !stamp_is(r->v, "out", page_stamp(s->id)))
+		return 0;
+	g = group_of(p, s->id, json_str(e, "claim", NULL));
+	same = json_equal(g, json_object_get(sum, "group"));
+	json_decref(g);
+	if (!same)
+		return 0;
+	json_object_set_new(e, "row", json_stringn_nocheck(r->row,
+							   r->row_len));
+	json_object_set_new(e, "json", json_stringn_nocheck(r->json,
+							    r->json_len));
+	entry_finish(e);
+	s->entry = json_incref(e);
+	s->reused = 1;
+	return 1;
+}
+
+/*
+ * Make the render cache's record of slot i (on thread t): of a job read
+ * and written in this render, its entry and the stamps. A job taken
+ * from the cache keeps its old record (cache_write).
+ */
+static void
+cache_line(void *arg, size_t i, int t)
+{
+	struct pass *p = arg;
+	struct slot *s = &p->slots[i];
+	const json_t *row = json_object_get(s->entry, "row");
+	const json_t *js = json_object_get(s->entry, "json");
+	struct strbuf sb = STRBUF_INIT;
+	char in_hex[17], out_hex[17], *head;
+	uint64_t out;
+	json_t *e, *rec;
+
+	(void)t;
+	if (!s->fresh || !s->entry || s->rc || !s->in ||
+	    !json_is_string(row) || !json_is_string(js) ||
+	    !(out = page_stamp(s->id)))
+		return;
+	snprintf(in_hex, sizeof(in_hex), "%016llx", (unsigned long long)s->in);
+	snprintf(out_hex, sizeof(out_hex), "%016llx", (unsigned long long)out);
+	/* the row and JSON follow as bytes; key and serial are made anew */
+	e = json_copy(s->entry);
+	json_object_del(e, "row");
+	json_object_del(e, "json");
+	json_object_del(e, "key");
+	json_object_del(e, "serial");
+	rec = json_pack("{s:s, s:s, s:s, s:o}", "id", s->id, "in", in_hex,
+			"out", out_hex, "e", e);
+	head = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+	json_decref(rec);
+	if (!head || json_string_length(row) > 0xffffffffu ||
+	    json_string_length(js) > 0xffffffffu) {
+		free(head);
+		return;
+	}
+	sb_addf(&sb, "%08zx %08zx %s\n", json_string_length(row),
+		json_string_length(js), head);
+	sb_add(&sb, json_string_value(row), json_string_length(row));
+	sb_add(&sb, json_string_value(js), json_string_length(js));
+	sb_addc(&sb, '\n');
+	free(head);
+	s->line = sb_detach(&sb, &s->line_len);
+}
+
+/*
+ * Would the render cache of the n slots be the one read: every job
+ * taken from it, none read, in the order of its records, and no other
+ * record? 1 or 0.
+ */
+static int
+cache_same(const struct pass *p, size_t n)
+{
+	const struct disk *d = p->disk;
+	size_t k = 0;
+
+	if (!d->buf)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct slot *s = &p->slots[i];
+
+		if (s->line)
+			return 0;
+		/* a job without a record here: none in the file either */
+		if (s->reused && !s->read &&
+		    (k >= d->n || cache_rec(d, s->id) != &d->rec[k++]))
+			return 0;
+	}
+	return k == d->n && (k ? d->rec[k - 1].all + d->rec[k - 1].all_len :
+			     d->buf + strlen(d->head)) == d->buf + d->len;
+}
+
+/*
+ * Write the render cache of this full render's n slots, unless its bytes
+ * are those read (nothing changed). 0 or -1.
+ */
+static int
+cache_write(struct pass *p, size_t n)
+{
+	struct disk *d = p->disk;
+	struct strbuf sb = STRBUF_INIT;
+	char *path;
+	int rc = 0;
+
+	run_parallel(p->threads, n, cache_line, p);
+	if (cache_same(p, n))
+		return 0;
+	sb_adds(&sb, d->head);
+	for (size_t i = 0; i < n; i++) {
+		struct slot *s = &p->slots[i];
+		struct crec *r;
+
+		if (s->line)
+			sb_add(&sb, s->line, s->line_len);
+		else if (s->reused && !s->read &&
+			 (r = cache_rec(d, s->id)))
+			sb_add(&sb, r->all, r->all_len);
+		free(s->line);
+		s->line = NULL;
+	}
+	if (!d->buf || sb.len != d->len || memcmp(sb_str(&sb), d->buf, sb.len)) {
+		path = path_join(p->o->www, CACHE_FILE);
+		rc = write_sb(path, &sb);
+		free(path);
+	}
+	sb_release(&sb);
+	return rc;
+}
+
 /* Read job s from the spool and make its entry; its view, or NULL. */
 static json_t *
 read_slot(struct pass *p, struct slot *s, int t)
@@ -1037,6 +1435,8 @@ read_slot(struct pass *p, struct slot *s, int t)
 	char *claimed = NULL;
 
 	memset(&j, 0, sizeof(j));
+	if (p->disk)
+		s->in = job_stamp(p->o->spool, s->id);
 	view = load_job(p->o, s->id, &s->fresh, &j);
 
 	s->read = 1;
@@ -1081,8 +1481,9 @@ load_slot(void *arg, size_t i, int t)
 	c = p->cache ? json_object_get(p->cache, s->id) : NULL;
 	s->wanted = !p->want || in_list(p->want, p->nwant, s->id) ||
 		    json_object_get(p->moved, s->id);
-	if (c && !s->wanted) {
-		s->entry = json_incref(c);
+	if ((c && !s->wanted) || cache_take(p, s)) {
+		if (!s->entry)
+			s->entry = json_incref(c);
 		slot_key(s);
 		return;
 	}
@@ -1201,7 +1602,7 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct slot *s = &p->slots[i];
 
-		if (p->cache && s->entry && s->fresh)
+		if (p->cache && s->entry && (s->fresh || s->reused))
 			json_object_set(p->cache, s->id, s->entry);
 		else if (p->cache && s->read && !s->fresh)
 			json_object_del(p->cache, s->id);	/* read again
@@ -1218,7 +1619,7 @@ render_jobs(struct pass *p, char *const *ids, size_t n)
 static const char *const site_names[] = {
 	SITE_MARKER, "index.html", "jobs.json", "feed.xml", "style.css",
 	"live.js", "jobs", "jobs.csv", "compare.html", "runs.js", "chart.js",
-	GROUP_DIR, HEARTBEAT_FILE, "runner.js", INDEX_DIR, NULL
+	GROUP_DIR, HEARTBEAT_FILE, "runner.js", INDEX_DIR, CACHE_FILE, NULL
 };
 
 /* Could a render have made name at the top of www (or its temporary)? */
@@ -1698,20 +2099,6 @@ write_runner(const struct site_opts *o, json_t **line)
  * entries are the same ones as at the last render (by their serials,
  * kept in the cache's ".shards") is not made again.
  */
-/* FNV-1a, 64 bits, of the n bytes at data, continuing from h. */
-static uint64_t
-fnv1a(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define FNV_START 0xcbf29ce484222325ULL
 
 /*
  * The list of pages, newest first: [{page, first, last}], where first
@@ -1786,7 +2173,7 @@ write_page(struct pass *p, const struct okey *keys, size_t n, size_t k,
 		json_array_append(rows, json_object_get(keys[i].e, "row"));
 	}
 	sb_adds(sb, "\n]);\n");
-	snprintf(v, 17, "%016llx", (unsigned long long)fnv1a(FNV_START,
+	snprintf(v, 17, "%016llx", (unsigned long long)stamp_hash(STAMP_START,
 		 sb_str(sb), sb->len));
 	path = xasprintf("%s/" INDEX_DIR "/%zu.js", p->o->www, k + 1);
 	rc = write_sb(path, sb);
@@ -1829,13 +2216,13 @@ write_pages(struct pass *p, const struct okey *keys, size_t n,
 		size_t lo = n - ((k + 1) * SHARD_SIZE < n ?
 				 (k + 1) * SHARD_SIZE : n);
 		size_t hi = n - k * SHARD_SIZE;
-		uint64_t h = fnv1a(FNV_START, &nsh, sizeof(nsh));
+		uint64_t h = stamp_hash(STAMP_START, &nsh, sizeof(nsh));
 		const json_t *was = json_array_get(old, k);
 		char sig[17], v[17];
 
 		/* the same entries as last time: the same page and shard */
 		for (size_t i = lo; i < hi; i++)
-			h = fnv1a(h, &keys[i].k.serial,
+			h = stamp_hash(h, &keys[i].k.serial,
 				  sizeof(keys[i].k.serial));
 		snprintf(sig, sizeof(sig), "%016llx", (unsigned long long)h);
 		if (was && !strcmp(json_str(was, "sig", ""), sig))
@@ -2074,6 +2461,8 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 		if (!in_list(ids, n, sorted[i]))
 			json_object_del(cache, sorted[i]);
 	load_groups(p);
+	if (!want)
+		cache_load(p, n);
 	if (rc == 0)
 		rc = render_jobs(p, ids, n);
 	if (rc == 0)
@@ -2099,6 +2488,10 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 		rc = copy_asset(o->templates, o->www, "runs.js");
 	if (rc == 0)
 		rc = copy_asset(o->templates, o->www, "chart.js");
+	/* a cache not written costs the next full render time, no more */
+	if (rc == 0 && p->disk)
+		cache_write(p, n);
+	cache_free(p->disk);
 	for (size_t i = 0; i < n; i++)
 		json_decref(p->slots[i].entry);
 	for (int t = 0; t < SITE_MAX_THREADS; t++) {

@@ -132,7 +132,8 @@ test_expect_success 'a state change rewrites that job, the index, its page and s
 	spoolboard render --spool spool --templates "$T" &&
 	find spool/www -type f -exec stat -c "%n %Y.%y" {} + | sort >after2 &&
 	diff before after2 | sed -n "s/^> \([^ ]*\) .*/\1/p" | sort >changed &&
-	printf "%s\n" spool/www/feed.xml spool/www/index.html \
+	printf "%s\n" spool/www/.spoolboard-cache \
+		spool/www/feed.xml spool/www/index.html \
 		spool/www/index/1.html spool/www/index/1.js \
 		spool/www/index/manifest.js \
 		spool/www/jobs.json spool/www/jobs.csv \
