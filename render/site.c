@@ -2160,7 +2160,7 @@ write_page(struct pass *p, const struct okey *keys, size_t n, size_t k,
 {
 	size_t lo = n - ((k + 1) * SHARD_SIZE < n ? (k + 1) * SHARD_SIZE : n);
 	size_t hi = n - k * SHARD_SIZE;	/* keys[lo, hi): newest first */
-	json_t *rows = json_array(), *model;
+	json_t *rows = json_array(), *model, *mine;
 	char *path;
 	int rc;
 
@@ -2178,11 +2178,15 @@ write_page(struct pass *p, const struct okey *keys, size_t n, size_t k,
 	path = xasprintf("%s/" INDEX_DIR "/%zu.js", p->o->www, k + 1);
 	rc = write_sb(path, sb);
 	free(path);
-	model = json_pack("{s:I, s:I, s:I, s:I, s:o, s:O}",
+	/* this page marked in the list of pages (newest first) */
+	mine = json_deep_copy(pages);
+	json_object_set_new(json_array_get(mine, json_array_size(mine) - 1 - k),
+			    "current", json_true());
+	model = json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}",
 		"page", (json_int_t)k + 1,
 		"first", (json_int_t)(k * SHARD_SIZE + 1),
 		"last", (json_int_t)(k * SHARD_SIZE + hi - lo),
-		"size", (json_int_t)SHARD_SIZE, "rows", rows, "pages", pages);
+		"size", (json_int_t)SHARD_SIZE, "rows", rows, "pages", mine);
 	path = xasprintf("%s/" INDEX_DIR "/%zu.html", p->o->www, k + 1);
 	if (rc == 0)
 		rc = render_page(p->set, "jobspage", model, path);

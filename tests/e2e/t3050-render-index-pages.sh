@@ -98,6 +98,8 @@ test_expect_success '250 jobs: the newest 100 rows, three pages' '
 	test $(grep -c "<tr data-status" spool/www/index/3.html) = 50 &&
 	grep -q "job number 0<" spool/www/index/1.html &&
 	grep -q "job number 249<" spool/www/index/3.html &&
+	test $(grep -o "aria-current=\"page\">[^<]*<" spool/www/index/2.html) = "aria-current=\"page\">101–200<" &&
+	! grep -q "aria-current" spool/www/index.html &&
 	python3 -c "t = open(\"spool/www/index/2.html\").read()
 assert 0 < t.index(\"<base href=\\\"../\\\">\") < t.index(\"stylesheet\"), \"no base before the links\""
 '
