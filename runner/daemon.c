@@ -851,12 +851,14 @@ sample_load(struct daemon *d)
  * The threads a job asking for want gets here: no more than the cores
  * that other processes and the running jobs' threads leave free (*cores),
  * nor than its share of the cores beside the jobs queued to start with
- * it in the slots left; at least one.
+ * it in the slots left (those that may start now: one waiting out the
+ * backoff of a retry takes no share); at least one.
  */
 static int
 threads_free(struct daemon *d, int want, double *cores)
 {
 	int others = d->slots - d->nkids - 1, share;
+	size_t ready = queue_ready(&d->q, time_now());
 	double f;
 
 	sample_load(d);
@@ -864,8 +866,8 @@ threads_free(struct daemon *d, int want, double *cores)
 	for (int i = 0; i < d->ncap; i++)
 		if (d->kids[i].pid > 0)
 			f -= d->kids[i].threads;
-	if (others > (int)d->q.n)
-		others = (int)d->q.n;
+	if (others > (int)ready)
+		others = (int)ready;
 	share = (int)(f / (1 + (others > 0 ? others : 0)));
 	*cores = f < 0 ? 0 : f;
 	return cpuload_threads(want < share ? want : share, *cores,

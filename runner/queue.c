@@ -94,6 +94,16 @@ queue_next_time(const struct queue *q, double now)
 	return t;
 }
 
+size_t
+queue_ready(const struct queue *q, double now)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < q->n; i++)
+		n += q->e[i].not_before <= now;
+	return n;
+}
+
 long
 queue_position(const struct queue *q, const char *id)
 {

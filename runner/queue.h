@@ -54,6 +54,9 @@ int queue_has(const struct queue *q, const char *id);
  */
 double queue_next_time(const struct queue *q, double now);
 
+/* How many entries may start at now (none waiting out a backoff). */
+size_t queue_ready(const struct queue *q, double now);
+
 /* Place of id in the start order (0 is next), or -1 when absent. */
 long queue_position(const struct queue *q, const char *id);
 

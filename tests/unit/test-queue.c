@@ -54,6 +54,8 @@ main(void)
 	push(&q, "late", 9, 1, 200);
 	push(&q, "now", 0, 50, 0);
 	ok(queue_next_time(&q, 100) == 200, "next backoff time");
+	ok(queue_ready(&q, 100) == 1, "one of two may start now");
+	ok(queue_ready(&q, 200) == 2, "both when the backoff is over");
 	pop_is(&q, 100, "now");	/* late is waiting despite priority */
 	pop_is(&q, 100, NULL);
 	ok(queue_next_time(&q, 100) == 200, "still waiting");
