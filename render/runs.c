@@ -723,6 +723,48 @@ runs_row(struct strbuf *sb, const json_t *cells, char *const *cols,
 	sb_adds(sb, "\r\n");
 }
 
+json_t *
+runs_entry_part(json_t *e, const char *key)
+{
+	json_t *v = json_object_get(e, key), *raw;
+	char rk[32];
+
+	if (v)
+		return v;
+	snprintf(rk, sizeof(rk), "%s_raw", key);
+	raw = json_object_get(e, rk);
+	if (!json_is_string(raw))
+		return NULL;
+	v = json_loadb(json_string_value(raw), json_string_length(raw), 0,
+		       NULL);
+	json_object_del(e, rk);
+	if (!v)
+		return NULL;
+	json_object_set_new(e, key, v);
+	return v;
+}
+
+/*
+ * The csv cells of entry i of ents (runs_csv), found or parsed once into
+ * cells[i]; an entry without them (shown from its last render) gets its
+ * fixed cells made from its summary, kept in made[i].
+ */
+static const json_t *
+csv_cells(json_t *const *ents, size_t i, const json_t **cells, json_t **made)
+{
+	if (cells[i])
+		return cells[i];
+	cells[i] = runs_entry_part(ents[i], "csv");
+	if (!cells[i]) {
+		const json_t *s = json_object_get(ents[i], "sum");
+
+		made[i] = runs_csv_cells(s, json_str(json_object_get(s,
+			"group"), "id", NULL), NULL, NULL);
+		cells[i] = made[i];
+	}
+	return cells[i];
+}
+
 void
 runs_csv(struct strbuf *sb, json_t *const *ents, size_t n)
 {
@@ -735,17 +777,11 @@ runs_csv(struct strbuf *sb, json_t *const *ents, size_t n)
 	json_int_t jsig;
 
 	for (size_t i = 0; i < n; i++) {
-		cells[i] = json_object_get(ents[i], "csv");
-		if (!cells[i]) {
-			/* shown from its last render: its summary only */
-			const json_t *s = json_object_get(ents[i], "sum");
+		const json_t *k = json_object_get(ents[i], "kh");
 
-			made[i] = runs_csv_cells(s, json_str(json_object_get(
-				s, "group"), "id", NULL), NULL, NULL);
-			cells[i] = made[i];
-		}
-		kh[i].kh = json_integer_value(json_object_get(cells[i],
-							      "kh"));
+		kh[i].kh = json_is_integer(k) ? json_integer_value(k) :
+			   json_integer_value(json_object_get(
+				csv_cells(ents, i, cells, made), "kh"));
 		kh[i].i = i;
 	}
 	/* the union of the columns: those of one job of each kind */
@@ -753,7 +789,8 @@ runs_csv(struct strbuf *sb, json_t *const *ents, size_t n)
 		qsort(kh, n, sizeof(*kh), runs_kh_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || kh[i].kh != kh[i - 1].kh)
-			runs_var_cols(json_str(cells[kh[i].i], "var", ""),
+			runs_var_cols(json_str(csv_cells(ents, kh[i].i, cells,
+							 made), "var", ""),
 				      &cols, &ncols);
 	if (ncols)
 		qsort(cols, ncols, sizeof(*cols), runs_str_cmp);
@@ -788,7 +825,7 @@ runs_csv(struct strbuf *sb, json_t *const *ents, size_t n)
 			       json_string_length(row));
 			continue;
 		}
-		runs_row(&one, cells[i], cols, ncols);
+		runs_row(&one, csv_cells(ents, i, cells, made), cols, ncols);
 		sb_add(sb, one.buf, one.len);
 		if (!made[i]) {
 			json_object_set_new(ents[i], "csvrow",

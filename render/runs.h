@@ -112,8 +112,10 @@ json_t *runs_csv_cells(const json_t *sum, const char *group,
 
 /*
  * Append jobs.csv to sb: a header, then one row per entry (in order) of
- * the n objects ents, each holding "csv" (runs_csv_cells; an entry
- * without it gets its fixed cells from "sum"). Columns: the fixed ones,
+ * the n objects ents, each holding "csv" (runs_csv_cells, or its text:
+ * runs_entry_part; an entry without it gets its fixed cells from "sum";
+ * one with "kh", the csv's "kh", has its csv parsed only when its
+ * "csvrow" cannot be used). Columns: the fixed ones,
  * then test.loss and every test metric any job has, then every config
  * path any job has (sorted; the config's name is the name column), a
  * job without a value leaving its cell empty. RFC 4180: CRLF line ends,
@@ -123,5 +125,13 @@ json_t *runs_csv_cells(const json_t *sum, const char *group,
  * columns change, so a render of 10,000 unchanged jobs joins rows.
  */
 void runs_csv(struct strbuf *sb, json_t *const *ents, size_t n);
+
+/*
+ * The part key ("csv", "rec") of entry e, parsed from its text (KEY_raw,
+ * where the render cache left it unparsed: most renders never look at
+ * it) the first time it is asked for; NULL when e has neither, or the
+ * text does not parse. Not for two threads on one entry at once.
+ */
+json_t *runs_entry_part(json_t *e, const char *key);
 
 #endif

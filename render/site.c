@@ -995,9 +995,15 @@ read_runs(struct pass *p, struct slot *s, json_t *e, const json_t *view,
 		s->cjs = sb_detach(&js, &s->cjs_len);
 		json_object_set_new(e, "rec", rec);
 		json_decref(flat);
-	} else if (old && json_object_get(old, "rec")) {
-		json_object_set(e, "rec", json_object_get(old, "rec"));
-		json_object_set(e, "csv", json_object_get(old, "csv"));
+	} else if (old) {
+		/* parsed, or as the render cache left them (runs_entry_part) */
+		static const char *const keep[] = { "rec", "csv", "rec_raw",
+						    "csv_raw", "kh" };
+
+		for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+			if (json_object_get(old, keep[k]))
+				json_object_set(e, keep[k],
+						json_object_get(old, keep[k]));
 	}
 }
 
@@ -1057,20 +1063,32 @@ group_of(const struct pass *p, const char *id, const char *claimed)
  * once, not at every full render. The first line names what else every
  * page depends on (cache_sig: this program's build, the templates, the
  * log patterns); another one voids the whole file. Then a record per
- * job: "RRRRRRRR JJJJJJJJ {"id", "in", "out", "e"}\n", the lengths in hex
- * of the index row and summary JSON that follow as they are (the largest
- * parts of an entry, not parsed again), then "\n". A record that does not
- * parse only costs its job a render; the file is the site's own, written
- * like its pages.
+ * job: "RRRRRRRR JJJJJJJJ CCCCCCCC EEEEEEEE {"id", "in", "out", "e"}\n",
+ * the lengths in hex of four parts that follow as they are, then "\n":
+ * the index row and summary JSON (bytes the index joins, not parsed
+ * again), and the JSON of the entry's "csv" and "rec" (runs.h), parsed
+ * only when a render needs them (runs_entry_part: a group page, jobs.csv
+ * with other columns). Only the rest ("e": the summary and small fields)
+ * is parsed at every full render. A record that does not parse only
+ * costs its job a render; the file is the site's own, written like its
+ * pages.
  */
 #define CACHE_FILE ".spoolboard-cache"
-#define CACHE_VERSION 1
+#define CACHE_VERSION 2
 #define CACHE_JOB_MAX (64 * 1024)	/* bytes per job, at most */
+
+/* The parts of a record that follow its head, as they are. */
+enum { PART_ROW, PART_JSON, PART_CSV, PART_REC, NPARTS };
+
+static const char *const part_key[NPARTS] = { "row", "json", "csv_raw",
+					      "rec_raw" };
 
 /* A record of the render cache, in the file's buffer. */
 struct crec {
-	const char *all, *head, *row, *json;	/* the record, its parts */
-	size_t all_len, head_len, row_len, json_len;
+	const char *all, *head;	/* the record, its head */
+	size_t all_len, head_len;
+	const char *part[NPARTS];
+	size_t part_len[NPARTS];
 	json_t *v;		/* head parsed, or NULL */
 };
 
@@ -1180,24 +1198,32 @@ hex8(const char *p)
 static const char *
 cache_cut(const char *q, const char *end, struct crec *r)
 {
-	long nr, nj;
-	const char *nl;
+	const size_t pre = 9 * NPARTS;	/* "XXXXXXXX " each */
+	long len[NPARTS], total = 0;
+	const char *nl, *at;
 
-	if (end - q < 18 || (nr = hex8(q)) < 0 || q[8] != ' ' ||
-	    (nj = hex8(q + 9)) < 0 || q[17] != ' ' ||
-	    !(nl = memchr(q + 18, '\n', (size_t)(end - q - 18))) ||
-	    end - nl - 1 < nr + nj + 1 || nl[1 + nr + nj] != '\n')
+	if (end - q < (long)pre)
+		return NULL;
+	for (int k = 0; k < NPARTS; k++) {
+		if ((len[k] = hex8(q + 9 * k)) < 0 || q[9 * k + 8] != ' ')
+			return NULL;
+		total += len[k];
+	}
+	if (!(nl = memchr(q + pre, '\n', (size_t)(end - q) - pre)) ||
+	    end - nl - 1 < total + 1 || nl[1 + total] != '\n')
 		return NULL;
 	r->all = q;
-	r->head = q + 18;
+	r->head = q + pre;
 	r->head_len = (size_t)(nl - r->head);
-	r->row = nl + 1;
-	r->row_len = (size_t)nr;
-	r->json = r->row + nr;
-	r->json_len = (size_t)nj;
-	r->all_len = (size_t)(r->json + nj + 1 - q);
+	at = nl + 1;
+	for (int k = 0; k < NPARTS; k++) {
+		r->part[k] = at;
+		r->part_len[k] = (size_t)len[k];
+		at += len[k];
+	}
+	r->all_len = (size_t)(at + 1 - q);
 	r->v = NULL;
-	return r->json + nj + 1;
+	return at + 1;
 }
 
 static void
@@ -1304,10 +1330,9 @@ cache_take(struct pass *p, struct slot *s)
 	json_decref(g);
 	if (!same)
 		return 0;
-	json_object_set_new(e, "row", json_stringn_nocheck(r->row,
-							   r->row_len));
-	json_object_set_new(e, "json", json_stringn_nocheck(r->json,
-							    r->json_len));
+	for (int k = 0; k < NPARTS; k++)
+		json_object_set_new(e, part_key[k], json_stringn_nocheck(
+			r->part[k], r->part_len[k]));
 	entry_finish(e);
 	s->entry = json_incref(e);
 	s->reused = 1;
@@ -1326,40 +1351,62 @@ cache_line(void *arg, size_t i, int t)
 	struct slot *s = &p->slots[i];
 	const json_t *row = json_object_get(s->entry, "row");
 	const json_t *js = json_object_get(s->entry, "json");
+	const json_t *csv = json_object_get(s->entry, "csv");
+	const json_t *rec = json_object_get(s->entry, "rec");
+	char *part[NPARTS] = { NULL }, *head = NULL;
+	size_t len[NPARTS] = { 0 };
 	struct strbuf sb = STRBUF_INIT;
-	char in_hex[17], out_hex[17], *head;
+	char in_hex[17], out_hex[17];
 	uint64_t out;
-	json_t *e, *rec;
+	json_t *e, *r;
+	int ok = 1;
 
 	(void)t;
 	if (!s->fresh || !s->entry || s->rc || !s->in ||
 	    !json_is_string(row) || !json_is_string(js) ||
+	    !json_is_object(csv) || !json_is_object(rec) ||
 	    !(out = page_stamp(s->id)))
 		return;
 	snprintf(in_hex, sizeof(in_hex), "%016llx", (unsigned long long)s->in);
 	snprintf(out_hex, sizeof(out_hex), "%016llx", (unsigned long long)out);
-	/* the row and JSON follow as bytes; key and serial are made anew */
+	part[PART_ROW] = (char *)json_string_value(row);
+	len[PART_ROW] = json_string_length(row);
+	part[PART_JSON] = (char *)json_string_value(js);
+	len[PART_JSON] = json_string_length(js);
+	part[PART_CSV] = json_dumps(csv, JSON_COMPACT);
+	part[PART_REC] = json_dumps(rec, JSON_COMPACT);
+	/* the parts follow as bytes; key and serial are made anew */
 	e = json_copy(s->entry);
-	json_object_del(e, "row");
-	json_object_del(e, "json");
+	for (int k = 0; k < NPARTS; k++)
+		json_object_del(e, part_key[k]);
+	json_object_del(e, "csv");
+	json_object_del(e, "rec");
 	json_object_del(e, "key");
 	json_object_del(e, "serial");
-	rec = json_pack("{s:s, s:s, s:s, s:o}", "id", s->id, "in", in_hex,
-			"out", out_hex, "e", e);
-	head = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
-	json_decref(rec);
-	if (!head || json_string_length(row) > 0xffffffffu ||
-	    json_string_length(js) > 0xffffffffu) {
-		free(head);
-		return;
+	json_object_set(e, "kh", json_object_get(csv, "kh"));
+	r = json_pack("{s:s, s:s, s:s, s:o}", "id", s->id, "in", in_hex,
+		      "out", out_hex, "e", e);
+	/* NULL where a row's bytes are not UTF-8: not kept */
+	head = r ? json_dumps(r, JSON_COMPACT) : NULL;
+	json_decref(r);
+	ok = head && part[PART_CSV] && part[PART_REC];
+	for (int k = PART_CSV; ok && k < NPARTS; k++)
+		len[k] = strlen(part[k]);
+	for (int k = 0; ok && k < NPARTS; k++)
+		ok = len[k] <= 0xffffffffu;
+	if (ok) {
+		for (int k = 0; k < NPARTS; k++)
+			sb_addf(&sb, "%08zx ", len[k]);
+		sb_adds(&sb, head);
+		sb_addc(&sb, '\n');
+		for (int k = 0; k < NPARTS; k++)
+			sb_add(&sb, part[k], len[k]);
+		sb_addc(&sb, '\n');
+		s->line = sb_detach(&sb, &s->line_len);
 	}
-	sb_addf(&sb, "%08zx %08zx %s\n", json_string_length(row),
-		json_string_length(js), head);
-	sb_add(&sb, json_string_value(row), json_string_length(row));
-	sb_add(&sb, json_string_value(js), json_string_length(js));
-	sb_addc(&sb, '\n');
 	free(head);
-	s->line = sb_detach(&sb, &s->line_len);
+	free(part[PART_CSV]);
+	free(part[PART_REC]);
 }
 
 /*
@@ -1970,6 +2017,19 @@ write_groups(struct pass *p, json_t **list)
 		    json_is_true(json_object_get(c, "fresh")) ||
 		    !json_object_get(c, "sum") || group_touched(p, g)))
 			todo[n++] = p->gids[i];
+	}
+	/* the members' records parsed here, not by two threads at once */
+	for (size_t i = 0; i < n; i++) {
+		const json_t *g = json_object_get(json_object_get(p->groups,
+			todo[i]), "group"), *m;
+		size_t k;
+
+		json_array_foreach(json_object_get(g, "members"), k, m) {
+			struct slot *s = find_slot(p, json_str(m, "id", ""));
+
+			if (s && s->entry)
+				runs_entry_part(s->entry, "rec");
+		}
 	}
 	if (n && !tmpl_set_get(p->set, "group"))
 		rc = error("templates in '%s': 'group' is needed "

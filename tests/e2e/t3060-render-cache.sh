@@ -46,7 +46,7 @@ test_expect_success 'setup: three finished jobs, two queued, one running' '
 	state r running 3 &&
 	render &&
 	head -1 spool/www/.spoolboard-cache | grep -q "^spoolboard render cache [0-9a-f]\{16\}$" &&
-	test $(grep -c "^[0-9a-f]\{8\} [0-9a-f]\{8\} {\"id\":" spool/www/.spoolboard-cache) = 6 &&
+	test $(grep -c "^\([0-9a-f]\{8\} \)\{4\}{\"id\":" spool/www/.spoolboard-cache) = 6 &&
 	grep -q "Place in the queue: <strong>1</strong> of 2" spool/www/jobs/q1/index.html &&
 	grep -q "Place in the queue: <strong>2</strong> of 2" spool/www/jobs/q2/index.html
 '
@@ -108,6 +108,29 @@ test_expect_success 'a group that takes the job, or is renamed: its page follows
 	render &&
 	grep -q "groups/g1/index.html\">second name<" spool/www/jobs/a/index.html &&
 	marked b
+'
+
+test_expect_success 'from the cache, group pages and jobs.csv are as from the jobs' '
+	put_group g2 <<-JSON &&
+	{"id": "g2", "name": "two", "file": "g2.json",
+	 "created": "2026-12-03T21:00:00Z", "metric": "val_loss", "goal": "min",
+	 "axes": [], "seed": 1, "n": 2,
+	 "members": [{"id": "b", "params": {}}, {"id": "c", "params": {}}]}
+	JSON
+	render && render && mark b &&
+	sed "s/\"goal\": \"min\"/\"goal\": \"max\"/" spool/groups/g2/group.json >g.tmp &&
+	mv g.tmp spool/groups/g2/group.json && render && marked b &&
+	grep -q "1.1" spool/www/groups/g2/index.html &&
+	cp spool/www/groups/g2/index.html g2.cached &&
+	cp spool/www/jobs.csv csv.cached &&
+	sed "s/\"epochs\": 3, /\"epochs\": 2, \"weight_decay\": 0.001, /" small.json >wd.json &&
+	spoolboard train wd.json --out spool/jobs/d --threads 1 >/dev/null 2>&1 &&
+	render && marked b &&
+	cp spool/www/jobs.csv csv2.cached &&
+	head -1 csv2.cached | grep -q "train.weight_decay" &&
+	rm spool/www/.spoolboard-cache && render && ! marked b &&
+	test_cmp g2.cached spool/www/groups/g2/index.html &&
+	test_cmp csv2.cached spool/www/jobs.csv
 '
 
 test_expect_success 'other templates or log patterns: every job read again' '
