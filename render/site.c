@@ -941,6 +941,7 @@ struct pass {
 	size_t nwant;
 	json_t *cache;
 	struct disk *disk;	/* the render cache read (full renders) */
+	int jobs_fd;		/* SPOOL/jobs/ with a disk, or -1 */
 	int threads;
 	struct bufs bufs[SITE_MAX_THREADS];
 	/* the groups (site_groups): by GID, {sig, group, sum, fresh} */
@@ -1101,13 +1102,20 @@ struct disk {
 	char head[64];		/* the first line this render writes */
 };
 
-/* The stamp of SPOOL/jobs/ID and the folder in it (checkpoints/). */
+/*
+ * The stamp of SPOOL/jobs/ID and the folder in it (checkpoints/), opened
+ * from p->jobs_fd (SPOOL/jobs/, opened once a render) when it is open.
+ */
 static uint64_t
-job_stamp(const char *spool, const char *id)
+job_stamp(const struct pass *p, const char *id)
 {
-	char *dir = xasprintf("%s/jobs/%s", spool, id);
-	uint64_t h = stamp_tree(AT_FDCWD, dir, 2);
+	char *dir;
+	uint64_t h;
 
+	if (p->jobs_fd >= 0)
+		return stamp_tree(p->jobs_fd, id, 2);
+	dir = xasprintf("%s/jobs/%s", p->o->spool, id);
+	h = stamp_tree(AT_FDCWD, dir, 2);
 	free(dir);
 	return h;
 }
@@ -1322,7 +1330,7 @@ cache_take(struct pass *p, struct slot *s)
 	int same;
 
 	if (!r || !json_is_object(sum) ||
-	    !stamp_is(r->v, "in", job_stamp(p->o->spool, s->id)) ||
+	    !stamp_is(r->v, "in", job_stamp(p, s->id)) ||
 	    !stamp_is(r->v, "out", page_stamp(s->id)))
 		return 0;
 	g = group_of(p, s->id, json_str(e, "claim", NULL));
@@ -1483,7 +1491,7 @@ read_slot(struct pass *p, struct slot *s, int t)
 
 	memset(&j, 0, sizeof(j));
 	if (p->disk)
-		s->in = job_stamp(p->o->spool, s->id);
+		s->in = job_stamp(p, s->id);
 	view = load_job(p->o, s->id, &s->fresh, &j);
 
 	s->read = 1;
@@ -2525,8 +2533,11 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 		if (!in_list(ids, n, sorted[i]))
 			json_object_del(cache, sorted[i]);
 	load_groups(p);
+	p->jobs_fd = -1;
 	if (!want)
 		cache_load(p, n);
+	if (p->disk)
+		p->jobs_fd = open(jobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rc == 0)
 		rc = render_jobs(p, ids, n);
 	if (rc == 0)
@@ -2556,6 +2567,8 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	if (rc == 0 && p->disk)
 		cache_write(p, n);
 	cache_free(p->disk);
+	if (p->jobs_fd >= 0)
+		close(p->jobs_fd);
 	for (size_t i = 0; i < n; i++)
 		json_decref(p->slots[i].entry);
 	for (int t = 0; t < SITE_MAX_THREADS; t++) {
