@@ -212,7 +212,11 @@ file_ino(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 ? st.st_ino : 0;
+	/* with the mtime: a file replaced may get the inode number its
+	   last version freed */
+	return stat(path, &st) == 0 ? st.st_ino * 1000003u ^
+	       (ino_t)st.st_mtim.tv_sec * 1000000000u ^
+	       (ino_t)st.st_mtim.tv_nsec : 0;
 }
 
 /* Is a program on PATH? */
@@ -426,8 +430,9 @@ main(int argc, char **argv)
 	}
 	fflush(stdout);
 
-	/* the child renders everything once first: wait for its index */
-	snprintf(page, sizeof(page), "%s/index.html", www);
+	/* the child renders everything once first: wait for the render
+	   cache, the last file it writes */
+	snprintf(page, sizeof(page), "%s/.spoolboard-cache", www);
 	unlink(page);
 	pid = fork();
 	if (pid == 0)
@@ -437,19 +442,17 @@ main(int argc, char **argv)
 	snprintf(manifest, sizeof(manifest), "%s/index/manifest.js", www);
 	for (int s = 0; s < SAMPLES; s++) {
 		int i = (s * 7919) % njobs, page_done = 0;
-		struct stat before, now;
-		ino_t man = file_ino(manifest);
+		ino_t man = file_ino(manifest), before;
 		double start;
 
 		snprintf(page, sizeof(page), "%s/jobs/job%06d/index.html",
 			 www, i);
-		if (stat(page, &before) < 0)
+		if (!(before = file_ino(page)))
 			break;
 		start = time_mono();
 		write_state(spool, i, 1 + s);
 		for (;;) {
-			if (!page_done && stat(page, &now) == 0 &&
-			    now.st_ino != before.st_ino) {
+			if (!page_done && file_ino(page) != before) {
 				lat[ok] = time_mono() - start;
 				page_done = 1;
 			}
