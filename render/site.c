@@ -67,6 +67,7 @@
  */
 #define SITE_MARKER ".spoolboard-site"
 #define LIST_RACY 0.1	/* seconds: see list_jobs */
+#define FEED_MAX 100	/* entries of feed.xml: the newest finished jobs */
 #define SITE_MARKER_TEXT "spoolboard site: made by spoolboard render; " \
 	"a render removes only what it wrote here\n"
 
@@ -740,26 +741,31 @@ rejected_view(const char *spool)
 
 /*
  * The model of the Atom feed (templates/feed.mustache) from the n entries
- * (make_entry): "updated", the newest update of any job, and "entries",
- * the finished jobs (id, name, label, updated, best_val_loss).
+ * (make_entry, newest first): "entries", the newest FEED_MAX finished
+ * jobs (id, name, label, updated, best_val_loss), and "updated", the
+ * newest update of those. At 10,000 jobs a feed of all of them was
+ * megabytes, made again every few seconds; a reader wants the news.
  */
 static json_t *
 feed_view(json_t *const *ents, size_t n)
 {
 	const char *newest = "1970-01-01T00:00:00Z";
 	json_t *list = json_array();
+	size_t k = 0;
 
 	/* the feed changes when an entry does: a running job's epochs
 	   change no entry, so they leave the feed's bytes alone */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && k < FEED_MAX; i++) {
 		const json_t *sum = entry_sum(ents[i]);
 		const char *u = json_str(sum, "updated", "");
 
-		if (job_status_finished(job_status_of(sum)) &&
-		    strcmp(u, newest) > 0)
+		if (!job_status_finished(job_status_of(sum)))
+			continue;
+		k++;
+		if (strcmp(u, newest) > 0)
 			newest = u;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && json_array_size(list) < k; i++) {
 		const json_t *sum = entry_sum(ents[i]);
 		const char *u = json_str(sum, "updated", "");
 		const json_t *err = json_object_get(sum, "error");
@@ -2363,31 +2369,6 @@ write_lists(struct pass *p, json_t *const *ents, size_t n, struct strbuf *sb)
 }
 
 /*
- * write_lists, in a child process when o->lists_pid is set (its pid goes
- * there): at 10,000 jobs the lists are megabytes, and the watch goes on
- * rendering changed pages meanwhile. The child has this render's entries
- * as they are now (fork copies them) and writes nothing else. Where fork
- * fails, written here. 0 or -1 (the child's failure is its exit status).
- */
-static int
-lists_in_child(struct pass *p, json_t *const *ents, size_t n,
-	       struct strbuf *sb)
-{
-	pid_t pid;
-
-	if (!p->o->lists_pid)
-		return write_lists(p, ents, n, sb);
-	fflush(NULL);	/* nothing buffered is written twice */
-	pid = fork();
-	if (pid == 0)
-		_exit(write_lists(p, ents, n, sb) < 0 ? 1 : 0);
-	if (pid < 0)
-		return write_lists(p, ents, n, sb);
-	*p->o->lists_pid = pid;
-	return 0;
-}
-
-/*
  * Write index.html (its newest INDEX_ROWS rows), the pages and shards of
  * every job (write_pages), compare.html and, unless o->defer_lists,
  * jobs.json, jobs.csv and feed.xml, from the n entries (newest first),
@@ -2465,7 +2446,7 @@ write_index(struct pass *p, const struct okey *keys, json_t *const *ents,
 		rc = write_pages(p, keys, n, pages, sb);
 	json_decref(pages);
 	if (rc == 0 && !o->defer_lists)
-		rc = lists_in_child(p, ents, n, sb);
+		rc = write_lists(p, ents, n, sb);
 	if (rc == 0) {
 		/* a page of its own making: the selection is in its URL */
 		json_t *cmp = json_object();

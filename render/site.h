@@ -5,7 +5,6 @@
 #define SPOOLBOARD_SITE_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "lib/json.h"
 #include "render/view.h"
@@ -20,9 +19,6 @@ struct site_opts {
 	int defer_lists;	/* 1: jobs.json, jobs.csv and feed.xml are
 				   left as they are (watch mode writes them
 				   at most every few seconds) */
-	pid_t *lists_pid;	/* not NULL: they are written by a child
-				   process, whose pid goes here for the
-				   caller to wait for (watch mode) */
 };
 
 /*

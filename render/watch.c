@@ -43,15 +43,12 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define SETTLE 0.002	/* seconds from the first change to the render */
 #define COALESCE 0.2	/* ... but at least this from the previous one */
 #define LISTS_EVERY 5.0	/* jobs.json, jobs.csv, feed.xml: at most this
 			   often (seconds) */
-
-#define CHILD_POLL 0.05	/* seconds between looks at that child */
 
 #define ID_MAX 64
 
@@ -75,34 +72,9 @@ struct watcher {
 	int all;		/* render everything */
 	struct site_opts lazy;	/* o, but jobs.json, jobs.csv and feed.xml
 				   deferred (defer_lists) */
-	struct site_opts eager;	/* o, but they are written by a child */
-	pid_t child;		/* that child, while it runs; or 0 */
 	double lists_at;	/* when they were last written (monotonic) */
 	int lists_stale;	/* a render since then deferred them */
 };
-
-/*
- * Reap the child writing the lists when it is done (or, block, wait for
- * it); one that failed leaves them stale, to be written again.
- */
-static void
-reap_lists(struct watcher *wt, int block)
-{
-	int st;
-	pid_t r;
-
-	if (wt->child <= 0)
-		return;
-	r = waitpid(wt->child, &st, block ? 0 : WNOHANG);
-	if (r == 0)
-		return;
-	if (r < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		warning("watch: writing jobs.json, jobs.csv and feed.xml "
-			"failed; trying again");
-		wt->lists_stale = 1;
-	}
-	wt->child = 0;
-}
 
 static struct wentry *
 find_wd(struct watcher *wt, int wd)
@@ -327,24 +299,20 @@ read_events(struct watcher *wt)
 /*
  * Render what changed since the last render, then forget it. jobs.json,
  * jobs.csv and feed.xml (every job in each: megabytes at 10,000 jobs)
- * are written when LISTS_EVERY has passed since they last were, by a
- * child process (the next change is rendered meanwhile), and else left
- * for a later render (watch_run arms it); while the last child runs,
- * they wait for it.
+ * are written when LISTS_EVERY has passed since they last were, and
+ * else left for a later render (watch_run arms it).
  */
 static void
 render_dirty(struct watcher *wt)
 {
 	char *none[1] = { NULL };
 	double now = time_mono();
-	int rc, lists;
+	int rc, lists = wt->all || now >= wt->lists_at + LISTS_EVERY;
 
-	reap_lists(wt, 0);
-	lists = !wt->child && (wt->all || now >= wt->lists_at + LISTS_EVERY);
 	if (wt->all)
 		json_object_clear(wt->cache);
 	/* no job changed (rejected/, groups/): no job to read, not all */
-	rc = site_render_ids(lists ? &wt->eager : &wt->lazy, wt->all ? NULL :
+	rc = site_render_ids(lists ? wt->o : &wt->lazy, wt->all ? NULL :
 			     wt->dirty ? wt->dirty : none, wt->ndirty,
 			     wt->cache);
 	if (lists) {
@@ -366,7 +334,7 @@ render_dirty(struct watcher *wt)
 int
 watch_run(const struct site_opts *o)
 {
-	struct watcher wt = { .o = o, .lazy = *o, .eager = *o };
+	struct watcher wt = { .o = o, .lazy = *o };
 	sigset_t set, old;
 	struct pollfd pfd[2];
 	double deadline = 0, last = 0;	/* monotonic seconds */
@@ -388,7 +356,6 @@ watch_run(const struct site_opts *o)
 	watch_all(&wt);
 	wt.cache = json_object();
 	wt.lazy.defer_lists = 1;
-	wt.eager.lists_pid = &wt.child;
 	if (site_render_ids(o, NULL, 0, wt.cache) < 0) {
 		rc = -1;
 		goto out;
@@ -398,11 +365,7 @@ watch_run(const struct site_opts *o)
 		int timeout = -1;
 		double wake = deadline, due = wt.lists_at + LISTS_EVERY;
 
-		/* lists deferred: a render, of no job, writes them when due
-		   (when the child writing the last ones is done) */
-		reap_lists(&wt, 0);
-		if (wt.lists_stale && wt.child)
-			due = fmax(due, time_mono() + CHILD_POLL);
+		/* lists deferred: a render, of no job, writes them when due */
 		if (wt.lists_stale && (wake == 0 || due < wake))
 			wake = due;
 		if (wake > 0) {
@@ -437,7 +400,6 @@ watch_run(const struct site_opts *o)
 		}
 	}
 out:
-	reap_lists(&wt, 1);
 	for (size_t i = 0; i < wt.ndirty; i++)
 		free(wt.dirty[i]);
 	free(wt.dirty);

@@ -104,6 +104,16 @@ test_expect_success '250 jobs: the newest 100 rows, three pages' '
 assert 0 < t.index(\"<base href=\\\"../\\\">\") < t.index(\"stylesheet\"), \"no base before the links\""
 '
 
+test_expect_success 'feed.xml: the newest 100 finished jobs' '
+	python3 -c "import xml.etree.ElementTree as ET
+A = \"{http://www.w3.org/2005/Atom}\"
+f = ET.parse(\"spool/www/feed.xml\").getroot()
+ids = [e.find(A + \"id\").text.rsplit(\":\", 1)[1] for e in f.findall(A + \"entry\")]
+want = [\"job%05d\" % i for i in range(249, -1, -1) if i % 5][:100]
+assert ids == want, (ids[:3], want[:3], len(ids))
+assert f.find(A + \"updated\").text == \"2026-11-01T04:09:00Z\", f.find(A + \"updated\").text"
+'
+
 test_expect_success 'every job is reachable by links, without a script' '
 	python3 pages.py spool/www >linked 2>pages &&
 	ls spool/jobs >all &&
