@@ -1265,7 +1265,8 @@ cache_free(struct disk *d)
 /*
  * Read the render cache into p->disk for a full render of njobs jobs; an
  * empty one (nothing to take) when it is missing, of another signature,
- * or unreadable: it is written anew at the end either way. No cache at
+ * unreadable, not a regular file, not this user's, or writable by others:
+ * it is written anew at the end either way. No cache at
  * all (NULL) when the signature cannot be had.
  */
 static void
@@ -1276,7 +1277,8 @@ cache_load(struct pass *p, size_t njobs)
 	const char *q, *end;
 	char *path;
 	size_t hl, cap = 0;
-	int quiet;
+	struct stat st;
+	int quiet, fd;
 
 	if (!sig)
 		return;
@@ -1287,8 +1289,22 @@ cache_load(struct pass *p, size_t njobs)
 	p->disk = d;
 	path = path_join(p->o->www, CACHE_FILE);
 	quiet = error_set_quiet(1);
-	d->buf = file_read_regular_at(www_fd, CACHE_FILE, path, &d->len,
+	fd = openat(www_fd, CACHE_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	/*
+	 * Its rows are markup put in the index as they are: only a file
+	 * this user wrote and no one else may write is taken (someone who
+	 * may write www/ could put one there; docs/security.md).
+	 */
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		d->buf = file_read_fd(fd, path, &d->len,
 				      (njobs + 1) * CACHE_JOB_MAX);
+	else if (fd >= 0)
+		/* made anew at the end, not left to be refused again */
+		unlinkat(www_fd, CACHE_FILE, 0);
+	if (fd >= 0)
+		close(fd);
 	error_set_quiet(quiet);
 	free(path);
 	hl = strlen(d->head);

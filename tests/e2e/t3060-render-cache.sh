@@ -5,7 +5,7 @@
 # whose folders changed in any way, whose group changed, or whose place
 # in the queue moved; a new build, other templates or other log
 # patterns void the whole cache; a cache that is broken, cut short, a
-# link or a FIFO costs only time.
+# link, a FIFO, another user's or writable by others costs only time.
 . "$(dirname "$0")/lib.sh"
 . "$SRCDIR/tests/e2e/lib-render.sh"
 . "$SRCDIR/tests/e2e/lib-groups.sh"
@@ -168,6 +168,16 @@ test_expect_success 'a broken, cut or hostile cache costs time only' '
 		test_cmp again spool/www/.spoolboard-cache &&
 		! test -s err; } || { echo "case $how"; return 1; }
 	done &&
+	render && mark a && chmod g+w spool/www/.spoolboard-cache &&
+	render && ! marked a &&
+	test "$(stat -c %a spool/www/.spoolboard-cache)" = 644 &&
+	mark a && render && marked a &&
+	if [ "$(id -u)" = 0 ]; then
+		mark a && chown nobody spool/www/.spoolboard-cache && render &&
+		! marked a &&
+		test "$(stat -c %U spool/www/.spoolboard-cache)" = root &&
+		mark a && render && marked a || return 1
+	fi &&
 	mark a && ln -sf /etc/passwd spool/www/.spoolboard-cache.new &&
 	mv spool/www/.spoolboard-cache.new spool/www/.spoolboard-cache &&
 	render && ! test -L spool/www/.spoolboard-cache && ! marked a &&
