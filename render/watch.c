@@ -12,13 +12,14 @@
  * group.json's identity, reading only those that changed); the first
  * event of a batch arms a deadline, and at the deadline the dirty jobs
  * and the shared pages are rendered with site_render_ids. The
- * deadline is SETTLE (10 ms: a trainer writes state.json, metrics.csv and
+ * deadline is SETTLE (2 ms: a trainer writes state.json, metrics.csv and
  * the log one after the other) after the first change, but never less
  * than COALESCE (200 ms) after the start of the previous render: a quiet
  * spool's change shows at once, a busy spool's changes are rendered
  * together at most five times a second. The summaries and index rows of
- * the other jobs are kept in memory between renders, so a change reads
- * only the changed jobs from the spool. SIGTERM and SIGINT come through a
+ * the other jobs, and the list of job folders, are kept in memory between
+ * renders, so a change reads only the changed jobs from the spool, and
+ * their pages are written before anything else (site.c). SIGTERM and SIGINT come through a
  * signalfd, so the loop ends between renders, never inside one.
  */
 #include "render/watch.h"
