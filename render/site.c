@@ -1109,21 +1109,13 @@ struct disk {
 };
 
 /*
- * The stamp of SPOOL/jobs/ID and the folder in it (checkpoints/), opened
- * from p->jobs_fd (SPOOL/jobs/, opened once a render) when it is open.
+ * The stamp of SPOOL/jobs/ID and the folder in it (checkpoints/), from
+ * p->jobs_fd (SPOOL/jobs/, opened once a render); 0 (none) without it.
  */
 static uint64_t
 job_stamp(const struct pass *p, const char *id)
 {
-	char *dir;
-	uint64_t h;
-
-	if (p->jobs_fd >= 0)
-		return stamp_tree(p->jobs_fd, id, 2);
-	dir = xasprintf("%s/jobs/%s", p->o->spool, id);
-	h = stamp_tree(AT_FDCWD, dir, 2);
-	free(dir);
-	return h;
+	return p->jobs_fd >= 0 ? stamp_tree(p->jobs_fd, id, 2) : 0;
 }
 
 /*

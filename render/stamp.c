@@ -40,9 +40,12 @@ stamp_stat(uint64_t h, const struct stat *st)
 	return stamp_hash(h, f, sizeof(f));
 }
 
-/* stamp_tree of the open folder fd (closed here), into h; 0 on failure. */
+/*
+ * stamp_tree of the open folder fd (closed here), into h; 0 on failure
+ * or when the tree holds more than *left entries (counted down).
+ */
 static uint64_t
-stamp_fd(int fd, uint64_t h, int depth)
+stamp_fd(int fd, uint64_t h, int depth, size_t *left)
 {
 	DIR *d = fdopendir(fd);
 	struct dirent *e;
@@ -57,10 +60,11 @@ stamp_fd(int fd, uint64_t h, int depth)
 	while (h && (e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (n == STAMP_MAX_ENTRIES) {
+		if (*left == 0) {
 			h = 0;
 			break;
 		}
+		--*left;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
 			names = xreallocarray(names, cap, sizeof(*names));
@@ -80,7 +84,7 @@ stamp_fd(int fd, uint64_t h, int depth)
 			int sub = openat(dirfd(d), names[i], O_RDONLY |
 					 O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-			h = sub < 0 ? 0 : stamp_fd(sub, h, depth - 1);
+			h = sub < 0 ? 0 : stamp_fd(sub, h, depth - 1, left);
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -96,6 +100,7 @@ stamp_tree(int dir, const char *name, int depth)
 	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			O_CLOEXEC);
 	struct stat st;
+	size_t left;
 
 	if (fd < 0)
 		return 0;
@@ -103,7 +108,8 @@ stamp_tree(int dir, const char *name, int depth)
 		close(fd);
 		return 0;
 	}
-	return stamp_fd(fd, stamp_stat(STAMP_START, &st), depth);
+	left = STAMP_MAX_ENTRIES;
+	return stamp_fd(fd, stamp_stat(STAMP_START, &st), depth, &left);
 }
 
 uint64_t

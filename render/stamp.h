@@ -22,7 +22,8 @@ uint64_t stamp_hash(uint64_t h, const void *data, size_t n);
  * replaced by rename, its inode; one added or removed, the list. The
  * change time is left out: making a hard link to a file changes it.
  * 0 when the folder cannot be read, or holds more than STAMP_MAX_ENTRIES
- * entries (no fingerprint: nothing is taken as unchanged).
+ * entries in all, its folders' included (no fingerprint: nothing is
+ * taken as unchanged; a folder someone filled cannot make it slow).
  */
 uint64_t stamp_tree(int dir, const char *name, int depth);
 

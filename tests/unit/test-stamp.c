@@ -110,6 +110,16 @@ main(void)
 	ok(stamp_names(AT_FDCWD, "/nonexistent/x", names) == 0,
 	   "a missing folder has none");
 
+	/* entries past the cap, counted across its folders: no stamp */
+	for (int i = 0; i < STAMP_MAX_ENTRIES; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "sub/f%d", i);
+		put(name, "", "w");
+	}
+	ok(stamp_tree(AT_FDCWD, dir, 1) != 0, "depth 1 does not count them");
+	ok(tree() == 0, "more than STAMP_MAX_ENTRIES in all: none");
+
 	close(fd);
 	file_remove_tree(dir);
 	return tap_done();
