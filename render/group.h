@@ -56,7 +56,8 @@ int group_stat(const char *groups, const char *gid, char *sig, size_t n);
 /*
  * The view model of group g's page (a new reference). ents[i] is what
  * the site keeps of member i of g's members (its summary "sum" and its
- * record "rec", runs.h), or NULL when the member has no job. See
+ * record "rec", parsed: runs_entry_sum, runs_entry_part), or NULL when
+ * the member has no job. See
  * docs/dashboard.md for its keys.
  */
 json_t *group_view(const json_t *g, const json_t *const *ents);

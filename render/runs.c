@@ -724,23 +724,45 @@ runs_row(struct strbuf *sb, const json_t *cells, char *const *cols,
 }
 
 json_t *
-runs_entry_part(json_t *e, const char *key)
+runs_entry_part(json_t *e, const char *key, const struct runs_text *raw)
 {
-	json_t *v = json_object_get(e, key), *raw;
+	json_t *v = json_object_get(e, key), *text;
 	char rk[32];
 
 	if (v)
 		return v;
 	snprintf(rk, sizeof(rk), "%s_raw", key);
-	raw = json_object_get(e, rk);
-	if (!json_is_string(raw))
+	text = json_object_get(e, rk);
+	if (json_is_string(text))
+		v = json_loadb(json_string_value(text),
+			       json_string_length(text), 0, NULL);
+	else if (raw && raw->s)
+		v = json_loadb(raw->s, raw->n, 0, NULL);
+	else
 		return NULL;
-	v = json_loadb(json_string_value(raw), json_string_length(raw), 0,
-		       NULL);
 	json_object_del(e, rk);
 	if (!v)
 		return NULL;
 	json_object_set_new(e, key, v);
+	return v;
+}
+
+json_t *
+runs_entry_sum(json_t *e, const struct runs_text *raw)
+{
+	json_t *v = json_object_get(e, "sum");
+	const json_t *text;
+
+	if (v)
+		return v;
+	text = json_object_get(e, "json");
+	if (json_is_string(text))
+		v = json_loadb(json_string_value(text),
+			       json_string_length(text), 0, NULL);
+	else if (raw && raw->s)
+		v = json_loadb(raw->s, raw->n, 0, NULL);
+	if (v)
+		json_object_set_new(e, "sum", v);
 	return v;
 }
 
@@ -750,13 +772,14 @@ runs_entry_part(json_t *e, const char *key)
  * fixed cells made from its summary, kept in made[i].
  */
 static const json_t *
-csv_cells(json_t *const *ents, size_t i, const json_t **cells, json_t **made)
+csv_cells(json_t *const *ents, const struct runs_text *csv, size_t i,
+	  const json_t **cells, json_t **made)
 {
 	if (cells[i])
 		return cells[i];
-	cells[i] = runs_entry_part(ents[i], "csv");
+	cells[i] = runs_entry_part(ents[i], "csv", csv ? &csv[i] : NULL);
 	if (!cells[i]) {
-		const json_t *s = json_object_get(ents[i], "sum");
+		const json_t *s = runs_entry_sum(ents[i], NULL);
 
 		made[i] = runs_csv_cells(s, json_str(json_object_get(s,
 			"group"), "id", NULL), NULL, NULL);
@@ -766,7 +789,8 @@ csv_cells(json_t *const *ents, size_t i, const json_t **cells, json_t **made)
 }
 
 void
-runs_csv(struct strbuf *sb, json_t *const *ents, size_t n)
+runs_csv(struct strbuf *sb, json_t *const *ents, const struct runs_text *csv,
+	 size_t n)
 {
 	struct runs_kh *kh = xcalloc(n + 1, sizeof(*kh));
 	char **cols = NULL;
@@ -781,7 +805,7 @@ runs_csv(struct strbuf *sb, json_t *const *ents, size_t n)
 
 		kh[i].kh = json_is_integer(k) ? json_integer_value(k) :
 			   json_integer_value(json_object_get(
-				csv_cells(ents, i, cells, made), "kh"));
+				csv_cells(ents, csv, i, cells, made), "kh"));
 		kh[i].i = i;
 	}
 	/* the union of the columns: those of one job of each kind */
@@ -789,8 +813,8 @@ runs_csv(struct strbuf *sb, json_t *const *ents, size_t n)
 		qsort(kh, n, sizeof(*kh), runs_kh_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || kh[i].kh != kh[i - 1].kh)
-			runs_var_cols(json_str(csv_cells(ents, kh[i].i, cells,
-							 made), "var", ""),
+			runs_var_cols(json_str(csv_cells(ents, csv, kh[i].i,
+							 cells, made), "var", ""),
 				      &cols, &ncols);
 	if (ncols)
 		qsort(cols, ncols, sizeof(*cols), runs_str_cmp);
@@ -825,7 +849,8 @@ runs_csv(struct strbuf *sb, json_t *const *ents, size_t n)
 			       json_string_length(row));
 			continue;
 		}
-		runs_row(&one, csv_cells(ents, i, cells, made), cols, ncols);
+		runs_row(&one, csv_cells(ents, csv, i, cells, made), cols,
+			 ncols);
 		sb_add(sb, one.buf, one.len);
 		if (!made[i]) {
 			json_object_set_new(ents[i], "csvrow",

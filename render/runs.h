@@ -110,10 +110,17 @@ void runs_compare_js(struct strbuf *sb, const json_t *sum,
 json_t *runs_csv_cells(const json_t *sum, const char *group,
 		       const json_t *rec, const json_t *flat);
 
+/* The JSON text of a part of an entry, kept outside it (or s NULL). */
+struct runs_text {
+	const char *s;
+	size_t n;
+};
+
 /*
  * Append jobs.csv to sb: a header, then one row per entry (in order) of
  * the n objects ents, each holding "csv" (runs_csv_cells, or its text:
- * runs_entry_part; an entry without it gets its fixed cells from "sum";
+ * runs_entry_part, with csv[i] when csv is not NULL; an entry without
+ * it gets its fixed cells from "sum";
  * one with "kh", the csv's "kh", has its csv parsed only when its
  * "csvrow" cannot be used). Columns: the fixed ones,
  * then test.loss and every test metric any job has, then every config
@@ -124,14 +131,25 @@ json_t *runs_csv_cells(const json_t *sum, const char *group,
  * it ("csvrow", for the columns "csvsig") and made again only when the
  * columns change, so a render of 10,000 unchanged jobs joins rows.
  */
-void runs_csv(struct strbuf *sb, json_t *const *ents, size_t n);
+void runs_csv(struct strbuf *sb, json_t *const *ents,
+	      const struct runs_text *csv, size_t n);
 
 /*
- * The part key ("csv", "rec") of entry e, parsed from its text (KEY_raw,
- * where the render cache left it unparsed: most renders never look at
- * it) the first time it is asked for; NULL when e has neither, or the
- * text does not parse. Not for two threads on one entry at once.
+ * The part key ("csv", "rec") of entry e, parsed from its text the first
+ * time it is asked for (KEY_raw, else raw when not NULL: where the render
+ * cache left it unparsed, as most renders never look at it); NULL when
+ * there is none, or the text does not parse. Not for two threads on one
+ * entry at once.
  */
-json_t *runs_entry_part(json_t *e, const char *key);
+json_t *runs_entry_part(json_t *e, const char *key,
+			const struct runs_text *raw);
+
+/*
+ * The summary of entry e ("sum"), parsed from its JSON text ("json",
+ * which stays, else raw when not NULL) the first time it is asked for,
+ * where the render cache left it unparsed; NULL when there is none. Not
+ * for two threads on one entry at once.
+ */
+json_t *runs_entry_sum(json_t *e, const struct runs_text *raw);
 
 #endif

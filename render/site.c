@@ -55,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -572,11 +573,73 @@ load_job(const struct site_opts *o, const char *id, int *fresh,
 	return view;
 }
 
-/* The summary of a job's entry (make_entry). */
-static const json_t *
-entry_sum(const json_t *e)
+/*
+ * The parts of a record of the render cache (CACHE_FILE) that follow its
+ * head, as they are, and the keys of an entry that hold them as strings.
+ */
+enum { PART_ROW, PART_JSON, PART_CSV, PART_REC, NPARTS };
+
+static const char *const part_key[NPARTS] = { "row", "json", "csv_raw",
+					      "rec_raw" };
+
+/* A record of the render cache, in the file's buffer. */
+struct crec {
+	const char *all, *head;	/* the record, its head */
+	size_t all_len, head_len;
+	const char *part[NPARTS];
+	size_t part_len[NPARTS];
+	json_t *v;		/* head parsed, or NULL */
+};
+
+/*
+ * What every render takes from every entry (to count, sort and split the
+ * jobs), made once with the entry and kept in it as the bytes of one
+ * string ("key"): one lookup a render, not one for each field of the
+ * summary, which at 10,000 jobs was most of the time of a render of one
+ * changed job.
+ */
+struct ekey {
+	struct job_order o;	/* its place in the queue and by age */
+	long long serial;	/* the entry's ("serial") */
+	int status;		/* enum job_status, or -1 */
+	char id[JOB_ID_MAX + 1];
+	char updated[40];	/* ISO time, or "" */
+};
+
+/*
+ * What the index takes from an entry at every render, read from it once
+ * (slot_key), not once per comparison or per list.
+ */
+struct okey {
+	json_t *e;		/* the entry (make_entry) */
+	const struct crec *crec;	/* its record in the render cache,
+					   when taken from there */
+	struct ekey k;
+};
+
+/* Part k of record r (NULL: none), for runs.h. */
+static struct runs_text
+crec_part(const struct crec *r, int k)
 {
-	return json_object_get(e, "sum");
+	struct runs_text t = { NULL, 0 };
+
+	if (r) {
+		t.s = r->part[k];
+		t.n = r->part_len[k];
+	}
+	return t;
+}
+
+/*
+ * The summary of a job's entry (make_entry), parsed when first asked
+ * for: from the render cache's record r when it was taken from there.
+ */
+static const json_t *
+entry_sum(json_t *e, const struct crec *r)
+{
+	struct runs_text t = crec_part(r, PART_JSON);
+
+	return runs_entry_sum(e, &t);
 }
 
 /* Buffers a thread reuses from one job to the next. */
@@ -747,7 +810,7 @@ rejected_view(const char *spool)
  * megabytes, made again every few seconds; a reader wants the news.
  */
 static json_t *
-feed_view(json_t *const *ents, size_t n)
+feed_view(const struct okey *keys, size_t n)
 {
 	const char *newest = "1970-01-01T00:00:00Z";
 	json_t *list = json_array();
@@ -756,23 +819,24 @@ feed_view(json_t *const *ents, size_t n)
 	/* the feed changes when an entry does: a running job's epochs
 	   change no entry, so they leave the feed's bytes alone */
 	for (size_t i = 0; i < n && k < FEED_MAX; i++) {
-		const json_t *sum = entry_sum(ents[i]);
-		const char *u = json_str(sum, "updated", "");
+		const char *u = keys[i].k.updated;
 
-		if (!job_status_finished(job_status_of(sum)))
+		if (!job_status_finished(keys[i].k.status))
 			continue;
 		k++;
 		if (strcmp(u, newest) > 0)
 			newest = u;
 	}
 	for (size_t i = 0; i < n && json_array_size(list) < k; i++) {
-		const json_t *sum = entry_sum(ents[i]);
-		const char *u = json_str(sum, "updated", "");
-		const json_t *err = json_object_get(sum, "error");
+		const json_t *sum, *err;
+		const char *u;
 		json_t *e;
 
-		if (!job_status_finished(job_status_of(sum)))
+		if (!job_status_finished(keys[i].k.status))
 			continue;
+		sum = entry_sum(keys[i].e, keys[i].crec);
+		u = json_str(sum, "updated", "");
+		err = json_object_get(sum, "error");
 		e = json_pack("{s:s, s:o, s:s, s:o, s:o}", "id",
 			json_str(sum, "id", ""),
 			"name", view_text(json_str(sum, "name", "")),
@@ -817,20 +881,6 @@ in_list(char *const *names, size_t n, const char *name)
 /* The serial of the next entry made (make_entry). */
 static atomic_llong entry_serial = 1;
 
-/*
- * What every render takes from every entry (to count, sort and split the
- * jobs), made once with the entry and kept in it as the bytes of one
- * string ("key"): one lookup a render, not one for each field of the
- * summary, which at 10,000 jobs was most of the time of a render of one
- * changed job.
- */
-struct ekey {
-	struct job_order o;	/* its place in the queue and by age */
-	long long serial;	/* the entry's ("serial") */
-	int status;		/* enum job_status, or -1 */
-	char id[JOB_ID_MAX + 1];
-	char updated[40];	/* ISO time, or "" */
-};
 
 /*
  * What the index and jobs.json take from a job, kept between renders (in
@@ -842,24 +892,57 @@ struct ekey {
  * whose members' serials did not change need not be made again).
  * read_slot adds "rec" and "csv" (runs.h), and jobs.csv "csvrow" and
  * "csvsig". NULL after error() when the row template is missing or
- * broken.
+ * broken. An entry from the render cache has no "sum" until it is asked
+ * for (entry_sum); what ordering it takes is in "k" (entry_key).
  */
 
-/* Give entry e (its "sum" made) a new "serial" and its "key". */
+/*
+ * What the key of an entry takes from its summary sum: its order, status,
+ * ID, update time and group ("k" of the render cache's records: enough
+ * to place and count the job without its summary). A new reference.
+ */
+static json_t *
+entry_key(const json_t *sum)
+{
+	struct job_order o;
+	const json_t *g = json_object_get(sum, "group");
+
+	job_order_of(sum, &o);
+	return json_pack("{s:i, s:I, s:I, s:s, s:s, s:s, s:O}",
+		"p", o.priority, "c", (json_int_t)o.created_us,
+		"q", (json_int_t)o.seq, "s", json_str(sum, "status", ""),
+		"id", json_str(sum, "id", ""), "u", json_str(sum, "updated", ""),
+		"g", g ? g : json_null());
+}
+
+/*
+ * Give entry e (its "sum" made, or its "k") a new "serial" and its
+ * "key".
+ */
 static void
 entry_finish(json_t *e)
 {
 	const json_t *sum = json_object_get(e, "sum");
+	const json_t *c = json_object_get(e, "k");
 	struct ekey k;
 
 	memset(&k, 0, sizeof(k));
 	k.serial = atomic_fetch_add(&entry_serial, 1);
 	json_object_set_new(e, "serial", json_integer(k.serial));
-	job_order_of(sum, &k.o);
-	k.status = job_status_of(sum);
-	snprintf(k.id, sizeof(k.id), "%s", json_str(sum, "id", ""));
-	snprintf(k.updated, sizeof(k.updated), "%s", json_str(sum, "updated",
-							      ""));
+	if (sum || !c) {
+		job_order_of(sum, &k.o);
+		k.status = job_status_of(sum);
+		c = sum;
+	} else {
+		k.o.priority = (int)json_integer_value(json_object_get(c,
+								       "p"));
+		k.o.created_us = json_integer_value(json_object_get(c, "c"));
+		k.o.seq = json_integer_value(json_object_get(c, "q"));
+		k.status = job_status_parse(json_str(c, "s", ""));
+	}
+	snprintf(k.id, sizeof(k.id), "%s", json_str(c, "id", ""));
+	snprintf(k.updated, sizeof(k.updated), "%s", json_str(c, c == sum ?
+		 "updated" : "u", ""));
 	json_object_set_new(e, "key", json_stringn_nocheck((const char *)&k,
 							   sizeof(k)));
 }
@@ -904,14 +987,6 @@ usable_cpus(void)
 	return n > 0 ? n : 1;
 }
 
-/*
- * What the index takes from an entry at every render, read from it once
- * (slot_key), not once per comparison or per list.
- */
-struct okey {
-	json_t *e;		/* the entry (make_entry) */
-	struct ekey k;
-};
 
 /* What one job of the spool contributes to a render. */
 struct slot {
@@ -924,8 +999,12 @@ struct slot {
 	int wanted;		/* its page is to be written */
 	int done;		/* load_slot has filled it */
 	int reused;		/* taken from the render cache (cache_take) */
-	uint64_t in;		/* its spool folder's stamp before it was
-				   read (full renders), or 0 */
+	const struct crec *crec;	/* ... from this record, while the
+					   cache is read (p->disk) */
+	uint64_t in[2];		/* its spool folder's stamps before it was
+				   read (full renders), or 0: job_stamp's,
+				   [1] settled */
+	int quiet;		/* ... [1]'s folder unchanged for SETTLE_S */
 	char *line;		/* its record of the render cache, when made */
 	size_t line_len;
 	int read;		/* it was read in this render */
@@ -972,6 +1051,7 @@ slot_key(struct slot *s)
 
 	memset(&s->key, 0, sizeof(s->key));
 	s->key.e = s->entry;
+	s->key.crec = s->crec;
 	if (json_string_length(k) == sizeof(s->key.k))
 		memcpy(&s->key.k, json_string_value(k), sizeof(s->key.k));
 }
@@ -996,9 +1076,9 @@ read_runs(struct pass *p, struct slot *s, json_t *e, const json_t *view,
 		json_t *rec = runs_record(j), *flat = runs_flatten(j->config);
 		struct strbuf js = STRBUF_INIT;
 
-		json_object_set_new(e, "csv", runs_csv_cells(entry_sum(e),
+		json_object_set_new(e, "csv", runs_csv_cells(entry_sum(e, NULL),
 			json_str(g, "id", NULL), rec, flat));
-		runs_compare_js(&js, entry_sum(e), g, j, rec, flat);
+		runs_compare_js(&js, entry_sum(e, NULL), g, j, rec, flat);
 		s->cjs = sb_detach(&js, &s->cjs_len);
 		json_object_set_new(e, "rec", rec);
 		json_decref(flat);
@@ -1081,23 +1161,8 @@ group_of(const struct pass *p, const char *id, const char *claimed)
  * pages.
  */
 #define CACHE_FILE ".spoolboard-cache"
-#define CACHE_VERSION 2
+#define CACHE_VERSION 3
 #define CACHE_JOB_MAX (64 * 1024)	/* bytes per job, at most */
-
-/* The parts of a record that follow its head, as they are. */
-enum { PART_ROW, PART_JSON, PART_CSV, PART_REC, NPARTS };
-
-static const char *const part_key[NPARTS] = { "row", "json", "csv_raw",
-					      "rec_raw" };
-
-/* A record of the render cache, in the file's buffer. */
-struct crec {
-	const char *all, *head;	/* the record, its head */
-	size_t all_len, head_len;
-	const char *part[NPARTS];
-	size_t part_len[NPARTS];
-	json_t *v;		/* head parsed, or NULL */
-};
 
 struct disk {
 	char *buf;		/* the file */
@@ -1109,31 +1174,134 @@ struct disk {
 };
 
 /*
- * The stamp of SPOOL/jobs/ID and the folder in it (checkpoints/), from
- * p->jobs_fd (SPOOL/jobs/, opened once a render); 0 (none) without it.
+ * Part k of entry e: its string (made in this render, or kept from an
+ * earlier one), else the bytes of r, the record it was taken from, when
+ * not NULL; NULL (*len 0) when neither.
  */
-static uint64_t
-job_stamp(const struct pass *p, const char *id)
+static const char *
+entry_part(const json_t *e, const struct crec *r, int k, size_t *len)
 {
-	return p->jobs_fd >= 0 ? stamp_tree(p->jobs_fd, id, 2) : 0;
+	const json_t *v = json_object_get(e, part_key[k]);
+
+	if (json_is_string(v)) {
+		*len = json_string_length(v);
+		return json_string_value(v);
+	}
+	*len = r ? r->part_len[k] : 0;
+	return r ? r->part[k] : NULL;
+}
+
+/* The same as a JSON string (a new reference), "" when there is none. */
+static json_t *
+entry_part_json(const json_t *e, const struct crec *r, int k)
+{
+	const json_t *v = json_object_get(e, part_key[k]);
+	size_t len;
+	const char *b;
+
+	if (json_is_string(v))
+		return json_incref((json_t *)v);
+	b = entry_part(e, r, k, &len);
+	return json_stringn_nocheck(b ? b : "", len);
 }
 
 /*
- * The stamp of www/jobs/ID: the files a render writes there and the
- * folders of links. A link added, removed or replaced changes its
- * folder's mtime; a linked file changed in place is the spool's, in the
- * job's stamp.
+ * Before the render cache's buffer goes: copy the parts of the entries
+ * taken from it into them, for the entries the watch keeps (p->cache)
+ * to use in its next renders. Only in watch mode; a one-off render never
+ * copies them.
+ */
+static void
+cache_keep(struct pass *p)
+{
+	for (size_t i = 0; i < p->nslots; i++) {
+		struct slot *s = &p->slots[i];
+
+		if (p->cache && s->crec && s->entry)
+			for (int k = 0; k < NPARTS; k++)
+				if (!json_object_get(s->entry, part_key[k]) &&
+				    (k != PART_CSV ||
+				     !json_object_get(s->entry, "csv")) &&
+				    (k != PART_REC ||
+				     !json_object_get(s->entry, "rec")))
+					json_object_set_new(s->entry,
+						part_key[k], json_stringn_nocheck(
+						s->crec->part[k],
+						s->crec->part_len[k]));
+		s->crec = NULL;
+		s->key.crec = NULL;
+	}
+}
+
+/*
+ * The stamp of SPOOL/jobs/ID, from p->jobs_fd (SPOOL/jobs/, opened once
+ * a render); 0 (none) without it. Of the folder and of the files a page
+ * is made from, by name (stamp_names: no listing, about a dozen calls
+ * where a listing of the folder and checkpoints/ took thirty): a file
+ * added, removed or replaced by rename changes its folder's mtime, one
+ * appended or rewritten in place its own size or mtime. A checkpoint is
+ * written whole and renamed into place (arc.c), so checkpoints/'s mtime
+ * tells its changes.
+ *
+ * Of a settled job (settled), the folder alone: one call (its mtime into
+ * *mtime when mtime is not NULL). A job is settled when its status is
+ * final and its folder had not changed for SETTLE_S seconds when it was
+ * read. Its files are no longer appended to (the runner appends a
+ * job's last event and log lines right after its state says it ended);
+ * the runner changes it only by replacing its state.json (a retry),
+ * which changes the folder's mtime. A file of a settled job edited in
+ * place by hand shows at the job's next change (docs/dashboard.md: touch
+ * the folder to show it now).
+ */
+static uint64_t
+job_stamp(const struct pass *p, const char *id, int settled, time_t *mtime)
+{
+	static const char *const names[] = { JOB_STATE, JOB_CONFIG,
+		JOB_METRICS, JOB_LOG, JOB_EVENTS, JOB_CHECKPOINTS, JOB_MODEL,
+		JOB_PREDICTIONS, JOB_SLURM, NULL };
+
+	if (p->jobs_fd < 0)
+		return 0;
+	return settled ? stamp_entry(p->jobs_fd, id, mtime) :
+			 stamp_names(p->jobs_fd, id, names);
+}
+
+#define SETTLE_S 60
+
+/* Is the job of entry e (make_entry, or the render cache's) finished? */
+static int
+entry_settled(const json_t *e)
+{
+	const json_t *k = json_object_get(e, "k");
+	const char *st = k ? json_str(k, "s", "") :
+			 json_str(json_object_get(e, "sum"), "status", "");
+
+	return job_status_finished(job_status_parse(st));
+}
+
+/*
+ * The stamp of www/jobs/ID: its folder and the folders of links. A
+ * render writes a file there by rename and links anew, so a page,
+ * data.json or link added, removed or replaced changes its folder's
+ * mtime; a linked file changed in place is the spool's, in the job's
+ * stamp.
  */
 static uint64_t
 page_stamp(const char *id)
 {
-	static const char *const names[] = { "index.html", "data.json",
-		"compare.js", "files", "files/" JOB_CHECKPOINTS, NULL };
-	char *rel = xasprintf("jobs/%s", id);
-	uint64_t h = stamp_names(www_fd, rel, names);
+	char rel[sizeof("jobs//files/" JOB_CHECKPOINTS) + JOB_ID_MAX];
+	uint64_t f[3];
+	int n = snprintf(rel, sizeof(rel), "jobs/%s", id);
 
-	free(rel);
-	return h;
+	if (n < 0 || (size_t)n >= sizeof(rel) - sizeof("/files/" JOB_CHECKPOINTS))
+		return 0;
+	/* three calls, no folder opened */
+	f[0] = stamp_entry(www_fd, rel, NULL);
+	strcat(rel, "/files");
+	f[1] = stamp_entry(www_fd, rel, NULL);
+	strcat(rel, "/" JOB_CHECKPOINTS);
+	f[2] = stamp_entry(www_fd, rel, NULL);
+	return f[0] ? stamp_hash(STAMP_START, f, sizeof(f)) : 0;
 }
 
 /* Does rec's key (16 hex digits) hold the stamp h (not 0)? */
@@ -1250,7 +1418,8 @@ cache_free(struct disk *d)
 		json_decref(d->rec[i].v);
 	json_decref(d->by_id);
 	free(d->rec);
-	free(d->buf);
+	if (d->buf)
+		munmap(d->buf, d->len);
 	free(d);
 }
 
@@ -1289,10 +1458,23 @@ cache_load(struct pass *p, size_t njobs)
 	 * may write www/ could put one there; docs/security.md).
 	 */
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH)))
-		d->buf = file_read_fd(fd, path, &d->len,
-				      (njobs + 1) * CACHE_JOB_MAX);
-	else if (fd >= 0)
+	    st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH))) {
+		/*
+		 * Mapped, not copied: tens of megabytes at 10,000 jobs. It is
+		 * replaced by rename, never written in place, so what is
+		 * mapped stays as it is.
+		 */
+		if (st.st_size > 0 &&
+		    (size_t)st.st_size <= (njobs + 1) * CACHE_JOB_MAX) {
+			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ,
+				       MAP_PRIVATE | MAP_POPULATE, fd, 0);
+
+			if (m != MAP_FAILED) {
+				d->buf = m;
+				d->len = (size_t)st.st_size;
+			}
+		}
+	} else if (fd >= 0)
 		/* made anew at the end, not left to be refused again */
 		unlinkat(www_fd, CACHE_FILE, 0);
 	if (fd >= 0)
@@ -1340,23 +1522,24 @@ cache_take(struct pass *p, struct slot *s)
 {
 	struct crec *r = cache_rec(p->disk, s->id);
 	json_t *e = r ? json_object_get(r->v, "e") : NULL, *g;
-	const json_t *sum = json_object_get(e, "sum");
+	const json_t *k = json_object_get(e, "k");
 	int same;
 
-	if (!r || !json_is_object(sum) ||
-	    !stamp_is(r->v, "in", job_stamp(p, s->id)) ||
+	if (!r || !json_is_object(k) ||
+	    !(json_object_get(r->v, "in") ?
+	      stamp_is(r->v, "in", job_stamp(p, s->id, 0, NULL)) :
+	      stamp_is(r->v, "dir", job_stamp(p, s->id, 1, NULL))) ||
 	    !stamp_is(r->v, "out", page_stamp(s->id)))
 		return 0;
 	g = group_of(p, s->id, json_str(e, "claim", NULL));
-	same = json_equal(g, json_object_get(sum, "group"));
+	same = json_equal(g, json_object_get(k, "g"));
 	json_decref(g);
 	if (!same)
 		return 0;
-	for (int k = 0; k < NPARTS; k++)
-		json_object_set_new(e, part_key[k], json_stringn_nocheck(
-			r->part[k], r->part_len[k]));
+	/* its parts stay in the file's buffer (entry_part), not copied */
 	entry_finish(e);
 	s->entry = json_incref(e);
+	s->crec = r;
 	s->reused = 1;
 	return 1;
 }
@@ -1379,17 +1562,19 @@ cache_line(void *arg, size_t i, int t)
 	size_t len[NPARTS] = { 0 };
 	struct strbuf sb = STRBUF_INIT;
 	char in_hex[17], out_hex[17];
-	uint64_t out;
+	uint64_t in, out;
 	json_t *e, *r;
-	int ok = 1;
+	int ok = 1, settled;
 
 	(void)t;
-	if (!s->fresh || !s->entry || s->rc || !s->in ||
+	settled = s->entry && s->quiet && entry_settled(s->entry);
+	in = s->in[settled];
+	if (!s->fresh || !s->entry || s->rc || !in ||
 	    !json_is_string(row) || !json_is_string(js) ||
 	    !json_is_object(csv) || !json_is_object(rec) ||
 	    !(out = page_stamp(s->id)))
 		return;
-	snprintf(in_hex, sizeof(in_hex), "%016llx", (unsigned long long)s->in);
+	snprintf(in_hex, sizeof(in_hex), "%016llx", (unsigned long long)in);
 	snprintf(out_hex, sizeof(out_hex), "%016llx", (unsigned long long)out);
 	part[PART_ROW] = (char *)json_string_value(row);
 	len[PART_ROW] = json_string_length(row);
@@ -1397,17 +1582,24 @@ cache_line(void *arg, size_t i, int t)
 	len[PART_JSON] = json_string_length(js);
 	part[PART_CSV] = json_dumps(csv, JSON_COMPACT);
 	part[PART_REC] = json_dumps(rec, JSON_COMPACT);
-	/* the parts follow as bytes; key and serial are made anew */
+	/*
+	 * the parts follow as bytes; the summary is the "json" part, parsed
+	 * when asked for, and "k" what ordering needs of it; key and serial
+	 * are made anew
+	 */
 	e = json_copy(s->entry);
 	for (int k = 0; k < NPARTS; k++)
 		json_object_del(e, part_key[k]);
+	json_object_set_new(e, "k", entry_key(json_object_get(e, "sum")));
+	json_object_del(e, "sum");
 	json_object_del(e, "csv");
 	json_object_del(e, "rec");
 	json_object_del(e, "key");
 	json_object_del(e, "serial");
 	json_object_set(e, "kh", json_object_get(csv, "kh"));
-	r = json_pack("{s:s, s:s, s:s, s:o}", "id", s->id, "in", in_hex,
-		      "out", out_hex, "e", e);
+	/* "dir": the folder's stamp alone (job_stamp) */
+	r = json_pack("{s:s, s:s, s:s, s:o}", "id", s->id, settled ? "dir" :
+		      "in", in_hex, "out", out_hex, "e", e);
 	/* NULL where a row's bytes are not UTF-8: not kept */
 	head = r ? json_dumps(r, JSON_COMPACT) : NULL;
 	json_decref(r);
@@ -1504,8 +1696,14 @@ read_slot(struct pass *p, struct slot *s, int t)
 	char *claimed = NULL;
 
 	memset(&j, 0, sizeof(j));
-	if (p->disk)
-		s->in = job_stamp(p, s->id);
+	if (p->disk) {
+		/* which one its record takes is known once it is read */
+		time_t mtime = 0;
+
+		s->in[0] = job_stamp(p, s->id, 0, NULL);
+		s->in[1] = job_stamp(p, s->id, 1, &mtime);
+		s->quiet = time_now() - (double)mtime > SETTLE_S;
+	}
 	view = load_job(p->o, s->id, &s->fresh, &j);
 
 	s->read = 1;
@@ -1611,7 +1809,7 @@ queue_job(void *arg, size_t i, int t)
 		view = read_slot(p, s, t);
 		slot_key(s);
 		if (!view || !s->fresh || !s->entry ||
-		    !is_queued(entry_sum(s->entry))) {
+		    s->key.k.status != JOB_QUEUED) {
 			/* no longer queued: its next change renders it */
 			json_decref(view);
 			return;
@@ -2049,8 +2247,13 @@ write_groups(struct pass *p, json_t **list)
 		json_array_foreach(json_object_get(g, "members"), k, m) {
 			struct slot *s = find_slot(p, json_str(m, "id", ""));
 
-			if (s && s->entry)
-				runs_entry_part(s->entry, "rec");
+			if (s && s->entry) {
+				struct runs_text rec = crec_part(s->crec,
+								 PART_REC);
+
+				entry_sum(s->entry, s->crec);
+				runs_entry_part(s->entry, "rec", &rec);
+			}
 		}
 	}
 	if (n && !tmpl_set_get(p->set, "group"))
@@ -2249,10 +2452,18 @@ write_page(struct pass *p, const struct okey *keys, size_t n, size_t k,
 	sb_reset(sb);
 	sb_addf(sb, "spoolboardShard(%zu, [\n", k + 1);
 	for (size_t i = lo; i < hi; i++) {
+		size_t len;
+		const char *js = entry_part(keys[i].e, keys[i].crec, PART_JSON,
+					    &len);
+
 		if (i > lo)
 			sb_adds(sb, ",\n");
-		sb_adds(sb, json_str(keys[i].e, "json", "{}"));
-		json_array_append(rows, json_object_get(keys[i].e, "row"));
+		if (js)
+			sb_add(sb, js, len);
+		else
+			sb_adds(sb, "{}");
+		json_array_append_new(rows, entry_part_json(keys[i].e,
+			keys[i].crec, PART_ROW));
 	}
 	sb_adds(sb, "\n]);\n");
 	snprintf(v, 17, "%016llx", (unsigned long long)stamp_hash(STAMP_START,
@@ -2342,17 +2553,26 @@ write_pages(struct pass *p, const struct okey *keys, size_t n,
  * entries (newest first). 0 or -1.
  */
 static int
-write_lists(struct pass *p, json_t *const *ents, size_t n, struct strbuf *sb)
+write_lists(struct pass *p, const struct okey *keys, json_t *const *ents,
+	    size_t n, struct strbuf *sb)
 {
+	struct runs_text *csv;
 	char *path;
 	int rc;
 
 	sb_reset(sb);
 	sb_adds(sb, "{\"jobs\":[");
 	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *js = entry_part(ents[i], keys[i].crec, PART_JSON,
+					    &len);
+
 		if (i)
 			sb_addc(sb, ',');
-		sb_adds(sb, json_str(ents[i], "json", "{}"));
+		if (js)
+			sb_add(sb, js, len);
+		else
+			sb_adds(sb, "{}");
 	}
 	sb_adds(sb, "]}\n");
 	path = path_join(p->o->www, "jobs.json");
@@ -2360,13 +2580,17 @@ write_lists(struct pass *p, json_t *const *ents, size_t n, struct strbuf *sb)
 	free(path);
 	if (rc == 0) {
 		sb_reset(sb);
-		runs_csv(sb, ents, n);
+		csv = xcalloc(n + 1, sizeof(*csv));
+		for (size_t i = 0; i < n; i++)
+			csv[i] = crec_part(keys[i].crec, PART_CSV);
+		runs_csv(sb, ents, csv, n);
+		free(csv);
 		path = path_join(p->o->www, "jobs.csv");
 		rc = write_sb(path, sb);
 		free(path);
 	}
 	if (rc == 0) {
-		json_t *feed = feed_view(ents, n);
+		json_t *feed = feed_view(keys, n);
 
 		path = path_join(p->o->www, "feed.xml");
 		rc = render_page(p->set, "feed", feed, path);
@@ -2426,8 +2650,10 @@ write_index(struct pass *p, const struct okey *keys, json_t *const *ents,
 			view_status_icon(name), "n", count[k]));
 	}
 	for (size_t i = 0; i < n && i < INDEX_ROWS; i++) {
-		json_array_append(rows, json_object_get(ents[i], "row"));
-		json_array_append(jobs, (json_t *)entry_sum(ents[i]));
+		json_array_append_new(rows, entry_part_json(ents[i],
+			keys[i].crec, PART_ROW));
+		json_array_append(jobs, (json_t *)entry_sum(ents[i],
+							    keys[i].crec));
 	}
 	now = time_parse_iso8601(newest);
 	if (now > 0)
@@ -2454,7 +2680,7 @@ write_index(struct pass *p, const struct okey *keys, json_t *const *ents,
 		rc = write_pages(p, keys, n, pages, sb);
 	json_decref(pages);
 	if (rc == 0 && !o->defer_lists)
-		rc = write_lists(p, ents, n, sb);
+		rc = write_lists(p, keys, ents, n, sb);
 	if (rc == 0) {
 		/* a page of its own making: the selection is in its URL */
 		json_t *cmp = json_object();
@@ -2555,6 +2781,7 @@ site_render_ids(const struct site_opts *o, char *const *want, size_t nwant,
 	/* a cache not written costs the next full render time, no more */
 	if (rc == 0 && p->disk)
 		cache_write(p, n);
+	cache_keep(p);
 	cache_free(p->disk);
 	if (p->jobs_fd >= 0)
 		close(p->jobs_fd);

@@ -113,6 +113,18 @@ stamp_tree(int dir, const char *name, int depth)
 }
 
 uint64_t
+stamp_entry(int dir, const char *name, time_t *mtime)
+{
+	struct stat st;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (mtime)
+		*mtime = st.st_mtime;
+	return stamp_stat(STAMP_START, &st);
+}
+
+uint64_t
 stamp_names(int dir, const char *name, const char *const *names)
 {
 	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |

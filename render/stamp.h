@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define STAMP_START 0xcbf29ce484222325ULL
 
@@ -28,6 +29,14 @@ uint64_t stamp_hash(uint64_t h, const void *data, size_t n);
 uint64_t stamp_tree(int dir, const char *name, int depth);
 
 #define STAMP_MAX_ENTRIES 4096
+
+/*
+ * The fingerprint of the entry name in dir itself (not followed if a
+ * link): its type, inode, size and mtime; of a folder, what changes when
+ * a name in it is added, removed or replaced. 0 when it is missing. Its
+ * mtime into *mtime when mtime is not NULL.
+ */
+uint64_t stamp_entry(int dir, const char *name, time_t *mtime);
 
 /*
  * The fingerprint of the folder name in dir and of the entries names

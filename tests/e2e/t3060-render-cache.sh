@@ -59,11 +59,30 @@ test_expect_success 'an unchanged job is taken from the cache, not read' '
 	test_cmp cache1 spool/www/.spoolboard-cache
 '
 
+# a job that ended less than a minute ago: the runner may still append
+# its last event and log lines
 test_expect_success 'a file of the job changed in place: read again' '
+	grep -q "{\"id\":\"a\",\"in\":" spool/www/.spoolboard-cache &&
 	echo "one more line" >>spool/jobs/a/log.txt &&
 	render &&
 	! marked a && marked b &&
 	grep -q "one more line" spool/www/jobs/a/index.html
+'
+
+test_expect_success 'a job ended and quiet for a minute: its folder alone tells' '
+	touch -d "2 minutes ago" spool/jobs/c && render &&
+	grep -q "{\"id\":\"c\",\"dir\":" spool/www/.spoolboard-cache &&
+	mark c && render && marked c &&
+	echo "added by hand" >>spool/jobs/c/log.txt && render && marked c &&
+	touch spool/jobs/c && render && ! marked c &&
+	grep -q "added by hand" spool/www/jobs/c/index.html &&
+	touch -d "2 minutes ago" spool/jobs/c && render && mark c &&
+	sed "s/\"status\": \"completed\"/\"status\": \"queued\"/" \
+		spool/jobs/c/state.json >s.tmp &&
+	cp spool/jobs/c/state.json c-state && mv s.tmp spool/jobs/c/state.json &&
+	render && ! marked c &&
+	grep -q "Queued" spool/www/jobs/c/index.html &&
+	cp c-state spool/jobs/c/state.json && render
 '
 
 test_expect_success 'a checkpoint added or removed: read again' '
@@ -131,6 +150,12 @@ test_expect_success 'from the cache, group pages and jobs.csv are as from the jo
 	rm spool/www/.spoolboard-cache && render && ! marked b &&
 	test_cmp g2.cached spool/www/groups/g2/index.html &&
 	test_cmp csv2.cached spool/www/jobs.csv
+'
+
+test_expect_success 'a site made from the cache is the one made without it' '
+	rm spool/www/.spoolboard-cache && render && render &&
+	render --www fresh &&
+	diff -r -x .spoolboard-cache spool/www fresh
 '
 
 test_expect_success 'other templates or log patterns: every job read again' '

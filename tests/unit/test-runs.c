@@ -391,7 +391,7 @@ test_csv(void)
 	e[1] = entry("j2", "plain, \"quoted\"", NULL,
 		     "{\"train\": {\"lr\": 0.01, \"extra\": true}, \"name\": "
 		     "\"x\"}", 1e-7);
-	runs_csv(&sb, e, 2);
+	runs_csv(&sb, e, NULL, 2);
 	ok(csvfile_parse(&t, sb.buf, sb.len, ',', "jobs.csv", 0) == 0,
 	   "jobs.csv parses (RFC 4180)");
 	ok(t.nrows == 2, "a row per job");
@@ -442,28 +442,67 @@ test_csv(void)
 	/* the rows are kept: the same columns join them as they were */
 	json_object_set_new(e[1], "csvrow", json_string("KEPT\r\n"));
 	sb_reset(&sb);
-	runs_csv(&sb, e, 2);
+	runs_csv(&sb, e, NULL, 2);
 	ok(strstr(sb_str(&sb), "\r\nKEPT\r\n") != NULL,
 	   "unchanged columns: a row kept is joined as it is");
 	/* a new column: every row made again */
 	e[2] = entry("j3", "new", NULL, "{\"other\": 1}", 0.5);
 	sb_reset(&sb);
-	runs_csv(&sb, e, 3);
+	runs_csv(&sb, e, NULL, 3);
 	ok(!strstr(sb_str(&sb), "KEPT") && strstr(sb_str(&sb), ",other"),
 	   "a new column makes the rows again");
 	ok(csvfile_parse(&t, sb.buf, sb.len, ',', "jobs.csv", 0) == 0 &&
 	   t.nrows == 3, "and it parses, a row per job");
 	csvfile_release(&t);
+	/* cells kept as text outside the entry (the render cache's record) */
+	{
+		char *text = json_dumps(json_object_get(e[2], "csv"),
+					JSON_COMPACT);
+		struct runs_text raw[3] = { { NULL, 0 }, { NULL, 0 },
+					    { text, strlen(text) } };
+
+		json_object_del(e[2], "csv");
+		json_object_del(e[2], "csvrow");
+		sb_reset(&sb);
+		runs_csv(&sb, e, raw, 3);
+		c = -1;
+		ok(csvfile_parse(&t, sb.buf, sb.len, ',', "jobs.csv", 0) == 0 &&
+		   t.nrows == 3 && (c = csvfile_find(&t, "other")) >= 0 &&
+		   !strcmp(csvfile_cell(&t, 2, (size_t)c), "1"),
+		   "cells given as text: parsed, the row made from them");
+		ok(json_is_object(json_object_get(e[2], "csv")),
+		   "and kept in the entry, parsed");
+		csvfile_release(&t);
+		free(text);
+	}
+	{
+		json_t *x = json_object();
+		const char *q = "{\"id\": \"q\"}";
+		struct runs_text raw = { q, strlen(q) };
+		const json_t *sum = runs_entry_sum(x, &raw);
+
+		is_str(json_str(sum, "id", ""), "q",
+		       "a summary from text outside the entry");
+		ok(runs_entry_sum(x, NULL) == sum, "parsed once");
+		json_object_set_new(x, "json", json_string("{\"id\": \"r\"}"));
+		json_object_del(x, "sum");
+		is_str(json_str(runs_entry_sum(x, &raw), "id", ""), "r",
+		       "the entry's own text first");
+		json_decref(x);
+		x = json_object();
+		ok(runs_entry_sum(x, NULL) == NULL, "no summary, no text: NULL");
+		json_decref(x);
+	}
 	/* an entry without cells (a job shown from its last render) */
 	json_object_del(e[2], "csv");
 	sb_reset(&sb);
-	runs_csv(&sb, e, 3);
+	runs_csv(&sb, e, NULL, 3);
 	ok(csvfile_parse(&t, sb.buf, sb.len, ',', "jobs.csv", 0) == 0 &&
 	   t.nrows == 3 && !strcmp(csvfile_cell(&t, 2, 0), "j3"),
 	   "a job without cells: its summary's");
 	csvfile_release(&t);
 	sb_reset(&sb);
-	runs_csv(&sb, NULL, 0);
+	runs_csv(&sb, NULL, NULL, 0);
 	ok(strncmp(sb_str(&sb), "id,name,group,status,", 21) == 0 &&
 	   strstr(sb_str(&sb), "\r\n") == sb_str(&sb) + sb.len - 2,
 	   "no job: the header alone");

@@ -110,6 +110,29 @@ main(void)
 	ok(stamp_names(AT_FDCWD, "/nonexistent/x", names) == 0,
 	   "a missing folder has none");
 
+	/* the folder alone: its names, not what is in its files */
+	{
+		time_t mt = 0;
+		uint64_t e = stamp_entry(AT_FDCWD, dir, &mt);
+
+		ok(e != 0 && mt > 0, "stamp_entry of a folder, and its mtime");
+		put("a.txt", "more\n", "a");
+		ok(stamp_entry(AT_FDCWD, dir, NULL) == e,
+		   "a file in it appended to leaves it");
+		tick();
+		put("new", "x", "w");
+		ok(stamp_entry(AT_FDCWD, dir, NULL) != e,
+		   "a name added changes it");
+		e = stamp_entry(AT_FDCWD, dir, NULL);
+		tick();
+		snprintf(path, sizeof(path), "%s/new", dir);
+		unlink(path);
+		ok(stamp_entry(AT_FDCWD, dir, NULL) != e,
+		   "a name removed changes it");
+		ok(stamp_entry(AT_FDCWD, "/nonexistent/x", NULL) == 0,
+		   "a missing entry has none");
+	}
+
 	/* entries past the cap, counted across its folders: no stamp */
 	for (int i = 0; i < STAMP_MAX_ENTRIES; i++) {
 		char name[32];
