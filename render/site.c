@@ -354,13 +354,68 @@ prune_at(int fd, const json_t *rows)
 		const json_t *r;
 		size_t i;
 		int keep = !name_is_safe(e->d_name) ||
-			   strcmp(e->d_name, JOB_CHECKPOINTS) == 0;
+			   strcmp(e->d_name, JOB_CHECKPOINTS) == 0 ||
+			   strcmp(e->d_name, JOB_ARTIFACTS) == 0;
 
 		json_array_foreach(rows, i, r)
 			if (strcmp(json_str(r, "file", ""), e->d_name) == 0)
 				keep = 1;
 		if (!keep)
 			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+/*
+ * Remove what no row of rows names ("file": prefix and the name) from
+ * the folder fd of files/ (prefix its path below files/, ending in '/'),
+ * and from its folders down to depth levels, removing the folders left
+ * empty. fd stays open; nothing is followed.
+ */
+static void
+prune_tree_at(int fd, const char *prefix, const json_t *rows, int depth)
+{
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	struct dirent *e;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char *rel = xasprintf("%s%s", prefix, e->d_name);
+		const json_t *r;
+		struct stat st;
+		size_t i;
+		int keep = 0, sub;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			free(rel);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			sub = depth > 1 ? openat(dirfd(d), e->d_name, O_RDONLY |
+				O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+			if (sub >= 0) {
+				char *pre = xasprintf("%s/", rel);
+
+				prune_tree_at(sub, pre, rows, depth - 1);
+				free(pre);
+				close(sub);
+			}
+			/* only when it is left empty */
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+		} else {
+			json_array_foreach(rows, i, r)
+				if (!strcmp(json_str(r, "file", ""), rel))
+					keep = 1;
+			if (!keep)
+				unlinkat(dirfd(d), e->d_name, 0);
+		}
+		free(rel);
 	}
 	closedir(d);
 }
@@ -420,8 +475,46 @@ site_dir(const char *path)
 }
 
 /*
+ * Make rel (below files/: names that are name_is_safe, joined by '/') in
+ * the folder ffd of files/ (files its path, for messages) a link to src,
+ * making the folders on the way (site_dir_at). 0 or -1.
+ */
+static int
+link_below_at(const char *src, int ffd, const char *rel, const char *files)
+{
+	char *parts = xstrdup(rel), *name = parts, *slash, *path;
+	int fd = fcntl(ffd, F_DUPFD_CLOEXEC, 0), rc = 0, sub;
+
+	if (fd < 0)
+		rc = error("cannot open '%s': %s", files, strerror(errno));
+	while (fd >= 0 && (slash = strchr(name, '/'))) {
+		*slash = '\0';
+		if (!name_is_safe(name))
+			break;		/* never listed (view.c): skipped */
+		path = xasprintf("%s/%s", files, parts);
+		sub = site_dir_at(fd, name, path);
+		free(path);
+		close(fd);
+		fd = sub;
+		rc = fd < 0 ? -1 : 0;
+		*slash = '/';
+		name = slash + 1;
+	}
+	if (fd >= 0 && !strchr(name, '/') && name_is_safe(name)) {
+		path = path_join(files, rel);
+		rc = link_file_at(src, fd, name, path);
+		free(path);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(parts);
+	return rc;
+}
+
+/*
  * Link the downloads and checkpoints of view into files/ of the job's
- * folder of the site, open as wfd (wdir its path, for messages).
+ * folder of the site, open as wfd (wdir its path, for messages). A
+ * download below a folder (an exec job's artifacts/) gets its folders.
  */
 static int
 link_files(const char *jdir, int wfd, const char *wdir, const json_t *view)
@@ -438,12 +531,11 @@ link_files(const char *jdir, int wfd, const char *wdir, const json_t *view)
 		rc = -1;
 	json_array_foreach(down, i, r) {
 		const char *f = json_str(r, "file", "");
-		char *src = path_join(jdir, f), *dst = path_join(files, f);
+		char *src = path_join(jdir, f);
 
 		if (rc == 0)
-			rc = link_file_at(src, ffd, f, dst);
+			rc = link_below_at(src, ffd, f, files);
 		free(src);
-		free(dst);
 	}
 	json_array_foreach(cks, i, r) {
 		const char *f = json_str(r, "file", "");
@@ -456,7 +548,14 @@ link_files(const char *jdir, int wfd, const char *wdir, const json_t *view)
 		free(dst);
 	}
 	if (ffd >= 0) {
+		int afd = openat(ffd, JOB_ARTIFACTS, O_RDONLY | O_DIRECTORY |
+				 O_NOFOLLOW | O_CLOEXEC);
+
 		prune_at(ffd, down);
+		if (afd >= 0) {
+			prune_tree_at(afd, JOB_ARTIFACTS "/", down, 8);
+			close(afd);
+		}
 		/* stale checkpoints, also when none is left */
 		if (cfd < 0)
 			cfd = openat(ffd, JOB_CHECKPOINTS, O_RDONLY |
@@ -1258,7 +1357,7 @@ job_stamp(const struct pass *p, const char *id, int settled, time_t *mtime)
 {
 	static const char *const names[] = { JOB_STATE, JOB_CONFIG,
 		JOB_METRICS, JOB_LOG, JOB_EVENTS, JOB_CHECKPOINTS, JOB_MODEL,
-		JOB_PREDICTIONS, JOB_SLURM, NULL };
+		JOB_PREDICTIONS, JOB_SLURM, JOB_ARTIFACTS, NULL };
 
 	if (p->jobs_fd < 0)
 		return 0;
@@ -1289,18 +1388,16 @@ entry_settled(const json_t *e)
 static uint64_t
 page_stamp(const char *id)
 {
-	char rel[sizeof("jobs//files/" JOB_CHECKPOINTS) + JOB_ID_MAX];
-	uint64_t f[3];
-	int n = snprintf(rel, sizeof(rel), "jobs/%s", id);
+	static const char *const sub[] = { "", "/files",
+		"/files/" JOB_CHECKPOINTS, "/files/" JOB_ARTIFACTS };
+	char rel[JOB_ID_MAX + 64];
+	uint64_t f[4];
 
-	if (n < 0 || (size_t)n >= sizeof(rel) - sizeof("/files/" JOB_CHECKPOINTS))
-		return 0;
-	/* three calls, no folder opened */
-	f[0] = stamp_entry(www_fd, rel, NULL);
-	strcat(rel, "/files");
-	f[1] = stamp_entry(www_fd, rel, NULL);
-	strcat(rel, "/" JOB_CHECKPOINTS);
-	f[2] = stamp_entry(www_fd, rel, NULL);
+	/* four calls, no folder opened */
+	for (int k = 0; k < 4; k++) {
+		snprintf(rel, sizeof(rel), "jobs/%s%s", id, sub[k]);
+		f[k] = stamp_entry(www_fd, rel, NULL);
+	}
 	return f[0] ? stamp_hash(STAMP_START, f, sizeof(f)) : 0;
 }
 

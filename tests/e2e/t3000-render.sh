@@ -238,6 +238,39 @@ test_expect_success 'a finished 100-epoch job writes under 60 KB' '
 	python3 check.py big/www b
 '
 
+# an exec job's $SPOOLBOARD_ARTIFACTS (docs/exec.md): what it wrote there,
+# three folders down, is in the downloads; links, hidden names and what
+# is below are not
+test_expect_success 'the files of artifacts/ are downloads, linked into files/' '
+	d=spool/jobs/done/artifacts &&
+	mkdir -p $d/plots/deep/er/still out &&
+	echo "a report" >$d/report.txt &&
+	echo "<svg/>" >$d/plots/loss.svg &&
+	echo deep >$d/plots/deep/er/four.txt &&
+	echo deeper >$d/plots/deep/er/still/five.txt &&
+	echo hidden >$d/.secret &&
+	echo "TOP SECRET" >out/secret.txt &&
+	ln -s "$PWD/out/secret.txt" $d/leak.txt &&
+	ln -s "$PWD/out" $d/outside &&
+	spoolboard render --spool spool --templates "$T" &&
+	w=spool/www/jobs/done &&
+	grep -q "href=\"files/artifacts/report.txt\"" $w/index.html &&
+	grep -q "href=\"files/artifacts/plots/loss.svg\"" $w/index.html &&
+	grep -q "artifacts/plots/deep/er/four.txt" $w/index.html &&
+	! grep -q "five.txt\|leak.txt\|secret\|outside" $w/index.html &&
+	test "$(stat -c %i $w/files/artifacts/plots/loss.svg)" = \
+	     "$(stat -c %i $d/plots/loss.svg)" &&
+	! test -e $w/files/artifacts/leak.txt &&
+	! test -e $w/files/artifacts/outside &&
+	! grep -rq "TOP SECRET" spool/www &&
+	rm -r $d/plots && spoolboard render --spool spool --templates "$T" &&
+	! test -e $w/files/artifacts/plots &&
+	test -f $w/files/artifacts/report.txt &&
+	! grep -q "plots/loss.svg" $w/index.html &&
+	rm -r $d && spoolboard render --spool spool --templates "$T" &&
+	! test -e $w/files/artifacts/report.txt
+'
+
 test_expect_success 'links in the spool never publish files from elsewhere' '
 	mkdir -p out/elsewhere l &&
 	echo "TOP SECRET line" >out/secret.txt &&
