@@ -121,10 +121,129 @@ path_settable(struct check *c, const char *where, const char *path,
 	return 1;
 }
 
+/*
+ * An exec job's axis over its command (docs/exec.md): "command.N", the
+ * word at index N, or a name NAME that some word holds as "{NAME}". The
+ * index of the word for "command.N", -2 for a placeholder, -1 when key
+ * is neither (*bad set when it is "command.N" with no such word).
+ */
+static long
+command_axis(const json_t *doc, const char *key, int *bad)
+{
+	const json_t *cmd = json_object_get(doc, "command"), *w;
+	char *end, *ph;
+	size_t i;
+	long n;
+	int found = 0;
+
+	*bad = 0;
+	if (!json_is_array(cmd))
+		return -1;
+	if (strncmp(key, "command.", 8) == 0) {
+		n = strtol(key + 8, &end, 10);
+		*bad = !(key[8] >= '0' && key[8] <= '9') || *end || n < 0 ||
+		       (size_t)n >= json_array_size(cmd);
+		return *bad ? -1 : n;
+	}
+	if (strchr(key, '.'))
+		return -1;
+	ph = xasprintf("{%s}", key);
+	json_array_foreach(cmd, i, w)
+		found |= json_is_string(w) && strstr(json_string_value(w), ph);
+	free(ph);
+	return found ? -2 : -1;
+}
+
+/*
+ * A value as a command's word: a string as it is, a real number in the
+ * fewest digits that read back as it (0.1, not 0.10000000000000001),
+ * anything else as its JSON.
+ */
+static char *
+word_text(const json_t *v)
+{
+	char *s;
+
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_real(v))
+		for (int prec = 1; prec <= 17; prec++) {
+			char buf[64];
+
+			snprintf(buf, sizeof buf, "%.*g", prec,
+				 json_real_value(v));
+			if (strtod(buf, NULL) == json_real_value(v) ||
+			    prec == 17)
+				return xstrdup(buf);
+		}
+	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s)
+		die_oom();
+	return s;
+}
+
+/*
+ * Set the axis key of the member m to v when it is one over its command
+ * (command_axis): the word replaced, or every "{key}" in its words. 1
+ * done, 0 not such an axis.
+ */
+static int
+set_command_axis(json_t *m, const char *key, const json_t *v)
+{
+	json_t *cmd = json_object_get(m, "command"), *w;
+	long k;
+	int bad;
+	char *text, *ph;
+	size_t i;
+
+	k = command_axis(m, key, &bad);
+	if (k == -1)
+		return 0;
+	text = word_text(v);
+	if (k >= 0) {
+		json_array_set_new(cmd, (size_t)k, field_jnew(json_string(
+			text)));
+		free(text);
+		return 1;
+	}
+	ph = xasprintf("{%s}", key);
+	json_array_foreach(cmd, i, w) {
+		const char *s = json_string_value(w), *at;
+		struct strbuf sb = STRBUF_INIT;
+
+		if (!s || !strstr(s, ph))
+			continue;
+		while ((at = strstr(s, ph))) {
+			sb_add(&sb, s, (size_t)(at - s));
+			sb_adds(&sb, text);
+			s = at + strlen(ph);
+		}
+		sb_adds(&sb, s);
+		json_array_set_new(cmd, i, field_jnew(json_string(
+			sb_str(&sb))));
+		sb_release(&sb);
+	}
+	free(ph);
+	free(text);
+	return 1;
+}
+
 static int
 read_axis_path(struct check *c, const char *where, const char *key,
 	       const json_t *doc)
 {
+	int bad;
+
+	if (command_axis(doc, key, &bad) != -1)
+		return 1;
+	if (bad) {
+		field_problem(c, where, "'%s' names no word of command: give "
+			      "command.N with N from 0 to %zu, or a name "
+			      "that a word holds as {NAME}", key,
+			      json_array_size(json_object_get(doc,
+							      "command")) - 1);
+		return 0;
+	}
 	if (!path_ok(key)) {
 		field_problem(c, where, "'%s' is not a field path: give "
 			      "names of letters, digits and '_' joined by "
@@ -744,7 +863,8 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 		int has_name = 0;
 
 		json_object_foreach(p, key, v) {
-			set_path(m, key, json_deep_copy(v));
+			if (!set_command_axis(m, key, v))
+				set_path(m, key, json_deep_copy(v));
 			has_name |= strcmp(key, "name") == 0;
 		}
 		if (!has_name)
