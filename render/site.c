@@ -338,32 +338,45 @@ link_file_at(const char *src, int fd, const char *base, const char *dst)
  * are removed relative to it, so a link planted for the folder, or for
  * one above it, never leads the removal elsewhere. fd stays open.
  */
-static void
-prune_at(int fd, const json_t *rows)
+/* The folder fd read through a descriptor of its own (fd stays open). */
+static DIR *
+dir_of(int fd)
 {
 	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+
+	if (!d && dfd >= 0)
+		close(dfd);
+	return d;
+}
+
+/* Does a row of rows have "file" name? */
+static int
+rows_name(const json_t *rows, const char *name)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(rows, i, r)
+		if (strcmp(json_str(r, "file", ""), name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+prune_at(int fd, const json_t *rows)
+{
+	DIR *d = dir_of(fd);
 	struct dirent *e;
 
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	while ((e = readdir(d))) {
-		const json_t *r;
-		size_t i;
-		int keep = !name_is_safe(e->d_name) ||
-			   strcmp(e->d_name, JOB_CHECKPOINTS) == 0 ||
-			   strcmp(e->d_name, JOB_ARTIFACTS) == 0;
-
-		json_array_foreach(rows, i, r)
-			if (strcmp(json_str(r, "file", ""), e->d_name) == 0)
-				keep = 1;
-		if (!keep)
+	while (d && (e = readdir(d)))
+		if (name_is_safe(e->d_name) &&
+		    strcmp(e->d_name, JOB_CHECKPOINTS) != 0 &&
+		    strcmp(e->d_name, JOB_ARTIFACTS) != 0 &&
+		    !rows_name(rows, e->d_name))
 			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
+	if (d)
+		closedir(d);
 }
 
 /*
@@ -375,21 +388,13 @@ prune_at(int fd, const json_t *rows)
 static void
 prune_tree_at(int fd, const char *prefix, const json_t *rows, int depth)
 {
-	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	DIR *d = dir_of(fd);
 	struct dirent *e;
 
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	while ((e = readdir(d))) {
+	while (d && (e = readdir(d))) {
 		char *rel = xasprintf("%s%s", prefix, e->d_name);
-		const json_t *r;
 		struct stat st;
-		size_t i;
-		int keep = 0, sub;
+		int sub;
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -408,16 +413,13 @@ prune_tree_at(int fd, const char *prefix, const json_t *rows, int depth)
 			}
 			/* only when it is left empty */
 			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-		} else {
-			json_array_foreach(rows, i, r)
-				if (!strcmp(json_str(r, "file", ""), rel))
-					keep = 1;
-			if (!keep)
-				unlinkat(dirfd(d), e->d_name, 0);
+		} else if (!rows_name(rows, rel)) {
+			unlinkat(dirfd(d), e->d_name, 0);
 		}
 		free(rel);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
 }
 
 /*
