@@ -340,7 +340,7 @@ link_file_at(const char *src, int fd, const char *base, const char *dst)
  */
 /* The folder fd read through a descriptor of its own (fd stays open). */
 static DIR *
-dir_of(int fd)
+dup_dir(int fd)
 {
 	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
@@ -366,7 +366,7 @@ rows_name(const json_t *rows, const char *name)
 static void
 prune_at(int fd, const json_t *rows)
 {
-	DIR *d = dir_of(fd);
+	DIR *d = dup_dir(fd);
 	struct dirent *e;
 
 	while (d && (e = readdir(d)))
@@ -388,7 +388,7 @@ prune_at(int fd, const json_t *rows)
 static void
 prune_tree_at(int fd, const char *prefix, const json_t *rows, int depth)
 {
-	DIR *d = dir_of(fd);
+	DIR *d = dup_dir(fd);
 	struct dirent *e;
 
 	while (d && (e = readdir(d))) {
