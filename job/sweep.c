@@ -634,6 +634,9 @@ member_name(const char *base, const json_t *params)
 		const char *last = strrchr(key, '.');
 		char *t = value_text(v);
 
+		/* command.3 says more than 3 */
+		if (strncmp(key, "command.", 8) == 0)
+			last = NULL;
 		sb_addf(&sb, "%s%s=%s", first ? "" : ", ",
 			last ? last + 1 : key, t);
 		free(t);

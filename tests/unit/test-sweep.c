@@ -167,6 +167,63 @@ expand_text(struct sweep *sw, const char *text, struct strbuf *p)
 
 #define BASE "\"data\": {\"path\": \"d.csv\", \"targets\": [\"y\"]}"
 
+/* The words of member i's command, joined by '|'. */
+static char *
+member_words(const struct sweep *sw, size_t i)
+{
+	const json_t *w;
+	struct strbuf sb = STRBUF_INIT;
+	size_t k;
+
+	json_array_foreach(json_object_get(sw->cfgs[i].json, "command"), k,
+			   w)
+		sb_addf(&sb, "%s%s", k ? "|" : "", json_string_value(w));
+	return sb_detach(&sb, NULL);
+}
+
+/* Axes over an exec job's command: by a word's index, by {NAME}. */
+static void
+test_command_axes(void)
+{
+	struct strbuf p = STRBUF_INIT;
+	struct sweep sw;
+	char *w;
+
+	ok(expand_text(&sw, "{\"command\": [\"fit\", \"--lr\", \"1\"], "
+		       "\"sweep\": {\"grid\": {\"command.2\": [0.1, "
+		       "\"3e-2\", true]}}}", &p) == 0 && sw.n == 3,
+	       "a sweep over command.2");
+	if (sw.n == 3) {
+		w = member_words(&sw, 0);
+		is_str(w, "fit|--lr|0.1", "a number: its shortest text");
+		free(w);
+		w = member_words(&sw, 1);
+		is_str(w, "fit|--lr|3e-2", "a string: as it is");
+		free(w);
+		w = member_words(&sw, 2);
+		is_str(w, "fit|--lr|true", "anything else: its JSON");
+		free(w);
+		sweep_release(&sw);
+	}
+	ok(expand_text(&sw, "{\"command\": [\"fit\", \"--lr={lr}\", "
+		       "\"{w}x{w}\", \"{other}\"], \"sweep\": {\"grid\": "
+		       "{\"lr\": [0.001], \"w\": [8]}}}", &p) == 0 &&
+	       sw.n == 1, "a sweep over {lr} and {w}");
+	if (sw.n == 1) {
+		w = member_words(&sw, 0);
+		is_str(w, "fit|--lr=0.001|8x8|{other}",
+		       "every {NAME} of an axis replaced, others left");
+		free(w);
+		sweep_release(&sw);
+	}
+	sb_reset(&p);
+	ok(expand_text(&sw, "{\"command\": [\"fit\"], \"sweep\": "
+		       "{\"grid\": {\"lr\": [0.1]}}}", &p) != 0 &&
+	       strstr(sb_str(&p), "lr"),
+	       "a name no word holds: a field, unknown: %s", sb_str(&p));
+	sb_release(&p);
+}
+
 static void
 test_reproducible(void)
 {
@@ -402,6 +459,7 @@ main(int argc, char **argv)
 
 	if (ok(cwd && chdir(dir) == 0, "enter %s", dir)) {
 		test_cases();
+	test_command_axes();
 		ok(chdir(cwd) == 0, "back to the start directory");
 	}
 	free(cwd);
