@@ -459,7 +459,7 @@ main(int argc, char **argv)
 
 	if (ok(cwd && chdir(dir) == 0, "enter %s", dir)) {
 		test_cases();
-	test_command_axes();
+		test_command_axes();
 		ok(chdir(cwd) == 0, "back to the start directory");
 	}
 	free(cwd);
