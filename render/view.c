@@ -9,6 +9,7 @@
  * PCRE2 patterns of view.h), checkpoints/ the checkpoint table.
  */
 #include "render/view.h"
+#include "job/field.h"
 #include "job/state.h"
 #include "render/chart.h"
 #include "render/resultview.h"
@@ -846,6 +847,49 @@ config_view(const json_t *cfg)
  * is mse), the type from state.json or the config; null when neither
  * names the type.
  */
+#define COMMAND_SHOWN 300	/* characters of an exec job's command shown */
+
+/*
+ * An exec job's command as a shell would read it (words with blanks or
+ * quotes in single quotes; at most COMMAND_SHOWN characters, then "…") and
+ * its workdir: {"text", "workdir"}.
+ */
+static json_t *
+command_view(const json_t *cfg)
+{
+	const json_t *w;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(json_object_get(cfg, "command"), i, w) {
+		const char *s = json_is_string(w) ? json_string_value(w) : "";
+
+		if (i)
+			sb_addc(&sb, ' ');
+		if (*s && !s[strcspn(s, " \t\n'\"\\$`|&;<>(){}*?#~")]) {
+			sb_adds(&sb, s);
+			continue;
+		}
+		sb_addc(&sb, '\'');
+		for (; *s; s++)
+			if (*s == '\'')
+				sb_adds(&sb, "'\\''");
+			else
+				sb_addc(&sb, *s);
+		sb_addc(&sb, '\'');
+	}
+	if (sb.len && field_utf8_chars(sb.buf) > COMMAND_SHOWN) {
+		sb.len = field_utf8_prefix(sb.buf, COMMAND_SHOWN);
+		sb.buf[sb.len] = '\0';
+		sb_adds(&sb, "…");
+	}
+	o = json_pack("{s:s%, s:s}", "text", sb_str(&sb), sb.len,
+		      "workdir", json_str(cfg, "workdir", "."));
+	sb_release(&sb);
+	return o;
+}
+
 static json_t *
 model_view(const json_t *model, const json_t *cfg)
 {
@@ -964,6 +1008,12 @@ view_job_with(const char *dir, const char *id, const struct view_opts *o,
 		json_int(state, "epoch", 0)));
 	json_object_set_new(v, "epochs", json_integer(
 		json_int(state, "epochs", 0)));
+	/* an exec job's command may print no total, or no epochs at all */
+	json_object_set_new(v, "epochs_known", json_boolean(
+		json_int(state, "epochs", 0) > 0));
+	json_object_set_new(v, "no_epoch", json_boolean(
+		json_int(state, "epochs", 0) <= 0 &&
+		json_int(state, "epoch", 0) <= 0));
 	eta = json_dbl(state, "eta_seconds", -1);
 	if (eta >= 0 && job_status_parse(status) == JOB_RUNNING) {
 		time_duration(eta, buf, sizeof(buf));
@@ -1003,6 +1053,12 @@ view_job_with(const char *dir, const char *id, const struct view_opts *o,
 			json_integer((json_int_t)nf));
 		json_object_set_new(json_object_get(v, "data"), "features_text",
 			json_sprintf("%zu feature%s", nf, nf == 1 ? "" : "s"));
+	}
+	if (json_is_array(json_object_get(cfg, "command"))) {
+		/* an exec job: its command and workdir, not a model and data */
+		json_object_set_new(v, "model", json_null());
+		json_object_set_new(v, "data", json_null());
+		json_object_set_new(v, "command", command_view(cfg));
 	}
 	json_object_set_new(v, "created", time_view(state, "created"));
 	json_object_set_new(v, "started", time_view(state, "started"));
