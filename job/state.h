@@ -39,6 +39,7 @@
 #define JOB_CKPT_BEST "best.tar.zst"		/* in checkpoints/ */
 #define JOB_MODEL "model.tar.zst"
 #define JOB_PREDICTIONS "predictions.csv"
+#define JOB_ARTIFACTS "artifacts"	/* an exec job's files (docs/exec.md) */
 #define JOB_LOCK ".lock"
 #define JOB_SLURM "slurm.json"		/* the Slurm executor's record */
 

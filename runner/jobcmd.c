@@ -177,8 +177,10 @@ check_data(const char *file, const struct loaded *l, const char *data_root)
 		die_oom();
 	for (size_t i = 0; i < n; i++) {
 		const struct config *cfg = l->sw.n ? &l->sw.cfgs[i] : &l->cfg;
-		json_t *k = json_pack("{s:O,s:O,s:O,s:i}", "data",
-			json_object_get(cfg->json, "data"), "model",
+		/* an exec job has no data: its workdir is checked */
+		json_t *k = cfg->exec.argv ? json_pack("{s:s}", "workdir",
+			cfg->exec.workdir) : json_pack("{s:O,s:O,s:O,s:i}",
+			"data", json_object_get(cfg->json, "data"), "model",
 			json_object_get(cfg->json, "model"), "loss",
 			json_object_get(cfg->json, "loss"), "batch",
 			cfg->train.batch_size);
