@@ -28,6 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define EXPORT_ARTIFACTS 256	/* files of an exec job's artifacts/ */
+
 /* Open an existing spool (nothing is created). 0 or -1 after error(). */
 static int
 open_existing(struct spool *sp, const char *root)
@@ -917,6 +919,57 @@ newest_ckpt(int dir)
 	return best < 0 ? NULL : xasprintf(JOB_CKPT_FORMAT, best);
 }
 
+/*
+ * An exec job's artifacts/ (docs/exec.md): its regular files, at most
+ * EXPORT_ARTIFACTS (the first by name), appended to m (*n of them so
+ * far). Subfolders, links and the rest are left out with a warning.
+ * 0, or -1 after error().
+ */
+static int
+export_artifacts(int job, const char *id, struct arc_member *m, size_t *n)
+{
+	int fd = open_dir_at(job, JOB_ARTIFACTS), got, rc = 0;
+	struct dirent **names = NULL;
+	DIR *d;
+	int count, kept = 0;
+
+	if (fd < 0)
+		return 0;	/* a built-in job, or none: nothing to add */
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	count = scandirat(dirfd(d), ".", &names, NULL, alphasort);
+	for (int i = 0; i < count; i++) {
+		const char *name = names[i]->d_name;
+		char *shown;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    rc < 0) {
+			free(names[i]);
+			continue;
+		}
+		shown = xasprintf("%s/%s/%s", id, JOB_ARTIFACTS, name);
+		if (kept == EXPORT_ARTIFACTS) {
+			warning("export: left out '%s': more than %d "
+				"artifacts", shown, EXPORT_ARTIFACTS);
+		} else {
+			got = export_member(dirfd(d), name, shown, &m[*n]);
+			if (got < 0)
+				rc = -1;
+			else
+				kept += got;
+			*n += (size_t)(got > 0 ? got : 0);
+		}
+		free(shown);
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+	return rc;
+}
+
 int
 jobcmd_export(const char *root, const char *id, const char *out)
 {
@@ -924,7 +977,8 @@ jobcmd_export(const char *root, const char *id, const char *out)
 		JOB_CONFIG, JOB_SUBMITTED, JOB_STATE, JOB_EVENTS,
 		JOB_METRICS, JOB_LOG, JOB_MODEL, JOB_PREDICTIONS,
 	};
-	struct arc_member m[sizeof(files) / sizeof(files[0]) + 2];
+	struct arc_member m[sizeof(files) / sizeof(files[0]) + 2 +
+			    EXPORT_ARTIFACTS];
 	struct spool sp;
 	size_t n = 0;
 	char *def = NULL, *shown;
@@ -995,6 +1049,8 @@ jobcmd_export(const char *root, const char *id, const char *out)
 		}
 		free(newest);
 	}
+	if (export_artifacts(job, id, m, &n) < 0)
+		goto free;
 	if (!out) {
 		def = xasprintf("%s.tar.zst", id);
 		out = def;
