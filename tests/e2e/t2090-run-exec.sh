@@ -236,6 +236,35 @@ test_expect_success 'a line longer than 64 KiB is cut, the rest still read' '
 	grep -q "^after$" spool/jobs/long/log.txt
 '
 
+test_expect_success 'a runner stopped ends the command; the job is queued again' '
+	xconfig spool/incoming/stopped.json "[\"sh\", \"-c\", \"echo up; sleep 1000; : $MARK-stopped\"]" &&
+	start_runner --allow-exec &&
+	wait_until "grep -q ^up spool/jobs/stopped/log.txt" &&
+	left $MARK-stopped &&
+	stop_runner &&
+	! left $MARK-stopped &&
+	status_is stopped queued &&
+	spoolboard cancel --spool spool stopped >out &&
+	status_is stopped cancelled
+'
+
+test_expect_success 'a memory limit holds for the command: failed, with the hint' '
+	xconfig spool/incoming/big.json "[\"python3\", \"-c\", \"x = bytearray(1 << 30)\"]" \
+		"\"limits\": {\"max_memory_mb\": 200}" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is big failed &&
+	json_check spool/jobs/big/state.json "j[\"error\"][\"message\"].endswith(\"MemoryError\") and \"max_memory_mb\" in j[\"error\"][\"hint\"]"
+'
+
+test_expect_success 'a sweep of exec configs runs with --allow-exec, env per member' '
+	xconfig spool/incoming/lr.json "[\"sh\", \"-c\", \"echo loss \$LR\"]" \
+		"\"env\": {\"LR\": \"1\"}, \"metrics\": [{\"pattern\": \"loss (?<train_loss>\\\\S+)\"}], \"sweep\": {\"grid\": {\"env.LR\": [\"0.5\", \"0.25\"]}, \"metric\": \"train_loss\"}" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is lr-1 completed && status_is lr-2 completed &&
+	json_check spool/jobs/lr-1/state.json "j[\"train_loss\"] == 0.5" &&
+	json_check spool/jobs/lr-2/state.json "j[\"train_loss\"] == 0.25"
+'
+
 test_expect_success 'a workdir that leads out of the data root is rejected' '
 	ln -s / proj/out &&
 	xconfig spool/incoming/esc.json "[\"true\"]" "\"workdir\": \"proj/out\"" &&
