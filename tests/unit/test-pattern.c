@@ -103,8 +103,9 @@ main(void)
 		ok(p && pattern_group_count(p) == 4, "four named groups");
 		is_str(pattern_group_name(p, 0), "epoch", "first by number");
 		is_str(pattern_group_name(p, 1), "epochs", "then epochs");
-		is_str(pattern_group_name(p, 2), "train_loss", "then train_loss "
-		       "(PCRE2's table is sorted by name: acc first)");
+		is_str(pattern_group_name(p, 2), "train_loss",
+		       "then train_loss (PCRE2's table is sorted by name: "
+		       "acc first)");
 		is_str(pattern_group_name(p, 3), "acc", "then acc");
 		ok(pattern_group_name(p, 4) == NULL, "none past the end");
 		ok(pattern_match_named(p, line, sizeof(line) - 1, vals) == 1,
