@@ -170,8 +170,6 @@ pattern_match_named(const struct pattern *p, const char *s, size_t len,
 		    char **vals)
 {
 	pcre2_match_data *md;
-	PCRE2_SIZE *ov;
-	uint32_t npairs;
 	int rc;
 
 	for (size_t i = 0; i < p->nnames; i++)
@@ -187,16 +185,21 @@ pattern_match_named(const struct pattern *p, const char *s, size_t len,
 		pcre2_match_data_free(md);
 		return 0;
 	}
-	ov = pcre2_get_ovector_pointer(md);
-	npairs = pcre2_get_ovector_count(md);
+	/* by name: of groups sharing one ((?J), (?|...)), the first set */
 	for (size_t i = 0; i < p->nnames; i++) {
-		uint32_t g = (uint32_t)p->groups[i];
+		PCRE2_SPTR name = (PCRE2_SPTR)p->names[i];
+		PCRE2_SIZE n, size;
 
-		if (g >= npairs || ov[2 * g] == PCRE2_UNSET)
+		if (pcre2_substring_length_byname(md, name, &n) != 0)
 			continue;
-		vals[i] = strndup(s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
-		if (!vals[i])
-			die_oom();
+		size = n + 1;
+		vals[i] = xmalloc(size);
+		if (pcre2_substring_copy_byname(md, name,
+						(PCRE2_UCHAR *)vals[i],
+						&size) != 0) {
+			free(vals[i]);
+			vals[i] = NULL;
+		}
 	}
 	pcre2_match_data_free(md);
 	return 1;

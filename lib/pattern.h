@@ -36,7 +36,8 @@ const char *pattern_group_name(const struct pattern *p, size_t i);
  * Match s (len bytes; it need not end in NUL) and, on a match, give the
  * text of each named group: vals[i] (i as in pattern_group_name) becomes
  * a new NUL-terminated string (the caller frees it), or NULL when that
- * group took no part. vals has pattern_group_count(p) entries, all set
+ * group took no part (of groups that share a name, the first that took
+ * part). vals has pattern_group_count(p) entries, all set
  * to NULL first. 1 on a match, 0 otherwise (as pattern_match).
  */
 int pattern_match_named(const struct pattern *p, const char *s, size_t len,

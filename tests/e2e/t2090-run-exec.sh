@@ -280,4 +280,4 @@ test_expect_success 'a program that does not exist: failed, saying so' '
 	json_check spool/jobs/nop/state.json "j[\"error\"][\"message\"].startswith(\"the command exited with status 127: spoolboard: cannot run\")"
 '
 
-test_done; [ -n "${KEEP:-}" ] && trap - EXIT
+test_done

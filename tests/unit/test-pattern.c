@@ -128,6 +128,10 @@ main(void)
 		p = pattern_new("(?J)(?:a(?<v>\\d)|b(?<v>\\d))", err,
 				sizeof(err));
 		ok(p && pattern_group_count(p) == 1, "a duplicate name once");
+		ok(pattern_match_named(p, "b7", 2, vals) == 1 && vals[0] &&
+		   strcmp(vals[0], "7") == 0, "its value from the group that "
+		   "took part");
+		free(vals[0]);
 		pattern_free(p);
 		p = pattern_new("no groups", err, sizeof(err));
 		ok(p && pattern_group_count(p) == 0, "no named group: 0");
