@@ -49,6 +49,7 @@
 extern char **environ;
 
 #define STATE_EVERY 1.0		/* seconds between state.json writes */
+#define STATE_QUIET 5.0		/* ... when no line matched: resources */
 #define POLL_MS 100
 #define END_WAIT 10.0		/* seconds after SIGKILL before giving up */
 #define MESSAGE_MAX 300		/* bytes of an output line in the error */
@@ -341,6 +342,8 @@ row_flush(struct exec *x)
 
 	if (!x->row_set)
 		goto out;
+	if (time_mono() - x->cpu_wall > 0.25)
+		sample_usage(x);
 	epoch = isfinite(x->row_epoch) ? x->row_epoch :
 		isfinite(x->last_epoch) ? x->last_epoch : (double)++x->counter;
 	if (x->rows == EXEC_METRICS_ROWS)
@@ -724,7 +727,8 @@ state_write(struct exec *x, int force)
 {
 	double now = time_mono();
 
-	if (!force && (!x->dirty || now - x->last_write < STATE_EVERY))
+	if (!force && now - x->last_write < (x->dirty ? STATE_EVERY :
+						     STATE_QUIET))
 		return;
 	sample_usage(x);
 	jobfiles_state_write(&x->r->jf);

@@ -265,6 +265,16 @@ test_expect_success 'a sweep of exec configs runs with --allow-exec, env per mem
 	json_check spool/jobs/lr-2/state.json "j[\"train_loss\"] == 0.25"
 '
 
+test_expect_success 'the examples in examples/exec run as they are' '
+	mkdir -p ex/incoming &&
+	cp "$SRCDIR"/examples/exec/*.json ex/incoming/ &&
+	spoolboard run --spool ex --data-root "$SRCDIR/examples" --once --no-render --allow-exec 2>log &&
+	status_is fit completed ex && status_is pipeline completed ex &&
+	json_check ex/jobs/fit/state.json "j[\"epoch\"] == 20 and j[\"val_loss\"] < 0.05 and \"test_mse\" in j[\"metrics\"]" &&
+	json_check ex/jobs/fit/artifacts/weights.json "abs(j[\"w\"] - 3) < 0.1" &&
+	test "$(wc -l <ex/jobs/pipeline/metrics.csv)" -eq 31
+'
+
 test_expect_success 'a workdir that leads out of the data root is rejected' '
 	ln -s / proj/out &&
 	xconfig spool/incoming/esc.json "[\"true\"]" "\"workdir\": \"proj/out\"" &&
