@@ -7,7 +7,8 @@
  * the command's end (waitpid WNOHANG) and the state's bounded writes are
  * all looked at a few times a second. Output is cut into lines of at
  * most EXEC_LINE_MAX bytes; each is logged (up to EXEC_LOG_MAX bytes,
- * then only the last EXEC_TAIL_LINES are kept, for the log's end) and
+ * EXEC_LOG_TOTAL for the whole log.txt, then only the last
+ * EXEC_TAIL_LINES are kept, for the log's end) and
  * matched against the metrics patterns.
  *
  * metrics.csv: epoch, seconds, the named groups of the patterns (in the
@@ -82,6 +83,8 @@ struct exec {
 	double best_val;
 	int logfd;
 	long logged;		/* bytes of output in log.txt */
+	long log_cap;		/* what this run may add to it */
+	int stage_changes;
 	long cut_lines;		/* lines past the cap */
 	long cut_bytes;
 	char *tail[EXEC_TAIL_LINES];	/* the last lines, a ring */
@@ -537,7 +540,17 @@ match_line(struct exec *x, const char *line, size_t len)
 			free(x->vals[g]);
 			x->vals[g] = NULL;
 		}
-		if (stage >= 0 && stage != (int)x->r->stage) {
+		if (stage >= 0 && stage != (int)x->r->stage &&
+		    x->stage_changes == EXEC_STAGE_CHANGES) {
+			x->stage_changes++;
+			jobfiles_log(&x->r->jf, "spoolboard: %d stage changes: "
+				     "the stage stays %s from now on",
+				     EXEC_STAGE_CHANGES,
+				     job_stage_name(x->r->stage));
+		}
+		if (stage >= 0 && stage != (int)x->r->stage &&
+		    x->stage_changes < EXEC_STAGE_CHANGES) {
+			x->stage_changes++;
 			run_stage_end(x->r, x->r->stage, JOB_COMPLETED);
 			run_stage_begin(x->r, (enum stage)stage);
 		}
@@ -589,16 +602,18 @@ put_bytes(int fd, const char *s, size_t n)
 static void
 take_line(struct exec *x, const char *line, size_t len)
 {
-	if (x->logged + (long)len + 1 <= EXEC_LOG_MAX && !x->cut_lines) {
+	if (x->logged + (long)len + 1 <= x->log_cap && !x->cut_lines) {
 		put_bytes(x->logfd, line, len);
 		put_bytes(x->logfd, "\n", 1);
 		x->logged += (long)len + 1;
 	} else {
 		if (!x->cut_lines)
 			jobfiles_log(&x->r->jf, "spoolboard: the command's "
-				     "output past %ld MiB is not kept here; "
-				     "its last lines follow at its end",
-				     EXEC_LOG_MAX >> 20);
+				     "output past %.1f MiB is not kept here "
+				     "(%ld MiB a run, %ld MiB of log.txt in "
+				     "all); its last lines follow at its end",
+				     x->log_cap / 1048576.0,
+				     EXEC_LOG_MAX >> 20, EXEC_LOG_TOTAL >> 20);
 		x->cut_lines++;
 		x->cut_bytes += (long)len + 1;
 	}
@@ -957,6 +972,16 @@ exec_run(struct run *r, const char *data_root, int threads)
 				    O_CREAT);
 	if (x.logfd < 0 || metrics_init(&x) < 0)
 		goto fail;
+	{
+		struct stat st;
+		long size = fstat(x.logfd, &st) == 0 ? (long)st.st_size : 0;
+
+		x.log_cap = EXEC_LOG_TOTAL - size;
+		if (x.log_cap > EXEC_LOG_MAX)
+			x.log_cap = EXEC_LOG_MAX;
+		if (x.log_cap < 0)
+			x.log_cap = 0;
+	}
 	dirfd = open_workdir(&r->cfg, root);
 	if (dirfd < 0)
 		goto fail;

@@ -27,7 +27,11 @@
 
 #define EXEC_GRACE 3.0		/* seconds from SIGTERM to SIGKILL */
 #define EXEC_LINE_MAX 65536	/* longer output lines are cut */
-#define EXEC_LOG_MAX (16L << 20)	/* bytes of output kept in log.txt */
+#define EXEC_LOG_MAX (16L << 20)	/* bytes of output kept in log.txt
+					   in one run ... */
+#define EXEC_LOG_TOTAL (64L << 20)	/* ... and at most so much log.txt
+					   in all (retries append) */
+#define EXEC_STAGE_CHANGES 1000	/* stage changes a run may make */
 #define EXEC_TAIL_LINES 64	/* last lines kept past the cap, for the
 				   log's end and the error message */
 #define EXEC_METRICS_ROWS 100000	/* rows of metrics.csv at most */

@@ -228,6 +228,27 @@ test_expect_success 'a command printing 100 MB: the log is capped, the job ends'
 	json_check spool/jobs/loud/state.json "j[\"epoch\"] == 1"
 '
 
+test_expect_success 'runs appending to one log.txt stop at 64 MiB in all' '
+	xconfig many.json "[\"python3\", \"-c\", \"import sys\nw = sys.stdout.write\nfor i in range(200000): w(\\\"z\\\" * 99 + \\\"\\\\n\\\")\"]" &&
+	for i in 1 2 3 4 5; do
+		spoolboard train many.json --data-root . --out many --allow-exec --no-progress 2>/dev/null || return 1
+	done &&
+	size=$(wc -c <many/log.txt) &&
+	test "$size" -gt 60000000 && test "$size" -lt 68000000 &&
+	test "$(grep -c "== attempt" many/log.txt)" -eq 5 &&
+	grep -q "output past 0.0 MiB is not kept" many/log.txt
+'
+
+test_expect_success 'a command changing stages without end: 1000 changes at most' '
+	xconfig spool/incoming/flip.json "[\"sh\", \"-c\", \"i=0; while [ \$i -lt 1500 ]; do echo A; echo B; i=\$((i + 1)); done\"]" \
+		"\"metrics\": [{\"pattern\": \"^A\", \"stage\": \"test\"}, {\"pattern\": \"^B\", \"stage\": \"train\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is flip completed &&
+	n=$(grep -c "\"event\":\"stage\"" spool/jobs/flip/events.jsonl) &&
+	test "$n" -le 2010 && test "$n" -ge 2000 &&
+	grep -q "1000 stage changes: the stage stays" spool/jobs/flip/log.txt
+'
+
 test_expect_success 'a line longer than 64 KiB is cut, the rest still read' '
 	xconfig spool/incoming/long.json "[\"python3\", \"-c\", \"print(\\\"y\\\" * 200000); print(\\\"after\\\")\"]" &&
 	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
