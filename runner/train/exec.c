@@ -485,10 +485,13 @@ take_value(struct exec *x, const char *name, double v)
 		row_flush(x);
 	x->row[c] = v;
 	x->row_set = 1;
-	if (strcmp(name, "train_loss") == 0 || strcmp(name, "val_loss") == 0 ||
-	    strcmp(name, "step") == 0) {
-		json_object_set_new(st, name, strcmp(name, "step") == 0 ?
-				    json_integer((json_int_t)v) : json_num(v));
+	if (strcmp(name, "step") == 0) {
+		if (fabs(v) < 1e15)	/* an integer JSON keeps exactly */
+			json_object_set_new(st, name,
+					    json_integer((json_int_t)v));
+	} else if (strcmp(name, "train_loss") == 0 ||
+		   strcmp(name, "val_loss") == 0) {
+		json_object_set_new(st, name, json_num(v));
 	} else {
 		json_t *m = json_object_get(st, "metrics");
 
@@ -522,7 +525,7 @@ match_line(struct exec *x, const char *line, size_t len)
 		/* the epoch first: a new one ends the pending row */
 		for (size_t g = 0; g < ng; g++)
 			if (strcmp(pattern_group_name(p, g), "epoch") == 0 &&
-			    number(x->vals[g], &v)) {
+			    number(x->vals[g], &v) && v >= 0 && v <= 1e9) {
 				if (!isnan(x->row_epoch) && v != x->row_epoch)
 					row_flush(x);
 				else if (isnan(x->row_epoch) && x->row_set &&
@@ -697,20 +700,61 @@ log_tail(struct exec *x)
 	}
 }
 
-/* At most MESSAGE_MAX bytes of s, not cutting a UTF-8 sequence. */
+/* The length of the valid UTF-8 sequence at s (of n bytes); 0 none. */
+static size_t
+seq_len(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 :
+		     (s[0] >> 4) == 14 ? 3 : (s[0] >> 3) == 30 ? 4 : 0;
+
+	if (len > n || (len == 2 && s[0] < 0xC2))
+		return 0;
+	for (size_t j = 1; j < len; j++)
+		if ((s[j] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/*
+ * At most MESSAGE_MAX bytes of s, leading blanks dropped, as text a
+ * state.json can hold: a byte that is not valid UTF-8 or is a control
+ * character becomes '?' (output may be anything). A new string.
+ */
 static char *
 cut(const char *s)
 {
-	size_t n = strlen(s);
+	struct strbuf sb = STRBUF_INIT;
+	size_t n;
 
 	while (*s == ' ' || *s == '\t')
-		s++, n--;
-	if (n > MESSAGE_MAX) {
-		n = MESSAGE_MAX;
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
+		s++;
+	n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		size_t len = seq_len((const unsigned char *)s + i, n - i);
+
+		if (sb.len + (len ? len : 1) > MESSAGE_MAX) {
+			sb_add(&sb, "...", 3);
+			break;
+		}
+		if (len == 0 || (len == 1 && ((unsigned char)s[i] < 0x20 ||
+					      s[i] == 0x7F)))
+			sb_add(&sb, "?", 1);
+		else
+			sb_add(&sb, s + i, len);
+		i += len ? len : 1;
 	}
-	return xasprintf("%.*s%s", (int)n, s, strlen(s) > n ? "..." : "");
+	{
+		char *r = xstrdup(sb_str(&sb));
+		json_t *check = json_string(r);
+
+		/* a form jansson refuses still (overlong, a surrogate) */
+		for (char *p = r; !check && *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		json_decref(check);
+		sb_release(&sb);
+		return r;
+	}
 }
 
 /*

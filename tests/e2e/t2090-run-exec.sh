@@ -304,6 +304,19 @@ test_expect_success 'a workdir that leads out of the data root is rejected' '
 	grep -q "workdir: .proj/out. leads outside the data root" spool/rejected/esc.error
 '
 
+cat >proj/latin1.py <<'EOF'
+import sys
+sys.stdout.buffer.write(b"caf\xe9 \x1b[31mError: bad \xc3\xa9 thing\n")
+sys.exit(2)
+EOF
+
+test_expect_success 'output that is not UTF-8: the error is still recorded' '
+	xconfig spool/incoming/latin.json "[\"python3\", \"latin1.py\"]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is latin failed &&
+	json_check spool/jobs/latin/state.json "j[\"error\"][\"message\"] == \"the command exited with status 2: caf? ?[31mError: bad \u00e9 thing\""
+'
+
 test_expect_success 'a program that does not exist: failed, saying so' '
 	xconfig spool/incoming/nop.json "[\"no-such-program-$MARK\"]" &&
 	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
