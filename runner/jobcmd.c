@@ -250,7 +250,10 @@ jobcmd_validate(const char *spool, char *const *files, int n, int sweeps,
 			      files[i]);
 			status = 1;
 		} else {
-			printf("%s: ok\n", files[i]);
+			/* valid, but a runner may still refuse to run it */
+			printf("%s: ok%s\n", files[i], l.cfg.exec.argv ?
+			       ": an exec job, run only by a runner started "
+			       "with --allow-exec" : "");
 		}
 		sb_release(&table);
 		loaded_release(&l);

@@ -50,6 +50,14 @@ PYMETRICS='"metrics": [
 	{"pattern": "^Testing", "stage": "test"},
 	{"pattern": "^test_acc (?<test_acc>\\S+)"}]'
 
+test_expect_success 'validate says an exec config is valid and needs --allow-exec' '
+	xconfig v.json "[\"sh\", \"-c\", \"touch $TRASH/marker-v\"]" &&
+	spoolboard validate --data-root . v.json >out &&
+	echo "v.json: ok: an exec job, run only by a runner started with --allow-exec" >want &&
+	test_cmp want out &&
+	! test -e marker-v
+'
+
 test_expect_success 'without --allow-exec an exec config is rejected, never run' '
 	xconfig spool/incoming/no.json "[\"sh\", \"-c\", \"touch $TRASH/marker-no\"]" &&
 	spoolboard run --spool spool --data-root . --once --no-render 2>log &&
