@@ -158,7 +158,7 @@ beat(struct daemon *d, int stopped)
 	const char **ids = xcalloc((size_t)d->ncap, sizeof(*ids));
 	struct heartbeat h = { getpid(), d->started, d->slots, d->threads,
 			       ids, 0, d->q.n, d->data_root,
-			       stopped ? time_now() : 0 };
+			       stopped ? time_now() : 0, d->o->allow_exec };
 	int q = error_set_quiet(d->beat_failed);
 
 	for (int i = 0; i < d->ncap; i++)

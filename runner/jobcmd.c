@@ -286,24 +286,40 @@ runner_serving(const struct spool *sp)
 /*
  * The data root of the runner serving sp (runner.json), a new string, or
  * NULL when no runner serves it (or it did not say), after a word on
- * stderr: the configs then wait in incoming/ unchecked.
+ * stderr: the configs then wait in incoming/ unchecked. *no_exec is 1
+ * when a runner serves it and does not run exec jobs (it has no
+ * --allow-exec, or is too old to say), else 0.
  */
 static char *
-served_data_root(const struct spool *sp)
+served_data_root(const struct spool *sp, int *no_exec)
 {
 	int up = runner_serving(sp);
 	json_t *hb = heartbeat_read(sp->root, time_now());
 	const char *root = json_str(hb, "data_root", NULL);
 	char *r = NULL;
 
-	if (up == 0 || (up < 0 && strcmp(json_str(hb, "state", ""), "up")))
+	*no_exec = 0;
+	if (up == 0 || (up < 0 && strcmp(json_str(hb, "state", ""), "up"))) {
 		fprintf(stderr, "spoolboard: no runner serves '%s': the "
 			"config waits in incoming/ until one starts "
 			"(spoolboard run --spool %s)\n", sp->root, sp->root);
-	else if (root && root[0] == '/')
-		r = xstrdup(root);
+	} else {
+		*no_exec = !json_is_true(json_object_get(hb, "allow_exec"));
+		if (root && root[0] == '/')
+			r = xstrdup(root);
+	}
 	json_decref(hb);
 	return r;
+}
+
+/* Is l an exec job, or a sweep with one? */
+static int
+has_exec(const struct loaded *l)
+{
+	for (size_t i = 0; i < l->sw.n; i++)
+		if (l->sw.cfgs[i].exec.argv)
+			return 1;
+	return !l->sw.n && l->cfg.exec.argv;
 }
 
 int
@@ -311,11 +327,11 @@ jobcmd_submit(const char *root, char *const *files, int n, int sweeps)
 {
 	struct spool sp;
 	char *data_root;
-	int status = 0;
+	int status = 0, no_exec;
 
 	if (spool_open(&sp, root, NULL, "/") < 0)
 		return 1;
-	data_root = served_data_root(&sp);
+	data_root = served_data_root(&sp, &no_exec);
 	for (int i = 0; i < n; i++) {
 		char *copy, *base, *data, *name = NULL;
 		struct loaded l;
@@ -329,6 +345,16 @@ jobcmd_submit(const char *root, char *const *files, int n, int sweeps)
 			error("%s: no sweep in it (a \"sweep\" member); it is "
 			      "one job: spoolboard submit %s", files[i],
 			      files[i]);
+			loaded_release(&l);
+			status = 1;
+			continue;
+		}
+		/* a runner that would reject it: nothing is copied */
+		if (no_exec && has_exec(&l)) {
+			fprintf(stderr, "%s: not submitted: the runner serving "
+				"'%s' does not run exec jobs (it was started "
+				"without --allow-exec, docs/exec.md)\n",
+				files[i], root);
 			loaded_release(&l);
 			status = 1;
 			continue;

@@ -77,6 +77,22 @@ test_expect_success 'a sweep of exec configs obeys the same gate' '
 	! ls marker-sw-* 2>/dev/null
 '
 
+test_expect_success 'submit refuses an exec config when the runner would' '
+	xconfig sub.json "[\"sh\", \"-c\", \"touch $TRASH/marker-sub\"]" &&
+	start_runner &&
+	json_check spool/runner.json "j[\"allow_exec\"] is False" &&
+	test_expect_code 1 spoolboard submit --spool spool sub.json 2>err &&
+	grep -q "not submitted: the runner serving .spool. does not run exec jobs" err &&
+	! test -e spool/incoming/sub.json &&
+	stop_runner &&
+	start_runner --allow-exec &&
+	json_check spool/runner.json "j[\"allow_exec\"] is True" &&
+	spoolboard submit --spool spool sub.json >out &&
+	wait_until "status_is sub completed" &&
+	test -e marker-sub &&
+	stop_runner
+'
+
 test_expect_success 'spoolboard train without --allow-exec refuses, says how' '
 	xconfig hand.json "[\"sh\", \"-c\", \"touch $TRASH/marker-hand\"]" &&
 	test_expect_code 1 spoolboard train hand.json --data-root . --out hand 2>err &&
