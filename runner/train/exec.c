@@ -828,7 +828,7 @@ reap_ended(struct exec *x)
 	}
 }
 
-/* Start the command; its pid, or -1 after error(). */
+/* Start the command (x->pid), its output into *rfd. 0, or -1 after error(). */
 static int
 start(struct exec *x, const char *jobdir, const char *root, int dirfd,
       int threads, int *rfd)

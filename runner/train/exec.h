@@ -38,7 +38,7 @@
 
 /*
  * Run r's exec job: r has its config, lock, job files and initial state
- * (run_state_init) ; data_root is the folder workdir is below and threads
+ * (run_state_init); data_root is the folder workdir is below and threads
  * the number given to the command's thread variables. Returns the exit
  * status (opts.h) after the final state is written, as run_complete,
  * run_fail and run_cancel do.
