@@ -64,7 +64,8 @@ static const char *const thread_vars[] = { "OMP_NUM_THREADS",
 static const char error_re[] = "(?i)(traceback|error|exception|killed|"
 	"fatal|panic|abort|segmentation fault|out of memory|cannot run)";
 
-enum why_stop { STOP_NO, STOP_SIGNAL, STOP_TIME };
+/* why the command was stopped; STOP_ORPHAN: our parent, the runner, died */
+enum why_stop { STOP_NO, STOP_SIGNAL, STOP_TIME, STOP_ORPHAN };
 
 struct exec {
 	struct run *r;
@@ -97,6 +98,8 @@ struct exec {
 	int reaped;
 	enum why_stop why;
 	int sig;		/* the signal that stopped it */
+	pid_t parent;		/* our parent when the runner's death is
+				   to stop us (see runner_death); else 0 */
 	double stop_at;		/* monotonic: SIGTERM sent; 0 none */
 	int killed;		/* SIGKILL sent */
 	double t0;		/* monotonic start of the command */
@@ -828,6 +831,31 @@ reap_ended(struct exec *x)
 	}
 }
 
+/*
+ * The runner starts us with SIGKILL as our parent-death signal
+ * (PR_SET_PDEATHSIG), so that no job outlives it. Killed at once, we
+ * could not end what the command left in sessions of its own; so we ask
+ * for SIGTERM instead and, when it comes with our parent gone, end the
+ * command and all it left, and exit leaving the job's state running: the
+ * next runner queues it again, as it does a killed trainer's.
+ */
+static void
+runner_death(struct exec *x)
+{
+	int sig = 0;
+
+	if (prctl(PR_GET_PDEATHSIG, &sig) < 0 || sig != SIGKILL)
+		return;
+	x->parent = getppid();
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) {
+		x->parent = 0;
+		return;
+	}
+	/* it died before the signal was ours to choose */
+	if (getppid() != x->parent)
+		raise(SIGTERM);
+}
+
 /* Start the command (x->pid), its output into *rfd. 0, or -1 after error(). */
 static int
 start(struct exec *x, const char *jobdir, const char *root, int dirfd,
@@ -872,6 +900,14 @@ finish(struct exec *x)
 
 	row_flush(x);
 	sample_usage(x);
+	if (x->why == STOP_ORPHAN) {
+		free(line);
+		jobfiles_log(&r->jf, "spoolboard: the runner is gone; the "
+			     "command was stopped and the job left running, "
+			     "for the next runner to queue again");
+		jobfiles_state_write(&r->jf);
+		return TRAIN_CANCELLED;
+	}
 	if (x->why == STOP_SIGNAL) {
 		free(line);
 		jobfiles_log(&r->jf, "the command was stopped (%s)",
@@ -1043,6 +1079,7 @@ exec_run(struct run *r, const char *data_root, int threads)
 			     sb_str(&cmd), root, r->cfg.exec.workdir, threads);
 		sb_release(&cmd);
 	}
+	runner_death(&x);
 	x.t0 = time_mono();
 	r->own_resources = 1;
 	if (start(&x, jobdir, root, dirfd, threads, &rfd) < 0)
@@ -1063,9 +1100,10 @@ exec_run(struct run *r, const char *data_root, int threads)
 		now = time_mono();
 		none_left = reap_ended(&x);
 		if (run_stop_signal && !x.stop_at)
-			stop(&x, run_stop_signal == SIGUSR1 ? STOP_TIME :
-			     STOP_SIGNAL, run_stop_signal == SIGINT ?
-			     SIGINT : SIGTERM);
+			stop(&x, x.parent && getppid() != x.parent ?
+			     STOP_ORPHAN : run_stop_signal == SIGUSR1 ?
+			     STOP_TIME : STOP_SIGNAL, run_stop_signal ==
+			     SIGINT ? SIGINT : SIGTERM);
 		if (max > 0 && !x.stop_at && now - x.t0 > max) {
 			jobfiles_log(&r->jf, "time limit of %g s reached; "
 				     "stopping the command", max);

@@ -293,6 +293,30 @@ test_expect_success 'a runner stopped ends the command; the job is queued again'
 	status_is stopped cancelled
 '
 
+# in a spool of its own: a job left behind by a failure here must not
+# keep a later --once runner waiting
+test_expect_success 'a runner killed: what the command left is ended, the job runs again' '
+	SPOOL=ks && export SPOOL && mkdir -p ks/incoming &&
+	xconfig ks/incoming/dead.json "[\"sh\", \"-c\", \"setsid sh -c \\\"sleep 1000; : $MARK-deep\\\" & echo up; while :; do sleep 0.2; done\", \"$MARK-top\"]" &&
+	start_runner --allow-exec &&
+	wait_until "grep -q ^up ks/jobs/dead/log.txt" &&
+	wait_until "left $MARK-deep" &&
+	left $MARK-top &&
+	kill -KILL $(cat runner.pid) &&
+	gone $MARK-top &&
+	gone $MARK-deep &&
+	wait_until "grep -q \"the runner is gone; the command was stopped\" ks/jobs/dead/log.txt" &&
+	wait_until "! test -s ks/jobs/dead/.lock || flock -n ks/jobs/dead/.lock true" &&
+	status_is dead running ks &&
+	start_runner --allow-exec &&
+	wait_until "test \$(grep -c \"== attempt\" ks/jobs/dead/log.txt) -eq 2" &&
+	wait_until "left $MARK-deep" &&
+	spoolboard cancel --spool ks dead >out &&
+	wait_until "status_is dead cancelled ks" &&
+	gone $MARK-deep &&
+	stop_runner
+'
+
 # AddressSanitizer reserves terabytes of address space: no RLIMIT_AS fits
 # the supervisor
 if grep -q __asan_init "$SPOOLBOARD"; then
