@@ -17,8 +17,10 @@
  * seconds; so is limits.max_seconds. The supervisor is a child
  * subreaper: what the command started and left behind is reparented to
  * it and ended (SIGTERM, then SIGKILL) when the command exits, so no
- * orphan keeps running or holds the pipe. limits.max_memory_mb is the
- * address-space limit of each process of the command (RLIMIT_AS).
+ * orphan keeps running or holds the pipe. When the runner that started
+ * the supervisor dies, the supervisor does the same and leaves the job
+ * running, for the next runner to queue again. limits.max_memory_mb is
+ * the address-space limit of each process of the command (RLIMIT_AS).
  */
 #ifndef SPOOLBOARD_EXEC_H
 #define SPOOLBOARD_EXEC_H
