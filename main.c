@@ -266,6 +266,7 @@ cmd_train(int argc, char **argv)
 		{ "fresh", no_argument, NULL, 'F' },
 		{ "wait-lock", required_argument, NULL, 'W' },
 		{ "fixed-threads", no_argument, NULL, 'X' },
+		{ "allow-exec", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -305,6 +306,9 @@ cmd_train(int argc, char **argv)
 			break;
 		case 'X':
 			o.fixed_threads = 1;
+			break;
+		case 'x':
+			o.allow_exec = 1;
 			break;
 		case 'h':
 			return print_help(self);
@@ -362,6 +366,7 @@ cmd_run(int argc, char **argv)
 		{ "partition", required_argument, NULL, 'P' },
 		{ "account", required_argument, NULL, 'A' },
 		{ "sbatch-arg", required_argument, NULL, 'B' },
+		{ "allow-exec", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -428,6 +433,9 @@ cmd_run(int argc, char **argv)
 						   "than %zu", sizeof(extra) /
 						   sizeof(*extra));
 			extra[o.sbatch.nextra++] = optarg;
+			break;
+		case 'X':
+			o.allow_exec = 1;
 			break;
 		case 'h':
 			return print_help(self);
@@ -703,7 +711,7 @@ static const struct command commands[] = {
 	  "[--log-warning RE]\n"
 	  "                      [--executor local|slurm] [--partition P] "
 	  "[--account A]\n"
-	  "                      [--sbatch-arg ARG]...\n\n"
+	  "                      [--sbatch-arg ARG]... [--allow-exec]\n\n"
 	  "  --spool DIR       the spool (default ./spool, created when "
 	  "missing)\n"
 	  "  --www DIR         where the site goes (default SPOOL/www)\n"
@@ -723,7 +731,12 @@ static const struct command commands[] = {
 	  "  --partition P, --account A\n"
 	  "                    the Slurm partition and account (with slurm)\n"
 	  "  --sbatch-arg ARG  one more sbatch option, as one argument "
-	  "(repeatable)" },
+	  "(repeatable)\n"
+	  "  --allow-exec      run exec jobs, configs with a \"command\" "
+	  "(docs/exec.md);\n"
+	  "                    without it they are rejected: anyone who can "
+	  "write\n"
+	  "                    into incoming/ could run any command" },
 	{ "submit", cmd_submit,
 	  "Validate configs (and sweeps) and copy them into incoming/.",
 	  "spoolboard submit [--spool DIR] FILE..." },
@@ -745,7 +758,8 @@ static const struct command commands[] = {
 	  "spoolboard train CONFIG [--out JOBDIR] [--data-root DIR] "
 	  "[--threads N]\n"
 	  "                        [--progress | --no-progress] [--fresh]\n"
-	  "                        [--wait-lock S] [--fixed-threads]\n"
+	  "                        [--wait-lock S] [--fixed-threads] "
+	  "[--allow-exec]\n"
 	  "       spoolboard train JOBDIR [OPTIONS]\n\n"
 	  "  --out JOBDIR      the job directory to write (default runs/STEM)\n"
 	  "  --data-root DIR   data.path is relative to DIR (default: the\n"
@@ -759,7 +773,9 @@ static const struct command commands[] = {
 	  "  --fresh           delete the job's checkpoints and start over\n"
 	  "                    (default: resume from the newest one)\n"
 	  "  --wait-lock S     when another process trains the job, wait up\n"
-	  "                    to S seconds for it to stop (default 0: fail)\n\n"
+	  "                    to S seconds for it to stop (default 0: fail)\n"
+	  "  --allow-exec      run the command of an exec job "
+	  "(docs/exec.md)\n\n"
 	  "SIGTERM or SIGINT: checkpoint and stop, cancelled. SIGUSR1:\n"
 	  "checkpoint and stop, failed before a time limit (a retry resumes).\n"
 	  "Exit status: 0 completed, 1 failed, 2 usage, 3 cancelled." },

@@ -47,8 +47,17 @@
 
 /* The known fields at the top, in the order of the reference. */
 static const char *const top_fields[] = { "name", "tags", "priority",
-	"threads", "retries", "data", "model", "loss", "train", "checkpoint",
-	"limits", "sweep", "extends", NULL };
+	"threads", "retries", "command", "workdir", "env", "metrics", "data",
+	"model", "loss", "train", "checkpoint", "limits", "sweep", "extends",
+	NULL };
+
+/* The sections a built-in job has and an exec job has not. */
+static const char *const builtin_fields[] = { "data", "model", "loss",
+	"train", "checkpoint", NULL };
+
+/* The fields only an exec job has. */
+static const char *const exec_fields[] = { "workdir", "env", "metrics",
+	NULL };
 
 /* ---- the top level ------------------------------------------------- */
 
@@ -272,19 +281,23 @@ check_across(struct check *c, const json_t *root, struct config *t,
 
 /*
  * The hash of what decides the trained weights: the data, model, loss
- * and train sections. Name, tags, priority, threads, retries, checkpoint
- * and limits can change without making a checkpoint another job's.
+ * and train sections (an exec job: its command, workdir, env and
+ * metrics). Name, tags, priority, threads, retries, checkpoint and limits
+ * can change without making a checkpoint another job's.
  */
 static char *
 hash_json(const json_t *v)
 {
-	static const char *const keys[] = { "data", "model", "loss", "train" };
+	static const char *const keys[] = { "data", "model", "loss", "train",
+		"command", "workdir", "env", "metrics" };
 	json_t *part = json_object();
 	uint64_t h = 0xcbf29ce484222325ULL;
 	char *s;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		json_object_set(part, keys[i], json_object_get(v, keys[i]));
+		if (json_object_get(v, keys[i]))
+			json_object_set(part, keys[i],
+					json_object_get(v, keys[i]));
 	s = json_dumps(part, CANON_FLAGS);
 	json_decref(part);
 	if (!s)
@@ -314,6 +327,39 @@ check_size(struct check *c, const json_t *completed)
 			      "use fewer or shorter names (columns, tags)", n,
 			      CONFIG_MAX_BYTES);
 	free(s);
+}
+
+/*
+ * An exec job: its command, workdir, env and metrics, and limits; the
+ * sections of a built-in job are refused (each once), their defaults
+ * kept in t for the code that reads them anyway (state.json's epochs).
+ */
+static void
+read_exec(struct obj *top, const json_t *root, struct config *t)
+{
+	struct strbuf quiet = STRBUF_INIT;
+	struct check none = { "", &quiet, 0 };
+	struct obj dflt;
+
+	for (size_t i = 0; builtin_fields[i]; i++)
+		if (json_object_get(root, builtin_fields[i]))
+			field_problem(top->c, builtin_fields[i], "an exec job "
+				      "(with \"command\") has no %s: the "
+				      "command trains; remove one of the two",
+				      builtin_fields[i]);
+	schema_read_exec(top, t);
+	schema_read_limits(top, t);
+	/* the built-in sections' defaults, read from nothing, kept out of
+	   the completed config */
+	field_obj_init(&dflt, &none, "", NULL, field_jnew(json_object()),
+		       top_fields);
+	schema_read_model(&dflt, t);
+	schema_read_loss(&dflt, t);
+	schema_read_train(&dflt, t);
+	schema_read_checkpoint(&dflt, t);
+	t->train.epochs = 0;
+	json_decref(dflt.out);
+	sb_release(&quiet);
 }
 
 int
@@ -348,6 +394,14 @@ config_from_json(struct config *cfg, const json_t *root, const char *path,
 	t.priority = (int)field_opt_int(&top, "priority", 0, -1000, 1000);
 	t.threads = (int)field_opt_int(&top, "threads", 0, 0, 1024);
 	t.retries = (int)field_opt_int(&top, "retries", 0, 0, 100);
+	if (json_object_get(root, "command")) {
+		read_exec(&top, root, &t);
+		t.json = top.out;
+		goto done;
+	}
+	for (size_t i = 0; exec_fields[i]; i++)
+		field_applies(&top, exec_fields[i], 0, "exec jobs (with "
+			      "\"command\")");
 	data_ok = schema_read_data(&top, &t, schema_peek_model_type(root),
 				   &split_ok) == 0;
 	schema_read_model(&top, &t);
@@ -357,6 +411,7 @@ config_from_json(struct config *cfg, const json_t *root, const char *path,
 	schema_read_limits(&top, &t);
 	check_across(&c, root, &t, data_ok, split_ok);
 	t.json = top.out;
+done:
 	check_size(&c, t.json);
 	if (c.n) {
 		config_release(&t);
@@ -539,6 +594,7 @@ config_release(struct config *cfg)
 		free(cfg->tags[i]);
 	free(cfg->tags);
 	free(cfg->data.path);
+	schema_exec_release(cfg);
 	for (int k = 0; k < 2; k++) {
 		struct colspec *cs = k ? &cfg->data.targets :
 				     &cfg->data.features;

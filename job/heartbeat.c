@@ -47,6 +47,7 @@ heartbeat_write(const char *spool, const struct heartbeat *h)
 	json_object_set_new(o, "running", ids);
 	json_object_set_new(o, "queued", json_integer((json_int_t)h->queued));
 	json_object_set_new(o, "data_root", json_text(h->data_root));
+	json_object_set_new(o, "allow_exec", json_boolean(h->allow_exec));
 	if (h->stopped > 0)
 		set_time(o, "stopped", h->stopped);
 	rc = json_update(path, o);
@@ -130,6 +131,9 @@ heartbeat_read(const char *spool, double now)
 	copy_int(out, in, "slots", 0, 1 << 20);
 	copy_int(out, in, "threads", 1, 1 << 20);
 	copy_int(out, in, "queued", 0, INT_MAX);
+	if (json_is_boolean(json_object_get(in, "allow_exec")))
+		json_object_set_new(out, "allow_exec", json_boolean(
+			json_is_true(json_object_get(in, "allow_exec"))));
 	run = json_array();
 	ids = json_object_get(in, "running");
 	for (size_t i = 0; i < json_array_size(ids) &&

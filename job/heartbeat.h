@@ -5,8 +5,8 @@
  * docs/formats.md): its version, pid, host, when it started and when it
  * was last seen (rewritten every HEARTBEAT_S seconds and whenever a job
  * starts or ends), its slots and threads, the IDs of the jobs it runs,
- * how many wait in its queue, its data root and, once it has stopped,
- * when. Readers (the site, `submit`, `ls`) take it through
+ * how many wait in its queue, its data root, whether it runs exec jobs
+ * and, once it has stopped, when. Readers (the site, `submit`, `ls`) take it through
  * heartbeat_read, which keeps only well-formed members, so that a file
  * planted in the spool can make a page say nothing but what a runner
  * could say.
@@ -36,6 +36,7 @@ struct heartbeat {
 	size_t queued;		/* jobs waiting in its queue */
 	const char *data_root;	/* absolute */
 	double stopped;		/* 0: serving */
+	int allow_exec;		/* it runs exec jobs (--allow-exec) */
 };
 
 /*

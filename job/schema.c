@@ -63,6 +63,10 @@ static const char *const stop_fields[] = { "patience", "min_delta", NULL };
 static const char *const checkpoint_fields[] = { "every", "keep", NULL };
 static const char *const limits_fields[] = { "max_seconds", "max_memory_mb",
 	NULL };
+static const char *const metric_fields[] = { "pattern", "stage", NULL };
+
+const char *const schema_stage_names[] = { "load", "prepare", "train",
+	"test", "save", NULL };
 
 /* ---- columns ------------------------------------------------------- */
 
@@ -644,6 +648,244 @@ schema_read_limits(struct obj *top, struct config *t)
 						&r_memory_mb);
 }
 
+
+/* ---- exec jobs ----------------------------------------------------- */
+
+/* A JSON string without NUL bytes (jansson lets "\u0000" through). */
+static const char *
+plain_string(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s && strlen(s) == json_string_length(v) ? s : NULL;
+}
+
+static void
+read_command(struct obj *top, struct config *t)
+{
+	char path[PATHLEN];
+	const json_t *v = field_member(top, "command", path, sizeof path);
+	size_t len = json_array_size(v);
+	json_t *out = field_jnew(json_array());
+
+	field_put(top->out, "command", out);
+	if (!json_is_array(v) || len == 0) {
+		field_bad(top->c, path, v, "must be a list of strings, the "
+			  "program and its arguments, e.g. [\"python3\", "
+			  "\"train.py\"]");
+		return;
+	}
+	if (len > CONFIG_MAX_ARGS) {
+		field_problem(top->c, path, "must have at most %d words, got "
+			      "%zu", CONFIG_MAX_ARGS, len);
+		return;
+	}
+	t->exec.argv = xcalloc(len + 1, sizeof *t->exec.argv);
+	for (size_t i = 0; i < len; i++) {
+		const json_t *e = json_array_get(v, i);
+		const char *s = plain_string(e);
+		char ep[PATHLEN];
+
+		field_path_printf(ep, sizeof ep, "%s[%zu]", path, i);
+		if (!s) {
+			field_bad(top->c, ep, e, "must be a string");
+			continue;
+		}
+		if (i == 0 && !s[0]) {
+			field_problem(top->c, ep, "must name a program, got "
+				      "\"\"");
+			continue;
+		}
+		t->exec.argv[t->exec.argc++] = xstrdup(s);
+		field_append(out, json_string(s));
+	}
+}
+
+static void
+read_workdir(struct obj *top, struct config *t)
+{
+	char path[PATHLEN];
+	const json_t *v = field_member(top, "workdir", path, sizeof path);
+	const char *s = v ? plain_string(v) : ".";
+
+	if (!s)
+		field_bad(top->c, path, v, "must be a string");
+	else if (strlen(s) > DATA_PATH_MAX)
+		field_problem(top->c, path,
+			      "must be at most %d bytes long, got %zu",
+			      DATA_PATH_MAX, strlen(s));
+	else if (strcmp(s, ".") != 0 && !path_is_below(s))
+		field_bad(top->c, path, v, "must be \".\" (the data root) or "
+			  "a relative path inside the data root");
+	else
+		t->exec.workdir = xstrdup(s);
+	field_put(top->out, "workdir",
+		  json_string(t->exec.workdir ? t->exec.workdir : "."));
+}
+
+/* An environment variable's name: [A-Za-z_][A-Za-z0-9_]*. */
+static int
+env_name_ok(const char *s)
+{
+	if (!s[0] || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+static void
+read_env(struct obj *top, struct config *t)
+{
+	char path[PATHLEN];
+	const json_t *v = field_member(top, "env", path, sizeof path);
+	json_t *out = field_jnew(json_object());
+	const char *key;
+	json_t *val;
+
+	field_put(top->out, "env", out);
+	if (!v)
+		return;
+	if (!json_is_object(v)) {
+		field_bad(top->c, path, v, "must be an object of strings, "
+			  "e.g. {\"CUDA_VISIBLE_DEVICES\": \"\"}");
+		return;
+	}
+	if (json_object_size(v) > CONFIG_MAX_ENV) {
+		field_problem(top->c, path, "must have at most %d entries, "
+			      "got %zu", CONFIG_MAX_ENV, json_object_size(v));
+		return;
+	}
+	t->exec.env = xcalloc(json_object_size(v) + 1, sizeof *t->exec.env);
+	json_object_foreach((json_t *)v, key, val) {
+		const char *s = plain_string(val);
+		char ep[PATHLEN];
+
+		field_path_printf(ep, sizeof ep, "%s.%s", path, key);
+		if (!env_name_ok(key))
+			field_problem(top->c, ep, "not a variable name: use "
+				      "letters, digits and '_', not starting "
+				      "with a digit");
+		else if (strncmp(key, "SPOOLBOARD_", 11) == 0)
+			field_problem(top->c, ep, "SPOOLBOARD_ variables are "
+				      "set by the runner; use another name");
+		else if (!s)
+			field_bad(top->c, ep, val, "must be a string");
+		else {
+			t->exec.env[t->exec.nenv++] = xasprintf("%s=%s", key,
+								s);
+			field_put(out, key, json_string(s));
+		}
+	}
+}
+
+/* One of metrics[]: {pattern, stage}. */
+static void
+read_exec_metric(struct check *c, const char *path, const json_t *v,
+	    struct config *t, json_t *list)
+{
+	struct obj o;
+	const json_t *m;
+	char mp[PATHLEN];
+	struct pattern *p = NULL;
+	char err[256];
+	int stage = -1;
+
+	field_obj_init(&o, c, path, v, field_jnew(json_object()),
+		       metric_fields);
+	field_append(list, o.out);
+	if (!json_is_object(v)) {
+		field_bad(c, path, v, "must be an object {\"pattern\": "
+			  "PCRE2, \"stage\": NAME}");
+		return;
+	}
+	m = field_member(&o, "pattern", mp, sizeof mp);
+	if (!m)
+		field_problem(c, mp, "required");
+	else if (!plain_string(m))
+		field_bad(c, mp, m, "must be a string (a PCRE2 pattern)");
+	else if (!json_string_value(m)[0])
+		field_problem(c, mp, "must not be empty");
+	else if (!(p = pattern_new(json_string_value(m), err, sizeof err)))
+		field_problem(c, mp, "not a valid PCRE2 pattern: %s", err);
+	field_put(o.out, "pattern", json_string(plain_string(m) ?
+						json_string_value(m) : ""));
+	if (json_object_get(v, "stage")) {
+		stage = field_opt_enum(&o, "stage", schema_stage_names, 2);
+		if (stage < 0)
+			goto out;
+	}
+	if (p && stage < 0 && pattern_group_count(p) == 0) {
+		field_problem(c, mp, "has no named group (?<name>...) and no "
+			      "stage: it would do nothing; name what it "
+			      "captures, e.g. \"loss (?<train_loss>\\\\S+)\"");
+		goto out;
+	}
+	if (p) {
+		struct exec_metric *e = &t->exec.metrics[t->exec.nmetrics++];
+
+		e->pattern = xstrdup(json_string_value(m));
+		e->stage = stage;
+	}
+out:
+	pattern_free(p);
+}
+
+static void
+read_metrics(struct obj *top, struct config *t)
+{
+	char path[PATHLEN];
+	const json_t *v = field_member(top, "metrics", path, sizeof path);
+	size_t len = json_array_size(v);
+	json_t *out = field_jnew(json_array());
+
+	field_put(top->out, "metrics", out);
+	if (!v)
+		return;
+	if (!json_is_array(v)) {
+		field_bad(top->c, path, v, "must be a list of {\"pattern\": "
+			  "PCRE2} objects");
+		return;
+	}
+	if (len > CONFIG_MAX_METRICS) {
+		field_problem(top->c, path, "must have at most %d patterns, "
+			      "got %zu", CONFIG_MAX_METRICS, len);
+		return;
+	}
+	t->exec.metrics = xcalloc(len ? len : 1, sizeof *t->exec.metrics);
+	for (size_t i = 0; i < len; i++) {
+		char ep[PATHLEN];
+
+		field_path_printf(ep, sizeof ep, "%s[%zu]", path, i);
+		read_exec_metric(top->c, ep, json_array_get(v, i), t, out);
+	}
+}
+
+void
+schema_read_exec(struct obj *top, struct config *t)
+{
+	read_command(top, t);
+	read_workdir(top, t);
+	read_env(top, t);
+	read_metrics(top, t);
+}
+
+void
+schema_exec_release(struct config *t)
+{
+	for (size_t i = 0; i < t->exec.argc; i++)
+		free(t->exec.argv[i]);
+	free(t->exec.argv);
+	free(t->exec.workdir);
+	for (size_t i = 0; i < t->exec.nenv; i++)
+		free(t->exec.env[i]);
+	free(t->exec.env);
+	for (size_t i = 0; i < t->exec.nmetrics; i++)
+		free(t->exec.metrics[i].pattern);
+	free(t->exec.metrics);
+}
 
 /* ---- names --------------------------------------------------------- */
 

@@ -24,6 +24,9 @@
 #define CONFIG_MAX_MEMORY_MB 1048576.0	/* limits.max_memory_mb: 1 TiB */
 #define CONFIG_MAX_SECONDS 31536000.0	/* limits.max_seconds: 365 days */
 #define CONFIG_MAX_QUANTILES 16
+#define CONFIG_MAX_ARGS 1024		/* an exec job's command words */
+#define CONFIG_MAX_ENV 256		/* an exec job's env entries */
+#define CONFIG_MAX_METRICS 64		/* an exec job's metrics patterns */
 
 enum model_type { MODEL_LINEAR, MODEL_MLP, MODEL_LSTM, MODEL_GRU };
 enum activation { ACT_RELU, ACT_TANH, ACT_GELU, ACT_SIGMOID, ACT_NONE };
@@ -35,6 +38,16 @@ enum optim_type { OPTIM_SGD, OPTIM_ADAM, OPTIM_ADAMW };
 enum sched_type { SCHED_CONSTANT, SCHED_STEP, SCHED_COSINE };
 enum missing_policy { MISSING_ERROR, MISSING_DROP };
 enum normalize_type { NORMALIZE_ZSCORE, NORMALIZE_NONE };
+
+/*
+ * An exec job's pattern over its output lines: its named groups become
+ * metrics (columns of metrics.csv), its stage (when >= 0, an enum stage
+ * of job/state.h, named as schema_stage_names) becomes the current one.
+ */
+struct exec_metric {
+	char *pattern;
+	int stage;		/* -1: none */
+};
 
 /* A set of columns: a list of names, or a PCRE2 pattern over the header. */
 struct colspec {
@@ -118,9 +131,30 @@ struct config {
 		double max_memory_mb;	/* 0: no limit */
 	} limits;
 
+	/*
+	 * An exec job (docs/exec.md): a command instead of data, model,
+	 * loss, train and checkpoint, which then keep their defaults and
+	 * are left out of the completed config.
+	 */
+	struct {
+		char **argv;	/* NULL-terminated; NULL: a built-in job */
+		size_t argc;
+		char *workdir;	/* below the data root; "." by default */
+		char **env;	/* "NAME=value", nenv of them */
+		size_t nenv;
+		struct exec_metric *metrics;
+		size_t nmetrics;
+	} exec;
+
 	json_t *json;		/* the completed config (owned) */
 	char *hash;		/* 16 hex digits: FNV-1a 64 of the canonical json */
 };
+
+/*
+ * The names of the stages of a run (enum stage in job/state.h, in its
+ * order), NULL-terminated: spelled here once, as a config may name one.
+ */
+extern const char *const schema_stage_names[];
 
 /* Names for the enums, as they are spelled in config files. */
 const char *model_type_name(enum model_type t);
@@ -147,5 +181,14 @@ void schema_read_loss(struct obj *top, struct config *t);
 void schema_read_train(struct obj *top, struct config *t);
 void schema_read_checkpoint(struct obj *top, struct config *t);
 void schema_read_limits(struct obj *top, struct config *t);
+
+/*
+ * An exec job's fields at the top: command (required), workdir, env and
+ * metrics, into t->exec and top->out.
+ */
+void schema_read_exec(struct obj *top, struct config *t);
+
+/* Free what schema_read_exec stored in t. */
+void schema_exec_release(struct config *t);
 
 #endif

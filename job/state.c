@@ -20,9 +20,8 @@ static const char *const status_names[JOB_NSTATUS] = {
 	"skipped"
 };
 
-static const char *const stage_names[NSTAGES] = {
-	"load", "prepare", "train", "test", "save"
-};
+/* spelled once, in schema.c (an exec job's metrics may name a stage) */
+#define stage_names schema_stage_names
 
 int
 job_id_char(int c)
@@ -197,10 +196,19 @@ job_state_new(const char *id, const struct config *cfg,
 	json_object_set_new(st, "resources", json_null());
 	json_object_set_new(st, "checkpoints", json_array());
 	json_object_set_new(st, "error", json_null());
-	json_object_set_new(st, "model", json_pack("{s:s}", "type",
-		model_type_name(cfg->model.type)));
-	json_object_set_new(st, "data", json_pack("{s:s}", "path",
-		cfg->data.path));
+	if (cfg->exec.argv) {
+		/* an exec job: the command stands for the model, its
+		   workdir for the data */
+		json_object_set_new(st, "model", json_pack("{s:s,s:s}", "type",
+			"exec", "loss", ""));
+		json_object_set_new(st, "data", json_pack("{s:s}", "path",
+			cfg->exec.workdir ? cfg->exec.workdir : "."));
+	} else {
+		json_object_set_new(st, "model", json_pack("{s:s}", "type",
+			model_type_name(cfg->model.type)));
+		json_object_set_new(st, "data", json_pack("{s:s}", "path",
+			cfg->data.path));
+	}
 	json_object_set_new(st, "test", json_null());
 	json_object_set_new(st, "priority", json_integer(cfg->priority));
 	json_object_set_new(st, "retry_at", json_null());

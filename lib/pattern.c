@@ -19,7 +19,9 @@
 
 #include <pcre2.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define PATTERN_MATCH_LIMIT 1000000
 #define PATTERN_DEPTH_LIMIT 10000
@@ -28,7 +30,65 @@ struct pattern {
 	pcre2_code *code;
 	pcre2_match_context *mctx;
 	char *src;		/* the pattern as given */
+	char **names;		/* named groups, each once, by number */
+	int *groups;		/* the first group number of each name */
+	size_t nnames;
 };
+
+/*
+ * The name table of p into p->names: PCRE2 sorts it by name, and a
+ * name may stand for several groups (with (?J) or (?|...)); ours is by
+ * the first group of each name.
+ */
+static void
+pattern_read_names(struct pattern *p)
+{
+	uint32_t count = 0, size = 0;
+	PCRE2_SPTR table = NULL;
+
+	pcre2_pattern_info(p->code, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(p->code, PCRE2_INFO_NAMEENTRYSIZE, &size);
+	pcre2_pattern_info(p->code, PCRE2_INFO_NAMETABLE, &table);
+	if (count == 0 || !table)
+		return;
+	p->names = xcalloc(count, sizeof(*p->names));
+	p->groups = xcalloc(count, sizeof(*p->groups));
+	for (uint32_t i = 0; i < count; i++) {
+		PCRE2_SPTR e = table + (size_t)i * size;
+		int g = (e[0] << 8) | e[1];
+		const char *name = (const char *)(e + 2);
+		size_t k, at;
+
+		for (k = 0; k < p->nnames; k++)
+			if (strcmp(p->names[k], name) == 0)
+				break;
+		if (k < p->nnames) {
+			if (g < p->groups[k])
+				p->groups[k] = g;
+			continue;
+		}
+		/* insert by group number */
+		for (at = p->nnames; at > 0 && p->groups[at - 1] > g; at--) {
+			p->names[at] = p->names[at - 1];
+			p->groups[at] = p->groups[at - 1];
+		}
+		p->names[at] = xstrdup(name);
+		p->groups[at] = g;
+		p->nnames++;
+	}
+	/* a name moved to an earlier group may be out of order now */
+	for (size_t i = 1; i < p->nnames; i++)
+		for (size_t j = i; j > 0 && p->groups[j - 1] > p->groups[j];
+		     j--) {
+			char *n = p->names[j];
+			int gg = p->groups[j];
+
+			p->names[j] = p->names[j - 1];
+			p->groups[j] = p->groups[j - 1];
+			p->names[j - 1] = n;
+			p->groups[j - 1] = gg;
+		}
+}
 
 struct pattern *
 pattern_new(const char *re, char *err, size_t n)
@@ -62,6 +122,7 @@ pattern_new(const char *re, char *err, size_t n)
 	pcre2_set_match_limit(p->mctx, PATTERN_MATCH_LIMIT);
 	pcre2_set_depth_limit(p->mctx, PATTERN_DEPTH_LIMIT);
 	p->src = xstrdup(re);
+	pattern_read_names(p);
 	return p;
 }
 
@@ -92,11 +153,67 @@ pattern_match(const struct pattern *p, const char *s)
 	return rc >= 0;
 }
 
+size_t
+pattern_group_count(const struct pattern *p)
+{
+	return p->nnames;
+}
+
+const char *
+pattern_group_name(const struct pattern *p, size_t i)
+{
+	return i < p->nnames ? p->names[i] : NULL;
+}
+
+int
+pattern_match_named(const struct pattern *p, const char *s, size_t len,
+		    char **vals)
+{
+	pcre2_match_data *md;
+	int rc;
+
+	for (size_t i = 0; i < p->nnames; i++)
+		vals[i] = NULL;
+	md = pcre2_match_data_create_from_pattern(p->code, NULL);
+	if (!md)
+		die_oom();
+	rc = pcre2_match(p->code, (PCRE2_SPTR)s, len, 0, 0, md, p->mctx);
+	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		rc = pcre2_match(p->code, (PCRE2_SPTR)s, len, 0, PCRE2_NO_JIT,
+				 md, p->mctx);
+	if (rc < 0) {
+		pcre2_match_data_free(md);
+		return 0;
+	}
+	/* by name: of groups sharing one ((?J), (?|...)), the first set */
+	for (size_t i = 0; i < p->nnames; i++) {
+		PCRE2_SPTR name = (PCRE2_SPTR)p->names[i];
+		PCRE2_SIZE n, size;
+
+		if (pcre2_substring_length_byname(md, name, &n) != 0)
+			continue;
+		size = n + 1;
+		vals[i] = xmalloc(size);
+		if (pcre2_substring_copy_byname(md, name,
+						(PCRE2_UCHAR *)vals[i],
+						&size) != 0) {
+			free(vals[i]);
+			vals[i] = NULL;
+		}
+	}
+	pcre2_match_data_free(md);
+	return 1;
+}
+
 void
 pattern_free(struct pattern *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->nnames; i++)
+		free(p->names[i]);
+	free(p->names);
+	free(p->groups);
 	pcre2_code_free(p->code);
 	pcre2_match_context_free(p->mctx);
 	free(p->src);

@@ -24,6 +24,25 @@ struct pattern *pattern_new(const char *re, char *err, size_t n);
  */
 int pattern_match(const struct pattern *p, const char *s);
 
+/*
+ * The named groups of p ((?<name>...)), each name once, in the order of
+ * their first group's number (the order they are written in): their
+ * number, and the i-th name (borrowed from p; NULL past the end).
+ */
+size_t pattern_group_count(const struct pattern *p);
+const char *pattern_group_name(const struct pattern *p, size_t i);
+
+/*
+ * Match s (len bytes; it need not end in NUL) and, on a match, give the
+ * text of each named group: vals[i] (i as in pattern_group_name) becomes
+ * a new NUL-terminated string (the caller frees it), or NULL when that
+ * group took no part (of groups that share a name, the first that took
+ * part). vals has pattern_group_count(p) entries, all set
+ * to NULL first. 1 on a match, 0 otherwise (as pattern_match).
+ */
+int pattern_match_named(const struct pattern *p, const char *s, size_t len,
+			char **vals);
+
 /* The pattern p was made from, as given to pattern_new. */
 const char *pattern_source(const struct pattern *p);
 

@@ -158,7 +158,7 @@ beat(struct daemon *d, int stopped)
 	const char **ids = xcalloc((size_t)d->ncap, sizeof(*ids));
 	struct heartbeat h = { getpid(), d->started, d->slots, d->threads,
 			       ids, 0, d->q.n, d->data_root,
-			       stopped ? time_now() : 0 };
+			       stopped ? time_now() : 0, d->o->allow_exec };
 	int q = error_set_quiet(d->beat_failed);
 
 	for (int i = 0; i < d->ncap; i++)
@@ -689,9 +689,12 @@ exec_child(struct daemon *d, const char *jobdir, int logfd,
 	   const char *threads, double mem_mb, const sigset_t *old,
 	   pid_t parent)
 {
+	/* the runner's permission to run commands, passed down: the
+	   trainer refuses an exec job without it (docs/exec.md) */
 	const char *argv[] = { d->exe, "train", jobdir, "--data-root",
 			       d->sp.data_root, "--threads", threads,
-			       "--no-progress", NULL };
+			       "--no-progress", d->o->allow_exec ?
+			       "--allow-exec" : NULL, NULL };
 	int fd;
 
 	setpgid(0, 0);
@@ -896,6 +899,15 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 		goto out;
 	if (job_config(d, id, &cfg) < 0)
 		goto out;
+	if (cfg.exec.argv && !d->o->allow_exec) {
+		/* accepted by a runner that allowed it, not by this one */
+		config_release(&cfg);
+		fail_job(d, id, "exec jobs are off in this runner: it runs a "
+			 "command only when started with --allow-exec",
+			 "start spoolboard run with --allow-exec, then "
+			 "spoolboard retry the job (docs/exec.md)", 0);
+		goto out;
+	}
 	memset(k, 0, sizeof(*k));
 	want = cfg.threads > 0 ? cfg.threads : d->threads;
 	/* Slurm gives a job the CPUs it asks for, on a node of its choice */
@@ -1217,7 +1229,7 @@ kid_submit(struct daemon *d, struct child *k, const char *id,
 	char *jobdir = path_join(d->jobs_abs, id);
 	struct slurm_spec spec = { d->exe, jobdir, d->data_root, k->sname,
 				   atoi(threads), k->max_seconds,
-				   k->max_memory_mb };
+				   k->max_memory_mb, d->o->allow_exec };
 	long sid;
 
 	kid_set_id(k, id);
@@ -1941,6 +1953,7 @@ daemon_run(const struct daemon_opts *o)
 	if (spool_open(&d.sp, o->spool, o->www, o->data_root) < 0)
 		return 1;
 	d.sp.batch = 1;
+	d.sp.allow_exec = o->allow_exec;
 	d.data_root = realpath(d.sp.data_root, NULL);
 	if (!d.data_root)
 		d.data_root = xstrdup(d.sp.data_root);

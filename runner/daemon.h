@@ -28,6 +28,9 @@ struct daemon_opts {
 	const char *log_error;	/* render --log-error; NULL: its default */
 	const char *log_warning; /* render --log-warning; NULL: default */
 	int slurm;		/* 1: jobs run in Slurm (docs/slurm.md) */
+	int allow_exec;		/* 1: exec jobs run (docs/exec.md); 0: an
+				   exec config is rejected, and a queued
+				   exec job fails at its start */
 	struct slurm_opts sbatch; /* with slurm: the cluster options */
 };
 

@@ -28,6 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define EXPORT_ARTIFACTS 256	/* files of an exec job's artifacts/ */
+
 /* Open an existing spool (nothing is created). 0 or -1 after error(). */
 static int
 open_existing(struct spool *sp, const char *root)
@@ -177,8 +179,10 @@ check_data(const char *file, const struct loaded *l, const char *data_root)
 		die_oom();
 	for (size_t i = 0; i < n; i++) {
 		const struct config *cfg = l->sw.n ? &l->sw.cfgs[i] : &l->cfg;
-		json_t *k = json_pack("{s:O,s:O,s:O,s:i}", "data",
-			json_object_get(cfg->json, "data"), "model",
+		/* an exec job has no data: its workdir is checked */
+		json_t *k = cfg->exec.argv ? json_pack("{s:s}", "workdir",
+			cfg->exec.workdir) : json_pack("{s:O,s:O,s:O,s:i}",
+			"data", json_object_get(cfg->json, "data"), "model",
 			json_object_get(cfg->json, "model"), "loss",
 			json_object_get(cfg->json, "loss"), "batch",
 			cfg->train.batch_size);
@@ -246,7 +250,10 @@ jobcmd_validate(const char *spool, char *const *files, int n, int sweeps,
 			      files[i]);
 			status = 1;
 		} else {
-			printf("%s: ok\n", files[i]);
+			/* valid, but a runner may still refuse to run it */
+			printf("%s: ok%s\n", files[i], l.cfg.exec.argv ?
+			       ": an exec job, run only by a runner started "
+			       "with --allow-exec" : "");
 		}
 		sb_release(&table);
 		loaded_release(&l);
@@ -279,24 +286,40 @@ runner_serving(const struct spool *sp)
 /*
  * The data root of the runner serving sp (runner.json), a new string, or
  * NULL when no runner serves it (or it did not say), after a word on
- * stderr: the configs then wait in incoming/ unchecked.
+ * stderr: the configs then wait in incoming/ unchecked. *no_exec is 1
+ * when a runner serves it and does not run exec jobs (it has no
+ * --allow-exec, or is too old to say), else 0.
  */
 static char *
-served_data_root(const struct spool *sp)
+served_data_root(const struct spool *sp, int *no_exec)
 {
 	int up = runner_serving(sp);
 	json_t *hb = heartbeat_read(sp->root, time_now());
 	const char *root = json_str(hb, "data_root", NULL);
 	char *r = NULL;
 
-	if (up == 0 || (up < 0 && strcmp(json_str(hb, "state", ""), "up")))
+	*no_exec = 0;
+	if (up == 0 || (up < 0 && strcmp(json_str(hb, "state", ""), "up"))) {
 		fprintf(stderr, "spoolboard: no runner serves '%s': the "
 			"config waits in incoming/ until one starts "
 			"(spoolboard run --spool %s)\n", sp->root, sp->root);
-	else if (root && root[0] == '/')
-		r = xstrdup(root);
+	} else {
+		*no_exec = !json_is_true(json_object_get(hb, "allow_exec"));
+		if (root && root[0] == '/')
+			r = xstrdup(root);
+	}
 	json_decref(hb);
 	return r;
+}
+
+/* Is l an exec job, or a sweep with one? */
+static int
+has_exec(const struct loaded *l)
+{
+	for (size_t i = 0; i < l->sw.n; i++)
+		if (l->sw.cfgs[i].exec.argv)
+			return 1;
+	return !l->sw.n && l->cfg.exec.argv;
 }
 
 int
@@ -304,11 +327,11 @@ jobcmd_submit(const char *root, char *const *files, int n, int sweeps)
 {
 	struct spool sp;
 	char *data_root;
-	int status = 0;
+	int status = 0, no_exec;
 
 	if (spool_open(&sp, root, NULL, "/") < 0)
 		return 1;
-	data_root = served_data_root(&sp);
+	data_root = served_data_root(&sp, &no_exec);
 	for (int i = 0; i < n; i++) {
 		char *copy, *base, *data, *name = NULL;
 		struct loaded l;
@@ -322,6 +345,16 @@ jobcmd_submit(const char *root, char *const *files, int n, int sweeps)
 			error("%s: no sweep in it (a \"sweep\" member); it is "
 			      "one job: spoolboard submit %s", files[i],
 			      files[i]);
+			loaded_release(&l);
+			status = 1;
+			continue;
+		}
+		/* a runner that would reject it: nothing is copied */
+		if (no_exec && has_exec(&l)) {
+			fprintf(stderr, "%s: not submitted: the runner serving "
+				"'%s' does not run exec jobs (it was started "
+				"without --allow-exec, docs/exec.md)\n",
+				files[i], root);
 			loaded_release(&l);
 			status = 1;
 			continue;
@@ -915,6 +948,57 @@ newest_ckpt(int dir)
 	return best < 0 ? NULL : xasprintf(JOB_CKPT_FORMAT, best);
 }
 
+/*
+ * An exec job's artifacts/ (docs/exec.md): its regular files, at most
+ * EXPORT_ARTIFACTS (the first by name), appended to m (*n of them so
+ * far). Subfolders, links and the rest are left out with a warning.
+ * 0, or -1 after error().
+ */
+static int
+export_artifacts(int job, const char *id, struct arc_member *m, size_t *n)
+{
+	int fd = open_dir_at(job, JOB_ARTIFACTS), got, rc = 0;
+	struct dirent **names = NULL;
+	DIR *d;
+	int count, kept = 0;
+
+	if (fd < 0)
+		return 0;	/* a built-in job, or none: nothing to add */
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	count = scandirat(dirfd(d), ".", &names, NULL, alphasort);
+	for (int i = 0; i < count; i++) {
+		const char *name = names[i]->d_name;
+		char *shown;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    rc < 0) {
+			free(names[i]);
+			continue;
+		}
+		shown = xasprintf("%s/%s/%s", id, JOB_ARTIFACTS, name);
+		if (kept == EXPORT_ARTIFACTS) {
+			warning("export: left out '%s': more than %d "
+				"artifacts", shown, EXPORT_ARTIFACTS);
+		} else {
+			got = export_member(dirfd(d), name, shown, &m[*n]);
+			if (got < 0)
+				rc = -1;
+			else
+				kept += got;
+			*n += (size_t)(got > 0 ? got : 0);
+		}
+		free(shown);
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+	return rc;
+}
+
 int
 jobcmd_export(const char *root, const char *id, const char *out)
 {
@@ -922,7 +1006,8 @@ jobcmd_export(const char *root, const char *id, const char *out)
 		JOB_CONFIG, JOB_SUBMITTED, JOB_STATE, JOB_EVENTS,
 		JOB_METRICS, JOB_LOG, JOB_MODEL, JOB_PREDICTIONS,
 	};
-	struct arc_member m[sizeof(files) / sizeof(files[0]) + 2];
+	struct arc_member m[sizeof(files) / sizeof(files[0]) + 2 +
+			    EXPORT_ARTIFACTS];
 	struct spool sp;
 	size_t n = 0;
 	char *def = NULL, *shown;
@@ -993,6 +1078,8 @@ jobcmd_export(const char *root, const char *id, const char *out)
 		}
 		free(newest);
 	}
+	if (export_artifacts(job, id, m, &n) < 0)
+		goto free;
 	if (!out) {
 		def = xasprintf("%s.tar.zst", id);
 		out = def;

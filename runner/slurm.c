@@ -99,6 +99,8 @@ slurm_sbatch_argv(const struct slurm_opts *o, const struct slurm_spec *spec,
 		  spec->threads : 1));
 	argv_push(&v, &n, xstrdup("--no-progress"));
 	argv_push(&v, &n, xasprintf("--wait-lock=%d", SLURM_LOCK_WAIT));
+	if (spec->allow_exec)
+		argv_push(&v, &n, xstrdup("--allow-exec"));
 	free(esc);
 	free(log_path);
 	return v;

@@ -45,6 +45,7 @@ struct slurm_spec {
 	int threads;			/* --cpus-per-task */
 	double max_seconds;		/* limits.max_seconds; 0 none */
 	double max_memory_mb;		/* limits.max_memory_mb; 0 none */
+	int allow_exec;			/* pass --allow-exec to train */
 };
 
 /* What Slurm says of one job (a line of squeue, slurm_parse_line). */

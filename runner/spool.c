@@ -316,6 +316,37 @@ data_path_inside(const struct spool *sp, const char *rel,
 	return ok;
 }
 
+/*
+ * May cfg run here? A built-in job's data.path inside the data root; an
+ * exec job only in a runner started with --allow-exec, and its workdir
+ * inside the data root. 1 yes, 0 no with the reason appended to why.
+ */
+static int
+config_allowed(const struct spool *sp, const struct config *cfg,
+	       struct strbuf *why, const char *file)
+{
+	struct strbuf msg = STRBUF_INIT;
+	int ok;
+
+	if (!cfg->exec.argv)
+		return data_path_inside(sp, cfg->data.path, why, file);
+	if (!sp->allow_exec) {
+		sb_addf(why, "%s: command: exec jobs are off in this runner: "
+			"it runs a command only when started with spoolboard "
+			"run --allow-exec (docs/exec.md); submit the config "
+			"again to a runner that allows them\n", file);
+		return 0;
+	}
+	if (strcmp(cfg->exec.workdir, ".") == 0)
+		return 1;
+	ok = path_inside("data root", sp->data_root, "workdir",
+			 cfg->exec.workdir, NULL, &msg) != 0;
+	if (!ok)
+		sb_addf(why, "%s: %s\n", file, sb_str(&msg));
+	sb_release(&msg);
+	return ok;
+}
+
 /* Is buf whole JSON (whatever its fields say)? */
 static int
 parses(const char *path, const char *buf, size_t len)
@@ -641,8 +672,8 @@ out:
 }
 
 /*
- * Are the data paths of every member inside the data root? Each
- * distinct path is checked once.
+ * May every member run here (config_allowed)? Each distinct data path
+ * or workdir is checked once.
  */
 static int
 members_inside(const struct spool *sp, const struct sweep *sw,
@@ -654,12 +685,19 @@ members_inside(const struct spool *sp, const struct sweep *sw,
 	if (!seen)
 		die_oom();
 	for (size_t i = 0; i < sw->n && ok; i++) {
-		const char *p = sw->cfgs[i].data.path;
+		const struct config *cfg = &sw->cfgs[i];
+		const char *p = cfg->exec.argv ? cfg->exec.workdir :
+				cfg->data.path;
+		char *key;
 
-		if (!p || json_object_get(seen, p))
+		if (!p)
 			continue;
-		json_object_set_new(seen, p, json_true());
-		ok = data_path_inside(sp, p, why, file);
+		key = xasprintf("%c%s", cfg->exec.argv ? 'x' : 'd', p);
+		if (!json_object_get(seen, key)) {
+			json_object_set_new(seen, key, json_true());
+			ok = config_allowed(sp, cfg, why, file);
+		}
+		free(key);
 	}
 	json_decref(seen);
 	return ok;
@@ -715,8 +753,7 @@ spool_claim(struct spool *sp, const char *name, double now,
 		struct config cfg;
 
 		if (config_from_json(&cfg, doc, path, stem, &why) == 0) {
-			rc = data_path_inside(sp, cfg.data.path, &why,
-					      shown) ?
+			rc = config_allowed(sp, &cfg, &why, shown) ?
 			     claim_one(sp, name, path, buf, len, &st, &cfg,
 				       had_extends(path, buf, len) ? doc :
 				       NULL, out) : -2;

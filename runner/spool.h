@@ -42,6 +42,8 @@ struct spool {
 	char *incoming, *rejected, *control, *jobs, *www;
 	char *groups, *presets;
 	char *data_root;	/* data.path is checked against it */
+	int allow_exec;		/* exec jobs (docs/exec.md) are claimed;
+				   0: rejected, saying how to allow them */
 	int batch;		/* claims skip fsync; spool_sync() after */
 	int dirty;		/* claims written since the last spool_sync */
 	long long seq;		/* the next claim's arrival number */

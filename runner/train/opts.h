@@ -22,6 +22,8 @@ struct train_opts {
 	int fixed_threads;	/* use exactly that many: no fitting */
 	int progress;		/* 1 bar, 0 none, -1 when stderr is a TTY */
 	int fresh;		/* remove old checkpoints, do not resume */
+	int allow_exec;		/* an exec job may run its command
+				   (docs/exec.md); 0: it fails, saying how */
 	int wait_lock;		/* seconds to wait for another process's
 				   hold on the job to end; 0: fail at once */
 };

@@ -74,8 +74,11 @@ run_update_resources(struct run *r)
 {
 	double now = time_mono(), cpu = run_cpu_seconds();
 	double wall = now - r->cpu_wall0;
-	json_t *res = json_object();
+	json_t *res;
 
+	if (r->own_resources)
+		return;
+	res = json_object();
 	json_object_set_new(res, "cpu_pct", json_num(wall > 0 ?
 		100.0 * (cpu - r->cpu_t0) / wall : 0));
 	json_object_set_new(res, "rss_mb", json_num(rss_mb()));

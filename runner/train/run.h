@@ -64,6 +64,8 @@ struct run {
 	double t0;		/* monotonic start of the run */
 	double train_t0;	/* monotonic start of the train stage */
 	double cpu_t0, cpu_wall0;	/* for cpu_pct */
+	int own_resources;	/* the state's resources are an exec job's
+				   command's (exec.c), not this process's */
 	struct threads threads;	/* OpenMP threads, fitted to the free cores */
 };
 

@@ -15,6 +15,7 @@
 #include "job/config.h"
 #include "runner/train/data.h"
 #include "runner/train/epoch.h"
+#include "runner/train/exec.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "runner/train/loss.h"
@@ -173,6 +174,8 @@ train_check_data(const struct config *cfg, const char *data_root)
 	char *big;
 	int rc;
 
+	if (cfg->exec.argv)
+		return exec_check_workdir(cfg, data_root ? data_root : ".");
 	memset(&ds, 0, sizeof ds);
 	if (data_load(&ds, cfg, data_root) < 0)
 		return -1;
@@ -365,6 +368,38 @@ memory_limit(double mb)
 			strerror(errno));
 }
 
+/*
+ * An exec job (exec.h), in place of the stages: refused, in its state,
+ * unless the run was given --allow-exec.
+ */
+static int
+exec_job(struct run *r, int threads)
+{
+	char *root;
+	json_int_t attempt;
+	int rc;
+
+	r->cpu_t0 = run_cpu_seconds();
+	r->cpu_wall0 = time_mono();
+	run_state_init(r, threads);
+	attempt = json_int(r->jf.state, "attempt", 1);
+	if (!r->opts->allow_exec)
+		return run_fail(r, "exec jobs are off: this run may not run "
+				"a command", "run spoolboard train with "
+				"--allow-exec, or the runner with spoolboard "
+				"run --allow-exec, which passes it on "
+				"(docs/exec.md)");
+	jobfiles_event(&r->jf, "started", json_pack("{s:i,s:i,s:I}", "pid",
+		       getpid(), "threads", threads, "attempt", attempt));
+	jobfiles_log(&r->jf, "== attempt %lld started (pid %ld)",
+		     (long long)attempt, (long)getpid());
+	root = data_root(r->opts);
+	error_clear();
+	rc = exec_run(r, root, threads);
+	free(root);
+	return rc;
+}
+
 int
 train_run(const struct train_opts *opts)
 {
@@ -406,6 +441,12 @@ train_run(const struct train_opts *opts)
 	}
 	threads = opts->threads > 0 ? opts->threads : r.cfg.threads > 0 ?
 		  r.cfg.threads : omp_get_num_procs();
+	if (r.cfg.exec.argv) {
+		rc = exec_job(&r, threads);
+		run_release(&r);
+		close(r.lock_fd);
+		return rc;
+	}
 	threads_init(&r.threads, threads, opts->fixed_threads);
 	r.cpu_t0 = run_cpu_seconds();
 	r.cpu_wall0 = time_mono();

@@ -36,7 +36,8 @@ int train_run(const struct train_opts *opts);
  * load and prepare stages do, in their words: data.path below data_root
  * (NULL: the working directory) and readable, the columns and targets
  * there, enough rows for the split and the window, and the model's size
- * with the data's shapes. 0, or -1 after error().
+ * with the data's shapes; for an exec job, its workdir: a folder below
+ * data_root. 0, or -1 after error().
  */
 int train_check_data(const struct config *cfg, const char *data_root);
 

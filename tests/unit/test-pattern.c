@@ -90,5 +90,54 @@ main(void)
 		ok(matches("(?:x|y)+error", s) == 1,
 		   "a 6.5 KB line matches a repeated group");
 	}
+
+	/* Named groups: the names in the order written, each once. */
+	{
+		const char *re = "epoch (?<epoch>\\d+)/(?<epochs>\\d+)"
+				 "(?: loss (?<train_loss>\\S+))?"
+				 "(?: acc (?<acc>\\S+))?";
+		const char line[] = "epoch 3/10 loss 0.25 tail";
+		char *vals[4] = { (char *)1, (char *)1, (char *)1, (char *)1 };
+
+		p = pattern_new(re, err, sizeof(err));
+		ok(p && pattern_group_count(p) == 4, "four named groups");
+		is_str(pattern_group_name(p, 0), "epoch", "first by number");
+		is_str(pattern_group_name(p, 1), "epochs", "then epochs");
+		is_str(pattern_group_name(p, 2), "train_loss",
+		       "then train_loss (PCRE2's table is sorted by name: "
+		       "acc first)");
+		is_str(pattern_group_name(p, 3), "acc", "then acc");
+		ok(pattern_group_name(p, 4) == NULL, "none past the end");
+		ok(pattern_match_named(p, line, sizeof(line) - 1, vals) == 1,
+		   "a line matches");
+		is_str(vals[0], "3", "epoch's text");
+		is_str(vals[1], "10", "epochs's text");
+		is_str(vals[2], "0.25", "train_loss's text");
+		ok(vals[3] == NULL, "a group that took no part is NULL");
+		for (int i = 0; i < 4; i++)
+			free(vals[i]);
+		ok(pattern_match_named(p, "epoch 3/x", 9, vals) == 0 &&
+		   vals[0] == NULL, "no match: 0, every value NULL");
+		ok(pattern_match_named(p, "epoch 7/8 and more", 9, vals) == 1 &&
+		   vals[1] && strcmp(vals[1], "8") == 0,
+		   "only len bytes are the subject");
+		for (int i = 0; i < 4; i++)
+			free(vals[i]);
+		pattern_free(p);
+
+		p = pattern_new("(?J)(?:a(?<v>\\d)|b(?<v>\\d))", err,
+				sizeof(err));
+		ok(p && pattern_group_count(p) == 1, "a duplicate name once");
+		ok(pattern_match_named(p, "b7", 2, vals) == 1 && vals[0] &&
+		   strcmp(vals[0], "7") == 0, "its value from the group that "
+		   "took part");
+		free(vals[0]);
+		pattern_free(p);
+		p = pattern_new("no groups", err, sizeof(err));
+		ok(p && pattern_group_count(p) == 0, "no named group: 0");
+		ok(pattern_match_named(p, "no groups", 9, NULL) == 1,
+		   "matched with no values to give");
+		pattern_free(p);
+	}
 	return tap_done();
 }

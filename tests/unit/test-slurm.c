@@ -34,7 +34,8 @@ test_argv(void)
 	const char *extra[] = { "--begin=now+1hour", "--qos=low" };
 	struct slurm_opts o = { "gpu", "proj", extra, 2 };
 	struct slurm_spec s = { "/usr/bin/spoolboard", "/sp 100%/jobs/a",
-				"/data", "spoolboard:a:1", 4, 3600, 1500.5 };
+				"/data", "spoolboard:a:1", 4, 3600, 1500.5,
+				0 };
 	char **v = slurm_sbatch_argv(&o, &s, "/sp 100%/jobs/a/slurm.sh");
 	int n = 0, script = -1;
 
@@ -68,7 +69,14 @@ test_argv(void)
 	   strcmp(v[script + 7], "4") == 0 &&
 	   strcmp(v[script + 9], "--wait-lock=600") == 0,
 	   "the trainer's command follows the script, untouched");
+	ok(!has_arg(v, "--allow-exec"), "no --allow-exec unless allowed");
 	slurm_argv_free(v);
+	s.allow_exec = 1;
+	v = slurm_sbatch_argv(&o, &s, "x");
+	ok(has_arg(v, "--allow-exec"), "--allow-exec passed on to train "
+	   "when the runner has it");
+	slurm_argv_free(v);
+	s.allow_exec = 0;
 
 	o = (struct slurm_opts){ NULL, NULL, NULL, 0 };
 	s.threads = 0;

@@ -338,6 +338,64 @@ test_sweep_claim(void)
 	tf_cleanup(dir);
 }
 
+/* rejected/NAME.error holds want */
+static int
+error_says(const struct spool *sp, const char *name, const char *want)
+{
+	char *e = path_join(sp->rejected, name);
+	char *text = file_read(e, NULL, 0);
+	int yes = text && strstr(text, want);
+
+	free(text);
+	free(e);
+	return yes;
+}
+
+/* Exec jobs: claimed only with allow_exec, their workdir in the root. */
+static void
+test_exec_claim(void)
+{
+	struct spool sp;
+	char *dir = tf_dir(), *id = NULL, *p;
+
+	spool_open(&sp, dir, NULL, dir);
+	p = path_join(dir, "proj");
+	mkdir(p, 0755);
+	free(p);
+	free(tf_write(sp.incoming, "x.json", "{\"command\": [\"true\"], "
+		      "\"workdir\": \"proj\"}"));
+	ok(claim1(&sp, "x.json", time(NULL), &id) == CLAIM_REJECTED &&
+	   !id, "an exec config is rejected without allow_exec");
+	ok(!has(sp.jobs, "x", NULL), "and makes no job");
+	ok(error_says(&sp, "x.error", "rejected/x.json: command: exec jobs "
+		      "are off in this runner: it runs a command only when "
+		      "started with spoolboard run --allow-exec"),
+	   "its error names --allow-exec");
+	free(tf_write(sp.incoming, "s.json", "{\"command\": [\"true\"], "
+		      "\"sweep\": {\"grid\": {\"env.A\": [\"1\", \"2\"]}}}"));
+	ok(claim1(&sp, "s.json", time(NULL), &id) == CLAIM_REJECTED &&
+	   !has(sp.groups, "s", NULL) && error_says(&sp, "s.error",
+	   "--allow-exec"), "so is a sweep of exec configs");
+
+	sp.allow_exec = 1;
+	free(tf_write(sp.incoming, "y.json", "{\"command\": [\"true\"], "
+		      "\"workdir\": \"proj\"}"));
+	ok(claim1(&sp, "y.json", time(NULL), &id) == CLAIM_QUEUED &&
+	   id && strcmp(id, "y") == 0, "claimed with allow_exec");
+	free(id);
+	id = NULL;
+	p = path_join(dir, "proj/out");
+	ok(symlink("/", p) == 0, "a link out of the data root");
+	free(p);
+	free(tf_write(sp.incoming, "z.json", "{\"command\": [\"true\"], "
+		      "\"workdir\": \"proj/out\"}"));
+	ok(claim1(&sp, "z.json", time(NULL), &id) == CLAIM_REJECTED &&
+	   error_says(&sp, "z.error", "workdir: 'proj/out' leads outside "
+		      "the data root"), "a workdir through it is rejected");
+	spool_release(&sp);
+	tf_cleanup(dir);
+}
+
 int
 main(void)
 {
@@ -347,5 +405,6 @@ main(void)
 	test_collisions();
 	test_claim();
 	test_sweep_claim();
+	test_exec_claim();
 	return tap_done();
 }

@@ -1,0 +1,381 @@
+#!/bin/sh
+# Exec jobs (docs/exec.md): a command instead of the built-in trainer,
+# run only by a runner started with --allow-exec, with the spool's
+# slots, limits, retries, cancel, log, state and metrics.
+. "$(dirname "$0")/lib.sh"
+. "$SRCDIR/tests/e2e/lib-runner.sh"
+
+# A marker no other process on the machine has in its command line.
+MARK=spoolboard-t2090-$$
+mkdir -p proj spool/incoming
+
+# xconfig FILE COMMAND-JSON [EXTRA]: an exec config in workdir proj
+xconfig() {
+	python3 -c 'import json, sys
+c = {"command": json.loads(sys.argv[2]), "workdir": "proj"}
+c.update(json.loads("{" + sys.argv[3] + "}"))
+json.dump(c, open(sys.argv[1], "w"))' "$1" "$2" "${3:-}"
+}
+
+# left NAME: no process has NAME in its command line (pgrep sees itself
+# never; the shell of this test is not one of them)
+left() {
+	pgrep -f "$1" >/dev/null
+}
+
+# gone NAME: wait (bounded) until no process has NAME in its command line
+gone() {
+	wait_until "! left $1" 15
+}
+
+cat >proj/train.py <<'EOF'
+import os, sys, time
+n = 5
+print("threads", os.environ["OMP_NUM_THREADS"], os.environ["MKL_NUM_THREADS"],
+      "id", os.environ["SPOOLBOARD_JOB_ID"], "cwd", os.path.basename(os.getcwd()),
+      "lr", sys.argv[2], "seed", os.environ.get("SEED"))
+with open(os.path.join(os.environ["SPOOLBOARD_ARTIFACTS"], "model.txt"), "w") as f:
+    f.write("weights\n")
+for e in range(1, n + 1):
+    print(f"Epoch {e}/{n} - loss: {1.0 / e:.4f} - val_loss: {1.5 / e:.4f}")
+    print(f"  acc {0.5 + e / 20:.3f}")
+print("Testing")
+print("test_acc 0.93")
+EOF
+
+# the metrics of train.py's output
+PYMETRICS='"metrics": [
+	{"pattern": "^Epoch (?<epoch>\\d+)/(?<epochs>\\d+) - loss: (?<train_loss>\\S+) - val_loss: (?<val_loss>\\S+)"},
+	{"pattern": "^  acc (?<val_acc>\\S+)"},
+	{"pattern": "^Testing", "stage": "test"},
+	{"pattern": "^test_acc (?<test_acc>\\S+)"}]'
+
+test_expect_success 'validate says an exec config is valid and needs --allow-exec' '
+	xconfig v.json "[\"sh\", \"-c\", \"touch $TRASH/marker-v\"]" &&
+	spoolboard validate --data-root . v.json >out &&
+	echo "v.json: ok: an exec job, run only by a runner started with --allow-exec" >want &&
+	test_cmp want out &&
+	! test -e marker-v
+'
+
+test_expect_success 'without --allow-exec an exec config is rejected, never run' '
+	xconfig spool/incoming/no.json "[\"sh\", \"-c\", \"touch $TRASH/marker-no\"]" &&
+	spoolboard run --spool spool --data-root . --once --no-render 2>log &&
+	test -f spool/rejected/no.json &&
+	grep -q -- "--allow-exec" spool/rejected/no.error &&
+	grep -q "command: exec jobs are off" spool/rejected/no.error &&
+	! test -e spool/jobs/no &&
+	! test -e marker-no
+'
+
+test_expect_success 'a sweep of exec configs obeys the same gate' '
+	xconfig spool/incoming/sw.json "[\"sh\", \"-c\", \"touch $TRASH/marker-sw-\$LR\"]" \
+		"\"env\": {\"LR\": \"1\"}, \"sweep\": {\"grid\": {\"env.LR\": [\"a\", \"b\"]}}" &&
+	spoolboard run --spool spool --data-root . --once --no-render 2>log &&
+	test -f spool/rejected/sw.json &&
+	grep -q -- "--allow-exec" spool/rejected/sw.error &&
+	! ls marker-sw-* 2>/dev/null
+'
+
+test_expect_success 'submit refuses an exec config when the runner would' '
+	xconfig sub.json "[\"sh\", \"-c\", \"touch $TRASH/marker-sub\"]" &&
+	start_runner &&
+	json_check spool/runner.json "j[\"allow_exec\"] is False" &&
+	test_expect_code 1 spoolboard submit --spool spool sub.json 2>err &&
+	grep -q "not submitted: the runner serving .spool. does not run exec jobs" err &&
+	! test -e spool/incoming/sub.json &&
+	stop_runner &&
+	start_runner --allow-exec &&
+	json_check spool/runner.json "j[\"allow_exec\"] is True" &&
+	spoolboard submit --spool spool sub.json >out &&
+	wait_until "status_is sub completed" &&
+	test -e marker-sub &&
+	stop_runner
+'
+
+test_expect_success 'spoolboard train without --allow-exec refuses, says how' '
+	xconfig hand.json "[\"sh\", \"-c\", \"touch $TRASH/marker-hand\"]" &&
+	test_expect_code 1 spoolboard train hand.json --data-root . --out hand 2>err &&
+	grep -q -- "--allow-exec" err &&
+	! test -e marker-hand &&
+	json_check hand/state.json "j[\"status\"] == \"failed\" and \"--allow-exec\" in j[\"error\"][\"hint\"]"
+'
+
+test_expect_success 'queued by a runner that allowed it, failed by one that does not' '
+	xconfig spool/incoming/later.json "[\"sh\", \"-c\", \"touch $TRASH/marker-later\"]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --slots 0 --allow-exec 2>log &&
+	status_is later queued &&
+	spoolboard run --spool spool --data-root . --once --no-render 2>log &&
+	status_is later failed &&
+	json_check spool/jobs/later/state.json "\"--allow-exec\" in j[\"error\"][\"message\"] and \"--allow-exec\" in j[\"error\"][\"hint\"]" &&
+	! test -e marker-later
+'
+
+test_expect_success 'a python script: metrics, progress, stages, environment, artifacts' '
+	xconfig spool/incoming/py.json "[\"python3\", \"train.py\", \"--lr\", \"0.01\"]" \
+		"\"threads\": 1, \"env\": {\"SEED\": \"7\"}, $PYMETRICS" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is py completed &&
+	head -1 spool/jobs/py/metrics.csv >header &&
+	echo "epoch,seconds,train_loss,val_loss,val_acc,test_acc,cpu_pct,rss_mb" >want &&
+	test_cmp want header &&
+	test "$(wc -l <spool/jobs/py/metrics.csv)" -eq 6 &&
+	python3 -c "
+import csv
+rows = list(csv.DictReader(open(\"spool/jobs/py/metrics.csv\")))
+assert [r[\"epoch\"] for r in rows] == [\"1\", \"2\", \"3\", \"4\", \"5\"], rows
+assert rows[1][\"train_loss\"] == \"0.5\" and rows[1][\"val_acc\"] == \"0.6\", rows
+assert rows[4][\"test_acc\"] == \"0.93\", rows
+" &&
+	json_check spool/jobs/py/state.json "j[\"progress\"] == 1 and j[\"epoch\"] == 5 and j[\"epochs\"] == 5" &&
+	json_check spool/jobs/py/state.json "j[\"train_loss\"] == 0.2 and j[\"val_loss\"] == 0.3 and j[\"metrics\"][\"test_acc\"] == 0.93" &&
+	json_check spool/jobs/py/state.json "[s[\"status\"] for s in j[\"stages\"]] == [\"skipped\", \"skipped\", \"completed\", \"completed\", \"skipped\"]" &&
+	grep -q "threads 1 1 id py cwd proj lr 0.01 seed 7" spool/jobs/py/log.txt &&
+	test "$(cat spool/jobs/py/artifacts/model.txt)" = weights &&
+	tail -1 spool/jobs/py/events.jsonl | grep -q "\"status\":\"completed\",\"exit\":0"
+'
+
+test_expect_success 'the job page of an exec job shows its metrics charts' '
+	spoolboard render --spool spool 2>err &&
+	page=spool/www/jobs/py/index.html &&
+	test -s $page &&
+	grep -q "val_acc" $page &&
+	grep -q "id=\"chart-loss\"" $page &&
+	grep -c "<svg" $page >n && test "$(cat n)" -ge 3
+'
+
+test_expect_success 'export packs an exec job with its artifacts; rm removes it' '
+	spoolboard export --spool spool py -o py.tar.zst >out &&
+	tar --zstd -tf py.tar.zst >list &&
+	grep -qx "py/artifacts/model.txt" list &&
+	grep -qx "py/metrics.csv" list &&
+	grep -qx "py/log.txt" list &&
+	spoolboard rm --spool spool py >out &&
+	! test -e spool/jobs/py
+'
+
+test_expect_success 'a shell loop without epochs: one row per value' '
+	xconfig spool/incoming/loop.json "[\"sh\", \"-c\", \"for i in 1 2 3; do echo step \$i loss 0.\$i; done\"]" \
+		"\"metrics\": [{\"pattern\": \"loss (?<train_loss>[0-9.]+)\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is loop completed &&
+	python3 -c "
+import csv
+rows = list(csv.DictReader(open(\"spool/jobs/loop/metrics.csv\")))
+assert [(r[\"epoch\"], r[\"train_loss\"]) for r in rows] == [(\"1\", \"0.1\"), (\"2\", \"0.2\"), (\"3\", \"0.3\")], rows
+"
+'
+
+cat >proj/bad.py <<'EOF'
+import sys
+print("Epoch 1/3 - loss: 0.9 - val_loss: 1.0")
+def f(lr):
+    raise ValueError("lr must be positive, got %s" % lr)
+f(-1)
+EOF
+
+test_expect_success 'a command that fails: failed, the error from its last lines' '
+	xconfig spool/incoming/bad.json "[\"python3\", \"bad.py\"]" "$PYMETRICS" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is bad failed &&
+	json_check spool/jobs/bad/state.json "j[\"error\"][\"message\"] == \"the command exited with status 1: ValueError: lr must be positive, got -1\"" &&
+	json_check spool/jobs/bad/state.json "j[\"epoch\"] == 1 and j[\"attempt\"] == 1" &&
+	grep -q "Traceback" spool/jobs/bad/log.txt
+'
+
+test_expect_success 'spoolboard retry runs a failed exec job again' '
+	spoolboard retry --spool spool bad >out &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is bad failed &&
+	json_check spool/jobs/bad/state.json "j[\"attempt\"] == 2" &&
+	test "$(grep -c "== attempt" spool/jobs/bad/log.txt)" -eq 2
+'
+
+test_expect_success 'retries: a failed attempt is run again by itself' '
+	xconfig spool/incoming/again.json "[\"sh\", \"-c\", \"test \$SPOOLBOARD_ATTEMPT -ge 2 || { echo Error: first try >&2; exit 3; }; echo fine\"]" \
+		"\"retries\": 1" &&
+	start_runner --allow-exec &&
+	wait_until "status_is again completed" 30 &&
+	stop_runner &&
+	json_check spool/jobs/again/state.json "j[\"attempt\"] == 2" &&
+	grep -q "\"event\":\"retry\"" spool/jobs/again/events.jsonl &&
+	grep -q "Error: first try" spool/jobs/again/log.txt
+'
+
+test_expect_success 'cancel of a command that ignores SIGTERM: SIGKILL, cancelled' '
+	xconfig spool/incoming/stub.json "[\"sh\", \"-c\", \"trap \\\"\\\" TERM; echo ready; while :; do sleep 0.2; done\", \"$MARK-stub\"]" &&
+	start_runner --allow-exec &&
+	wait_until "grep -q ready spool/jobs/stub/log.txt" &&
+	left $MARK-stub &&
+	spoolboard cancel --spool spool stub >out &&
+	wait_until "status_is stub cancelled" 30 &&
+	gone $MARK-stub &&
+	grep -q "SIGKILL after SIGTERM" spool/jobs/stub/log.txt &&
+	stop_runner
+'
+
+cat >proj/orphans.sh <<EOF
+#!/bin/sh
+sh -c 'sleep 1000; : $MARK-kid' &
+setsid sh -c 'sleep 1001; : $MARK-away' &
+echo children started
+exit 0
+EOF
+
+test_expect_success 'a command that forks children and exits leaves no orphans' '
+	xconfig spool/incoming/orph.json "[\"sh\", \"orphans.sh\"]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is orph completed &&
+	! left $MARK-kid &&
+	! left $MARK-away &&
+	! left "sleep 100[01]"
+'
+
+test_expect_success 'a time limit ends the command (and its children) as failed' '
+	xconfig spool/incoming/slow.json "[\"sh\", \"-c\", \"echo start; sleep 1000; : $MARK-slow\"]" \
+		"\"limits\": {\"max_seconds\": 1}" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is slow failed &&
+	json_check spool/jobs/slow/state.json "j[\"error\"][\"message\"].startswith(\"time limit: ran longer than 1 seconds\")" &&
+	! left $MARK-slow
+'
+
+test_expect_success 'a command printing 100 MB: the log is capped, the job ends' '
+	xconfig spool/incoming/loud.json "[\"python3\", \"-c\", \"import sys\nw = sys.stdout.write\nfor i in range(1000000): w(\\\"x\\\" * 99 + \\\"\\\\n\\\")\nprint(\\\"epoch 1 done\\\")\"]" \
+		"\"metrics\": [{\"pattern\": \"^epoch (?<epoch>\\\\d+) (?<ok>done)?\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is loud completed &&
+	size=$(wc -c <spool/jobs/loud/log.txt) &&
+	test "$size" -lt 20000000 && test "$size" -gt 16000000 &&
+	grep -q "lines (.* bytes) of output were left out" spool/jobs/loud/log.txt &&
+	tail -2 spool/jobs/loud/log.txt | grep -q "^epoch 1 done$" &&
+	json_check spool/jobs/loud/state.json "j[\"epoch\"] == 1"
+'
+
+test_expect_success 'runs appending to one log.txt stop at 64 MiB in all' '
+	xconfig many.json "[\"python3\", \"-c\", \"import sys\nw = sys.stdout.write\nfor i in range(200000): w(\\\"z\\\" * 99 + \\\"\\\\n\\\")\"]" &&
+	for i in 1 2 3 4 5; do
+		spoolboard train many.json --data-root . --out many --allow-exec --no-progress 2>/dev/null || return 1
+	done &&
+	size=$(wc -c <many/log.txt) &&
+	test "$size" -gt 60000000 && test "$size" -lt 68000000 &&
+	test "$(grep -c "== attempt" many/log.txt)" -eq 5 &&
+	grep -q "output past 0.0 MiB is not kept" many/log.txt
+'
+
+test_expect_success 'a command changing stages without end: 1000 changes at most' '
+	xconfig spool/incoming/flip.json "[\"sh\", \"-c\", \"i=0; while [ \$i -lt 1500 ]; do echo A; echo B; i=\$((i + 1)); done\"]" \
+		"\"metrics\": [{\"pattern\": \"^A\", \"stage\": \"test\"}, {\"pattern\": \"^B\", \"stage\": \"train\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is flip completed &&
+	n=$(grep -c "\"event\":\"stage\"" spool/jobs/flip/events.jsonl) &&
+	test "$n" -le 2010 && test "$n" -ge 2000 &&
+	grep -q "1000 stage changes: the stage stays" spool/jobs/flip/log.txt
+'
+
+test_expect_success 'a line longer than 64 KiB is cut, the rest still read' '
+	xconfig spool/incoming/long.json "[\"python3\", \"-c\", \"print(\\\"y\\\" * 200000); print(\\\"after\\\")\"]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is long completed &&
+	awk "length > 65536 { bad = 1 } END { exit bad }" spool/jobs/long/log.txt &&
+	grep -q "^after$" spool/jobs/long/log.txt
+'
+
+test_expect_success 'a runner stopped ends the command; the job is queued again' '
+	xconfig spool/incoming/stopped.json "[\"sh\", \"-c\", \"echo up; sleep 1000; : $MARK-stopped\"]" &&
+	start_runner --allow-exec &&
+	wait_until "grep -q ^up spool/jobs/stopped/log.txt" &&
+	left $MARK-stopped &&
+	stop_runner &&
+	! left $MARK-stopped &&
+	status_is stopped queued &&
+	spoolboard cancel --spool spool stopped >out &&
+	status_is stopped cancelled
+'
+
+# in a spool of its own: a job left behind by a failure here must not
+# keep a later --once runner waiting
+test_expect_success 'a runner killed: what the command left is ended, the job runs again' '
+	SPOOL=ks && export SPOOL && mkdir -p ks/incoming &&
+	xconfig ks/incoming/dead.json "[\"sh\", \"-c\", \"setsid sh -c \\\"sleep 1000; : $MARK-deep\\\" & echo up; while :; do sleep 0.2; done\", \"$MARK-top\"]" &&
+	start_runner --allow-exec &&
+	wait_until "grep -q ^up ks/jobs/dead/log.txt" &&
+	wait_until "left $MARK-deep" &&
+	left $MARK-top &&
+	kill -KILL $(cat runner.pid) &&
+	gone $MARK-top &&
+	gone $MARK-deep &&
+	wait_until "grep -q \"the runner is gone; the command was stopped\" ks/jobs/dead/log.txt" &&
+	wait_until "! test -s ks/jobs/dead/.lock || flock -n ks/jobs/dead/.lock true" &&
+	status_is dead running ks &&
+	start_runner --allow-exec &&
+	wait_until "test \$(grep -c \"== attempt\" ks/jobs/dead/log.txt) -eq 2" &&
+	wait_until "left $MARK-deep" &&
+	spoolboard cancel --spool ks dead >out &&
+	wait_until "status_is dead cancelled ks" &&
+	gone $MARK-deep &&
+	stop_runner
+'
+
+# AddressSanitizer reserves terabytes of address space: no RLIMIT_AS fits
+# the supervisor
+if grep -q __asan_init "$SPOOLBOARD"; then
+	test_skip 'a memory limit holds for the command' 'built with ASan'
+else
+	test_expect_success 'a memory limit holds for the command: failed, with the hint' '
+		xconfig spool/incoming/big.json "[\"python3\", \"-c\", \"x = bytearray(1 << 30)\"]" \
+			"\"limits\": {\"max_memory_mb\": 200}" &&
+		spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+		status_is big failed &&
+		json_check spool/jobs/big/state.json "j[\"error\"][\"message\"].endswith(\"MemoryError\") and \"max_memory_mb\" in j[\"error\"][\"hint\"]"
+	'
+fi
+
+test_expect_success 'a sweep of exec configs runs with --allow-exec, env per member' '
+	xconfig spool/incoming/lr.json "[\"sh\", \"-c\", \"echo loss \$LR\"]" \
+		"\"env\": {\"LR\": \"1\"}, \"metrics\": [{\"pattern\": \"loss (?<train_loss>\\\\S+)\"}], \"sweep\": {\"grid\": {\"env.LR\": [\"0.5\", \"0.25\"]}, \"metric\": \"train_loss\"}" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is lr-1 completed && status_is lr-2 completed &&
+	json_check spool/jobs/lr-1/state.json "j[\"train_loss\"] == 0.5" &&
+	json_check spool/jobs/lr-2/state.json "j[\"train_loss\"] == 0.25"
+'
+
+test_expect_success 'the examples in examples/exec run as they are' '
+	mkdir -p ex/incoming &&
+	cp "$SRCDIR"/examples/exec/*.json ex/incoming/ &&
+	spoolboard run --spool ex --data-root "$SRCDIR/examples" --once --no-render --allow-exec 2>log &&
+	status_is fit completed ex && status_is pipeline completed ex &&
+	json_check ex/jobs/fit/state.json "j[\"epoch\"] == 20 and j[\"val_loss\"] < 0.05 and \"test_mse\" in j[\"metrics\"]" &&
+	json_check ex/jobs/fit/artifacts/weights.json "abs(j[\"w\"] - 3) < 0.1" &&
+	test "$(wc -l <ex/jobs/pipeline/metrics.csv)" -eq 31
+'
+
+test_expect_success 'a workdir that leads out of the data root is rejected' '
+	ln -s / proj/out &&
+	xconfig spool/incoming/esc.json "[\"true\"]" "\"workdir\": \"proj/out\"" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	test -f spool/rejected/esc.json &&
+	grep -q "workdir: .proj/out. leads outside the data root" spool/rejected/esc.error
+'
+
+cat >proj/latin1.py <<'EOF'
+import sys
+sys.stdout.buffer.write(b"caf\xe9 \x1b[31mError: bad \xc3\xa9 thing\n")
+sys.exit(2)
+EOF
+
+test_expect_success 'output that is not UTF-8: the error is still recorded' '
+	xconfig spool/incoming/latin.json "[\"python3\", \"latin1.py\"]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is latin failed &&
+	json_check spool/jobs/latin/state.json "j[\"error\"][\"message\"] == \"the command exited with status 2: caf? ?[31mError: bad \u00e9 thing\""
+'
+
+test_expect_success 'a program that does not exist: failed, saying so' '
+	xconfig spool/incoming/nop.json "[\"no-such-program-$MARK\"]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is nop failed &&
+	json_check spool/jobs/nop/state.json "j[\"error\"][\"message\"].startswith(\"the command exited with status 127: spoolboard: cannot run\")"
+'
+
+test_done
