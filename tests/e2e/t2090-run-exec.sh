@@ -339,6 +339,17 @@ test_expect_success 'a sweep of exec configs runs with --allow-exec, env per mem
 	json_check spool/jobs/lr-2/state.json "j[\"train_loss\"] == 0.25"
 '
 
+test_expect_success 'a sweep over command words: by index and by {NAME}' '
+	xconfig spool/incoming/arg.json "[\"sh\", \"-c\", \"echo loss \$0 \$1\", \"1\", \"w={w}\"]" \
+		"\"metrics\": [{\"pattern\": \"loss (?<train_loss>\\\\S+) w=(?<w>\\\\S+)\"}], \"sweep\": {\"grid\": {\"command.3\": [0.5, 0.25], \"w\": [7]}, \"metric\": \"train_loss\"}" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is arg-1 completed && status_is arg-2 completed &&
+	json_check spool/jobs/arg-1/state.json "j[\"train_loss\"] == 0.5 and j[\"metrics\"][\"w\"] == 7" &&
+	json_check spool/jobs/arg-2/state.json "j[\"train_loss\"] == 0.25" &&
+	json_check spool/jobs/arg-2/config.json "j[\"command\"][3:] == [\"0.25\", \"w=7\"]" &&
+	grep -q "command.3=0.25, w=7" spool/jobs/arg-2/config.json
+'
+
 test_expect_success 'the examples in examples/exec run as they are' '
 	mkdir -p ex/incoming &&
 	cp "$SRCDIR"/examples/exec/*.json ex/incoming/ &&
