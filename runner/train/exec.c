@@ -129,6 +129,51 @@ env_set(char ***env, size_t *n, char *kv)
 }
 
 /*
+ * The newest regular file (by mtime, then name) directly in the folder
+ * dir whose name is name_is_safe, as dir/NAME; NULL when there is none.
+ * Links are not followed; at most EXEC_RESUME_SCAN entries are read.
+ */
+static char *
+newest_file(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
+	struct timespec best = { 0, 0 };
+	char *name = NULL, *path;
+	int left = EXEC_RESUME_SCAN;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while (left-- > 0 && (e = readdir(d))) {
+		struct stat st;
+
+		if (!name_is_safe(e->d_name) ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (!name || st.st_mtim.tv_sec > best.tv_sec ||
+		    (st.st_mtim.tv_sec == best.tv_sec &&
+		     (st.st_mtim.tv_nsec > best.tv_nsec ||
+		      (st.st_mtim.tv_nsec == best.tv_nsec &&
+		       strcmp(e->d_name, name) > 0)))) {
+			free(name);
+			name = xstrdup(e->d_name);
+			best = st.st_mtim;
+		}
+	}
+	closedir(d);
+	if (!name)
+		return NULL;
+	path = path_join(dir, name);
+	free(name);
+	return path;
+}
+
+/*
  * The command's environment: ours, PYTHONUNBUFFERED=1 (output is read
  * as it comes), the config's env, then what the job decides: its ID,
  * folders and threads. A new NULL-terminated list.
@@ -142,8 +187,9 @@ make_env(const struct run *r, const char *jobdir, const char *root,
 	size_t n = 0;
 	const char *id = json_str(r->jf.state, "id", "");
 
+	/* the job's SPOOLBOARD_ variables are its own, never inherited */
 	for (char **e = environ; e && *e; e++)
-		if (strchr(*e, '='))
+		if (strchr(*e, '=') && strncmp(*e, "SPOOLBOARD_", 11) != 0)
 			env_set(&env, &n, xstrdup(*e));
 	env_set(&env, &n, xstrdup("PYTHONUNBUFFERED=1"));
 	for (size_t i = 0; i < cfg->exec.nenv; i++)
@@ -154,6 +200,17 @@ make_env(const struct run *r, const char *jobdir, const char *root,
 				    JOB_ARTIFACTS));
 	env_set(&env, &n, xasprintf("SPOOLBOARD_CHECKPOINT_DIR=%s/%s", jobdir,
 				    JOB_CHECKPOINTS));
+	{
+		/* a run again (retry, restart): where the last one got to */
+		char *ck = path_join(jobdir, JOB_CHECKPOINTS);
+		char *last = newest_file(ck);
+
+		if (last)
+			env_set(&env, &n, xasprintf(
+				"SPOOLBOARD_RESUME_FROM=%s", last));
+		free(last);
+		free(ck);
+	}
 	env_set(&env, &n, xasprintf("SPOOLBOARD_DATA_ROOT=%s", root));
 	env_set(&env, &n, xasprintf("SPOOLBOARD_ATTEMPT=%lld",
 		(long long)json_int(r->jf.state, "attempt", 1)));

@@ -37,6 +37,8 @@
 #define EXEC_TAIL_LINES 64	/* last lines kept past the cap, for the
 				   log's end and the error message */
 #define EXEC_METRICS_ROWS 100000	/* rows of metrics.csv at most */
+#define EXEC_RESUME_SCAN 4096	/* entries of checkpoints/ read for the
+				   newest (SPOOLBOARD_RESUME_FROM) */
 
 /*
  * Run r's exec job: r has its config, lock, job files and initial state

@@ -202,6 +202,40 @@ test_expect_success 'retries: a failed attempt is run again by itself' '
 	grep -q "Error: first try" spool/jobs/again/log.txt
 '
 
+cat >proj/resume.sh <<'EOF'
+#!/bin/sh
+# a checkpoint each epoch; from the newest when run again
+e=1
+if [ -n "${SPOOLBOARD_RESUME_FROM:-}" ]; then
+	e=$(( $(cat "$SPOOLBOARD_RESUME_FROM") + 1 ))
+	echo "resumed from $(basename "$SPOOLBOARD_RESUME_FROM")"
+fi
+while [ $e -le 5 ]; do
+	echo "epoch $e/5 loss 0.$e"
+	echo $e >"$SPOOLBOARD_CHECKPOINT_DIR/ckpt-$e.txt"
+	if [ $e -eq 3 ] && [ "$SPOOLBOARD_ATTEMPT" = 1 ]; then
+		echo "error: crashed at epoch 3"
+		exit 1
+	fi
+	e=$((e + 1))
+done
+EOF
+
+test_expect_success 'run again, the command gets its newest checkpoint' '
+	xconfig spool/incoming/res.json "[\"sh\", \"resume.sh\"]" \
+		"\"metrics\": [{\"pattern\": \"^epoch (?<epoch>\\\\d+)/(?<epochs>\\\\d+) loss (?<train_loss>\\\\S+)\"}]" &&
+	SPOOLBOARD_RESUME_FROM=/etc/passwd spoolboard run --spool spool \
+		--data-root . --once --no-render --allow-exec 2>log &&
+	status_is res failed &&
+	! grep -q "resumed from" spool/jobs/res/log.txt &&
+	spoolboard retry --spool spool res >out &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is res completed &&
+	grep -q "resumed from ckpt-3.txt" spool/jobs/res/log.txt &&
+	json_check spool/jobs/res/state.json "j[\"epoch\"] == 5 and j[\"attempt\"] == 2" &&
+	test "$(grep -c "^epoch 4/5" spool/jobs/res/log.txt)" -eq 1
+'
+
 test_expect_success 'cancel of a command that ignores SIGTERM: SIGKILL, cancelled' '
 	xconfig spool/incoming/stub.json "[\"sh\", \"-c\", \"trap \\\"\\\" TERM; echo ready; while :; do sleep 0.2; done\", \"$MARK-stub\"]" &&
 	start_runner --allow-exec &&
