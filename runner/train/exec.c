@@ -275,26 +275,40 @@ exec_in_child(const struct run *r, char **env, int out, int dirfd,
 	_exit(127);
 }
 
-/* Read /proc/PID/stat: its ppid and process group. 0, or -1 gone. */
-static int
-proc_parent(pid_t pid, pid_t *ppid, pid_t *pgrp)
+/*
+ * Read /proc/PID/stat into buf (n bytes): what follows the command's
+ * name (its state, ppid, ...), or NULL when the process is gone.
+ */
+static const char *
+proc_stat(pid_t pid, char *buf, size_t n)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
+	char path[64];
+	ssize_t got;
 	int fd;
-	int pp, pg;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	got = read(fd, buf, n - 1);
 	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d %d", &pp, &pg) != 2)
+	if (got <= 0)
+		return NULL;
+	buf[got] = '\0';
+	/* the name, in parentheses, may hold anything: the last ')' */
+	buf = strrchr(buf, ')');
+	return buf ? buf + 1 : NULL;
+}
+
+/* Read /proc/PID/stat: its ppid and process group. 0, or -1 gone. */
+static int
+proc_parent(pid_t pid, pid_t *ppid, pid_t *pgrp)
+{
+	char buf[512];
+	const char *p = proc_stat(pid, buf, sizeof(buf));
+	int pp, pg;
+
+	if (!p || sscanf(p, " %*c %d %d", &pp, &pg) != 2)
 		return -1;
 	*ppid = pp;
 	*pgrp = pg;
@@ -335,24 +349,13 @@ kill_rest(const struct exec *x, int sig)
 static int
 proc_usage(pid_t pid, double *cpu, double *rss)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024];
+	const char *p = proc_stat(pid, buf, sizeof(buf));
 	unsigned long long ut, st;
 	long pages = 0, res = 0;
 	FILE *fp;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+	if (!p || sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
 			 "%*u %llu %llu", &ut, &st) != 2)
 		return -1;
 	*cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
