@@ -784,7 +784,7 @@ read_env(struct obj *top, struct config *t)
 /* One of metrics[]: {pattern, stage}. */
 static void
 read_exec_metric(struct check *c, const char *path, const json_t *v,
-	    struct config *t, json_t *list)
+	    struct config *t, json_t *list, size_t *ngroups)
 {
 	struct obj o;
 	const json_t *m;
@@ -823,6 +823,12 @@ read_exec_metric(struct check *c, const char *path, const json_t *v,
 			      "captures, e.g. \"loss (?<train_loss>\\\\S+)\"");
 		goto out;
 	}
+	if (p && (*ngroups += pattern_group_count(p)) > CONFIG_MAX_GROUPS) {
+		field_problem(c, mp, "brings the named groups of all patterns "
+			      "to %zu; at most %d (each is a column of "
+			      "metrics.csv)", *ngroups, CONFIG_MAX_GROUPS);
+		goto out;
+	}
 	if (p) {
 		struct exec_metric *e = &t->exec.metrics[t->exec.nmetrics++];
 
@@ -855,11 +861,12 @@ read_metrics(struct obj *top, struct config *t)
 		return;
 	}
 	t->exec.metrics = xcalloc(len ? len : 1, sizeof *t->exec.metrics);
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0, ngroups = 0; i < len; i++) {
 		char ep[PATHLEN];
 
 		field_path_printf(ep, sizeof ep, "%s[%zu]", path, i);
-		read_exec_metric(top->c, ep, json_array_get(v, i), t, out);
+		read_exec_metric(top->c, ep, json_array_get(v, i), t, out,
+				 &ngroups);
 	}
 }
 

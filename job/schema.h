@@ -27,6 +27,7 @@
 #define CONFIG_MAX_ARGS 1024		/* an exec job's command words */
 #define CONFIG_MAX_ENV 256		/* an exec job's env entries */
 #define CONFIG_MAX_METRICS 64		/* an exec job's metrics patterns */
+#define CONFIG_MAX_GROUPS 256		/* ... their named groups in all */
 
 enum model_type { MODEL_LINEAR, MODEL_MLP, MODEL_LSTM, MODEL_GRU };
 enum activation { ACT_RELU, ACT_TANH, ACT_GELU, ACT_SIGMOID, ACT_NONE };

@@ -31,6 +31,8 @@
 #define SWEEP_BAD_SHOWN 20	/* invalid members checked before stopping */
 #define SWEEP_BYTES (16 * 1024 * 1024)	/* all members' configs, compact */
 #define SWEEP_VALUES_BYTES (4 * 1024 * 1024)	/* all values, compact */
+#define SWEEP_WORD_BYTES (128 * 1024)	/* a word of a member's command */
+#define SWEEP_ARGV_BYTES (1024 * 1024)	/* ... all its words */
 
 enum axis_kind { AX_GRID, AX_CHOICE, AX_UNIFORM, AX_LOG_UNIFORM,
 		 AX_INT_UNIFORM };
@@ -183,49 +185,110 @@ word_text(const json_t *v)
 }
 
 /*
- * Set the axis key of the member m to v when it is one over its command
- * (command_axis): the word replaced, or every "{key}" in its words. 1
- * done, 0 not such an axis.
+ * Set the axis key of the member m to v when it is "command.N": the word
+ * replaced. 1 done, 0 not such an axis.
  */
 static int
-set_command_axis(json_t *m, const char *key, const json_t *v)
+set_command_word(json_t *m, const char *key, const json_t *v)
 {
-	json_t *cmd = json_object_get(m, "command"), *w;
-	long k;
+	json_t *cmd = json_object_get(m, "command");
 	int bad;
-	char *text, *ph;
-	size_t i;
+	long k = command_axis(m, key, &bad);
+	char *text;
 
-	k = command_axis(m, key, &bad);
-	if (k == -1)
+	if (k < 0)
 		return 0;
 	text = word_text(v);
-	if (k >= 0) {
-		json_array_set_new(cmd, (size_t)k, field_jnew(json_string(
-			text)));
-		free(text);
-		return 1;
-	}
-	ph = xasprintf("{%s}", key);
-	json_array_foreach(cmd, i, w) {
-		const char *s = json_string_value(w), *at;
-		struct strbuf sb = STRBUF_INIT;
-
-		if (!s || !strstr(s, ph))
-			continue;
-		while ((at = strstr(s, ph))) {
-			sb_add(&sb, s, (size_t)(at - s));
-			sb_adds(&sb, text);
-			s = at + strlen(ph);
-		}
-		sb_adds(&sb, s);
-		json_array_set_new(cmd, i, field_jnew(json_string(
-			sb_str(&sb))));
-		sb_release(&sb);
-	}
-	free(ph);
+	json_array_set_new(cmd, (size_t)k, field_jnew(json_string(text)));
 	free(text);
 	return 1;
+}
+
+/*
+ * The words of the placeholder axes of the member with params, for the
+ * names in phs (the sweep's axes that a word of its config holds as
+ * {NAME}): NAME -> its value as a word (word_text). A new object.
+ */
+static json_t *
+placeholder_words(const json_t *phs, const json_t *params)
+{
+	json_t *words = field_jnew(json_object()), *x;
+	const char *key;
+
+	json_object_foreach((json_t *)phs, key, x) {
+		const json_t *v = json_object_get(params, key);
+		char *text;
+
+		if (!v)
+			continue;
+		text = word_text(v);
+		field_put(words, key, json_string(text));
+		free(text);
+	}
+	return words;
+}
+
+/*
+ * Fill each "{NAME}" of the member m's words with its word in words
+ * (placeholder_words), in one pass over each word: text put in is never
+ * read again, so a value holding "{OTHER}" stays as it is. Bytes counted before they are made:
+ * -1 (m left as it was) when a word would pass SWEEP_WORD_BYTES, -2
+ * when the words would pass SWEEP_ARGV_BYTES, with *need that size; 0
+ * done.
+ */
+static int
+fill_placeholders(json_t *m, const json_t *words, size_t *need)
+{
+	json_t *cmd = json_object_get(m, "command"), *out, *w;
+	size_t i, total = 0;
+
+	if (!json_is_array(cmd) || json_object_size(words) == 0)
+		return 0;
+	out = field_jnew(json_array());
+	for (int make = 0; make < 2; make++) {
+		json_array_foreach(cmd, i, w) {
+			const char *s = json_string_value(w), *end;
+			struct strbuf sb = STRBUF_INIT;
+			size_t len = 0;
+
+			for (; s && *s; s++) {
+				const char *val = NULL;
+				char key[PATHLEN];
+
+				end = *s == '{' ? strchr(s + 1, '}') : NULL;
+				if (end && (size_t)(end - s - 1) < sizeof key) {
+					memcpy(key, s + 1, (size_t)(end - s - 1));
+					key[end - s - 1] = '\0';
+					val = json_string_value(json_object_get(
+						words, key));
+				}
+				if (val) {
+					len += strlen(val);
+					if (make)
+						sb_adds(&sb, val);
+					s = end;
+				} else {
+					len++;
+					if (make)
+						sb_addc(&sb, *s);
+				}
+				if (len > SWEEP_WORD_BYTES)
+					break;
+			}
+			if (make)
+				field_append(out, json_string(sb_str(&sb)));
+			sb_release(&sb);
+			total += len;
+			if (!make && (len > SWEEP_WORD_BYTES ||
+				      total > SWEEP_ARGV_BYTES)) {
+				*need = len > SWEEP_WORD_BYTES ? len : total;
+				json_decref(out);
+				return len > SWEEP_WORD_BYTES ? -1 : -2;
+			}
+		}
+	}
+	field_put(m, "command", out);
+	return 0;
 }
 
 static int
@@ -827,7 +890,7 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 	struct spec s = { .axes = xcalloc(cap, sizeof(struct axis)) };
 	char *base;
 	struct sweep t;
-	json_t *seen, *body;
+	json_t *seen, *body, *phs;
 	size_t n, per, bad = 0;
 	struct rng rng;
 
@@ -857,6 +920,14 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 	}
 	t.cfgs = xcalloc(n, sizeof *t.cfgs);
 	seen = field_jnew(json_object());
+	/* the axes a word holds as {NAME}: found once, not per member */
+	phs = field_jnew(json_object());
+	for (size_t k = 0; k < s.naxes; k++) {
+		int bad_axis;
+
+		if (command_axis(body, s.axes[k].path, &bad_axis) == -2)
+			field_put(phs, s.axes[k].path, json_true());
+	}
 	for (size_t i = 0; i < n && bad < SWEEP_BAD_SHOWN; i++) {
 		json_t *p = json_array_get(t.params, i);
 		json_t *m = field_jnew(json_deep_copy(body));
@@ -865,10 +936,32 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 		json_t *v;
 		int has_name = 0;
 
+		json_t *words = placeholder_words(phs, p);
+		size_t need = 0;
+		int filled;
+
 		json_object_foreach(p, key, v) {
-			if (!set_command_axis(m, key, v))
+			/* {NAME} axes all at once, below */
+			if (json_object_get(phs, key))
+				continue;
+			if (!set_command_word(m, key, v))
 				set_path(m, key, json_deep_copy(v));
 			has_name |= strcmp(key, "name") == 0;
+		}
+		filled = fill_placeholders(m, words, &need);
+		json_decref(words);
+		if (filled < 0) {
+			field_problem(&c, "sweep", "member %zu of %zu: %s "
+				      "would be %zu bytes, more than %d KiB: "
+				      "use shorter values", i + 1, n,
+				      filled == -1 ? "a word of its command" :
+				      "its command", need, (filled == -1 ?
+				      SWEEP_WORD_BYTES : SWEEP_ARGV_BYTES) /
+				      1024);
+			t.n = i + 1;
+			bad++;
+			json_decref(m);
+			continue;
 		}
 		if (!has_name)
 			field_put(m, "name", field_jnew(member_name(base, p)));
@@ -882,6 +975,7 @@ sweep_expand(struct sweep *sw, const json_t *doc, const char *file,
 		json_decref(m);
 	}
 	json_decref(seen);
+	json_decref(phs);
 	json_decref(body);
 	if (bad == SWEEP_BAD_SHOWN && t.n < n)
 		field_problem(&c, "sweep", "%zu of the first %zu members are "

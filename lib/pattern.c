@@ -23,8 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PATTERN_MATCH_LIMIT 1000000
+/*
+ * What one match may cost: a pattern from a config is matched against
+ * every line a command prints (runner/train/exec.c), so a pattern that
+ * backtracks without end must fail fast, not hold the supervisor.
+ */
+#define PATTERN_MATCH_LIMIT 100000
 #define PATTERN_DEPTH_LIMIT 10000
+#define PATTERN_HEAP_KIB 16384
 
 struct pattern {
 	pcre2_code *code;
@@ -121,6 +127,7 @@ pattern_new(const char *re, char *err, size_t n)
 		die_oom();
 	pcre2_set_match_limit(p->mctx, PATTERN_MATCH_LIMIT);
 	pcre2_set_depth_limit(p->mctx, PATTERN_DEPTH_LIMIT);
+	pcre2_set_heap_limit(p->mctx, PATTERN_HEAP_KIB);
 	p->src = xstrdup(re);
 	pattern_read_names(p);
 	return p;

@@ -273,6 +273,8 @@ write_sb(const char *path, const struct strbuf *sb)
 	return site_write(path, sb_str(sb), sb->len);
 }
 
+#define SITE_COPY_MAX (256 << 20)	/* bytes of a download copied */
+
 /* Is name in dir the regular file s describes? Else it is removed. */
 static int
 linked_to(int dir, const char *name, const struct stat *s)
@@ -320,9 +322,15 @@ link_file_at(const char *src, int fd, const char *base, const char *dst)
 				   strerror(errno));
 			unlinkat(fd, tmp, 0);
 		}
+	} else if ((unsigned long long)s.st_size > SITE_COPY_MAX) {
+		/* a copy is read whole at every render: not of any size */
+		warning("'%s' is not copied into the site: %lld MiB, more than "
+			"%d MiB (it cannot be linked: the site is on another "
+			"filesystem than the spool)", dst,
+			(long long)(s.st_size >> 20), SITE_COPY_MAX >> 20);
 	} else {
 		size_t len;
-		char *buf = file_read_regular(src, &len, 0);
+		char *buf = file_read_regular(src, &len, SITE_COPY_MAX);
 
 		rc = buf ? file_update_at(fd, base, dst, buf, len) : -1;
 		rc = rc < 0 ? -1 : 0;

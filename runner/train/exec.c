@@ -52,7 +52,10 @@ extern char **environ;
 #define STATE_EVERY 1.0		/* seconds between state.json writes */
 #define STATE_QUIET 5.0		/* ... when no line matched: resources */
 #define POLL_MS 100
-#define END_WAIT 10.0		/* seconds after SIGKILL before giving up */
+#define END_WAIT 5.0		/* seconds after SIGKILL before giving up:
+				   EXEC_GRACE + END_WAIT is under the
+				   runner's own grace (daemon.c KILL_GRACE) */
+#define MATCH_BUDGET 0.2	/* seconds of pattern matching a drain */
 #define MESSAGE_MAX 300		/* bytes of an output line in the error */
 
 /* The thread variables of the libraries a command may use. */
@@ -92,6 +95,9 @@ struct exec {
 	size_t tail_n, tail_at;
 	struct strbuf line;	/* the line being read */
 	int skipping;		/* past EXEC_LINE_MAX in this line */
+	double match_left;	/* seconds of matching left this drain */
+	long unmatched;		/* lines logged but not matched */
+	int group_gone;		/* the command's group found empty */
 	struct pattern *errpat;
 	pid_t pid;		/* the command; also its process group */
 	int status;		/* its wait status, once reaped */
@@ -321,14 +327,25 @@ proc_parent(pid_t pid, pid_t *ppid, pid_t *pgrp)
  * that group. The number of processes found.
  */
 static int
-kill_rest(const struct exec *x, int sig)
+kill_rest(struct exec *x, int sig)
 {
 	pid_t me = getpid();
-	DIR *d = opendir("/proc");
+	DIR *d;
 	struct dirent *e;
 	int n = 0;
 
-	kill(-x->pid, sig);
+	/*
+	 * The group's number is the command's pid: once the command is
+	 * reaped and the group empty, the number may be another process's,
+	 * so the group is never signalled again (while it has a member, its
+	 * number is not given to a new process).
+	 */
+	if (!x->group_gone && x->reaped && kill(-x->pid, 0) < 0 &&
+	    errno == ESRCH)
+		x->group_gone = 1;
+	if (!x->group_gone)
+		kill(-x->pid, sig);
+	d = opendir("/proc");
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
@@ -336,7 +353,7 @@ kill_rest(const struct exec *x, int sig)
 
 		if (pid <= 0 || pid == me || proc_parent(pid, &pp, &pg) < 0)
 			continue;
-		if (pp == me || pg == x->pid) {
+		if (pp == me || (!x->group_gone && pg == x->pid)) {
 			kill(pid, sig);
 			n++;
 		}
@@ -571,19 +588,35 @@ take_value(struct exec *x, const char *name, double v)
 	}
 }
 
-/* Match line (len bytes) against every pattern. */
+/*
+ * Match line (len bytes) against every pattern, while this drain's time
+ * for matching lasts (x->match_left, seconds): patterns that backtrack
+ * on lines that come faster than they are matched must not keep the loop
+ * from its signals and limits. A line past it is logged, not matched.
+ */
 static void
 match_line(struct exec *x, const char *line, size_t len)
 {
 	const struct config *cfg = &x->r->cfg;
 
+	if (cfg->exec.nmetrics && x->match_left <= 0) {
+		if (x->unmatched++ == 0)
+			jobfiles_log(&x->r->jf, "spoolboard: the output came "
+				     "faster than the metrics patterns could "
+				     "be matched; lines are logged, and some "
+				     "are not matched");
+		return;
+	}
+
 	for (size_t i = 0; i < cfg->exec.nmetrics; i++) {
 		struct pattern *p = x->pats[i];
 		size_t ng = pattern_group_count(p);
 		int stage = cfg->exec.metrics[i].stage;
-		double v;
+		double v, t0 = time_mono();
+		int hit = pattern_match_named(p, line, len, x->vals);
 
-		if (!pattern_match_named(p, line, len, x->vals))
+		x->match_left -= time_mono() - t0;
+		if (!hit)
 			continue;
 		/* the epoch first: a new one ends the pending row */
 		for (size_t g = 0; g < ng; g++)
@@ -700,8 +733,18 @@ take_bytes(struct exec *x, const char *b, size_t n)
 		size_t k = nl ? (size_t)(nl - b) : n;
 		size_t room = EXEC_LINE_MAX - x->line.len;
 
-		if (!x->skipping)
+		if (!x->skipping) {
+			size_t at = x->line.len;
+			char *z;
+
 			sb_add(&x->line, b, k < room ? k : room);
+			/* a NUL would end the log panel's text (view.c) */
+			while ((z = memchr(x->line.buf + at, '\0',
+					   x->line.len - at))) {
+				*z = '?';
+				at = (size_t)(z - x->line.buf) + 1;
+			}
+		}
 		if (!x->skipping && k >= room && x->line.len >=
 		    EXEC_LINE_MAX) {
 			/* a line that long is cut; its rest is dropped */
@@ -728,7 +771,8 @@ drain(struct exec *x, int fd)
 
 	/* a few reads at most: a command that writes without end must not
 	   keep the loop from its signals and limits */
-	for (int i = 0; i < 16; i++) {
+	x->match_left = MATCH_BUDGET;
+	for (int i = 0; i < 16 && x->match_left > 0; i++) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)

@@ -306,6 +306,24 @@ test_expect_success 'a command changing stages without end: 1000 changes at most
 	grep -q "1000 stage changes: the stage stays" spool/jobs/flip/log.txt
 '
 
+test_expect_success 'a pattern that backtracks on every line: limits still hold' '
+	xconfig spool/incoming/redos.json "[\"python3\", \"-c\", \"import sys\nwhile True: sys.stdout.write(\\\"a\\\" * 40 + \\\"!\\\\n\\\")\"]" \
+		"\"metrics\": [{\"pattern\": \"^(?<w>(\\\\w+\\\\s?)*)$\"}], \"limits\": {\"max_seconds\": 2}" &&
+	start=$(date +%s) &&
+	timeout 60 "$SPOOLBOARD" run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	test $(($(date +%s) - start)) -lt 30 &&
+	status_is redos failed &&
+	json_check spool/jobs/redos/state.json "j[\"error\"][\"message\"].startswith(\"time limit\")"
+'
+
+test_expect_success 'a NUL in the output is logged as ?, the rest kept' '
+	xconfig spool/incoming/nul.json "[\"printf\", \"before\\\\0after\\\\nnext\\\\n\"]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is nul completed &&
+	grep -q "before?after" spool/jobs/nul/log.txt &&
+	grep -q "^next" spool/jobs/nul/log.txt
+'
+
 test_expect_success 'a line longer than 64 KiB is cut, the rest still read' '
 	xconfig spool/incoming/long.json "[\"python3\", \"-c\", \"print(\\\"y\\\" * 200000); print(\\\"after\\\")\"]" &&
 	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&

@@ -216,6 +216,15 @@ test_command_axes(void)
 		free(w);
 		sweep_release(&sw);
 	}
+	ok(expand_text(&sw, "{\"command\": [\"{a}{b}\"], \"sweep\": "
+		       "{\"grid\": {\"a\": [\"{b}{b}\"], \"b\": [\"x\"]}}}",
+		       &p) == 0 && sw.n == 1, "a value that holds a {NAME}");
+	if (sw.n == 1) {
+		w = member_words(&sw, 0);
+		is_str(w, "{b}{b}x", "is put in as it is, not filled again");
+		free(w);
+		sweep_release(&sw);
+	}
 	sb_reset(&p);
 	ok(expand_text(&sw, "{\"command\": [\"fit\"], \"sweep\": "
 		       "{\"grid\": {\"lr\": [0.1]}}}", &p) != 0 &&
