@@ -847,6 +847,21 @@ config_view(const json_t *cfg)
  * is mse), the type from state.json or the config; null when neither
  * names the type.
  */
+/*
+ * The epoch as the index shows it: "7/40", "7" when the total is not
+ * known (an exec job's command that does not print it), "–" when neither
+ * is. live.js makes the same from jobs.json.
+ */
+static json_t *
+epoch_cell(long long epoch, long long epochs)
+{
+	if (epochs > 0)
+		return json_sprintf("%lld/%lld", epoch, epochs);
+	if (epoch > 0)
+		return json_sprintf("%lld", epoch);
+	return json_string("–");
+}
+
 #define COMMAND_SHOWN 300	/* characters of an exec job's command shown */
 
 /*
@@ -1009,6 +1024,8 @@ view_job_with(const char *dir, const char *id, const struct view_opts *o,
 	json_object_set_new(v, "epochs", json_integer(
 		json_int(state, "epochs", 0)));
 	/* an exec job's command may print no total, or no epochs at all */
+	json_object_set_new(v, "epoch_cell", epoch_cell(json_int(state,
+		"epoch", 0), json_int(state, "epochs", 0)));
 	json_object_set_new(v, "epochs_known", json_boolean(
 		json_int(state, "epochs", 0) > 0));
 	json_object_set_new(v, "no_epoch", json_boolean(
@@ -1163,7 +1180,7 @@ view_summary(const json_t *view)
 {
 	static const char *const keys[] = { "id", "name", "tags", "status",
 		"label", "icon", "priority", "order", "progress_pct", "epoch",
-		"epochs",
+		"epochs", "epoch_cell",
 		"best_val_loss", "duration", "duration_s", "updated", "created",
 		"started", "ended", "error" };
 	json_t *s = json_object();

@@ -317,8 +317,7 @@
 			txt(j.progress_pct) + '"><span style="width:' +
 			txt(j.progress_pct) + '%"></span></div><span class="small">' +
 			txt(j.progress_pct) + "%</span></td>\n" +
-			'<td class="num">' + txt(j.epoch) + "/" + txt(j.epochs) +
-			"</td>\n" +
+			'<td class="num">' + txt(j.epoch_cell) + "</td>\n" +
 			'<td class="num">' + txt(j.best_val_loss) + "</td>\n" +
 			"<td>" + tags.map(function (t) {
 				return '<span class="tag">' + txt(t) + "</span> ";

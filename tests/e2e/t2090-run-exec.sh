@@ -409,7 +409,13 @@ test_expect_success 'the examples in examples/exec run as they are' '
 	status_is fit completed ex && status_is pipeline completed ex &&
 	json_check ex/jobs/fit/state.json "j[\"epoch\"] == 20 and j[\"val_loss\"] < 0.05 and \"test_mse\" in j[\"metrics\"]" &&
 	json_check ex/jobs/fit/artifacts/weights.json "abs(j[\"w\"] - 3) < 0.1" &&
-	test "$(wc -l <ex/jobs/pipeline/metrics.csv)" -eq 31
+	test "$(wc -l <ex/jobs/pipeline/metrics.csv)" -eq 31 &&
+	spoolboard render --spool ex &&
+	grep -q "<td class=\"num\">20/20</td>" ex/www/index.html &&
+	grep -q "<td class=\"num\">–</td>" ex/www/index.html &&
+	grep -q "<code>python3 fit.py --epochs 20 --lr 0.05</code> in <code>exec</code>" ex/www/jobs/fit/index.html &&
+	! grep -q "epoch <span data-f=\"epoch\">" ex/www/jobs/pipeline/index.html &&
+	grep -q "href=\"files/artifacts/weights.json\"" ex/www/jobs/fit/index.html
 '
 
 test_expect_success 'a workdir that leads out of the data root is rejected' '
