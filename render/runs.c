@@ -723,16 +723,21 @@ runs_row(struct strbuf *sb, const json_t *cells, char *const *cols,
 	sb_adds(sb, "\r\n");
 }
 
-json_t *
-runs_entry_part(json_t *e, const char *key, const struct runs_text *raw)
+/*
+ * The part key of entry e, else parsed from its text (the string at
+ * textkey, else raw) and kept at key; the string at textkey is removed
+ * when drop. NULL when there is no text, or it does not parse.
+ */
+static json_t *
+entry_parse(json_t *e, const char *key, const char *textkey, int drop,
+	    const struct runs_text *raw)
 {
-	json_t *v = json_object_get(e, key), *text;
-	char rk[32];
+	json_t *v = json_object_get(e, key);
+	const json_t *text;
 
 	if (v)
 		return v;
-	snprintf(rk, sizeof(rk), "%s_raw", key);
-	text = json_object_get(e, rk);
+	text = json_object_get(e, textkey);
 	if (json_is_string(text))
 		v = json_loadb(json_string_value(text),
 			       json_string_length(text), 0, NULL);
@@ -740,30 +745,26 @@ runs_entry_part(json_t *e, const char *key, const struct runs_text *raw)
 		v = json_loadb(raw->s, raw->n, 0, NULL);
 	else
 		return NULL;
-	json_object_del(e, rk);
-	if (!v)
-		return NULL;
-	json_object_set_new(e, key, v);
+	if (drop)
+		json_object_del(e, textkey);
+	if (v)
+		json_object_set_new(e, key, v);
 	return v;
+}
+
+json_t *
+runs_entry_part(json_t *e, const char *key, const struct runs_text *raw)
+{
+	char rk[32];
+
+	snprintf(rk, sizeof(rk), "%s_raw", key);
+	return entry_parse(e, key, rk, 1, raw);
 }
 
 json_t *
 runs_entry_sum(json_t *e, const struct runs_text *raw)
 {
-	json_t *v = json_object_get(e, "sum");
-	const json_t *text;
-
-	if (v)
-		return v;
-	text = json_object_get(e, "json");
-	if (json_is_string(text))
-		v = json_loadb(json_string_value(text),
-			       json_string_length(text), 0, NULL);
-	else if (raw && raw->s)
-		v = json_loadb(raw->s, raw->n, 0, NULL);
-	if (v)
-		json_object_set_new(e, "sum", v);
-	return v;
+	return entry_parse(e, "sum", "json", 0, raw);
 }
 
 /*

@@ -1323,20 +1323,22 @@ entry_part_json(const json_t *e, const struct crec *r, int k)
 static void
 cache_keep(struct pass *p)
 {
+	/* a csv or rec part already parsed needs no text */
+	static const char *const parsed[NPARTS] = { NULL, NULL, "csv", "rec" };
+
 	for (size_t i = 0; i < p->nslots; i++) {
 		struct slot *s = &p->slots[i];
 
-		if (p->cache && s->crec && s->entry)
-			for (int k = 0; k < NPARTS; k++)
-				if (!json_object_get(s->entry, part_key[k]) &&
-				    (k != PART_CSV ||
-				     !json_object_get(s->entry, "csv")) &&
-				    (k != PART_REC ||
-				     !json_object_get(s->entry, "rec")))
-					json_object_set_new(s->entry,
-						part_key[k], json_stringn_nocheck(
-						s->crec->part[k],
-						s->crec->part_len[k]));
+		for (int k = 0; p->cache && s->crec && s->entry && k < NPARTS;
+		     k++) {
+			if (json_object_get(s->entry, part_key[k]) ||
+			    (parsed[k] && json_object_get(s->entry,
+							  parsed[k])))
+				continue;
+			json_object_set_new(s->entry, part_key[k],
+				json_stringn_nocheck(s->crec->part[k],
+						     s->crec->part_len[k]));
+		}
 		s->crec = NULL;
 		s->key.crec = NULL;
 	}
