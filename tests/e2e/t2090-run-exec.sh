@@ -228,8 +228,10 @@ test_expect_success 'run again, the command gets its newest checkpoint' '
 		--data-root . --once --no-render --allow-exec 2>log &&
 	status_is res failed &&
 	! grep -q "resumed from" spool/jobs/res/log.txt &&
+	ln -s /etc/passwd spool/jobs/res/checkpoints/ckpt-9.txt &&
+	mkfifo spool/jobs/res/checkpoints/ckpt-8.txt &&
 	spoolboard retry --spool spool res >out &&
-	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	timeout 60 "$SPOOLBOARD" run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
 	status_is res completed &&
 	grep -q "resumed from ckpt-3.txt" spool/jobs/res/log.txt &&
 	json_check spool/jobs/res/state.json "j[\"epoch\"] == 5 and j[\"attempt\"] == 2" &&

@@ -252,7 +252,9 @@ test_expect_success 'the files of artifacts/ are downloads, linked into files/' 
 	echo "TOP SECRET" >out/secret.txt &&
 	ln -s "$PWD/out/secret.txt" $d/leak.txt &&
 	ln -s "$PWD/out" $d/outside &&
-	spoolboard render --spool spool --templates "$T" &&
+	mkfifo $d/pipe &&
+	timeout 60 "$SPOOLBOARD" render --spool spool --templates "$T" &&
+	! grep -q "artifacts/pipe" spool/www/jobs/done/index.html &&
 	w=spool/www/jobs/done &&
 	grep -q "href=\"files/artifacts/report.txt\"" $w/index.html &&
 	grep -q "href=\"files/artifacts/plots/loss.svg\"" $w/index.html &&
