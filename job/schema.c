@@ -848,7 +848,10 @@ read_exec_preset(struct check *c, const char *path, const json_t *v,
 			snprintf(names + strlen(names),
 				 sizeof names - strlen(names), "%s%s",
 				 i ? ", " : "", outpreset_names[i]);
-		if (guess)
+		if (!plain_string(m))
+			field_bad(c, mp, m, "must be a preset's name: %s",
+				  names);
+		else if (guess)
 			field_bad(c, mp, m, "unknown preset, did you mean "
 				  "\"%s\"? (known: %s)", guess, names);
 		else
