@@ -11,6 +11,10 @@
  * Its patterns take what follows the last '\r' ((?![^\r]*+\r): no '\r'
  * after the match), the bar as last drawn; the possessive scan keeps a
  * long line linear.
+ *
+ * A preset's epoch pattern comes first: the supervisor matches patterns
+ * in order, and a new epoch must end the pending row before the values
+ * of its line go into the next (a Trainer dict holds both).
  */
 #include "job/outpreset.h"
 
@@ -41,10 +45,10 @@ static const struct outpreset_item lightning[] = {
 
 /* Hugging Face Trainer: "{'loss': 0.1234, 'learning_rate': 5e-05, ...}". */
 static const struct outpreset_item hf[] = {
+	{ "['\"]epoch['\"]: (?<epoch>" NUM ")", NULL },
 	{ "['\"]loss['\"]: (?<train_loss>" NUM ")", NULL },
 	{ "['\"]eval_loss['\"]: (?<val_loss>" NUM ")", NULL },
 	{ "['\"]learning_rate['\"]: (?<lr>" NUM ")", NULL },
-	{ "['\"]epoch['\"]: (?<epoch>" NUM ")", NULL },
 };
 
 static const struct {
