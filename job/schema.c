@@ -794,9 +794,9 @@ add_exec_metric(struct check *c, const char *path, struct pattern *p,
 	struct exec_metric *e;
 
 	if ((*ngroups += pattern_group_count(p)) > CONFIG_MAX_GROUPS) {
-		field_problem(c, path, "brings the named groups of all patterns "
-			      "to %zu; at most %d (each is a column of "
-			      "metrics.csv)", *ngroups, CONFIG_MAX_GROUPS);
+		field_problem(c, path, "brings the named groups of all "
+			      "patterns to %zu; at most %d (each is a column "
+			      "of metrics.csv)", *ngroups, CONFIG_MAX_GROUPS);
 		pattern_free(p);
 		return -1;
 	}
