@@ -166,6 +166,59 @@ assert [(r[\"epoch\"], r[\"train_loss\"]) for r in rows] == [(\"1\", \"0.1\"), (
 "
 '
 
+cat >proj/keras.py <<'EOF'
+for e in range(1, 4):
+    print(f"Epoch {e}/3")
+    print(f"100/100 - 1s - loss: {0.5 / e:.4f} - accuracy: {0.7 + e / 10:.4f}"
+          f" - val_loss: {0.6 / e:.4f} - val_accuracy: 0.7500")
+EOF
+
+test_expect_success 'the keras preset reads Keras fit() lines, no pattern written' '
+	xconfig spool/incoming/keras.json "[\"python3\", \"keras.py\"]" \
+		"\"metrics\": [{\"preset\": \"keras\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is keras completed &&
+	grep -q "(?<train_loss>" spool/jobs/keras/config.json &&
+	head -1 spool/jobs/keras/metrics.csv >header &&
+	echo "epoch,seconds,train_loss,val_loss,train_accuracy,val_accuracy,train_mae,val_mae,cpu_pct,rss_mb" >want &&
+	test_cmp want header &&
+	python3 -c "
+import csv
+rows = list(csv.DictReader(open(\"spool/jobs/keras/metrics.csv\")))
+assert [r[\"epoch\"] for r in rows] == [\"1\", \"2\", \"3\"], rows
+assert [r[\"train_loss\"] for r in rows] == [\"0.5\", \"0.25\", \"0.1667\"], rows
+assert [r[\"val_loss\"] for r in rows] == [\"0.6\", \"0.3\", \"0.2\"], rows
+assert rows[2][\"train_accuracy\"] == \"1\" and rows[2][\"val_accuracy\"] == \"0.75\", rows
+assert rows[0][\"train_mae\"] == \"\", rows
+" &&
+	json_check spool/jobs/keras/state.json "j[\"epoch\"] == 3 and j[\"epochs\"] == 3 and j[\"progress\"] == 1" &&
+	json_check spool/jobs/keras/state.json "j[\"train_loss\"] == 0.1667 and j[\"val_loss\"] == 0.2"
+'
+
+cat >proj/lhf.py <<'EOF'
+import sys
+w = sys.stdout.write
+w("Epoch 0: 50%|#| 1/2 [00:01, train_loss=0.9]\r"
+  "Epoch 0: 100%|#| 2/2 [00:02, v_num=0, train_loss=0.8, val_loss=0.7, val_acc=0.950]\n")
+w("{'loss': 0.1234, 'learning_rate': 5e-05, 'epoch': 1.0}\n")
+w("{'eval_loss': 0.2, 'epoch': 1.0}\n")
+EOF
+
+test_expect_success 'the lightning and hf presets: tqdm redraws, Trainer log dicts' '
+	xconfig spool/incoming/lhf.json "[\"python3\", \"lhf.py\"]" \
+		"\"metrics\": [{\"preset\": \"lightning\"}, {\"preset\": \"hf\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is lhf completed &&
+	python3 -c "
+import csv
+rows = list(csv.DictReader(open(\"spool/jobs/lhf/metrics.csv\")))
+r = rows[0]
+assert (r[\"epoch\"], r[\"train_loss\"], r[\"val_loss\"], r[\"val_acc\"]) == (\"0\", \"0.8\", \"0.7\", \"0.95\"), rows
+r = rows[1]
+assert (r[\"epoch\"], r[\"train_loss\"], r[\"lr\"], r[\"val_loss\"]) == (\"1\", \"0.1234\", \"5e-05\", \"0.2\"), rows
+"
+'
+
 cat >proj/bad.py <<'EOF'
 import sys
 print("Epoch 1/3 - loss: 0.9 - val_loss: 1.0")
