@@ -64,7 +64,8 @@ static const char *const stop_fields[] = { "patience", "min_delta", NULL };
 static const char *const checkpoint_fields[] = { "every", "keep", NULL };
 static const char *const limits_fields[] = { "max_seconds", "max_memory_mb",
 	NULL };
-static const char *const metric_fields[] = { "pattern", "stage", NULL };
+static const char *const metric_fields[] = { "pattern", "pairs", "stage",
+	NULL };
 
 const char *const schema_stage_names[] = { "load", "prepare", "train",
 	"test", "save", NULL };
@@ -783,13 +784,13 @@ read_env(struct obj *top, struct config *t)
 }
 
 /*
- * Add the pattern re (compiled as p, freed here) with its stage to t; its
- * named groups count toward CONFIG_MAX_GROUPS (a problem reported at
+ * Add the pattern re (compiled as p, freed here) with its stage, a pairs
+ * pattern or not, to t; its named groups count toward CONFIG_MAX_GROUPS (a problem reported at
  * path). 0 or -1.
  */
 static int
 add_exec_metric(struct check *c, const char *path, struct pattern *p,
-		int stage, struct config *t, size_t *ngroups)
+		int stage, int pairs, struct config *t, size_t *ngroups)
 {
 	struct exec_metric *e;
 
@@ -803,6 +804,7 @@ add_exec_metric(struct check *c, const char *path, struct pattern *p,
 	e = &t->exec.metrics[t->exec.nmetrics++];
 	e->pattern = xstrdup(pattern_source(p));
 	e->stage = stage;
+	e->pairs = pairs;
 	pattern_free(p);
 	return 0;
 }
@@ -865,7 +867,8 @@ read_exec_preset(struct check *c, const char *path, const json_t *v,
 		json_t *out = field_jnew(json_object());
 		int stage = name_index(schema_stage_names, it[i].stage);
 
-		field_put(out, "pattern", json_string(it[i].pattern));
+		field_put(out, it[i].pairs ? "pairs" : "pattern",
+			  json_string(it[i].pattern));
 		if (stage >= 0)
 			field_put(out, "stage", json_string(it[i].stage));
 		field_append(list, out);
@@ -874,12 +877,34 @@ read_exec_preset(struct check *c, const char *path, const json_t *v,
 				      "valid: %s", i, err);
 			return;
 		}
-		if (add_exec_metric(c, mp, p, stage, t, ngroups) < 0)
+		if (add_exec_metric(c, mp, p, stage, it[i].pairs, t,
+				    ngroups) < 0)
 			return;
 	}
 }
 
-/* One of metrics[]: {pattern, stage}, or {preset}. */
+/*
+ * Has p, a "pairs" pattern, the named groups key and value alone? 0 or
+ * -1 with the problem reported at path.
+ */
+static int
+check_pairs(struct check *c, const char *path, const struct pattern *p)
+{
+	size_t n = pattern_group_count(p);
+
+	if (n == 2 &&
+	    ((strcmp(pattern_group_name(p, 0), "key") == 0 &&
+	      strcmp(pattern_group_name(p, 1), "value") == 0) ||
+	     (strcmp(pattern_group_name(p, 0), "value") == 0 &&
+	      strcmp(pattern_group_name(p, 1), "key") == 0)))
+		return 0;
+	field_problem(c, path, "must have two named groups, (?<key>...) "
+		      "and (?<value>...), and no others, e.g. "
+		      "\"(?<key>\\\\w+)=(?<value>\\\\S+)\"");
+	return -1;
+}
+
+/* One of metrics[]: {pattern, stage}, {pairs, stage}, or {preset}. */
 static void
 read_exec_metric(struct check *c, const char *path, const json_t *v,
 	    struct config *t, json_t *list, size_t *ngroups)
@@ -889,7 +914,8 @@ read_exec_metric(struct check *c, const char *path, const json_t *v,
 	char mp[PATHLEN];
 	struct pattern *p = NULL;
 	char err[256];
-	int stage = -1;
+	int stage = -1, pairs;
+	const char *field;
 
 	if (json_is_object(v) && json_object_get(v, "preset")) {
 		read_exec_preset(c, path, v, t, list, ngroups);
@@ -900,25 +926,36 @@ read_exec_metric(struct check *c, const char *path, const json_t *v,
 	field_append(list, o.out);
 	if (!json_is_object(v)) {
 		field_bad(c, path, v, "must be an object {\"pattern\": "
-			  "PCRE2, \"stage\": NAME} or {\"preset\": NAME}");
+			  "PCRE2, \"stage\": NAME}, {\"pairs\": PCRE2} or "
+			  "{\"preset\": NAME}");
 		return;
 	}
-	m = field_member(&o, "pattern", mp, sizeof mp);
+	pairs = json_object_get(v, "pairs") != NULL;
+	if (pairs && json_object_get(v, "pattern")) {
+		field_problem(c, path, "has both \"pattern\" and \"pairs\": "
+			      "give one item for each");
+		return;
+	}
+	field = pairs ? "pairs" : "pattern";
+	m = field_member(&o, field, mp, sizeof mp);
 	if (!m)
-		field_problem(c, mp, "required (or a \"preset\")");
+		field_problem(c, mp, "required (or a \"pairs\" or a "
+			      "\"preset\")");
 	else if (!plain_string(m))
 		field_bad(c, mp, m, "must be a string (a PCRE2 pattern)");
 	else if (!json_string_value(m)[0])
 		field_problem(c, mp, "must not be empty");
 	else if (!(p = pattern_new(json_string_value(m), err, sizeof err)))
 		field_problem(c, mp, "not a valid PCRE2 pattern: %s", err);
-	field_put(o.out, "pattern", json_string(plain_string(m) ?
-						json_string_value(m) : ""));
+	field_put(o.out, field, json_string(plain_string(m) ?
+					    json_string_value(m) : ""));
 	if (json_object_get(v, "stage")) {
 		stage = field_opt_enum(&o, "stage", schema_stage_names, 2);
 		if (stage < 0)
 			goto out;
 	}
+	if (p && pairs && check_pairs(c, mp, p) < 0)
+		goto out;
 	if (p && stage < 0 && pattern_group_count(p) == 0) {
 		field_problem(c, mp, "has no named group (?<name>...) and no "
 			      "stage: it would do nothing; name what it "
@@ -926,7 +963,7 @@ read_exec_metric(struct check *c, const char *path, const json_t *v,
 		goto out;
 	}
 	if (p) {
-		add_exec_metric(c, mp, p, stage, t, ngroups);
+		add_exec_metric(c, mp, p, stage, pairs, t, ngroups);
 		p = NULL;
 	}
 out:

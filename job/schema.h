@@ -48,6 +48,8 @@ enum normalize_type { NORMALIZE_ZSCORE, NORMALIZE_NONE };
 struct exec_metric {
 	char *pattern;
 	int stage;		/* -1: none */
+	int pairs;		/* groups key and value, matched again and
+				   again along a line: a column per key */
 };
 
 /* A set of columns: a list of names, or a PCRE2 pattern over the header. */

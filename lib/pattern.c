@@ -176,22 +176,38 @@ int
 pattern_match_named(const struct pattern *p, const char *s, size_t len,
 		    char **vals)
 {
+	size_t at = 0;
+
+	return pattern_match_at(p, s, len, &at, vals);
+}
+
+int
+pattern_match_at(const struct pattern *p, const char *s, size_t len,
+		 size_t *at, char **vals)
+{
 	pcre2_match_data *md;
+	PCRE2_SIZE *ov;
 	int rc;
 
 	for (size_t i = 0; i < p->nnames; i++)
 		vals[i] = NULL;
+	if (*at > len)
+		return 0;
 	md = pcre2_match_data_create_from_pattern(p->code, NULL);
 	if (!md)
 		die_oom();
-	rc = pcre2_match(p->code, (PCRE2_SPTR)s, len, 0, 0, md, p->mctx);
+	rc = pcre2_match(p->code, (PCRE2_SPTR)s, len, *at, 0, md, p->mctx);
 	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
-		rc = pcre2_match(p->code, (PCRE2_SPTR)s, len, 0, PCRE2_NO_JIT,
+		rc = pcre2_match(p->code, (PCRE2_SPTR)s, len, *at, PCRE2_NO_JIT,
 				 md, p->mctx);
 	if (rc < 0) {
 		pcre2_match_data_free(md);
 		return 0;
 	}
+	/* the next search starts at the match's end, one on if it is empty
+	   (a \K in a lookahead can put its start past its end) */
+	ov = pcre2_get_ovector_pointer(md);
+	*at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 	/* by name: of groups sharing one ((?J), (?|...)), the first set */
 	for (size_t i = 0; i < p->nnames; i++) {
 		PCRE2_SPTR name = (PCRE2_SPTR)p->names[i];

@@ -43,6 +43,15 @@ const char *pattern_group_name(const struct pattern *p, size_t i);
 int pattern_match_named(const struct pattern *p, const char *s, size_t len,
 			char **vals);
 
+/*
+ * As pattern_match_named, searching s from byte *at on; on a match, *at
+ * becomes where the next search should start (the match's end, or one
+ * past it for an empty match), so that a loop finds every match of a
+ * line in turn. 0 when there is no match from *at (or *at > len).
+ */
+int pattern_match_at(const struct pattern *p, const char *s, size_t len,
+		     size_t *at, char **vals);
+
 /* The pattern p was made from, as given to pattern_new. */
 const char *pattern_source(const struct pattern *p);
 

@@ -12,7 +12,11 @@
  * matched against the metrics patterns.
  *
  * metrics.csv: epoch, seconds, the named groups of the patterns (in the
- * config's order, each once; not epoch and epochs), cpu_pct, rss_mb.
+ * config's order, each once; not epoch and epochs), cpu_pct, rss_mb. A
+ * "pairs" pattern's names come from the output: a name seen for the first
+ * time becomes a column before cpu_pct, and the file is rewritten with an
+ * empty field for it in the rows before (while it is under
+ * EXEC_WIDEN_MAX).
  * Values matched are gathered into one pending row, written when a new
  * epoch is seen or a column would be set twice, so that "epoch 3 loss
  * 0.5" and a later "val_loss 0.6" make one row. A row without an epoch
@@ -57,6 +61,9 @@ extern char **environ;
 				   runner's own grace (daemon.c KILL_GRACE) */
 #define MATCH_BUDGET 0.2	/* seconds of pattern matching a drain */
 #define MESSAGE_MAX 300		/* bytes of an output line in the error */
+#define EXEC_USAGE_EVERY 1.0	/* seconds between looks at /proc */
+#define EXEC_PROC_MAX 65536	/* processes read from /proc */
+#define EXEC_PROC_DEPTH 64	/* levels of the command's tree counted */
 
 /* The thread variables of the libraries a command may use. */
 static const char *const thread_vars[] = { "OMP_NUM_THREADS",
@@ -70,10 +77,18 @@ static const char error_re[] = "(?i)(traceback|error|exception|killed|"
 /* why the command was stopped; STOP_ORPHAN: our parent, the runner, died */
 enum why_stop { STOP_NO, STOP_SIGNAL, STOP_TIME, STOP_ORPHAN };
 
+/* A value a pattern matched: its name and text (both owned). */
+struct hit {
+	char *name;
+	char *text;
+};
+
 struct exec {
 	struct run *r;
 	struct pattern **pats;	/* one per metrics pattern */
 	char **vals;		/* a match's group values (scratch) */
+	struct hit *hits;	/* a line's values (scratch) */
+	int matched;		/* the last pattern matched the line */
 	size_t maxgroups;
 	char **cols;		/* metrics.csv columns after epoch, seconds */
 	size_t ncols;
@@ -83,6 +98,8 @@ struct exec {
 	double last_epoch;	/* the last epoch seen; NAN: none */
 	long counter;		/* rows numbered without an epoch */
 	long rows;		/* rows written */
+	long csv_bytes;		/* metrics.csv's size */
+	int widen_note;		/* the log said a name could not be added */
 	int epochs;		/* the total the command printed; 0 none */
 	double best_val;
 	int logfd;
@@ -95,6 +112,7 @@ struct exec {
 	size_t tail_n, tail_at;
 	struct strbuf line;	/* the line being read */
 	int skipping;		/* past EXEC_LINE_MAX in this line */
+	long long_lines;	/* lines cut at EXEC_LINE_MAX */
 	double match_left;	/* seconds of matching left this drain */
 	long unmatched;		/* lines logged but not matched */
 	int group_gone;		/* the command's group found empty */
@@ -362,40 +380,125 @@ kill_rest(struct exec *x, int sig)
 	return n;
 }
 
-/* The CPU seconds and resident MiB of process pid; -1 when gone. */
-static int
-proc_usage(pid_t pid, double *cpu, double *rss)
-{
-	char path[64], buf[1024];
-	const char *p = proc_stat(pid, buf, sizeof(buf));
-	unsigned long long ut, st;
-	long pages = 0, res = 0;
-	FILE *fp;
+/* A process of /proc: its parent, CPU seconds and resident pages. */
+struct proc {
+	pid_t pid, ppid;
+	double cpu;
+	long rss;
+};
 
-	if (!p || sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-			 "%*u %llu %llu", &ut, &st) != 2)
-		return -1;
-	*cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-	snprintf(path, sizeof(path), "/proc/%ld/statm", (long)pid);
-	fp = fopen(path, "r");
-	if (fp) {
-		if (fscanf(fp, "%ld %ld", &pages, &res) != 2)
-			res = 0;
-		fclose(fp);
+/*
+ * The processes of /proc (at most EXEC_PROC_MAX) into a new array, their
+ * count in *n: each one's CPU seconds are its own and those of the
+ * children it has waited for, so that a child's time is counted once,
+ * alive or gone.
+ */
+static struct proc *
+proc_list(size_t *n)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	struct proc *ps = NULL;
+	size_t cap = 0;
+	double tick = (double)sysconf(_SC_CLK_TCK);
+
+	*n = 0;
+	while (d && (e = readdir(d)) && *n < EXEC_PROC_MAX) {
+		char buf[1024];
+		const char *p;
+		unsigned long long ut, st, cut, cst;
+		long pid = strtol(e->d_name, NULL, 10), ppid, rss;
+
+		if (pid <= 0 || !(p = proc_stat((pid_t)pid, buf, sizeof(buf))))
+			continue;
+		/* state ppid ... utime stime cutime cstime ... rss */
+		if (sscanf(p, " %*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			   "%llu %llu %llu %llu %*d %*d %*d %*d %*u %*u %ld",
+			   &ppid, &ut, &st, &cut, &cst, &rss) != 6)
+			continue;
+		if (*n == cap)
+			ps = xreallocarray(ps, cap = cap ? 2 * cap : 256,
+					   sizeof(*ps));
+		ps[(*n)++] = (struct proc){ (pid_t)pid, (pid_t)ppid,
+			(double)(ut + st + cut + cst) / tick, rss };
 	}
-	*rss = (double)res * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
-	return 0;
+	if (d)
+		closedir(d);
+	return ps;
 }
 
-/* cpu_pct and rss_mb of the command's main process, into the state. */
+static int
+proc_cmp(const void *a, const void *b)
+{
+	pid_t x = ((const struct proc *)a)->pid;
+	pid_t y = ((const struct proc *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * CPU seconds and resident MiB of every process below this one: the
+ * command and all it started, orphans included (this process is their
+ * subreaper, so none leaves the tree), and those already reaped here.
+ */
+static void
+tree_usage(double *cpu, double *rss)
+{
+	size_t n;
+	struct proc *ps = proc_list(&n);
+	char *in = xcalloc(n + 1, 1);
+	long *up = xcalloc(n + 1, sizeof(*up));
+	struct rusage ru;
+	long pages = 0;
+	int grew = 1;
+	pid_t self = getpid();
+
+	*cpu = 0;
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
+		*cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	/* each one's parent, found by pid in the sorted list (-1: none) */
+	if (n)
+		qsort(ps, n, sizeof(*ps), proc_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct proc key = { .pid = ps[i].ppid };
+		struct proc *p = n ? bsearch(&key, ps, n, sizeof(*ps),
+					     proc_cmp) : NULL;
+
+		up[i] = p ? p - ps : -1;
+	}
+	/* a process is in when its parent is us or is in: a pass a level */
+	for (int pass = 0; grew && pass < EXEC_PROC_DEPTH; pass++) {
+		grew = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!in[i] && (ps[i].ppid == self ||
+				       (up[i] >= 0 && in[up[i]])))
+				in[i] = grew = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (in[i]) {
+			*cpu += ps[i].cpu;
+			pages += ps[i].rss;
+		}
+	*rss = (double)pages * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
+	free(up);
+	free(in);
+	free(ps);
+}
+
+/*
+ * cpu_pct and rss_mb of the command and every process it started, into
+ * the state; at most once every EXEC_USAGE_EVERY seconds.
+ */
 static void
 sample_usage(struct exec *x)
 {
 	double cpu, rss, now = time_mono();
 
-	if (x->reaped || proc_usage(x->pid, &cpu, &rss) < 0)
+	if (x->reaped || now - x->cpu_wall < EXEC_USAGE_EVERY)
 		return;
-	if (now > x->cpu_wall && x->cpu_wall > 0)
+	tree_usage(&cpu, &rss);
+	if (x->cpu_wall > 0 && cpu >= x->cpu_prev)
 		x->cpu_pct = 100.0 * (cpu - x->cpu_prev) / (now - x->cpu_wall);
 	x->cpu_prev = cpu;
 	x->cpu_wall = now;
@@ -416,6 +519,29 @@ row_num(struct strbuf *sb, double v)
 		sb_addf(sb, ",");
 }
 
+/* Names that are never a column of their own after seconds. */
+static int
+fixed_name(const char *name)
+{
+	static const char *const fixed[] = { "epoch", "epochs", "seconds",
+		"cpu_pct", "rss_mb", NULL };
+
+	for (size_t k = 0; fixed[k]; k++)
+		if (strcmp(fixed[k], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Write line (with its '\n' added) to metrics.csv; header: as its first. */
+static int
+csv_line(struct exec *x, const struct strbuf *line, int header)
+{
+	if (jobfiles_metrics_line(&x->r->jf, sb_str(line), header) < 0)
+		return -1;
+	x->csv_bytes = (header ? 0 : x->csv_bytes) + (long)line->len + 1;
+	return 0;
+}
+
 /* Write the pending row, if it has a value. */
 static void
 row_flush(struct exec *x)
@@ -425,8 +551,7 @@ row_flush(struct exec *x)
 
 	if (!x->row_set)
 		goto out;
-	if (time_mono() - x->cpu_wall > 0.25)
-		sample_usage(x);
+	sample_usage(x);
 	epoch = isfinite(x->row_epoch) ? x->row_epoch :
 		isfinite(x->last_epoch) ? x->last_epoch : (double)++x->counter;
 	if (x->rows == EXEC_METRICS_ROWS)
@@ -441,7 +566,7 @@ row_flush(struct exec *x)
 		row_num(&sb, x->row[i]);
 	row_num(&sb, x->cpu_pct);
 	row_num(&sb, x->rss);
-	jobfiles_metrics_line(&x->r->jf, sb_str(&sb), 0);
+	csv_line(x, &sb, 0);
 out:
 	for (size_t i = 0; i < x->ncols; i++)
 		x->row[i] = NAN;
@@ -464,8 +589,6 @@ static int
 metrics_init(struct exec *x)
 {
 	const struct config *cfg = &x->r->cfg;
-	static const char *const fixed[] = { "epoch", "epochs", "seconds",
-		"cpu_pct", "rss_mb", NULL };
 	struct strbuf sb = STRBUF_INIT;
 	char err[256];
 	int rc;
@@ -484,14 +607,10 @@ metrics_init(struct exec *x)
 		ng = pattern_group_count(p);
 		if (ng > x->maxgroups)
 			x->maxgroups = ng;
-		for (size_t g = 0; g < ng; g++) {
+		for (size_t g = 0; g < ng && !cfg->exec.metrics[i].pairs; g++) {
 			const char *name = pattern_group_name(p, g);
-			size_t k;
 
-			for (k = 0; fixed[k]; k++)
-				if (strcmp(fixed[k], name) == 0)
-					break;
-			if (fixed[k] || col_index(x, name) >= 0)
+			if (fixed_name(name) || col_index(x, name) >= 0)
 				continue;
 			x->cols = xreallocarray(x->cols, x->ncols + 1,
 						sizeof(*x->cols));
@@ -499,6 +618,8 @@ metrics_init(struct exec *x)
 		}
 	}
 	x->vals = xcalloc(x->maxgroups + 1, sizeof(*x->vals));
+	x->hits = xcalloc(x->maxgroups > EXEC_LINE_PAIRS ? x->maxgroups :
+			  EXEC_LINE_PAIRS, sizeof(*x->hits));
 	x->row = xcalloc(x->ncols + 1, sizeof(*x->row));
 	for (size_t i = 0; i < x->ncols; i++)
 		x->row[i] = NAN;
@@ -508,9 +629,93 @@ metrics_init(struct exec *x)
 	for (size_t i = 0; i < x->ncols; i++)
 		sb_addf(&sb, ",%s", x->cols[i]);
 	sb_addf(&sb, ",cpu_pct,rss_mb");
-	rc = jobfiles_metrics_line(&x->r->jf, sb_str(&sb), 1);
+	rc = csv_line(x, &sb, 1);
 	sb_release(&sb);
 	return rc;
+}
+
+/*
+ * Rewrite metrics.csv with the column name, the last of x->cols, before
+ * cpu_pct and rss_mb (the last two fields of every line): the header
+ * gains it, the rows an empty field. 0 or -1 (the file is as it was).
+ */
+static int
+metrics_widen(struct exec *x, const char *name)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t len;
+	char *csv = file_read_regular(x->r->jf.metrics_path, &len,
+				      (size_t)EXEC_WIDEN_MAX * 2);
+	int rc = -1;
+
+	if (!csv)
+		return -1;
+	for (char *line = csv, *end; line < csv + len; line = end + 1) {
+		char *cut = NULL;
+		int commas = 0;
+
+		end = memchr(line, '\n', (size_t)(csv + len - line));
+		if (!end)	/* never: lines are written whole */
+			goto out;
+		for (char *c = end; c > line && commas < 2; c--)
+			if (c[-1] == ',' && ++commas == 2)
+				cut = c - 1;
+		if (!cut)
+			goto out;
+		sb_add(&out, line, (size_t)(cut - line));
+		sb_addf(&out, ",%s", line == csv ? name : "");
+		sb_add(&out, cut, (size_t)(end - cut) + 1);
+	}
+	rc = file_write_atomic(x->r->jf.metrics_path, out.buf, out.len);
+	if (rc == 0)
+		x->csv_bytes = (long)out.len;
+out:
+	free(csv);
+	sb_release(&out);
+	return rc;
+}
+
+/*
+ * The column of a pair's name: a new one is added to metrics.csv, while
+ * the name is fit for one, there are fewer than CONFIG_MAX_GROUPS and the
+ * file is under EXEC_WIDEN_MAX. -1 when it is not a column (the log says
+ * why, once).
+ */
+static long
+pair_column(struct exec *x, const char *name)
+{
+	long c = col_index(x, name);
+	size_t n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+			  "qrstuvwxyz0123456789_./-");
+	const char *why = NULL;
+
+	if (c >= 0 || fixed_name(name))
+		return c;
+	if (name[n] || n > EXEC_KEY_MAX || !n || strchr("0123456789./-",
+							 name[0]))
+		why = "a name is a letter or _, then letters, digits, "
+		      "_ . / or -, at most 64 bytes";
+	else if (x->ncols >= CONFIG_MAX_GROUPS)
+		why = "metrics.csv has its most columns";
+	else if (x->csv_bytes > EXEC_WIDEN_MAX)
+		why = "metrics.csv is past 4 MiB, too long to rewrite for a "
+		      "new column";
+	if (!why) {
+		x->cols = xreallocarray(x->cols, x->ncols + 1,
+					sizeof(*x->cols));
+		x->cols[x->ncols] = xstrdup(name);
+		x->row = xreallocarray(x->row, x->ncols + 1, sizeof(*x->row));
+		x->row[x->ncols] = NAN;
+		if (metrics_widen(x, name) == 0)
+			return (long)x->ncols++;
+		free(x->cols[x->ncols]);
+		why = "metrics.csv could not be rewritten";
+	}
+	if (!x->widen_note++)
+		jobfiles_log(&x->r->jf, "spoolboard: \"%.64s\" is not made a "
+			     "column of metrics.csv (%s); later names "
+			     "like it are left out too", name, why);
+	return -1;
 }
 
 /* A number matched: all of s a finite number, into *v. */
@@ -589,6 +794,100 @@ take_value(struct exec *x, const char *name, double v)
 }
 
 /*
+ * Match line against p, a pattern of named groups: its values into
+ * x->hits, their count (x->matched: whether it matched at all).
+ */
+static size_t
+match_groups(struct exec *x, const struct pattern *p, const char *line,
+	     size_t len)
+{
+	double t0 = time_mono();
+	size_t n = 0;
+
+	x->matched = pattern_match_named(p, line, len, x->vals);
+	x->match_left -= time_mono() - t0;
+	for (size_t g = 0; x->matched && g < pattern_group_count(p); g++) {
+		if (!x->vals[g])
+			continue;
+		x->hits[n].name = xstrdup(pattern_group_name(p, g));
+		x->hits[n++].text = x->vals[g];
+		x->vals[g] = NULL;
+	}
+	return n;
+}
+
+/*
+ * Match line against p, a pairs pattern (groups key and value, in either
+ * order), again and again along it (up
+ * to EXEC_LINE_PAIRS, while the drain's matching time lasts): each
+ * (key, value) into x->hits, their count.
+ */
+static size_t
+match_pairs(struct exec *x, const struct pattern *p, const char *line,
+	    size_t len)
+{
+	size_t n = 0, at = 0;
+	int k = strcmp(pattern_group_name(p, 0), "key") != 0;
+
+	x->matched = 0;
+	while (n < EXEC_LINE_PAIRS && x->match_left > 0) {
+		double t0 = time_mono();
+		int hit = pattern_match_at(p, line, len, &at, x->vals);
+
+		x->match_left -= time_mono() - t0;
+		if (!hit)
+			break;
+		x->matched = 1;
+		if (x->vals[0] && x->vals[1]) {
+			/* the loss a script prints is its training loss */
+			if (strcmp(x->vals[k], "loss") == 0) {
+				free(x->vals[k]);
+				x->vals[k] = xstrdup("train_loss");
+			}
+			x->hits[n].name = x->vals[k];
+			x->hits[n++].text = x->vals[!k];
+		} else {
+			free(x->vals[0]);
+			free(x->vals[1]);
+		}
+	}
+	return n;
+}
+
+/*
+ * The n values in x->hits (freed here), the epoch first: a new epoch
+ * ends the pending row before the others go into the next. pairs: the
+ * names came from the output, and a new one becomes a column.
+ */
+static void
+take_hits(struct exec *x, size_t n, int pairs)
+{
+	struct hit *h = x->hits;
+	double v;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(h[i].name, "epoch") == 0 && number(h[i].text, &v) &&
+		    v >= 0 && v <= 1e9) {
+			if (!isnan(x->row_epoch) && v != x->row_epoch)
+				row_flush(x);
+			else if (isnan(x->row_epoch) && x->row_set &&
+				 v != x->last_epoch)
+				row_flush(x);
+			x->row_epoch = x->last_epoch = v;
+			set_epoch(x, v);
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(h[i].name, "epoch") != 0 &&
+		    number(h[i].text, &v) &&
+		    (!pairs || pair_column(x, h[i].name) >= 0 ||
+		     fixed_name(h[i].name)))
+			take_value(x, h[i].name, v);
+		free(h[i].name);
+		free(h[i].text);
+	}
+}
+
+/*
  * Match line (len bytes) against every pattern, while this drain's time
  * for matching lasts (x->match_left, seconds): patterns that backtrack
  * on lines that come faster than they are matched must not keep the loop
@@ -609,36 +908,14 @@ match_line(struct exec *x, const char *line, size_t len)
 	}
 
 	for (size_t i = 0; i < cfg->exec.nmetrics; i++) {
-		struct pattern *p = x->pats[i];
-		size_t ng = pattern_group_count(p);
+		int pairs = cfg->exec.metrics[i].pairs;
 		int stage = cfg->exec.metrics[i].stage;
-		double v, t0 = time_mono();
-		int hit = pattern_match_named(p, line, len, x->vals);
+		size_t n = pairs ? match_pairs(x, x->pats[i], line, len) :
+				   match_groups(x, x->pats[i], line, len);
 
-		x->match_left -= time_mono() - t0;
-		if (!hit)
+		if (!x->matched)
 			continue;
-		/* the epoch first: a new one ends the pending row */
-		for (size_t g = 0; g < ng; g++)
-			if (strcmp(pattern_group_name(p, g), "epoch") == 0 &&
-			    number(x->vals[g], &v) && v >= 0 && v <= 1e9) {
-				if (!isnan(x->row_epoch) && v != x->row_epoch)
-					row_flush(x);
-				else if (isnan(x->row_epoch) && x->row_set &&
-					 v != x->last_epoch)
-					row_flush(x);
-				x->row_epoch = x->last_epoch = v;
-				set_epoch(x, v);
-			}
-		for (size_t g = 0; g < ng; g++) {
-			const char *name = pattern_group_name(p, g);
-
-			if (strcmp(name, "epoch") != 0 &&
-			    number(x->vals[g], &v))
-				take_value(x, name, v);
-			free(x->vals[g]);
-			x->vals[g] = NULL;
-		}
+		take_hits(x, n, pairs);
 		if (stage >= 0 && stage != (int)x->r->stage &&
 		    x->stage_changes == EXEC_STAGE_CHANGES) {
 			x->stage_changes++;
@@ -749,6 +1026,12 @@ take_bytes(struct exec *x, const char *b, size_t n)
 		    EXEC_LINE_MAX) {
 			/* a line that long is cut; its rest is dropped */
 			take_line(x, x->line.buf, x->line.len);
+			if (!x->long_lines++)
+				jobfiles_log(&x->r->jf, "spoolboard: the line "
+					     "before is cut at %d KiB; the rest "
+					     "of it, and of any longer line, is "
+					     "not kept or matched",
+					     EXEC_LINE_MAX >> 10);
 			sb_reset(&x->line);
 			x->skipping = 1;
 		}
@@ -1107,6 +1390,7 @@ exec_release(struct exec *x)
 		pattern_free(x->pats[i]);
 	free(x->pats);
 	free(x->vals);
+	free(x->hits);
 	for (size_t i = 0; i < x->ncols; i++)
 		free(x->cols[i]);
 	free(x->cols);

@@ -37,6 +37,11 @@
 #define EXEC_TAIL_LINES 64	/* last lines kept past the cap, for the
 				   log's end and the error message */
 #define EXEC_METRICS_ROWS 100000	/* rows of metrics.csv at most */
+#define EXEC_WIDEN_MAX (4L << 20)	/* metrics.csv gains a column (a
+					   new pair's name) only up to this
+					   size: it is rewritten for it */
+#define EXEC_KEY_MAX 64		/* bytes of a pair's name */
+#define EXEC_LINE_PAIRS 256	/* pairs read from one line */
 #define EXEC_RESUME_SCAN 4096	/* entries of checkpoints/ read for the
 				   newest (SPOOLBOARD_RESUME_FROM) */
 

@@ -219,6 +219,92 @@ assert (r[\"epoch\"], r[\"train_loss\"], r[\"lr\"], r[\"val_loss\"]) == (\"1\", 
 "
 '
 
+cat >proj/tree.sh <<'EOF'
+# a child that holds 200 MB and spins while its parent only prints
+python3 -c "
+import time
+b = bytearray(200 << 20)
+for i in range(0, len(b), 4096):
+    b[i] = 1
+t = time.time()
+while time.time() - t < 4.5:
+    pass
+" &
+for e in 1 2 3 4 5; do sleep 1; echo "epoch $e loss 0.5"; done
+wait
+EOF
+
+test_expect_success 'cpu_pct and rss_mb count every process of the command' '
+	xconfig spool/incoming/tree.json "[\"sh\", \"tree.sh\"]" \
+		"\"metrics\": [{\"pattern\": \"epoch (?<epoch>\\\\d+) loss (?<train_loss>\\\\S+)\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is tree completed &&
+	python3 -c "
+import csv
+rows = list(csv.DictReader(open(\"spool/jobs/tree/metrics.csv\")))
+assert len(rows) == 5, rows
+rss = max(float(r[\"rss_mb\"] or 0) for r in rows)
+cpu = max(float(r[\"cpu_pct\"] or 0) for r in rows)
+assert rss > 200 and cpu > 20, (rss, cpu, rows)
+"
+'
+
+cat >proj/kv.sh <<'EOF'
+echo "starting --lr=0.5 size=3x3 name=run1"
+echo "epoch=1 loss=0.9 lr=1e-3"
+echo "epoch=2 loss = 0.5, val_loss=0.6 train/acc=0.8 epochs=3"
+echo "step 3: loss=0.4 epoch=3 x.y-z=7 $(printf 'k%.0s' $(seq 70))=1 seconds=9"
+echo "lap: 12.5 laps: 3"
+EOF
+
+test_expect_success 'the kv preset: a column per name printed, added as names appear' '
+	xconfig spool/incoming/kv.json "[\"sh\", \"kv.sh\"]" \
+		"\"metrics\": [{\"preset\": \"kv\"}, {\"pairs\": \"(?<key>laps?): (?<value>[\\\\d.]+)\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is kv completed &&
+	head -1 spool/jobs/kv/metrics.csv >header &&
+	echo "epoch,seconds,train_loss,lr,val_loss,train/acc,x.y-z,lap,laps,cpu_pct,rss_mb" >want &&
+	test_cmp want header &&
+	python3 -c "
+import csv
+rows = list(csv.DictReader(open(\"spool/jobs/kv/metrics.csv\")))
+got = [(r[\"epoch\"], r[\"train_loss\"], r[\"lr\"], r[\"val_loss\"], r[\"train/acc\"], r[\"x.y-z\"], r[\"lap\"], r[\"laps\"]) for r in rows]
+assert got == [(\"1\", \"0.9\", \"0.001\", \"\", \"\", \"\", \"\", \"\"),
+	(\"2\", \"0.5\", \"\", \"0.6\", \"0.8\", \"\", \"\", \"\"),
+	(\"3\", \"0.4\", \"\", \"\", \"\", \"7\", \"12.5\", \"3\")], got
+assert all(len(r) == 11 and None not in r for r in rows), rows
+assert float(rows[2][\"seconds\"]) < 9, rows
+" &&
+	json_check spool/jobs/kv/state.json "j[\"epoch\"] == 3 and j[\"epochs\"] == 3 and j[\"val_loss\"] == 0.6" &&
+	grep -q "\"kkkkkkk.*\" is not made a column of metrics.csv (a name is a letter" spool/jobs/kv/log.txt
+'
+
+cat >proj/wide.py <<'EOF'
+import sys
+n = int(sys.argv[1])
+for i in range(0, n, 100):
+    print(" ".join("k%d=1" % k for k in range(i, min(n, i + 100))))
+for e in range(int(sys.argv[2])):
+    print("epoch=%d k0=2" % (e + 1))
+print("late=1")
+EOF
+
+test_expect_success 'kv: at most 256 columns; none added once metrics.csv is past 4 MiB' '
+	xconfig spool/incoming/kvmany.json "[\"python3\", \"wide.py\", \"300\", \"2\"]" \
+		"\"metrics\": [{\"preset\": \"kv\"}]" &&
+	xconfig spool/incoming/kvlong.json "[\"python3\", \"wide.py\", \"250\", \"17000\"]" \
+		"\"metrics\": [{\"preset\": \"kv\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is kvmany completed && status_is kvlong completed &&
+	test "$(head -1 spool/jobs/kvmany/metrics.csv | tr , "\n" | wc -l)" -eq 260 &&
+	grep -q "\"k256\" is not made a column of metrics.csv (metrics.csv has its most columns)" spool/jobs/kvmany/log.txt &&
+	test "$(wc -l <spool/jobs/kvmany/metrics.csv)" -eq 4 &&
+	test "$(wc -c <spool/jobs/kvlong/metrics.csv)" -gt 4194304 &&
+	test "$(wc -l <spool/jobs/kvlong/metrics.csv)" -eq 17002 &&
+	! head -1 spool/jobs/kvlong/metrics.csv | grep -q late &&
+	grep -q "\"late\" is not made a column of metrics.csv (metrics.csv is past 4 MiB" spool/jobs/kvlong/log.txt
+'
+
 cat >proj/bad.py <<'EOF'
 import sys
 print("Epoch 1/3 - loss: 0.9 - val_loss: 1.0")
@@ -380,11 +466,14 @@ test_expect_success 'a NUL in the output is logged as ?, the rest kept' '
 '
 
 test_expect_success 'a line longer than 64 KiB is cut, the rest still read' '
-	xconfig spool/incoming/long.json "[\"python3\", \"-c\", \"print(\\\"y\\\" * 200000); print(\\\"after\\\")\"]" &&
+	xconfig spool/incoming/long.json "[\"python3\", \"-c\", \"print(\\\"y\\\" * 200000); print(\\\"z\\\" * 70000); print(\\\"after\\\")\"]" &&
 	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
 	status_is long completed &&
 	awk "length > 65536 { bad = 1 } END { exit bad }" spool/jobs/long/log.txt &&
-	grep -q "^after$" spool/jobs/long/log.txt
+	grep -q "^after$" spool/jobs/long/log.txt &&
+	grep -A1 "^yyyyy" spool/jobs/long/log.txt | tail -1 >note &&
+	grep -q "spoolboard: the line before is cut at 64 KiB" note &&
+	test "$(grep -c "is cut at" spool/jobs/long/log.txt)" -eq 1
 '
 
 test_expect_success 'a runner stopped ends the command; the job is queued again' '

@@ -133,6 +133,44 @@ main(void)
 		   "took part");
 		free(vals[0]);
 		pattern_free(p);
+		p = pattern_new("(?<key>\\w+)=(?<value>\\d*)", err,
+				sizeof(err));
+		{
+			static const char kv[] = "a=1 bb=22 c= d";
+			size_t at = 0;
+
+			ok(pattern_match_at(p, kv, sizeof(kv) - 1, &at, vals) &&
+			   strcmp(vals[0], "a") == 0 && strcmp(vals[1], "1") == 0
+			   && at == 3, "match_at: the first pair, at its end");
+			free(vals[0]);
+			free(vals[1]);
+			ok(pattern_match_at(p, kv, sizeof(kv) - 1, &at, vals) &&
+			   strcmp(vals[0], "bb") == 0 && at == 9,
+			   "match_at: the next from there");
+			free(vals[0]);
+			free(vals[1]);
+			ok(pattern_match_at(p, kv, sizeof(kv) - 1, &at, vals) &&
+			   strcmp(vals[1], "") == 0 && at == 12,
+			   "match_at: an empty value");
+			free(vals[0]);
+			free(vals[1]);
+			ok(pattern_match_at(p, kv, sizeof(kv) - 1, &at, vals) == 0
+			   && !vals[0] && !vals[1], "match_at: no more");
+			at = sizeof(kv);
+			ok(pattern_match_at(p, kv, sizeof(kv) - 1, &at, vals) == 0,
+			   "match_at: from past the end, none");
+		}
+		pattern_free(p);
+		p = pattern_new("x*", err, sizeof(err));
+		{
+			size_t at = 0, n = 0;
+
+			while (n < 10 && pattern_match_at(p, "ab", 2, &at, NULL))
+				n++;
+			ok(n == 3 && at == 3, "match_at: empty matches move on "
+			   "one byte (%zu matches)", n);
+		}
+		pattern_free(p);
 		p = pattern_new("no groups", err, sizeof(err));
 		ok(p && pattern_group_count(p) == 0, "no named group: 0");
 		ok(pattern_match_named(p, "no groups", 9, NULL) == 1,
