@@ -234,6 +234,60 @@ test_expect_success 'the runner waits out a slurmctld that does not answer' '
 	test "$(njobs ctl)" = 1
 '
 
+# exec jobs (docs/exec.md) in Slurm: the runner's --allow-exec goes with
+# the job to sbatch; without it, one never reaches sbatch
+MARK=spoolboard-t6010-$$
+mkdir -p proj
+cat >proj/fit.sh <<'EOF'
+for e in 1 2 3; do echo "epoch=$e epochs=3 loss=0.$((4 - e))"; done
+echo "node $SLURM_JOB_ID threads $OMP_NUM_THREADS"
+EOF
+
+# xconfig FILE COMMAND-JSON [EXTRA]: an exec config in workdir proj
+xconfig() {
+	python3 -c 'import json, sys
+c = {"command": json.loads(sys.argv[2]), "workdir": "proj", "threads": 1}
+c.update(json.loads("{" + sys.argv[3] + "}"))
+json.dump(c, open(sys.argv[1], "w"))' "$1" "$2" "${3:-}"
+}
+
+test_expect_success 'an exec job runs in Slurm: its output read, its metrics charted' '
+	stop_runner &&
+	start_runner --executor slurm --slots 2 --allow-exec &&
+	xconfig spool/incoming/ex.json "[\"sh\", \"fit.sh\"]" \
+		"\"metrics\": [{\"preset\": \"kv\"}]" &&
+	wait_until "status_is ex completed" 60 &&
+	grep -q "ex: submitted to Slurm (job [0-9]*, 1 threads)" runner.log &&
+	grep -q "^node $(sid ex) threads 1$" spool/jobs/ex/log.txt &&
+	test "$(head -1 spool/jobs/ex/metrics.csv)" = "epoch,seconds,train_loss,cpu_pct,rss_mb" &&
+	json_check spool/jobs/ex/state.json "j[\"epoch\"] == 3 and j[\"progress\"] == 1 and j[\"train_loss\"] == 0.1" &&
+	wait_until "slurm_state_is ex COMPLETED" 10
+'
+
+test_expect_success 'an exec job cancelled in Slurm: its command and children end' '
+	xconfig spool/incoming/exc.json "[\"sh\", \"-c\", \"sleep 1000 & echo up; sleep 1000; : $MARK\"]" &&
+	wait_until "grep -q ^up spool/jobs/exc/log.txt" 60 &&
+	pgrep -f $MARK >/dev/null &&
+	spoolboard cancel --spool spool exc &&
+	wait_until "status_is exc cancelled" 30 &&
+	wait_until "! pgrep -f $MARK >/dev/null" 15 &&
+	slurm_wait_state "$(sid exc)" CANCELLED
+'
+
+test_expect_success 'without --allow-exec a queued exec job never reaches sbatch' '
+	stop_runner &&
+	start_runner --executor slurm --slots 0 --allow-exec &&
+	xconfig spool/incoming/exq.json "[\"sh\", \"-c\", \"touch $TRASH/marker-exq\"]" &&
+	wait_until "status_is exq queued" 10 &&
+	stop_runner &&
+	start_runner --executor slurm --slots 2 &&
+	wait_until "status_is exq failed" 30 &&
+	json_check spool/jobs/exq/state.json "\"--allow-exec\" in j[\"error\"][\"hint\"]" &&
+	test "$(njobs exq)" = 0 &&
+	! test -e spool/jobs/exq/slurm.json &&
+	! test -e marker-exq
+'
+
 test_expect_success 'a submission sbatch refuses fails the job with its words' '
 	stop_runner &&
 	start_runner --executor slurm --sbatch-arg=--partition=nosuch &&
