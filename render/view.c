@@ -9,6 +9,7 @@
  * PCRE2 patterns of view.h), checkpoints/ the checkpoint table.
  */
 #include "render/view.h"
+#include "job/artifacts.h"
 #include "job/field.h"
 #include "job/state.h"
 #include "render/chart.h"
@@ -32,9 +33,6 @@
 #define JSON_MAX (16 * 1024 * 1024)	/* config.json, events.jsonl */
 #define LOG_TAIL_BYTES (256 * 1024)
 #define METRICS_MAX (64 * 1024 * 1024)
-#define ARTIFACTS_MAX 256	/* files of artifacts/ listed, at most */
-#define ARTIFACTS_SCAN 4096	/* entries of artifacts/ read, at most */
-#define ARTIFACTS_DEPTH 4	/* artifacts/a/b/c/file, no deeper */
 
 /* Label and icon of each status, in enum job_status order. */
 static const char *const statuses[JOB_NSTATUS][2] = {
@@ -673,65 +671,15 @@ download_row(const char *file, off_t size)
 	return r;
 }
 
+/* An artifacts_fn: a download row of the file into ctx, a JSON array. */
 static int
-cmp_cstr(const void *a, const void *b)
+artifact_row(void *ctx, int dir, const char *name, const char *rel,
+	     const struct stat *st)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * Append to rows the regular files of the folder fd (closed here), rel
- * its path below the job's folder, and of its folders down to depth
- * levels, in name order; *left counts down the entries it may read.
- * Names that are not name_is_safe, links and other kinds are left out.
- */
-static void
-artifacts_walk(int fd, const char *rel, int depth, size_t *left,
-	       json_t *rows)
-{
-	DIR *d = fdopendir(fd);
-	struct dirent *e;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while (*left > 0 && (e = readdir(d))) {
-		--*left;
-		if (!name_is_safe(e->d_name))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		names[n++] = xstrdup(e->d_name);
-	}
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_cstr);
-	for (size_t i = 0; i < n; i++) {
-		char *path = xasprintf("%s/%s", rel, names[i]);
-		struct stat st;
-		int sub;
-
-		if (json_array_size(rows) < ARTIFACTS_MAX &&
-		    fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (S_ISREG(st.st_mode))
-				json_array_append_new(rows, download_row(path,
-					st.st_size));
-			else if (S_ISDIR(st.st_mode) && depth > 1 &&
-				 (sub = openat(dirfd(d), names[i], O_RDONLY |
-					       O_DIRECTORY | O_NOFOLLOW |
-					       O_CLOEXEC)) >= 0)
-				artifacts_walk(sub, path, depth - 1, left,
-					       rows);
-		}
-		free(path);
-		free(names[i]);
-	}
-	free(names);
-	closedir(d);
+	(void)dir;
+	(void)name;
+	json_array_append_new(ctx, download_row(rel, st->st_size));
+	return 0;
 }
 
 /*
@@ -743,25 +691,22 @@ downloads_view(const char *dir)
 {
 	static const char *const files[] = { JOB_METRICS, JOB_LOG,
 		JOB_MODEL, JOB_PREDICTIONS };
-	json_t *rows = json_array(), *arts = json_array();
-	char *ad = path_join(dir, JOB_ARTIFACTS);
-	int fd = open(ad, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	size_t left = ARTIFACTS_SCAN;
+	json_t *rows = json_array();
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *path = path_join(dir, files[i]);
 		struct stat st;
 
-		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		if (fd >= 0 && fstatat(fd, files[i], &st,
+				       AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
 			json_array_append_new(rows, download_row(files[i],
 								 st.st_size));
-		free(path);
 	}
-	free(ad);
-	if (fd >= 0)
-		artifacts_walk(fd, JOB_ARTIFACTS, ARTIFACTS_DEPTH, &left, arts);
-	json_array_extend(rows, arts);
-	json_decref(arts);
+	if (fd >= 0) {
+		artifacts_walk(fd, artifact_row, rows);
+		close(fd);
+	}
 	return rows;
 }
 

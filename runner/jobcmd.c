@@ -3,6 +3,7 @@
  */
 #include "runner/jobcmd.h"
 #include "lib/arc.h"
+#include "job/artifacts.h"
 #include "job/config.h"
 #include "job/heartbeat.h"
 #include "job/preset.h"
@@ -28,7 +29,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define EXPORT_ARTIFACTS 256	/* files of an exec job's artifacts/ */
 
 /* Open an existing spool (nothing is created). 0 or -1 after error(). */
 static int
@@ -948,55 +948,46 @@ newest_ckpt(int dir)
 	return best < 0 ? NULL : xasprintf(JOB_CKPT_FORMAT, best);
 }
 
+/* Where export_artifact puts the members, and how many it has. */
+struct export_to {
+	struct arc_member *m;
+	size_t *n;
+	const char *id;
+};
+
+/* An artifacts_fn: the file into the export's members. */
+static int
+export_artifact(void *ctx, int dir, const char *name, const char *rel,
+		const struct stat *st)
+{
+	struct export_to *to = ctx;
+	char *shown = xasprintf("%s/%s", to->id, rel);
+	int got = export_member(dir, name, shown, &to->m[*to->n]);
+
+	(void)st;
+	free(shown);
+	if (got > 0)
+		++*to->n;
+	return got < 0 ? -1 : 0;
+}
+
 /*
- * An exec job's artifacts/ (docs/exec.md): its regular files, at most
- * EXPORT_ARTIFACTS (the first by name), appended to m (*n of them so
- * far). Subfolders, links and the rest are left out with a warning.
+ * An exec job's artifacts/ (docs/exec.md), the files its page lists,
+ * appended to m (*n of them so far); the rest left out with a warning.
  * 0, or -1 after error().
  */
 static int
 export_artifacts(int job, const char *id, struct arc_member *m, size_t *n)
 {
-	int fd = open_dir_at(job, JOB_ARTIFACTS), got, rc = 0;
-	struct dirent **names = NULL;
-	DIR *d;
-	int count, kept = 0;
+	struct export_to to = { m, n, id };
+	int rc = artifacts_walk(job, export_artifact, &to);
 
-	if (fd < 0)
-		return 0;	/* a built-in job, or none: nothing to add */
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return 0;
-	}
-	count = scandirat(dirfd(d), ".", &names, NULL, alphasort);
-	for (int i = 0; i < count; i++) {
-		const char *name = names[i]->d_name;
-		char *shown;
-
-		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-		    rc < 0) {
-			free(names[i]);
-			continue;
-		}
-		shown = xasprintf("%s/%s/%s", id, JOB_ARTIFACTS, name);
-		if (kept == EXPORT_ARTIFACTS) {
-			warning("export: left out '%s': more than %d "
-				"artifacts", shown, EXPORT_ARTIFACTS);
-		} else {
-			got = export_member(dirfd(d), name, shown, &m[*n]);
-			if (got < 0)
-				rc = -1;
-			else
-				kept += got;
-			*n += (size_t)(got > 0 ? got : 0);
-		}
-		free(shown);
-		free(names[i]);
-	}
-	free(names);
-	closedir(d);
-	return rc;
+	if (rc > 0)
+		warning("export: left out files of '%s/%s': at most %d files, "
+			"%d folders down, are packed (those the page lists)",
+			id, JOB_ARTIFACTS, JOB_ARTIFACTS_MAX,
+			JOB_ARTIFACTS_DEPTH - 1);
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -1007,7 +998,7 @@ jobcmd_export(const char *root, const char *id, const char *out)
 		JOB_METRICS, JOB_LOG, JOB_MODEL, JOB_PREDICTIONS,
 	};
 	struct arc_member m[sizeof(files) / sizeof(files[0]) + 2 +
-			    EXPORT_ARTIFACTS];
+			    JOB_ARTIFACTS_MAX];
 	struct spool sp;
 	size_t n = 0;
 	char *def = NULL, *shown;

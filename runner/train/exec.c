@@ -61,6 +61,8 @@ extern char **environ;
 				   runner's own grace (daemon.c KILL_GRACE) */
 #define MATCH_BUDGET 0.2	/* seconds of pattern matching a drain */
 #define MESSAGE_MAX 300		/* bytes of an output line in the error */
+#define EXEC_TAIL_LINE_MAX 1024	/* bytes of a last line logged past the
+				   log's cap */
 #define EXEC_USAGE_EVERY 1.0	/* seconds between looks at /proc */
 #define EXEC_PROC_MAX 65536	/* processes read from /proc */
 #define EXEC_PROC_DEPTH 64	/* levels of the command's tree counted */
@@ -1085,7 +1087,18 @@ log_tail(struct exec *x)
 		     "were left out of log.txt; the last %zu:", x->cut_lines,
 		     x->cut_bytes, k);
 	for (size_t i = x->tail_n - k; i < x->tail_n; i++) {
-		put_bytes(x->logfd, tail_get(x, i), strlen(tail_get(x, i)));
+		const char *t = tail_get(x, i);
+		size_t n = strlen(t);
+
+		/* past the cap, a line is kept to its start (whole UTF-8) */
+		if (n > EXEC_TAIL_LINE_MAX) {
+			n = EXEC_TAIL_LINE_MAX;
+			while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
+				n--;
+		}
+		put_bytes(x->logfd, t, n);
+		if (n < strlen(t))
+			put_bytes(x->logfd, " [...]", 6);
 		put_bytes(x->logfd, "\n", 1);
 	}
 }

@@ -145,9 +145,18 @@ test_expect_success 'the job page of an exec job shows its metrics charts' '
 '
 
 test_expect_success 'export packs an exec job with its artifacts; rm removes it' '
-	spoolboard export --spool spool py -o py.tar.zst >out &&
+	mkdir -p spool/jobs/py/artifacts/a/b/c/d spool/jobs/py/artifacts/.hid &&
+	echo deep >spool/jobs/py/artifacts/a/b/c/in.txt &&
+	echo deeper >spool/jobs/py/artifacts/a/b/c/d/out.txt &&
+	echo secret >secret.txt &&
+	ln -s "$TRASH/secret.txt" spool/jobs/py/artifacts/a/link.txt &&
+	echo hidden >spool/jobs/py/artifacts/.hid/h.txt &&
+	spoolboard export --spool spool py -o py.tar.zst >out 2>err &&
 	tar --zstd -tf py.tar.zst >list &&
 	grep -qx "py/artifacts/model.txt" list &&
+	grep -qx "py/artifacts/a/b/c/in.txt" list &&
+	! grep -q "out.txt\|link.txt\|h.txt" list &&
+	grep -q "export: left out files of .py/artifacts.: at most 256 files, 3 folders down" err &&
 	grep -qx "py/metrics.csv" list &&
 	grep -qx "py/log.txt" list &&
 	spoolboard rm --spool spool py >out &&
@@ -424,6 +433,18 @@ test_expect_success 'a command printing 100 MB: the log is capped, the job ends'
 	grep -q "lines (.* bytes) of output were left out" spool/jobs/loud/log.txt &&
 	tail -2 spool/jobs/loud/log.txt | grep -q "^epoch 1 done$" &&
 	json_check spool/jobs/loud/state.json "j[\"epoch\"] == 1"
+'
+
+test_expect_success 'past the cap, the last lines are logged to 1 KiB each' '
+	xconfig spool/incoming/wide.json "[\"python3\", \"-c\", \"import sys\nw = sys.stdout.write\nfor i in range(300): w(\\\"w\\\" * 60000 + \\\"\\\\n\\\")\nprint(\\\"the end\\\")\"]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is wide completed &&
+	size=$(wc -c <spool/jobs/wide/log.txt) &&
+	test "$size" -lt $((16 * 1048576 + 100000)) &&
+	tail -2 spool/jobs/wide/log.txt | head -1 | grep -qx "the end" &&
+	tail -3 spool/jobs/wide/log.txt | head -1 >last &&
+	test "$(wc -c <last)" -eq 1031 &&
+	grep -q "^w*w \[\.\.\.\]$" last
 '
 
 test_expect_success 'runs appending to one log.txt stop at 64 MiB in all' '
