@@ -207,6 +207,49 @@ column(const struct csvfile *m, long col)
 	return v;
 }
 
+/*
+ * The cells of a column that hold something, with their x: a metric that
+ * is printed every few rows (an exec job's val_loss each second epoch)
+ * draws as one line, not as points between gaps. An empty cell is a row
+ * the metric was not written in; a cell that is there but not a number
+ * ("nan") stays a gap.
+ */
+struct present {
+	const double *x;	/* n: the rows' x, or all of them */
+	double *y;		/* n values (owned) */
+	size_t n;
+	double *own_x;		/* x when it is this column's own */
+};
+
+static struct present
+present_cells(const struct csvfile *m, const double *x, long col)
+{
+	struct present p = { x, column(m, col), 0, NULL };
+
+	for (size_t r = 0; r < m->nrows; r++) {
+		const char *cell = csvfile_cell(m, r, (size_t)col);
+
+		if (!cell || !cell[0])
+			continue;
+		if (p.n < r && !p.own_x) {
+			p.own_x = xcalloc(m->nrows, sizeof(*p.own_x));
+			memcpy(p.own_x, x, p.n * sizeof(*x));
+			p.x = p.own_x;
+		}
+		if (p.own_x)
+			p.own_x[p.n] = x[r];
+		p.y[p.n++] = p.y[r];
+	}
+	return p;
+}
+
+static void
+present_release(struct present *p)
+{
+	free(p->y);
+	free(p->own_x);
+}
+
 /* How a chart of the job page is drawn: see add_chart. */
 struct chart_opts {
 	int log_y;
@@ -340,17 +383,20 @@ metrics_view(json_t *v, const char *dir, const struct csvfile *pre)
 	{
 		long tl = csvfile_find(mp, "train_loss");
 		long vl = csvfile_find(mp, "val_loss");
-		double *t = tl >= 0 ? column(mp, tl) : NULL;
-		double *w = vl >= 0 ? column(mp, vl) : NULL;
+		struct present t = { 0 }, w = { 0 };
 		struct chart_series s[2];
 		size_t ns = 0;
 
-		if (t)
-			s[ns++] = (struct chart_series){ "train", "s1", x, t,
-							 mp->nrows };
-		if (w)
-			s[ns++] = (struct chart_series){ "val", "s2", x, w,
-							 mp->nrows };
+		if (tl >= 0) {
+			t = present_cells(mp, x, tl);
+			s[ns++] = (struct chart_series){ "train", "s1", t.x,
+							 t.y, t.n };
+		}
+		if (vl >= 0) {
+			w = present_cells(mp, x, vl);
+			s[ns++] = (struct chart_series){ "val", "s2", w.x, w.y,
+							 w.n };
+		}
 		if (json_is_integer(be))
 			lin.best = lg.best = (double)json_integer_value(be);
 		if (ns) {
@@ -358,13 +404,14 @@ metrics_view(json_t *v, const char *dir, const struct csvfile *pre)
 			add_chart(charts, "loss-log", "Loss (log scale)",
 				  "loss", s, ns, &lg);
 		}
-		free(t);
-		free(w);
+		present_release(&t);
+		present_release(&w);
 	}
 	/* then each validation metric, with its card */
 	for (size_t col = 0; col < mp->ncols; col++) {
 		const char *name = csvfile_header(mp, col);
-		double *y, best = NAN, last = NAN, best_x = NAN;
+		struct present y;
+		double best = NAN, last = NAN, best_x = NAN;
 		int lower = !strstr(name, "r2") && !strstr(name, "acc") &&
 			    !strstr(name, "f1");
 		size_t k;
@@ -376,19 +423,21 @@ metrics_view(json_t *v, const char *dir, const struct csvfile *pre)
 		/* train_loss and val_loss have cards of their own */
 		if (k < sizeof(known) / sizeof(known[0]))
 			continue;
-		y = column(mp, (long)col);
-		for (size_t r = 0; r < mp->nrows; r++) {
-			if (!isfinite(y[r]))
+		y = present_cells(mp, x, (long)col);
+		for (size_t r = 0; r < y.n; r++) {
+			double v = y.y[r];
+
+			if (!isfinite(v))
 				continue;
-			last = y[r];
-			if (isnan(best) || (lower ? y[r] < best : y[r] > best)) {
-				best = y[r];
-				best_x = x[r];
+			last = v;
+			if (isnan(best) || (lower ? v < best : v > best)) {
+				best = v;
+				best_x = y.x[r];
 			}
 		}
 		/* a column with no values (val_diracc without a window) */
 		if (isfinite(last)) {
-			struct chart_series s = { name, "s1", x, y, mp->nrows };
+			struct chart_series s = { name, "s1", y.x, y.y, y.n };
 			char *id = xasprintf("m%zu", col);
 			/* a validation metric marks its own best epoch */
 			struct chart_opts mo = { 0, VIEW_HOVER_POINTS, 1, 0,
@@ -403,7 +452,7 @@ metrics_view(json_t *v, const char *dir, const struct csvfile *pre)
 			add_chart(charts, id, name, name, &s, 1, &mo);
 			free(id);
 		}
-		free(y);
+		present_release(&y);
 	}
 	/* then learning rate, CPU and memory */
 	{
@@ -417,16 +466,16 @@ metrics_view(json_t *v, const char *dir, const struct csvfile *pre)
 		for (size_t i = 0; i < 3; i++) {
 			long c = csvfile_find(mp, extra[i][0]);
 			struct chart_series s;
-			double *y;
+			struct present y;
 
 			if (c < 0)
 				continue;
-			y = column(mp, c);
-			s = (struct chart_series){ extra[i][1], "s1", x, y,
-						   mp->nrows };
+			y = present_cells(mp, x, c);
+			s = (struct chart_series){ extra[i][1], "s1", y.x, y.y,
+						   y.n };
 			add_chart(charts, extra[i][0], extra[i][1],
 				  extra[i][2], &s, 1, &so);
-			free(y);
+			present_release(&y);
 		}
 	}
 out:

@@ -288,6 +288,18 @@ assert float(rows[2][\"seconds\"]) < 9, rows
 	grep -q "\"kkkkkkk.*\" is not made a column of metrics.csv (a name is a letter" spool/jobs/kv/log.txt
 '
 
+test_expect_success 'a metric printed every second epoch draws as one line' '
+	xconfig spool/incoming/sparse.json "[\"sh\", \"-c\", \"for e in 1 2 3 4 5 6; do echo epoch=\$e loss=0.\$e; [ \$((e % 2)) = 0 ] && echo val_loss=0.\$e; done; echo epoch=7 loss=nan\"]" \
+		"\"metrics\": [{\"preset\": \"kv\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is sparse completed &&
+	spoolboard render --spool spool 2>err &&
+	grep -o "<g class=.s2. data-name=.val.[^>]*>" spool/www/jobs/sparse/index.html >val &&
+	grep -q "data-y=.\.2 \.4 \.6. data-x=.2 4 6." val &&
+	grep -o "<g class=.s1. data-name=.train.[^>]*>" spool/www/jobs/sparse/index.html >train &&
+	grep -q "data-y=.\.1 \.2 \.3 \.4 \.5 \.6." train
+'
+
 cat >proj/wide.py <<'EOF'
 import sys
 n = int(sys.argv[1])
