@@ -101,6 +101,7 @@ struct exec {
 	long counter;		/* rows numbered without an epoch */
 	long rows;		/* rows written */
 	long csv_bytes;		/* metrics.csv's size */
+	long widened;		/* bytes written by metrics_widen */
 	int widen_note;		/* the log said a name could not be added */
 	int epochs;		/* the total the command printed; 0 none */
 	double best_val;
@@ -669,6 +670,7 @@ metrics_widen(struct exec *x, const char *name)
 		sb_add(&out, cut, (size_t)(end - cut) + 1);
 	}
 	rc = file_write_atomic(x->r->jf.metrics_path, out.buf, out.len);
+	x->widened += (long)out.len;
 	if (rc == 0)
 		x->csv_bytes = (long)out.len;
 out:
@@ -702,6 +704,9 @@ pair_column(struct exec *x, const char *name)
 	else if (x->csv_bytes > EXEC_WIDEN_MAX)
 		why = "metrics.csv is past 4 MiB, too long to rewrite for a "
 		      "new column";
+	else if (x->widened > EXEC_WIDEN_TOTAL)
+		why = "metrics.csv was written again for new columns 64 MiB "
+		      "in all";
 	if (!why) {
 		x->cols = xreallocarray(x->cols, x->ncols + 1,
 					sizeof(*x->cols));

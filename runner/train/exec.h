@@ -40,6 +40,8 @@
 #define EXEC_WIDEN_MAX (4L << 20)	/* metrics.csv gains a column (a
 					   new pair's name) only up to this
 					   size: it is rewritten for it */
+#define EXEC_WIDEN_TOTAL (64L << 20)	/* ... and while all those
+					   rewrites made less than this */
 #define EXEC_KEY_MAX 64		/* bytes of a pair's name */
 #define EXEC_LINE_PAIRS 256	/* pairs read from one line */
 #define EXEC_RESUME_SCAN 4096	/* entries of checkpoints/ read for the

@@ -307,6 +307,8 @@ for i in range(0, n, 100):
     print(" ".join("k%d=1" % k for k in range(i, min(n, i + 100))))
 for e in range(int(sys.argv[2])):
     print("epoch=%d k0=2" % (e + 1))
+for i in range(int(sys.argv[3]) if len(sys.argv) > 3 else 0):
+    print("z%d=1" % i)
 print("late=1")
 EOF
 
@@ -324,6 +326,16 @@ test_expect_success 'kv: at most 256 columns; none added once metrics.csv is pas
 	test "$(wc -l <spool/jobs/kvlong/metrics.csv)" -eq 17002 &&
 	! head -1 spool/jobs/kvlong/metrics.csv | grep -q late &&
 	grep -q "\"late\" is not made a column of metrics.csv (metrics.csv is past 4 MiB" spool/jobs/kvlong/log.txt
+'
+
+test_expect_success 'kv: new columns stop once their rewrites made 64 MiB' '
+	xconfig spool/incoming/kvmove.json "[\"python3\", \"wide.py\", \"100\", \"25000\", \"30\"]" \
+		"\"metrics\": [{\"preset\": \"kv\"}]" &&
+	spoolboard run --spool spool --data-root . --once --no-render --allow-exec 2>log &&
+	status_is kvmove completed &&
+	head -1 spool/jobs/kvmove/metrics.csv >header &&
+	grep -q ",z0," header && ! grep -q ",z29," header &&
+	grep -q "is not made a column of metrics.csv (metrics.csv was written again for new columns 64 MiB in all)" spool/jobs/kvmove/log.txt
 '
 
 cat >proj/bad.py <<'EOF'
