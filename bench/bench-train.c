@@ -21,9 +21,9 @@
  * 1.5 s, so the fitted count has looked at the load before the timing.
  */
 #include "job/config.h"
-#include "runner/train/loss.h"
 #include "runner/train/model.h"
 #include "runner/train/optim.h"
+#include "runner/train/step.h"
 #include "runner/train/threads.h"
 #include "lib/rng.h"
 #include "lib/timeutil.h"
@@ -77,6 +77,7 @@ run(const struct workload *w, int epochs, int threads)
 	real *dout = malloc(sizeof(real) * w->batch * outputs);
 	size_t *order = malloc(sizeof(size_t) * w->rows);
 	double t0 = 0, start = time_mono(), secs;
+	struct step st;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.model.type = w->type;
@@ -98,6 +99,7 @@ run(const struct workload *w, int epochs, int threads)
 	rng_seed(&rng, 1);
 	model_init_weights(m, &rng);
 	optim_init(&opt, &cfg, model_nparams(m));
+	st = (struct step){ m, &opt, &cfg.loss, 1, w->classes, 0, dout };
 	for (size_t i = 0; i < in * w->rows; i++)
 		x[i] = (real)rng_normal(&rng);
 	for (int i = 0; i < w->rows; i++) {
@@ -124,14 +126,7 @@ run(const struct workload *w, int epochs, int threads)
 				       in * sizeof(real));
 				yb[i] = y[order[b + i]];
 			}
-			const real *out = model_forward(m, xb, w->batch, 1,
-							&rng);
-
-			loss_compute(&cfg.loss, out, yb, w->batch, 1, w->classes,
-				     dout);
-			model_backward(m, dout);
-			optim_step(&opt, model_params(m), model_grads(m),
-				   1e-3);
+			step_run(&st, xb, yb, w->batch, 1e-3, &rng);
 		}
 	}
 	secs = time_mono() - t0;

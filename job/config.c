@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,21 @@ read_tags(struct obj *top, struct config *t)
 }
 /* ---- the size of the model ---------------------------------------- */
 
+/*
+ * The chunks the trainer cuts a batch of B into, each with a gradient
+ * block: model_chunk_rows' rule (runner/train/model.h, which job/ does
+ * not include).
+ */
+static double
+batch_chunks(double B)
+{
+	double rows = fmax(32, ceil(B / 16));
+
+	if (B < 2 * rows)
+		rows = fmax(16, ceil(B / 2));
+	return ceil(B / rows);
+}
+
 double
 config_model_bytes(const struct config *cfg, double inputs, double outputs,
 		   double batch, double *params)
@@ -209,7 +225,7 @@ config_model_bytes(const struct config *cfg, double inputs, double outputs,
 	acts += 3 * B * outputs;
 	if (params)
 		*params = p;
-	return (5 * p + acts) * 4;
+	return ((4 + batch_chunks(B)) * p + acts) * 4;
 }
 
 double

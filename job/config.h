@@ -86,9 +86,10 @@ int config_from_json(struct config *cfg, const json_t *root, const char *path,
 
 /*
  * About how many bytes training cfg's model needs with inputs features per
- * step, outputs outputs and batches of batch samples: parameters x 5
- * (weights, gradients, two optimizer moments, the best copy) plus the
- * activations and batch buffers, all as 4-byte floats. Returns a double,
+ * step, outputs outputs and batches of batch samples: parameters x (4 +
+ * chunks) (weights, two optimizer moments, the best copy, and gradients
+ * for each chunk of a batch, runner/train/model.h) plus the activations
+ * and batch buffers, all as 4-byte floats. Returns a double,
  * so no size overflows; *params gets the parameter count when not NULL.
  */
 double config_model_bytes(const struct config *cfg, double inputs,

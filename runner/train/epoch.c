@@ -2,7 +2,8 @@
  * epoch.c - the train stage; see epoch.h.
  *
  * An epoch shuffles the train samples, takes a step for each batch
- * (forward, loss, backward, clipping, the scheduled lr, the optimizer),
+ * (step.h: forward, loss, backward, clipping, the optimizer at the
+ * scheduled lr),
  * then evaluates on the validation split (end_epoch): the best weights
  * so far are kept for the test stage, and early stopping counts the
  * epochs without improvement. The run is stopped between batches on a
@@ -11,9 +12,9 @@
 #include "runner/train/epoch.h"
 #include "runner/train/ckptdir.h"
 #include "runner/train/evaluate.h"
-#include "runner/train/loss.h"
 #include "runner/train/optim.h"
 #include "runner/train/results.h"
+#include "runner/train/step.h"
 #include "lib/rng.h"
 #include "lib/timeutil.h"
 
@@ -100,8 +101,8 @@ epoch_stage_train(struct run *r)
 	const struct config *c = &r->cfg;
 	size_t n = r->ds.nsamples[SPLIT_TRAIN];
 	size_t nbatches = (n + (size_t)r->B - 1) / (size_t)r->B;
-	size_t np = model_nparams(r->model);
-	real *params = model_params(r->model), *grads = model_grads(r->model);
+	struct step st = { r->model, &r->opt, &c->loss, r->D, r->K,
+			   c->train.clip_grad, r->dout };
 
 	run_stage_begin(r, STAGE_TRAIN);
 	if (r->resumed)
@@ -133,15 +134,15 @@ epoch_stage_train(struct run *r)
 			size_t i = b * (size_t)r->B;
 			int nb = (int)(n - i < (size_t)r->B ? n - i :
 				       (size_t)r->B);
-			const real *out;
-			double loss;
+			double loss, lr;
 
 			threads_adapt(&r->threads, b == b0);
 			data_batch(&r->ds, r->order + i, nb, r->xb, r->yb,
 				   NULL);
-			out = model_forward(r->model, r->xb, nb, 1, &r->rng);
-			loss = loss_compute(&c->loss, out, r->yb, nb, r->D,
-					    r->K, r->dout);
+			lr = schedule_lr(&c->train.schedule, c->train.lr,
+					 r->epoch + (double)b / nbatches,
+					 c->train.epochs);
+			loss = step_run(&st, r->xb, r->yb, nb, lr, &r->rng);
 			if (!isfinite(loss)) {
 				char msg[256], hint[256];
 
@@ -155,12 +156,7 @@ epoch_stage_train(struct run *r)
 					 " or set train.clip_grad, e.g. 1.0");
 				return run_fail(r, msg, hint);
 			}
-			model_backward(r->model, r->dout);
-			clip_grad_norm(grads, np, c->train.clip_grad);
-			r->lr = schedule_lr(&c->train.schedule, c->train.lr,
-					    r->epoch + (double)b / nbatches,
-					    c->train.epochs);
-			optim_step(&r->opt, params, grads, r->lr);
+			r->lr = lr;
 			r->step++;
 			r->loss_sum += loss * nb;
 			r->cursor = (long)b + 1;

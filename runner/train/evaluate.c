@@ -2,7 +2,8 @@
  * evaluate.c - the model on a split; see evaluate.h.
  *
  * The split goes through the model in batches of the run's batch size in
- * inference mode, giving the mean loss over the samples; the point
+ * inference mode (model_forward runs a batch's chunks on the threads, as
+ * training does), giving the mean loss over the samples; the point
  * predictions (loss_predict) are compared with the raw targets: as class
  * indices for cross_entropy, as they are for bce, back on the original
  * scale for regression, where windowed data also gives the last observed

@@ -9,10 +9,8 @@
  * gh (h W_hh, with b_hn added in the n block). Backward turns them into
  * the gradients by the input part and by the hidden part of each gate.
  *
- * As in lstm.c, the time loop is one parallel region with one barrier
- * per step; threads split the H units, each computing its units' columns
- * of the recurrent GEMM and their updates, and summing their bias
- * gradients in a fixed order.
+ * As in lstm.c, a layer runs on the calling thread: the model gives each
+ * thread whole chunks of samples (model.h).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -22,9 +20,6 @@
 #include "runner/train/kernels.h"
 #include "runner/train/layers.h"
 #include "runner/train/nnmath.h"
-
-/* Rough cost of one unit's cell update, in adds (see NN_PAR_MIN). */
-#define CELL_COST 28
 
 size_t
 gru_nparams(int I, int H)
@@ -84,12 +79,12 @@ gru_init_weights(struct gru *l, struct rng *r)
 }
 
 /*
- * One step forward on units [j0, j1) of B samples. gx (B, 3H) holds
+ * One step forward of B samples. gx (B, 3H) holds
  * x W_ih and receives r, z, n; gh (B, 3H) holds h_{t-1} W_hh and its n
  * block receives h_{t-1} W_hn + b_hn; hp is h_{t-1}, h receives h_t.
  */
 static NN_CLONES void
-gru_cell_forward(int B, int H, int j0, int j1, real *restrict gx,
+gru_cell_forward(int B, int H, real *restrict gx,
 		 real *restrict gh, const real *restrict bi,
 		 const real *restrict bh, const real *restrict hp,
 		 real *restrict h)
@@ -100,7 +95,7 @@ gru_cell_forward(int B, int H, int j0, int j1, real *restrict gx,
 		size_t o = (size_t)b * H;
 
 		#pragma omp simd
-		for (int j = j0; j < j1; j++) {
+		for (int j = 0; j < H; j++) {
 			real r = nn_sigmoid(xr[j] + bi[j] + hr[j] + bh[j]);
 			real z = nn_sigmoid(xz[j] + bi[H + j] + hz[j] +
 					    bh[H + j]);
@@ -117,7 +112,7 @@ gru_cell_forward(int B, int H, int j0, int j1, real *restrict gx,
 }
 
 /*
- * One step backward on units [j0, j1). gx holds r, z, n and receives the
+ * One step backward of B samples. gx holds r, z, n and receives the
  * gradients by the input parts of the gates' pre-activations; gh's n
  * block holds h W_hn + b_hn and gh receives the gradients by the hidden
  * parts. The gradient by h_t is dy + dh; dh receives the direct part of
@@ -125,7 +120,7 @@ gru_cell_forward(int B, int H, int j0, int j1, real *restrict gx,
  * to db_ih and db_hh (3H each).
  */
 static NN_CLONES void
-gru_cell_backward(int B, int H, int j0, int j1, real *restrict gx,
+gru_cell_backward(int B, int H, real *restrict gx,
 		  real *restrict gh, const real *restrict hp,
 		  const real *restrict dy, real *restrict dh,
 		  real *restrict dbi, real *restrict dbh)
@@ -136,7 +131,7 @@ gru_cell_backward(int B, int H, int j0, int j1, real *restrict gx,
 		size_t o = (size_t)b * H;
 
 		#pragma omp simd
-		for (int j = j0; j < j1; j++) {
+		for (int j = 0; j < H; j++) {
 			real r = xr[j], z = xz[j], n = xn[j], hnv = hn[j];
 			real d = dy[o + j] + dh[o + j];
 			real an = d * (1 - z) * (1 - n * n);
@@ -161,16 +156,6 @@ gru_cell_backward(int B, int H, int j0, int j1, real *restrict gx,
 	}
 }
 
-/*
- * Worth running the time loop on several threads? Each step does a
- * (B, H) x (H, 3H) GEMM and B*H cell updates between two barriers.
- */
-static int
-gru_time_loop_parallel(int B, int H)
-{
-	return (long)B * H * (H + CELL_COST) >= 4 * NN_PAR_MIN;
-}
-
 const real *
 gru_forward(struct gru *l, const real *x, int B)
 {
@@ -182,34 +167,15 @@ gru_forward(struct gru *l, const real *x, int B)
 	gemm_nn(T * B, 3 * H, l->I, x, l->I, l->W_ih, 3 * H, l->gx, 3 * H,
 		0);
 	memset(l->gh, 0, b3 * sizeof(*l->gh));	/* h_{-1} W_hh = 0 */
-	/*
-	 * Each thread owns units [lo, hi): it computes the hidden projection
-	 * of their three gate columns (its own GEMMs, which run on one thread
-	 * inside this region) and their update. h_t is complete for everyone
-	 * after the barrier.
-	 */
-	#pragma omp parallel if (gru_time_loop_parallel(B, H))
-	{
-		int lo, hi;
+	for (int t = 0; t < T; t++) {
+		real *gx = l->gx + t * b3, *gh = l->gh + t * b3;
+		const real *hp = t ? l->h + (t - 1) * bh : l->zero;
 
-		nn_split(H, &lo, &hi);
-		for (int t = 0; t < T; t++) {
-			real *gx = l->gx + t * b3, *gh = l->gh + t * b3;
-			const real *hp = t ? l->h + (t - 1) * bh : l->zero;
-
-			if (t && lo == 0 && hi == H)
-				gemm_nn(B, 3 * H, H, hp, H, l->W_hh, 3 * H, gh,
-					3 * H, 0);
-			else if (t && lo < hi)
-				for (int q = 0; q < 3; q++)
-					gemm_nn(B, hi - lo, H, hp, H,
-						l->W_hh + q * H + lo, 3 * H,
-						gh + q * H + lo, 3 * H, 0);
-			if (lo < hi)
-				gru_cell_forward(B, H, lo, hi, gx, gh, l->b_ih,
-						 l->b_hh, hp, l->h + t * bh);
-			#pragma omp barrier
-		}
+		if (t)
+			gemm_nn(B, 3 * H, H, hp, H, l->W_hh, 3 * H, gh, 3 * H,
+				0);
+		gru_cell_forward(B, H, gx, gh, l->b_ih, l->b_hh, hp,
+				 l->h + t * bh);
 	}
 	return l->h;
 }
@@ -226,33 +192,17 @@ gru_backward(struct gru *l, const real *dy, const real *dylast, real *dx)
 		memset(l->dh, 0, bh * sizeof(*l->dh));
 	memset(l->db_ih, 0, 3 * (size_t)H * sizeof(*l->db_ih));
 	memset(l->db_hh, 0, 3 * (size_t)H * sizeof(*l->db_hh));
-	/*
-	 * Units [lo, hi) per thread as in forward. Each thread first
-	 * transposes the rows of W_hh of its units, all that its GEMMs read
-	 * (W_hh^T read in place needs no packing per step). After the barrier
-	 * the gate gradients of step t are complete, and each thread adds to
-	 * its own columns of dh (gradient by h_{t-1}); the next update reads
-	 * only those, so one barrier per step suffices.
-	 */
-	#pragma omp parallel if (gru_time_loop_parallel(B, H))
-	{
-		int lo, hi;
+	/* W_hh^T read in place would need packing at every step */
+	nn_transpose(l->W_hh, l->whT, H, 3 * H, 0, H);
+	for (int t = T - 1; t >= 0; t--) {
+		real *gx = l->gx + t * b3, *gh = l->gh + t * b3;
+		const real *hp = t ? l->h + (t - 1) * bh : l->zero;
+		const real *dyt = dy ? dy + t * bh : l->zero;
 
-		nn_split(H, &lo, &hi);
-		nn_transpose(l->W_hh, l->whT, H, 3 * H, lo, hi);
-		for (int t = T - 1; t >= 0; t--) {
-			real *gx = l->gx + t * b3, *gh = l->gh + t * b3;
-			const real *hp = t ? l->h + (t - 1) * bh : l->zero;
-			const real *dyt = dy ? dy + t * bh : l->zero;
-
-			if (lo < hi)
-				gru_cell_backward(B, H, lo, hi, gx, gh, hp, dyt,
-						  l->dh, l->db_ih, l->db_hh);
-			#pragma omp barrier
-			if (t && lo < hi)
-				gemm_nn(B, hi - lo, 3 * H, gh, 3 * H,
-					l->whT + lo, H, l->dh + lo, H, 1);
-		}
+		gru_cell_backward(B, H, gx, gh, hp, dyt, l->dh, l->db_ih,
+				  l->db_hh);
+		if (t)
+			gemm_nn(B, H, 3 * H, gh, 3 * H, l->whT, H, l->dh, H, 1);
 	}
 	gemm_tn(I, 3 * H, T * B, l->x, I, l->gx, 3 * H, l->dW_ih, 3 * H, 0);
 	if (T > 1)

@@ -3,16 +3,17 @@
  *
  * The GEMMs come from kernels.c; what is here are the element-wise passes
  * around them: bias + activation after the forward GEMM, activation
- * derivative + bias sums before the backward GEMMs. Each pass works on a
- * range of columns for all rows, so threads split by column and every
- * bias sum runs over the rows in order whatever the thread count. A pass
- * only goes parallel when it is large enough to pay for waking threads.
- * See layers.h and nnmath.h.
+ * derivative + bias sums before the backward GEMMs. Everything runs on
+ * the calling thread: the model splits a batch between threads by rows
+ * (model.h). Every bias sum runs over the rows in order. See layers.h
+ * and nnmath.h.
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <omp.h>
 
 #include "lib/error.h"
 #include "runner/train/kernels.h"
@@ -21,24 +22,6 @@
 
 #define SQRT1_2 0.70710678118654752440
 #define INV_SQRT_2PI 0.39894228040143267794
-
-/*
- * Rough cost of one element of an activation pass, in units of a plain
- * add; a pass goes parallel from NN_PAR_MIN units (nnmath.h).
- */
-static long
-act_cost(enum activation a)
-{
-	switch (a) {
-	case ACT_TANH:
-	case ACT_SIGMOID:
-		return 8;
-	case ACT_GELU:
-		return 24;
-	default:
-		return 1;
-	}
-}
 
 static inline real
 gelu_value(real z)
@@ -82,6 +65,17 @@ nn_alloc(size_t n)
 }
 
 void
+nn_split(size_t n, size_t *lo, size_t *hi)
+{
+	size_t nt = (size_t)omp_get_num_threads();
+	size_t t = (size_t)omp_get_thread_num();
+	size_t piece = ((n + nt - 1) / nt + 15) / 16 * 16;
+
+	*lo = t * piece < n ? t * piece : n;
+	*hi = *lo + piece < n ? *lo + piece : n;
+}
+
+void
 nn_fill_uniform(real *w, size_t n, double bound, struct rng *r)
 {
 	for (size_t k = 0; k < n; k++)
@@ -97,42 +91,42 @@ nn_transpose(const real *a, real *at, int m, int n, int r0, int r1)
 }
 
 /*
- * y = act(y + bias) on columns [j0, j1) of the (B, n) matrix y; z (B, n)
+ * y = act(y + bias) on the (B, n) matrix y; z (B, n)
  * keeps y + bias for gelu unless it is NULL. bias may be NULL (no bias).
  */
 static NN_CLONES void
-bias_act_cols(real *restrict y, real *restrict z, const real *restrict bias,
-	      int B, int n, int j0, int j1, enum activation a)
+bias_act(real *restrict y, real *restrict z, const real *restrict bias,
+	 int B, int n, enum activation a)
 {
 	for (int i = 0; i < B; i++) {
 		real *restrict yr = y + (size_t)i * n;
 
 		if (bias) {
 			#pragma omp simd
-			for (int j = j0; j < j1; j++)
+			for (int j = 0; j < n; j++)
 				yr[j] += bias[j];
 		}
 		switch (a) {
 		case ACT_RELU:
 			#pragma omp simd
-			for (int j = j0; j < j1; j++)
+			for (int j = 0; j < n; j++)
 				yr[j] = nn_sel(yr[j] < 0, 0, yr[j]);
 			break;
 		case ACT_TANH:
 			#pragma omp simd
-			for (int j = j0; j < j1; j++)
+			for (int j = 0; j < n; j++)
 				yr[j] = nn_tanh(yr[j]);
 			break;
 		case ACT_SIGMOID:
 			#pragma omp simd
-			for (int j = j0; j < j1; j++)
+			for (int j = 0; j < n; j++)
 				yr[j] = nn_sigmoid(yr[j]);
 			break;
 		case ACT_GELU:
 			if (z)
-				memcpy(z + (size_t)i * n + j0, yr + j0,
-				       (size_t)(j1 - j0) * sizeof(*z));
-			for (int j = j0; j < j1; j++)
+				memcpy(z + (size_t)i * n, yr,
+				       (size_t)n * sizeof(*z));
+			for (int j = 0; j < n; j++)
 				yr[j] = gelu_value(yr[j]);
 			break;
 		case ACT_NONE:
@@ -142,18 +136,18 @@ bias_act_cols(real *restrict y, real *restrict z, const real *restrict bias,
 }
 
 /*
- * dz = dy * act'(.) on columns [j0, j1) of (B, n) matrices, and when db
+ * dz = dy * act'(.) on (B, n) matrices, and when db
  * is not NULL db[j] = sum over rows of dz[., j], rows in order. For none
  * dz is not used (the gradient is dy itself). dz may be dy. z is the
  * pre-activation, read for gelu only.
  */
 static NN_CLONES void
-act_grad_cols(const real *dy, real *dz, const real *restrict y,
-	      const real *restrict z, real *restrict db, int B, int n, int j0,
-	      int j1, enum activation a)
+act_grad(const real *dy, real *dz, const real *restrict y,
+	 const real *restrict z, real *restrict db, int B, int n,
+	 enum activation a)
 {
 	if (db)
-		for (int j = j0; j < j1; j++)
+		for (int j = 0; j < n; j++)
 			db[j] = 0;
 	for (int i = 0; i < B; i++) {
 		size_t o = (size_t)i * n;
@@ -164,7 +158,7 @@ act_grad_cols(const real *dy, real *dz, const real *restrict y,
 		if (a == ACT_NONE) {
 			if (db) {
 				#pragma omp simd
-				for (int j = j0; j < j1; j++)
+				for (int j = 0; j < n; j++)
 					db[j] += dyr[j];
 			}
 			continue;
@@ -174,21 +168,21 @@ act_grad_cols(const real *dy, real *dz, const real *restrict y,
 		switch (a) {
 		case ACT_RELU:
 			#pragma omp simd
-			for (int j = j0; j < j1; j++)
+			for (int j = 0; j < n; j++)
 				dzr[j] = nn_sel(yr[j] > 0, dyr[j], 0);
 			break;
 		case ACT_TANH:
 			#pragma omp simd
-			for (int j = j0; j < j1; j++)
+			for (int j = 0; j < n; j++)
 				dzr[j] = dyr[j] * (1 - yr[j] * yr[j]);
 			break;
 		case ACT_SIGMOID:
 			#pragma omp simd
-			for (int j = j0; j < j1; j++)
+			for (int j = 0; j < n; j++)
 				dzr[j] = dyr[j] * (yr[j] * (1 - yr[j]));
 			break;
 		case ACT_GELU:
-			for (int j = j0; j < j1; j++)
+			for (int j = 0; j < n; j++)
 				dzr[j] = dyr[j] * gelu_grad(z[o + j]);
 			break;
 		case ACT_NONE:
@@ -196,7 +190,7 @@ act_grad_cols(const real *dy, real *dz, const real *restrict y,
 		}
 		if (db) {
 			#pragma omp simd
-			for (int j = j0; j < j1; j++)
+			for (int j = 0; j < n; j++)
 				db[j] += dzr[j];
 		}
 	}
@@ -207,15 +201,8 @@ act_forward(enum activation a, const real *x, real *y, size_t n)
 {
 	if (y != x)
 		memmove(y, x, n * sizeof(*y));
-	/* one row of n elements, split by column */
-	#pragma omp parallel if ((long)n * act_cost(a) >= NN_PAR_MIN)
-	{
-		int lo, hi;
-
-		nn_split((int)n, &lo, &hi);
-		if (lo < hi)
-			bias_act_cols(y, NULL, NULL, 1, (int)n, lo, hi, a);
-	}
+	/* one row of n elements */
+	bias_act(y, NULL, NULL, 1, (int)n, a);
 }
 
 void
@@ -227,15 +214,7 @@ act_backward(enum activation a, const real *x, const real *y, const real *dy,
 			memmove(dx, dy, n * sizeof(*dx));
 		return;
 	}
-	#pragma omp parallel if ((long)n * act_cost(a) >= NN_PAR_MIN)
-	{
-		int lo, hi;
-
-		nn_split((int)n, &lo, &hi);
-		if (lo < hi)
-			act_grad_cols(dy, dx, y, x, NULL, 1, (int)n, lo, hi,
-				      a);
-	}
+	act_grad(dy, dx, y, x, NULL, 1, (int)n, a);
 }
 
 void
@@ -277,14 +256,7 @@ dense_forward(const struct dense *d, const real *x, int B, real *y, real *z)
 	int n = d->out;
 
 	gemm_nn(B, n, d->in, x, d->in, d->W, n, y, n, 0);
-	#pragma omp parallel if ((long)B * n * act_cost(d->act) >= NN_PAR_MIN)
-	{
-		int lo, hi;
-
-		nn_split(n, &lo, &hi);
-		if (lo < hi)
-			bias_act_cols(y, z, d->b, B, n, lo, hi, d->act);
-	}
+	bias_act(y, z, d->b, B, n, d->act);
 }
 
 void
@@ -294,15 +266,8 @@ dense_backward(const struct dense *d, const real *x, const real *y,
 	int n = d->out;
 	const real *g = d->act == ACT_NONE ? dy : dz;
 
-	#pragma omp parallel if ((long)B * n * act_cost(d->act) >= NN_PAR_MIN)
-	{
-		int lo, hi;
-
-		nn_split(n, &lo, &hi);
-		if (lo < hi)
-			act_grad_cols(dy, d->act == ACT_NONE ? NULL : dz, y, z,
-				      d->db, B, n, lo, hi, d->act);
-	}
+	act_grad(dy, d->act == ACT_NONE ? NULL : dz, y, z, d->db, B, n,
+		 d->act);
 	gemm_tn(d->in, n, B, x, d->in, g, n, d->dW, n, 0);
 	if (dx)
 		gemm_nt(B, d->in, n, g, n, d->W, n, dx, d->in, 0);
@@ -341,7 +306,7 @@ dropout_mask(real *mask, size_t n, double p, struct rng *r)
 void
 dropout_apply(const real *x, const real *mask, real *y, size_t n)
 {
-	#pragma omp parallel for simd schedule(static) if (n >= NN_PAR_MIN)
+	#pragma omp simd
 	for (size_t i = 0; i < n; i++)
 		y[i] = x[i] * mask[i];
 }

@@ -12,9 +12,9 @@
  * y = x W + b is gemm_nn, dx = dz W^T is gemm_nt and dW = x^T dz is
  * gemm_tn. The bias and the activation are applied in one pass over the
  * GEMM's output; their backward (activation derivative and bias sums) is
- * one pass too. Bias gradients are split between threads by column and
- * each is summed over the batch in increasing row order, so results are
- * bit-identical for any number of threads.
+ * one pass too. Each bias gradient is summed over the batch in increasing
+ * row order. Everything runs on the calling thread (the model splits a
+ * batch between threads by rows, model.h).
  *
  * Activations: relu (NaN passes through), tanh, sigmoid, gelu (the exact
  * erf form, as PyTorch's default), none.
@@ -42,6 +42,13 @@ struct dense {
  * of memory, like xmalloc.
  */
 real *nn_alloc(size_t n);
+
+/*
+ * Inside a parallel region: this thread's share [*lo, *hi) of [0, n), in
+ * pieces of whole 64-byte lines (16 floats) so that no two threads write
+ * one line of an array from nn_alloc; some may be empty.
+ */
+void nn_split(size_t n, size_t *lo, size_t *hi);
 
 /* Fill w (n) with draws uniform in [-bound, bound), in order, from r. */
 void nn_fill_uniform(real *w, size_t n, double bound, struct rng *r);

@@ -4,9 +4,9 @@
  * Each sample's row of outputs is handled by one function per loss that
  * returns the row's summed loss and writes the row of dout, already
  * scaled by 1/N, so loss and gradient come from the same numbers. Every
- * term is computed in double. Rows are summed in chunks whose size depends
- * on B only, and the chunk sums are then added in order, so the result is
- * the same for any number of OpenMP threads. The formulas are in loss.h.
+ * term is computed in double. loss_compute sums rows in chunks whose size
+ * depends on B only, and then the chunk sums in order (training sums its
+ * own chunks the same way, step.c). The formulas are in loss.h.
  */
 #include <math.h>
 #include <stddef.h>
@@ -15,7 +15,6 @@
 
 #define CHUNK_ROWS 32		/* smallest chunk of samples summed alone */
 #define MAX_CHUNKS 64		/* chunks are made larger beyond this */
-#define PAR_WORK 16384		/* outputs below which one thread is used */
 
 static const double LOG_2PI = 1.8378770664093454836;
 static const double LOG_PI = 1.1447298858494001741;
@@ -312,38 +311,46 @@ loss_rows(const struct loss_spec *ls, const real *out, const real *y,
 }
 
 double
+loss_count(const struct loss_spec *ls, int B, int D)
+{
+	/* quantile: B*D*Q terms; gaussian_nll, student_t: one per target */
+	if (ls->type == LOSS_CROSS_ENTROPY)
+		return B;
+	if (ls->type == LOSS_QUANTILE)
+		return (double)B * D * ls->nquantiles;
+	return (double)B * D;
+}
+
+double
+loss_sum(const struct loss_spec *ls, const real *out, const real *y, int B,
+	 int D, int nclasses, real *dout, double scale)
+{
+	int O = loss_outputs(ls, D, nclasses);
+
+	return loss_rows(ls, out, y, 0, B, D, O, nclasses, dout, scale);
+}
+
+double
 loss_compute(const struct loss_spec *ls, const real *out, const real *y,
 	     int B, int D, int nclasses, real *dout)
 {
 	int O = loss_outputs(ls, D, nclasses);
-	double partial[MAX_CHUNKS], n, sum = 0;
-	int rows, nchunks;
+	double n, sum = 0;
+	int rows;
 
 	if (B <= 0 || D <= 0 || O <= 0)
 		return NAN;
-	/* quantile: B*D*Q terms; gaussian_nll, student_t: one per target */
-	if (ls->type == LOSS_CROSS_ENTROPY)
-		n = B;
-	else if (ls->type == LOSS_QUANTILE)
-		n = (double)B * O;
-	else
-		n = (double)B * D;
-	/* the chunking depends on B only, never on the thread count */
+	n = loss_count(ls, B, D);
+	/* the chunking depends on B only */
 	rows = (B + MAX_CHUNKS - 1) / MAX_CHUNKS;
 	if (rows < CHUNK_ROWS)
 		rows = CHUNK_ROWS;
-	nchunks = (B + rows - 1) / rows;
+	for (int b0 = 0; b0 < B; b0 += rows) {
+		int b1 = b0 + rows < B ? b0 + rows : B;
 
-	#pragma omp parallel for schedule(static) \
-		if ((long)B * O >= PAR_WORK && nchunks > 1)
-	for (int c = 0; c < nchunks; c++) {
-		int b0 = c * rows, b1 = b0 + rows < B ? b0 + rows : B;
-
-		partial[c] = loss_rows(ls, out, y, b0, b1, D, O, nclasses,
-				       dout, 1 / n);
+		sum += loss_rows(ls, out, y, b0, b1, D, O, nclasses, dout,
+				 1 / n);
 	}
-	for (int c = 0; c < nchunks; c++)
-		sum += partial[c];
 	return sum / n;
 }
 

@@ -64,12 +64,26 @@ int loss_outputs(const struct loss_spec *ls, int ntargets, int nclasses);
  * Returns NaN when there is nothing to average (B or D is 0) and when a
  * cross_entropy class index is outside [0, nclasses) (that sample's
  * gradient is then 0). Large logits do not overflow: the value stays
- * finite for any finite out. The result does not depend on the number of
- * OpenMP threads: samples are summed in fixed chunks, then the chunks in
- * order.
+ * finite for any finite out. Runs on the calling thread; samples are
+ * summed in chunks whose size depends on B only, then the chunks in order.
  */
 double loss_compute(const struct loss_spec *ls, const real *out,
 		    const real *y, int B, int D, int nclasses, real *dout);
+
+/*
+ * The number of terms the mean of B samples divides by (see above): B*D,
+ * B*D*Q for quantile, B for cross_entropy.
+ */
+double loss_count(const struct loss_spec *ls, int B, int D);
+
+/*
+ * The summed loss of B samples, summed in order, and when dout is not
+ * NULL the gradient of scale times that sum by out, (B, O). For a mean
+ * over a larger batch, of which these are some rows, scale is 1 /
+ * loss_count() of the whole batch. No NaN for B or D of 0 (the sum is 0).
+ */
+double loss_sum(const struct loss_spec *ls, const real *out, const real *y,
+		int B, int D, int nclasses, real *dout, double scale);
 
 /*
  * Point prediction per target: pred is (B, D). Mean for gaussian_nll,

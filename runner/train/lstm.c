@@ -4,14 +4,9 @@
  * that stacks the gate gradients of every step so the weight and input
  * gradients are single GEMMs after the loop. See lstm.h.
  *
- * The time loop runs inside one parallel region with one barrier per
- * step: the H units are split between threads, and each thread computes
- * the recurrent GEMM columns of its units' gates (GEMMs called inside the
- * region run on the calling thread) and their cell updates. A thread thus
- * owns the same units of every gate for all samples and sums their bias
- * gradients over steps (descending) and samples (ascending) in a fixed
- * order; every GEMM element is one chain over k whatever the split
- * (kernels.h). Results do not depend on the thread count.
+ * A layer runs on the calling thread: the model gives each thread whole
+ * chunks of samples (model.h), so the time loop needs no barrier. Bias
+ * gradients are summed over steps (descending), then samples (ascending).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -21,9 +16,6 @@
 #include "runner/train/layers.h"
 #include "runner/train/lstm.h"
 #include "runner/train/nnmath.h"
-
-/* Rough cost of one unit's cell update, in adds (see NN_PAR_MIN). */
-#define CELL_COST 40
 
 size_t
 lstm_nparams(int I, int H)
@@ -85,12 +77,12 @@ lstm_init_weights(struct lstm *l, struct rng *r)
 }
 
 /*
- * One step forward on units [j0, j1) of B samples. g (B, 4H) holds the
+ * One step forward of B samples. g (B, 4H) holds the
  * pre-activations without bias and receives the activated gates; cp is
  * c_{t-1} (B, H); c, tc, h (B, H) receive c_t, tanh(c_t), h_t.
  */
 static NN_CLONES void
-cell_forward(int B, int H, int j0, int j1, real *restrict g,
+cell_forward(int B, int H, real *restrict g,
 	     const real *restrict bias, const real *restrict cp,
 	     real *restrict c, real *restrict tc, real *restrict h)
 {
@@ -103,7 +95,7 @@ cell_forward(int B, int H, int j0, int j1, real *restrict g,
 		size_t o = (size_t)b * H;
 
 		#pragma omp simd
-		for (int j = j0; j < j1; j++) {
+		for (int j = 0; j < H; j++) {
 			real i = nn_sigmoid(gi[j] + bi[j]);
 			real f = nn_sigmoid(gf[j] + bf[j]);
 			real gv = nn_tanh(gg[j] + bg[j]);
@@ -123,14 +115,14 @@ cell_forward(int B, int H, int j0, int j1, real *restrict g,
 }
 
 /*
- * One step backward on units [j0, j1). g (B, 4H) holds the activated
+ * One step backward of B samples. g (B, 4H) holds the activated
  * gates and receives the gradients by their pre-activations; cp, tc are
  * c_{t-1} and tanh(c_t); the gradient by h_t is dy + dh; dc holds the
  * gradient by c_t from step t+1 and receives the one by c_{t-1}. The gate
  * gradients are added to db (4H).
  */
 static NN_CLONES void
-cell_backward(int B, int H, int j0, int j1, real *restrict g,
+cell_backward(int B, int H, real *restrict g,
 	      const real *restrict cp, const real *restrict tc,
 	      const real *restrict dy, const real *restrict dh,
 	      real *restrict dc, real *restrict db)
@@ -143,7 +135,7 @@ cell_backward(int B, int H, int j0, int j1, real *restrict g,
 		size_t o = (size_t)b * H;
 
 		#pragma omp simd
-		for (int j = j0; j < j1; j++) {
+		for (int j = 0; j < H; j++) {
 			real i = gi[j], f = gf[j], gv = gg[j], ov = go[j];
 			real t = tc[o + j];
 			real d = dy[o + j] + dh[o + j];
@@ -166,16 +158,6 @@ cell_backward(int B, int H, int j0, int j1, real *restrict g,
 	}
 }
 
-/*
- * Worth running the time loop on several threads? Each step does a
- * (B, H) x (H, 4H) GEMM and B*H cell updates between two barriers.
- */
-static int
-time_loop_parallel(int B, int H)
-{
-	return (long)B * H * (H + CELL_COST) >= 4 * NN_PAR_MIN;
-}
-
 const real *
 lstm_forward(struct lstm *l, const real *x, int B)
 {
@@ -186,36 +168,15 @@ lstm_forward(struct lstm *l, const real *x, int B)
 	l->B = B;
 	gemm_nn(T * B, 4 * H, l->I, x, l->I, l->W_ih, 4 * H, l->gates, 4 * H,
 		0);
-	/*
-	 * Each thread owns units [lo, hi): it computes the recurrent part
-	 * of their four gate columns (its own GEMMs, which run on one thread
-	 * inside this region) and their cell update. h_t is complete for
-	 * everyone after the barrier.
-	 */
-	#pragma omp parallel if (time_loop_parallel(B, H))
-	{
-		int lo, hi;
+	for (int t = 0; t < T; t++) {
+		real *g = l->gates + t * bg;
+		const real *cp = t ? l->c + (t - 1) * bh : l->zero;
 
-		nn_split(H, &lo, &hi);
-		for (int t = 0; t < T; t++) {
-			real *g = l->gates + t * bg;
-			const real *hp = t ? l->h + (t - 1) * bh : l->zero;
-			const real *cp = t ? l->c + (t - 1) * bh : l->zero;
-
-			if (t && lo == 0 && hi == H)
-				gemm_nn(B, 4 * H, H, hp, H, l->W_hh, 4 * H, g,
-					4 * H, 1);
-			else if (t && lo < hi)
-				for (int q = 0; q < 4; q++)
-					gemm_nn(B, hi - lo, H, hp, H,
-						l->W_hh + q * H + lo, 4 * H,
-						g + q * H + lo, 4 * H, 1);
-			if (lo < hi)
-				cell_forward(B, H, lo, hi, g, l->bias, cp,
-					     l->c + t * bh, l->tc + t * bh,
-					     l->h + t * bh);
-			#pragma omp barrier
-		}
+		if (t)
+			gemm_nn(B, 4 * H, H, l->h + (t - 1) * bh, H, l->W_hh,
+				4 * H, g, 4 * H, 1);
+		cell_forward(B, H, g, l->bias, cp, l->c + t * bh,
+			     l->tc + t * bh, l->h + t * bh);
 	}
 	return l->h;
 }
@@ -232,34 +193,17 @@ lstm_backward(struct lstm *l, const real *dy, const real *dylast, real *dx)
 		memset(l->dh, 0, bh * sizeof(*l->dh));
 	memset(l->dc, 0, bh * sizeof(*l->dc));
 	memset(l->dbias, 0, 4 * (size_t)H * sizeof(*l->dbias));
-	/*
-	 * Units [lo, hi) per thread as in forward. Each thread first
-	 * transposes the rows of W_hh of its units, all that its GEMMs read
-	 * (W_hh^T read in place needs no packing per step). After the barrier
-	 * the gate gradients of step t are complete, and each thread computes
-	 * the columns of dh (gradient by h_{t-1}) for its own units: the next
-	 * cell update reads only those, so one barrier per step suffices.
-	 */
-	#pragma omp parallel if (time_loop_parallel(B, H))
-	{
-		int lo, hi;
+	/* W_hh^T read in place would need packing at every step */
+	nn_transpose(l->W_hh, l->whT, H, 4 * H, 0, H);
+	for (int t = T - 1; t >= 0; t--) {
+		real *g = l->gates + t * bg;
+		const real *cp = t ? l->c + (t - 1) * bh : l->zero;
+		const real *dyt = dy ? dy + t * bh : l->zero;
 
-		nn_split(H, &lo, &hi);
-		nn_transpose(l->W_hh, l->whT, H, 4 * H, lo, hi);
-		for (int t = T - 1; t >= 0; t--) {
-			real *g = l->gates + t * bg;
-			const real *cp = t ? l->c + (t - 1) * bh : l->zero;
-			const real *dyt = dy ? dy + t * bh : l->zero;
-
-			if (lo < hi)
-				cell_backward(B, H, lo, hi, g, cp,
-					      l->tc + t * bh, dyt, l->dh,
-					      l->dc, l->dbias);
-			#pragma omp barrier
-			if (t && lo < hi)
-				gemm_nn(B, hi - lo, 4 * H, g, 4 * H,
-					l->whT + lo, H, l->dh + lo, H, 0);
-		}
+		cell_backward(B, H, g, cp, l->tc + t * bh, dyt, l->dh, l->dc,
+			      l->dbias);
+		if (t)
+			gemm_nn(B, H, 4 * H, g, 4 * H, l->whT, H, l->dh, H, 0);
 	}
 	gemm_tn(I, 4 * H, T * B, l->x, I, l->gates, 4 * H, l->dW_ih, 4 * H,
 		0);

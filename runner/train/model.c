@@ -9,13 +9,24 @@
  * nothing. Layers overwrite their own gradients, so backward needs no
  * zeroing pass.
  *
- * Buffers of the dense chain, for layer i: y[i] its output (the last is
- * the model's output), z[i] the pre-activation (gelu only), dy[i] the
- * gradient by y[i], turned in place into the gradient by the
- * pre-activation; with dropout after it (mlp, training), mask[i] and the
- * dropped output drop[i]. An RNN model first copies its (B, T, I) input
- * time-major, runs the layers (dropout between them), and feeds the last
- * step's h (B, H) to the dense chain.
+ * Data parallelism: a batch is cut into chunks of `rows` samples (from
+ * max_batch only, see model.h), and each chunk runs forward and backward
+ * on one thread with its own copy of the layers: they share the
+ * parameters, and each chunk has its own gradient block (chunk 0's is the
+ * model's) and its own recurrent workspace. The chunks' gradients are then
+ * summed element by element in chunk order. Nothing a chunk computes
+ * depends on which thread runs it or on how many there are, so results
+ * are the same for any thread count. Dropout masks are drawn for the
+ * whole batch before the chunks run, in the order a single pass would.
+ *
+ * Buffers of the dense chain, for layer i, (B, out) for the whole batch
+ * (a chunk works on its rows): y[i] its output (the last is the model's
+ * output), z[i] the pre-activation (gelu only), dy[i] the gradient by
+ * y[i], turned in place into the gradient by the pre-activation; with
+ * dropout after it (mlp, training), mask[i] and the dropped output
+ * drop[i]. An RNN chunk first copies its (rows, T, I) input time-major,
+ * runs the layers (dropout between them), and feeds the last step's h
+ * (rows, H) to the dense chain.
  */
 #include <assert.h>
 #include <limits.h>
@@ -29,6 +40,23 @@
 #include "runner/train/lstm.h"
 #include "runner/train/model.h"
 
+/*
+ * One chunk's view of the network: layers that point at the shared
+ * parameters and at this chunk's gradient block, and its workspace.
+ */
+struct chunk {
+	real *grads;		/* (nparams); chunk 0's is the model's */
+	struct lstm *lstm;	/* [nrnn], or NULL */
+	struct gru *gru;	/* [nrnn], or NULL */
+	struct dense *dense;	/* [ndense] */
+	const real **din;	/* [ndense] input of each layer, last forward */
+	real *xt;		/* (T, rows, I): the input, time-major */
+	real **rdrop;		/* [nrnn - 1] (T, rows, H), dropout only */
+	real *hgrad;		/* (rows, H): gradient by the last h */
+	real *seqgrad;		/* (T, rows, H): gradient by a sequence */
+	int can_backward;	/* a training forward not yet back-propagated */
+};
+
 struct model {
 	struct model_spec spec;
 	size_t nparams;
@@ -37,24 +65,20 @@ struct model {
 	struct tensor_info *tensors;
 	size_t ntensors;
 
-	/* recurrent part (lstm, gru): nrnn layers of H units */
-	int nrnn, H;
-	struct lstm *lstm;
-	struct gru *gru;
-	real *xt;		/* (T, max_batch, I): the input, time-major */
-	real **rmask;		/* [nrnn - 1] (T, max_batch, H), dropout only */
-	real **rdrop;		/* [nrnn - 1] (T, max_batch, H), dropout only */
-	real *hgrad;		/* (max_batch, H): gradient by the last h */
-	real *seqgrad;		/* (T, max_batch, H): gradient by a sequence */
+	int rows;		/* samples in a chunk (the last may be short) */
+	int maxchunks;		/* chunks of max_batch */
+	struct chunk *chunks;	/* [maxchunks] */
 
-	/* dense chain */
-	int ndense;
-	struct dense *dense;
+	int nrnn, H;		/* recurrent layers of H units (lstm, gru) */
+	real **rmask;		/* [nrnn - 1] (T, max_batch, H), dropout only */
+
+	int ndense;		/* dense chain */
 	real *xin;		/* (max_batch, T*I): mlp/linear input copy */
-	const real **din;	/* [ndense] input of each layer, last forward */
 	real **y, **z, **dy, **mask, **drop;	/* [ndense], see above */
 
+	const real *x;		/* input of the forward under way, borrowed */
 	int B;			/* batch of the last forward */
+	int nchunks;		/* its chunks */
 	int dropped;		/* the last forward applied dropout */
 	int can_backward;	/* a training forward not yet back-propagated */
 };
@@ -188,6 +212,67 @@ dense_shapes(const struct model_spec *s, int *in, int *out,
 	return n + 1;
 }
 
+int
+model_chunk_rows(int max_batch)
+{
+	int rows = (max_batch + MODEL_MAX_CHUNKS - 1) / MODEL_MAX_CHUNKS;
+
+	if (rows < MODEL_CHUNK_ROWS)
+		rows = MODEL_CHUNK_ROWS;
+	if (max_batch < 2 * rows)
+		rows = (max_batch + 1) / 2;
+	return rows > MODEL_MIN_ROWS ? rows : MODEL_MIN_ROWS;
+}
+
+/*
+ * Set up chunk ch with gradient block grads: its layers (the dense ones
+ * from first in the tensor table, sizes in, out, act) and its workspace
+ * for m->rows samples.
+ */
+static void
+chunk_init(const struct model *m, struct chunk *ch, real *grads,
+	   size_t first, const int *in, const int *out,
+	   const enum activation *act)
+{
+	const struct model_spec *spec = &m->spec;
+	int T = spec->steps, I = spec->inputs;
+	size_t seq = (size_t)T * m->rows * m->H;
+
+	ch->grads = grads;
+	if (spec->type == MODEL_LSTM)
+		ch->lstm = xcalloc((size_t)m->nrnn, sizeof(*ch->lstm));
+	if (spec->type == MODEL_GRU)
+		ch->gru = xcalloc((size_t)m->nrnn, sizeof(*ch->gru));
+	for (int l = 0; l < m->nrnn; l++) {
+		size_t o = m->tensors[(ch->lstm ? 3 : 4) * (size_t)l].offset;
+		int lin = l ? m->H : I;
+
+		if (ch->lstm)
+			lstm_init(&ch->lstm[l], lin, m->H, T, m->rows,
+				  m->params + o, grads + o);
+		else
+			gru_init(&ch->gru[l], lin, m->H, T, m->rows,
+				 m->params + o, grads + o);
+	}
+	if (m->nrnn) {
+		ch->xt = nn_alloc((size_t)T * m->rows * I);
+		ch->hgrad = nn_alloc((size_t)m->rows * m->H);
+		if (m->nrnn > 1)
+			ch->seqgrad = nn_alloc(seq);
+		ch->rdrop = xcalloc((size_t)m->nrnn, sizeof(*ch->rdrop));
+		for (int l = 0; spec->dropout > 0 && l < m->nrnn - 1; l++)
+			ch->rdrop[l] = nn_alloc(seq);
+	}
+	ch->dense = xcalloc((size_t)m->ndense, sizeof(*ch->dense));
+	ch->din = xcalloc((size_t)m->ndense, sizeof(*ch->din));
+	for (int i = 0; i < m->ndense; i++) {
+		size_t o = m->tensors[first + 2 * (size_t)i].offset;
+
+		dense_init(&ch->dense[i], in[i], out[i], act[i],
+			   m->params + o, grads + o);
+	}
+}
+
 struct model *
 model_new(const struct model_spec *spec)
 {
@@ -250,53 +335,30 @@ model_new(const struct model_spec *spec)
 	m->params = nn_alloc(m->nparams);
 	m->grads = nn_alloc(m->nparams);
 
-	/* recurrent layers */
-	seq = (size_t)T * maxb * m->H;
-	if (spec->type == MODEL_LSTM)
-		m->lstm = xcalloc((size_t)m->nrnn, sizeof(*m->lstm));
-	if (spec->type == MODEL_GRU)
-		m->gru = xcalloc((size_t)m->nrnn, sizeof(*m->gru));
-	for (int l = 0; l < m->nrnn; l++) {
-		size_t o = m->tensors[(spec->type == MODEL_LSTM ? 3 : 4) *
-				      (size_t)l].offset;
-		int lin = l ? m->H : I;
+	m->rows = model_chunk_rows(spec->max_batch);
+	m->maxchunks = (spec->max_batch + m->rows - 1) / m->rows;
+	m->chunks = xcalloc((size_t)m->maxchunks, sizeof(*m->chunks));
+	for (int c = 0; c < m->maxchunks; c++)
+		chunk_init(m, &m->chunks[c], c ? nn_alloc(m->nparams) :
+			   m->grads, first, in, out, act);
 
-		if (m->lstm)
-			lstm_init(&m->lstm[l], lin, m->H, T, spec->max_batch,
-				  m->params + o, m->grads + o);
-		else
-			gru_init(&m->gru[l], lin, m->H, T, spec->max_batch,
-				 m->params + o, m->grads + o);
-	}
+	/* buffers of the whole batch */
+	seq = (size_t)T * maxb * m->H;
 	if (m->nrnn) {
-		m->xt = nn_alloc((size_t)T * maxb * I);
-		m->hgrad = nn_alloc(maxb * m->H);
-		if (m->nrnn > 1)
-			m->seqgrad = nn_alloc(seq);
 		m->rmask = xcalloc((size_t)m->nrnn, sizeof(*m->rmask));
-		m->rdrop = xcalloc((size_t)m->nrnn, sizeof(*m->rdrop));
-		for (int l = 0; spec->dropout > 0 && l < m->nrnn - 1; l++) {
+		for (int l = 0; spec->dropout > 0 && l < m->nrnn - 1; l++)
 			m->rmask[l] = nn_alloc(seq);
-			m->rdrop[l] = nn_alloc(seq);
-		}
 	} else {
 		m->xin = nn_alloc(maxb * (size_t)I * T);
 	}
-
-	/* dense chain */
-	m->dense = xcalloc((size_t)m->ndense, sizeof(*m->dense));
-	m->din = xcalloc((size_t)m->ndense, sizeof(*m->din));
 	m->y = xcalloc((size_t)m->ndense, sizeof(*m->y));
 	m->z = xcalloc((size_t)m->ndense, sizeof(*m->z));
 	m->dy = xcalloc((size_t)m->ndense, sizeof(*m->dy));
 	m->mask = xcalloc((size_t)m->ndense, sizeof(*m->mask));
 	m->drop = xcalloc((size_t)m->ndense, sizeof(*m->drop));
 	for (int i = 0; i < m->ndense; i++) {
-		size_t o = m->tensors[first + 2 * (size_t)i].offset;
 		size_t n = maxb * (size_t)out[i];
 
-		dense_init(&m->dense[i], in[i], out[i], act[i], m->params + o,
-			   m->grads + o);
 		m->y[i] = nn_alloc(n);
 		if (act[i] == ACT_GELU)
 			m->z[i] = nn_alloc(n);
@@ -311,6 +373,28 @@ model_new(const struct model_spec *spec)
 	return m;
 }
 
+static void
+chunk_release(const struct model *m, struct chunk *ch)
+{
+	for (int l = 0; l < m->nrnn; l++) {
+		if (ch->lstm)
+			lstm_release(&ch->lstm[l]);
+		else
+			gru_release(&ch->gru[l]);
+		free(ch->rdrop[l]);
+	}
+	free(ch->lstm);
+	free(ch->gru);
+	free(ch->rdrop);
+	free(ch->xt);
+	free(ch->hgrad);
+	free(ch->seqgrad);
+	free(ch->dense);
+	free(ch->din);
+	if (ch->grads != m->grads)
+		free(ch->grads);
+}
+
 void
 model_free(struct model *m)
 {
@@ -319,21 +403,12 @@ model_free(struct model *m)
 	for (size_t i = 0; i < m->ntensors; i++)
 		free((char *)m->tensors[i].name);
 	free(m->tensors);
-	for (int l = 0; l < m->nrnn; l++) {
-		if (m->lstm)
-			lstm_release(&m->lstm[l]);
-		else
-			gru_release(&m->gru[l]);
+	for (int c = 0; c < m->maxchunks; c++)
+		chunk_release(m, &m->chunks[c]);
+	free(m->chunks);
+	for (int l = 0; l < m->nrnn; l++)
 		free(m->rmask[l]);
-		free(m->rdrop[l]);
-	}
-	free(m->lstm);
-	free(m->gru);
 	free(m->rmask);
-	free(m->rdrop);
-	free(m->xt);
-	free(m->hgrad);
-	free(m->seqgrad);
 	free(m->xin);
 	for (int i = 0; i < m->ndense; i++) {
 		free(m->y[i]);
@@ -342,8 +417,6 @@ model_free(struct model *m)
 		free(m->mask[i]);
 		free(m->drop[i]);
 	}
-	free(m->dense);
-	free(m->din);
 	free(m->y);
 	free(m->z);
 	free(m->dy);
@@ -357,14 +430,16 @@ model_free(struct model *m)
 void
 model_init_weights(struct model *m, struct rng *r)
 {
+	const struct chunk *ch = &m->chunks[0];
+
 	for (int l = 0; l < m->nrnn; l++) {
-		if (m->lstm)
-			lstm_init_weights(&m->lstm[l], r);
+		if (ch->lstm)
+			lstm_init_weights(&ch->lstm[l], r);
 		else
-			gru_init_weights(&m->gru[l], r);
+			gru_init_weights(&ch->gru[l], r);
 	}
 	for (int i = 0; i < m->ndense; i++)
-		dense_init_weights(&m->dense[i], r);
+		dense_init_weights(&ch->dense[i], r);
 }
 
 size_t
@@ -408,95 +483,198 @@ to_time_major(const real *x, real *xt, int B, int T, int I)
 			       (size_t)I * sizeof(*xt));
 }
 
-/* Run the recurrent layers; returns the last step's h, (B, H). */
-static const real *
-rnn_forward(struct model *m, const real *x, int B, struct rng *r)
+/*
+ * y = x * mask for the n samples of a chunk from sample b0: x and y are
+ * the chunk's (T, n, H), mask is the batch's (T, B, H). y may be x.
+ */
+static void
+seq_dropout(const struct model *m, const real *x, const real *mask, real *y,
+	    int b0, int n)
 {
-	int T = m->spec.steps;
-	size_t n = (size_t)T * B * m->H;
-	const real *in = m->xt, *h = NULL;
+	size_t nh = (size_t)n * m->H;
 
-	to_time_major(x, m->xt, B, T, m->spec.inputs);
+	for (int t = 0; t < m->spec.steps; t++)
+		dropout_apply(x + t * nh, mask + ((size_t)t * m->B + b0) *
+			      m->H, y + t * nh, nh);
+}
+
+/* Run chunk ch's recurrent layers; returns the last step's h, (n, H). */
+static const real *
+rnn_forward(struct model *m, struct chunk *ch, int b0, int n)
+{
+	int T = m->spec.steps, I = m->spec.inputs;
+	const real *in = ch->xt, *h = NULL;
+
+	to_time_major(m->x + (size_t)b0 * T * I, ch->xt, n, T, I);
 	for (int l = 0; l < m->nrnn; l++) {
-		if (m->lstm)
-			h = lstm_forward(&m->lstm[l], in, B);
+		if (ch->lstm)
+			h = lstm_forward(&ch->lstm[l], in, n);
 		else
-			h = gru_forward(&m->gru[l], in, B);
+			h = gru_forward(&ch->gru[l], in, n);
 		in = h;
 		if (m->dropped && l < m->nrnn - 1) {
-			dropout_mask(m->rmask[l], n, m->spec.dropout, r);
-			dropout_apply(h, m->rmask[l], m->rdrop[l], n);
-			in = m->rdrop[l];
+			seq_dropout(m, h, m->rmask[l], ch->rdrop[l], b0, n);
+			in = ch->rdrop[l];
 		}
 	}
-	return h + (size_t)(T - 1) * B * m->H;
+	return h + (size_t)(T - 1) * n * m->H;
+}
+
+void
+model_chunk_span(const struct model *m, int c, int *b0, int *n)
+{
+	*b0 = c * m->rows;
+	*n = m->B - *b0 < m->rows ? m->B - *b0 : m->rows;
+}
+
+int
+model_forward_begin(struct model *m, const real *x, int B, int training,
+		    struct rng *r)
+{
+	double p = m->spec.dropout;
+
+	assert(B >= 1 && B <= m->spec.max_batch);
+	m->x = x;
+	m->B = B;
+	m->nchunks = (B + m->rows - 1) / m->rows;
+	m->dropped = training && p > 0;
+	m->can_backward = training;
+	assert(!m->dropped || r);
+	for (int l = 0; m->dropped && l < m->nrnn - 1; l++)
+		dropout_mask(m->rmask[l], (size_t)m->spec.steps * B * m->H, p,
+			     r);
+	for (int i = 0; m->dropped && i < m->ndense; i++)
+		if (m->drop[i])
+			dropout_mask(m->mask[i], (size_t)B *
+				     m->chunks[0].dense[i].out, p, r);
+	return m->nchunks;
+}
+
+void
+model_forward_chunk(struct model *m, int c)
+{
+	struct chunk *ch = &m->chunks[c];
+	size_t w = (size_t)m->spec.steps * m->spec.inputs;
+	const real *in;
+	int b0, n;
+
+	assert(c >= 0 && c < m->nchunks);
+	model_chunk_span(m, c, &b0, &n);
+	if (m->nrnn) {
+		in = rnn_forward(m, ch, b0, n);
+	} else {
+		memcpy(m->xin + b0 * w, m->x + b0 * w, n * w * sizeof(*in));
+		in = m->xin + b0 * w;
+	}
+	for (int i = 0; i < m->ndense; i++) {
+		size_t o = (size_t)b0 * ch->dense[i].out;
+		size_t k = (size_t)n * ch->dense[i].out;
+
+		ch->din[i] = in;
+		dense_forward(&ch->dense[i], in, n, m->y[i] + o,
+			      m->z[i] ? m->z[i] + o : NULL);
+		in = m->y[i] + o;
+		if (m->dropped && m->drop[i]) {
+			dropout_apply(m->y[i] + o, m->mask[i] + o,
+				      m->drop[i] + o, k);
+			in = m->drop[i] + o;
+		}
+	}
+	ch->can_backward = m->can_backward;
+}
+
+const real *
+model_output(const struct model *m)
+{
+	return m->y[m->ndense - 1];
 }
 
 const real *
 model_forward(struct model *m, const real *x, int B, int training,
 	      struct rng *r)
 {
-	const real *in;
+	int nc = model_forward_begin(m, x, B, training, r);
 
-	assert(B >= 1 && B <= m->spec.max_batch);
-	m->B = B;
-	m->dropped = training && m->spec.dropout > 0;
-	assert(!m->dropped || r);
-	if (m->nrnn) {
-		in = rnn_forward(m, x, B, r);
-	} else {
-		memcpy(m->xin, x, (size_t)B * m->spec.inputs * m->spec.steps *
-		       sizeof(*x));
-		in = m->xin;
-	}
-	for (int i = 0; i < m->ndense; i++) {
-		size_t n = (size_t)B * m->dense[i].out;
+	#pragma omp parallel for schedule(dynamic, 1) if (nc > 1)
+	for (int c = 0; c < nc; c++)
+		model_forward_chunk(m, c);
+	return model_output(m);
+}
 
-		m->din[i] = in;
-		dense_forward(&m->dense[i], in, B, m->y[i], m->z[i]);
-		in = m->y[i];
-		if (m->dropped && m->drop[i]) {
-			dropout_mask(m->mask[i], n, m->spec.dropout, r);
-			dropout_apply(m->y[i], m->mask[i], m->drop[i], n);
-			in = m->drop[i];
-		}
+void
+model_backward_chunk(struct model *m, int c, const real *dout)
+{
+	struct chunk *ch = &m->chunks[c];
+	const real *g, *dylast;
+	int b0, n;
+
+	assert(c >= 0 && c < m->nchunks && ch->can_backward);
+	ch->can_backward = 0;
+	model_chunk_span(m, c, &b0, &n);
+	g = dout + (size_t)b0 * ch->dense[m->ndense - 1].out;
+	for (int i = m->ndense - 1; i >= 0; i--) {
+		const struct dense *d = &ch->dense[i];
+		size_t o = (size_t)b0 * d->out;
+		real *dx = NULL;
+
+		if (i)
+			dx = m->dy[i - 1] + (size_t)b0 * d->in;
+		else if (m->nrnn)
+			dx = ch->hgrad;
+		dense_backward(d, ch->din[i], m->y[i] + o,
+			       m->z[i] ? m->z[i] + o : NULL, g,
+			       m->dy[i] ? m->dy[i] + o : NULL, n, dx);
+		if (i && m->dropped && m->drop[i - 1])
+			dropout_apply(dx, m->mask[i - 1] + (size_t)b0 * d->in,
+				      dx, (size_t)n * d->in);
+		g = dx;
 	}
-	m->can_backward = training;
-	return m->y[m->ndense - 1];
+	g = NULL;
+	dylast = ch->hgrad;
+	for (int l = m->nrnn - 1; l >= 0; l--) {
+		real *dx = l ? ch->seqgrad : NULL;
+
+		if (ch->lstm)
+			lstm_backward(&ch->lstm[l], g, dylast, dx);
+		else
+			gru_backward(&ch->gru[l], g, dylast, dx);
+		if (l && m->dropped)
+			seq_dropout(m, dx, m->rmask[l - 1], dx, b0, n);
+		g = dx;
+		dylast = NULL;
+	}
+}
+
+void
+model_sum_grads(struct model *m, size_t i0, size_t i1)
+{
+	real *restrict g = m->grads;
+
+	for (int c = 1; c < m->nchunks; c++) {
+		const real *restrict gc = m->chunks[c].grads;
+
+		#pragma omp simd
+		for (size_t i = i0; i < i1; i++)
+			g[i] += gc[i];
+	}
 }
 
 void
 model_backward(struct model *m, const real *dout)
 {
-	const real *g = dout, *dylast;
-	int B = m->B;
+	int nc = m->nchunks;
 
 	assert(m->can_backward);
 	m->can_backward = 0;
-	for (int i = m->ndense - 1; i >= 0; i--) {
-		real *dx = i ? m->dy[i - 1] : m->nrnn ? m->hgrad : NULL;
+	#pragma omp parallel if (nc > 1)
+	{
+		size_t lo, hi;
 
-		dense_backward(&m->dense[i], m->din[i], m->y[i], m->z[i], g,
-			       m->dy[i], B, dx);
-		if (i && m->dropped && m->drop[i - 1])
-			dropout_apply(dx, m->mask[i - 1], dx,
-				      (size_t)B * m->dense[i - 1].out);
-		g = dx;
-	}
-	g = NULL;
-	dylast = m->hgrad;
-	for (int l = m->nrnn - 1; l >= 0; l--) {
-		real *dx = l ? m->seqgrad : NULL;
-
-		if (m->lstm)
-			lstm_backward(&m->lstm[l], g, dylast, dx);
-		else
-			gru_backward(&m->gru[l], g, dylast, dx);
-		if (l && m->dropped)
-			dropout_apply(dx, m->rmask[l - 1], dx,
-				      (size_t)m->spec.steps * B * m->H);
-		g = dx;
-		dylast = NULL;
+		#pragma omp for schedule(dynamic, 1)
+		for (int c = 0; c < nc; c++)
+			model_backward_chunk(m, c, dout);
+		nn_split(m->nparams, &lo, &hi);
+		model_sum_grads(m, lo, hi);
 	}
 }
 
@@ -509,13 +687,14 @@ model_flops_per_sample(const struct model *m)
 	for (int l = 0; l < m->nrnn; l++) {
 		int lin = l ? m->H : m->spec.inputs;
 
-		if (m->lstm)
+		if (m->spec.type == MODEL_LSTM)
 			f += lstm_flops(lin, m->H, T, l > 0);
 		else
 			f += gru_flops(lin, m->H, T, l > 0);
 	}
 	for (int i = 0; i < m->ndense; i++)
-		f += dense_flops(m->dense[i].in, m->dense[i].out,
+		f += dense_flops(m->chunks[0].dense[i].in,
+				 m->chunks[0].dense[i].out,
 				 i > 0 || m->nrnn > 0);
 	return f;
 }
@@ -539,7 +718,7 @@ model_summary(const struct model *m, struct strbuf *out)
 		int drop = s->dropout > 0 && l < m->nrnn - 1;
 
 		snprintf(name, sizeof(name), "%s.%d",
-			 m->lstm ? "lstm" : "gru", l);
+			 s->type == MODEL_LSTM ? "lstm" : "gru", l);
 		snprintf(shapes, sizeof(shapes), "(B, %d, %d) -> (B, %d, %d)",
 			 s->steps, lin, s->steps, m->H);
 		if (drop)
@@ -548,11 +727,11 @@ model_summary(const struct model *m, struct strbuf *out)
 		else
 			snprintf(extra, sizeof(extra), "%s",
 				 l == m->nrnn - 1 ? "last step" : "");
-		summary_line(out, name, shapes, extra, m->lstm ?
+		summary_line(out, name, shapes, extra, s->type == MODEL_LSTM ?
 			     lstm_nparams(lin, m->H) : gru_nparams(lin, m->H));
 	}
 	for (int i = 0; i < m->ndense; i++) {
-		const struct dense *d = &m->dense[i];
+		const struct dense *d = &m->chunks[0].dense[i];
 		int last = i == m->ndense - 1;
 
 		if (last)

@@ -52,6 +52,24 @@ struct model_spec {
 	int max_batch;		/* largest B passed to forward */
 };
 
+/*
+ * Data parallelism: a batch is cut into chunks of model_chunk_rows()
+ * samples (the last may be shorter), each run forward and backward on one
+ * thread, and the chunks' parameter gradients are summed in chunk order.
+ * The chunk size depends on max_batch only, never on the thread count,
+ * so results are bit-identical for any number of threads.
+ *
+ * Rows per chunk: MODEL_CHUNK_ROWS; more when that would make more than
+ * MODEL_MAX_CHUNKS chunks (each holds a gradient block as large as the
+ * model's); fewer, down to MODEL_MIN_ROWS, when it would leave fewer than
+ * two. A chunk's products then have 16 to 32 rows or more: fewer would
+ * spend more of a step packing weights (every chunk reads all of them)
+ * and summing chunk gradients; more would leave threads idle.
+ */
+#define MODEL_CHUNK_ROWS 32
+#define MODEL_MIN_ROWS 16
+#define MODEL_MAX_CHUNKS 16
+
 /* One named tensor inside the parameter block. */
 struct tensor_info {
 	const char *name;	/* e.g. "lstm.0.weight_ih", "head.1.bias" */
@@ -95,7 +113,7 @@ const struct tensor_info *model_tensor(const struct model *m, size_t i);
  * dropout, masks are drawn from r (sequentially); otherwise r may be NULL
  * (a training forward without dropout draws nothing). Returns the output
  * (B, outputs), owned by the model and valid until the next forward.
- * Allocates nothing.
+ * Allocates nothing. The chunks run on the OpenMP threads.
  */
 const real *model_forward(struct model *m, const real *x, int B,
 			  int training, struct rng *r);
@@ -109,6 +127,31 @@ const real *model_forward(struct model *m, const real *x, int B,
  * Results are bit-identical for any number of OpenMP threads.
  */
 void model_backward(struct model *m, const real *dout);
+
+/* Samples in a chunk for batches of up to max_batch (see above). */
+int model_chunk_rows(int max_batch);
+
+/*
+ * model_forward and model_backward in pieces, for a caller that runs the
+ * chunks inside its own parallel region (step.h): model_forward_begin
+ * (on one thread) takes the batch as model_forward does, draws the
+ * dropout masks and returns the number of chunks. Then for each chunk c,
+ * on any thread, model_forward_chunk runs its forward; its output rows
+ * are those of model_output() given by model_chunk_span. Once
+ * dout's rows of chunk c are written, model_backward_chunk runs its
+ * backward (once) into the chunk's gradient block; dout is the whole
+ * (B, outputs). When every chunk is done, model_sum_grads sums the
+ * chunks' gradients into model_grads(), elements [i0, i1): threads may
+ * share the elements out.
+ */
+int model_forward_begin(struct model *m, const real *x, int B, int training,
+			struct rng *r);
+void model_forward_chunk(struct model *m, int c);
+const real *model_output(const struct model *m);
+/* The samples of chunk c of the batch under way: [*b0, *b0 + *n). */
+void model_chunk_span(const struct model *m, int c, int *b0, int *n);
+void model_backward_chunk(struct model *m, int c, const real *dout);
+void model_sum_grads(struct model *m, size_t i0, size_t i1);
 
 /*
  * Floating-point operations of one forward+backward sample (for GFLOP/s):

@@ -22,9 +22,7 @@
  * test-nnmath.c measures it). Only IEEE +, -, *, / and bit operations are
  * used and the build does not contract into FMA (-std=c11 implies
  * -ffp-contract=off), so a vector lane and the scalar tail give the same
- * bits. Besides, threads split loops in chunks that are a multiple of
- * NN_LANES, so the elements left to a scalar tail are the same whatever
- * the thread count: results do not depend on how a loop is split.
+ * bits.
  *
  * The double build (-DNN_DOUBLE, gradient checks) uses libm instead, so
  * finite differences see smooth, exact functions.
@@ -35,8 +33,6 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-
-#include <omp.h>
 
 #include "runner/train/nn.h"
 
@@ -51,16 +47,6 @@
 #else
 #define NN_CLONES
 #endif
-
-/*
- * Element-wise passes go parallel from this much work (elements times a
- * rough cost per element, 1 for an add): below it, waking a thread costs
- * more than it saves.
- */
-#define NN_PAR_MIN 32768L
-
-/* Widest vector in floats: thread splits keep chunks a multiple of it. */
-#define NN_LANES 16
 
 /*
  * c ? a : b without a branch. GCC does not if-convert a floating-point
@@ -177,21 +163,5 @@ nn_tanh(float x)
 }
 
 #endif
-
-/*
- * Inside a parallel region: this thread's share [*lo, *hi) of [0, n),
- * in chunks that are a multiple of NN_LANES (the last may be shorter,
- * some may be empty).
- */
-static inline void
-nn_split(int n, int *lo, int *hi)
-{
-	int nt = omp_get_num_threads(), t = omp_get_thread_num();
-	int chunk = (n + nt - 1) / nt;
-
-	chunk = (chunk + NN_LANES - 1) / NN_LANES * NN_LANES;
-	*lo = t * chunk < n ? t * chunk : n;
-	*hi = *lo + chunk < n ? *lo + chunk : n;
-}
 
 #endif

@@ -2,16 +2,14 @@
  * optim.c - sgd, adam and adamw over the parameter block; gradient
  * clipping; learning-rate schedules.
  *
- * The optimizers are one element-wise loop over the block, split between
- * OpenMP threads when it is long; each parameter's update is computed in
- * double from its own values only, so the result is bit-identical for any
- * thread count. The clipping norm is a reduction, done in fixed chunks.
- * The exact formulas are in optim.h.
+ * The optimizers are one element-wise loop over the block; each
+ * parameter's update is computed in double from its own values only, so
+ * threads may update any ranges of it (step.c) and the result is
+ * bit-identical for any thread count. The clipping norm is a reduction,
+ * done in fixed chunks. The exact formulas are in optim.h.
  */
 #include <math.h>
 #include <stdlib.h>
-
-#include <omp.h>
 
 #include "lib/error.h"
 #include "runner/train/optim.h"
@@ -21,24 +19,7 @@
 #define ADAM_X86 1
 #endif
 
-#define PAR_PARAMS 4096	/* parameters below which one thread is used:
-				   measured, 2 threads pay from about there */
 #define CHUNK_MIN 4096		/* smallest chunk of the clipping norm */
-#define MAX_CHUNKS 256		/* chunks are made larger beyond this */
-
-/*
- * Inside a parallel region: this thread's share [*lo, *hi) of [0, n), in
- * chunks of whole 64-byte lines so that threads never write one line.
- */
-static void
-optim_split(long n, long *lo, long *hi)
-{
-	long nt = omp_get_num_threads(), t = omp_get_thread_num();
-	long chunk = ((n + nt - 1) / nt + 15) / 16 * 16;
-
-	*lo = t * chunk < n ? t * chunk : n;
-	*hi = *lo + chunk < n ? *lo + chunk : n;
-}
 
 void
 optim_init(struct optim *o, const struct config *cfg, size_t n)
@@ -66,16 +47,16 @@ optim_release(struct optim *o)
 	o->m = o->v = NULL;
 }
 
+/* Elements [i0, i1) of one SGD step. */
 static void
-sgd_step(struct optim *o, real *params, const real *grads, double lr)
+sgd_range(const struct optim *o, real *params, const real *grads, double lr,
+	  size_t i0, size_t i1)
 {
 	double mu = o->momentum, wd = o->weight_decay;
 	int nesterov = o->nesterov;
-	long n = (long)o->n;
 	real *vel = o->m;
 
-	#pragma omp parallel for schedule(static) if (n >= PAR_PARAMS)
-	for (long i = 0; i < n; i++) {
+	for (size_t i = i0; i < i1; i++) {
 		double p = params[i], g = grads[i] + wd * p;
 
 		if (mu != 0) {
@@ -206,13 +187,17 @@ adam_range(const struct adam_k *k, real *params, const real *grads,
 		adam_scalar(k, params, grads, mom, sq, i0, i1);
 }
 
-static void
-adam_step(struct optim *o, real *params, const real *grads, double lr)
+void
+optim_update(const struct optim *o, real *params, const real *grads,
+	     double lr, size_t i0, size_t i1)
 {
 	struct adam_k k;
 	double t = (double)(o->step + 1);
-	long n = (long)o->n;
 
+	if (o->type == OPTIM_SGD) {
+		sgd_range(o, params, grads, lr, i0, i1);
+		return;
+	}
 	k.b1 = o->beta1;
 	k.c1 = 1 - o->beta1;
 	k.b2 = o->beta2;
@@ -222,60 +207,62 @@ adam_step(struct optim *o, real *params, const real *grads, double lr)
 	k.eps = o->eps;
 	k.wd = o->type == OPTIM_ADAM ? o->weight_decay : 0;
 	k.decay = o->type == OPTIM_ADAMW ? 1 - lr * o->weight_decay : 1;
-	/* each element stands alone: any split gives the same bits */
-	#pragma omp parallel if (n >= PAR_PARAMS)
-	{
-		long lo, hi;
-
-		optim_split(n, &lo, &hi);
-		adam_range(&k, params, grads, o->m, o->v, lo, hi);
-	}
+	adam_range(&k, params, grads, o->m, o->v, (long)i0, (long)i1);
 }
 
 void
 optim_step(struct optim *o, real *params, const real *grads, double lr)
 {
-	if (o->type == OPTIM_SGD)
-		sgd_step(o, params, grads, lr);
-	else
-		adam_step(o, params, grads, lr);
+	optim_update(o, params, grads, lr, 0, o->n);
 	o->step++;
+}
+
+size_t
+clip_chunk(size_t n)
+{
+	size_t chunk = (n + CLIP_MAX_CHUNKS - 1) / CLIP_MAX_CHUNKS;
+
+	return chunk > CHUNK_MIN ? chunk : CHUNK_MIN;
+}
+
+double
+clip_sumsq(const real *grads, size_t i0, size_t i1)
+{
+	double s = 0;
+
+	for (size_t i = i0; i < i1; i++)
+		s += (double)grads[i] * grads[i];
+	return s;
+}
+
+double
+clip_coef(double norm, double max_norm)
+{
+	if (max_norm > 0 && isfinite(norm) && norm > max_norm)
+		return max_norm / (norm + 1e-6);
+	return 1;
+}
+
+void
+clip_scale(real *grads, size_t i0, size_t i1, double coef)
+{
+	if (coef == 1)
+		return;
+	for (size_t i = i0; i < i1; i++)
+		grads[i] = (real)(grads[i] * coef);
 }
 
 double
 clip_grad_norm(real *grads, size_t n, double max_norm)
 {
-	double partial[MAX_CHUNKS], sum = 0, norm;
-	size_t chunk = (n + MAX_CHUNKS - 1) / MAX_CHUNKS;
-	long nchunks;
+	size_t chunk = clip_chunk(n);
+	double sum = 0, norm;
 
-	/* the chunking depends on n only, never on the thread count */
-	if (chunk < CHUNK_MIN)
-		chunk = CHUNK_MIN;
-	nchunks = (long)((n + chunk - 1) / chunk);
-
-	#pragma omp parallel for schedule(static) \
-		if (n >= PAR_PARAMS && nchunks > 1)
-	for (long c = 0; c < nchunks; c++) {
-		size_t i0 = (size_t)c * chunk;
-		size_t i1 = i0 + chunk < n ? i0 + chunk : n;
-		double s = 0;
-
-		for (size_t i = i0; i < i1; i++)
-			s += (double)grads[i] * grads[i];
-		partial[c] = s;
-	}
-	for (long c = 0; c < nchunks; c++)
-		sum += partial[c];
+	/* chunk by chunk, as step.c sums it with threads */
+	for (size_t i = 0; i < n; i += chunk)
+		sum += clip_sumsq(grads, i, i + chunk < n ? i + chunk : n);
 	norm = sqrt(sum);
-	if (max_norm > 0 && isfinite(norm) && norm > max_norm) {
-		double coef = max_norm / (norm + 1e-6);
-		long ln = (long)n;
-
-		#pragma omp parallel for schedule(static) if (ln >= PAR_PARAMS)
-		for (long i = 0; i < ln; i++)
-			grads[i] = (real)(grads[i] * coef);
-	}
+	clip_scale(grads, 0, n, clip_coef(norm, max_norm));
 	return norm;
 }
 

@@ -56,6 +56,14 @@ void optim_release(struct optim *o);
 void optim_step(struct optim *o, real *params, const real *grads, double lr);
 
 /*
+ * Elements [i0, i1) of the update the next optim_step would make, without
+ * counting the step: threads may each update a part of the block, then
+ * one of them counts the step (o->step++) once all are done.
+ */
+void optim_update(const struct optim *o, real *params, const real *grads,
+		  double lr, size_t i0, size_t i1);
+
+/*
  * Scale grads so their global L2 norm is at most max_norm (max_norm <= 0:
  * no change). Returns the norm before clipping.
  *
@@ -66,6 +74,19 @@ void optim_step(struct optim *o, real *params, const real *grads, double lr);
  * leaves grads as they are; the caller sees it in the return value.
  */
 double clip_grad_norm(real *grads, size_t n, double max_norm);
+
+/*
+ * clip_grad_norm in pieces, for threads: the sum of squares is taken over
+ * chunks of clip_chunk(n) elements (at most CLIP_MAX_CHUNKS of them; the
+ * last may be shorter), clip_sumsq over one chunk; the chunk sums are
+ * added in order and norm = sqrt(sum). clip_coef gives the factor for
+ * that norm (1: no clipping) and clip_scale applies it to [i0, i1).
+ */
+#define CLIP_MAX_CHUNKS 256
+size_t clip_chunk(size_t n);
+double clip_sumsq(const real *grads, size_t i0, size_t i1);
+double clip_coef(double norm, double max_norm);
+void clip_scale(real *grads, size_t i0, size_t i1, double coef);
 
 /*
  * The learning rate at a point of training: epoch (0-based) plus the

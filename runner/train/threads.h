@@ -10,15 +10,16 @@
  *   slower than on one thread. Once a second threads_adapt caps the count
  *   at the cores free (lib/cpuload.h), and raises it back when they free
  *   up.
- * - a model too small for its work to pay for splitting it: each parallel
- *   region costs a fork, a join and the moving of its data between the
- *   cores' caches. threads_adapt measures instead of guessing: it times
+ * - a model too small for its work to pay for splitting it: a step's
+ *   parallel region (step.h) costs a fork, a join, a barrier and the
+ *   moving of the parameters and gradients between the cores' caches.
+ *   threads_adapt measures instead of guessing: it times
  *   windows of steps with the capped count and with one thread, turn
  *   about, keeps the faster (one thread unless the other is faster by
  *   THREADS_GAIN), and measures again every THREADS_PROBE_EVERY seconds
  *   or when the cap changes.
  *
- * The kernels give the same bits for any thread count (kernels.h), so the
+ * A step gives the same bits for any thread count (step.h), so the
  * results never depend on what was chosen.
  */
 #ifndef SPOOLBOARD_THREADS_H

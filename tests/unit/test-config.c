@@ -524,6 +524,10 @@ test_resources(void)
 			"mlp parameters as the model counts them");
 		ok(bytes >= params * 5 * 4, "bytes cover weights, grads, "
 		   "moments and the best copy");
+		ok(bytes >= params * 6 * 4, "and the gradients of both "
+		   "chunks of 64 samples");
+		ok(config_model_bytes(&cfg, 10, 1, 512, NULL) >=
+		   params * 20 * 4, "and of the 16 chunks of 512 samples");
 		ok(config_memory_cap(&cfg) == 1048576.0 * 1048576.0,
 		   "the cap is limits.max_memory_mb");
 		msg = config_model_too_big(&cfg, 1e6, 1, 64);
