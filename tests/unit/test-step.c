@@ -34,6 +34,18 @@ struct result {
 	long step;
 };
 
+/* The model part of a config for su. */
+static void
+model_config(struct config *cfg, const struct setup *su)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->model.type = su->type;
+	cfg->model.hidden[0] = su->hidden;
+	cfg->model.hidden[1] = 7;
+	cfg->model.nhidden = su->type == MODEL_MLP ? 2 : 1;
+	cfg->model.layers = su->layers;
+}
+
 /*
  * STEPS steps of batches of MAXB, then 45, then MAXB samples with the
  * given thread count; fused: step_run, else the functions one by one.
@@ -53,12 +65,7 @@ train(const struct setup *su, int threads, int fused, const real *nan_y,
 	real *x = malloc(nx * sizeof(real)), y[MAXB], *dout;
 	struct step st;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.model.type = su->type;
-	cfg.model.hidden[0] = su->hidden;
-	cfg.model.hidden[1] = 7;
-	cfg.model.nhidden = su->type == MODEL_MLP ? 2 : 1;
-	cfg.model.layers = su->layers;
+	model_config(&cfg, su);
 	cfg.model.activation = ACT_TANH;
 	cfg.model.dropout = su->dropout;
 	cfg.loss.type = su->loss;
@@ -116,12 +123,7 @@ nparams(const struct setup *su)
 	struct model *m;
 	size_t n;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.model.type = su->type;
-	cfg.model.hidden[0] = su->hidden;
-	cfg.model.hidden[1] = 7;
-	cfg.model.nhidden = su->type == MODEL_MLP ? 2 : 1;
-	cfg.model.layers = su->layers;
+	model_config(&cfg, su);
 	model_spec_from_config(&spec, &cfg, 5, su->T,
 			       su->loss == LOSS_CROSS_ENTROPY ? 3 : 1, MAXB);
 	m = model_new(&spec);
