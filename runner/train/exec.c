@@ -720,8 +720,8 @@ pair_column(struct exec *x, const char *name)
 	}
 	if (!x->widen_note++)
 		jobfiles_log(&x->r->jf, "spoolboard: \"%.64s\" is not made a "
-			     "column of metrics.csv (%s); later names "
-			     "like it are left out too", name, why);
+			     "column of metrics.csv (%s); this is said "
+			     "once, for the first name left out", name, why);
 	return -1;
 }
 
