@@ -129,6 +129,8 @@ struct exec {
 				   to stop us (see runner_death); else 0 */
 	double stop_at;		/* monotonic: SIGTERM sent; 0 none */
 	int killed;		/* SIGKILL sent */
+	int late;		/* the stop signal came after the command
+				   ended (signalled) */
 	double t0;		/* monotonic start of the command */
 	double last_write;
 	int dirty;		/* the state changed since it was written */
@@ -1215,6 +1217,32 @@ stop(struct exec *x, enum why_stop why, int sig)
 	kill_rest(x, sig);
 }
 
+/*
+ * A stop signal came (run_stop_signal): stop what is left, for the reason
+ * it gives. A SIGTERM or SIGINT that comes once the command has ended, as
+ * what it left is ended or its output read, still stops the run: in Slurm
+ * every process of the job gets scancel's SIGTERM at once, and the command
+ * may end first, even with status 0 (only a child of it was killed). Its
+ * other reasons (the runner gone, Slurm's time limit near) do not undo a
+ * command that has ended by itself.
+ */
+static void
+signalled(struct exec *x)
+{
+	int sig = run_stop_signal == SIGINT ? SIGINT : SIGTERM;
+	enum why_stop why = x->parent && getppid() != x->parent ?
+			    STOP_ORPHAN : run_stop_signal == SIGUSR1 ?
+			    STOP_TIME : STOP_SIGNAL;
+
+	if (!x->stop_at) {
+		stop(x, why, sig);
+	} else if (why == STOP_SIGNAL) {
+		x->why = why;
+		x->sig = sig;
+		x->late = 1;
+	}
+}
+
 /* Reap what ended; the command's status once it has. 1 when none left. */
 static int
 reap_ended(struct exec *x)
@@ -1303,6 +1331,8 @@ finish(struct exec *x)
 	const char *hint = NULL;
 	int rc;
 
+	if (run_stop_signal && x->why == STOP_NO)
+		signalled(x);	/* one that came as the loop ended */
 	row_flush(x);
 	sample_usage(x);
 	if (x->why == STOP_ORPHAN) {
@@ -1315,9 +1345,10 @@ finish(struct exec *x)
 	}
 	if (x->why == STOP_SIGNAL) {
 		free(line);
-		jobfiles_log(&r->jf, "the command was stopped (%s)",
+		jobfiles_log(&r->jf, "the command was stopped (%s)%s",
 			     x->killed ? "SIGKILL after SIGTERM" :
-			     strsignal(x->sig));
+			     strsignal(x->sig), x->late ? " as it was ending"
+			     : "");
 		return run_cancel(r);
 	}
 	if (x->why == STOP_TIME) {
@@ -1505,11 +1536,8 @@ exec_run(struct run *r, const char *data_root, int threads)
 			poll(NULL, 0, POLL_MS);
 		now = time_mono();
 		none_left = reap_ended(&x);
-		if (run_stop_signal && !x.stop_at)
-			stop(&x, x.parent && getppid() != x.parent ?
-			     STOP_ORPHAN : run_stop_signal == SIGUSR1 ?
-			     STOP_TIME : STOP_SIGNAL, run_stop_signal ==
-			     SIGINT ? SIGINT : SIGTERM);
+		if (run_stop_signal && x.why == STOP_NO)
+			signalled(&x);
 		if (max > 0 && !x.stop_at && now - x.t0 > max) {
 			jobfiles_log(&r->jf, "time limit of %g s reached; "
 				     "stopping the command", max);

@@ -43,6 +43,11 @@ wait_until() {
 		_n=$((_n - 1))
 		if [ $_n -le 0 ]; then
 			echo "timed out waiting for: $1" >&2
+			# what the runner said last: all CI shows of a failure
+			if [ -f runner.log ]; then
+				echo "runner.log, last lines:" >&2
+				tail -n 20 runner.log >&2
+			fi
 			return 1
 		fi
 		sleep 0.05

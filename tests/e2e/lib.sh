@@ -15,7 +15,8 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$SRCDIR/$BUILD ;; esac
 SPOOLBOARD=${SPOOLBOARD:-$BUILD/spoolboard}
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/spoolboard-$TEST_NAME.XXXXXX")
-trap 'rm -rf "$TRASH"' EXIT
+# KEEP_TRASH=1 keeps the test's folder (to look at what a failure left)
+trap '[ -n "${KEEP_TRASH:-}" ] || rm -rf "$TRASH"' EXIT
 cd "$TRASH" || exit 1
 test_count=0
 test_failures=0

@@ -422,6 +422,21 @@ test_expect_success 'cancel of a command that ignores SIGTERM: SIGKILL, cancelle
 	stop_runner
 '
 
+# In Slurm, scancel signals every process of the job at once: the command
+# can end first, with status 0, before the trainer sees its SIGTERM. Here
+# the command exits 0 and leaves a child that ignores SIGTERM; the cancel
+# comes while the trainer ends that child: the run is cancelled still.
+test_expect_success 'a cancel as the command is ending: cancelled, not completed' '
+	xconfig spool/incoming/late.json "[\"sh\", \"-c\", \"(trap \\\"\\\" TERM; sleep 20; : $MARK-late) & echo up; exit 0\"]" &&
+	start_runner --allow-exec &&
+	wait_until "grep -q ^up spool/jobs/late/log.txt" &&
+	spoolboard cancel --spool spool late >out &&
+	wait_until "status_is late cancelled" 30 &&
+	grep -q "the command was stopped (.*) as it was ending" spool/jobs/late/log.txt &&
+	gone $MARK-late &&
+	stop_runner
+'
+
 cat >proj/orphans.sh <<EOF
 #!/bin/sh
 sh -c 'while :; do sleep 1; done; : $MARK-kid' &
