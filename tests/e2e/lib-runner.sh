@@ -88,7 +88,7 @@ cleanup_runners() {
 		done
 	fi
 	if [ -d "$TRASH/tfs" ]; then umount -l "$TRASH/tfs" 2>/dev/null; fi
-	cd / && rm -rf "$TRASH"
+	trash_remove
 }
 trap cleanup_runners EXIT
 

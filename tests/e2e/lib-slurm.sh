@@ -127,7 +127,7 @@ cleanup_slurm() {
 	if command -v cleanup_runners >/dev/null 2>&1; then
 		cleanup_runners
 	else
-		cd / && rm -rf "$TRASH"
+		trash_remove
 	fi
 }
 trap cleanup_slurm EXIT

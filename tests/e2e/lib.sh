@@ -15,8 +15,12 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$SRCDIR/$BUILD ;; esac
 SPOOLBOARD=${SPOOLBOARD:-$BUILD/spoolboard}
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/spoolboard-$TEST_NAME.XXXXXX")
-# KEEP_TRASH=1 keeps the test's folder (to look at what a failure left)
-trap '[ -n "${KEEP_TRASH:-}" ] || rm -rf "$TRASH"' EXIT
+# trash_remove: the test's folder removed, unless KEEP_TRASH=1 (to look at
+# what a failure left); every EXIT trap ends with it
+trash_remove() {
+	[ -n "${KEEP_TRASH:-}" ] || { cd / && rm -rf "$TRASH"; }
+}
+trap trash_remove EXIT
 cd "$TRASH" || exit 1
 test_count=0
 test_failures=0

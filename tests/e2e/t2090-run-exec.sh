@@ -424,12 +424,23 @@ test_expect_success 'cancel of a command that ignores SIGTERM: SIGKILL, cancelle
 
 # In Slurm, scancel signals every process of the job at once: the command
 # can end first, with status 0, before the trainer sees its SIGTERM. Here
-# the command exits 0 and leaves a child that ignores SIGTERM; the cancel
-# comes while the trainer ends that child: the run is cancelled still.
+# the command exits 0 and leaves a child that ignores SIGTERM (it says so
+# in proj/late-ready before the command exits); the cancel comes while the
+# trainer ends that child: the run is cancelled still.
+cat >proj/late.sh <<EOF
+# (run as "sh late.sh MARK": the marker in the command lines of both)
+(trap "" TERM; : >late-ready; sleep 20; :) &
+while ! [ -e late-ready ]; do sleep 0.05; done
+echo up
+exit 0
+EOF
+
 test_expect_success 'a cancel as the command is ending: cancelled, not completed' '
-	xconfig spool/incoming/late.json "[\"sh\", \"-c\", \"(trap \\\"\\\" TERM; sleep 20; : $MARK-late) & echo up; exit 0\"]" &&
+	xconfig spool/incoming/late.json "[\"sh\", \"late.sh\", \"$MARK-late\"]" &&
 	start_runner --allow-exec &&
 	wait_until "grep -q ^up spool/jobs/late/log.txt" &&
+	left $MARK-late &&
+	sleep 1 &&	# the trainer sees the end within 0.1 s; SIGKILL at 3 s
 	spoolboard cancel --spool spool late >out &&
 	wait_until "status_is late cancelled" 30 &&
 	grep -q "the command was stopped (.*) as it was ending" spool/jobs/late/log.txt &&

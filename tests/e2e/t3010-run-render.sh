@@ -59,7 +59,7 @@ completed_in_site() {
 mkdir -p live/incoming
 "$SPOOLBOARD" run --spool live --data-root . 2>live.err &
 RPID=$!
-trap 'kill -KILL "$RPID" 2>/dev/null; rm -rf "$TRASH"' EXIT
+trap 'kill -KILL "$RPID" 2>/dev/null; trash_remove' EXIT
 
 test_expect_success 'a serving runner keeps one render --watch child' '
 	wait_for has_watch_child &&

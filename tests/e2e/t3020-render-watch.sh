@@ -27,7 +27,7 @@ state c completed 3 || exit 1
 "$SPOOLBOARD" render --watch --spool spool --templates "$T" \
 	2>watch.err &
 WPID=$!
-trap 'kill "$WPID" 2>/dev/null; rm -rf "$TRASH"' EXIT
+trap 'kill "$WPID" 2>/dev/null; trash_remove' EXIT
 
 test_expect_success 'the first render writes every page' '
 	wait_for test -s spool/www/index.html &&

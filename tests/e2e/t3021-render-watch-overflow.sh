@@ -47,7 +47,7 @@ state b running 5 || exit 1
 	2>watch.err &
 WPID=$!
 trap 'kill -CONT "$WPID" 2>/dev/null; kill "$WPID" 2>/dev/null;
-	rm -rf "$TRASH"' EXIT
+	trash_remove' EXIT
 
 test_expect_success 'the first render writes every page' '
 	wait_for test -s spool/www/index.html &&

@@ -25,7 +25,7 @@ ln outside-02.json spool/jobs/lr-sweep-02/state.json || exit 1
 
 "$SPOOLBOARD" render --watch --spool spool --templates "$T" 2>watch.err &
 WPID=$!
-trap 'kill "$WPID" 2>/dev/null; rm -rf "$TRASH"' EXIT
+trap 'kill "$WPID" 2>/dev/null; trash_remove' EXIT
 
 test_expect_success 'the first render writes the group page' '
 	wait_for test -s spool/www/groups/lr-sweep/data.json &&
