@@ -1,8 +1,9 @@
 /*
  * bench-train.c - training throughput (samples/s) of the issue's workloads.
  *
- * Each workload trains with Adam on random data for a few epochs (after
- * one warm-up epoch) and prints samples per second:
+ * Each workload trains with Adam on random data for a few epochs, and
+ * for at least 2 s (short epochs repeat), after one warm-up epoch, and
+ * prints samples per second:
  *
  *   mlp-32-128-128-1   batch 64, 50,000 rows, MSE
  *   mlp-64-64-1        batch 32, 50,000 rows, MSE
@@ -11,14 +12,17 @@
  *   lstm-8-256-t32     batch 64, 2,048 windows of 32 steps, MSE
  *   gru-8-64-t32       batch 64, 10,000 windows of 32 steps, MSE
  *
- * usage: bench-train [--hog] [THREADS] [WORKLOAD]   (default 2 threads, all)
- * bench/torch_train.py runs the same workloads in PyTorch.
+ * usage: bench-train [--hog | --fitted] [THREADS] [WORKLOAD]
+ * (default 2 threads, all). bench/torch_train.py runs the same workloads
+ * in PyTorch.
  *
+ * --fitted: at most THREADS threads, fitted to the free cores and to what
+ * pays as the trainer does (runner/train/threads.h).
  * --hog: a busy box. A child process spins on one core (like
  * `while :; do :; done`) while each workload runs on 1 thread, on THREADS
- * threads fixed, and on THREADS threads fitted to the free cores as the
- * trainer does (runner/train/threads.h). Warm-up then lasts at least
- * 1.5 s, so the fitted count has looked at the load before the timing.
+ * threads fixed, and on THREADS threads fitted.
+ * With either, warm-up lasts at least 1.5 s, so the fitted count has
+ * looked at the load and measured what pays before the timing.
  */
 #include "job/config.h"
 #include "runner/train/model.h"
@@ -52,6 +56,11 @@ static const struct workload workloads[] = {
 	{ "lstm-8-256-t32", MODEL_LSTM, 8, 32, { 256 }, 1, 64, 2048, 0 },
 	{ "gru-8-64-t32", MODEL_GRU, 8, 32, { 64 }, 1, 64, 10000, 0 },
 };
+
+#define TIMED_SECONDS 2.0	/* timed at least: short epochs repeat */
+#define WARM_SECONDS 1.5	/* warm-up beside a hog or fitted: the
+				   load's first look (1 s) and the first
+				   probe (runner/train/threads.h) */
 
 static int hog;
 static struct threads fit;	/* the last fitted run's */
@@ -111,12 +120,19 @@ run(const struct workload *w, int epochs, int threads)
 		omp_set_num_threads(threads);
 	else
 		threads_init(&fit, -threads, 0);
-	/* Epoch 0 warms up caches and threads and is not timed. */
-	for (int e = 0; e <= epochs; e++) {
-		if (e == 1 && hog && time_mono() - start < 1.5)
+	/* Epoch 0 warms up caches and threads and is not timed; with a hog
+	   or a fitted count it lasts WARM_SECONDS. Epochs are timed until
+	   there were at least `epochs` and TIMED_SECONDS. */
+	for (int e = 0;; e++) {
+		if (e == 1 && (hog || threads < 0) &&
+		    time_mono() - start < WARM_SECONDS)
 			e = 0;
 		if (e == 1)
 			t0 = time_mono();
+		if (e > epochs && time_mono() - t0 >= TIMED_SECONDS) {
+			epochs = e - 1;
+			break;
+		}
 		rng_shuffle(&rng, order, (size_t)w->rows);
 		for (int b = 0; b + w->batch <= w->rows; b += w->batch) {
 			if (threads < 0)
