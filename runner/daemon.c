@@ -70,6 +70,8 @@ struct child {
 	char sname[JOB_ID_MAX + 32];	/* its Slurm job name */
 	struct slurm_info si;	/* what Slurm said last */
 	int poll_failed;	/* the last question to Slurm failed */
+	int cancel_again;	/* its scancel failed: sent again at each
+				   poll while Slurm runs the job */
 	int unverified;		/* re-attached before Slurm could say that
 				   the job is ours: never cancelled until
 				   it has (kid_answer) */
@@ -542,7 +544,7 @@ stop_kid(struct child *k, enum stop_reason why)
 		if (k->slurm_id > 0 && k->unverified)
 			return;	/* cancelled once Slurm says it is ours */
 		if (k->slurm_id > 0)
-			slurm_cancel(k->slurm_id);
+			k->cancel_again = slurm_cancel(k->slurm_id) < 0;
 		else
 			kill(-k->pid, SIGTERM);
 		k->term_at = time_mono();
@@ -1453,6 +1455,11 @@ kid_answer(struct daemon *d, struct child *k, int r,
 	if (ph == SLURM_ENDED) {
 		kid_slurm_ended(d, k, si);
 		return;
+	}
+	if (k->cancel_again) {
+		/* a cancel is never lost to a busy slurmctld */
+		info("%s: scancel of Slurm job %ld again", k->id, k->slurm_id);
+		k->cancel_again = slurm_cancel(k->slurm_id) < 0;
 	}
 	if (ph == SLURM_QUEUED && si->restarts > 0 && k->stop == STOP_NONE)
 		kid_requeued(d, k, si->restarts > k->si.restarts);

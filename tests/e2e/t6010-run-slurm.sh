@@ -234,6 +234,21 @@ test_expect_success 'the runner waits out a slurmctld that does not answer' '
 	test "$(njobs ctl)" = 1
 '
 
+# A cancel asked while slurmctld is down: the scancel fails, and is sent
+# again at the next poll once Slurm answers; the cancel is never lost.
+test_expect_success 'a cancel that scancel could not send is sent again' '
+	EPOCHS=1000000 long_config spool/incoming/cq.json "\"threads\": 1" &&
+	wait_until "status_is cq running" 30 &&
+	slurm_save_state "$(sid cq)" &&
+	kill -KILL "$(cat "$SLURM_DIR/slurmctld.pid")" &&
+	spoolboard cancel --spool spool cq &&
+	wait_until "grep -q \"scancel $(sid cq): \" runner.log" 90 &&
+	sh "$SLURM_LOCAL" start "$SLURM_DIR" >/dev/null 2>&1 &&
+	wait_until "grep -q \"cq: scancel of Slurm job $(sid cq) again\" runner.log" 60 &&
+	wait_until "status_is cq cancelled" 30 &&
+	slurm_wait_state "$(sid cq)" CANCELLED
+'
+
 # exec jobs (docs/exec.md) in Slurm: the runner's --allow-exec goes with
 # the job to sbatch; without it, one never reaches sbatch
 MARK=spoolboard-t6010-$$
