@@ -1219,12 +1219,14 @@ stop(struct exec *x, enum why_stop why, int sig)
 
 /*
  * A stop signal came (run_stop_signal): stop what is left, for the reason
- * it gives. A SIGTERM or SIGINT that comes once the command has ended, as
- * what it left is ended or its output read, still stops the run: in Slurm
- * every process of the job gets scancel's SIGTERM at once, and the command
- * may end first, even with status 0 (only a child of it was killed). Its
- * other reasons (the runner gone, Slurm's time limit near) do not undo a
- * command that has ended by itself.
+ * it gives. When we were not started by a runner on this machine (in
+ * Slurm), a SIGTERM or SIGINT that comes once the command has ended, as
+ * what it left is ended or its output read, still stops the run: scancel
+ * signals every process of the job at once, and the command may end first,
+ * even with status 0 (only a child of it was killed). A runner's SIGTERM
+ * reaches us alone, so a command that ended before it ended by itself, as
+ * it does for the other reasons (the runner gone, Slurm's time limit near,
+ * which reaches the batch step alone).
  */
 static void
 signalled(struct exec *x)
@@ -1236,7 +1238,7 @@ signalled(struct exec *x)
 
 	if (!x->stop_at) {
 		stop(x, why, sig);
-	} else if (why == STOP_SIGNAL) {
+	} else if (why == STOP_SIGNAL && !x->parent) {
 		x->why = why;
 		x->sig = sig;
 		x->late = 1;

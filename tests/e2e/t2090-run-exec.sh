@@ -425,26 +425,43 @@ test_expect_success 'cancel of a command that ignores SIGTERM: SIGKILL, cancelle
 # In Slurm, scancel signals every process of the job at once: the command
 # can end first, with status 0, before the trainer sees its SIGTERM. Here
 # the command exits 0 and leaves a child that ignores SIGTERM (it says so
-# in proj/late-ready before the command exits); the cancel comes while the
-# trainer ends that child: the run is cancelled still.
+# in proj/late-ready before the command exits); the SIGTERM comes while
+# the trainer ends that child (its grace is 3 s).
 cat >proj/late.sh <<EOF
 # (run as "sh late.sh MARK": the marker in the command lines of both)
+rm -f late-ready
 (trap "" TERM; : >late-ready; sleep 20; :) &
 while ! [ -e late-ready ]; do sleep 0.05; done
 echo up
 exit 0
 EOF
 
-test_expect_success 'a cancel as the command is ending: cancelled, not completed' '
-	xconfig spool/incoming/late.json "[\"sh\", \"late.sh\", \"$MARK-late\"]" &&
-	start_runner --allow-exec &&
-	wait_until "grep -q ^up spool/jobs/late/log.txt" &&
+test_expect_success 'a trainer not started by a runner (Slurm) stopped as the command ends: cancelled' '
+	xconfig late.json "[\"sh\", \"late.sh\", \"$MARK-late\"]" &&
+	mkdir -p byhand/jobs &&
+	{ "$SPOOLBOARD" train late.json --data-root . --out byhand/jobs/late \
+		--allow-exec >/dev/null 2>&1 & echo $! >late.pid; } &&
+	wait_until "grep -q ^up byhand/jobs/late/log.txt" &&
 	left $MARK-late &&
-	sleep 1 &&	# the trainer sees the end within 0.1 s; SIGKILL at 3 s
-	spoolboard cancel --spool spool late >out &&
-	wait_until "status_is late cancelled" 30 &&
-	grep -q "the command was stopped (.*) as it was ending" spool/jobs/late/log.txt &&
-	gone $MARK-late &&
+	sleep 1 &&	# the trainer sees the end within 0.1 s
+	kill -TERM "$(cat late.pid)" &&
+	wait_until "status_is late cancelled byhand" 30 &&
+	grep -q "the command was stopped (.*) as it was ending" byhand/jobs/late/log.txt &&
+	gone $MARK-late
+'
+
+# A runner's cancel reaches the trainer alone: a command that had exited
+# 0 before it ended by itself.
+test_expect_success 'a cancel by the runner after the command exited 0: completed' '
+	xconfig spool/incoming/late2.json "[\"sh\", \"late.sh\", \"$MARK-late2\"]" &&
+	start_runner --allow-exec &&
+	wait_until "grep -q ^up spool/jobs/late2/log.txt" &&
+	left $MARK-late2 &&
+	sleep 1 &&
+	spoolboard cancel --spool spool late2 >out &&
+	wait_until "status_is late2 completed" 30 &&
+	grep -q "the command completed" spool/jobs/late2/log.txt &&
+	gone $MARK-late2 &&
 	stop_runner
 '
 
