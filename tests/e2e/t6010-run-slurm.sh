@@ -289,6 +289,26 @@ test_expect_success 'an exec job cancelled in Slurm: its command and children en
 	slurm_wait_state "$(sid exc)" CANCELLED
 '
 
+# The command exits 0 and leaves a child that ignores SIGTERM; scancel
+# comes while the trainer ends that child: cancelled, not completed
+# (docs/exec.md; the trainer in Slurm was not started by the runner).
+cat >proj/late.sh <<EOF
+(trap "" TERM; : >late-ready; sleep 20; :) &
+while ! [ -e late-ready ]; do sleep 0.05; done
+echo up
+exit 0
+EOF
+
+test_expect_success 'an exec job whose command exited 0 as scancel came: cancelled' '
+	xconfig spool/incoming/exl.json "[\"sh\", \"late.sh\", \"$MARK-l\"]" &&
+	wait_until "grep -q ^up spool/jobs/exl/log.txt" 60 &&
+	sleep 1 &&
+	spoolboard cancel --spool spool exl &&
+	wait_until "status_is exl cancelled" 30 &&
+	grep -q "the command was stopped (.*) as it was ending" spool/jobs/exl/log.txt &&
+	slurm_wait_state "$(sid exl)" CANCELLED
+'
+
 test_expect_success 'without --allow-exec a queued exec job never reaches sbatch' '
 	stop_runner &&
 	start_runner --executor slurm --slots 0 --allow-exec &&
