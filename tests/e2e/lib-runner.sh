@@ -103,3 +103,16 @@ child_pid() {
 	grep "$1: started (process" runner.log | tail -1 |
 		sed "s/.*(process \\([0-9]*\\),.*/\\1/"
 }
+
+# late_command FILE: a command (run as "sh FILE MARK", so that the marker
+# is in the command lines of both) that exits 0 leaving a child that
+# ignores SIGTERM; it prints "up" once that child's trap is set
+late_command() {
+	cat >"$1" <<'EOF'
+rm -f late-ready
+(trap "" TERM; : >late-ready; sleep 20; :) &
+while ! [ -e late-ready ]; do sleep 0.05; done
+echo up
+exit 0
+EOF
+}

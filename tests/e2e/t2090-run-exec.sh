@@ -427,14 +427,7 @@ test_expect_success 'cancel of a command that ignores SIGTERM: SIGKILL, cancelle
 # the command exits 0 and leaves a child that ignores SIGTERM (it says so
 # in proj/late-ready before the command exits); the SIGTERM comes while
 # the trainer ends that child (its grace is 3 s).
-cat >proj/late.sh <<EOF
-# (run as "sh late.sh MARK": the marker in the command lines of both)
-rm -f late-ready
-(trap "" TERM; : >late-ready; sleep 20; :) &
-while ! [ -e late-ready ]; do sleep 0.05; done
-echo up
-exit 0
-EOF
+late_command proj/late.sh
 
 test_expect_success 'a trainer not started by a runner (Slurm) stopped as the command ends: cancelled' '
 	xconfig late.json "[\"sh\", \"late.sh\", \"$MARK-late\"]" &&

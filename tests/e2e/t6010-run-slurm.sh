@@ -292,12 +292,7 @@ test_expect_success 'an exec job cancelled in Slurm: its command and children en
 # The command exits 0 and leaves a child that ignores SIGTERM; scancel
 # comes while the trainer ends that child: cancelled, not completed
 # (docs/exec.md; the trainer in Slurm was not started by the runner).
-cat >proj/late.sh <<EOF
-(trap "" TERM; : >late-ready; sleep 20; :) &
-while ! [ -e late-ready ]; do sleep 0.05; done
-echo up
-exit 0
-EOF
+late_command proj/late.sh
 
 test_expect_success 'an exec job whose command exited 0 as scancel came: cancelled' '
 	xconfig spool/incoming/exl.json "[\"sh\", \"late.sh\", \"$MARK-l\"]" &&
