@@ -1224,9 +1224,9 @@ stop(struct exec *x, enum why_stop why, int sig)
  * what it left is ended or its output read, still stops the run: scancel
  * signals every process of the job at once, and the command may end first,
  * even with status 0 (only a child of it was killed). A runner's SIGTERM
- * reaches us alone, so a command that ended before it ended by itself, as
- * it does for the other reasons (the runner gone, Slurm's time limit near,
- * which reaches the batch step alone).
+ * reaches us alone: a command that ended before it ended by itself and
+ * keeps its status, as it does before the other reasons (the runner gone;
+ * Slurm's time limit near, which reaches the batch step alone).
  */
 static void
 signalled(struct exec *x)
