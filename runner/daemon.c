@@ -62,6 +62,7 @@ struct child {
 	double started;		/* monotonic */
 	double max_seconds, max_memory_mb;	/* the config's limits */
 	int retries;		/* the config's retries */
+	int exec;		/* an exec job (a command of the user's) */
 	int threads;		/* the threads it was given */
 	enum stop_reason stop;
 	double term_at;		/* monotonic time of the SIGTERM; 0 none */
@@ -918,6 +919,7 @@ start_job(struct daemon *d, const char *id, const sigset_t *old)
 	k->max_seconds = cfg.limits.max_seconds;
 	k->max_memory_mb = cfg.limits.max_memory_mb;
 	k->retries = cfg.retries;
+	k->exec = cfg.exec.argv != NULL;
 	config_release(&cfg);
 	/*
 	 * log.txt is opened here, not in the child, so that one which is
@@ -1297,13 +1299,32 @@ kid_slurm_ended(struct daemon *d, struct child *k, const struct slurm_info *si)
 	k->si = *si;
 	slurm_describe(si, words, sizeof(words));
 	if (k->stop == STOP_CANCEL) {
-		if (status != JOB_COMPLETED && status != JOB_CANCELLED) {
-			spool_state_set(&d->sp, k->id, JOB_CANCELLED, NULL,
+		/*
+		 * scancel signals every process of the job at once: a command
+		 * whose own children it ended may go on to exit 0, and the
+		 * trainer may write completed before its SIGTERM comes. When
+		 * Slurm says CANCELLED the batch step was still running as the
+		 * cancel came, so an exec job's completed does not stand. (A
+		 * built-in run writes completed only once its last epoch is
+		 * done, and Slurm says COMPLETED when the step ended first.)
+		 */
+		int undone = status == JOB_COMPLETED && k->exec &&
+			     slurm_status_of(si) == JOB_CANCELLED;
+
+		if ((status != JOB_COMPLETED || undone) &&
+		    status != JOB_CANCELLED) {
+			spool_state_set(&d->sp, k->id, JOB_CANCELLED, undone ?
+					"the command exited 0 as scancel "
+					"ended it and its children" : NULL,
 					NULL);
 			spool_event(&d->sp, k->id, "finished",
 				    json_pack("{s:s,s:s}", "status",
 				    job_status_name(JOB_CANCELLED), "slurm",
 				    si->state));
+			if (undone)
+				info("%s: its command exited 0 as scancel "
+				     "ended it: cancelled, not completed",
+				     k->id);
 		}
 	} else if (status == JOB_COMPLETED) {
 		/* the trainer's word */
@@ -1705,6 +1726,7 @@ kid_reattach(struct daemon *d, const char *id)
 		k->max_seconds = cfg.limits.max_seconds;
 		k->max_memory_mb = cfg.limits.max_memory_mb;
 		k->retries = cfg.retries;
+		k->exec = cfg.exec.argv != NULL;
 		config_release(&cfg);
 	}
 	kid_attach(d, k, id, sid);
