@@ -23,6 +23,15 @@
  * threads fixed, and on THREADS threads fitted.
  * With either, warm-up lasts at least 1.5 s, so the fitted count has
  * looked at the load and measured what pays before the timing.
+ *
+ * First it prints what two threads cost each other on this machine now:
+ * the round trip of a cache line between them and an OpenMP fork and
+ * join. A data-parallel step moves the parameters between the cores'
+ * caches at every step, so on a virtual machine whose two vCPUs are far
+ * apart (a round trip of ~500 ns rather than ~130 ns) the small MLPs
+ * gain little or nothing from a second thread, while the RNNs, with far
+ * more work a parameter, still do. The host may move the vCPUs between
+ * runs: compare ratios taken beside the same figures.
  */
 #include "job/config.h"
 #include "runner/train/model.h"
@@ -34,6 +43,7 @@
 
 #include <omp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +167,53 @@ run(const struct workload *w, int epochs, int threads)
 	return (double)(w->rows / w->batch * w->batch) * epochs / secs;
 }
 
+/*
+ * What two threads cost each other: the round trip of a cache line
+ * (each waits for the other's store) and a fork and join of an empty
+ * OpenMP region, best of three rounds.
+ */
+static void
+print_machine(void)
+{
+	static _Alignas(64) atomic_int turn;
+	enum { TRIPS = 100000, FORKS = 20000 };
+	double trip = 1e9, fork = 1e9;
+
+	for (int round = 0; round < 3; round++) {
+		double t0 = time_mono(), t;
+
+		atomic_store(&turn, 0);
+		#pragma omp parallel num_threads(2)
+		{
+			int me = omp_get_thread_num();
+
+			for (int i = 0; i < TRIPS && omp_get_num_threads() == 2;
+			     i++) {
+				int mine = 2 * i + me;
+
+				while (atomic_load_explicit(&turn,
+				       memory_order_acquire) != mine)
+					;
+				atomic_store_explicit(&turn, mine + 1,
+						      memory_order_release);
+			}
+		}
+		t = (time_mono() - t0) / TRIPS;
+		trip = t < trip ? t : trip;
+		t0 = time_mono();
+		for (int i = 0; i < FORKS; i++) {
+			#pragma omp parallel num_threads(2)
+			__asm__ volatile("");
+		}
+		t = (time_mono() - t0) / FORKS;
+		fork = t < fork ? t : fork;
+	}
+	printf("# machine now: a cache line's round trip between two threads "
+	       "%.0f ns, an OpenMP fork and join of two %.2f us\n",
+	       trip * 1e9, fork * 1e6);
+	fflush(stdout);
+}
+
 /* A child that spins on a core until killed; its pid. */
 static pid_t
 hog_start(void)
@@ -209,6 +266,7 @@ main(int argc, char **argv)
 			"[THREADS] [WORKLOAD]\n");
 		return 2;
 	}
+	print_machine();
 	if (hog)
 		pid = hog_start();
 	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {

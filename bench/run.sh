@@ -32,7 +32,8 @@ fi
 echo "== training, samples/s: 1 thread, $THREADS fixed, speed-up, $THREADS fitted, speed-up, PyTorch at $THREADS threads, ratio to fitted"
 printf '%-18s %10s %10s %8s %10s %8s %10s %8s\n' workload 1-thread \
 	"$THREADS-fixed" speed-up "$THREADS-fitted" speed-up pytorch ratio
-awk 'FILENAME == ARGV[1] { one[$2] = $7; next }
+awk '/^#/ { next }
+	FILENAME == ARGV[1] { one[$2] = $7; next }
 	FILENAME == ARGV[2] { ours[$2] = $7; order[++n] = $2; next }
 	FILENAME == ARGV[3] { fit[$2] = $7; next }
 	{ torch[$2] = $7 }
