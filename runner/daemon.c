@@ -120,6 +120,15 @@ struct daemon {
 	long *poll_ids;		/* the Slurm jobs it asks about */
 	int poll_n;
 	struct strbuf poll_out;	/* its stdout and stderr */
+	struct scancel {	/* scancels in flight (cancel_send) */
+		pid_t pid;
+		int fd;		/* its stdout and stderr */
+		long sid;	/* the Slurm job it cancels */
+		char id[JOB_ID_MAX + 1];	/* that job's */
+		double t0;	/* monotonic: its start */
+		int killed;	/* it took too long and was killed */
+	} *scancels;
+	size_t nscancels;
 	struct cpuload load;	/* the cores other processes leave free */
 };
 
@@ -131,6 +140,7 @@ kid_busy(const struct child *k)
 }
 
 static int kid_reattach(struct daemon *d, const char *id);
+static struct child *kid_of_slurm(struct daemon *d, long sid);
 static int state_final(struct daemon *d, const char *id);
 static void kid_submit(struct daemon *d, struct child *k, const char *id,
 		       const char *threads);
@@ -533,11 +543,66 @@ find_kid(struct daemon *d, const char *id)
 }
 
 /*
+ * scancel of k's Slurm job, beside the loop as squeue is: a slurmctld
+ * that hangs never stalls the runner. Its end is taken by reap
+ * (cancel_ended); one that failed is sent again at the next poll
+ * (kid_answer). One at a time for a job.
+ */
+static void
+cancel_send(struct daemon *d, struct child *k)
+{
+	int fd;
+	pid_t pid;
+
+	for (size_t i = 0; i < d->nscancels; i++)
+		if (d->scancels[i].sid == k->slurm_id)
+			return;
+	pid = slurm_cancel_start(k->slurm_id, &fd);
+	k->cancel_again = pid < 0;
+	if (pid < 0)
+		return;
+	d->scancels = xreallocarray(d->scancels, d->nscancels + 1,
+				    sizeof(*d->scancels));
+	d->scancels[d->nscancels] = (struct scancel){ pid, fd, k->slurm_id,
+						      "", time_mono(), 0 };
+	strcpy(d->scancels[d->nscancels++].id, k->id);
+}
+
+/* Scancel i ended with wait status: a failure is sent again. 0 or -1. */
+static int
+cancel_ended(struct daemon *d, size_t i, int status)
+{
+	struct scancel c = d->scancels[i];
+	struct child *k;
+
+	d->scancels[i] = d->scancels[--d->nscancels];
+	if (slurm_cancel_end(c.sid, status, c.fd, c.killed) == 0)
+		return 0;
+	if ((k = kid_of_slurm(d, c.sid)))
+		k->cancel_again = 1;
+	return -1;
+}
+
+/* Scancels past SLURM_CMD_TIMEOUT: killed, with what they started. */
+static void
+cancels_check(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nscancels; i++) {
+		struct scancel *c = &d->scancels[i];
+
+		if (!c->killed && time_mono() - c->t0 > SLURM_CMD_TIMEOUT) {
+			kill(-c->pid, SIGKILL);
+			c->killed = 1;
+		}
+	}
+}
+
+/*
  * Stop a child: SIGTERM to its process group, or scancel of its Slurm job
  * (Slurm sends the trainer SIGTERM, then SIGKILL after its KillWait).
  */
 static void
-stop_kid(struct child *k, enum stop_reason why)
+stop_kid(struct daemon *d, struct child *k, enum stop_reason why)
 {
 	if (k->stop == STOP_NONE)
 		k->stop = why;
@@ -545,7 +610,7 @@ stop_kid(struct child *k, enum stop_reason why)
 		if (k->slurm_id > 0 && k->unverified)
 			return;	/* cancelled once Slurm says it is ours */
 		if (k->slurm_id > 0)
-			k->cancel_again = slurm_cancel(k->slurm_id) < 0;
+			cancel_send(d, k);
 		else
 			kill(-k->pid, SIGTERM);
 		k->term_at = time_mono();
@@ -630,12 +695,12 @@ handle_request(struct daemon *d, const char *name)
 		if (a == CONTROL_CANCEL && k->slurm_id > 0) {
 			info("%s: cancelling (scancel of Slurm job %ld)", id,
 			     k->slurm_id);
-			stop_kid(k, STOP_CANCEL);
+			stop_kid(d, k, STOP_CANCEL);
 			d->next_poll = 0;
 		} else if (a == CONTROL_CANCEL) {
 			info("%s: cancelling (SIGTERM to %ld)", id,
 			     (long)k->pid);
-			stop_kid(k, STOP_CANCEL);
+			stop_kid(d, k, STOP_CANCEL);
 		} else if (k->slurm_id > 0 && state_final(d, id)) {
 			/* the trainer has ended the job, Slurm's end is not
 			   seen yet: the request waits for it (a rescan) */
@@ -1423,7 +1488,7 @@ kid_verify(struct daemon *d, struct child *k, const struct slurm_info *si)
 		     k->slurm_id, si->state);
 		if (k->stop == STOP_CANCEL || (slurm_phase_of(si->state) !=
 		    SLURM_ENDED && state_final(d, k->id)))
-			stop_kid(k, STOP_CANCEL);
+			stop_kid(d, k, STOP_CANCEL);
 		d->next_poll = 0;
 		return;
 	}
@@ -1480,7 +1545,7 @@ kid_answer(struct daemon *d, struct child *k, int r,
 	if (k->cancel_again) {
 		/* a cancel is never lost to a busy slurmctld */
 		info("%s: scancel of Slurm job %ld again", k->id, k->slurm_id);
-		k->cancel_again = slurm_cancel(k->slurm_id) < 0;
+		cancel_send(d, k);
 	}
 	if (ph == SLURM_QUEUED && si->restarts > 0 && k->stop == STOP_NONE)
 		kid_requeued(d, k, si->restarts > k->si.restarts);
@@ -1600,10 +1665,41 @@ kids_poll_read(struct daemon *d)
 	}
 }
 
-/* At exit: the squeue in flight, if any, killed and reaped. */
+/*
+ * At exit: the squeue in flight, if any, killed and reaped; the scancels
+ * waited for (each at most SLURM_CMD_TIMEOUT), so that a cancel asked is
+ * sent, or the log says it was not.
+ */
 static void
 kids_poll_end(struct daemon *d)
 {
+	while (d->nscancels > 0) {
+		struct scancel *c = &d->scancels[0];
+		char id[JOB_ID_MAX + 1];
+		int status = 0;
+		long sid;
+		pid_t r;
+
+		if (!c->killed &&
+		    time_mono() - c->t0 > SLURM_CMD_TIMEOUT) {
+			kill(-c->pid, SIGKILL);
+			c->killed = 1;
+		}
+		r = waitpid(c->pid, &status, c->killed ? 0 : WNOHANG);
+		if (r == 0 || (r < 0 && errno == EINTR)) {
+			usleep(20000);
+			continue;
+		}
+		if (r < 0)
+			status = W_EXITCODE(1, 0);	/* not ours to wait */
+		snprintf(id, sizeof(id), "%s", c->id);
+		sid = c->sid;
+		if (cancel_ended(d, 0, status) < 0)
+			warning("%s: the cancel of its Slurm job %ld was not "
+				"sent: once Slurm answers, cancel the job "
+				"again (spoolboard cancel)", id, sid);
+	}
+	free(d->scancels);
 	if (d->poll_pid > 0 && d->poll_status == -1) {
 		kill(-d->poll_pid, SIGKILL);
 		while (waitpid(d->poll_pid, NULL, 0) < 0 && errno == EINTR)
@@ -1739,7 +1835,7 @@ kid_reattach(struct daemon *d, const char *id)
 	    state_final(d, id)) {
 		info("%s: finished while no runner served it; cancelling its "
 		     "Slurm job", id);
-		stop_kid(k, STOP_CANCEL);
+		stop_kid(d, k, STOP_CANCEL);
 	}
 	return 1;
 }
@@ -1755,6 +1851,11 @@ reap(struct daemon *d)
 			d->poll_status = status;
 			continue;
 		}
+		for (size_t i = 0; i < d->nscancels; i++)
+			if (d->scancels[i].pid == pid) {
+				cancel_ended(d, i, status);
+				break;
+			}
 		if (pid == d->render_pid) {
 			d->render_pid = 0;
 			if (WIFSIGNALED(status))
@@ -1787,7 +1888,7 @@ check_limits(struct daemon *d)
 		if (k->max_seconds > 0 && k->stop == STOP_NONE &&
 		    now - k->started > k->max_seconds + TIME_GRACE) {
 			info("%s: over its time limit; stopping it", k->id);
-			stop_kid(k, STOP_TIME);
+			stop_kid(d, k, STOP_TIME);
 		}
 		if (k->term_at > 0 && !k->killed &&
 		    now - k->term_at > KILL_GRACE) {
@@ -1808,7 +1909,7 @@ shutdown_begin(struct daemon *d, int sig)
 	     sig == SIGINT ? "SIGINT" : "SIGTERM", d->nkids);
 	for (int i = 0; i < d->ncap; i++)
 		if (d->kids[i].pid > 0)
-			stop_kid(&d->kids[i], STOP_SHUTDOWN);
+			stop_kid(d, &d->kids[i], STOP_SHUTDOWN);
 }
 
 static void
@@ -1937,6 +2038,7 @@ loop(struct daemon *d, const sigset_t *old)
 		check_limits(d);
 		sample_load(d);
 		kids_poll_check(d);
+		cancels_check(d);
 		if (d->o->slurm && time_mono() >= d->next_poll)
 			kids_poll(d);
 		if (time_mono() >= d->next_beat)

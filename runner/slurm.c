@@ -584,18 +584,39 @@ slurm_find_name(const char *name)
 	return best;
 }
 
-int
-slurm_cancel(long id)
+pid_t
+slurm_cancel_start(long id, int *fd)
 {
 	char ids[32];
 	char *argv[] = { (char *)"scancel", ids, NULL };
-	struct strbuf err = STRBUF_INIT;
-	int rc;
 
 	snprintf(ids, sizeof(ids), "%ld", id);
-	rc = slurm_command(argv, SLURM_CMD_TIMEOUT, NULL, &err);
-	if (rc > 0)
-		error("scancel %ld: %s", id, first_line(&err));
-	sb_release(&err);
-	return rc == 0 ? 0 : -1;
+	return slurm_spawn(argv, fd);
+}
+
+int
+slurm_cancel_end(long id, int status, int fd, int killed)
+{
+	struct strbuf out = STRBUF_INIT;
+	int rc = -1;
+
+	/* it has ended: what it wrote (at most a pipe's worth) is there */
+	for (int i = 0; i < 16 && slurm_drain(fd, &out); i++)
+		;
+	close(fd);
+	if (killed)
+		error("scancel %ld did not answer within %gs", id,
+		      SLURM_CMD_TIMEOUT);
+	else if (WIFSIGNALED(status))
+		error("scancel %ld was killed by signal %d", id,
+		      WTERMSIG(status));
+	else if (WEXITSTATUS(status) == 127)
+		error("cannot run scancel: not found, or it could not be "
+		      "executed");
+	else if (WEXITSTATUS(status) != 0)
+		error("scancel %ld: %s", id, first_line(&out));
+	else
+		rc = 0;
+	sb_release(&out);
+	return rc;
 }

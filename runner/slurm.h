@@ -161,7 +161,15 @@ int slurm_parse_sacct(const char *line, struct slurm_info *info);
  */
 long slurm_find_name(const char *name);
 
-/* scancel id. 0 or -1 after error(). */
-int slurm_cancel(long id);
+/*
+ * scancel id, beside the caller: slurm_cancel_start starts it and returns
+ * its pid (its output readable at *fd, non-blocking), or -1 after
+ * error(). Once it was reaped with wait status status (killed: the caller
+ * killed it past SLURM_CMD_TIMEOUT), slurm_cancel_end reads its output,
+ * closes fd and returns 0 when it succeeded, else -1 after error() with
+ * scancel's words.
+ */
+pid_t slurm_cancel_start(long id, int *fd);
+int slurm_cancel_end(long id, int status, int fd, int killed);
 
 #endif

@@ -249,6 +249,52 @@ test_expect_success 'a cancel that scancel could not send is sent again' '
 	slurm_wait_state "$(sid cq)" CANCELLED
 '
 
+# A scancel that hangs (a slurmctld slow to answer) runs beside the loop:
+# the runner takes a config meanwhile. The stand-in scancel waits 20 s,
+# then runs the real one.
+mkdir -p slowbin
+cat >slowbin/scancel <<EOF
+#!/bin/sh
+touch "$PWD/scancel-began"
+sleep 20
+touch "$PWD/scancel-done"
+exec $(command -v scancel) "\$@"
+EOF
+chmod +x slowbin/scancel
+saved_path=$PATH
+
+test_expect_success 'a scancel that hangs does not stall the runner' '
+	stop_runner &&
+	PATH=$PWD/slowbin:$PATH &&
+	start_runner --executor slurm --slots 2 && PATH=$saved_path &&
+	EPOCHS=1000000 long_config spool/incoming/hang.json "\"threads\": 1" &&
+	wait_until "status_is hang running" 30 &&
+	spoolboard cancel --spool spool hang &&
+	wait_until "test -e scancel-began" 10 &&
+	echo "{" >spool/incoming/broken.json &&
+	wait_until "test -f spool/rejected/broken.error" 15 &&
+	! test -e scancel-done &&
+	wait_until "status_is hang cancelled" 60 &&
+	slurm_wait_state "$(sid hang)" CANCELLED
+'
+
+test_expect_success 'a runner that stops waits for the scancel it sent' '
+	stop_runner &&
+	rm -f scancel-began scancel-done &&
+	PATH=$PWD/slowbin:$PATH &&
+	start_runner --executor slurm --slots 2 && PATH=$saved_path &&
+	EPOCHS=1000000 long_config spool/incoming/hang2.json "\"threads\": 1" &&
+	wait_until "status_is hang2 running" 30 &&
+	spoolboard cancel --spool spool hang2 &&
+	wait_until "test -e scancel-began" 10 &&
+	stop_runner &&
+	test -e scancel-done &&
+	! grep -q "was not sent" runner.log &&
+	slurm_wait_state "$(sid hang2)" CANCELLED &&
+	start_runner --executor slurm --slots 2
+'
+PATH=$saved_path
+
 # exec jobs (docs/exec.md) in Slurm: the runner's --allow-exec goes with
 # the job to sbatch; without it, one never reaches sbatch
 MARK=spoolboard-t6010-$$
