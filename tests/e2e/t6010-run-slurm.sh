@@ -261,16 +261,25 @@ touch "$PWD/scancel-done"
 exec $(command -v scancel) "\$@"
 EOF
 chmod +x slowbin/scancel
-saved_path=$PATH
+
+# slow_cancel ID: a runner whose scancel is the stand-in, job ID running
+# in Slurm, its cancel asked and the stand-in begun
+slow_cancel() {
+	_path=$PATH
+	stop_runner && rm -f scancel-began scancel-done &&
+		PATH=$PWD/slowbin:$PATH &&
+		start_runner --executor slurm --slots 2
+	_rc=$?
+	PATH=$_path
+	test $_rc = 0 &&
+	EPOCHS=1000000 long_config spool/incoming/$1.json "\"threads\": 1" &&
+	wait_until "status_is $1 running" 30 &&
+	spoolboard cancel --spool spool $1 &&
+	wait_until "test -e scancel-began" 10
+}
 
 test_expect_success 'a scancel that hangs does not stall the runner' '
-	stop_runner &&
-	PATH=$PWD/slowbin:$PATH &&
-	start_runner --executor slurm --slots 2 && PATH=$saved_path &&
-	EPOCHS=1000000 long_config spool/incoming/hang.json "\"threads\": 1" &&
-	wait_until "status_is hang running" 30 &&
-	spoolboard cancel --spool spool hang &&
-	wait_until "test -e scancel-began" 10 &&
+	slow_cancel hang &&
 	echo "{" >spool/incoming/broken.json &&
 	wait_until "test -f spool/rejected/broken.error" 15 &&
 	! test -e scancel-done &&
@@ -279,21 +288,13 @@ test_expect_success 'a scancel that hangs does not stall the runner' '
 '
 
 test_expect_success 'a runner that stops waits for the scancel it sent' '
-	stop_runner &&
-	rm -f scancel-began scancel-done &&
-	PATH=$PWD/slowbin:$PATH &&
-	start_runner --executor slurm --slots 2 && PATH=$saved_path &&
-	EPOCHS=1000000 long_config spool/incoming/hang2.json "\"threads\": 1" &&
-	wait_until "status_is hang2 running" 30 &&
-	spoolboard cancel --spool spool hang2 &&
-	wait_until "test -e scancel-began" 10 &&
+	slow_cancel hang2 &&
 	stop_runner &&
 	test -e scancel-done &&
 	! grep -q "was not sent" runner.log &&
 	slurm_wait_state "$(sid hang2)" CANCELLED &&
 	start_runner --executor slurm --slots 2
 '
-PATH=$saved_path
 
 # exec jobs (docs/exec.md) in Slurm: the runner's --allow-exec goes with
 # the job to sbatch; without it, one never reaches sbatch
