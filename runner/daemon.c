@@ -583,6 +583,18 @@ cancel_ended(struct daemon *d, size_t i, int status)
 	return -1;
 }
 
+/* Was pid (reaped with status) a scancel in flight? Then its end taken. */
+static int
+cancel_reaped(struct daemon *d, pid_t pid, int status)
+{
+	for (size_t i = 0; i < d->nscancels; i++)
+		if (d->scancels[i].pid == pid) {
+			cancel_ended(d, i, status);
+			return 1;
+		}
+	return 0;
+}
+
 /* Scancels past SLURM_CMD_TIMEOUT: killed, with what they started. */
 static void
 cancels_check(struct daemon *d)
@@ -1851,11 +1863,8 @@ reap(struct daemon *d)
 			d->poll_status = status;
 			continue;
 		}
-		for (size_t i = 0; i < d->nscancels; i++)
-			if (d->scancels[i].pid == pid) {
-				cancel_ended(d, i, status);
-				break;
-			}
+		if (cancel_reaped(d, pid, status))
+			continue;
 		if (pid == d->render_pid) {
 			d->render_pid = 0;
 			if (WIFSIGNALED(status))

@@ -174,6 +174,25 @@ slurm_spawn(char *const argv[], int *fd)
 	return pid;
 }
 
+/*
+ * What a command that ended with wait status status says: its exit
+ * status, or -1 after error() when it could not run, was killed, or was
+ * killed by the caller after timed_out seconds (0: it was not).
+ */
+static int
+command_ended(const char *name, int status, double timed_out)
+{
+	if (timed_out > 0)
+		return error("%s did not answer within %gs", name, timed_out);
+	if (WIFSIGNALED(status))
+		return error("%s was killed by signal %d", name,
+			     WTERMSIG(status));
+	if (WEXITSTATUS(status) == 127)
+		return error("cannot run %s: not found, or it could not be "
+			     "executed", name);
+	return WEXITSTATUS(status);
+}
+
 int
 slurm_command(char *const argv[], double timeout, struct strbuf *out,
 	      struct strbuf *err)
@@ -232,16 +251,7 @@ slurm_command(char *const argv[], double timeout, struct strbuf *out,
 			close(pfd[i].fd);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (timed_out)
-		return error("%s did not answer within %gs", argv[0],
-			     timeout);
-	if (WIFSIGNALED(status))
-		return error("%s was killed by signal %d", argv[0],
-			     WTERMSIG(status));
-	if (WEXITSTATUS(status) == 127)
-		return error("cannot run %s: not found, or it could not be "
-			     "executed", argv[0]);
-	return WEXITSTATUS(status);
+	return command_ended(argv[0], status, timed_out ? timeout : 0);
 }
 
 /* The fields asked of squeue, in this order; the name last, whole. */
@@ -598,25 +608,15 @@ int
 slurm_cancel_end(long id, int status, int fd, int killed)
 {
 	struct strbuf out = STRBUF_INIT;
-	int rc = -1;
+	int rc;
 
 	/* it has ended: what it wrote (at most a pipe's worth) is there */
 	for (int i = 0; i < 16 && slurm_drain(fd, &out); i++)
 		;
 	close(fd);
-	if (killed)
-		error("scancel %ld did not answer within %gs", id,
-		      SLURM_CMD_TIMEOUT);
-	else if (WIFSIGNALED(status))
-		error("scancel %ld was killed by signal %d", id,
-		      WTERMSIG(status));
-	else if (WEXITSTATUS(status) == 127)
-		error("cannot run scancel: not found, or it could not be "
-		      "executed");
-	else if (WEXITSTATUS(status) != 0)
+	rc = command_ended("scancel", status, killed ? SLURM_CMD_TIMEOUT : 0);
+	if (rc > 0)
 		error("scancel %ld: %s", id, first_line(&out));
-	else
-		rc = 0;
 	sb_release(&out);
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
