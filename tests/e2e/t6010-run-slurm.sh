@@ -257,6 +257,7 @@ cat >slowbin/scancel <<EOF
 #!/bin/sh
 touch "$PWD/scancel-began"
 sleep 20
+test -e "$PWD/scancel-fail" && exit 1
 touch "$PWD/scancel-done"
 exec $(command -v scancel) "\$@"
 EOF
@@ -293,6 +294,17 @@ test_expect_success 'a runner that stops waits for the scancel it sent' '
 	test -e scancel-done &&
 	! grep -q "was not sent" runner.log &&
 	slurm_wait_state "$(sid hang2)" CANCELLED &&
+	start_runner --executor slurm --slots 2
+'
+
+test_expect_success 'a runner that stops logs the cancel it could not send' '
+	slow_cancel hang3 &&
+	touch scancel-fail &&
+	stop_runner &&
+	rm scancel-fail &&
+	grep -q "hang3: the cancel of its Slurm job $(sid hang3) was not sent" runner.log &&
+	test "$(slurm_job_state "$(sid hang3)")" = RUNNING &&
+	scancel "$(sid hang3)" &&
 	start_runner --executor slurm --slots 2
 '
 
@@ -349,6 +361,36 @@ test_expect_success 'an exec job whose command exited 0 as scancel came: cancell
 	wait_until "status_is exl cancelled" 30 &&
 	grep -q "the command was stopped (.*) as it was ending" spool/jobs/exl/log.txt &&
 	slurm_wait_state "$(sid exl)" CANCELLED
+'
+
+# The other order: the trainer wrote completed and ended before its own
+# SIGTERM came, yet Slurm says CANCELLED (the batch step still ran as the
+# scancel came). Staged with stand-ins: a scancel that sends nothing and
+# a squeue that reports COMPLETED as CANCELLED. An exec job's completed
+# does not stand; a built-in run's does (written after its last epoch).
+mkdir -p fakebin
+printf '#!/bin/sh\ntouch "%s/scancel-asked"\n' "$PWD" >fakebin/scancel
+printf '#!/bin/sh\n%s "$@" | sed "s/|COMPLETED|/|CANCELLED|/"\n' \
+	"$(command -v squeue)" >fakebin/squeue
+chmod +x fakebin/scancel fakebin/squeue
+
+test_expect_success 'cancel asked, completed written, Slurm says CANCELLED' '
+	stop_runner &&
+	_path=$PATH && PATH=$PWD/fakebin:$PATH &&
+	start_runner --executor slurm --slots 2 --allow-exec; _rc=$?
+	PATH=$_path && test $_rc = 0 &&
+	xconfig spool/incoming/exu.json "[\"sh\", \"-c\", \"echo up; while ! test -e $TRASH/go-exu; do sleep 0.1; done\"]" &&
+	EPOCHS=4000 long_config spool/incoming/bu.json "\"threads\": 1" &&
+	wait_until "grep -q ^up spool/jobs/exu/log.txt && status_is bu running" 60 &&
+	spoolboard cancel --spool spool exu &&
+	spoolboard cancel --spool spool bu &&
+	wait_until "test -e scancel-asked" 10 &&
+	touch go-exu &&
+	wait_until "status_is exu cancelled" 60 &&
+	grep -q "exu: its command exited 0 as scancel ended it: cancelled, not completed" runner.log &&
+	json_check spool/jobs/exu/state.json "\"exited 0 as scancel\" in j[\"error\"][\"message\"]" &&
+	wait_until "grep -q \"bu: Slurm job $(sid bu) ended (Slurm: CANCELLED\" runner.log" 120 &&
+	status_is bu completed
 '
 
 test_expect_success 'without --allow-exec a queued exec job never reaches sbatch' '
