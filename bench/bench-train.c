@@ -178,6 +178,7 @@ print_machine(void)
 	static _Alignas(64) atomic_int turn;
 	enum { TRIPS = 100000, FORKS = 20000 };
 	double trip = 1e9, fork = 1e9;
+	int two = 1;
 
 	for (int round = 0; round < 3; round++) {
 		double t0 = time_mono(), t;
@@ -187,8 +188,9 @@ print_machine(void)
 		{
 			int me = omp_get_thread_num();
 
-			for (int i = 0; i < TRIPS && omp_get_num_threads() == 2;
-			     i++) {
+			if (omp_get_num_threads() < 2)
+				two = 0;	/* one thread: no partner */
+			for (int i = 0; i < TRIPS && two; i++) {
 				int mine = 2 * i + me;
 
 				while (atomic_load_explicit(&turn,
@@ -207,6 +209,10 @@ print_machine(void)
 		}
 		t = (time_mono() - t0) / FORKS;
 		fork = t < fork ? t : fork;
+	}
+	if (!two) {
+		printf("# machine now: OpenMP gives one thread only\n");
+		return;
 	}
 	printf("# machine now: a cache line's round trip between two threads "
 	       "%.0f ns, an OpenMP fork and join of two %.2f us\n",
