@@ -15,6 +15,7 @@
 
 #include "job/config.h"
 #include "runner/daemon.h"
+#include "render/mirror.h"
 #include "render/site.h"
 #include "render/watch.h"
 #include "lib/error.h"
@@ -702,6 +703,62 @@ cmd_render(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * mirror [--spool DIR] [--www DIR] [--full] DEST [-- RSYNC-OPTION...]:
+ * copy the site to DEST with rsync, sending what changed since the last
+ * mirror there. What follows "--" goes to rsync as it is.
+ */
+static int
+cmd_mirror(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "spool", required_argument, NULL, 's' },
+		{ "www", required_argument, NULL, 'w' },
+		{ "full", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *self = find_command("mirror");
+	const char *spool = "spool", *www = NULL;
+	char *www_def = NULL;
+	int c, rc, full = 0, nopt = argc;
+
+	/* DEST comes before "--", rsync's options after it */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			nopt = i;
+			break;
+		}
+	while ((c = getopt_long(nopt, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			spool = optarg;
+			break;
+		case 'w':
+			www = optarg;
+			break;
+		case 'f':
+			full = 1;
+			break;
+		case 'h':
+			return print_help(self);
+		default:
+			return bad_option(self, c, argv, longopts);
+		}
+	}
+	if (optind == nopt)
+		return usage_error(self, "no destination given");
+	if (optind + 1 != nopt)
+		return usage_error(self, "unexpected argument '%s'",
+				   argv[optind + 1]);
+	if (!www)
+		www = www_def = xasprintf("%s/www", spool);
+	rc = mirror_run(www, argv[optind], full, argv + nopt + (nopt < argc),
+			argc - nopt - (nopt < argc)) < 0 ? 1 : 0;
+	free(www_def);
+	return rc;
+}
+
 static const struct command commands[] = {
 	{ "run", cmd_run, "Serve a spool: claim configs, run the jobs.",
 	  "spoolboard run [--spool DIR] [--www DIR] [--slots N] "
@@ -795,6 +852,19 @@ static const struct command commands[] = {
 	  "  --log-warning RE  the same for warnings (default "
 	  VIEW_WARNING_RE ";\n"
 	  "                    '' for none)" },
+	{ "mirror", cmd_mirror,
+	  "Copy the site elsewhere with rsync, sending what changed.",
+	  "spoolboard mirror [--spool DIR] [--www DIR] [--full] DEST "
+	  "[-- RSYNC-OPTION...]\n\n"
+	  "  --spool DIR   the spool (default ./spool)\n"
+	  "  --www DIR     the site (default SPOOL/www)\n"
+	  "  --full        copy everything and delete in DEST what the site\n"
+	  "                lacks (the first mirror to DEST always does)\n\n"
+	  "DEST is any destination rsync takes (a folder, host:path). After\n"
+	  "the first, a mirror sends only the paths changed or gone since\n"
+	  "the last one to DEST (the site keeps a record of each in\n"
+	  "www/" MIRROR_DIR "). Options after -- go to rsync: -z, --stats,\n"
+	  "-e 'ssh -p 2222'." },
 	{ "sweep", cmd_sweep,
 	  "Submit sweeps (one config, many jobs), or list their jobs.",
 	  "spoolboard sweep [--spool DIR] [--dry-run] FILE...\n\n"

@@ -27,12 +27,15 @@
  * before (cp -al: the copy keeps the old files) moves, with delta
  * transfer as over ssh (--no-whole-file): its --stats figures, once after
  * the epoch and once after the deferred jobs.json, jobs.csv and feed.xml
- * are written too. Last the sizes of index.html and a job page.
+ * are written too; and beside it what `spoolboard mirror` to another
+ * copy (made by its own full pass) moves, with the same options. Last
+ * the sizes of index.html and a job page.
  * Benchmarks print figures and never fail on them.
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <signal.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,30 +332,41 @@ print_written(const char *www, time_t t)
 }
 
 /*
- * rsync www to mirror with delta transfer, and print what it moved
- * (--stats: bytes sent, the file list's share, literal and matched data).
+ * Run cmd, an rsync with --stats, and print what it moved (bytes sent,
+ * the file list's share, literal and matched data) under the title what.
  */
 static void
-rsync_stats(const char *www, const char *mirror, const char *what)
+rsync_stats(const char *cmd, const char *what)
 {
-	char cmd[800], line[300];
-	FILE *f;
+	char line[300];
+	FILE *f = popen(cmd, "r");
 
-	snprintf(cmd, sizeof(cmd), "rsync -a --no-whole-file --stats '%s/' "
-		 "'%s/' 2>&1", www, mirror);
-	f = popen(cmd, "r");
 	if (!f)
 		return;
-	printf("  rsync after %s:\n", what);
+	printf("  %s:\n", what);
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, "Number of regular files transferred", 35) ||
 		    !strncmp(line, "Total bytes sent", 16) ||
 		    !strncmp(line, "File list size", 14) ||
 		    !strncmp(line, "Literal data", 12) ||
 		    !strncmp(line, "Matched data", 12) ||
-		    !strncmp(line, "Number of files:", 16))
+		    !strncmp(line, "Number of files:", 16) ||
+		    !strncmp(line, "mirror:", 7))
 			printf("    %s", line);
 	pclose(f);
+}
+
+/* The spoolboard binary beside this one's folder (build/spoolboard). */
+static const char *
+self_binary(void)
+{
+	static char path[4096];
+	char exe[4000];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof(path), "%s/../spoolboard", dirname(exe));
+	return path;
 }
 
 int
@@ -364,7 +378,7 @@ main(int argc, char **argv)
 	char cmd[1000], page[400];
 	struct site_opts o = { .templates = "templates" };
 	double t0, full, again, nocache, lat[SAMPLES], ilat[SAMPLES];
-	char mirror[300], manifest[400];
+	char mirror[300], manifest[400], plain[800], ours[1400], first[1400];
 	int rsync = have("rsync");
 	pid_t pid;
 	int ok = 0;
@@ -468,11 +482,21 @@ main(int argc, char **argv)
 		/* let the watch go idle again before the next sample */
 		usleep(300000);
 	}
-	/* more epochs of one job: what each writes, what rsync moves */
+	/*
+	 * more epochs of one job: what each writes, what a plain rsync
+	 * moves (to mirror, a copy of the site) and what spoolboard mirror
+	 * does (to mirror2, its full pass made now)
+	 */
 	snprintf(mirror, sizeof(mirror), "%s/mirror", tmp);
+	snprintf(plain, sizeof(plain), "rsync -a --no-whole-file --stats "
+		 "'%s/' '%s/' 2>&1", www, mirror);
+	snprintf(ours, sizeof(ours), "'%s' mirror --www '%s' '%s/mirror2' -- "
+		 "--no-whole-file --stats 2>&1", self_binary(), www, tmp);
 	snprintf(cmd, sizeof(cmd), "cp -al '%s' '%s'", www, mirror);
 	sleep(6);	/* a quiet watch: the deferred lists written */
-	if (system(cmd) == 0) {
+	snprintf(first, sizeof(first), "'%s' mirror --www '%s' '%s/mirror2' "
+		 ">/dev/null 2>&1", self_binary(), www, tmp);
+	if (system(cmd) == 0 && (!rsync || system(first) == 0)) {
 		static const char *const what[] = {
 			"an epoch after 6 s of quiet (the lists due)",
 			"the next epoch, as soon as it can (the lists deferred)",
@@ -503,8 +527,10 @@ main(int argc, char **argv)
 			       file_ino(lists) == jl ? "not written" :
 			       "written");
 			print_written(www, t);
-			if (rsync)
-				rsync_stats(www, mirror, "it");
+			if (rsync) {
+				rsync_stats(plain, "rsync -a after it");
+				rsync_stats(ours, "spoolboard mirror after it");
+			}
 		}
 		if (!rsync)
 			printf("rsync is not installed: no transfer figures\n");

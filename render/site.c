@@ -61,12 +61,6 @@
 
 #define ERROR_MAX (64 * 1024)
 
-/*
- * The file that marks a folder as a site this renderer made (its first
- * line says so): only in such a folder (or an empty one, which gets it)
- * does a render write or remove anything.
- */
-#define SITE_MARKER ".spoolboard-site"
 #define LIST_RACY 0.1	/* seconds: see list_jobs */
 #define FEED_MAX 100	/* entries of feed.xml: the newest finished jobs */
 #define SITE_MARKER_TEXT "spoolboard site: made by spoolboard render; " \
@@ -1269,7 +1263,7 @@ group_of(const struct pass *p, const char *id, const char *claimed)
  * costs its job a render; the file is the site's own, written like its
  * pages.
  */
-#define CACHE_FILE ".spoolboard-cache"
+#define CACHE_FILE SITE_CACHE
 #define CACHE_VERSION 3
 #define CACHE_JOB_MAX (64 * 1024)	/* bytes per job, at most */
 

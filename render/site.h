@@ -9,6 +9,16 @@
 #include "lib/json.h"
 #include "render/view.h"
 
+/*
+ * The file that marks a folder as a site this renderer made (its first
+ * line says so): only in such a folder (or an empty one, which gets it)
+ * does a render write or remove anything.
+ */
+#define SITE_MARKER ".spoolboard-site"
+
+/* The render cache at the top of a site (site.c), private to renders. */
+#define SITE_CACHE ".spoolboard-cache"
+
 /* What to render, from where, with what. */
 struct site_opts {
 	const char *spool;	/* the spool folder */

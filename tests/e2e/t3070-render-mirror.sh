@@ -1,0 +1,214 @@
+#!/bin/sh
+# spoolboard mirror: the first copy to a destination is a full pass; a
+# later one hands rsync only the paths changed or gone since the last
+# one that succeeded, and leaves the mirror the same as the site; a
+# record that cannot be taken costs a full pass, a failed rsync resends
+# its changes, a full pass never deletes in a folder that is not a
+# mirror, and links or FIFOs planted in the site are never copied.
+. "$(dirname "$0")/lib.sh"
+. "$SRCDIR/tests/e2e/lib-render.sh"
+
+if ! command -v rsync >/dev/null 2>&1; then
+	test_skip 'spoolboard mirror' 'rsync is not installed (scripts/deps.sh installs it)'
+	test_done
+	exit
+fi
+REAL_RSYNC=$(command -v rsync)
+export REAL_RSYNC
+
+# A stand-in rsync first on PATH: it logs each call (and the list of
+# paths it was handed) into calls/ (a listing of the destination, made
+# before a full pass, apart), fails with 23 when calls/fail exists, else
+# runs the real one.
+mkdir -p bin calls
+cat >bin/rsync <<'SH'
+#!/bin/sh
+case " $* " in *" --list-only "*)
+	printf '%s\n' "$@" >calls/ls$(ls calls | grep -c '^ls')
+	exec "$REAL_RSYNC" "$@" ;;
+esac
+n=$(ls calls | grep -c '^call')
+n=$((n + 1))
+printf '%s\n' "$@" >calls/call$n
+for a in "$@"; do
+	case $a in --files-from=*) tr '\0' '\n' <"${a#--files-from=}" >calls/list$n ;; esac
+done
+[ -e calls/fail ] && { echo "rsync: stand-in failure" >&2; exit 23; }
+exec "$REAL_RSYNC" "$@"
+SH
+chmod +x bin/rsync
+PATH=$PWD/bin:$PATH
+
+T=$SRCDIR/templates
+render() { spoolboard render --spool spool --templates "$T"; }
+mirror() { spoolboard mirror --spool spool "$@"; }
+# calls: how many times rsync ran; last_list: the paths of the last run
+calls() { ls calls | grep -c '^call'; }
+last_list() { cat "calls/list$(calls)"; }
+# same DEST: the mirror holds what the site does, less the record and the
+# render cache
+same() {
+	diff -r -x .spoolboard-mirror -x .spoolboard-cache spool/www "$1" &&
+	! test -e "$1/.spoolboard-mirror" && ! test -e "$1/.spoolboard-cache"
+}
+
+test_expect_success 'setup: a trained job and two hand-written ones' '
+	mkdir -p data && cp "$SRCDIR/examples/data/housing.csv" data/ &&
+	small_config >small.json &&
+	spoolboard train small.json --out spool/jobs/t --threads 1 \
+		>/dev/null 2>&1 &&
+	state a running 3 && state b running 3 &&
+	render && test -f spool/www/jobs/t/files/log.txt
+'
+
+test_expect_success 'the first mirror is a full pass; the copy is the site' '
+	mirror dst >out &&
+	grep -q "^mirror: a full pass, [0-9]* paths$" out &&
+	grep -qx -- --delete calls/call1 &&
+	same dst
+'
+
+test_expect_success 'nothing changed: rsync is not run' '
+	mirror dst >out &&
+	grep -q "^mirror: 0 of [0-9]* paths changed, 0 gone$" out &&
+	test $(calls) = 1
+'
+
+test_expect_success 'one job changed: only its files and the lists are sent' '
+	state b running 5 && render &&
+	mirror dst >out &&
+	test $(calls) = 2 &&
+	last_list >list &&
+	grep -qx jobs/b/index.html list && grep -qx jobs/b/data.json list &&
+	grep -qx index.html list &&
+	! grep -q "^jobs/[at]/" list &&
+	grep -qx -- --ignore-times calls/call2 &&
+	same dst
+'
+
+test_expect_success 'a page rewritten within the second at the same size is sent' '
+	state a running 4 && render && mirror dst >/dev/null &&
+	state a running 6 && render && mirror dst >/dev/null &&
+	grep -q "data-epoch=\"6\"" dst/index.html &&
+	same dst
+'
+
+test_expect_success 'a job log grown in place (a hard link in the site) is sent' '
+	echo "one more line" >>spool/jobs/t/log.txt &&
+	mirror dst >out &&
+	test "$(last_list)" = jobs/t/files/log.txt &&
+	grep -q "one more line" dst/jobs/t/files/log.txt &&
+	same dst
+'
+
+test_expect_success 'a job removed: its folder goes as one deletion' '
+	rm -rf spool/jobs/t && render &&
+	mirror dst >out &&
+	grep -q "[1-9][0-9]* gone$" out &&
+	last_list >list &&
+	grep -qx jobs/t list && ! grep -q "^jobs/t/" list &&
+	! test -e dst/jobs/t && same dst
+'
+
+test_expect_success 'a file only in the mirror stays, until --full' '
+	echo mine >dst/extra.txt &&
+	state b running 7 && render && mirror dst >/dev/null &&
+	test -f dst/extra.txt &&
+	mirror --full dst >out &&
+	grep -q "a full pass" out && ! test -e dst/extra.txt && same dst
+'
+
+test_expect_success 'a failed rsync: an error, the record kept, the changes sent next time' '
+	rec=$(ls spool/www/.spoolboard-mirror/ | grep -v lock) &&
+	cp "spool/www/.spoolboard-mirror/$rec" rec.before &&
+	state a running 8 && render &&
+	touch calls/fail &&
+	test_expect_code 1 mirror dst >out 2>err &&
+	grep -q "rsync exited with status 23" err &&
+	grep -q "sends these changes again" err &&
+	cmp rec.before "spool/www/.spoolboard-mirror/$rec" &&
+	rm calls/fail &&
+	mirror dst >out &&
+	grep -qx jobs/a/index.html "calls/list$(calls)" &&
+	same dst
+'
+
+test_expect_success 'a broken record, or one others may write, costs a full pass' '
+	rec=spool/www/.spoolboard-mirror/$(ls spool/www/.spoolboard-mirror/ | grep -v lock) &&
+	python3 -c "import sys; open(sys.argv[1], \"wb\").write(
+		b\"spoolboard mirror record 1\\0dst\\0f 1 2 3 4 ../../etc/passwd\\0\")" "$rec" &&
+	mirror dst >out 2>err &&
+	grep -q "is not taken (a broken entry): a full pass" err &&
+	grep -q "a full pass" out && same dst &&
+	chmod 666 "$rec" &&
+	mirror dst >out 2>err &&
+	grep -q "another user owns it or may write it" err &&
+	grep -q "a full pass" out &&
+	mirror dst >out 2>err && test ! -s err &&
+	grep -q "^mirror: 0 of" out
+'
+
+test_expect_success 'each destination has its own record' '
+	mirror dst2 >out && grep -q "a full pass" out && same dst2 &&
+	state b running 9 && render &&
+	mirror dst >/dev/null && mirror dst2 >out &&
+	grep -q "^mirror: [1-9][0-9]* of" out && same dst && same dst2
+'
+
+test_expect_success 'a full pass into a folder that is not a mirror is refused' '
+	mkdir precious && echo keep >precious/thesis.tex &&
+	n=$(calls) &&
+	test_expect_code 1 mirror precious 2>err &&
+	grep -q "refusing to mirror into .precious/.: it is not empty and not a mirror" err &&
+	test "$(cat precious/thesis.tex)" = keep &&
+	mkdir empty && mirror empty >/dev/null && same empty
+'
+
+test_expect_success 'links and FIFOs planted in the site are not copied' '
+	ln -s /etc spool/www/jobs/evil &&
+	ln -s /etc/passwd spool/www/leak.txt &&
+	mkfifo spool/www/jobs/a/pipe &&
+	mirror dst >out 2>err &&
+	! test -e dst/jobs/evil && ! test -L dst/jobs/evil &&
+	! test -e dst/leak.txt && ! test -e dst/jobs/a/pipe &&
+	mirror --full dst >out 2>err &&
+	! test -e dst/jobs/evil && ! test -e dst/leak.txt &&
+	! test -e dst/jobs/a/pipe &&
+	rm spool/www/jobs/evil spool/www/leak.txt spool/www/jobs/a/pipe
+'
+
+test_expect_success 'a dry run is refused: the record would lie' '
+	for o in -n --dry-run -avn --list-only; do
+		test_expect_code 1 mirror dst -- $o 2>err &&
+		grep -q "copies nothing" err || return 1
+	done
+'
+
+test_expect_success 'options after -- go to rsync' '
+	state b running 2 && render &&
+	mirror dst -- --stats >out &&
+	grep -q "^Total bytes sent" out && same dst
+'
+
+test_expect_success 'a second mirror to the same place while one runs is refused' '
+	python3 -c "
+import fcntl, glob, subprocess, sys
+locks = [open(p, \"a\") for p in glob.glob(sys.argv[1] + \"/*.lock\")]
+for f in locks:
+    fcntl.flock(f, fcntl.LOCK_EX)
+sys.exit(subprocess.call(sys.argv[2:]))" spool/www/.spoolboard-mirror \
+		sh -c "! \"$SPOOLBOARD\" mirror --spool spool dst 2>err" &&
+	grep -q "another mirror to .dst. is running" err
+'
+
+test_expect_success 'not a site, no destination, no rsync' '
+	mkdir notsite && echo x >notsite/a &&
+	test_expect_code 1 spoolboard mirror --www notsite dst3 2>err &&
+	grep -q "not a site spoolboard render made" err && ! test -e dst3 &&
+	test_expect_code 2 mirror 2>err && grep -q "no destination" err &&
+	test_expect_code 1 env PATH=/nonexistent "$SPOOLBOARD" mirror \
+		--spool spool --full dst 2>err &&
+	grep -q "cannot run rsync: it is not installed" err
+'
+
+test_done
