@@ -339,6 +339,7 @@ static void
 rsync_stats(const char *cmd, const char *what)
 {
 	char line[300];
+	double t0 = time_mono();
 	FILE *f = popen(cmd, "r");
 
 	if (!f)
@@ -354,6 +355,7 @@ rsync_stats(const char *cmd, const char *what)
 		    !strncmp(line, "mirror:", 7))
 			printf("    %s", line);
 	pclose(f);
+	printf("    %.2f s in all\n", time_mono() - t0);
 }
 
 /* The spoolboard binary beside this one's folder (build/spoolboard). */
