@@ -863,8 +863,9 @@ static const struct command commands[] = {
 	  "DEST is any destination rsync takes (a folder, host:path). After\n"
 	  "the first, a mirror sends only the paths changed or gone since\n"
 	  "the last one to DEST (the site keeps a record of each in\n"
-	  "www/" MIRROR_DIR "). Options after -- go to rsync: -z, --stats,\n"
-	  "-e 'ssh -p 2222'." },
+	  "www/" MIRROR_DIR "). Options after -- go to rsync: -z, -q, --stats,\n"
+	  "-e 'ssh -p 2222' and others that neither skip a file, follow a\n"
+	  "link nor copy nothing (docs/dashboard.md)." },
 	{ "sweep", cmd_sweep,
 	  "Submit sweeps (one config, many jobs), or list their jobs.",
 	  "spoolboard sweep [--spool DIR] [--dry-run] FILE...\n\n"

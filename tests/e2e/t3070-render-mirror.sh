@@ -17,39 +17,53 @@ REAL_RSYNC=$(command -v rsync)
 export REAL_RSYNC
 
 # A stand-in rsync first on PATH: it logs each call (and the list of
-# paths it was handed) into calls/ (a listing of the destination, made
-# before a full pass, apart), fails with 23 when calls/fail exists, else
-# runs the real one.
+# paths it was handed) into calls/ (a listing of the destination apart),
+# runs calls/hook first when there (to act between the walk and rsync),
+# fails with 23 when calls/fail exists, else runs the real one. It runs
+# in the site's folder (mirror.c), so it names calls/ by its full path.
 mkdir -p bin calls
+CALLS=$PWD/calls
+export CALLS
 cat >bin/rsync <<'SH'
 #!/bin/sh
 case " $* " in *" --list-only "*)
-	printf '%s\n' "$@" >calls/ls$(ls calls | grep -c '^ls')
+	printf '%s\n' "$@" >"$CALLS/ls$(ls "$CALLS" | grep -c '^ls')"
 	exec "$REAL_RSYNC" "$@" ;;
 esac
-n=$(ls calls | grep -c '^call')
+n=$(ls "$CALLS" | grep -c '^call')
 n=$((n + 1))
-printf '%s\n' "$@" >calls/call$n
+printf '%s\n' "$@" >"$CALLS/call$n"
 for a in "$@"; do
-	case $a in --files-from=*) tr '\0' '\n' <"${a#--files-from=}" >calls/list$n ;; esac
+	case $a in --files-from=*) tr '\0' '\n' <"${a#--files-from=}" >"$CALLS/list$n" ;; esac
 done
-[ -e calls/fail ] && { echo "rsync: stand-in failure" >&2; exit 23; }
+[ -x "$CALLS/hook" ] && "$CALLS/hook"
+[ -e "$CALLS/fail" ] && { echo "rsync: stand-in failure" >&2; exit 23; }
 exec "$REAL_RSYNC" "$@"
 SH
 chmod +x bin/rsync
 PATH=$PWD/bin:$PATH
 
 T=$SRCDIR/templates
-render() { spoolboard render --spool spool --templates "$T"; }
+# render: a render, then a pause, so the mirror that follows does not
+# take its files for ones written while it walked (mirror.c: racy)
+render() { spoolboard render --spool spool --templates "$T" && sleep 0.2; }
 mirror() { spoolboard mirror --spool spool "$@"; }
-# calls: how many times rsync ran; last_list: the paths of the last run
+# calls: how many times rsync copied; last_list: the paths of the last
 calls() { ls calls | grep -c '^call'; }
 last_list() { cat "calls/list$(calls)"; }
-# same DEST: the mirror holds what the site does, less the record and the
-# render cache
+# same DEST: the mirror holds what the site does, less the records and
+# the render cache
 same() {
 	diff -r -x .spoolboard-mirror -x .spoolboard-cache spool/www "$1" &&
 	! test -e "$1/.spoolboard-mirror" && ! test -e "$1/.spoolboard-cache"
+}
+# record DEST: the record of the local folder DEST (its path, absolute)
+record() {
+	python3 -c 'import glob, sys
+for p in glob.glob("spool/www/.spoolboard-mirror/*"):
+    if "." not in p.split("/")[-1] and \
+       open(p, "rb").read().split(b"\0")[1] == sys.argv[1].encode():
+        print(p)' "$PWD/$1"
 }
 
 test_expect_success 'setup: a trained job and two hand-written ones' '
@@ -86,6 +100,14 @@ test_expect_success 'one job changed: only its files and the lists are sent' '
 	same dst
 '
 
+test_expect_success 'dst, ./dst and dst/ are one destination; from elsewhere, another' '
+	mirror ./dst/ >out && grep -q "^mirror: 0 of" out &&
+	mkdir -p elsewhere && (cd elsewhere &&
+		"$SPOOLBOARD" mirror --www ../spool/www dst >../out) &&
+	grep -q "a full pass" out && same elsewhere/dst &&
+	rm -rf elsewhere
+'
+
 test_expect_success 'a page rewritten within the second at the same size is sent' '
 	state a running 4 && render && mirror dst >/dev/null &&
 	state a running 6 && render && mirror dst >/dev/null &&
@@ -94,7 +116,7 @@ test_expect_success 'a page rewritten within the second at the same size is sent
 '
 
 test_expect_success 'a job log grown in place (a hard link in the site) is sent' '
-	echo "one more line" >>spool/jobs/t/log.txt &&
+	echo "one more line" >>spool/jobs/t/log.txt && sleep 0.2 &&
 	mirror dst >out &&
 	test "$(last_list)" = jobs/t/files/log.txt &&
 	grep -q "one more line" dst/jobs/t/files/log.txt &&
@@ -118,25 +140,39 @@ test_expect_success 'a file only in the mirror stays, until --full' '
 	grep -q "a full pass" out && ! test -e dst/extra.txt && same dst
 '
 
-test_expect_success 'a failed rsync: an error, the record kept, the changes sent next time' '
-	rec=$(ls spool/www/.spoolboard-mirror/ | grep -v lock) &&
-	cp "spool/www/.spoolboard-mirror/$rec" rec.before &&
-	state a running 8 && render &&
+test_expect_success 'a failed rsync: an error, and its paths sent again next time' '
+	state a running 8 && state n running 1 && render &&
 	touch calls/fail &&
 	test_expect_code 1 mirror dst >out 2>err &&
 	grep -q "rsync exited with status 23" err &&
 	grep -q "sends these changes again" err &&
-	cmp rec.before "spool/www/.spoolboard-mirror/$rec" &&
 	rm calls/fail &&
+	rm -rf spool/jobs/n && render &&
 	mirror dst >out &&
 	grep -qx jobs/a/index.html "calls/list$(calls)" &&
 	same dst
 '
 
+test_expect_success 'a failed full pass: the next mirror is a full pass too' '
+	touch calls/fail &&
+	test_expect_code 1 mirror --full dst >out 2>err &&
+	rm calls/fail &&
+	mirror dst >out && grep -q "a full pass" out && same dst
+'
+
+test_expect_success 'a mirror wiped or replaced: a full pass, not a few files' '
+	rm -rf dst &&
+	state b running 2 && render &&
+	mirror dst >out &&
+	grep -q "has no .spoolboard-site (wiped or replaced?): a full pass" out &&
+	same dst
+'
+
 test_expect_success 'a broken record, or one others may write, costs a full pass' '
-	rec=spool/www/.spoolboard-mirror/$(ls spool/www/.spoolboard-mirror/ | grep -v lock) &&
+	rec=$(record dst) && test -f "$rec" &&
 	python3 -c "import sys; open(sys.argv[1], \"wb\").write(
-		b\"spoolboard mirror record 1\\0dst\\0f 1 2 3 4 ../../etc/passwd\\0\")" "$rec" &&
+		b\"spoolboard mirror record 2\\0\" + sys.argv[2].encode() +
+		b\"\\0f 1 2 3 4 ../../etc/passwd\\0\")" "$rec" "$PWD/dst" &&
 	mirror dst >out 2>err &&
 	grep -q "is not taken (a broken entry): a full pass" err &&
 	grep -q "a full pass" out && same dst &&
@@ -157,9 +193,11 @@ test_expect_success 'each destination has its own record' '
 
 test_expect_success 'a full pass into a folder that is not a mirror is refused' '
 	mkdir precious && echo keep >precious/thesis.tex &&
-	n=$(calls) &&
-	test_expect_code 1 mirror precious 2>err &&
-	grep -q "refusing to mirror into .precious/.: it is not empty and not a mirror" err &&
+	echo keep >"precious/old .spoolboard-site" &&
+	for o in "" -q -v "--exclude=*"; do
+		test_expect_code 1 mirror precious -- $o 2>err || return 1
+	done &&
+	mirror precious 2>err; grep -q "refusing to mirror into .precious.: it is not empty and not a mirror" err &&
 	test "$(cat precious/thesis.tex)" = keep &&
 	mkdir empty && mirror empty >/dev/null && same empty
 '
@@ -177,17 +215,50 @@ test_expect_success 'links and FIFOs planted in the site are not copied' '
 	rm spool/www/jobs/evil spool/www/leak.txt spool/www/jobs/a/pipe
 '
 
-test_expect_success 'a dry run is refused: the record would lie' '
-	for o in -n --dry-run -avn --list-only; do
+test_expect_success 'a file that became a link: a full pass deletes the copy' '
+	mv spool/www/jobs/a/data.json a.json &&
+	ln -s /etc/passwd spool/www/jobs/a/data.json && sleep 0.2 &&
+	mirror dst >out &&
+	grep -q "is now a link or FIFO, which is never copied: a full pass" out &&
+	! test -e dst/jobs/a/data.json &&
+	rm spool/www/jobs/a/data.json && mv a.json spool/www/jobs/a/data.json &&
+	mirror dst >/dev/null && same dst
+'
+
+test_expect_success 'the site swapped for a link after the walk: rsync copies the site' '
+	mkdir secret && echo TOP SECRET >secret/id_rsa &&
+	state b running 4 && render &&
+	cat >calls/hook <<-EOF &&
+	#!/bin/sh
+	mv "$PWD/spool/www" "$PWD/spool/www.real" &&
+	ln -s "$PWD/secret" "$PWD/spool/www"
+	EOF
+	chmod +x calls/hook &&
+	mirror dst >out; rc=$? &&
+	rm calls/hook spool/www && mv spool/www.real spool/www &&
+	test $rc = 0 && ! test -e dst/id_rsa && same dst
+'
+
+test_expect_success 'a folder of the site others may write: refused' '
+	chmod 777 spool/www/jobs/a &&
+	test_expect_code 1 mirror dst 2>err &&
+	grep -q "spool/www/jobs/a. is a folder another user owns or may write" err &&
+	chmod 755 spool/www/jobs/a
+'
+
+test_expect_success 'options that skip files, follow links or copy nothing are refused' '
+	for o in -n --dry-run -avn -n4 --list-only -L --copy-links -u \
+		--existing --exclude=x --max-size=1k 2222; do
 		test_expect_code 1 mirror dst -- $o 2>err &&
-		grep -q "copies nothing" err || return 1
-	done
+		grep -q "is not taken\|is not an rsync option" err || return 1
+	done &&
+	test_expect_code 1 mirror dst -- -e 2>err && grep -q "needs a command" err
 '
 
 test_expect_success 'options after -- go to rsync' '
 	state b running 2 && render &&
-	mirror dst -- --stats >out &&
-	grep -q "^Total bytes sent" out && same dst
+	mirror dst -- -z --stats -e "sh -c" >out && grep -q "^Total bytes sent" out &&
+	same dst
 '
 
 test_expect_success 'a second mirror to the same place while one runs is refused' '
@@ -206,6 +277,7 @@ test_expect_success 'not a site, no destination, no rsync' '
 	test_expect_code 1 spoolboard mirror --www notsite dst3 2>err &&
 	grep -q "not a site spoolboard render made" err && ! test -e dst3 &&
 	test_expect_code 2 mirror 2>err && grep -q "no destination" err &&
+	test_expect_code 1 mirror "" 2>err && grep -q "is no destination" err &&
 	test_expect_code 1 env PATH=/nonexistent "$SPOOLBOARD" mirror \
 		--spool spool --full dst 2>err &&
 	grep -q "cannot run rsync: it is not installed" err
