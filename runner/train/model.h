@@ -71,6 +71,8 @@ struct model_spec {
 #define MODEL_MAX_CHUNKS 16
 
 /* One named tensor inside the parameter block. */
+struct mlpsplit;
+
 struct tensor_info {
 	const char *name;	/* e.g. "lstm.0.weight_ih", "head.1.bias" */
 	int ndim;
@@ -152,6 +154,23 @@ const real *model_output(const struct model *m);
 void model_chunk_span(const struct model *m, int c, int *b0, int *n);
 void model_backward_chunk(struct model *m, int c, const real *dout);
 void model_sum_grads(struct model *m, size_t i0, size_t i1);
+
+/*
+ * Where the forward of a dense layer of `in` inputs is cut in two (its
+ * split, layers.h), or 0: in an mlp, at a cache line (16 floats) about
+ * the middle of in when in >= MODEL_SPLIT_MIN; never in other models.
+ * It depends on the shape alone, so results do not depend on who runs
+ * the two blocks (mlpsplit.h).
+ */
+#define MODEL_SPLIT_MIN 32
+int model_split_at(const struct model_spec *spec, int in);
+
+/*
+ * The model's mlpsplit.h buffers, made by model_new (owned by the model),
+ * or NULL when it has no layer with a split. A training forward begun
+ * with model_forward_begin may be run with them instead of by chunks.
+ */
+struct mlpsplit *model_mlpsplit(const struct model *m);
 
 /*
  * Floating-point operations of one forward+backward sample (for GFLOP/s):

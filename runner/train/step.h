@@ -26,6 +26,14 @@
 #include "runner/train/optim.h"
 #include "lib/rng.h"
 
+/*
+ * How step_run shares the work out. STEP_AUTO: by blocks of weight rows
+ * (mlpsplit.h) for an mlp that has them on exactly two threads, where
+ * it crosses less between the cores; else by chunks of the batch as
+ * above. Both give the same bits, so tests may force either.
+ */
+enum step_scheme { STEP_AUTO, STEP_CHUNKS, STEP_BLOCKS };
+
 struct step {
 	struct model *model;
 	struct optim *opt;
@@ -34,6 +42,7 @@ struct step {
 	int K;		/* classes (cross_entropy) */
 	double clip;	/* largest gradient norm; <= 0: no clipping */
 	real *dout;	/* (max_batch, outputs): workspace */
+	enum step_scheme scheme;	/* STEP_AUTO (0) unless testing */
 };
 
 /*
@@ -45,5 +54,8 @@ struct step {
  */
 double step_run(struct step *s, const real *x, const real *y, int B,
 		double lr, struct rng *r);
+
+/* Whether step_run would run s by blocks of weight rows (mlpsplit.h). */
+int step_by_blocks(const struct step *s);
 
 #endif

@@ -173,7 +173,7 @@ dense_loss(void *p)
 {
 	struct dense_ctx *c = p;
 
-	dense_forward(&c->d, c->x, c->B, c->y, c->z);
+	dense_forward(&c->d, c->x, c->B, c->y, c->z, NULL);
 	return dot(c->y, c->w, (size_t)c->B * c->d.out);
 }
 
@@ -182,7 +182,7 @@ dense_grad(void *p)
 {
 	struct dense_ctx *c = p;
 
-	dense_forward(&c->d, c->x, c->B, c->y, c->z);
+	dense_forward(&c->d, c->x, c->B, c->y, c->z, NULL);
 	dense_backward(&c->d, c->x, c->y, c->z, c->w, c->dz, c->B, c->dx);
 }
 
