@@ -12,9 +12,12 @@
  *   lstm-8-256-t32     batch 64, 2,048 windows of 32 steps, MSE
  *   gru-8-64-t32       batch 64, 10,000 windows of 32 steps, MSE
  *
- * usage: bench-train [--hog | --fitted] [THREADS] [WORKLOAD]
- * (default 2 threads, all). bench/torch_train.py runs the same workloads
- * in PyTorch.
+ * usage: bench-train [--hog | --fitted] [--chunks | --blocks] [THREADS]
+ * [WORKLOAD] (default 2 threads, all). bench/torch_train.py runs the
+ * same workloads in PyTorch.
+ *
+ * --chunks, --blocks: run every step by chunks of the batch, or (an mlp)
+ * by blocks of weight rows (step.h), rather than as the trainer picks.
  *
  * --fitted: at most THREADS threads, fitted to the free cores and to what
  * pays as the trainer does (runner/train/threads.h).
@@ -73,6 +76,7 @@ static const struct workload workloads[] = {
 				   probe (runner/train/threads.h) */
 
 static int hog;
+static enum step_scheme scheme;	/* --chunks, --blocks: forced */
 static struct threads fit;	/* the last fitted run's */
 
 /*
@@ -118,7 +122,8 @@ run(const struct workload *w, int epochs, int threads)
 	rng_seed(&rng, 1);
 	model_init_weights(m, &rng);
 	optim_init(&opt, &cfg, model_nparams(m));
-	st = (struct step){ m, &opt, &cfg.loss, 1, w->classes, 0, dout };
+	st = (struct step){ m, &opt, &cfg.loss, 1, w->classes, 0, dout,
+			    scheme };
 	for (size_t i = 0; i < in * w->rows; i++)
 		x[i] = (real)rng_normal(&rng);
 	for (int i = 0; i < w->rows; i++) {
@@ -263,13 +268,17 @@ main(int argc, char **argv)
 			hog = 1;
 		else if (strcmp(argv[a], "--fitted") == 0)
 			fitted = 1;
+		else if (strcmp(argv[a], "--chunks") == 0)
+			scheme = STEP_CHUNKS;
+		else if (strcmp(argv[a], "--blocks") == 0)
+			scheme = STEP_BLOCKS;
 		else
 			break;
 	threads = argc > a ? atoi(argv[a]) : 2;
 	only = argc > a + 1 ? argv[a + 1] : NULL;
 	if (threads < 1) {
 		fprintf(stderr, "usage: bench-train [--hog | --fitted] "
-			"[THREADS] [WORKLOAD]\n");
+			"[--chunks | --blocks] [THREADS] [WORKLOAD]\n");
 		return 2;
 	}
 	print_machine();
