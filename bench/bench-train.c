@@ -16,8 +16,9 @@
  * [WORKLOAD] (default 2 threads, all). bench/torch_train.py runs the
  * same workloads in PyTorch.
  *
- * --chunks, --blocks: run every step by chunks of the batch, or (an mlp)
- * by blocks of weight rows (step.h), rather than as the trainer picks.
+ * --chunks, --blocks: run every step by chunks of the batch, or (an mlp,
+ * its layers split whether or not that pays) by blocks of weight rows
+ * (step.h), rather than as the trainer picks.
  *
  * --fitted: at most THREADS threads, fitted to the free cores and to what
  * pays as the trainer does (runner/train/threads.h).
@@ -116,6 +117,8 @@ run(const struct workload *w, int epochs, int threads)
 	cfg.train.eps = 1e-8;
 	model_spec_from_config(&spec, &cfg, w->inputs, w->steps, outputs,
 			       w->batch);
+	if (scheme == STEP_BLOCKS)
+		spec.split = MODEL_SPLIT_ALWAYS;
 	m = model_new(&spec);
 	if (!m)
 		exit(1);

@@ -231,10 +231,30 @@ model_chunk_rows(int max_batch)
 	return rows > MODEL_MIN_ROWS ? rows : MODEL_MIN_ROWS;
 }
 
+/* Whether running spec by blocks pays (model.h). */
+static int
+split_pays(const struct model_spec *spec)
+{
+	double weights = 0, outs = 0;
+	int width = spec->inputs * spec->steps;
+
+	for (int i = 0; i <= spec->nhidden; i++) {
+		int out = i < spec->nhidden ? spec->hidden[i] : spec->outputs;
+
+		weights += (double)width * out;
+		outs += out;
+		width = out;
+	}
+	return weights >= MODEL_SPLIT_RATIO * (double)spec->max_batch * outs;
+}
+
 int
 model_split_at(const struct model_spec *spec, int in)
 {
-	if (spec->type != MODEL_MLP || in < MODEL_SPLIT_MIN)
+	if (spec->type != MODEL_MLP || in < MODEL_SPLIT_MIN ||
+	    spec->split == MODEL_SPLIT_NEVER)
+		return 0;
+	if (spec->split != MODEL_SPLIT_ALWAYS && !split_pays(spec))
 		return 0;
 	return ((in + 1) / 2 + 15) / 16 * 16;
 }

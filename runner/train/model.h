@@ -37,6 +37,9 @@
 #include "lib/rng.h"
 #include "lib/strbuf.h"
 
+/* Whether an mlp's layers get a split (model_split_at). */
+enum model_split { MODEL_SPLIT_AUTO, MODEL_SPLIT_NEVER, MODEL_SPLIT_ALWAYS };
+
 struct model_spec {
 	enum model_type type;
 	int inputs;		/* I: features per step */
@@ -50,6 +53,7 @@ struct model_spec {
 	enum activation activation;
 	double dropout;
 	int max_batch;		/* largest B passed to forward */
+	enum model_split split;	/* MODEL_SPLIT_AUTO unless testing */
 };
 
 /*
@@ -157,12 +161,23 @@ void model_sum_grads(struct model *m, size_t i0, size_t i1);
 
 /*
  * Where the forward of a dense layer of `in` inputs is cut in two (its
- * split, layers.h), or 0: in an mlp, at a cache line (16 floats) about
- * the middle of in when in >= MODEL_SPLIT_MIN; never in other models.
- * It depends on the shape alone, so results do not depend on who runs
- * the two blocks (mlpsplit.h).
+ * split, layers.h), or 0. Only an mlp's layers are cut, at a cache line
+ * (16 floats) about the middle of in when in >= MODEL_SPLIT_MIN, and only
+ * when running it by blocks (mlpsplit.h) would move less between two
+ * cores than by chunks: with spec->split MODEL_SPLIT_AUTO, when its
+ * weights number at least MODEL_SPLIT_RATIO times max_batch times the
+ * widths of its layers' outputs summed. (By blocks, each layer's outputs
+ * and their gradients cross, about 2 * max_batch * out values; by chunks
+ * the weights, their gradients and the summed gradient, about 3 * in *
+ * out; the barriers of each layer tip the balance further. Measured on
+ * a far-apart pair of vCPUs: the mlp 100-256-256-3 at batch 32, ratio
+ * 5.6, gains by blocks; 32-128-128-1 at 64, ratio 1.3, and 64-64-1 at
+ * 32, ratio 2, lose.) MODEL_SPLIT_ALWAYS and _NEVER force it either way.
+ * It depends on the spec alone, never on threads, so the results do not
+ * depend on who runs the two blocks.
  */
 #define MODEL_SPLIT_MIN 32
+#define MODEL_SPLIT_RATIO 4
 int model_split_at(const struct model_spec *spec, int in);
 
 /*

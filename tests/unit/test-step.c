@@ -28,6 +28,7 @@ struct setup {
 	enum loss_type loss;
 	int hidden2;		/* the mlp's second layer; 0: 7 */
 	int gelu;		/* gelu rather than tanh */
+	enum model_split split;
 };
 
 struct result {
@@ -80,6 +81,7 @@ train(const struct setup *su, int threads, int fused,
 	cfg.train.weight_decay = 0.01;
 	O = loss_outputs(&cfg.loss, 1, K);
 	model_spec_from_config(&spec, &cfg, I, su->T, O, MAXB);
+	spec.split = su->split;
 	m = model_new(&spec);
 	np = model_nparams(m);
 	optim_init(&opt, &cfg, np);
@@ -130,6 +132,7 @@ nparams(const struct setup *su)
 	model_config(&cfg, su);
 	model_spec_from_config(&spec, &cfg, 5, su->T,
 			       su->loss == LOSS_CROSS_ENTROPY ? 3 : 1, MAXB);
+	spec.split = su->split;
 	m = model_new(&spec);
 	n = model_nparams(m);
 	model_free(m);
@@ -188,7 +191,7 @@ static void
 test_nan(void)
 {
 	struct setup su = { "mlp", MODEL_MLP, 1, 9, 1, 0, 0, OPTIM_ADAM,
-			    LOSS_MSE, 0, 0 };
+			    LOSS_MSE, 0, 0, 0 };
 	struct result a;
 	real y[MAXB] = { 0 };
 	size_t np = nparams(&su), finite = 0;
@@ -203,27 +206,58 @@ test_nan(void)
 	free(a.params);
 }
 
+/* The split pays for wide layers at the batch, not for narrow ones. */
+static void
+test_split_rule(void)
+{
+	struct config cfg;
+	struct model_spec spec;
+	struct model *m;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.model.type = MODEL_MLP;
+	cfg.model.hidden[0] = cfg.model.hidden[1] = 256;
+	cfg.model.nhidden = 2;
+	model_spec_from_config(&spec, &cfg, 100, 1, 3, 32);
+	m = model_new(&spec);
+	ok(model_mlpsplit(m) != NULL, "mlp 100-256-256-3 at batch 32: split");
+	model_free(m);
+	cfg.model.hidden[0] = cfg.model.hidden[1] = 128;
+	model_spec_from_config(&spec, &cfg, 32, 1, 1, 64);
+	m = model_new(&spec);
+	ok(model_mlpsplit(m) == NULL, "mlp 32-128-128-1 at batch 64: not split");
+	model_free(m);
+	spec.split = MODEL_SPLIT_ALWAYS;
+	m = model_new(&spec);
+	ok(model_mlpsplit(m) != NULL, "... unless forced");
+	model_free(m);
+}
+
 int
 main(void)
 {
 	static const struct setup setups[] = {
 		{ "mlp dropout clip adam", MODEL_MLP, 1, 40, 1, 0.2, 0.5,
-		  OPTIM_ADAM, LOSS_MSE, 0, 0 },
+		  OPTIM_ADAM, LOSS_MSE, 0, 0, 0 },
 		{ "mlp cross_entropy sgd", MODEL_MLP, 3, 24, 1, 0, 0,
-		  OPTIM_SGD, LOSS_CROSS_ENTROPY, 0, 0 },
-		/* every layer split in two blocks (mlpsplit.h) */
+		  OPTIM_SGD, LOSS_CROSS_ENTROPY, 0, 0, 0 },
+		/* every layer split in two blocks (mlpsplit.h): forced,
+		   and wide enough that it pays */
 		{ "mlp split dropout clip gelu adam", MODEL_MLP, 8, 48, 1,
-		  0.2, 0.5, OPTIM_ADAM, LOSS_MSE, 40, 1 },
+		  0.2, 0.5, OPTIM_ADAM, LOSS_MSE, 40, 1, MODEL_SPLIT_ALWAYS },
 		{ "mlp split cross_entropy adamw", MODEL_MLP, 7, 64, 1, 0, 0,
-		  OPTIM_ADAMW, LOSS_CROSS_ENTROPY, 33, 0 },
+		  OPTIM_ADAMW, LOSS_CROSS_ENTROPY, 33, 0, MODEL_SPLIT_ALWAYS },
+		{ "mlp wide", MODEL_MLP, 40, 400, 1, 0.1, 0, OPTIM_ADAM,
+		  LOSS_MSE, 400, 0, MODEL_SPLIT_AUTO },
 		{ "lstm 2 layers dropout clip sgd", MODEL_LSTM, 6, 12, 2, 0.3,
-		  0.1, OPTIM_SGD, LOSS_MSE, 0, 0 },
+		  0.1, OPTIM_SGD, LOSS_MSE, 0, 0, 0 },
 		{ "gru adamw", MODEL_GRU, 5, 10, 1, 0, 0, OPTIM_ADAMW,
-		  LOSS_HUBER, 0, 0 },
+		  LOSS_HUBER, 0, 0, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(setups) / sizeof(setups[0]); i++)
 		test_setup(&setups[i]);
 	test_nan();
+	test_split_rule();
 	return tap_done();
 }
