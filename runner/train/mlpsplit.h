@@ -87,7 +87,7 @@ const real *mlpsplit_output(const struct mlpsplit *sp);
  * down, once mlpsplit_grad of both blocks of layer l are done,
  * mlpsplit_backward(sp, l, b) for both blocks, each followed on its thread
  * by mlpsplit_grad(sp, l - 1, b, NULL) when l > 0. The gradients land in
- * model_grads().
+ * the layers' dW and db (the model's gradient block).
  */
 void mlpsplit_grad(struct mlpsplit *sp, int l, int b, const real *dout);
 void mlpsplit_backward(struct mlpsplit *sp, int l, int b);

@@ -256,7 +256,7 @@ model_split_at(const struct model_spec *spec, int in)
 		return 0;
 	if (spec->split != MODEL_SPLIT_ALWAYS && !split_pays(spec))
 		return 0;
-	return ((in + 1) / 2 + 15) / 16 * 16;
+	return (in / 2 + 8) / 16 * 16;
 }
 
 static int

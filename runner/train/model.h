@@ -161,8 +161,9 @@ void model_sum_grads(struct model *m, size_t i0, size_t i1);
 
 /*
  * Where the forward of a dense layer of `in` inputs is cut in two (its
- * split, layers.h), or 0. Only an mlp's layers are cut, at a cache line
- * (16 floats) about the middle of in when in >= MODEL_SPLIT_MIN, and only
+ * split, layers.h), or 0. Only an mlp's layers are cut, at the multiple
+ * of 16 nearest the middle of in when in >= MODEL_SPLIT_MIN (the blocks'
+ * columns of the layer below then start on a vector), and only
  * when running it by blocks (mlpsplit.h) would move less between two
  * cores than by chunks: with spec->split MODEL_SPLIT_AUTO, when its
  * weights number at least MODEL_SPLIT_RATIO times max_batch times the

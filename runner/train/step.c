@@ -80,13 +80,14 @@ step_blocks(struct step *s, const real *x, const real *y, int B, double lr,
 			const real *out = mlpsplit_output(sp);
 
 			for (int c = 0; c < nc; c++) {
+				size_t o;
 				int b0, k;
 
 				model_chunk_span(m, c, &b0, &k);
-				part[c] = loss_sum(s->loss, out + (size_t)b0 * O,
-						   y + (size_t)b0 * s->D, k,
-						   s->D, s->K, s->dout +
-						   (size_t)b0 * O, 1 / n);
+				o = (size_t)b0 * O;
+				part[c] = loss_sum(s->loss, out + o, y +
+						   (size_t)b0 * s->D, k, s->D,
+						   s->K, s->dout + o, 1 / n);
 			}
 			mlpsplit_grad(sp, L - 1, 0, s->dout);
 		}

@@ -8,8 +8,13 @@
  * each sums the chunks' gradients over its part, in chunk order, and
  * updates that part. With clipping, the sum is taken over the clipping
  * norm's fixed chunks (optim.h) and a second barrier comes before the
- * update, which needs the whole norm. A step thus costs one fork and
- * join and one or two barriers, whatever the model.
+ * update, which needs the whole norm. A step by chunks thus costs one
+ * fork and join and one or two barriers, whatever the model.
+ *
+ * An mlp wide enough for its batch (model_split_at) runs on two threads
+ * by blocks of weight rows instead (mlpsplit.h): each thread keeps its
+ * block of every layer's weights, gradients and moments, and only the
+ * activations cross, at the cost of two barriers a layer.
  *
  * Nothing computed depends on the thread count: a chunk's arithmetic is
  * the same on any thread, the chunks' losses and gradients are summed in

@@ -225,7 +225,8 @@ test_split_rule(void)
 	cfg.model.hidden[0] = cfg.model.hidden[1] = 128;
 	model_spec_from_config(&spec, &cfg, 32, 1, 1, 64);
 	m = model_new(&spec);
-	ok(model_mlpsplit(m) == NULL, "mlp 32-128-128-1 at batch 64: not split");
+	ok(model_mlpsplit(m) == NULL,
+	   "mlp 32-128-128-1 at batch 64: not split");
 	model_free(m);
 	spec.split = MODEL_SPLIT_ALWAYS;
 	m = model_new(&spec);
