@@ -34,8 +34,10 @@
  * caches at every step, so on a virtual machine whose two vCPUs are far
  * apart (a round trip of ~500 ns rather than ~130 ns) the small MLPs
  * gain little or nothing from a second thread, while the RNNs, with far
- * more work a parameter, still do. The host may move the vCPUs between
- * runs: compare ratios taken beside the same figures.
+ * more work a parameter, still do. (An mlp wide for its batch, here
+ * mlp-100-256-256-3, runs by blocks of weight rows instead, which moves
+ * only activations: runner/train/mlpsplit.h.) The host may move the
+ * vCPUs between runs: compare ratios taken beside the same figures.
  */
 #include "job/config.h"
 #include "runner/train/model.h"
