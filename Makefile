@@ -48,7 +48,7 @@ TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test
 # The numerical sources, also compiled with real = double for the gradient
 # checks (tests/unit/test-grad-*.c link these instead of the float ones).
 NN_SRC  := $(wildcard $(addprefix runner/train/,kernels.c layers.c lstm.c \
-           gru.c model.c loss.c))
+           gru.c model.c mlpsplit.c loss.c))
 NN_DOBJ := $(NN_SRC:%.c=$(BUILD)/double/%.o)
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 BIN     := $(BUILD)/spoolboard

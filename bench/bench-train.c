@@ -12,9 +12,13 @@
  *   lstm-8-256-t32     batch 64, 2,048 windows of 32 steps, MSE
  *   gru-8-64-t32       batch 64, 10,000 windows of 32 steps, MSE
  *
- * usage: bench-train [--hog | --fitted] [THREADS] [WORKLOAD]
- * (default 2 threads, all). bench/torch_train.py runs the same workloads
- * in PyTorch.
+ * usage: bench-train [--hog | --fitted] [--chunks | --blocks] [THREADS]
+ * [WORKLOAD] (default 2 threads, all). bench/torch_train.py runs the
+ * same workloads in PyTorch.
+ *
+ * --chunks, --blocks: run every step by chunks of the batch, or (an mlp,
+ * its layers split whether or not that pays) by blocks of weight rows
+ * (step.h), rather than as the trainer picks.
  *
  * --fitted: at most THREADS threads, fitted to the free cores and to what
  * pays as the trainer does (runner/train/threads.h).
@@ -30,8 +34,10 @@
  * caches at every step, so on a virtual machine whose two vCPUs are far
  * apart (a round trip of ~500 ns rather than ~130 ns) the small MLPs
  * gain little or nothing from a second thread, while the RNNs, with far
- * more work a parameter, still do. The host may move the vCPUs between
- * runs: compare ratios taken beside the same figures.
+ * more work a parameter, still do. (An mlp wide for its batch, here
+ * mlp-100-256-256-3, runs by blocks of weight rows instead, which moves
+ * only activations: runner/train/mlpsplit.h.) The host may move the
+ * vCPUs between runs: compare ratios taken beside the same figures.
  */
 #include "job/config.h"
 #include "runner/train/model.h"
@@ -73,6 +79,7 @@ static const struct workload workloads[] = {
 				   probe (runner/train/threads.h) */
 
 static int hog;
+static enum step_scheme scheme;	/* --chunks, --blocks: forced */
 static struct threads fit;	/* the last fitted run's */
 
 /*
@@ -112,13 +119,16 @@ run(const struct workload *w, int epochs, int threads)
 	cfg.train.eps = 1e-8;
 	model_spec_from_config(&spec, &cfg, w->inputs, w->steps, outputs,
 			       w->batch);
+	if (scheme == STEP_BLOCKS)
+		spec.split = MODEL_SPLIT_ALWAYS;
 	m = model_new(&spec);
 	if (!m)
 		exit(1);
 	rng_seed(&rng, 1);
 	model_init_weights(m, &rng);
 	optim_init(&opt, &cfg, model_nparams(m));
-	st = (struct step){ m, &opt, &cfg.loss, 1, w->classes, 0, dout };
+	st = (struct step){ m, &opt, &cfg.loss, 1, w->classes, 0, dout,
+			    scheme };
 	for (size_t i = 0; i < in * w->rows; i++)
 		x[i] = (real)rng_normal(&rng);
 	for (int i = 0; i < w->rows; i++) {
@@ -263,13 +273,17 @@ main(int argc, char **argv)
 			hog = 1;
 		else if (strcmp(argv[a], "--fitted") == 0)
 			fitted = 1;
+		else if (strcmp(argv[a], "--chunks") == 0)
+			scheme = STEP_CHUNKS;
+		else if (strcmp(argv[a], "--blocks") == 0)
+			scheme = STEP_BLOCKS;
 		else
 			break;
 	threads = argc > a ? atoi(argv[a]) : 2;
 	only = argc > a + 1 ? argv[a + 1] : NULL;
 	if (threads < 1) {
 		fprintf(stderr, "usage: bench-train [--hog | --fitted] "
-			"[THREADS] [WORKLOAD]\n");
+			"[--chunks | --blocks] [THREADS] [WORKLOAD]\n");
 		return 2;
 	}
 	print_machine();

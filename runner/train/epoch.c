@@ -102,7 +102,7 @@ epoch_stage_train(struct run *r)
 	size_t n = r->ds.nsamples[SPLIT_TRAIN];
 	size_t nbatches = (n + (size_t)r->B - 1) / (size_t)r->B;
 	struct step st = { r->model, &r->opt, &c->loss, r->D, r->K,
-			   c->train.clip_grad, r->dout };
+			   c->train.clip_grad, r->dout, STEP_AUTO };
 
 	run_stage_begin(r, STAGE_TRAIN);
 	if (r->resumed)

@@ -224,6 +224,7 @@ dense_init(struct dense *d, int in, int out, enum activation act,
 	d->in = in;
 	d->out = out;
 	d->act = act;
+	d->split = 0;
 	d->W = params;
 	d->b = params + (size_t)in * out;
 	d->dW = grads;
@@ -251,12 +252,37 @@ dense_init_weights(struct dense *d, struct rng *r)
 }
 
 void
-dense_forward(const struct dense *d, const real *x, int B, real *y, real *z)
+dense_forward(const struct dense *d, const real *x, int B, real *y, real *z,
+	      real *work)
 {
-	int n = d->out;
+	int n = d->out, s = d->split;
+	size_t ny = (size_t)B * n;
 
-	gemm_nn(B, n, d->in, x, d->in, d->W, n, y, n, 0);
+	if (!s) {
+		gemm_nn(B, n, d->in, x, d->in, d->W, n, y, n, 0);
+	} else {
+		/* the two blocks' sums, added: as a thread of each would */
+		gemm_nn(B, n, s, x, d->in, d->W, n, y, n, 0);
+		gemm_nn(B, n, d->in - s, x + s, d->in, d->W + (size_t)s * n,
+			n, work, n, 0);
+		#pragma omp simd
+		for (size_t k = 0; k < ny; k++)
+			y[k] += work[k];
+	}
 	bias_act(y, z, d->b, B, n, d->act);
+}
+
+void
+dense_bias_act(const struct dense *d, real *y, real *z, int B, int c0, int n)
+{
+	bias_act(y, z, d->b + c0, B, n, d->act);
+}
+
+void
+dense_act_grad(const struct dense *d, const real *y, const real *z,
+	       const real *dy, real *dz, int B, int n, real *db)
+{
+	act_grad(dy, d->act == ACT_NONE ? NULL : dz, y, z, db, B, n, d->act);
 }
 
 void

@@ -31,6 +31,7 @@
 struct dense {
 	int in, out;
 	enum activation act;
+	int split;	/* 0, or where the forward's sum over in is cut */
 	real *W;	/* (in, out), in the parameter block */
 	real *b;	/* (out) */
 	real *dW;	/* (in, out), in the gradient block */
@@ -69,7 +70,13 @@ void act_forward(enum activation a, const real *x, real *y, size_t n);
 void act_backward(enum activation a, const real *x, const real *y,
 		  const real *dy, real *dx, size_t n);
 
-/* Point d at its parameters and gradients (W then b in each block). */
+/*
+ * Point d at its parameters and gradients (W then b in each block), with
+ * split 0. The caller may then set split, 0 < split < in: the forward
+ * then sums x W over inputs [0, split) and over [split, in) apart and
+ * adds the two sums, so that two threads can each hold one block of W's
+ * rows (mlpsplit.h) and give the same bits as one.
+ */
 void dense_init(struct dense *d, int in, int out, enum activation act,
 		real *params, real *grads);
 
@@ -85,10 +92,26 @@ void dense_init_weights(struct dense *d, struct rng *r);
 /*
  * y (B, out) = act(x (B, in) W + b). z (B, out) receives the
  * pre-activation x W + b when act is gelu (its backward needs it) and is
- * not touched otherwise (may be NULL).
+ * not touched otherwise (may be NULL). work (B, out) is workspace when
+ * d->split is set, else unused (may be NULL).
  */
 void dense_forward(const struct dense *d, const real *x, int B, real *y,
-		   real *z);
+		   real *z, real *work);
+
+/*
+ * The element-wise passes of dense_forward and dense_backward on a block
+ * of n columns of the layer from column c0, for a caller that runs the
+ * products itself (mlpsplit.h). y, z, dy, dz are (B, n).
+ * dense_bias_act: y = act(y + b[c0:c0+n]), z keeping y + b for gelu
+ * (unless NULL).
+ * dense_act_grad: dz = dy * act'(.) (dz may be dy; unused for none) and
+ * db (n) = the sums over rows in order of dz (of dy for none). It reads z
+ * for gelu only.
+ */
+void dense_bias_act(const struct dense *d, real *y, real *z, int B, int c0,
+		    int n);
+void dense_act_grad(const struct dense *d, const real *y, const real *z,
+		    const real *dy, real *dz, int B, int n, real *db);
 
 /*
  * Backward of dense_forward. x, y, z are those of the forward; dy (B, out)

@@ -18,6 +18,9 @@
  * depends on which thread runs it or on how many there are, so results
  * are the same for any thread count. Dropout masks are drawn for the
  * whole batch before the chunks run, in the order a single pass would.
+ * An mlp's dense layers from MODEL_SPLIT_MIN inputs sum their forward in
+ * two blocks of inputs (layers.h), so that mlpsplit.c can also run them
+ * by blocks of weight rows on two threads, to the same bits.
  *
  * Buffers of the dense chain, for layer i, (B, out) for the whole batch
  * (a chunk works on its rows): y[i] its output (the last is the model's
@@ -39,6 +42,7 @@
 #include "runner/train/layers.h"
 #include "runner/train/lstm.h"
 #include "runner/train/model.h"
+#include "runner/train/mlpsplit.h"
 
 /*
  * One chunk's view of the network: layers that point at the shared
@@ -54,6 +58,7 @@ struct chunk {
 	real **rdrop;		/* [nrnn - 1] (T, rows, H), dropout only */
 	real *hgrad;		/* (rows, H): gradient by the last h */
 	real *seqgrad;		/* (T, rows, H): gradient by a sequence */
+	real *work;		/* (rows, widest out): split sums, or NULL */
 	int can_backward;	/* a training forward not yet back-propagated */
 };
 
@@ -75,6 +80,8 @@ struct model {
 	int ndense;		/* dense chain */
 	real *xin;		/* (max_batch, T*I): mlp/linear input copy */
 	real **y, **z, **dy, **mask, **drop;	/* [ndense], see above */
+
+	struct mlpsplit *split;	/* by blocks of rows (mlpsplit.h), or NULL */
 
 	const real *x;		/* input of the forward under way, borrowed */
 	int B;			/* batch of the last forward */
@@ -224,6 +231,44 @@ model_chunk_rows(int max_batch)
 	return rows > MODEL_MIN_ROWS ? rows : MODEL_MIN_ROWS;
 }
 
+/* Whether running spec by blocks pays (model.h). */
+static int
+split_pays(const struct model_spec *spec)
+{
+	double weights = 0, outs = 0;
+	int width = spec->inputs * spec->steps;
+
+	for (int i = 0; i <= spec->nhidden; i++) {
+		int out = i < spec->nhidden ? spec->hidden[i] : spec->outputs;
+
+		weights += (double)width * out;
+		outs += out;
+		width = out;
+	}
+	return weights >= MODEL_SPLIT_RATIO * (double)spec->max_batch * outs;
+}
+
+int
+model_split_at(const struct model_spec *spec, int in)
+{
+	if (spec->type != MODEL_MLP || in < MODEL_SPLIT_MIN ||
+	    spec->split == MODEL_SPLIT_NEVER)
+		return 0;
+	if (spec->split != MODEL_SPLIT_ALWAYS && !split_pays(spec))
+		return 0;
+	return (in / 2 + 8) / 16 * 16;
+}
+
+static int
+widest(const int *v, int n)
+{
+	int w = 0;
+
+	for (int i = 0; i < n; i++)
+		w = v[i] > w ? v[i] : w;
+	return w;
+}
+
 /*
  * Set up chunk ch with gradient block grads: its layers (the dense ones
  * from first in the tensor table, sizes in, out, act) and its workspace
@@ -270,6 +315,10 @@ chunk_init(const struct model *m, struct chunk *ch, real *grads,
 
 		dense_init(&ch->dense[i], in[i], out[i], act[i],
 			   m->params + o, grads + o);
+		ch->dense[i].split = model_split_at(spec, in[i]);
+		if (ch->dense[i].split && !ch->work)
+			ch->work = nn_alloc((size_t)m->rows * widest(out,
+					    m->ndense));
 	}
 }
 
@@ -370,6 +419,10 @@ model_new(const struct model_spec *spec)
 			m->drop[i] = nn_alloc(n);
 		}
 	}
+	if (spec->type == MODEL_MLP)
+		m->split = mlpsplit_new(m->chunks[0].dense, m->ndense,
+					m->params, spec->max_batch,
+					spec->dropout > 0);
 	return m;
 }
 
@@ -389,6 +442,7 @@ chunk_release(const struct model *m, struct chunk *ch)
 	free(ch->xt);
 	free(ch->hgrad);
 	free(ch->seqgrad);
+	free(ch->work);
 	free(ch->dense);
 	free(ch->din);
 	if (ch->grads != m->grads)
@@ -400,6 +454,7 @@ model_free(struct model *m)
 {
 	if (!m)
 		return;
+	mlpsplit_free(m->split);
 	for (size_t i = 0; i < m->ntensors; i++)
 		free((char *)m->tensors[i].name);
 	free(m->tensors);
@@ -540,6 +595,9 @@ model_forward_begin(struct model *m, const real *x, int B, int training,
 	m->dropped = training && p > 0;
 	m->can_backward = training;
 	assert(!m->dropped || r);
+	if (m->split && training)
+		mlpsplit_begin(m->split, x, B, m->rows, m->dropped ?
+			       (const real *const *)m->mask : NULL);
 	for (int l = 0; m->dropped && l < m->nrnn - 1; l++)
 		dropout_mask(m->rmask[l], (size_t)m->spec.steps * B * m->H, p,
 			     r);
@@ -572,7 +630,7 @@ model_forward_chunk(struct model *m, int c)
 
 		ch->din[i] = in;
 		dense_forward(&ch->dense[i], in, n, m->y[i] + o,
-			      m->z[i] ? m->z[i] + o : NULL);
+			      m->z[i] ? m->z[i] + o : NULL, ch->work);
 		in = m->y[i] + o;
 		if (m->dropped && m->drop[i]) {
 			dropout_apply(m->y[i] + o, m->mask[i] + o,
@@ -676,6 +734,12 @@ model_backward(struct model *m, const real *dout)
 		nn_split(m->nparams, &lo, &hi);
 		model_sum_grads(m, lo, hi);
 	}
+}
+
+struct mlpsplit *
+model_mlpsplit(const struct model *m)
+{
+	return m->split;
 }
 
 double

@@ -37,6 +37,9 @@
 #include "lib/rng.h"
 #include "lib/strbuf.h"
 
+/* Whether an mlp's layers get a split (model_split_at). */
+enum model_split { MODEL_SPLIT_AUTO, MODEL_SPLIT_NEVER, MODEL_SPLIT_ALWAYS };
+
 struct model_spec {
 	enum model_type type;
 	int inputs;		/* I: features per step */
@@ -50,6 +53,7 @@ struct model_spec {
 	enum activation activation;
 	double dropout;
 	int max_batch;		/* largest B passed to forward */
+	enum model_split split;	/* MODEL_SPLIT_AUTO unless testing */
 };
 
 /*
@@ -71,6 +75,8 @@ struct model_spec {
 #define MODEL_MAX_CHUNKS 16
 
 /* One named tensor inside the parameter block. */
+struct mlpsplit;
+
 struct tensor_info {
 	const char *name;	/* e.g. "lstm.0.weight_ih", "head.1.bias" */
 	int ndim;
@@ -152,6 +158,35 @@ const real *model_output(const struct model *m);
 void model_chunk_span(const struct model *m, int c, int *b0, int *n);
 void model_backward_chunk(struct model *m, int c, const real *dout);
 void model_sum_grads(struct model *m, size_t i0, size_t i1);
+
+/*
+ * Where the forward of a dense layer of `in` inputs is cut in two (its
+ * split, layers.h), or 0. Only an mlp's layers are cut, at the multiple
+ * of 16 nearest the middle of in when in >= MODEL_SPLIT_MIN (the blocks'
+ * columns of the layer below then start on a vector), and only
+ * when running it by blocks (mlpsplit.h) would move less between two
+ * cores than by chunks: with spec->split MODEL_SPLIT_AUTO, when its
+ * weights number at least MODEL_SPLIT_RATIO times max_batch times the
+ * widths of its layers' outputs summed. (By blocks, each layer's outputs
+ * and their gradients cross, about 2 * max_batch * out values; by chunks
+ * the weights, their gradients and the summed gradient, about 3 * in *
+ * out; the barriers of each layer tip the balance further. Measured on
+ * a far-apart pair of vCPUs: the mlp 100-256-256-3 at batch 32, ratio
+ * 5.6, gains by blocks; 32-128-128-1 at 64, ratio 1.3, and 64-64-1 at
+ * 32, ratio 2, lose.) MODEL_SPLIT_ALWAYS and _NEVER force it either way.
+ * It depends on the spec alone, never on threads, so the results do not
+ * depend on who runs the two blocks.
+ */
+#define MODEL_SPLIT_MIN 32
+#define MODEL_SPLIT_RATIO 4
+int model_split_at(const struct model_spec *spec, int in);
+
+/*
+ * The model's mlpsplit.h buffers, made by model_new (owned by the model),
+ * or NULL when it has no layer with a split. A training forward begun
+ * with model_forward_begin may be run with them instead of by chunks.
+ */
+struct mlpsplit *model_mlpsplit(const struct model *m);
 
 /*
  * Floating-point operations of one forward+backward sample (for GFLOP/s):

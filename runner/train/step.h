@@ -8,8 +8,13 @@
  * each sums the chunks' gradients over its part, in chunk order, and
  * updates that part. With clipping, the sum is taken over the clipping
  * norm's fixed chunks (optim.h) and a second barrier comes before the
- * update, which needs the whole norm. A step thus costs one fork and
- * join and one or two barriers, whatever the model.
+ * update, which needs the whole norm. A step by chunks thus costs one
+ * fork and join and one or two barriers, whatever the model.
+ *
+ * An mlp wide enough for its batch (model_split_at) runs on two threads
+ * by blocks of weight rows instead (mlpsplit.h): each thread keeps its
+ * block of every layer's weights, gradients and moments, and only the
+ * activations cross, at the cost of two barriers a layer.
  *
  * Nothing computed depends on the thread count: a chunk's arithmetic is
  * the same on any thread, the chunks' losses and gradients are summed in
@@ -26,6 +31,14 @@
 #include "runner/train/optim.h"
 #include "lib/rng.h"
 
+/*
+ * How step_run shares the work out. STEP_AUTO: by blocks of weight rows
+ * (mlpsplit.h) for an mlp that has them on exactly two threads, where
+ * it crosses less between the cores; else by chunks of the batch as
+ * above. Both give the same bits, so tests may force either.
+ */
+enum step_scheme { STEP_AUTO, STEP_CHUNKS, STEP_BLOCKS };
+
 struct step {
 	struct model *model;
 	struct optim *opt;
@@ -34,6 +47,7 @@ struct step {
 	int K;		/* classes (cross_entropy) */
 	double clip;	/* largest gradient norm; <= 0: no clipping */
 	real *dout;	/* (max_batch, outputs): workspace */
+	enum step_scheme scheme;	/* STEP_AUTO (0) unless testing */
 };
 
 /*
@@ -45,5 +59,8 @@ struct step {
  */
 double step_run(struct step *s, const real *x, const real *y, int B,
 		double lr, struct rng *r);
+
+/* Whether step_run would run s by blocks of weight rows (mlpsplit.h). */
+int step_by_blocks(const struct step *s);
 
 #endif

@@ -3,7 +3,10 @@
 # models small enough that every pass runs on one thread and on models
 # large enough that the GEMMs, the element-wise passes, the recurrent time
 # loops and the optimizer split their work between threads (batch 64,
-# hidden 256 and 128; the optimizer from 4096 parameters, LSTM and GRU hidden 64).
+# hidden 256 and 128; the optimizer from 4096 parameters, LSTM and GRU hidden 64),
+# and on an mlp wide enough for its batch that two threads run it by
+# blocks of weight rows (runner/train/mlpsplit.h) while one and three run
+# it by chunks of the batch.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p data && cp "$SRCDIR"/examples/data/*.csv data/
@@ -15,13 +18,15 @@ weights() { # JOBDIR -> JOBDIR.safetensors
 
 mlpdata='"path": "data/housing.csv", "targets": ["price"], "split": {"train": 0.7, "val": 0.15, "test": 0.15, "shuffle": true}'
 rnndata='"path": "data/sine.csv", "targets": ["value"], "window": {"lookback": 12}'
-for model in mlp lstm gru mlp-big lstm-big gru-big; do
+for model in mlp lstm gru mlp-big lstm-big gru-big mlp-wide; do
 	epochs=3 batch=50
 	case $model in
 	mlp) m='{"type": "mlp", "hidden": [48, 24], "dropout": 0.2}'
 	     d=$mlpdata ;;
 	mlp-big) m='{"type": "mlp", "hidden": [256, 128], "dropout": 0.1, "activation": "gelu"}'
 	     d=$mlpdata epochs=2 batch=64 ;;
+	mlp-wide) m='{"type": "mlp", "hidden": [512, 512], "dropout": 0.1}'
+	     d=$mlpdata epochs=1 batch=16 ;;
 	*-big) m="{\"type\": \"${model%-big}\", \"hidden\": 64, \"layers\": 2, \"dropout\": 0.1, \"head\": [16]}"
 	   d=$rnndata epochs=1 batch=64 ;;
 	*) m="{\"type\": \"$model\", \"hidden\": 20, \"layers\": 2, \"dropout\": 0.1, \"head\": [8]}"

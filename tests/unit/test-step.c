@@ -26,6 +26,9 @@ struct setup {
 	double dropout, clip;
 	enum optim_type optimizer;
 	enum loss_type loss;
+	int hidden2;		/* the mlp's second layer; 0: 7 */
+	int gelu;		/* gelu rather than tanh */
+	enum model_split split;
 };
 
 struct result {
@@ -41,18 +44,19 @@ model_config(struct config *cfg, const struct setup *su)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->model.type = su->type;
 	cfg->model.hidden[0] = su->hidden;
-	cfg->model.hidden[1] = 7;
+	cfg->model.hidden[1] = su->hidden2 ? su->hidden2 : 7;
 	cfg->model.nhidden = su->type == MODEL_MLP ? 2 : 1;
 	cfg->model.layers = su->layers;
 }
 
 /*
  * STEPS steps of batches of MAXB, then 45, then MAXB samples with the
- * given thread count; fused: step_run, else the functions one by one.
+ * given thread count; fused: step_run (in the given scheme), else the
+ * functions one by one.
  */
 static void
-train(const struct setup *su, int threads, int fused, const real *nan_y,
-      struct result *res)
+train(const struct setup *su, int threads, int fused,
+      enum step_scheme scheme, const real *nan_y, struct result *res)
 {
 	static const int sizes[STEPS] = { MAXB, 45, MAXB };
 	struct config cfg;
@@ -66,7 +70,7 @@ train(const struct setup *su, int threads, int fused, const real *nan_y,
 	struct step st;
 
 	model_config(&cfg, su);
-	cfg.model.activation = ACT_TANH;
+	cfg.model.activation = su->gelu ? ACT_GELU : ACT_TANH;
 	cfg.model.dropout = su->dropout;
 	cfg.loss.type = su->loss;
 	cfg.train.optimizer = su->optimizer;
@@ -77,11 +81,13 @@ train(const struct setup *su, int threads, int fused, const real *nan_y,
 	cfg.train.weight_decay = 0.01;
 	O = loss_outputs(&cfg.loss, 1, K);
 	model_spec_from_config(&spec, &cfg, I, su->T, O, MAXB);
+	spec.split = su->split;
 	m = model_new(&spec);
 	np = model_nparams(m);
 	optim_init(&opt, &cfg, np);
 	dout = calloc((size_t)MAXB * O, sizeof(real));
-	st = (struct step){ m, &opt, &cfg.loss, 1, K, su->clip, dout };
+	st = (struct step){ m, &opt, &cfg.loss, 1, K, su->clip, dout,
+			    scheme };
 	rng_seed(&r, 5);
 	model_init_weights(m, &r);
 	omp_set_num_threads(threads);
@@ -126,6 +132,7 @@ nparams(const struct setup *su)
 	model_config(&cfg, su);
 	model_spec_from_config(&spec, &cfg, 5, su->T,
 			       su->loss == LOSS_CROSS_ENTROPY ? 3 : 1, MAXB);
+	spec.split = su->split;
 	m = model_new(&spec);
 	n = model_nparams(m);
 	model_free(m);
@@ -139,8 +146,8 @@ test_setup(const struct setup *su)
 	struct result one, apart;
 	double worst = 0;
 
-	train(su, 1, 1, NULL, &one);
-	train(su, 2, 0, NULL, &apart);
+	train(su, 1, 1, STEP_AUTO, NULL, &one);
+	train(su, 2, 0, STEP_AUTO, NULL, &apart);
 	ok(memcmp(one.params, apart.params, np * sizeof(real)) == 0,
 	   "%s: the same parameters as the functions one by one", su->label);
 	for (int s = 0; s < STEPS; s++)
@@ -153,11 +160,28 @@ test_setup(const struct setup *su)
 	for (int t = 2; t <= 3; t++) {
 		struct result other;
 
-		train(su, t, 1, NULL, &other);
+		train(su, t, 1, STEP_AUTO, NULL, &other);
 		ok(memcmp(one.params, other.params, np * sizeof(real)) == 0 &&
 		   memcmp(one.loss, other.loss, sizeof(one.loss)) == 0,
 		   "%s: %d threads give the same bits as 1", su->label, t);
 		free(other.params);
+	}
+	for (int t = 1; su->type == MODEL_MLP && t <= 3; t++) {
+		static const enum step_scheme schemes[] = { STEP_CHUNKS,
+							    STEP_BLOCKS };
+
+		for (int k = 0; k < 2; k++) {
+			struct result other;
+
+			train(su, t, 1, schemes[k], NULL, &other);
+			ok(memcmp(one.params, other.params,
+				  np * sizeof(real)) == 0 &&
+			   memcmp(one.loss, other.loss,
+				  sizeof(one.loss)) == 0,
+			   "%s: by %s on %d threads, the same bits", su->label,
+			   k ? "blocks" : "chunks", t);
+			free(other.params);
+		}
 	}
 	free(one.params);
 }
@@ -167,13 +191,13 @@ static void
 test_nan(void)
 {
 	struct setup su = { "mlp", MODEL_MLP, 1, 9, 1, 0, 0, OPTIM_ADAM,
-			    LOSS_MSE };
+			    LOSS_MSE, 0, 0, 0 };
 	struct result a;
 	real y[MAXB] = { 0 };
 	size_t np = nparams(&su), finite = 0;
 
 	y[40] = NAN;
-	train(&su, 2, 1, y, &a);
+	train(&su, 2, 1, STEP_AUTO, y, &a);
 	ok(isnan(a.loss[0]) && isnan(a.loss[2]), "NaN target: NaN loss");
 	ok(a.step == 0, "NaN target: no step counted");
 	for (size_t i = 0; i < np; i++)
@@ -182,22 +206,59 @@ test_nan(void)
 	free(a.params);
 }
 
+/* The split pays for wide layers at the batch, not for narrow ones. */
+static void
+test_split_rule(void)
+{
+	struct config cfg;
+	struct model_spec spec;
+	struct model *m;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.model.type = MODEL_MLP;
+	cfg.model.hidden[0] = cfg.model.hidden[1] = 256;
+	cfg.model.nhidden = 2;
+	model_spec_from_config(&spec, &cfg, 100, 1, 3, 32);
+	m = model_new(&spec);
+	ok(model_mlpsplit(m) != NULL, "mlp 100-256-256-3 at batch 32: split");
+	model_free(m);
+	cfg.model.hidden[0] = cfg.model.hidden[1] = 128;
+	model_spec_from_config(&spec, &cfg, 32, 1, 1, 64);
+	m = model_new(&spec);
+	ok(model_mlpsplit(m) == NULL,
+	   "mlp 32-128-128-1 at batch 64: not split");
+	model_free(m);
+	spec.split = MODEL_SPLIT_ALWAYS;
+	m = model_new(&spec);
+	ok(model_mlpsplit(m) != NULL, "... unless forced");
+	model_free(m);
+}
+
 int
 main(void)
 {
 	static const struct setup setups[] = {
 		{ "mlp dropout clip adam", MODEL_MLP, 1, 40, 1, 0.2, 0.5,
-		  OPTIM_ADAM, LOSS_MSE },
+		  OPTIM_ADAM, LOSS_MSE, 0, 0, 0 },
 		{ "mlp cross_entropy sgd", MODEL_MLP, 3, 24, 1, 0, 0,
-		  OPTIM_SGD, LOSS_CROSS_ENTROPY },
+		  OPTIM_SGD, LOSS_CROSS_ENTROPY, 0, 0, 0 },
+		/* every layer split in two blocks (mlpsplit.h): forced,
+		   and wide enough that it pays */
+		{ "mlp split dropout clip gelu adam", MODEL_MLP, 8, 48, 1,
+		  0.2, 0.5, OPTIM_ADAM, LOSS_MSE, 40, 1, MODEL_SPLIT_ALWAYS },
+		{ "mlp split cross_entropy adamw", MODEL_MLP, 7, 64, 1, 0, 0,
+		  OPTIM_ADAMW, LOSS_CROSS_ENTROPY, 33, 0, MODEL_SPLIT_ALWAYS },
+		{ "mlp wide", MODEL_MLP, 40, 400, 1, 0.1, 0, OPTIM_ADAM,
+		  LOSS_MSE, 400, 0, MODEL_SPLIT_AUTO },
 		{ "lstm 2 layers dropout clip sgd", MODEL_LSTM, 6, 12, 2, 0.3,
-		  0.1, OPTIM_SGD, LOSS_MSE },
+		  0.1, OPTIM_SGD, LOSS_MSE, 0, 0, 0 },
 		{ "gru adamw", MODEL_GRU, 5, 10, 1, 0, 0, OPTIM_ADAMW,
-		  LOSS_HUBER },
+		  LOSS_HUBER, 0, 0, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(setups) / sizeof(setups[0]); i++)
 		test_setup(&setups[i]);
 	test_nan();
+	test_split_rule();
 	return tap_done();
 }
