@@ -5,8 +5,8 @@
  * every file of the site, changed or not: about 26 bytes each, 3.8 MB
  * for a site of 10,000 jobs, to carry a few KB of new pages after an
  * epoch. So the site keeps, per destination, a record of what it held
- * when it was last copied there: each path with its type, inode, size,
- * mtime and ctime. A mirror walks the site (stat calls only, nothing is
+ * when it was last copied there: each path with its type, inode, size
+ * and mtime. A mirror walks the site (stat calls only, nothing is
  * read), compares, and hands rsync only the paths that differ or are
  * gone (--files-from, --delete-missing-args). The first mirror to a
  * destination, one whose record cannot be taken, and one into a
@@ -23,6 +23,9 @@
  *   to them meanwhile;
  * - a render rewriting a page at the same size within the second: the
  *   paths handed over are sent whatever their mtime (--ignore-times);
+ * - ctime is not compared: a hard link made to a file of the site (cp
+ *   -al, a backup) changes it, and would have every file sent again;
+ *   a render replaces files (a new inode) and a job's files grow;
  * - a file that became a link or FIFO (never copied): a full pass, which
  *   deletes what the site's links and specials stand in place of
  *   (--delete-excluded).
@@ -62,7 +65,7 @@
 
 extern char **environ;
 
-#define RECORD_HEAD "spoolboard mirror record 2"
+#define RECORD_HEAD "spoolboard mirror record 3"
 #define RECORD_MAX ((size_t)1 << 30)	/* bytes of a record read */
 #define WALK_MAX_FILES 4000000		/* entries of a site walked */
 #define WALK_MAX_DEPTH 64
@@ -76,7 +79,7 @@ struct ent {
 	char type;		/* 'd' folder, 'f' regular file, 'x' other
 				   (a link, a FIFO: never copied) */
 	uint64_t ino, size;
-	int64_t mtime, ctime;	/* nanoseconds; all 0: unknown */
+	int64_t mtime;		/* nanoseconds; 0: unknown */
 };
 
 struct ents {
@@ -211,8 +214,6 @@ walk(int fd, const char *prefix, int depth, struct ents *l)
 		x->size = x->type == 'f' ? (uint64_t)st.st_size : 0;
 		x->mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 +
 			   st.st_mtim.tv_nsec;
-		x->ctime = (int64_t)st.st_ctim.tv_sec * 1000000000 +
-			   st.st_ctim.tv_nsec;
 		if (x->type != 'd')
 			continue;
 		if (!folder_safe(&st)) {
@@ -290,7 +291,7 @@ record_path_ok(const char *path)
 	}
 }
 
-/* One record "T INO SIZE MTIME CTIME PATH" (hex numbers) into x. */
+/* One record "T INO SIZE MTIME PATH" (hex numbers) into x. */
 static int
 parse_ent(char *s, struct ent *x)
 {
@@ -307,9 +308,6 @@ parse_ent(char *s, struct ent *x)
 	if (end == s || *end != ' ')
 		return -1;
 	x->mtime = (int64_t)strtoull(s = end + 1, &end, 16);
-	if (end == s || *end != ' ')
-		return -1;
-	x->ctime = (int64_t)strtoull(s = end + 1, &end, 16);
 	if (end == s || *end != ' ' || !record_path_ok(end + 1))
 		return -1;
 	x->path = end + 1;
@@ -359,9 +357,9 @@ record_make(struct strbuf *sb, const char *key, const struct ent *v,
 	sb_add(sb, RECORD_HEAD, strlen(RECORD_HEAD) + 1);
 	sb_add(sb, key, strlen(key) + 1);
 	for (size_t i = 0; i < n; i++) {
-		sb_addf(sb, "%c %" PRIx64 " %" PRIx64 " %" PRIx64 " %" PRIx64
-			" %s", v[i].type, v[i].ino, v[i].size,
-			(uint64_t)v[i].mtime, (uint64_t)v[i].ctime, v[i].path);
+		sb_addf(sb, "%c %" PRIx64 " %" PRIx64 " %" PRIx64 " %s",
+			v[i].type, v[i].ino, v[i].size, (uint64_t)v[i].mtime,
+			v[i].path);
 		sb_addc(sb, '\0');
 	}
 }
@@ -370,8 +368,8 @@ static int
 same_ent(const struct ent *a, const struct ent *b)
 {
 	return a->type == b->type && a->ino == b->ino && a->size == b->size &&
-	       a->mtime == b->mtime && a->ctime == b->ctime &&
-	       (a->mtime || a->ctime);	/* unknown is never the same */
+	       a->mtime == b->mtime &&
+	       a->mtime;	/* unknown is never the same */
 }
 
 /* x with its stat unknown: it differs from anything next time. */
@@ -1041,8 +1039,7 @@ static void
 unknown_racy(struct ents *now, int64_t start)
 {
 	for (size_t i = 0; i < now->n; i++)
-		if (now->v[i].mtime >= start - RACY_NS ||
-		    now->v[i].ctime >= start - RACY_NS)
+		if (now->v[i].mtime >= start - RACY_NS)
 			now->v[i] = unknown(&now->v[i]);
 }
 

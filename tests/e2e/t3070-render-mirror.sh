@@ -88,6 +88,13 @@ test_expect_success 'nothing changed: rsync is not run' '
 	test $(calls) = 1
 '
 
+test_expect_success 'hard links made to the site (cp -al) change nothing' '
+	cp -al spool/www snapshot && sleep 0.2 &&
+	mirror dst >out &&
+	grep -q "^mirror: 0 of [0-9]* paths changed, 0 gone$" out &&
+	rm -rf snapshot
+'
+
 test_expect_success 'one job changed: only its files and the lists are sent' '
 	state b running 5 && render &&
 	mirror dst >out &&
@@ -171,8 +178,8 @@ test_expect_success 'a mirror wiped or replaced: a full pass, not a few files' '
 test_expect_success 'a broken record, or one others may write, costs a full pass' '
 	rec=$(record dst) && test -f "$rec" &&
 	python3 -c "import sys; open(sys.argv[1], \"wb\").write(
-		b\"spoolboard mirror record 2\\0\" + sys.argv[2].encode() +
-		b\"\\0f 1 2 3 4 ../../etc/passwd\\0\")" "$rec" "$PWD/dst" &&
+		b\"spoolboard mirror record 3\\0\" + sys.argv[2].encode() +
+		b\"\\0f 1 2 3 ../../etc/passwd\\0\")" "$rec" "$PWD/dst" &&
 	mirror dst >out 2>err &&
 	grep -q "is not taken (a broken entry): a full pass" err &&
 	grep -q "a full pass" out && same dst &&
