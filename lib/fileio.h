@@ -144,6 +144,15 @@ int file_remove_at(int dir, const char *name, const char *shown);
  */
 int name_is_safe(const char *name);
 
+/*
+ * Is the file st describes one this user wrote and no one else may
+ * write: a regular file, owned by the effective user, not writable by
+ * its group or others? What a program keeps for itself in a folder that
+ * others might write (a cache, a record) is taken only then.
+ */
+struct stat;
+int file_is_private(const struct stat *st);
+
 /* Join dir and name with one '/'; the caller frees the result. */
 char *path_join(const char *dir, const char *name);
 

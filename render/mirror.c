@@ -42,9 +42,11 @@
  */
 #include "render/mirror.h"
 #include "render/site.h"
+#include "render/stamp.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/strbuf.h"
+#include "lib/timeutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -60,7 +62,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -444,17 +445,6 @@ diff(const struct ents *old, const struct ents *now, struct delta *d)
 	}
 }
 
-/* FNV-1a of s, naming the record of a destination. */
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
-	return h;
-}
-
 /* ---- rsync and its options ------------------------------------------ */
 
 /* An argument list being built: NUL-separated strings, n of them. */
@@ -691,11 +681,14 @@ list_dest(struct mirror *m, const char *path, char **text)
 {
 	struct args a = { 0 };
 	char *out = xasprintf("%s.out", m->name);
-	int fd = openat(m->rfd, out, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW |
-			O_CLOEXEC, 0600), st = -1;
+	int fd, st = -1;
 	size_t len;
 
 	*text = NULL;
+	/* made anew: nothing planted there (a FIFO) is written into */
+	unlinkat(m->rfd, out, 0);
+	fd = openat(m->rfd, out, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
 	if (fd < 0) {
 		error("cannot create '%s.out': %s", m->shown, strerror(errno));
 		goto out;
@@ -810,14 +803,6 @@ dest_marked(struct mirror *m)
 	return st < 0 ? -1 : yes;
 }
 
-/* A record says what a mirror holds: taken only from this user, unshared. */
-static int
-record_ours(const struct stat *st)
-{
-	return S_ISREG(st->st_mode) && st->st_uid == geteuid() &&
-	       !(st->st_mode & (S_IWGRP | S_IWOTH));
-}
-
 /*
  * Open the site, make its MIRROR_DIR, lock dest's record. 0 or -1 after
  * error().
@@ -831,7 +816,8 @@ mirror_open(struct mirror *m)
 
 	m->key = dest_key(m->dest);
 	m->to = dest_folder(m->dest);
-	snprintf(m->name, sizeof(m->name), "%016" PRIx64, hash_str(m->key));
+	snprintf(m->name, sizeof(m->name), "%016" PRIx64,
+		 stamp_hash(STAMP_START, m->key, strlen(m->key)));
 	m->shown = xasprintf("%s/%s", dir, m->name);
 	m->fd = open(m->www, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (m->fd < 0) {
@@ -910,7 +896,7 @@ record_load(struct mirror *m, struct ents *old, char **buf)
 	q = error_set_quiet(1);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		why = "not a regular file";
-	else if (!record_ours(&st))
+	else if (!file_is_private(&st))	/* it says what dest holds */
 		why = "another user owns it or may write it";
 	else if (!(*buf = file_read_fd(fd, m->shown, &len, RECORD_MAX)))
 		why = error_last();
@@ -934,7 +920,7 @@ record_save(struct mirror *m, struct strbuf *sb, const struct ent *v,
 	struct stat st;
 
 	if (fstatat(m->rfd, m->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !record_ours(&st) && file_remove_at(m->rfd, m->name,
+	    !file_is_private(&st) && file_remove_at(m->rfd, m->name,
 						m->shown) < 0)
 		return -1;
 	record_make(sb, m->key, v, n);
@@ -1043,15 +1029,6 @@ unknown_racy(struct ents *now, int64_t start)
 			now->v[i] = unknown(&now->v[i]);
 }
 
-static int64_t
-now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 int
 mirror_run(const char *www, const char *dest, int full, char *const *extra,
 	   int nextra)
@@ -1063,7 +1040,7 @@ mirror_run(const char *www, const char *dest, int full, char *const *extra,
 	struct args a = { 0 };
 	struct strbuf rec = { 0 };
 	char *buf = NULL;
-	int64_t start = now_ns();
+	int64_t start = (int64_t)time_now_us() * 1000;
 	int rc = -1, st, marked;
 
 	if (!*dest || *dest == '-') {

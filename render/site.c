@@ -1560,8 +1560,7 @@ cache_load(struct pass *p, size_t njobs)
 	 * this user wrote and no one else may write is taken (someone who
 	 * may write www/ could put one there; docs/security.md).
 	 */
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH))) {
+	if (fd >= 0 && fstat(fd, &st) == 0 && file_is_private(&st)) {
 		/*
 		 * Mapped, not copied: tens of megabytes at 10,000 jobs. It is
 		 * replaced by rename, never written in place, so what is

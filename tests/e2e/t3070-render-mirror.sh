@@ -191,6 +191,18 @@ test_expect_success 'a broken record, or one others may write, costs a full pass
 	grep -q "^mirror: 0 of" out
 '
 
+test_expect_success 'a record that is a link or a FIFO, a FIFO at its listing: no hang, a full pass' '
+	rec=$(record dst) && test -f "$rec" &&
+	rm "$rec" && ln -s /etc/passwd "$rec" &&
+	timeout 60 "$SPOOLBOARD" mirror --spool spool dst >out 2>err &&
+	grep -q "cannot open .*: a full pass" err && grep -q "a full pass" out &&
+	test -f "$rec" && ! test -L "$rec" && same dst &&
+	rm "$rec" && mkfifo "$rec" && mkfifo "$rec.out" &&
+	timeout 60 "$SPOOLBOARD" mirror --spool spool dst >out 2>err &&
+	grep -q "is not taken (not a regular file): a full pass" err &&
+	test -f "$rec" && ! test -e "$rec.out" && same dst
+'
+
 test_expect_success 'each destination has its own record' '
 	mirror dst2 >out && grep -q "a full pass" out && same dst2 &&
 	state b running 9 && render &&
